@@ -1,0 +1,1 @@
+"""Events: network meetings, trainings, info events (issue 4)."""

@@ -1,0 +1,115 @@
+"""The application shell: `create_app`, configuration, extensions, editors, mail, CLI."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None, *, broker=None) -> Flask:
+    """Build the app from the environment, then `config` on top (tests pass one)."""
+    from kkp import config as configuration
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "kkp" / "static"),
+        instance_path=str(configuration.instance_path()),
+        instance_relative_config=False,
+    )
+    app.config.from_object(configuration.Defaults)
+    if config is None or not config.get("KKP_SKIP_ENVIRONMENT"):
+        app.config.update(configuration.from_environment())
+    if config:
+        app.config.update(config)
+
+    _configure_logging(app)
+    _init_extensions(app)
+
+    from workers.broker import init_broker
+
+    init_broker(app, broker)
+    _register_blueprints(app)
+
+    from kkp.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config.get("KKP_LOG_LEVEL", "INFO")).upper(), logging.INFO)
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=level, format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
+        )
+    for name in ("kkp", "newsletter", "events", "workers"):
+        logging.getLogger(name).setLevel(level)
+    for noisy in ("alembic.runtime.plugins",):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _init_extensions(app: Flask) -> None:
+    from kkp import i18n
+    from kkp.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    i18n.compile_catalogs(ROOT / "kkp" / "translations")
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=str(ROOT / "kkp" / "translations"),
+    )
+    app.config.setdefault("RATELIMIT_STORAGE_URI", _ratelimit_storage(app))
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    i18n.init_app(app)
+
+    import kkp.auth.models  # noqa: F401
+    import kkp.mail.models  # noqa: F401
+    import newsletter.models  # noqa: F401
+
+
+def _ratelimit_storage(app: Flask) -> str:
+    """Rate limits are shared by all web processes through the broker's Redis."""
+    url = app.config.get("KKP_RATELIMIT_STORAGE_URL")
+    if url:
+        return url
+    broker_url: str = app.config["KKP_BROKER_URL"]
+    if broker_url.startswith("unix://"):
+        return "redis+unix://" + broker_url.removeprefix("unix://")
+    if broker_url.startswith(("redis://", "rediss://")):
+        return broker_url
+    return "memory://"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from kkp import api, errors, site
+    from kkp.auth.blueprint import bp as auth_bp
+    from kkp.mail.blueprint import bp as mail_bp
+    from newsletter.admin import bp as newsletter_admin_bp
+    from newsletter.api import register_api as register_newsletter_api
+    from newsletter.blueprint import bp as newsletter_bp
+
+    errors.init_app(app)
+    app.register_blueprint(site.bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(mail_bp)
+    app.register_blueprint(newsletter_bp)
+    app.register_blueprint(newsletter_admin_bp)
+    register_newsletter_api(api.bp)
+    app.register_blueprint(api.bp)
+
+    import newsletter.mails  # noqa: F401  (registers message builders)

@@ -1,0 +1,1 @@
+"""Editors, their roles, API tokens and the audit log."""

@@ -1,0 +1,131 @@
+"""Login, logout, the dashboard, API tokens, editors and the audit log."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from kkp.auth import operations
+from kkp.auth.access import admin_required
+from kkp.auth.forms import EditorForm, LoginForm, TokenForm
+from kkp.auth.models import ApiToken, AuditEntry, Editor
+from kkp.extensions import db, limiter, login_manager
+
+bp = Blueprint("auth", __name__, url_prefix="/admin")
+
+
+@login_manager.user_loader
+def load_editor(editor_id: str):
+    editor = db.session.get(Editor, int(editor_id)) if editor_id.isdigit() else None
+    return editor if editor and editor.is_active else None
+
+
+@bp.before_request
+def _require_editor():
+    if request.endpoint in ("auth.login", "auth.logout"):
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    flash(_("Please log in."), "info")
+    return redirect(url_for("auth.login", next=request.full_path))
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("auth.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["KKP_LOGIN_LIMIT"], methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        editor = operations.authenticate(form.email.data, form.password.data)
+        if editor is None:
+            db.session.commit()
+            form.password.errors.append(_("E-mail address or password is wrong."))
+        else:
+            db.session.commit()
+            login_user(editor)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+def dashboard():
+    from newsletter.operations import dashboard_figures
+
+    return render_template("auth/dashboard.html", figures=dashboard_figures())
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+def tokens():
+    form = TokenForm()
+    secret = None
+    if form.validate_on_submit():
+        _token, secret = operations.create_token(current_user, form.name.data)
+        db.session.commit()
+        form = TokenForm(formdata=None)
+    query = sa.select(ApiToken).order_by(ApiToken.id.desc())
+    if not current_user.is_admin:
+        query = query.where(ApiToken.editor_id == current_user.id)
+    return render_template(
+        "auth/tokens.html", form=form, tokens=db.session.scalars(query).all(), secret=secret
+    )
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    token = db.get_or_404(ApiToken, token_id)
+    if token.editor_id != current_user.id and not current_user.is_admin:
+        return render_template("errors/error.html", status=403, message=_("Not allowed.")), 403
+    operations.revoke_token(token)
+    db.session.commit()
+    flash(_("The token was revoked."), "success")
+    return redirect(url_for("auth.tokens"))
+
+
+@bp.route("/editors", methods=["GET", "POST"])
+@admin_required
+def editors():
+    form = EditorForm()
+    if form.validate_on_submit():
+        try:
+            operations.create_editor(
+                form.email.data, role=form.role.data, password=form.password.data,
+                name=form.name.data or "",
+            )
+        except operations.EditorError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The editor was created."), "success")
+            return redirect(url_for("auth.editors"))
+    all_editors = db.session.scalars(sa.select(Editor).order_by(Editor.email)).all()
+    return render_template("auth/editors.html", form=form, editors=all_editors)
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log():
+    before = request.args.get("before", type=int)
+    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100)
+    if before:
+        query = query.where(AuditEntry.id < before)
+    entries = db.session.scalars(query).all()
+    return render_template("auth/audit.html", entries=entries)

@@ -1,0 +1,71 @@
+"""Editor accounts, API tokens and the audit log."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+
+from kkp.db import UTCDateTime, utcnow
+from kkp.extensions import db
+
+ROLES = ("admin", "editor")
+
+
+class Editor(UserMixin, db.Model):
+    __tablename__ = "editor"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    #: login address, stored lower-case
+    email = sa.Column(sa.String(254), nullable=False, unique=True)
+    name = sa.Column(sa.String(200), nullable=False, default="")
+    #: "admin" manages editors and tokens; "editor" does the daily work
+    role = sa.Column(sa.String(20), nullable=False, default="editor")
+    #: argon2id hash
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    is_active_account = sa.Column(sa.Boolean, nullable=False, default=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    last_login_at = sa.Column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.is_active_account
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_token"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    editor_id = sa.Column(sa.ForeignKey("editor.id", ondelete="CASCADE"), nullable=False)
+    name = sa.Column(sa.String(200), nullable=False)
+    #: SHA-256 of the secret; the secret itself is shown once and never stored
+    token_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    #: the first characters of the secret, to tell tokens apart in lists
+    prefix = sa.Column(sa.String(12), nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    last_used_at = sa.Column(UTCDateTime)
+    revoked_at = sa.Column(UTCDateTime)
+
+    editor = db.relationship(Editor)
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entry"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    #: who acted: an editor, or null for the system and subscribers themselves
+    editor_id = sa.Column(sa.ForeignKey("editor.id", ondelete="SET NULL"))
+    #: through what: "web", "api", "cli", "worker", "public"
+    channel = sa.Column(sa.String(20), nullable=False, default="web")
+    #: dotted verb, e.g. "subscriber.create"
+    action = sa.Column(sa.String(80), nullable=False)
+    object_type = sa.Column(sa.String(40))
+    object_id = sa.Column(sa.Integer)
+    #: ids and changed field names only, never subscriber addresses
+    details = sa.Column(sa.JSON, nullable=False, default=dict)
+
+    editor = db.relationship(Editor)

@@ -1,0 +1,126 @@
+"""Editors, passwords, API tokens and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import g, has_request_context
+from flask_login import current_user
+
+from kkp.auth.models import ROLES, ApiToken, AuditEntry, Editor
+from kkp.db import utcnow
+from kkp.extensions import db
+
+_hasher = PasswordHasher()
+#: compared against when the address is unknown, so both cases take as long
+_DUMMY_HASH = _hasher.hash("not a password")
+MIN_PASSWORD_LENGTH = 10
+
+
+class EditorError(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_editor(email: str, *, role: str = "editor", password: str, name: str = "") -> Editor:
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise EditorError(f"role must be one of {', '.join(ROLES)}")
+    if "@" not in email or len(email) > 254:
+        raise EditorError("not an e-mail address")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise EditorError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if db.session.scalar(sa.select(Editor.id).where(Editor.email == email)):
+        raise EditorError("an editor with this address exists already")
+    editor = Editor(email=email, role=role, name=name, password_hash=hash_password(password))
+    db.session.add(editor)
+    db.session.flush()
+    audit("editor.create", editor, role=role)
+    return editor
+
+
+def authenticate(email: str, password: str) -> Editor | None:
+    editor = db.session.scalar(sa.select(Editor).where(Editor.email == email.strip().lower()))
+    try:
+        _hasher.verify(editor.password_hash if editor else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if editor is None or not editor.is_active:
+        return None
+    if _hasher.check_needs_rehash(editor.password_hash):
+        editor.password_hash = hash_password(password)
+    editor.last_login_at = utcnow()
+    return editor
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(editor: Editor, name: str) -> tuple[ApiToken, str]:
+    """A new API token; the secret is returned once and only its hash stored."""
+    secret = "kkp_" + secrets.token_urlsafe(32)
+    token = ApiToken(
+        editor=editor, name=name.strip()[:200] or "API", token_hash=_token_hash(secret),
+        prefix=secret[:12],
+    )
+    db.session.add(token)
+    db.session.flush()
+    audit("api_token.create", token)
+    return token, secret
+
+
+def revoke_token(token: ApiToken) -> None:
+    token.revoked_at = utcnow()
+    audit("api_token.revoke", token)
+
+
+def editor_for_token(secret: str) -> Editor | None:
+    token = db.session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.token_hash == _token_hash(secret), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if token is None or not token.editor.is_active:
+        return None
+    token.last_used_at = utcnow()
+    g.kkp_api_token = token
+    return token.editor
+
+
+def acting_editor() -> Editor | None:
+    if not has_request_context():
+        return g.get("kkp_editor") if g else None
+    editor = g.get("kkp_editor")
+    if editor is not None:
+        return editor
+    if current_user and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def audit(action: str, obj=None, **details) -> None:
+    """Record who changed what; details hold ids and field names, never addresses."""
+    editor = acting_editor()
+    channel = g.get("kkp_channel", "web") if has_request_context() else "worker"
+    db.session.add(
+        AuditEntry(
+            editor_id=editor.id if editor else None,
+            channel=channel,
+            action=action,
+            object_type=type(obj).__name__ if obj is not None else None,
+            object_id=getattr(obj, "id", None),
+            details=details,
+        )
+    )

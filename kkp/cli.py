@@ -1,0 +1,99 @@
+"""The `kkp` command: Flask's commands plus editors, tokens, the clock and the demo."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app():
+    from kkp import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main() -> None:
+    """KKP Kompakt: newsletter and events for KKP coordination offices."""
+
+
+@click.command("create-editor")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "editor"]), default="editor",
+              show_default=True)
+@click.option("--name", default="", help="Display name.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of generating one.")
+@with_appcontext
+def create_editor(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create an editor account. Without --password-stdin a password is generated and
+    printed once."""
+    from kkp.auth.operations import EditorError, generate_password
+    from kkp.auth.operations import create_editor as create
+    from kkp.extensions import db
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
+    try:
+        editor = create(email, role=role, password=password, name=name)
+    except EditorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"created {editor.role} {editor.email}")
+    if not password_stdin:
+        click.echo(f"password: {password}")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--name", default="CLI", show_default=True, help="What the token is for.")
+@with_appcontext
+def create_token(email: str, name: str) -> None:
+    """Create an API token for an editor and print it once."""
+    import sqlalchemy as sa
+
+    from kkp.auth.models import Editor
+    from kkp.auth.operations import create_token as create
+    from kkp.extensions import db
+
+    editor = db.session.scalar(sa.select(Editor).where(Editor.email == email.strip().lower()))
+    if editor is None:
+        raise click.ClickException(f"no editor with the address {email}")
+    _token, secret = create(editor, name)
+    db.session.commit()
+    click.echo(secret)
+
+
+@click.command("clock")
+@click.option("--interval", default=60.0, show_default=True, help="Seconds between ticks.")
+@with_appcontext
+def clock(interval: float) -> None:
+    """Run the scheduler: enqueue a tick every minute (one instance)."""
+    from kkp.schedule import clock as run_clock
+
+    run_clock(current_app._get_current_object(), interval=interval)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Add the demo lists, consent text and subscribers (once)."""
+    from kkp.demo import seed
+
+    click.echo(seed())
+
+
+@click.command("run-tick")
+@with_appcontext
+def run_tick() -> None:
+    """Run the scheduler's due work once, in this process."""
+    from kkp.schedule import run_due
+
+    run_due()
+
+
+def register_commands(app) -> None:
+    for command in (create_editor, create_token, clock, seed_demo, run_tick):
+        app.cli.add_command(command)

@@ -1,0 +1,69 @@
+"""Language choice (German by default, English complete) and Europe/Berlin formatting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import format_datetime, get_locale
+
+BERLIN = ZoneInfo("Europe/Berlin")
+COOKIE = "kkp_lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = request.args.get("lang") or request.cookies.get(COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def berlin(value: datetime | None, fmt: str = "medium") -> str:
+    """A UTC-aware datetime, shown in Europe/Berlin in the current language."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["berlin"] = berlin
+    app.jinja_env.add_extension("jinja2.ext.do")
+    # MJML is HTML: names and titles in it must be escaped like in pages.
+    app.jinja_env.autoescape = lambda name: bool(name) and name.endswith(
+        (".html", ".htm", ".xml", ".xhtml", ".svg", ".mjml"))
+
+    @app.context_processor
+    def language():
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+
+
+def compile_catalogs(directory) -> None:
+    """Compile each `messages.po` into `messages.mo` when missing or older.
+
+    Keeps `make run`, the tests and deployments on the catalog in the repository
+    without a separate build step.
+    """
+    import logging
+    import os
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in Path(directory).glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        try:
+            with po_path.open("rb") as f:
+                catalog = read_po(f)
+            tmp = mo_path.with_suffix(f".mo.{os.getpid()}")
+            with tmp.open("wb") as f:
+                write_mo(f, catalog)
+            os.replace(tmp, mo_path)
+        except OSError as exc:
+            logging.getLogger(__name__).warning("cannot compile %s: %s", po_path, exc)

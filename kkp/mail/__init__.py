@@ -1,0 +1,1 @@
+"""Mail as rows: deliveries, the transport (SMTP or local outbox), message building."""

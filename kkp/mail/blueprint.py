@@ -1,0 +1,83 @@
+"""The local outbox in the editors' interface: what would have been sent."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request
+
+from kkp.auth.access import protect
+from kkp.extensions import db
+from kkp.mail.models import OutboxMessage
+
+bp = Blueprint("mail", __name__, url_prefix="/admin/outbox")
+protect(bp)
+
+PAGE = 50
+
+
+@bp.get("/")
+def outbox():
+    before = request.args.get("before", type=int)
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(PAGE + 1)
+    if before:
+        query = query.where(OutboxMessage.id < before)
+    messages = db.session.scalars(query).all()
+    more = len(messages) > PAGE
+    return render_template("admin/outbox.html", messages=messages[:PAGE], more=more)
+
+
+def _parsed(message_id: int):
+    stored = db.get_or_404(OutboxMessage, message_id)
+    return stored, message_from_bytes(stored.raw, policy=policy.default)
+
+
+@bp.get("/<int:message_id>")
+def show(message_id: int):
+    stored, parsed = _parsed(message_id)
+    text_part = parsed.get_body(preferencelist=("plain",))
+    html_part = parsed.get_body(preferencelist=("html",))
+    attachments = [
+        {"index": i, "filename": part.get_filename() or f"part-{i}",
+         "content_type": part.get_content_type(), "size": len(part.get_payload(decode=True) or b"")}
+        for i, part in enumerate(parsed.walk())
+        if part.get_content_disposition() == "attachment"
+        or part.get_content_type() == "text/calendar"
+    ]
+    return render_template(
+        "admin/outbox_message.html", stored=stored, headers=list(parsed.items()),
+        text=text_part.get_content() if text_part else "", has_html=html_part is not None,
+        attachments=attachments,
+    )
+
+
+@bp.get("/<int:message_id>/html")
+def html(message_id: int):
+    _stored, parsed = _parsed(message_id)
+    part = parsed.get_body(preferencelist=("html",))
+    if part is None:
+        abort(404)
+    # Shown in a sandboxed iframe: no scripts, no forms, nothing of ours reachable.
+    return Response(part.get_content(), mimetype="text/html", headers={
+        "Content-Security-Policy": "sandbox; default-src 'none'; img-src * data:; "
+                                   "style-src 'unsafe-inline'",
+    })
+
+
+@bp.get("/<int:message_id>/part/<int:index>")
+def attachment(message_id: int, index: int):
+    _stored, parsed = _parsed(message_id)
+    parts = list(parsed.walk())
+    if index >= len(parts):
+        abort(404)
+    part = parts[index]
+    name = (part.get_filename() or f"part-{index}").replace('"', "")
+    return Response(part.get_payload(decode=True) or b"", mimetype=part.get_content_type(),
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/<int:message_id>/raw")
+def raw(message_id: int):
+    stored = db.get_or_404(OutboxMessage, message_id)
+    return Response(stored.raw, mimetype="text/plain; charset=utf-8")

@@ -1,0 +1,78 @@
+"""Building RFC 5322 messages that survive Outlook, Gmail and strict relays.
+
+Serialise with `policy.SMTP` (CRLF everywhere); HTML goes quoted-printable so no line
+passes 998 octets; anything that reaches a header is stripped of CR and LF first.
+"""
+
+from __future__ import annotations
+
+import re
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+
+from kkp.db import utcnow
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def header_text(value: str, limit: int = 500) -> str:
+    """A single-line header value: control characters (CR, LF, TAB, NUL) become spaces."""
+    return _CONTROL.sub(" ", value or "").strip()[:limit]
+
+
+def mailbox(name: str, address: str) -> str:
+    """A `Name <address>` header value; the name can never add a header."""
+    name = header_text(name, 200)
+    address = header_text(address, 254)
+    if not name:
+        return address
+    return formataddr((name, address))
+
+
+def sender_address(mail_from: str) -> str:
+    """The bare address of `KKP_MAIL_FROM`."""
+    return parseaddr(mail_from)[1]
+
+
+def new_message(
+    *,
+    subject: str,
+    sender: str,
+    to: str,
+    text: str,
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+    domain: str | None = None,
+) -> EmailMessage:
+    """A multipart/alternative message (text first, HTML last) with Date and Message-ID."""
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["Subject"] = header_text(subject, 900)
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Date"] = format_datetime(utcnow())
+    msg["Message-ID"] = make_msgid(domain=domain or _domain_of(sender))
+    msg["Auto-Submitted"] = "auto-generated"
+    for key, value in (headers or {}).items():
+        msg[key] = header_text(value, 2000)
+    msg.set_content(_crlf_free(text), cte="quoted-printable")
+    if html is not None:
+        msg.add_alternative(_crlf_free(html), subtype="html", cte="quoted-printable")
+    return msg
+
+
+def _crlf_free(body: str) -> str:
+    return body.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _domain_of(sender: str) -> str:
+    address = sender_address(sender)
+    return address.rpartition("@")[2] or "localhost"
+
+
+def as_bytes(msg: EmailMessage) -> bytes:
+    return msg.as_bytes(policy=policy.SMTP)
+
+
+__all__ = ["Address", "as_bytes", "header_text", "mailbox", "new_message", "sender_address"]

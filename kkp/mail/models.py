@@ -1,0 +1,52 @@
+"""Every mail is a row: deliveries, and the local outbox used without SMTP."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from kkp.db import UTCDateTime, utcnow
+from kkp.extensions import db
+
+DELIVERY_STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
+
+
+class Delivery(db.Model):
+    """One mail to one recipient, written before anything is sent."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        sa.Index("ix_delivery_status_updated", "status", "updated_at"),
+        sa.Index("ix_delivery_subscriber_kind", "subscriber_id", "kind", "created_at"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    #: which message builder renders it, e.g. "subscription_confirmation"
+    kind = sa.Column(sa.String(50), nullable=False)
+    #: the address; emptied when the subscriber is deleted
+    recipient = sa.Column(sa.String(254), nullable=False)
+    subscriber_id = sa.Column(sa.ForeignKey("subscriber.id", ondelete="SET NULL"))
+    #: what the builder needs beyond the subscriber (ids, list ids), JSON
+    params = sa.Column(sa.JSON, nullable=False, default=dict)
+    status = sa.Column(sa.String(20), nullable=False, default="queued")
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    #: the SMTP answer or error of the last failed attempt
+    last_error = sa.Column(sa.Text)
+    message_id = sa.Column(sa.String(255))
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    sent_at = sa.Column(UTCDateTime)
+
+
+class OutboxMessage(db.Model):
+    """A mail kept locally instead of being sent (no `KKP_SMTP_URL`)."""
+
+    __tablename__ = "outbox_message"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    envelope_from = sa.Column(sa.String(254), nullable=False)
+    recipients = sa.Column(sa.Text, nullable=False)
+    subject = sa.Column(sa.Text, nullable=False, default="")
+    message_id = sa.Column(sa.String(255))
+    #: the message exactly as it would have gone over SMTP (CRLF line ends)
+    raw = sa.Column(sa.LargeBinary, nullable=False)

@@ -1,0 +1,41 @@
+"""Mail templates as files: `templates/mail/<name>/{subject.txt,body.txt,body.mjml}`.
+
+Each is a Jinja template; the MJML body is compiled to HTML with mjml-python.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from mjml import mjml2html
+
+from kkp.mail.message import new_message
+
+
+def compile_mjml(source: str) -> str:
+    html = mjml2html(source)
+    if "<mj-" in html:
+        raise ValueError("MJML left an unknown <mj- tag in the output")
+    return html
+
+
+def render_mail(name: str, context: dict, *, to: str, locale: str = "de",
+                headers: dict[str, str] | None = None) -> EmailMessage:
+    """Render the three parts of mail `name` in `locale` and build the message."""
+    config = current_app.config
+    context = {
+        "office_name": config["KKP_OFFICE_NAME"],
+        "base_url": config["KKP_BASE_URL"],
+        "impressum_url": config.get("KKP_IMPRESSUM_URL") or config["KKP_BASE_URL"] + "/impressum",
+        "privacy_url": config.get("KKP_PRIVACY_URL") or config["KKP_BASE_URL"] + "/datenschutz",
+        "lang": locale,
+        **context,
+    }
+    with force_locale(locale):
+        subject = render_template(f"mail/{name}/subject.txt", **context).strip()
+        text = render_template(f"mail/{name}/body.txt", **context)
+        html = compile_mjml(render_template(f"mail/{name}/body.mjml", **context))
+    return new_message(subject=subject, sender=config["KKP_MAIL_FROM"], to=to, text=text,
+                       html=html, headers=headers)

@@ -1,0 +1,170 @@
+"""Where mail goes: an SMTP relay (`KKP_SMTP_URL`) or the local outbox table.
+
+`smtp://user:pass@host:port` (plain, `?starttls=1` for STARTTLS), `smtps://…` (TLS).
+Each worker thread keeps its SMTP connection open across messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+import ssl
+import threading
+from dataclasses import dataclass
+from email.message import EmailMessage
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from kkp.mail.message import as_bytes
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    """Sending failed; `permanent` (5xx) ones are not retried."""
+
+    def __init__(self, message: str, *, permanent: bool):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class SMTPSettings:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False  # TLS from the first byte (smtps)
+    starttls: bool = False
+    timeout: float = 30.0  # seconds
+
+    @classmethod
+    def from_url(cls, url: str) -> SMTPSettings:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps"):
+            raise ValueError(
+                f"KKP_SMTP_URL must start with smtp:// or smtps://, not {parts.scheme!r}"
+            )
+        query = parse_qs(parts.query)
+        tls = parts.scheme == "smtps"
+        return cls(
+            host=parts.hostname or "localhost",
+            port=parts.port or (465 if tls else 25),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            tls=tls,
+            starttls=query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
+            timeout=float(query.get("timeout", ["30"])[0]),
+        )
+
+
+class SMTPTransport:
+    def __init__(self, settings: SMTPSettings):
+        self.settings = settings
+        self._local = threading.local()
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        if s.tls:
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+        else:
+            conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            if s.starttls:
+                conn.starttls(context=context)
+        if s.username:
+            conn.login(s.username, s.password or "")
+        return conn
+
+    def _connection(self) -> smtplib.SMTP:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (smtplib.SMTPException, OSError):
+                conn.close()
+
+    def send(self, msg: EmailMessage, *, envelope_from: str, recipients: list[str]) -> str:
+        """Send one message; return the server's answer. Raises :class:`DeliveryError`."""
+        data = as_bytes(msg)
+        for attempt in (1, 2):
+            try:
+                conn = self._connection()
+                refused = conn.sendmail(envelope_from, recipients, data)
+                if refused:
+                    code, text = next(iter(refused.values()))
+                    raise DeliveryError(_answer(code, text), permanent=500 <= code < 600)
+                return "250 OK"
+            except smtplib.SMTPServerDisconnected as exc:
+                self._local.conn = None
+                if attempt == 2:
+                    raise DeliveryError(f"connection lost: {exc}", permanent=False) from exc
+            except smtplib.SMTPRecipientsRefused as exc:
+                code, text = next(iter(exc.recipients.values()))
+                raise DeliveryError(_answer(code, text), permanent=500 <= code < 600) from exc
+            except smtplib.SMTPResponseException as exc:
+                if exc.smtp_code in (421,):  # the server closes the session
+                    self.close()
+                else:
+                    self._reset()
+                raise DeliveryError(
+                    _answer(exc.smtp_code, exc.smtp_error), permanent=500 <= exc.smtp_code < 600
+                ) from exc
+            except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+                self.close()
+                raise DeliveryError(f"SMTP connection failed: {exc}", permanent=False) from exc
+        raise AssertionError("unreachable")
+
+    def _reset(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            try:
+                conn.rset()
+            except (smtplib.SMTPException, OSError):
+                self.close()
+
+
+def _answer(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}".strip()
+
+
+class OutboxTransport:
+    """Keeps messages in the `outbox_message` table, inside the caller's transaction."""
+
+    def send(self, msg: EmailMessage, *, envelope_from: str, recipients: list[str]) -> str:
+        from kkp.extensions import db
+        from kkp.mail.models import OutboxMessage
+
+        db.session.add(
+            OutboxMessage(
+                envelope_from=envelope_from,
+                recipients=", ".join(recipients),
+                subject=str(msg.get("Subject", "")),
+                message_id=str(msg.get("Message-ID", "")),
+                raw=as_bytes(msg),
+            )
+        )
+        return "stored in the local outbox"
+
+    def close(self) -> None:
+        pass
+
+
+def transport_for(app) -> SMTPTransport | OutboxTransport:
+    """The app's transport, created once per app."""
+    transport = app.extensions.get("kkp_transport")
+    if transport is None:
+        url = app.config.get("KKP_SMTP_URL")
+        transport = SMTPTransport(SMTPSettings.from_url(url)) if url else OutboxTransport()
+        app.extensions["kkp_transport"] = transport
+    return transport

@@ -1,0 +1,60 @@
+"""The start page, the language switch and the health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+
+from kkp.extensions import db
+from kkp.i18n import COOKIE
+
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/")
+def index():
+    from newsletter.operations import public_lists
+
+    return render_template("site/index.html", lists=public_lists())
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    target = request.args.get("next") or url_for("site.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("site.index")
+    response = redirect(target)
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    from workers.broker import ping
+
+    checks = {}
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure is a finding
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        ping(current_app.extensions["dramatiq"])
+        checks["broker"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["broker"] = f"error: {type(exc).__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return jsonify(status="ok" if healthy else "error", **checks), 200 if healthy else 503
+
+
+@bp.get("/impressum")
+def impressum():
+    return render_template("site/impressum.html")
+
+
+@bp.get("/datenschutz")
+def privacy():
+    from newsletter.operations import current_consent_text
+
+    return render_template("site/privacy.html", consent=current_consent_text())

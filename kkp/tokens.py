@@ -1,0 +1,47 @@
+"""Signed, purpose-bound tokens for links in mail (itsdangerous).
+
+A token made for one purpose (say "unsubscribe") never verifies for another
+("preferences"): the purpose is the signer's salt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+PURPOSES = ("confirm", "preferences", "unsubscribe", "registration")
+
+
+class InvalidToken(Exception):
+    """The token is forged, for another purpose, or (`expired`) too old."""
+
+    def __init__(self, expired: bool = False):
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown token purpose {purpose!r}")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"kkp.{purpose}")
+
+
+def make_token(purpose: str, payload: dict[str, Any]) -> str:
+    return _serializer(purpose).dumps(payload)
+
+
+def read_token(purpose: str, token: str, *, max_age: int | None = None) -> dict[str, Any]:
+    """The payload of a token; `max_age` in seconds. Raises :class:`InvalidToken`."""
+    if not token or len(token) > 1000:
+        raise InvalidToken()
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise InvalidToken(expired=True) from exc
+    except BadSignature as exc:
+        raise InvalidToken() from exc
+    if not isinstance(payload, dict):
+        raise InvalidToken()
+    return payload

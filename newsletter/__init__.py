@@ -1,0 +1,1 @@
+"""Lists, subscribers with documented consent, and (later) the newsletter issues."""

@@ -1,0 +1,213 @@
+"""Public pages: sign-up, confirmation, preference centre, unsubscribe."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from kkp.extensions import csrf, db, limiter
+from kkp.tokens import InvalidToken, read_token
+from newsletter import operations
+from newsletter.forms import ConfirmForm, PreferencesForm, SubscribeForm, list_choices
+
+bp = Blueprint("newsletter", __name__)
+
+
+def _form_limit() -> str:
+    return current_app.config["KKP_PUBLIC_FORM_LIMIT"]
+
+
+def _client_ip() -> str | None:
+    return request.remote_addr
+
+
+def _invalid_link(exc: InvalidToken):
+    message = (
+        _("This link has expired. Please sign up again.") if exc.expired
+        else _("This link is not valid. Please use the link from your most recent e-mail.")
+    )
+    return render_template("newsletter/invalid_link.html", message=message), 404
+
+
+def _subscriber_from(purpose: str, token: str):
+    return operations.subscriber_for_token(read_token(purpose, token))
+
+
+# -- sign-up -----------------------------------------------------------------------------
+
+
+@bp.route("/subscribe", methods=["GET", "POST"])
+@limiter.limit(_form_limit, methods=["POST"])
+def subscribe():
+    lists = operations.public_lists()
+    consent = operations.current_consent_text()
+    form = SubscribeForm()
+    form.lists.choices = list_choices(lists)
+    if request.method == "GET":
+        preselect = request.args.getlist("list")
+        form.lists.data = [m.id for m in lists if m.slug in preselect] or (
+            [lists[0].id] if len(lists) == 1 else [])
+        form.consent_version.data = str(consent.version) if consent else ""
+        return render_template("newsletter/subscribe.html", form=form, consent=consent)
+
+    errors: dict[str, str] = {}
+    if not form.validate():
+        # Only CSRF and lengths are checked here; the operation says the rest.
+        for field, messages in form.errors.items():
+            errors[field] = messages[0]
+    if not form.consent.data:
+        errors.setdefault("consent", _("Please agree to the privacy notice."))
+    if not errors:
+        try:
+            version = int(form.consent_version.data or 0) or None
+            operations.request_subscription(
+                email=form.email.data, name=form.name.data, organisation=form.organisation.data,
+                list_ids=form.lists.data or [], consent_version=version, source="form",
+                ip=_client_ip(), locale=str(get_locale()),
+            )
+        except (operations.SubscriptionError, ValueError) as exc:
+            db.session.rollback()
+            field = getattr(exc, "field", None) or "email"
+            errors[field] = str(exc) if isinstance(exc, operations.SubscriptionError) else _(
+                "Please check your input.")
+        else:
+            db.session.commit()
+            return redirect(url_for("newsletter.subscribe_sent"), code=303)
+    return render_template("newsletter/subscribe.html", form=form, consent=consent,
+                           errors=errors), 400
+
+
+@bp.get("/subscribe/sent")
+def subscribe_sent():
+    return render_template("newsletter/subscribe_sent.html")
+
+
+@bp.route("/subscribe/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_form_limit, methods=["POST"])
+def confirm(token: str):
+    max_age = current_app.config["KKP_UNCONFIRMED_RETENTION_DAYS"] * 86400
+    try:
+        payload = read_token("confirm", token, max_age=max_age)
+        subscriber = operations.subscriber_for_token(payload)
+    except InvalidToken as exc:
+        return _invalid_link(exc)
+    list_ids = [i for i in payload.get("l", []) if isinstance(i, int)]
+    form = ConfirmForm()
+    lists = [s.mailing_list for s in subscriber.subscriptions if s.list_id in list_ids]
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("newsletter/confirm.html", form=form, lists=lists,
+                                   error=_("The form has expired. Please try again.")), 400
+        _subscriber, confirmed = operations.confirm(
+            subscriber.id, list_ids, check=payload["h"], ip=_client_ip())
+        db.session.commit()
+        preferences = url_for("newsletter.preferences",
+                              token=operations.subscriber_token(subscriber, "preferences"))
+        return render_template("newsletter/confirmed.html", lists=lists,
+                               preferences_url=preferences, newly=bool(confirmed))
+    pending = any(s.status == "pending" for s in subscriber.subscriptions
+                  if s.list_id in list_ids)
+    return render_template("newsletter/confirm.html", form=form, lists=lists, pending=pending)
+
+
+# -- preference centre -------------------------------------------------------------------
+
+
+@bp.route("/preferences/<token>", methods=["GET", "POST"])
+@limiter.limit(_form_limit, methods=["POST"])
+def preferences(token: str):
+    try:
+        subscriber = _subscriber_from("preferences", token)
+    except InvalidToken as exc:
+        return _invalid_link(exc)
+    lists = operations.public_lists()
+    form = PreferencesForm(obj=subscriber if request.method == "GET" else None)
+    form.lists.choices = list_choices(lists)
+    errors: dict[str, str] = {}
+    if request.method == "GET":
+        form.lists.data = [s.list_id for s in subscriber.subscriptions if s.status == "confirmed"]
+    elif form.validate():
+        try:
+            operations.update_preferences(
+                subscriber, list_ids=form.lists.data or [], name=form.name.data or "",
+                organisation=form.organisation.data or "")
+        except operations.SubscriptionError as exc:
+            db.session.rollback()
+            errors[exc.field or "lists"] = str(exc)
+        else:
+            db.session.commit()
+            return render_template("newsletter/preferences.html", form=form, token=token,
+                                   subscriber=subscriber, saved=True)
+    else:
+        errors = {field: messages[0] for field, messages in form.errors.items()}
+    status = 400 if errors else 200
+    return render_template("newsletter/preferences.html", form=form, token=token,
+                           subscriber=subscriber, errors=errors), status
+
+
+@bp.get("/preferences/<token>/data.json")
+def export_own_data(token: str):
+    try:
+        subscriber = _subscriber_from("preferences", token)
+    except InvalidToken as exc:
+        return _invalid_link(exc)
+    body = json.dumps(operations.export_data(subscriber), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": 'attachment; filename="kkp-kompakt-meine-daten.json"',
+        "Cache-Control": "no-store",
+    })
+
+
+@bp.route("/preferences/<token>/delete", methods=["GET", "POST"])
+@limiter.limit(_form_limit, methods=["POST"])
+def delete_self(token: str):
+    try:
+        subscriber = _subscriber_from("preferences", token)
+    except InvalidToken as exc:
+        return _invalid_link(exc)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        operations.delete_subscriber(subscriber, reason="deleted")
+        db.session.commit()
+        return render_template("newsletter/deleted.html")
+    return render_template("newsletter/delete.html", form=form, token=token)
+
+
+# -- unsubscribe (RFC 8058 one-click target) ---------------------------------------------
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    """GET shows a page and changes nothing; POST unsubscribes, idempotently.
+
+    The POST takes no cookie and no CSRF token (mail providers send
+    `List-Unsubscribe=One-Click` from their servers) and answers 200, never a redirect.
+    """
+    try:
+        payload = read_token("unsubscribe", token)
+    except InvalidToken as exc:
+        return _invalid_link(exc)
+    list_id = payload.get("l") if isinstance(payload.get("l"), int) else None
+    try:
+        subscriber = operations.subscriber_for_token(payload)
+    except InvalidToken:
+        subscriber = None  # left already: answering "done" again is what idempotent means
+    if request.method == "GET":
+        if subscriber is None:
+            return render_template("newsletter/unsubscribed.html", deleted=True)
+        mailing_list = next((s.mailing_list for s in subscriber.subscriptions
+                             if s.list_id == list_id), None)
+        return render_template("newsletter/unsubscribe.html", token=token,
+                               mailing_list=mailing_list)
+    deleted = True
+    if subscriber is not None:
+        everything = request.form.get("scope") == "all"
+        deleted = operations.unsubscribe(
+            subscriber, list_id=None if everything else list_id,
+            source="one-click" if "List-Unsubscribe" in request.form else "unsubscribe")
+        db.session.commit()
+    return render_template("newsletter/unsubscribed.html", deleted=deleted)

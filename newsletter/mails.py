@@ -1,0 +1,39 @@
+"""The newsletter's transactional mails; each registers its message builder."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from flask import current_app
+
+from kkp.extensions import db
+from kkp.mail.message import mailbox
+from kkp.mail.models import Delivery
+from kkp.mail.operations import NotDeliverable, message_builder
+from kkp.mail.render import render_mail
+from kkp.tokens import make_token
+from newsletter.models import MailingList, Subscriber
+from newsletter.operations import CONFIRMATION_KIND, token_payload
+
+
+@message_builder(CONFIRMATION_KIND)
+def confirmation_mail(delivery: Delivery) -> EmailMessage:
+    """The double opt-in mail: the lists asked for and the confirm link, no advertising."""
+    subscriber = db.session.get(Subscriber, delivery.subscriber_id or 0)
+    if subscriber is None:
+        raise NotDeliverable("the sign-up was deleted")
+    list_ids = delivery.params.get("list_ids", [])
+    lists = db.session.query(MailingList).filter(MailingList.id.in_(list_ids)).all()
+    token = make_token("confirm", token_payload(subscriber, l=list_ids))
+    base = current_app.config["KKP_BASE_URL"]
+    return render_mail(
+        "subscription_confirmation",
+        {
+            "subscriber": subscriber,
+            "lists": lists,
+            "confirm_url": f"{base}/subscribe/confirm/{token}",
+            "retention_days": current_app.config["KKP_UNCONFIRMED_RETENTION_DAYS"],
+        },
+        to=mailbox(subscriber.name, subscriber.email),
+        locale=subscriber.locale,
+    )

@@ -1,0 +1,505 @@
+"""Subscribing, confirming, changing preferences, leaving: the logic behind every view.
+
+Operations change data and flush; the request or the actor commits. Messages in
+:class:`SubscriptionError` are shown to people as they are (already translated).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+
+from kkp.auth.operations import audit
+from kkp.db import utcnow
+from kkp.extensions import db
+from kkp.mail.models import Delivery
+from kkp.mail.operations import queue_delivery
+from kkp.tokens import make_token
+from newsletter.models import (
+    ConsentEvent,
+    ConsentText,
+    MailingList,
+    Subscriber,
+    Subscription,
+    Suppression,
+)
+
+log = logging.getLogger(__name__)
+
+CONFIRMATION_KIND = "subscription_confirmation"
+MAX_NAME = 200
+
+
+class SubscriptionError(ValueError):
+    """Bad input or a refused change; `field` names the form field it belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# -- addresses ---------------------------------------------------------------------------
+
+
+def normalise_email(raw: str | None) -> str:
+    """A valid address, lower-cased; raises :class:`SubscriptionError` otherwise."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise SubscriptionError(_("Please enter your e-mail address."), "email")
+    if any(c in raw for c in "\r\n\x00") or len(raw) > 254:
+        raise SubscriptionError(_("This is not a valid e-mail address."), "email")
+    try:
+        result = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise SubscriptionError(_("This is not a valid e-mail address."), "email") from exc
+    return result.normalized.lower()
+
+
+def email_hash(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def clean_text(value: str | None, field: str, limit: int = MAX_NAME) -> str:
+    """A single-line name or organisation; control characters are refused."""
+    value = (value or "").strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise SubscriptionError(_("Line breaks and control characters are not allowed."), field)
+    if len(value) > limit:
+        raise SubscriptionError(_("At most %(n)d characters, please.", n=limit), field)
+    return value
+
+
+def is_suppressed(email: str) -> bool:
+    return db.session.get(Suppression, email_hash(email)) is not None
+
+
+def suppress(email: str, reason: str) -> None:
+    key = email_hash(email)
+    if db.session.get(Suppression, key) is None:
+        db.session.add(Suppression(email_hash=key, reason=reason))
+
+
+# -- lists and consent text --------------------------------------------------------------
+
+
+def public_lists() -> list[MailingList]:
+    return db.session.scalars(
+        sa.select(MailingList)
+        .where(MailingList.is_public.is_(True))
+        .order_by(MailingList.position, MailingList.name)
+    ).all()
+
+
+def all_lists() -> list[MailingList]:
+    return db.session.scalars(
+        sa.select(MailingList).order_by(MailingList.position, MailingList.name)
+    ).all()
+
+
+def lists_by_ids(ids: Iterable[int], *, public_only: bool) -> list[MailingList]:
+    ids = {int(i) for i in ids}
+    if not ids:
+        return []
+    query = sa.select(MailingList).where(MailingList.id.in_(ids))
+    if public_only:
+        query = query.where(MailingList.is_public.is_(True))
+    found = db.session.scalars(query.order_by(MailingList.position, MailingList.name)).all()
+    if len(found) != len(ids):
+        raise SubscriptionError(_("Please choose from the lists shown."), "lists")
+    return found
+
+
+def current_consent_text() -> ConsentText | None:
+    return db.session.scalar(sa.select(ConsentText).order_by(ConsentText.version.desc()).limit(1))
+
+
+def publish_consent_text(text: str) -> ConsentText:
+    latest = current_consent_text()
+    version = ConsentText(version=(latest.version + 1) if latest else 1, text=text.strip())
+    db.session.add(version)
+    db.session.flush()
+    audit("consent_text.publish", None, version=version.version)
+    return version
+
+
+def create_list(name: str, *, slug: str, description: str = "", is_public: bool = True,
+                position: int = 0) -> MailingList:
+    mailing_list = MailingList(
+        name=name.strip(), slug=slug.strip(), description=description, is_public=is_public,
+        position=position,
+    )
+    db.session.add(mailing_list)
+    db.session.flush()
+    audit("list.create", mailing_list)
+    return mailing_list
+
+
+# -- signing up --------------------------------------------------------------------------
+
+
+def _record(subscriber: Subscriber, action: str, lists: Iterable[MailingList], *,
+            source: str, consent_version: int | None = None, ip: str | None = None,
+            **details) -> ConsentEvent:
+    event = ConsentEvent(
+        subscriber=subscriber, action=action, lists=[m.name for m in lists], source=source,
+        consent_version=consent_version,
+        ip=ip if current_app.config.get("KKP_RECORD_IP") else None, details=details,
+    )
+    db.session.add(event)
+    return event
+
+
+def _find(email: str, *, lock: bool = False) -> Subscriber | None:
+    query = sa.select(Subscriber).where(Subscriber.email == email)
+    if lock and db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def _insert_subscriber(**fields) -> Subscriber:
+    """Insert, or return the row a concurrent request inserted a moment earlier."""
+    subscriber = Subscriber(**fields)
+    try:
+        with db.session.begin_nested():
+            db.session.add(subscriber)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        existing = _find(fields["email"], lock=True)
+        if existing is None:
+            raise
+        return existing
+    return subscriber
+
+
+def request_subscription(
+    *, email: str, name: str = "", organisation: str = "", list_ids: Iterable[int],
+    consent_version: int | None, source: str = "form", ip: str | None = None,
+    locale: str = "de", public_only: bool = True,
+) -> Subscriber:
+    """The sign-up form: record the request and send a confirmation mail if due.
+
+    Never changes what a confirmed subscriber has, never removes a list, and answers
+    the same whatever the address's state (so the form reveals nothing).
+    """
+    email = normalise_email(email)
+    name = clean_text(name, "name")
+    organisation = clean_text(organisation, "organisation")
+    lists = lists_by_ids(list_ids, public_only=public_only)
+    if not lists:
+        raise SubscriptionError(_("Please choose at least one list."), "lists")
+    text = db.session.get(ConsentText, consent_version) if consent_version else None
+    if text is None:
+        raise SubscriptionError(_("Please agree to the privacy notice."), "consent")
+
+    subscriber = _find(email, lock=True)
+    if subscriber is None:
+        subscriber = _insert_subscriber(
+            email=email, name=name, organisation=organisation, source=source,
+            locale=locale if locale in ("de", "en") else "de",
+        )
+    elif subscriber.status == "pending":
+        # Not confirmed yet: the latest form wins for the personal details.
+        subscriber.name = name or subscriber.name
+        subscriber.organisation = organisation or subscriber.organisation
+
+    have = {s.list_id: s for s in subscriber.subscriptions}
+    new_lists = [m for m in lists if m.id not in have]
+    for mailing_list in new_lists:
+        subscriber.subscriptions.append(Subscription(mailing_list=mailing_list, status="pending"))
+    pending = [m for m in lists if m.id not in have or have[m.id].status == "pending"]
+    if not pending:
+        return subscriber  # everything asked for is confirmed already
+    _record(subscriber, "requested", pending, source=source, consent_version=text.version, ip=ip)
+    db.session.flush()
+    send_confirmation(subscriber, pending, new_lists=bool(new_lists))
+    return subscriber
+
+
+def send_confirmation(subscriber: Subscriber, lists: list[MailingList], *,
+                      new_lists: bool) -> Delivery | None:
+    """Queue the confirmation mail, unless the address got enough of them lately."""
+    config = current_app.config
+    now = utcnow()
+    recent = db.session.execute(
+        sa.select(sa.func.count(Delivery.id), sa.func.max(Delivery.created_at)).where(
+            Delivery.subscriber_id == subscriber.id,
+            Delivery.kind == CONFIRMATION_KIND,
+            Delivery.created_at >= now - timedelta(days=1),
+        )
+    ).one()
+    count, last = recent
+    if count >= config["KKP_CONFIRMATION_MAILS_PER_DAY"]:
+        log.info("subscriber %s: confirmation mail limit reached", subscriber.id)
+        return None
+    resend = timedelta(minutes=config["KKP_CONFIRMATION_RESEND_MINUTES"])
+    if not new_lists and last is not None and last > now - resend:
+        return None
+    delivery = queue_delivery(
+        CONFIRMATION_KIND, subscriber.email, subscriber_id=subscriber.id,
+        params={"list_ids": [m.id for m in lists]},
+    )
+    _record(subscriber, "confirmation_sent", lists, source=subscriber.source,
+            delivery_id=delivery.id)
+    return delivery
+
+
+def confirm(subscriber_id: int, list_ids: Iterable[int], *, check: str,
+            ip: str | None = None) -> tuple[Subscriber, list[MailingList]]:
+    """Confirm the lists a confirmation mail named; idempotent."""
+    subscriber = subscriber_for_token({"s": subscriber_id, "h": check})
+    wanted = {int(i) for i in list_ids}
+    now = utcnow()
+    confirmed = []
+    for subscription in subscriber.subscriptions:
+        if subscription.list_id in wanted and subscription.status == "pending":
+            subscription.status = "confirmed"
+            subscription.confirmed_at = now
+            confirmed.append(subscription.mailing_list)
+    if confirmed:
+        if subscriber.status != "confirmed":
+            subscriber.status = "confirmed"
+            subscriber.confirmed_at = now
+        db.session.execute(sa.delete(Suppression).where(
+            Suppression.email_hash == email_hash(subscriber.email)))
+        _record(subscriber, "confirmed", confirmed, source=subscriber.source, ip=ip)
+    return subscriber, confirmed
+
+
+# -- tokens for links in mail ------------------------------------------------------------
+
+
+def token_payload(subscriber: Subscriber, **extra) -> dict:
+    """`h` ties the token to the address, so a reused id never opens another person's data."""
+    return {"s": subscriber.id, "h": email_hash(subscriber.email)[:16], **extra}
+
+
+def subscriber_token(subscriber: Subscriber, purpose: str, **extra) -> str:
+    return make_token(purpose, token_payload(subscriber, **extra))
+
+
+def subscriber_for_token(payload: dict) -> Subscriber:
+    from kkp.tokens import InvalidToken
+
+    subscriber_id = payload.get("s")
+    subscriber = db.session.get(Subscriber, subscriber_id) if isinstance(subscriber_id, int) else None
+    if subscriber is None or email_hash(subscriber.email)[:16] != payload.get("h"):
+        raise InvalidToken()
+    return subscriber
+
+
+# -- preferences and leaving --------------------------------------------------------------
+
+
+def update_preferences(subscriber: Subscriber, *, list_ids: Iterable[int], name: str,
+                       organisation: str, source: str = "preferences") -> None:
+    """Set the confirmed lists; the signed link proves the address, so new lists count
+    as confirmed."""
+    lists = lists_by_ids(list_ids, public_only=True)
+    subscriber.name = clean_text(name, "name")
+    subscriber.organisation = clean_text(organisation, "organisation")
+    wanted = {m.id for m in lists}
+    now = utcnow()
+    removed = []
+    for subscription in list(subscriber.subscriptions):
+        if subscription.mailing_list.is_public and subscription.list_id not in wanted:
+            removed.append(subscription.mailing_list)
+            subscriber.subscriptions.remove(subscription)
+    have = {s.list_id: s for s in subscriber.subscriptions}
+    added = []
+    for mailing_list in lists:
+        current = have.get(mailing_list.id)
+        if current is None:
+            subscriber.subscriptions.append(Subscription(
+                mailing_list=mailing_list, status="confirmed", confirmed_at=now))
+            added.append(mailing_list)
+        elif current.status == "pending":
+            current.status, current.confirmed_at = "confirmed", now
+            added.append(mailing_list)
+    if added:
+        if subscriber.status != "confirmed":
+            subscriber.status, subscriber.confirmed_at = "confirmed", now
+        _record(subscriber, "confirmed", added, source=source)
+    if removed:
+        _record(subscriber, "list_removed", removed, source=source)
+
+
+def unsubscribe(subscriber: Subscriber, *, list_id: int | None = None,
+                source: str = "unsubscribe") -> bool:
+    """Leave one list, or everything. Leaving the last list deletes the subscriber and
+    keeps only the hashed address on the suppression list. Returns True if deleted."""
+    if list_id is not None:
+        remaining = [s for s in subscriber.subscriptions if s.list_id != list_id]
+        if remaining:
+            left = [s for s in subscriber.subscriptions if s.list_id == list_id]
+            for subscription in left:
+                subscriber.subscriptions.remove(subscription)
+            if left:
+                _record(subscriber, "list_removed", [s.mailing_list for s in left], source=source)
+            return False
+    delete_subscriber(subscriber, reason="unsubscribed")
+    return True
+
+
+def delete_subscriber(subscriber: Subscriber, *, reason: str = "deleted") -> None:
+    """Remove every personal detail; the hash stays so the address is never mailed again."""
+    subscriber_id = subscriber.id
+    suppress(subscriber.email, reason)
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.subscriber_id == subscriber_id, Delivery.status == "queued")
+        .values(status="cancelled")
+    )
+    db.session.execute(
+        sa.update(Delivery).where(Delivery.subscriber_id == subscriber_id).values(recipient="")
+    )
+    db.session.delete(subscriber)
+    db.session.flush()
+    audit("subscriber.delete", None, subscriber_id=subscriber_id, reason=reason)
+
+
+def export_data(subscriber: Subscriber) -> dict:
+    """Everything stored about one subscriber (GDPR Art. 15/20)."""
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return {
+        "email": subscriber.email,
+        "name": subscriber.name,
+        "organisation": subscriber.organisation,
+        "status": subscriber.status,
+        "source": subscriber.source,
+        "language": subscriber.locale,
+        "created_at": iso(subscriber.created_at),
+        "confirmed_at": iso(subscriber.confirmed_at),
+        "lists": [
+            {"name": s.mailing_list.name, "status": s.status,
+             "requested_at": iso(s.requested_at), "confirmed_at": iso(s.confirmed_at)}
+            for s in subscriber.subscriptions
+        ],
+        "consent_history": [
+            {"at": iso(e.at), "action": e.action, "lists": e.lists, "source": e.source,
+             "consent_text_version": e.consent_version,
+             "consent_text": e.consent_text.text if e.consent_text else None, "ip": e.ip}
+            for e in subscriber.consent_events
+        ],
+    }
+
+
+def purge_unconfirmed(now=None) -> int:
+    """Delete sign-ups never confirmed within the retention period, and stale pending lists."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["KKP_UNCONFIRMED_RETENTION_DAYS"])
+    ids = db.session.scalars(
+        sa.select(Subscriber.id).where(Subscriber.status == "pending",
+                                       Subscriber.created_at < cutoff).limit(10_000)
+    ).all()
+    if ids:
+        db.session.execute(sa.update(Delivery).where(Delivery.subscriber_id.in_(ids))
+                           .values(recipient="", status=sa.case(
+                               (Delivery.status == "queued", "cancelled"),
+                               else_=Delivery.status)))
+        db.session.execute(sa.delete(Subscriber).where(Subscriber.id.in_(ids)))
+    db.session.execute(
+        sa.delete(Subscription).where(Subscription.status == "pending",
+                                      Subscription.requested_at < cutoff)
+    )
+    if ids:
+        log.info("purged %d unconfirmed sign-ups", len(ids))
+    return len(ids)
+
+
+def dashboard_figures() -> dict:
+    counts = dict(db.session.execute(
+        sa.select(Subscriber.status, sa.func.count()).group_by(Subscriber.status)).all())
+    return {
+        "confirmed": counts.get("confirmed", 0),
+        "pending": counts.get("pending", 0),
+        "lists": db.session.scalar(sa.select(sa.func.count(MailingList.id))),
+        "suppressed": db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)),
+    }
+
+
+# -- editors, the API and imports --------------------------------------------------------
+
+
+def add_subscriber(
+    *, email: str, name: str = "", organisation: str = "", list_ids: Iterable[int],
+    consent_evidence: str | None = None, source: str = "editor", locale: str = "de",
+) -> tuple[Subscriber, bool]:
+    """Add someone on behalf of the office. Returns (subscriber, created).
+
+    Without `consent_evidence` (where and when the person consented) the lists stay
+    pending and the person gets the confirmation mail. Suppressed addresses are
+    refused: only the person can sign up again, through the form.
+    """
+    email = normalise_email(email)
+    name = clean_text(name, "name")
+    organisation = clean_text(organisation, "organisation")
+    evidence = (consent_evidence or "").strip()[:1000]
+    if is_suppressed(email):
+        raise SubscriptionError(
+            _("This address has unsubscribed or was deleted. Only the person can sign up "
+              "again, through the sign-up form."), "email")
+    lists = lists_by_ids(list_ids, public_only=False)
+    subscriber = _find(email, lock=True)
+    created = subscriber is None
+    if created:
+        subscriber = _insert_subscriber(email=email, name=name, organisation=organisation,
+                                        source=source, locale=locale)
+    else:
+        subscriber.name = name or subscriber.name
+        subscriber.organisation = organisation or subscriber.organisation
+    have = {s.list_id: s for s in subscriber.subscriptions}
+    now = utcnow()
+    new_lists = [m for m in lists if m.id not in have]
+    for mailing_list in new_lists:
+        subscriber.subscriptions.append(Subscription(mailing_list=mailing_list, status="pending"))
+    db.session.flush()
+    pending = [s for s in subscriber.subscriptions
+               if s.status == "pending" and s.list_id in {m.id for m in lists}]
+    if evidence and pending:
+        for subscription in pending:
+            subscription.status, subscription.confirmed_at = "confirmed", now
+        if subscriber.status != "confirmed":
+            subscriber.status, subscriber.confirmed_at = "confirmed", now
+        _record(subscriber, "added", [s.mailing_list for s in pending], source=source,
+                evidence=evidence)
+    elif pending:
+        _record(subscriber, "added", [s.mailing_list for s in pending], source=source)
+        send_confirmation(subscriber, [s.mailing_list for s in pending], new_lists=bool(new_lists))
+    db.session.flush()
+    if source != "import":
+        audit("subscriber.create" if created else "subscriber.update", subscriber,
+              lists=[m.id for m in lists], with_evidence=bool(evidence))
+    return subscriber, created
+
+
+def edit_subscriber(subscriber: Subscriber, *, name: str, organisation: str,
+                    list_ids: Iterable[int], source: str = "editor") -> None:
+    """An editor's change: details and lists. Lists added by an editor stay pending
+    (and get a confirmation mail) unless the person confirmed before."""
+    subscriber.name = clean_text(name, "name")
+    subscriber.organisation = clean_text(organisation, "organisation")
+    lists = lists_by_ids(list_ids, public_only=False)
+    wanted = {m.id for m in lists}
+    removed = [s for s in subscriber.subscriptions if s.list_id not in wanted]
+    for subscription in removed:
+        subscriber.subscriptions.remove(subscription)
+    have = {s.list_id for s in subscriber.subscriptions}
+    added = [m for m in lists if m.id not in have]
+    for mailing_list in added:
+        subscriber.subscriptions.append(Subscription(mailing_list=mailing_list, status="pending"))
+    db.session.flush()
+    if removed:
+        _record(subscriber, "list_removed", [s.mailing_list for s in removed], source=source)
+    if added:
+        _record(subscriber, "added", added, source=source)
+        send_confirmation(subscriber, added, new_lists=True)
+    audit("subscriber.update", subscriber, fields=["name", "organisation", "lists"])

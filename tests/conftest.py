@@ -1,0 +1,246 @@
+"""Fixtures: the app on a real database, Dramatiq on real Redis, a real SMTP server.
+
+`KKP_TEST_DB=postgresql` runs the suite against PostgreSQL (a fresh database per
+run); the default is a SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from tests import services
+
+BACKEND = os.environ.get("KKP_TEST_DB", "sqlite")
+os.environ.setdefault("KKP_INSTANCE_PATH", tempfile.mkdtemp(prefix="kkp-test-instance-"))
+
+
+# -- services ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    url, private = services.redis_url()
+    if url is None:
+        services.require("no Redis reachable and no redis-server binary to start one")
+    yield url
+    if private:
+        private.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if BACKEND != "postgresql":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'kkp.db'}"
+        return
+    admin_url = services.postgresql_admin_url()
+    if admin_url is None:
+        services.require("PostgreSQL is not reachable (KKP_TEST_POSTGRESQL_URL)")
+    name = f"kkp_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield admin_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+class MailSink:
+    """aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.messages: list[dict] = []
+        self.lock = threading.Lock()
+        #: a function (envelope) -> SMTP answer, or None to accept
+        self.answer = None
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.answer is not None:
+            reply = self.answer(envelope)
+            if reply:
+                return reply
+        with self.lock:
+            self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                                  "data": envelope.original_content or envelope.content})
+        return "250 Message accepted for delivery"
+
+    def clear(self):
+        with self.lock:
+            self.messages.clear()
+        self.answer = None
+
+    def wait_for(self, count: int, timeout: float = 15.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+            time.sleep(0.05)
+        with self.lock:
+            raise AssertionError(f"expected {count} mails, got {len(self.messages)}")
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=services.free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+# -- the app -------------------------------------------------------------------------------
+
+
+def test_config(database_url: str, redis_url: str, smtp_port: int) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "KKP_BROKER_URL": redis_url,
+        "KKP_BROKER_NAMESPACE": f"kkp-test-{uuid.uuid4().hex[:8]}",
+        "KKP_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "KKP_BASE_URL": "http://kkp.test",
+        "KKP_MAIL_FROM": "KKP Kompakt <newsletter@kkp.test>",
+        "KKP_RATELIMIT_STORAGE_URL": "memory://",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_url, smtp_server):
+    from flask_migrate import upgrade
+
+    from kkp import create_app
+
+    app = create_app(test_config(database_url, redis_url, smtp_server.port))
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        from kkp.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def broker(app):
+    return app.extensions["dramatiq"]
+
+
+@pytest.fixture
+def mail(smtp_server):
+    sink: MailSink = smtp_server.handler
+    sink.clear()
+    yield sink
+    sink.clear()
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    """Every test starts from empty tables, queues and rate-limit counters."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    from kkp.extensions import db, limiter
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(sa.text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(sa.text(f'DELETE FROM "{table}"'))
+        limiter.reset()
+    app.extensions["dramatiq"].flush_all()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context() as context:
+        yield context
+        from kkp.extensions import db
+
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def worker(app, broker):
+    from dramatiq import Worker
+
+    w = Worker(broker, worker_threads=2, worker_timeout=50)
+    w.start()
+    yield w
+    w.stop(timeout=10_000)
+
+
+@pytest.fixture
+def drain(broker, worker):
+    """Wait until every queue is empty and the worker is idle."""
+
+    def wait(timeout: float = 20.0):
+        deadline = time.monotonic() + timeout
+        for queue in broker.get_declared_queues():
+            broker.join(queue, timeout=int(max(0.1, deadline - time.monotonic()) * 1000))
+        worker.join()
+
+    return wait
+
+
+# -- content -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lists(ctx):
+    from kkp.extensions import db
+    from newsletter.operations import create_list, publish_consent_text
+
+    publish_consent_text("Einwilligungstext, Version 1.")
+    created = [
+        create_list("KKP Kompakt", slug="kkp-kompakt", position=0),
+        create_list("Fortbildungen", slug="fortbildungen", position=1),
+        create_list("Netzwerktreffen", slug="netzwerktreffen", position=2),
+        create_list("Lenkungsgruppe intern", slug="intern", position=3, is_public=False),
+    ]
+    db.session.commit()
+    return {m.slug: m.id for m in created}
+
+
+@pytest.fixture
+def editor(ctx):
+    from kkp.auth.operations import create_editor
+    from kkp.extensions import db
+
+    created = create_editor("redaktion@kkp.test", role="admin", password="richtig-geheim-123",
+                            name="Redaktion")
+    db.session.commit()
+    return {"id": created.id, "email": created.email, "password": "richtig-geheim-123"}
+
+
+@pytest.fixture
+def logged_in(client, editor):
+    from tests.helpers import post_form
+
+    response = post_form(client, "/admin/login",
+                         {"email": editor["email"], "password": editor["password"]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client

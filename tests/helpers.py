@@ -1,0 +1,40 @@
+"""Helpers for tests: forms with their CSRF token, mail parsing, links in mail."""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, *, page: str | None = None, **kwargs):
+    """GET the page (or `page`), take its CSRF token, POST `data` to `url`."""
+    html = client.get(page or url).get_data(as_text=True)
+    return client.post(url, data={**data, "csrf_token": csrf_token(html)}, **kwargs)
+
+
+def parse_mail(raw: bytes) -> EmailMessage:
+    return message_from_bytes(raw, policy=policy.default)
+
+
+def text_of(msg: EmailMessage) -> str:
+    return msg.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_of(msg: EmailMessage) -> str:
+    return msg.get_body(preferencelist=("html",)).get_content()
+
+
+def links(text: str, path: str) -> list[str]:
+    """Absolute links in `text` whose path starts with `path`, made relative."""
+    found = re.findall(r"https?://[^\s\"<>]+", text)
+    return [re.sub(r"^https?://[^/]+", "", u) for u in found
+            if re.sub(r"^https?://[^/]+", "", u).startswith(path)]

@@ -1,0 +1,31 @@
+"""The actors: each takes ids, loads its rows again and does nothing twice."""
+
+from __future__ import annotations
+
+import logging
+
+from workers.broker import task
+
+log = logging.getLogger(__name__)
+
+
+@task(max_retries=7, min_backoff=5_000, max_backoff=600_000, queue_name="mail")
+def send_delivery(delivery_id: int) -> None:
+    from kkp.mail.operations import deliver
+
+    deliver(delivery_id)
+
+
+@task(max_retries=0)
+def scheduler_tick() -> None:
+    """Claim and run what is due; enqueued once a minute by the clock."""
+    from kkp.schedule import run_due
+
+    run_due()
+
+
+@task(max_retries=3, time_limit=3_600_000)
+def run_import(job_id: int) -> None:
+    from newsletter.importer import run_import_job
+
+    run_import_job(job_id)

@@ -1,0 +1,151 @@
+"""The Dramatiq broker, actors bound to it, and enqueueing after commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import dramatiq
+from dramatiq.middleware import Middleware
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+_PENDING = "kkp_pending_messages"
+_TASKS: dict[str, Task] = {}
+
+
+class Task:
+    """An actor declared at import time and bound to the app's broker later.
+
+    Call :meth:`send` to enqueue it after the current database transaction commits.
+    """
+
+    def __init__(self, fn: Callable, **options: Any):
+        self.fn = fn
+        self.name = fn.__name__
+        self.options = options
+        self.actor: dramatiq.Actor | None = None
+
+    def bind(self, broker: dramatiq.Broker) -> None:
+        self.actor = dramatiq.actor(self.fn, broker=broker, actor_name=self.name, **self.options)
+
+    def message(self, *args: Any, **kwargs: Any) -> dramatiq.Message:
+        if self.actor is None:
+            raise RuntimeError(f"actor {self.name} is not bound: create the app first")
+        return self.actor.message(*args, **kwargs)
+
+    def send(self, *args: Any, **kwargs: Any) -> None:
+        """Enqueue after the surrounding transaction commits; dropped on rollback."""
+        enqueue_after_commit(self.message(*args, **kwargs))
+
+    def send_now(self, *args: Any, delay: int | None = None, **kwargs: Any) -> None:
+        """Enqueue at once (for actors re-enqueueing themselves, and the clock)."""
+        message = self.message(*args, **kwargs)
+        message.broker = self.actor.broker  # type: ignore[union-attr]
+        self.actor.broker.enqueue(message, delay=delay)  # type: ignore[union-attr]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+
+def task(fn: Callable | None = None, **options: Any):
+    """Declare an actor; `options` are Dramatiq's (queue_name, max_retries, ...)."""
+
+    def register(fn: Callable) -> Task:
+        t = Task(fn, **options)
+        _TASKS[t.name] = t
+        return t
+
+    return register(fn) if fn is not None else register
+
+
+def enqueue_after_commit(message: dramatiq.Message) -> None:
+    from kkp.extensions import db
+
+    db.session.info.setdefault(_PENDING, []).append(message)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending(session: Session) -> None:
+    messages = session.info.pop(_PENDING, None)
+    if not messages:
+        return
+    broker = dramatiq.get_broker()
+    for message in messages:
+        broker.enqueue(message)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+class AppContext(Middleware):
+    """Run every message inside a Flask app context and clean up the session after."""
+
+    def __init__(self, app):
+        self.app = app
+        self._contexts: dict[str, Any] = {}
+
+    def before_process_message(self, broker, message):
+        ctx = self.app.app_context()
+        ctx.push()
+        self._contexts[message.message_id] = ctx
+
+    def _pop(self, message):
+        ctx = self._contexts.pop(message.message_id, None)
+        if ctx is None:
+            return
+        from kkp.extensions import db
+
+        try:
+            db.session.remove()
+        finally:
+            ctx.pop()
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        self._pop(message)
+
+    def after_skip_message(self, broker, message):
+        self._pop(message)
+
+
+def build_broker(url: str, *, namespace: str = "kkp") -> dramatiq.Broker:
+    """A RedisBroker for redis:// and unix:// URLs, a RabbitmqBroker for amqp://."""
+    if url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        return RabbitmqBroker(url=url)
+    from dramatiq.brokers.redis import RedisBroker
+
+    return RedisBroker(url=url, namespace=namespace)
+
+
+def init_broker(app, broker: dramatiq.Broker | None = None) -> dramatiq.Broker:
+    """Build the broker from the app's config, bind every actor to it, make it global."""
+    import workers.actors  # noqa: F401  (declares the actors)
+
+    if broker is None:
+        broker = build_broker(
+            app.config["KKP_BROKER_URL"], namespace=app.config.get("KKP_BROKER_NAMESPACE", "kkp")
+        )
+    broker.add_middleware(AppContext(app))
+    dramatiq.set_broker(broker)
+    for t in _TASKS.values():
+        t.bind(broker)
+    app.extensions["dramatiq"] = broker
+    return broker
+
+
+def ping(broker: dramatiq.Broker) -> None:
+    """Raise if the broker cannot be reached."""
+    client = getattr(broker, "client", None)
+    if client is not None:
+        client.ping()
+        return
+    connection = getattr(broker, "connection", None)
+    if connection is None or not connection.is_open:
+        raise ConnectionError("broker connection is closed")
