@@ -104,6 +104,18 @@ def _register_blueprints(app: Flask) -> None:
     from newsletter.blueprint import bp as newsletter_bp
 
     errors.init_app(app)
+
+    @app.before_request
+    def _fresh_request_state():
+        # An app context outlives a request when one was pushed before it (the CLI,
+        # tests): nothing request-bound may carry over into the next request.
+        from flask import g
+        from flask_babel import refresh
+
+        for key in ("kkp_editor", "kkp_channel", "kkp_api_token"):
+            g.pop(key, None)
+        refresh()
+
     app.register_blueprint(site.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(mail_bp)

@@ -30,6 +30,9 @@ class Task:
         self.actor: dramatiq.Actor | None = None
 
     def bind(self, broker: dramatiq.Broker) -> None:
+        if self.name in broker.actors:  # the same broker bound again (a second app)
+            self.actor = broker.get_actor(self.name)
+            return
         self.actor = dramatiq.actor(self.fn, broker=broker, actor_name=self.name, **self.options)
 
     def message(self, *args: Any, **kwargs: Any) -> dramatiq.Message:
@@ -43,9 +46,7 @@ class Task:
 
     def send_now(self, *args: Any, delay: int | None = None, **kwargs: Any) -> None:
         """Enqueue at once (for actors re-enqueueing themselves, and the clock)."""
-        message = self.message(*args, **kwargs)
-        message.broker = self.actor.broker  # type: ignore[union-attr]
-        self.actor.broker.enqueue(message, delay=delay)  # type: ignore[union-attr]
+        self.actor.broker.enqueue(self.message(*args, **kwargs), delay=delay)  # type: ignore[union-attr]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
@@ -132,7 +133,11 @@ def init_broker(app, broker: dramatiq.Broker | None = None) -> dramatiq.Broker:
         broker = build_broker(
             app.config["KKP_BROKER_URL"], namespace=app.config.get("KKP_BROKER_NAMESPACE", "kkp")
         )
-    broker.add_middleware(AppContext(app))
+    existing = next((m for m in broker.middleware if isinstance(m, AppContext)), None)
+    if existing is None:
+        broker.add_middleware(AppContext(app))
+    else:
+        existing.app = app  # the same broker handed to a new app (tests)
     dramatiq.set_broker(broker)
     for t in _TASKS.values():
         t.bind(broker)

@@ -1,0 +1,126 @@
+"""Editors: login, logout, roles, rate limit, CSRF, CLI, tokens and the audit log."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from kkp.auth.models import ApiToken, AuditEntry, Editor
+from kkp.extensions import db
+from tests.helpers import csrf_token, post_form
+
+
+def test_admin_needs_login(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login" in response.headers["Location"]
+    assert client.get("/admin/outbox/").status_code == 302
+
+
+def test_login_and_logout(client, editor):
+    wrong = post_form(client, "/admin/login", {"email": editor["email"], "password": "falsch"})
+    assert wrong.status_code == 400
+    assert "E-Mail-Adresse oder Passwort ist falsch." in wrong.get_data(as_text=True)
+    assert 'value="redaktion@kkp.test"' in wrong.get_data(as_text=True)
+    ok = post_form(client, "/admin/login", {"email": "Redaktion@KKP.test",
+                                            "password": editor["password"]})
+    assert ok.status_code == 302
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    assert "Angemeldet als redaktion@kkp.test" in page.get_data(as_text=True)
+    out = client.post("/admin/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert out.status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
+def test_password_is_hashed(editor):
+    stored = db.session.scalar(sa.select(Editor.password_hash))
+    assert stored.startswith("$argon2id$") and editor["password"] not in stored
+
+
+def test_login_without_csrf_is_refused(client, editor):
+    response = client.post("/admin/login", data={"email": editor["email"],
+                                                 "password": editor["password"]})
+    assert response.status_code == 400
+    assert client.get("/admin/").status_code == 302
+
+
+def test_login_is_rate_limited(app, client, editor):
+    app.config["KKP_LOGIN_LIMIT"] = "3 per minute"
+    try:
+        statuses = [post_form(client, "/admin/login",
+                              {"email": editor["email"], "password": "falsch"}).status_code
+                    for _ in range(4)]
+        blocked = post_form(client, "/admin/login",
+                            {"email": editor["email"], "password": editor["password"]})
+    finally:
+        app.config["KKP_LOGIN_LIMIT"] = "10 per minute;50 per hour"
+    assert statuses == [400, 400, 400, 429]
+    assert blocked.status_code == 429
+    assert "Zu viele Anfragen" in blocked.get_data(as_text=True)
+
+
+def test_open_redirect_after_login_is_refused(client, editor):
+    html = client.get("/admin/login").get_data(as_text=True)
+    response = client.post("/admin/login?next=//evil.example/x", data={
+        "email": editor["email"], "password": editor["password"], "csrf_token": csrf_token(html)})
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_editor_role_cannot_manage_editors(client, ctx):
+    from kkp.auth.operations import create_editor
+
+    create_editor("helfer@kkp.test", role="editor", password="noch-ein-passwort")
+    db.session.commit()
+    post_form(client, "/admin/login", {"email": "helfer@kkp.test", "password": "noch-ein-passwort"})
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/editors").status_code == 403
+    assert client.get("/admin/audit").status_code == 403
+
+
+def test_create_editor_cli(app, ctx):
+    runner = app.test_cli_runner()
+    generated = runner.invoke(args=["create-editor", "chefin@kkp.test", "--role", "admin"])
+    assert generated.exit_code == 0, generated.output
+    assert "password: " in generated.output
+    password = generated.output.split("password: ")[1].strip()
+    from kkp.auth.operations import authenticate
+
+    assert authenticate("chefin@kkp.test", password).role == "admin"
+    piped = runner.invoke(args=["create-editor", "team@kkp.test", "--password-stdin"],
+                          input="ein-langes-passwort\n")
+    assert piped.exit_code == 0 and "password:" not in piped.output
+    assert authenticate("team@kkp.test", "ein-langes-passwort").role == "editor"
+    duplicate = runner.invoke(args=["create-editor", "team@kkp.test", "--password-stdin"],
+                              input="ein-langes-passwort\n")
+    assert duplicate.exit_code != 0 and "exists already" in duplicate.output
+    short = runner.invoke(args=["create-editor", "x@kkp.test", "--password-stdin"], input="kurz\n")
+    assert short.exit_code != 0
+
+
+def test_tokens_in_the_admin_interface_and_cli(app, logged_in, editor):
+    page = logged_in.get("/admin/tokens").get_data(as_text=True)
+    created = logged_in.post("/admin/tokens", data={"name": "Website",
+                                                    "csrf_token": csrf_token(page)})
+    html = created.get_data(as_text=True)
+    secret = html.split('<pre id="new-token">')[1].split("</pre>")[0]
+    assert secret.startswith("kkp_")
+    assert db.session.scalar(sa.select(ApiToken.token_hash)) != secret
+    api = app.test_client()
+    assert api.get("/api/v1/lists", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-token", editor["email"], "--name", "Skript"])
+    assert result.exit_code == 0
+    assert api.get("/api/v1/lists", headers={
+        "Authorization": f"Bearer {result.output.strip()}"}).status_code == 200
+
+
+def test_changes_are_audited(logged_in, lists):
+    from tests.helpers import post_form as post
+
+    page = logged_in.get("/admin/tokens").get_data(as_text=True)
+    logged_in.post("/admin/tokens", data={"name": "Website", "csrf_token": csrf_token(page)})
+    actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+    assert "api_token.create" in actions
+    audit_page = logged_in.get("/admin/audit").get_data(as_text=True)
+    assert "api_token.create" in audit_page and "redaktion@kkp.test" in audit_page
+    assert post  # imported for symmetry with other tests

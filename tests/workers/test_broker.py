@@ -1,0 +1,52 @@
+"""Enqueue after commit, never on rollback; actors run in an app context."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from kkp.extensions import db
+from kkp.mail.models import Delivery
+from newsletter.operations import add_subscriber
+
+
+def queued(broker, queue="mail"):
+    return broker.client.llen(f"{broker.namespace}:{queue}")
+
+
+def test_nothing_is_enqueued_before_commit_or_after_rollback(broker, lists):
+    add_subscriber(email="a@example.org", list_ids=[lists["kkp-kompakt"]])
+    db.session.flush()
+    assert queued(broker) == 0
+    db.session.rollback()
+    assert queued(broker) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 0
+    add_subscriber(email="a@example.org", list_ids=[lists["kkp-kompakt"]])
+    db.session.commit()
+    assert queued(broker) == 1
+
+
+def test_worker_sends_what_was_committed(lists, mail, drain):
+    add_subscriber(email="b@example.org", list_ids=[lists["kkp-kompakt"]])
+    db.session.commit()
+    drain()
+    assert len(mail.wait_for(1)) == 1
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Delivery.status)) == "sent"
+
+
+def test_sweeper_hands_out_stuck_deliveries_again(app, lists, mail, drain):
+    from datetime import timedelta
+
+    from kkp.db import utcnow
+    from kkp.mail.operations import sweep_stale
+
+    add_subscriber(email="c@example.org", list_ids=[lists["kkp-kompakt"]])
+    db.session.info.pop("kkp_pending_messages", None)  # as if the enqueue was lost
+    db.session.commit()
+    old = utcnow() - timedelta(minutes=app.config["KKP_DELIVERY_STALE_MINUTES"] + 1)
+    db.session.execute(sa.update(Delivery).values(status="sending", updated_at=old))
+    db.session.commit()
+    assert sweep_stale() == 1
+    drain()
+    assert len(mail.wait_for(1)) == 1
+    assert sweep_stale() == 0
