@@ -1,0 +1,72 @@
+"""Headless Chromium (Debian's package) driven by Playwright against a live server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests import services
+
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    binary = services.chromium_binary()
+    if binary is None:
+        services.require("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=binary, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    port = services.free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    previous = app.config["KKP_BASE_URL"]
+    app.config["KKP_BASE_URL"] = url
+    yield url
+    app.config["KKP_BASE_URL"] = previous
+    server.shutdown()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(locale="de-DE", base_url=live_server)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def assert_accessible(page) -> None:
+    """No WCAG 2.1 A or AA violations according to axe-core, run in the page."""
+    if not AXE.exists():
+        services.require("axe-core is not installed (npm ci --prefix tests/browser)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+    )
+    violations = [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+    assert not violations, f"{page.url}: " + json.dumps(violations, indent=1, ensure_ascii=False)
