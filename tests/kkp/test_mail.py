@@ -175,3 +175,61 @@ def test_smtp_auth(ctx, lists):
         assert len(sink.messages) == 1
     finally:
         controller.stop()
+
+
+def _tls_server(**kwargs):
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import MailSink
+    from tests.services import free_port
+
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port(), **kwargs)
+    controller.start()
+    return controller, sink
+
+
+def _send_one(url):
+    from kkp.mail.message import new_message
+    from kkp.mail.transport import SMTPTransport
+
+    transport = SMTPTransport(SMTPSettings.from_url(url))
+    msg = new_message(subject="Test", sender="a@kkp.test", to="b@example.org", text="Hallo")
+    transport.send(msg, envelope_from="a@kkp.test", recipients=["b@example.org"])
+    transport.close()
+
+
+def test_starttls_and_tls(tmp_path, monkeypatch):
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    # The transport verifies certificates against the system store; point it at our CA.
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+
+    controller, sink = _tls_server(tls_context=server_context, require_starttls=True)
+    try:
+        _send_one(f"smtp://127.0.0.1:{controller.port}?starttls=1")
+        assert len(sink.messages) == 1
+        # Without STARTTLS the server refuses: a clear, permanent error.
+        import pytest
+
+        from kkp.mail.transport import DeliveryError
+
+        with pytest.raises(DeliveryError):
+            _send_one(f"smtp://127.0.0.1:{controller.port}")
+    finally:
+        controller.stop()
+
+    controller, sink = _tls_server(server_hostname="127.0.0.1", ssl_context=server_context)
+    try:
+        _send_one(f"smtps://127.0.0.1:{controller.port}")
+        assert len(sink.messages) == 1
+    finally:
+        controller.stop()
