@@ -1,0 +1,32 @@
+"""The schema comes from the migrations, and they match the models."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from kkp.extensions import db
+
+
+def test_migrations_match_the_models(ctx):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == [], f"models and migrations differ; run `kkp db migrate`: {diff}"
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(ctx):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas; this run is on PostgreSQL")
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() >= 5000
+        assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_datetimes_come_back_utc_aware(ctx, lists):
+    from newsletter.models import MailingList
+
+    created = db.session.scalar(sa.select(MailingList.created_at))
+    assert created.tzinfo is not None and created.utcoffset().total_seconds() == 0
