@@ -22,11 +22,13 @@ def main() -> None:
 
 @click.command("create-editor")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["admin", "editor"]), default="editor",
-              show_default=True)
+@click.option("--role", type=click.Choice(["admin", "editor"]), default="editor", show_default=True)
 @click.option("--name", default="", help="Display name.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from standard input instead of generating one.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of generating one.",
+)
 @with_appcontext
 def create_editor(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Create an editor account. Without --password-stdin a password is generated and

@@ -20,12 +20,21 @@ CONSENT_TEXT = (
 )
 
 LISTS = [
-    ("kkp-kompakt", "KKP Kompakt",
-     "Der Newsletter der Geschäftsstelle: Berichte, Projekte, Termine aus den Netzwerken."),
-    ("fortbildungen", "Fortbildungen",
-     "Einladungen zu Schulungen und Qualifizierungsreihen, sobald die Anmeldung öffnet."),
-    ("netzwerktreffen", "Netzwerktreffen",
-     "Einladungen zu Netzwerktreffen, Sitzungen der Lenkungsgruppe und Fachtagen."),
+    (
+        "kkp-kompakt",
+        "KKP Kompakt",
+        "Der Newsletter der Geschäftsstelle: Berichte, Projekte, Termine aus den Netzwerken.",
+    ),
+    (
+        "fortbildungen",
+        "Fortbildungen",
+        "Einladungen zu Schulungen und Qualifizierungsreihen, sobald die Anmeldung öffnet.",
+    ),
+    (
+        "netzwerktreffen",
+        "Netzwerktreffen",
+        "Einladungen zu Netzwerktreffen, Sitzungen der Lenkungsgruppe und Fachtagen.",
+    ),
 ]
 
 PEOPLE = [
@@ -48,28 +57,40 @@ def seed() -> str:
         return "demo content exists already"
     lists = []
     for position, (slug, name, description) in enumerate(LISTS):
-        mailing_list = MailingList(slug=slug, name=name, description=description,
-                                   position=position)
+        mailing_list = MailingList(slug=slug, name=name, description=description, position=position)
         db.session.add(mailing_list)
         lists.append(mailing_list)
     consent = publish_consent_text(CONSENT_TEXT)
     now = utcnow()
     for index, (name, organisation) in enumerate(PEOPLE):
         local = name.lower().replace("dr. ", "").replace(" ", ".").replace("-", "")
-        local = (local.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
-                 .replace("ß", "ss"))
-        subscriber = Subscriber(email=f"{local}@example.org", name=name,
-                                organisation=organisation, status="confirmed", source="import",
-                                confirmed_at=now)
-        chosen = [lists[0]] + ([lists[1]] if index % 2 == 0 else []) + (
-            [lists[2]] if index % 3 == 0 else [])
+        local = local.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+        subscriber = Subscriber(
+            email=f"{local}@example.org",
+            name=name,
+            organisation=organisation,
+            status="confirmed",
+            source="import",
+            confirmed_at=now,
+        )
+        chosen = (
+            [lists[0]]
+            + ([lists[1]] if index % 2 == 0 else [])
+            + ([lists[2]] if index % 3 == 0 else [])
+        )
         for mailing_list in chosen:
             subscriber.subscriptions.append(
-                Subscription(mailing_list=mailing_list, status="confirmed", confirmed_at=now))
-        subscriber.consent_events.append(ConsentEvent(
-            action="added", lists=[m.name for m in chosen], source="import",
-            consent_version=consent.version,
-            details={"evidence": "Demo-Daten: Anmeldeliste des Netzwerktreffens"}))
+                Subscription(mailing_list=mailing_list, status="confirmed", confirmed_at=now)
+            )
+        subscriber.consent_events.append(
+            ConsentEvent(
+                action="added",
+                lists=[m.name for m in chosen],
+                source="import",
+                consent_version=consent.version,
+                details={"evidence": "Demo-Daten: Anmeldeliste des Netzwerktreffens"},
+            )
+        )
         db.session.add(subscriber)
     db.session.commit()
     return f"demo content added: {len(lists)} lists, {len(PEOPLE)} subscribers"

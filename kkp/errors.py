@@ -38,8 +38,10 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc):
         return error_response(
             400,
-            _("The form has expired or was sent from elsewhere. Please reload the page and "
-              "try again."),
+            _(
+                "The form has expired or was sent from elsewhere. Please reload the page and "
+                "try again."
+            ),
         )
 
     @app.errorhandler(HTTPException)

@@ -33,8 +33,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["berlin"] = berlin
     app.jinja_env.add_extension("jinja2.ext.do")
     # MJML is HTML: names and titles in it must be escaped like in pages.
-    app.jinja_env.autoescape = lambda name: bool(name) and name.endswith(
-        (".html", ".htm", ".xml", ".xhtml", ".svg", ".mjml"))
+    app.jinja_env.autoescape = lambda name: (
+        bool(name) and name.endswith((".html", ".htm", ".xml", ".xhtml", ".svg", ".mjml"))
+    )
 
     @app.context_processor
     def language():

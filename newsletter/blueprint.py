@@ -26,7 +26,8 @@ def _client_ip() -> str | None:
 
 def _invalid_link(exc: InvalidToken):
     message = (
-        _("This link has expired. Please sign up again.") if exc.expired
+        _("This link has expired. Please sign up again.")
+        if exc.expired
         else _("This link is not valid. Please use the link from your most recent e-mail.")
     )
     return render_template("newsletter/invalid_link.html", message=message), 404
@@ -49,7 +50,8 @@ def subscribe():
     if request.method == "GET":
         preselect = request.args.getlist("list")
         form.lists.data = [m.id for m in lists if m.slug in preselect] or (
-            [lists[0].id] if len(lists) == 1 else [])
+            [lists[0].id] if len(lists) == 1 else []
+        )
         form.consent_version.data = str(consent.version) if consent else ""
         return render_template("newsletter/subscribe.html", form=form, consent=consent)
 
@@ -64,20 +66,29 @@ def subscribe():
         try:
             version = int(form.consent_version.data or 0) or None
             operations.request_subscription(
-                email=form.email.data, name=form.name.data, organisation=form.organisation.data,
-                list_ids=form.lists.data or [], consent_version=version, source="form",
-                ip=_client_ip(), locale=str(get_locale()),
+                email=form.email.data,
+                name=form.name.data,
+                organisation=form.organisation.data,
+                list_ids=form.lists.data or [],
+                consent_version=version,
+                source="form",
+                ip=_client_ip(),
+                locale=str(get_locale()),
             )
         except (operations.SubscriptionError, ValueError) as exc:
             db.session.rollback()
             field = getattr(exc, "field", None) or "email"
-            errors[field] = str(exc) if isinstance(exc, operations.SubscriptionError) else _(
-                "Please check your input.")
+            errors[field] = (
+                str(exc)
+                if isinstance(exc, operations.SubscriptionError)
+                else _("Please check your input.")
+            )
         else:
             db.session.commit()
             return redirect(url_for("newsletter.subscribe_sent"), code=303)
-    return render_template("newsletter/subscribe.html", form=form, consent=consent,
-                           errors=errors), 400
+    return render_template(
+        "newsletter/subscribe.html", form=form, consent=consent, errors=errors
+    ), 400
 
 
 @bp.get("/subscribe/sent")
@@ -99,17 +110,26 @@ def confirm(token: str):
     lists = [s.mailing_list for s in subscriber.subscriptions if s.list_id in list_ids]
     if request.method == "POST":
         if not form.validate():
-            return render_template("newsletter/confirm.html", form=form, lists=lists,
-                                   error=_("The form has expired. Please try again.")), 400
+            return render_template(
+                "newsletter/confirm.html",
+                form=form,
+                lists=lists,
+                error=_("The form has expired. Please try again."),
+            ), 400
         _subscriber, confirmed = operations.confirm(
-            subscriber.id, list_ids, check=payload["h"], ip=_client_ip())
+            subscriber.id, list_ids, check=payload["h"], ip=_client_ip()
+        )
         db.session.commit()
-        preferences = url_for("newsletter.preferences",
-                              token=operations.subscriber_token(subscriber, "preferences"))
-        return render_template("newsletter/confirmed.html", lists=lists,
-                               preferences_url=preferences, newly=bool(confirmed))
-    pending = any(s.status == "pending" for s in subscriber.subscriptions
-                  if s.list_id in list_ids)
+        preferences = url_for(
+            "newsletter.preferences", token=operations.subscriber_token(subscriber, "preferences")
+        )
+        return render_template(
+            "newsletter/confirmed.html",
+            lists=lists,
+            preferences_url=preferences,
+            newly=bool(confirmed),
+        )
+    pending = any(s.status == "pending" for s in subscriber.subscriptions if s.list_id in list_ids)
     return render_template("newsletter/confirm.html", form=form, lists=lists, pending=pending)
 
 
@@ -132,20 +152,29 @@ def preferences(token: str):
     elif form.validate():
         try:
             operations.update_preferences(
-                subscriber, list_ids=form.lists.data or [], name=form.name.data or "",
-                organisation=form.organisation.data or "")
+                subscriber,
+                list_ids=form.lists.data or [],
+                name=form.name.data or "",
+                organisation=form.organisation.data or "",
+            )
         except operations.SubscriptionError as exc:
             db.session.rollback()
             errors[exc.field or "lists"] = str(exc)
         else:
             db.session.commit()
-            return render_template("newsletter/preferences.html", form=form, token=token,
-                                   subscriber=subscriber, saved=True)
+            return render_template(
+                "newsletter/preferences.html",
+                form=form,
+                token=token,
+                subscriber=subscriber,
+                saved=True,
+            )
     else:
         errors = {field: messages[0] for field, messages in form.errors.items()}
     status = 400 if errors else 200
-    return render_template("newsletter/preferences.html", form=form, token=token,
-                           subscriber=subscriber, errors=errors), status
+    return render_template(
+        "newsletter/preferences.html", form=form, token=token, subscriber=subscriber, errors=errors
+    ), status
 
 
 @bp.get("/preferences/<token>/data.json")
@@ -155,10 +184,14 @@ def export_own_data(token: str):
     except InvalidToken as exc:
         return _invalid_link(exc)
     body = json.dumps(operations.export_data(subscriber), ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": 'attachment; filename="kkp-kompakt-meine-daten.json"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="kkp-kompakt-meine-daten.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/preferences/<token>/delete", methods=["GET", "POST"])
@@ -199,15 +232,19 @@ def unsubscribe(token: str):
     if request.method == "GET":
         if subscriber is None:
             return render_template("newsletter/unsubscribed.html", deleted=True)
-        mailing_list = next((s.mailing_list for s in subscriber.subscriptions
-                             if s.list_id == list_id), None)
-        return render_template("newsletter/unsubscribe.html", token=token,
-                               mailing_list=mailing_list)
+        mailing_list = next(
+            (s.mailing_list for s in subscriber.subscriptions if s.list_id == list_id), None
+        )
+        return render_template(
+            "newsletter/unsubscribe.html", token=token, mailing_list=mailing_list
+        )
     deleted = True
     if subscriber is not None:
         everything = request.form.get("scope") == "all"
         deleted = operations.unsubscribe(
-            subscriber, list_id=None if everything else list_id,
-            source="one-click" if "List-Unsubscribe" in request.form else "unsubscribe")
+            subscriber,
+            list_id=None if everything else list_id,
+            source="one-click" if "List-Unsubscribe" in request.form else "unsubscribe",
+        )
         db.session.commit()
     return render_template("newsletter/unsubscribed.html", deleted=deleted)

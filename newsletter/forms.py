@@ -29,13 +29,21 @@ def list_choices(lists) -> list[tuple[int, str]]:
 
 
 class SubscribeForm(FlaskForm):
-    email = StringField(_l("E-mail address"), validators=[Length(max=320)],
-                        render_kw={"autocomplete": "email", "type": "email"})
-    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=200)],
-                       render_kw={"autocomplete": "name"})
-    organisation = StringField(_l("Organisation (optional)"),
-                               validators=[Optional(), Length(max=200)],
-                               render_kw={"autocomplete": "organization"})
+    email = StringField(
+        _l("E-mail address"),
+        validators=[Length(max=320)],
+        render_kw={"autocomplete": "email", "type": "email"},
+    )
+    name = StringField(
+        _l("Name (optional)"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "name"},
+    )
+    organisation = StringField(
+        _l("Organisation (optional)"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "organization"},
+    )
     lists = MultiCheckboxField(_l("Lists"), coerce=int)
     consent = BooleanField(_l("I agree"))
     consent_version = HiddenField()
@@ -52,16 +60,23 @@ class PreferencesForm(FlaskForm):
 
 
 class SubscriberForm(FlaskForm):
-    email = StringField(_l("E-mail address"), validators=[DataRequired(), Length(max=320)],
-                        render_kw={"type": "email"})
+    email = StringField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Length(max=320)],
+        render_kw={"type": "email"},
+    )
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
     lists = MultiCheckboxField(_l("Lists"), coerce=int)
     consent_evidence = TextAreaField(
-        _l("Consent evidence (optional)"), validators=[Optional(), Length(max=1000)],
-        description=_l("Where and when the person consented, e.g. \"paper form at the "
-                       "network meeting on 12.03.2026\". Without it, the person gets the "
-                       "confirmation mail."))
+        _l("Consent evidence (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l(
+            'Where and when the person consented, e.g. "paper form at the '
+            'network meeting on 12.03.2026". Without it, the person gets the '
+            "confirmation mail."
+        ),
+    )
 
 
 class SubscriberEditForm(FlaskForm):
@@ -74,9 +89,13 @@ class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Please choose a file."))])
     lists = MultiCheckboxField(_l("Lists"), coerce=int)
     consent_evidence = TextAreaField(
-        _l("Consent evidence (optional)"), validators=[Optional(), Length(max=1000)],
-        description=_l("Where the people in this file consented. Without it, each of them "
-                       "gets the confirmation mail."))
+        _l("Consent evidence (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l(
+            "Where the people in this file consented. Without it, each of them "
+            "gets the confirmation mail."
+        ),
+    )
 
 
 class ListForm(FlaskForm):

@@ -47,12 +47,17 @@ class Subscriber(db.Model):
     confirmed_at = sa.Column(UTCDateTime)
 
     subscriptions = db.relationship(
-        "Subscription", back_populates="subscriber", cascade="all, delete-orphan",
+        "Subscription",
+        back_populates="subscriber",
+        cascade="all, delete-orphan",
         passive_deletes=True,
     )
     consent_events = db.relationship(
-        "ConsentEvent", back_populates="subscriber", cascade="all, delete-orphan",
-        passive_deletes=True, order_by="ConsentEvent.id",
+        "ConsentEvent",
+        back_populates="subscriber",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ConsentEvent.id",
     )
 
     def lists_with(self, status: str) -> list[MailingList]:
@@ -63,11 +68,11 @@ class Subscription(db.Model):
     """A subscriber on one list; pending until that list is confirmed."""
 
     __tablename__ = "subscription"
-    __table_args__ = (sa.Index("ix_subscription_list_status", "list_id", "status", "subscriber_id"),)
-
-    subscriber_id = sa.Column(
-        sa.ForeignKey("subscriber.id", ondelete="CASCADE"), primary_key=True
+    __table_args__ = (
+        sa.Index("ix_subscription_list_status", "list_id", "status", "subscriber_id"),
     )
+
+    subscriber_id = sa.Column(sa.ForeignKey("subscriber.id", ondelete="CASCADE"), primary_key=True)
     list_id = sa.Column(sa.ForeignKey("mailing_list.id", ondelete="CASCADE"), primary_key=True)
     status = sa.Column(sa.String(20), nullable=False, default="pending")
     requested_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

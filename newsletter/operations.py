@@ -129,10 +129,14 @@ def publish_consent_text(text: str) -> ConsentText:
     return version
 
 
-def create_list(name: str, *, slug: str, description: str = "", is_public: bool = True,
-                position: int = 0) -> MailingList:
+def create_list(
+    name: str, *, slug: str, description: str = "", is_public: bool = True, position: int = 0
+) -> MailingList:
     mailing_list = MailingList(
-        name=name.strip(), slug=slug.strip(), description=description, is_public=is_public,
+        name=name.strip(),
+        slug=slug.strip(),
+        description=description,
+        is_public=is_public,
         position=position,
     )
     db.session.add(mailing_list)
@@ -141,16 +145,41 @@ def create_list(name: str, *, slug: str, description: str = "", is_public: bool 
     return mailing_list
 
 
+def update_list(mailing_list: MailingList, **changes) -> None:
+    """Change some of name, slug, description, is_public, position."""
+    allowed = {"name", "slug", "description", "is_public", "position"}
+    if not set(changes) <= allowed:
+        raise TypeError(f"unknown list fields: {', '.join(sorted(set(changes) - allowed))}")
+    for key in ("name", "slug"):
+        if key in changes:
+            changes[key] = changes[key].strip()
+    for key, value in changes.items():
+        setattr(mailing_list, key, value)
+    db.session.flush()
+    audit("list.update", mailing_list, fields=sorted(changes))
+
+
 # -- signing up --------------------------------------------------------------------------
 
 
-def _record(subscriber: Subscriber, action: str, lists: Iterable[MailingList], *,
-            source: str, consent_version: int | None = None, ip: str | None = None,
-            **details) -> ConsentEvent:
+def _record(
+    subscriber: Subscriber,
+    action: str,
+    lists: Iterable[MailingList],
+    *,
+    source: str,
+    consent_version: int | None = None,
+    ip: str | None = None,
+    **details,
+) -> ConsentEvent:
     event = ConsentEvent(
-        subscriber=subscriber, action=action, lists=[m.name for m in lists], source=source,
+        subscriber=subscriber,
+        action=action,
+        lists=[m.name for m in lists],
+        source=source,
         consent_version=consent_version,
-        ip=ip if current_app.config.get("KKP_RECORD_IP") else None, details=details,
+        ip=ip if current_app.config.get("KKP_RECORD_IP") else None,
+        details=details,
     )
     db.session.add(event)
     return event
@@ -179,9 +208,16 @@ def _insert_subscriber(**fields) -> Subscriber:
 
 
 def request_subscription(
-    *, email: str, name: str = "", organisation: str = "", list_ids: Iterable[int],
-    consent_version: int | None, source: str = "form", ip: str | None = None,
-    locale: str = "de", public_only: bool = True,
+    *,
+    email: str,
+    name: str = "",
+    organisation: str = "",
+    list_ids: Iterable[int],
+    consent_version: int | None,
+    source: str = "form",
+    ip: str | None = None,
+    locale: str = "de",
+    public_only: bool = True,
 ) -> Subscriber:
     """The sign-up form: record the request and send a confirmation mail if due.
 
@@ -201,7 +237,10 @@ def request_subscription(
     subscriber = _find(email, lock=True)
     if subscriber is None:
         subscriber = _insert_subscriber(
-            email=email, name=name, organisation=organisation, source=source,
+            email=email,
+            name=name,
+            organisation=organisation,
+            source=source,
             locale=locale if locale in ("de", "en") else "de",
         )
     elif subscriber.status == "pending":
@@ -222,8 +261,9 @@ def request_subscription(
     return subscriber
 
 
-def send_confirmation(subscriber: Subscriber, lists: list[MailingList], *,
-                      new_lists: bool) -> Delivery | None:
+def send_confirmation(
+    subscriber: Subscriber, lists: list[MailingList], *, new_lists: bool
+) -> Delivery | None:
     """Queue the confirmation mail, unless the address got enough of them lately."""
     config = current_app.config
     now = utcnow()
@@ -242,16 +282,20 @@ def send_confirmation(subscriber: Subscriber, lists: list[MailingList], *,
     if not new_lists and last is not None and last > now - resend:
         return None
     delivery = queue_delivery(
-        CONFIRMATION_KIND, subscriber.email, subscriber_id=subscriber.id,
+        CONFIRMATION_KIND,
+        subscriber.email,
+        subscriber_id=subscriber.id,
         params={"list_ids": [m.id for m in lists]},
     )
-    _record(subscriber, "confirmation_sent", lists, source=subscriber.source,
-            delivery_id=delivery.id)
+    _record(
+        subscriber, "confirmation_sent", lists, source=subscriber.source, delivery_id=delivery.id
+    )
     return delivery
 
 
-def confirm(subscriber_id: int, list_ids: Iterable[int], *, check: str,
-            ip: str | None = None) -> tuple[Subscriber, list[MailingList]]:
+def confirm(
+    subscriber_id: int, list_ids: Iterable[int], *, check: str, ip: str | None = None
+) -> tuple[Subscriber, list[MailingList]]:
     """Confirm the lists a confirmation mail named; idempotent."""
     subscriber = subscriber_for_token({"s": subscriber_id, "h": check})
     wanted = {int(i) for i in list_ids}
@@ -266,8 +310,9 @@ def confirm(subscriber_id: int, list_ids: Iterable[int], *, check: str,
         if subscriber.status != "confirmed":
             subscriber.status = "confirmed"
             subscriber.confirmed_at = now
-        db.session.execute(sa.delete(Suppression).where(
-            Suppression.email_hash == email_hash(subscriber.email)))
+        db.session.execute(
+            sa.delete(Suppression).where(Suppression.email_hash == email_hash(subscriber.email))
+        )
         _record(subscriber, "confirmed", confirmed, source=subscriber.source, ip=ip)
     return subscriber, confirmed
 
@@ -288,7 +333,9 @@ def subscriber_for_token(payload: dict) -> Subscriber:
     from kkp.tokens import InvalidToken
 
     subscriber_id = payload.get("s")
-    subscriber = db.session.get(Subscriber, subscriber_id) if isinstance(subscriber_id, int) else None
+    subscriber = (
+        db.session.get(Subscriber, subscriber_id) if isinstance(subscriber_id, int) else None
+    )
     if subscriber is None or email_hash(subscriber.email)[:16] != payload.get("h"):
         raise InvalidToken()
     return subscriber
@@ -297,8 +344,14 @@ def subscriber_for_token(payload: dict) -> Subscriber:
 # -- preferences and leaving --------------------------------------------------------------
 
 
-def update_preferences(subscriber: Subscriber, *, list_ids: Iterable[int], name: str,
-                       organisation: str, source: str = "preferences") -> None:
+def update_preferences(
+    subscriber: Subscriber,
+    *,
+    list_ids: Iterable[int],
+    name: str,
+    organisation: str,
+    source: str = "preferences",
+) -> None:
     """Set the confirmed lists; the signed link proves the address, so new lists count
     as confirmed."""
     lists = lists_by_ids(list_ids, public_only=True)
@@ -316,8 +369,9 @@ def update_preferences(subscriber: Subscriber, *, list_ids: Iterable[int], name:
     for mailing_list in lists:
         current = have.get(mailing_list.id)
         if current is None:
-            subscriber.subscriptions.append(Subscription(
-                mailing_list=mailing_list, status="confirmed", confirmed_at=now))
+            subscriber.subscriptions.append(
+                Subscription(mailing_list=mailing_list, status="confirmed", confirmed_at=now)
+            )
             added.append(mailing_list)
         elif current.status == "pending":
             current.status, current.confirmed_at = "confirmed", now
@@ -330,8 +384,9 @@ def update_preferences(subscriber: Subscriber, *, list_ids: Iterable[int], name:
         _record(subscriber, "list_removed", removed, source=source)
 
 
-def unsubscribe(subscriber: Subscriber, *, list_id: int | None = None,
-                source: str = "unsubscribe") -> bool:
+def unsubscribe(
+    subscriber: Subscriber, *, list_id: int | None = None, source: str = "unsubscribe"
+) -> bool:
     """Leave one list, or everything. Leaving the last list deletes the subscriber and
     keeps only the hashed address on the suppression list. Returns True if deleted."""
     if list_id is not None:
@@ -366,6 +421,7 @@ def delete_subscriber(subscriber: Subscriber, *, reason: str = "deleted") -> Non
 
 def export_data(subscriber: Subscriber) -> dict:
     """Everything stored about one subscriber (GDPR Art. 15/20)."""
+
     def iso(value):
         return value.isoformat() if value else None
 
@@ -379,14 +435,24 @@ def export_data(subscriber: Subscriber) -> dict:
         "created_at": iso(subscriber.created_at),
         "confirmed_at": iso(subscriber.confirmed_at),
         "lists": [
-            {"name": s.mailing_list.name, "status": s.status,
-             "requested_at": iso(s.requested_at), "confirmed_at": iso(s.confirmed_at)}
+            {
+                "name": s.mailing_list.name,
+                "status": s.status,
+                "requested_at": iso(s.requested_at),
+                "confirmed_at": iso(s.confirmed_at),
+            }
             for s in subscriber.subscriptions
         ],
         "consent_history": [
-            {"at": iso(e.at), "action": e.action, "lists": e.lists, "source": e.source,
-             "consent_text_version": e.consent_version,
-             "consent_text": e.consent_text.text if e.consent_text else None, "ip": e.ip}
+            {
+                "at": iso(e.at),
+                "action": e.action,
+                "lists": e.lists,
+                "source": e.source,
+                "consent_text_version": e.consent_version,
+                "consent_text": e.consent_text.text if e.consent_text else None,
+                "ip": e.ip,
+            }
             for e in subscriber.consent_events
         ],
     }
@@ -397,18 +463,24 @@ def purge_unconfirmed(now=None) -> int:
     now = now or utcnow()
     cutoff = now - timedelta(days=current_app.config["KKP_UNCONFIRMED_RETENTION_DAYS"])
     ids = db.session.scalars(
-        sa.select(Subscriber.id).where(Subscriber.status == "pending",
-                                       Subscriber.created_at < cutoff).limit(10_000)
+        sa.select(Subscriber.id)
+        .where(Subscriber.status == "pending", Subscriber.created_at < cutoff)
+        .limit(10_000)
     ).all()
     if ids:
-        db.session.execute(sa.update(Delivery).where(Delivery.subscriber_id.in_(ids))
-                           .values(recipient="", status=sa.case(
-                               (Delivery.status == "queued", "cancelled"),
-                               else_=Delivery.status)))
+        db.session.execute(
+            sa.update(Delivery)
+            .where(Delivery.subscriber_id.in_(ids))
+            .values(
+                recipient="",
+                status=sa.case((Delivery.status == "queued", "cancelled"), else_=Delivery.status),
+            )
+        )
         db.session.execute(sa.delete(Subscriber).where(Subscriber.id.in_(ids)))
     db.session.execute(
-        sa.delete(Subscription).where(Subscription.status == "pending",
-                                      Subscription.requested_at < cutoff)
+        sa.delete(Subscription).where(
+            Subscription.status == "pending", Subscription.requested_at < cutoff
+        )
     )
     if ids:
         log.info("purged %d unconfirmed sign-ups", len(ids))
@@ -416,8 +488,11 @@ def purge_unconfirmed(now=None) -> int:
 
 
 def dashboard_figures() -> dict:
-    counts = dict(db.session.execute(
-        sa.select(Subscriber.status, sa.func.count()).group_by(Subscriber.status)).all())
+    counts = dict(
+        db.session.execute(
+            sa.select(Subscriber.status, sa.func.count()).group_by(Subscriber.status)
+        ).all()
+    )
     return {
         "confirmed": counts.get("confirmed", 0),
         "pending": counts.get("pending", 0),
@@ -430,8 +505,14 @@ def dashboard_figures() -> dict:
 
 
 def add_subscriber(
-    *, email: str, name: str = "", organisation: str = "", list_ids: Iterable[int],
-    consent_evidence: str | None = None, source: str = "editor", locale: str = "de",
+    *,
+    email: str,
+    name: str = "",
+    organisation: str = "",
+    list_ids: Iterable[int],
+    consent_evidence: str | None = None,
+    source: str = "editor",
+    locale: str = "de",
 ) -> tuple[Subscriber, bool]:
     """Add someone on behalf of the office. Returns (subscriber, created).
 
@@ -445,14 +526,19 @@ def add_subscriber(
     evidence = (consent_evidence or "").strip()[:1000]
     if is_suppressed(email):
         raise SubscriptionError(
-            _("This address has unsubscribed or was deleted. Only the person can sign up "
-              "again, through the sign-up form."), "email")
+            _(
+                "This address has unsubscribed or was deleted. Only the person can sign up "
+                "again, through the sign-up form."
+            ),
+            "email",
+        )
     lists = lists_by_ids(list_ids, public_only=False)
     subscriber = _find(email, lock=True)
     created = subscriber is None
     if created:
-        subscriber = _insert_subscriber(email=email, name=name, organisation=organisation,
-                                        source=source, locale=locale)
+        subscriber = _insert_subscriber(
+            email=email, name=name, organisation=organisation, source=source, locale=locale
+        )
     else:
         subscriber.name = name or subscriber.name
         subscriber.organisation = organisation or subscriber.organisation
@@ -462,27 +548,41 @@ def add_subscriber(
     for mailing_list in new_lists:
         subscriber.subscriptions.append(Subscription(mailing_list=mailing_list, status="pending"))
     db.session.flush()
-    pending = [s for s in subscriber.subscriptions
-               if s.status == "pending" and s.list_id in {m.id for m in lists}]
+    pending = [
+        s
+        for s in subscriber.subscriptions
+        if s.status == "pending" and s.list_id in {m.id for m in lists}
+    ]
     if evidence and pending:
         for subscription in pending:
             subscription.status, subscription.confirmed_at = "confirmed", now
         if subscriber.status != "confirmed":
             subscriber.status, subscriber.confirmed_at = "confirmed", now
-        _record(subscriber, "added", [s.mailing_list for s in pending], source=source,
-                evidence=evidence)
+        _record(
+            subscriber, "added", [s.mailing_list for s in pending], source=source, evidence=evidence
+        )
     elif pending:
         _record(subscriber, "added", [s.mailing_list for s in pending], source=source)
         send_confirmation(subscriber, [s.mailing_list for s in pending], new_lists=bool(new_lists))
     db.session.flush()
     if source != "import":
-        audit("subscriber.create" if created else "subscriber.update", subscriber,
-              lists=[m.id for m in lists], with_evidence=bool(evidence))
+        audit(
+            "subscriber.create" if created else "subscriber.update",
+            subscriber,
+            lists=[m.id for m in lists],
+            with_evidence=bool(evidence),
+        )
     return subscriber, created
 
 
-def edit_subscriber(subscriber: Subscriber, *, name: str, organisation: str,
-                    list_ids: Iterable[int], source: str = "editor") -> None:
+def edit_subscriber(
+    subscriber: Subscriber,
+    *,
+    name: str,
+    organisation: str,
+    list_ids: Iterable[int],
+    source: str = "editor",
+) -> None:
     """An editor's change: details and lists. Lists added by an editor stay pending
     (and get a confirmation mail) unless the person confirmed before."""
     subscriber.name = clean_text(name, "name")

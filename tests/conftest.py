@@ -49,8 +49,10 @@ def database_url(tmp_path_factory):
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     yield admin_url.rsplit("/", 1)[0] + "/" + name
     with admin.connect() as conn:
-        conn.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 
@@ -70,8 +72,13 @@ class MailSink:
             if reply:
                 return reply
         with self.lock:
-            self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
-                                  "data": envelope.original_content or envelope.content})
+            self.messages.append(
+                {
+                    "from": envelope.mail_from,
+                    "to": list(envelope.rcpt_tos),
+                    "data": envelope.original_content or envelope.content,
+                }
+            )
         return "250 Message accepted for delivery"
 
     def clear(self):
@@ -159,8 +166,13 @@ def _clean(request):
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             if db.engine.dialect.name == "postgresql":
-                conn.execute(sa.text(
-                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                conn.execute(
+                    sa.text(
+                        "TRUNCATE "
+                        + ", ".join(f'"{t}"' for t in tables)
+                        + " RESTART IDENTITY CASCADE"
+                    )
+                )
             else:
                 for table in tables:
                     conn.execute(sa.text(f'DELETE FROM "{table}"'))
@@ -230,8 +242,9 @@ def editor(ctx):
     from kkp.auth.operations import create_editor
     from kkp.extensions import db
 
-    created = create_editor("redaktion@kkp.test", role="admin", password="richtig-geheim-123",
-                            name="Redaktion")
+    created = create_editor(
+        "redaktion@kkp.test", role="admin", password="richtig-geheim-123", name="Redaktion"
+    )
     db.session.commit()
     return {"id": created.id, "email": created.email, "password": "richtig-geheim-123"}
 
@@ -240,7 +253,8 @@ def editor(ctx):
 def logged_in(client, editor):
     from tests.helpers import post_form
 
-    response = post_form(client, "/admin/login",
-                         {"email": editor["email"], "password": editor["password"]})
+    response = post_form(
+        client, "/admin/login", {"email": editor["email"], "password": editor["password"]}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     return client

@@ -36,5 +36,8 @@ def html_of(msg: EmailMessage) -> str:
 def links(text: str, path: str) -> list[str]:
     """Absolute links in `text` whose path starts with `path`, made relative."""
     found = re.findall(r"https?://[^\s\"<>]+", text)
-    return [re.sub(r"^https?://[^/]+", "", u) for u in found
-            if re.sub(r"^https?://[^/]+", "", u).startswith(path)]
+    return [
+        re.sub(r"^https?://[^/]+", "", u)
+        for u in found
+        if re.sub(r"^https?://[^/]+", "", u).startswith(path)
+    ]

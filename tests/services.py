@@ -59,9 +59,21 @@ class PrivateRedis:
         self.dir = tempfile.mkdtemp(prefix="kkp-test-redis-")
         self.port = free_port()
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.dir],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _ in range(100):
             if reachable("127.0.0.1", self.port):
@@ -89,15 +101,21 @@ def redis_url() -> tuple[str | None, PrivateRedis | None]:
 
 
 def postgresql_admin_url() -> str | None:
-    url = os.environ.get("KKP_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    url = os.environ.get(
+        "KKP_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
     host_port = url.split("@", 1)[-1].split("/", 1)[0]
     host, _sep, port = host_port.partition(":")
     return url if reachable(host, int(port or 5432)) else None
 
 
 def chromium_binary() -> str | None:
-    for candidate in (os.environ.get("KKP_CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("KKP_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and os.path.exists(candidate):
             return candidate
     return None

@@ -107,7 +107,9 @@ def editors():
     if form.validate_on_submit():
         try:
             operations.create_editor(
-                form.email.data, role=form.role.data, password=form.password.data,
+                form.email.data,
+                role=form.role.data,
+                password=form.password.data,
                 name=form.name.data or "",
             )
         except operations.EditorError as exc:

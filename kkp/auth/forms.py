@@ -16,9 +16,7 @@ class TokenForm(FlaskForm):
 
 
 class EditorForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)]
-    )
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Length(max=200)])
     role = SelectField(
         _l("Role"), choices=[("editor", _l("Editor")), ("admin", _l("Administrator"))]

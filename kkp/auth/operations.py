@@ -72,7 +72,9 @@ def create_token(editor: Editor, name: str) -> tuple[ApiToken, str]:
     """A new API token; the secret is returned once and only its hash stored."""
     secret = "kkp_" + secrets.token_urlsafe(32)
     token = ApiToken(
-        editor=editor, name=name.strip()[:200] or "API", token_hash=_token_hash(secret),
+        editor=editor,
+        name=name.strip()[:200] or "API",
+        token_hash=_token_hash(secret),
         prefix=secret[:12],
     )
     db.session.add(token)

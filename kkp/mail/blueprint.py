@@ -39,15 +39,22 @@ def show(message_id: int):
     text_part = parsed.get_body(preferencelist=("plain",))
     html_part = parsed.get_body(preferencelist=("html",))
     attachments = [
-        {"index": i, "filename": part.get_filename() or f"part-{i}",
-         "content_type": part.get_content_type(), "size": len(part.get_payload(decode=True) or b"")}
+        {
+            "index": i,
+            "filename": part.get_filename() or f"part-{i}",
+            "content_type": part.get_content_type(),
+            "size": len(part.get_payload(decode=True) or b""),
+        }
         for i, part in enumerate(parsed.walk())
         if part.get_content_disposition() == "attachment"
         or part.get_content_type() == "text/calendar"
     ]
     return render_template(
-        "admin/outbox_message.html", stored=stored, headers=list(parsed.items()),
-        text=text_part.get_content() if text_part else "", has_html=html_part is not None,
+        "admin/outbox_message.html",
+        stored=stored,
+        headers=list(parsed.items()),
+        text=text_part.get_content() if text_part else "",
+        has_html=html_part is not None,
         attachments=attachments,
     )
 
@@ -59,10 +66,14 @@ def html(message_id: int):
     if part is None:
         abort(404)
     # Shown in a sandboxed iframe: no scripts, no forms, nothing of ours reachable.
-    return Response(part.get_content(), mimetype="text/html", headers={
-        "Content-Security-Policy": "sandbox; default-src 'none'; img-src * data:; "
-                                   "style-src 'unsafe-inline'",
-    })
+    return Response(
+        part.get_content(),
+        mimetype="text/html",
+        headers={
+            "Content-Security-Policy": "sandbox; default-src 'none'; img-src * data:; "
+            "style-src 'unsafe-inline'",
+        },
+    )
 
 
 @bp.get("/<int:message_id>/part/<int:index>")
@@ -73,8 +84,11 @@ def attachment(message_id: int, index: int):
         abort(404)
     part = parts[index]
     name = (part.get_filename() or f"part-{index}").replace('"', "")
-    return Response(part.get_payload(decode=True) or b"", mimetype=part.get_content_type(),
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        part.get_payload(decode=True) or b"",
+        mimetype=part.get_content_type(),
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.get("/<int:message_id>/raw")

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 #: attempts before a temporary failure counts as final
 MAX_ATTEMPTS = 8
 
+
 class NotDeliverable(Exception):
     """The builder found nothing to send any more (say, the subscriber was deleted)."""
 

@@ -21,8 +21,9 @@ def compile_mjml(source: str) -> str:
     return html
 
 
-def render_mail(name: str, context: dict, *, to: str, locale: str = "de",
-                headers: dict[str, str] | None = None) -> EmailMessage:
+def render_mail(
+    name: str, context: dict, *, to: str, locale: str = "de", headers: dict[str, str] | None = None
+) -> EmailMessage:
     """Render the three parts of mail `name` in `locale` and build the message."""
     config = current_app.config
     context = {
@@ -37,5 +38,11 @@ def render_mail(name: str, context: dict, *, to: str, locale: str = "de",
         subject = render_template(f"mail/{name}/subject.txt", **context).strip()
         text = render_template(f"mail/{name}/body.txt", **context)
         html = compile_mjml(render_template(f"mail/{name}/body.mjml", **context))
-    return new_message(subject=subject, sender=config["KKP_MAIL_FROM"], to=to, text=text,
-                       html=html, headers=headers)
+    return new_message(
+        subject=subject,
+        sender=config["KKP_MAIL_FROM"],
+        to=to,
+        text=text,
+        html=html,
+        headers=headers,
+    )

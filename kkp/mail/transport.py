@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 import ssl
 import threading
 from dataclasses import dataclass
@@ -67,7 +66,9 @@ class SMTPTransport:
         s = self.settings
         context = ssl.create_default_context()
         if s.tls:
-            conn: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout, context=context
+            )
         else:
             conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
             if s.starttls:
@@ -118,7 +119,7 @@ class SMTPTransport:
                 raise DeliveryError(
                     _answer(exc.smtp_code, exc.smtp_error), permanent=500 <= exc.smtp_code < 600
                 ) from exc
-            except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+            except (TimeoutError, OSError, smtplib.SMTPException) as exc:
                 self.close()
                 raise DeliveryError(f"SMTP connection failed: {exc}", permanent=False) from exc
         raise AssertionError("unreachable")

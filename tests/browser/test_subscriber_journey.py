@@ -62,7 +62,9 @@ def test_sign_up_confirm_preferences_unsubscribe(page, lists, mail, drain, live_
     db.session.expire_all()
     subscriber = db.session.scalar(sa.select(Subscriber))
     assert sorted(s.mailing_list.slug for s in subscriber.subscriptions) == [
-        "kkp-kompakt", "netzwerktreffen"]
+        "kkp-kompakt",
+        "netzwerktreffen",
+    ]
 
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("Alle über Sie gespeicherten Daten")).click()
@@ -84,8 +86,11 @@ def test_sign_up_confirm_preferences_unsubscribe(page, lists, mail, drain, live_
 def test_delete_own_data_from_the_preference_centre(page, lists):
     from newsletter.operations import add_subscriber, subscriber_token
 
-    subscriber, _ = add_subscriber(email="kai@example.org", list_ids=[lists["kkp-kompakt"]],
-                                   consent_evidence="Teilnehmerliste Fachtag")
+    subscriber, _ = add_subscriber(
+        email="kai@example.org",
+        list_ids=[lists["kkp-kompakt"]],
+        consent_evidence="Teilnehmerliste Fachtag",
+    )
     db.session.commit()
     page.goto(f"/preferences/{subscriber_token(subscriber, 'preferences')}")
     page.get_by_role("link", name="Von allem abmelden und meine Daten löschen").click()

@@ -21,8 +21,9 @@ def test_login_and_logout(client, editor):
     assert wrong.status_code == 400
     assert "E-Mail-Adresse oder Passwort ist falsch." in wrong.get_data(as_text=True)
     assert 'value="redaktion@kkp.test"' in wrong.get_data(as_text=True)
-    ok = post_form(client, "/admin/login", {"email": "Redaktion@KKP.test",
-                                            "password": editor["password"]})
+    ok = post_form(
+        client, "/admin/login", {"email": "Redaktion@KKP.test", "password": editor["password"]}
+    )
     assert ok.status_code == 302
     page = client.get("/admin/")
     assert page.status_code == 200
@@ -38,8 +39,9 @@ def test_password_is_hashed(editor):
 
 
 def test_login_without_csrf_is_refused(client, editor):
-    response = client.post("/admin/login", data={"email": editor["email"],
-                                                 "password": editor["password"]})
+    response = client.post(
+        "/admin/login", data={"email": editor["email"], "password": editor["password"]}
+    )
     assert response.status_code == 400
     assert client.get("/admin/").status_code == 302
 
@@ -47,11 +49,15 @@ def test_login_without_csrf_is_refused(client, editor):
 def test_login_is_rate_limited(app, client, editor):
     app.config["KKP_LOGIN_LIMIT"] = "3 per minute"
     try:
-        statuses = [post_form(client, "/admin/login",
-                              {"email": editor["email"], "password": "falsch"}).status_code
-                    for _ in range(4)]
-        blocked = post_form(client, "/admin/login",
-                            {"email": editor["email"], "password": editor["password"]})
+        statuses = [
+            post_form(
+                client, "/admin/login", {"email": editor["email"], "password": "falsch"}
+            ).status_code
+            for _ in range(4)
+        ]
+        blocked = post_form(
+            client, "/admin/login", {"email": editor["email"], "password": editor["password"]}
+        )
     finally:
         app.config["KKP_LOGIN_LIMIT"] = "10 per minute;50 per hour"
     assert statuses == [400, 400, 400, 429]
@@ -61,8 +67,14 @@ def test_login_is_rate_limited(app, client, editor):
 
 def test_open_redirect_after_login_is_refused(client, editor):
     html = client.get("/admin/login").get_data(as_text=True)
-    response = client.post("/admin/login?next=//evil.example/x", data={
-        "email": editor["email"], "password": editor["password"], "csrf_token": csrf_token(html)})
+    response = client.post(
+        "/admin/login?next=//evil.example/x",
+        data={
+            "email": editor["email"],
+            "password": editor["password"],
+            "csrf_token": csrf_token(html),
+        },
+    )
     assert response.headers["Location"] == "/admin/"
 
 
@@ -86,12 +98,14 @@ def test_create_editor_cli(app, ctx):
     from kkp.auth.operations import authenticate
 
     assert authenticate("chefin@kkp.test", password).role == "admin"
-    piped = runner.invoke(args=["create-editor", "team@kkp.test", "--password-stdin"],
-                          input="ein-langes-passwort\n")
+    piped = runner.invoke(
+        args=["create-editor", "team@kkp.test", "--password-stdin"], input="ein-langes-passwort\n"
+    )
     assert piped.exit_code == 0 and "password:" not in piped.output
     assert authenticate("team@kkp.test", "ein-langes-passwort").role == "editor"
-    duplicate = runner.invoke(args=["create-editor", "team@kkp.test", "--password-stdin"],
-                              input="ein-langes-passwort\n")
+    duplicate = runner.invoke(
+        args=["create-editor", "team@kkp.test", "--password-stdin"], input="ein-langes-passwort\n"
+    )
     assert duplicate.exit_code != 0 and "exists already" in duplicate.output
     short = runner.invoke(args=["create-editor", "x@kkp.test", "--password-stdin"], input="kurz\n")
     assert short.exit_code != 0
@@ -99,19 +113,26 @@ def test_create_editor_cli(app, ctx):
 
 def test_tokens_in_the_admin_interface_and_cli(app, logged_in, editor):
     page = logged_in.get("/admin/tokens").get_data(as_text=True)
-    created = logged_in.post("/admin/tokens", data={"name": "Website",
-                                                    "csrf_token": csrf_token(page)})
+    created = logged_in.post(
+        "/admin/tokens", data={"name": "Website", "csrf_token": csrf_token(page)}
+    )
     html = created.get_data(as_text=True)
     secret = html.split('<pre id="new-token">')[1].split("</pre>")[0]
     assert secret.startswith("kkp_")
     assert db.session.scalar(sa.select(ApiToken.token_hash)) != secret
     api = app.test_client()
-    assert api.get("/api/v1/lists", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert (
+        api.get("/api/v1/lists", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    )
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-token", editor["email"], "--name", "Skript"])
     assert result.exit_code == 0
-    assert api.get("/api/v1/lists", headers={
-        "Authorization": f"Bearer {result.output.strip()}"}).status_code == 200
+    assert (
+        api.get(
+            "/api/v1/lists", headers={"Authorization": f"Bearer {result.output.strip()}"}
+        ).status_code
+        == 200
+    )
 
 
 def test_changes_are_audited(logged_in, lists):

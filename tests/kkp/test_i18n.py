@@ -16,17 +16,37 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 def test_every_message_has_a_german_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "kkp/babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "--no-location",
-         "--ignore-dirs", ".* _* node_modules tests bench migrations", "."],
-        cwd=ROOT, check=True, capture_output=True)
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "kkp/babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            "--no-location",
+            "--ignore-dirs",
+            ".* _* node_modules tests bench migrations",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with pot.open("rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}
     with (ROOT / "kkp/translations/de/LC_MESSAGES/messages.po").open("rb") as f:
         catalog = read_po(f, locale="de")
     translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
     missing = sorted(wanted - translated.keys())
-    assert not missing, f"{len(missing)} messages without German text (run `make translations`): {missing[:10]}"
+    assert not missing, (
+        f"{len(missing)} messages without German text (run `make translations`): {missing[:10]}"
+    )
     for msgid, text in translated.items():
         if msgid in wanted:
             assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(text)), msgid

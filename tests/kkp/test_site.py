@@ -13,11 +13,11 @@ def test_healthz_fails_when_the_broker_is_gone(app, broker, database_url, smtp_s
     from kkp import create_app
     from tests.conftest import test_config
     from tests.services import free_port
-
     from workers.broker import init_broker
 
-    broken = create_app(test_config(database_url, f"redis://127.0.0.1:{free_port()}/0",
-                                    smtp_server.port))
+    broken = create_app(
+        test_config(database_url, f"redis://127.0.0.1:{free_port()}/0", smtp_server.port)
+    )
     try:
         response = broken.test_client().get("/healthz")
         assert response.status_code == 503

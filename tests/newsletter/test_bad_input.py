@@ -19,13 +19,16 @@ def nothing_stored():
     assert db.session.scalar(sa.select(sa.func.count(ConsentEvent.id))) == 0
 
 
-@pytest.mark.parametrize("email, message", [
-    ("", "Bitte geben Sie Ihre E-Mail-Adresse ein."),
-    ("keine-adresse", "Das ist keine gültige E-Mail-Adresse."),
-    ("a@b", "Das ist keine gültige E-Mail-Adresse."),
-    ("x" * 250 + "@example.org", "Das ist keine gültige E-Mail-Adresse."),
-    ("anna@example.org\r\nBcc: opfer@example.org", "Das ist keine gültige E-Mail-Adresse."),
-])
+@pytest.mark.parametrize(
+    "email, message",
+    [
+        ("", "Bitte geben Sie Ihre E-Mail-Adresse ein."),
+        ("keine-adresse", "Das ist keine gültige E-Mail-Adresse."),
+        ("a@b", "Das ist keine gültige E-Mail-Adresse."),
+        ("x" * 250 + "@example.org", "Das ist keine gültige E-Mail-Adresse."),
+        ("anna@example.org\r\nBcc: opfer@example.org", "Das ist keine gültige E-Mail-Adresse."),
+    ],
+)
 def test_bad_addresses(client, lists, email, message):
     response = subscribe(client, email=email, lists=[lists["kkp-kompakt"]])
     assert response.status_code == 400
@@ -34,19 +37,28 @@ def test_bad_addresses(client, lists, email, message):
 
 
 def test_input_is_kept_on_error(client, lists):
-    response = subscribe(client, email="kaputt", name="Jörg Überall",
-                         organisation="Landratsamt Süd", lists=[lists["fortbildungen"]])
+    response = subscribe(
+        client,
+        email="kaputt",
+        name="Jörg Überall",
+        organisation="Landratsamt Süd",
+        lists=[lists["fortbildungen"]],
+    )
     html = response.get_data(as_text=True)
     assert 'value="Jörg Überall"' in html and 'value="Landratsamt Süd"' in html
     assert 'value="kaputt"' in html
-    assert f'checked id="lists-1" name="lists" type="checkbox" value="{lists["fortbildungen"]}"' in html or (
-        "checked" in html.split(f'value="{lists["fortbildungen"]}"')[0].rsplit("<input", 1)[1])
+    assert (
+        f'checked id="lists-1" name="lists" type="checkbox" value="{lists["fortbildungen"]}"'
+        in html
+        or ("checked" in html.split(f'value="{lists["fortbildungen"]}"')[0].rsplit("<input", 1)[1])
+    )
 
 
 @pytest.mark.parametrize("field", ["name", "organisation"])
 def test_line_breaks_in_names_are_refused(client, lists, field):
-    response = subscribe(client, lists=[lists["kkp-kompakt"]],
-                         **{field: "Anna\r\nBcc: opfer@example.org"})
+    response = subscribe(
+        client, lists=[lists["kkp-kompakt"]], **{field: "Anna\r\nBcc: opfer@example.org"}
+    )
     assert response.status_code == 400
     assert "Zeilenumbrüche und Steuerzeichen sind nicht erlaubt." in response.get_data(as_text=True)
     nothing_stored()
@@ -63,8 +75,10 @@ def test_no_list_and_no_consent(client, lists):
 
 
 def test_missing_csrf_token(client, lists):
-    response = client.post("/subscribe", data={"email": "a@example.org", "consent": "y",
-                                               "lists": [lists["kkp-kompakt"]]})
+    response = client.post(
+        "/subscribe",
+        data={"email": "a@example.org", "consent": "y", "lists": [lists["kkp-kompakt"]]},
+    )
     assert response.status_code == 400
     assert "Das Formular ist abgelaufen" in response.get_data(as_text=True)
     nothing_stored()
@@ -80,8 +94,10 @@ def test_english_when_asked(client, lists):
 def test_rate_limit_on_the_form(app, client, lists):
     app.config["KKP_PUBLIC_FORM_LIMIT"] = "3 per minute"
     try:
-        statuses = [subscribe(client, email=f"p{i}@example.org",
-                              lists=[lists["kkp-kompakt"]]).status_code for i in range(4)]
+        statuses = [
+            subscribe(client, email=f"p{i}@example.org", lists=[lists["kkp-kompakt"]]).status_code
+            for i in range(4)
+        ]
         response = subscribe(client, email="p9@example.org", lists=[lists["kkp-kompakt"]])
     finally:
         app.config["KKP_PUBLIC_FORM_LIMIT"] = "20 per minute;200 per hour"
@@ -101,7 +117,8 @@ class TestTokens:
 
     def test_wrong_purpose(self, client, lists):
         subscriber, _ = operations.add_subscriber(
-            email="t@example.org", list_ids=[lists["kkp-kompakt"]], consent_evidence="x")
+            email="t@example.org", list_ids=[lists["kkp-kompakt"]], consent_evidence="x"
+        )
         db.session.commit()
         preferences = operations.subscriber_token(subscriber, "preferences")
         assert client.get(f"/unsubscribe/{preferences}").status_code == 404
@@ -117,7 +134,8 @@ class TestTokens:
         from kkp.tokens import make_token
 
         subscriber, _ = operations.add_subscriber(
-            email="t@example.org", list_ids=[lists["kkp-kompakt"]])
+            email="t@example.org", list_ids=[lists["kkp-kompakt"]]
+        )
         db.session.commit()
         real_time = time.time
         days = app.config["KKP_UNCONFIRMED_RETENTION_DAYS"]
@@ -130,7 +148,8 @@ class TestTokens:
 
     def test_token_of_a_deleted_subscriber_does_not_open_a_new_one(self, client, lists):
         first, _ = operations.add_subscriber(
-            email="erst@example.org", list_ids=[lists["kkp-kompakt"]], consent_evidence="x")
+            email="erst@example.org", list_ids=[lists["kkp-kompakt"]], consent_evidence="x"
+        )
         db.session.commit()
         token = operations.subscriber_token(first, "preferences")
         first_id = first.id
@@ -138,7 +157,8 @@ class TestTokens:
         db.session.commit()
         # SQLite may hand the freed id to the next row.
         second, _ = operations.add_subscriber(
-            email="zweit@example.org", list_ids=[lists["kkp-kompakt"]], consent_evidence="x")
+            email="zweit@example.org", list_ids=[lists["kkp-kompakt"]], consent_evidence="x"
+        )
         db.session.commit()
         assert second.id in (first_id, first_id + 1)
         response = client.get(f"/preferences/{token}")

@@ -9,13 +9,18 @@ import sqlalchemy as sa
 
 from kkp.extensions import db
 from newsletter.models import ConsentEvent, Subscriber, Subscription, Suppression
-from tests.helpers import csrf_token, links, parse_mail, post_form, text_of
+from tests.helpers import csrf_token, links, parse_mail, text_of
 
 
 def subscribe(client, email="anna.beispiel@example.org", lists=(), **extra):
-    data = {"email": email, "name": extra.pop("name", "Anna Beispiel"),
-            "organisation": extra.pop("organisation", "Stadt Musterstadt"),
-            "lists": list(lists), "consent": "y", **extra}
+    data = {
+        "email": email,
+        "name": extra.pop("name", "Anna Beispiel"),
+        "organisation": extra.pop("organisation", "Stadt Musterstadt"),
+        "lists": list(lists),
+        "consent": "y",
+        **extra,
+    }
     page = client.get("/subscribe").get_data(as_text=True)
     version = page.split('name="consent_version" type="hidden" value="')[1].split('"')[0]
     data.setdefault("consent_version", version)
@@ -63,14 +68,21 @@ def test_full_flow(client, lists, mail, drain):
     assert actions == ["requested", "confirmation_sent", "confirmed"]
     assert subscriber.consent_events[0].consent_version == 1
 
-    preferences = links(done.get_data(as_text=True).replace('href="', 'href="http://kkp.test'),
-                        "/preferences/")[0]
+    preferences = links(
+        done.get_data(as_text=True).replace('href="', 'href="http://kkp.test'), "/preferences/"
+    )[0]
     page = client.get(preferences)
     assert page.status_code == 200
     assert "anna.beispiel@example.org" in page.get_data(as_text=True)
-    changed = client.post(preferences, data={
-        "csrf_token": csrf_token(page.get_data(as_text=True)),
-        "lists": [lists["netzwerktreffen"]], "name": "Anna B.", "organisation": ""})
+    changed = client.post(
+        preferences,
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "lists": [lists["netzwerktreffen"]],
+            "name": "Anna B.",
+            "organisation": "",
+        },
+    )
     assert changed.status_code == 200
     db.session.expire_all()
     subscriber = db.session.get(Subscriber, subscriber.id)
@@ -102,11 +114,16 @@ def test_full_flow(client, lists, mail, drain):
 def test_resubmitting_never_downgrades_a_confirmed_subscriber(client, lists, mail, drain):
     from newsletter.operations import add_subscriber
 
-    add_subscriber(email="kurt@example.org", name="Kurt", list_ids=[lists["kkp-kompakt"]],
-                   consent_evidence="Papierliste Netzwerktreffen")
+    add_subscriber(
+        email="kurt@example.org",
+        name="Kurt",
+        list_ids=[lists["kkp-kompakt"]],
+        consent_evidence="Papierliste Netzwerktreffen",
+    )
     db.session.commit()
-    response = subscribe(client, email="Kurt@Example.org", name="Fremder Name",
-                         lists=[lists["kkp-kompakt"]])
+    response = subscribe(
+        client, email="Kurt@Example.org", name="Fremder Name", lists=[lists["kkp-kompakt"]]
+    )
     assert response.status_code == 303
     drain()
     assert mail.messages == []
@@ -114,38 +131,52 @@ def test_resubmitting_never_downgrades_a_confirmed_subscriber(client, lists, mai
     subscriber = db.session.scalar(sa.select(Subscriber))
     assert subscriber.name == "Kurt"
     assert [(s.list_id, s.status) for s in subscriber.subscriptions] == [
-        (lists["kkp-kompakt"], "confirmed")]
+        (lists["kkp-kompakt"], "confirmed")
+    ]
 
 
 def test_existing_subscriber_confirms_only_the_new_list(client, lists, mail, drain):
     from newsletter.operations import add_subscriber
 
-    add_subscriber(email="ute@example.org", list_ids=[lists["kkp-kompakt"]],
-                   consent_evidence="Formular Fachtag")
+    add_subscriber(
+        email="ute@example.org",
+        list_ids=[lists["kkp-kompakt"]],
+        consent_evidence="Formular Fachtag",
+    )
     db.session.commit()
-    subscribe(client, email="ute@example.org",
-              lists=[lists["kkp-kompakt"], lists["fortbildungen"]])
+    subscribe(client, email="ute@example.org", lists=[lists["kkp-kompakt"], lists["fortbildungen"]])
     drain()
     [received] = mail.wait_for(1)
     body = text_of(parse_mail(received["data"]))
     assert "Fortbildungen" in body and "KKP Kompakt" not in body
     db.session.expire_all()
-    statuses = {s.mailing_list.slug: s.status
-                for s in db.session.scalar(sa.select(Subscriber)).subscriptions}
+    statuses = {
+        s.mailing_list.slug: s.status
+        for s in db.session.scalar(sa.select(Subscriber)).subscriptions
+    }
     assert statuses == {"kkp-kompakt": "confirmed", "fortbildungen": "pending"}
-    client.post(confirmation_link(received["data"]),
-                data={"csrf_token": csrf_token(client.get(
-                    confirmation_link(received["data"])).get_data(as_text=True))})
+    client.post(
+        confirmation_link(received["data"]),
+        data={
+            "csrf_token": csrf_token(
+                client.get(confirmation_link(received["data"])).get_data(as_text=True)
+            )
+        },
+    )
     db.session.expire_all()
-    statuses = {s.mailing_list.slug: s.status
-                for s in db.session.scalar(sa.select(Subscriber)).subscriptions}
+    statuses = {
+        s.mailing_list.slug: s.status
+        for s in db.session.scalar(sa.select(Subscriber)).subscriptions
+    }
     assert statuses == {"kkp-kompakt": "confirmed", "fortbildungen": "confirmed"}
 
 
 def test_repeated_signups_do_not_flood_the_address(client, lists, mail, drain, app):
     for _ in range(8):
-        assert subscribe(client, email="ziel@example.org",
-                         lists=[lists["kkp-kompakt"]]).status_code == 303
+        assert (
+            subscribe(client, email="ziel@example.org", lists=[lists["kkp-kompakt"]]).status_code
+            == 303
+        )
     drain()
     mail.wait_for(1)
     assert len(mail.messages) == 1
@@ -161,15 +192,18 @@ def test_repeated_signups_do_not_flood_the_address(client, lists, mail, drain, a
 def test_subscribe_form_cannot_unsubscribe_anyone(client, lists, mail, drain):
     from newsletter.operations import add_subscriber
 
-    add_subscriber(email="eva@example.org",
-                   list_ids=[lists["kkp-kompakt"], lists["fortbildungen"]],
-                   consent_evidence="Anmeldebogen")
+    add_subscriber(
+        email="eva@example.org",
+        list_ids=[lists["kkp-kompakt"], lists["fortbildungen"]],
+        consent_evidence="Anmeldebogen",
+    )
     db.session.commit()
     subscribe(client, email="eva@example.org", lists=[lists["netzwerktreffen"]])
     db.session.expire_all()
     subscriber = db.session.scalar(sa.select(Subscriber))
-    confirmed = sorted(s.mailing_list.slug for s in subscriber.subscriptions
-                       if s.status == "confirmed")
+    confirmed = sorted(
+        s.mailing_list.slug for s in subscriber.subscriptions if s.status == "confirmed"
+    )
     assert confirmed == ["fortbildungen", "kkp-kompakt"]
 
 

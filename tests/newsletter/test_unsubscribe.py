@@ -14,7 +14,8 @@ from newsletter.models import Subscriber, Suppression
 
 def confirmed(lists, email="olga@example.org", slugs=("kkp-kompakt",)):
     subscriber, _created = operations.add_subscriber(
-        email=email, list_ids=[lists[s] for s in slugs], consent_evidence="Teilnehmerliste")
+        email=email, list_ids=[lists[s] for s in slugs], consent_evidence="Teilnehmerliste"
+    )
     db.session.commit()
     return subscriber
 
@@ -23,8 +24,11 @@ def test_one_click_post_without_cookies_or_csrf(app, lists):
     subscriber = confirmed(lists)
     token = operations.subscriber_token(subscriber, "unsubscribe", l=lists["kkp-kompakt"])
     fresh = app.test_client(use_cookies=False)
-    response = fresh.post(f"/unsubscribe/{token}", data="List-Unsubscribe=One-Click",
-                          content_type="application/x-www-form-urlencoded")
+    response = fresh.post(
+        f"/unsubscribe/{token}",
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 200
     assert "Location" not in response.headers
     assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 0
@@ -32,8 +36,11 @@ def test_one_click_post_without_cookies_or_csrf(app, lists):
     again = fresh.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
     assert again.status_code == 200
     # multipart/form-data as some providers send it
-    multipart = fresh.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"},
-                           content_type="multipart/form-data")
+    multipart = fresh.post(
+        f"/unsubscribe/{token}",
+        data={"List-Unsubscribe": "One-Click"},
+        content_type="multipart/form-data",
+    )
     assert multipart.status_code == 200
 
 
@@ -60,13 +67,18 @@ def test_suppressed_addresses_are_never_added_again(client, lists, mail, drain):
     operations.unsubscribe(subscriber)
     db.session.commit()
     assert db.session.scalar(sa.select(Suppression.email_hash)) == operations.email_hash(
-        "olga@example.org")
+        "olga@example.org"
+    )
     # Nothing readable is kept.
     assert "olga" not in repr(db.session.scalars(sa.select(Suppression)).all())
     for source in ("editor", "api", "import"):
         try:
-            operations.add_subscriber(email="Olga@example.org", list_ids=[lists["kkp-kompakt"]],
-                                      consent_evidence="noch mal", source=source)
+            operations.add_subscriber(
+                email="Olga@example.org",
+                list_ids=[lists["kkp-kompakt"]],
+                consent_evidence="noch mal",
+                source=source,
+            )
         except operations.SubscriptionError as exc:
             assert exc.field == "email"
         else:
@@ -77,8 +89,8 @@ def test_suppressed_addresses_are_never_added_again(client, lists, mail, drain):
 
 
 def test_the_person_can_come_back_through_the_form(client, lists, mail, drain):
-    from tests.newsletter.test_signup_flow import confirmation_link, subscribe
     from tests.helpers import csrf_token
+    from tests.newsletter.test_signup_flow import confirmation_link, subscribe
 
     subscriber = confirmed(lists)
     operations.unsubscribe(subscriber)
@@ -99,8 +111,11 @@ def test_unconfirmed_signups_are_purged(app, lists, client):
     subscribe(client, email="neu@example.org", lists=[lists["kkp-kompakt"]])
     keep = confirmed(lists, email="treu@example.org")
     days = app.config["KKP_UNCONFIRMED_RETENTION_DAYS"]
-    db.session.execute(sa.update(Subscriber).where(Subscriber.email == "alt@example.org")
-                       .values(created_at=utcnow() - timedelta(days=days, hours=1)))
+    db.session.execute(
+        sa.update(Subscriber)
+        .where(Subscriber.email == "alt@example.org")
+        .values(created_at=utcnow() - timedelta(days=days, hours=1))
+    )
     db.session.commit()
     from kkp.schedule import run_due
 
