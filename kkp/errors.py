@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -30,7 +30,7 @@ def error_response(status: int, message: str | None = None):
     message = message or _messages().get(status, _messages()[500])
     if request.path.startswith("/api/"):
         return jsonify({"error": {"status": status, "message": message}}), status
-    return render_template("errors/error.html", status=status, message=message), status
+    return make_response(render_template("errors/error.html", status=status, message=message)), status
 
 
 def init_app(app: Flask) -> None:
@@ -51,7 +51,12 @@ def init_app(app: Flask) -> None:
         message = None
         if exc.code in (400, 403, 404) and exc.description and getattr(exc, "kkp_message", False):
             message = exc.description
-        return error_response(exc.code, message)
+        response, status = error_response(exc.code, message)
+        if not isinstance(response, str):
+            for name, value in exc.get_headers():
+                if name.lower() not in ("content-type", "content-length"):
+                    response.headers[name] = value
+        return response, status
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

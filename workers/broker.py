@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import dramatiq
-from dramatiq.middleware import Middleware
+from dramatiq.middleware import Middleware, default_middleware
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -116,13 +116,16 @@ class AppContext(Middleware):
 
 def build_broker(url: str, *, namespace: str = "kkp") -> dramatiq.Broker:
     """A RedisBroker for redis:// and unix:// URLs, a RabbitmqBroker for amqp://."""
+    # Not Prometheus: its metrics server binds 0.0.0.0:9191 in every worker process,
+    # which clashes between instances on one host and exposes a port nobody asked for.
+    middleware = [m() for m in default_middleware if m.__name__ != "Prometheus"]
     if url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        return RabbitmqBroker(url=url)
+        return RabbitmqBroker(url=url, middleware=middleware)
     from dramatiq.brokers.redis import RedisBroker
 
-    return RedisBroker(url=url, namespace=namespace)
+    return RedisBroker(url=url, namespace=namespace, middleware=middleware)
 
 
 def init_broker(app, broker: dramatiq.Broker | None = None) -> dramatiq.Broker:

@@ -53,3 +53,12 @@ def test_every_page_links_impressum_and_privacy(client, lists):
     for url in ("/", "/subscribe", "/subscribe/sent", "/impressum", "/datenschutz"):
         html = client.get(url).get_data(as_text=True)
         assert 'href="/impressum"' in html and 'href="/datenschutz"' in html, url
+
+
+def test_method_not_allowed_names_the_allowed_methods(client):
+    response = client.put("/subscribe")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"] and "POST" in response.headers["Allow"]
+    assert "Diese Aktion ist hier nicht möglich." in response.get_data(as_text=True)
+    api = client.put("/api/v1/openapi.json")
+    assert api.status_code == 405 and "GET" in api.headers["Allow"]

@@ -1,0 +1,100 @@
+# KKP Kompakt: `make run` starts everything, `make test` tests everything.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+BROWSER := tests/browser
+
+.DEFAULT_GOAL := run
+.PHONY: run test lint translations clean chromium browser-deps
+
+# -- the virtual environment -----------------------------------------------------------------
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+	  echo "$(PYTHON) was not found. KKP Kompakt needs Python 3.11 or newer:"; \
+	  echo "  apt-get install python3 python3-venv   (or: make run PYTHON=/path/to/python3.11)"; \
+	  exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "KKP Kompakt needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)."; \
+	  echo "Install a newer one and run e.g.: make run PYTHON=python3.12"; \
+	  exit 1; }
+	$(PYTHON) -m venv $(VENV) || { \
+	  echo "Could not create $(VENV); on Debian/Ubuntu: apt-get install python3-venv"; \
+	  rm -rf $(VENV); exit 1; }
+
+# The stamps are redone when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+# -- run ------------------------------------------------------------------------------------
+
+run: $(VENV)/.installed
+	exec $(BIN)/python -m kkp.devserver
+
+# -- test -----------------------------------------------------------------------------------
+
+# Debian's chromium for the browser tests, when we may install it; else they skip
+# (or fail under KKP_REQUIRE_SERVICES=1).
+chromium:
+	@if [ ! -e /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium for the browser tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get update -qq && apt-get install -y -qq chromium; } || \
+	    echo "could not install chromium: the browser tests will skip"; \
+	fi
+
+# axe-core for the accessibility checks, when npm is there.
+browser-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! -e $(BROWSER)/node_modules/.package-lock.json ] \
+	     || [ $(BROWSER)/package-lock.json -nt $(BROWSER)/node_modules/.package-lock.json ] \
+	     || [ $(BROWSER)/package.json -nt $(BROWSER)/node_modules/.package-lock.json ]; then \
+	    npm ci --prefix $(BROWSER) --no-audit --no-fund; \
+	  fi; \
+	fi
+
+# Both databases; pytest's exit code 5 (nothing collected) is not a failure.
+test: $(VENV)/.installed-test chromium browser-deps
+	@status=0; \
+	for db in sqlite postgresql; do \
+	  echo "== pytest with KKP_TEST_DB=$$db"; \
+	  KKP_TEST_DB=$$db $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then \
+	    echo "== pytest with KKP_TEST_DB=$$db failed (exit code $$rc)"; status=1; \
+	  fi; \
+	done; \
+	exit $$status
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+# -- translations ---------------------------------------------------------------------------
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F kkp/babel.cfg -k _l -k lazy_gettext \
+	  -o kkp/translations/messages.pot --no-location --sort-output \
+	  --project "KKP Kompakt" --ignore-dirs ".* _* node_modules tests bench migrations" .
+	@if ls kkp/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	  $(BIN)/pybabel update -i kkp/translations/messages.pot -d kkp/translations \
+	    --no-fuzzy-matching; \
+	else \
+	  echo "no catalogs yet; start one with:"; \
+	  echo "  $(BIN)/pybabel init -i kkp/translations/messages.pot -d kkp/translations -l de"; \
+	fi
+
+# -- clean ----------------------------------------------------------------------------------
+
+# Build and test leftovers only: .venv, node_modules and instance/ (your data) stay.
+clean:
+	find . -path ./$(VENV) -prune -o -path ./$(BROWSER)/node_modules -prune -o \
+	  -name __pycache__ -type d -print0 | xargs -0 rm -rf
+	find kkp/translations -name '*.mo' -delete
+	rm -rf .pytest_cache .ruff_cache build dist
