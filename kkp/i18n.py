@@ -19,7 +19,10 @@ def select_locale() -> str:
     chosen = request.args.get("lang") or request.cookies.get(COOKIE)
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or languages[0]
+    if request.path.startswith("/api/"):
+        # Programs say what they want; people choose with the switch on every page.
+        return request.accept_languages.best_match(languages) or languages[0]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def berlin(value: datetime | None, fmt: str = "medium") -> str:

@@ -58,3 +58,8 @@ def privacy():
     from newsletter.operations import current_consent_text
 
     return render_template("site/privacy.html", consent=current_consent_text())
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
