@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 
 from kkp.auth import operations
 from kkp.auth.access import admin_required
-from kkp.auth.forms import EditorForm, LoginForm, TokenForm
+from kkp.auth.forms import EditorForm, LoginForm, PasswordForm, TokenForm
 from kkp.auth.models import ApiToken, AuditEntry, Editor
 from kkp.extensions import db, limiter, login_manager
 
@@ -131,3 +131,23 @@ def audit_log():
         query = query.where(AuditEntry.id < before)
     entries = db.session.scalars(query).all()
     return render_template("auth/audit.html", entries=entries)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["KKP_LOGIN_LIMIT"], methods=["POST"])
+def account():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if form.new.data != form.repeat.data:
+            form.repeat.errors.append(_("The two new passwords differ."))
+        else:
+            try:
+                operations.change_password(current_user, form.current.data, form.new.data)
+            except operations.EditorError:
+                form.current.errors.append(_("The current password is wrong."))
+            else:
+                db.session.commit()
+                flash(_("Your password was changed."), "success")
+                return redirect(url_for("auth.account"))
+    status = 400 if form.errors else 200
+    return render_template("auth/account.html", form=form), status

@@ -126,3 +126,15 @@ def audit(action: str, obj=None, **details) -> None:
             details=details,
         )
     )
+
+
+def change_password(editor: Editor, current: str, new: str) -> None:
+    """Raises :class:`EditorError` when `current` is wrong or `new` too short."""
+    try:
+        _hasher.verify(editor.password_hash, current)
+    except (VerificationError, InvalidHashError) as exc:
+        raise EditorError("current password wrong") from exc
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise EditorError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    editor.password_hash = hash_password(new)
+    audit("editor.password_change", editor)
