@@ -1,27 +1,69 @@
-"""The JSON API under /api/v1: token auth, errors as JSON, the OpenAPI document.
+"""The JSON API under /api/v1: token auth, errors as JSON, input checks, the OpenAPI document.
 
 Domains add their routes with `register_api(bp)` and their schema parts to
-:data:`OPENAPI_PATHS` / :data:`OPENAPI_SCHEMAS`.
+:data:`OPENAPI_PATHS` / :data:`OPENAPI_SCHEMAS`. Routes read their input with
+:func:`read_body` and :func:`read_query`, call one operation and commit; any error
+rolls the request's transaction back, so nothing is stored half-way.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
-from kkp.extensions import csrf, limiter
+from kkp.extensions import csrf, db, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+
+#: the largest id a path or field may name (ids are 32-bit integers in the database)
+MAX_ID = 2**31 - 1
 
 OPENAPI_PATHS: dict = {}
 OPENAPI_SCHEMAS: dict = {
     "Error": {
         "type": "object",
-        "properties": {"error": {"type": "object", "properties": {
-            "status": {"type": "integer"}, "message": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "message"],
+                "properties": {
+                    "status": {"type": "integer", "description": "The HTTP status code."},
+                    "message": {
+                        "type": "string",
+                        "description": "German, or English with `Accept-Language: en`.",
+                    },
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "description": "What is wrong with each input field, by name.",
+                    },
+                },
+            }
+        },
     },
+}
+
+
+def _error_response(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+OPENAPI_RESPONSES: dict = {
+    "BadRequest": _error_response("The body is not a JSON object."),
+    "Unauthorized": _error_response("No valid API token."),
+    "NotFound": _error_response("No object with this id."),
+    "Conflict": _error_response("The change conflicts with stored data."),
+    "Unprocessable": _error_response(
+        "Unknown fields, wrong types or invalid values; `fields` says which."
+    ),
+    "TooManyRequests": _error_response("Rate limit reached (`KKP_API_LIMIT`)."),
 }
 
 
@@ -32,11 +74,16 @@ class ApiError(Exception):
 
 
 @bp.errorhandler(ApiError)
-def _api_error(exc: ApiError):
+def api_error_response(exc: ApiError):
+    """The JSON error; the request's changes are rolled back."""
+    db.session.rollback()
     body = {"status": exc.status, "message": exc.message}
     if exc.fields:
         body["fields"] = exc.fields
-    return jsonify(error=body), exc.status
+    response = jsonify(error=body)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="kkp"'
+    return response, exc.status
 
 
 @bp.before_request
@@ -55,7 +102,133 @@ def _authenticate():
     return None
 
 
+@bp.after_request
+def _commit_token_use(response):
+    # Reading routes do not commit; this keeps the token's last use for them too.
+    if response.status_code < 400:
+        db.session.commit()
+    return response
+
+
 limiter.limit(lambda: current_app.config["KKP_API_LIMIT"])(bp)
+
+
+# -- input ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input field: `kind` is "string", "boolean", "integer" or "ids" (a list of ids).
+
+    Strings are single-line: control characters (CR, LF, NUL, …) are refused.
+    `max_length` counts characters; integers lie within `minimum` … `maximum`.
+    """
+
+    kind: str
+    required: bool = False
+    max_length: int = 200
+    minimum: int = 1
+    maximum: int = MAX_ID
+    nullable: bool = False
+    #: the allowed values of a string, if limited
+    choices: tuple[str, ...] = ()
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def _check_string(value: str, field: Field) -> str:
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise _Invalid(_("Line breaks and control characters are not allowed."))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates, which JSON allows
+        raise _Invalid(_("This text contains invalid characters.")) from exc
+    if len(value) > field.max_length:
+        raise _Invalid(_("At most %(n)d characters, please.", n=field.max_length))
+    if field.choices and value not in field.choices:
+        raise _Invalid(_("Must be one of: %(choices)s.", choices=", ".join(field.choices)))
+    return value
+
+
+def _check_integer(value: int, field: Field) -> int:
+    if not field.minimum <= value <= field.maximum:
+        raise _Invalid(
+            _(
+                "Must be a whole number from %(min)d to %(max)d.",
+                min=field.minimum,
+                max=field.maximum,
+            )
+        )
+    return value
+
+
+def _whole_number(value) -> int | None:
+    """An int, or a float without fraction (JSON Schema counts 1.0 as an integer)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _parse_json_value(value, field: Field):
+    if value is None and field.nullable:
+        return None
+    if field.kind == "string":
+        if not isinstance(value, str):
+            raise _Invalid(_("Must be a string."))
+        return _check_string(value, field)
+    if field.kind == "boolean":
+        if not isinstance(value, bool):
+            raise _Invalid(_("Must be true or false."))
+        return value
+    if field.kind == "integer":
+        number = _whole_number(value)
+        if number is None:
+            raise _Invalid(_("Must be a whole number."))
+        return _check_integer(number, field)
+    if field.kind == "ids":
+        numbers = [_whole_number(i) for i in value] if isinstance(value, list) else [None]
+        if None in numbers:
+            raise _Invalid(_("Must be a list of ids."))
+        if len(numbers) > 100:
+            raise _Invalid(_("At most %(n)d ids, please.", n=100))
+        return [_check_integer(i, field) for i in numbers]
+    raise AssertionError(f"unknown field kind {field.kind!r}")
+
+
+def _parse_query_value(value: str, field: Field):
+    if field.kind == "integer":
+        if not value.isascii() or not value.isdigit() or len(value) > 18:
+            raise _Invalid(_("Must be a whole number."))
+        return _check_integer(int(value), field)
+    return _check_string(value, field)
+
+
+def _read(data: dict, spec: dict[str, Field], parse) -> dict:
+    errors = {name: _("Unknown field.") for name in data if name not in spec}
+    values = {}
+    for name, field in spec.items():
+        if name not in data:
+            if field.required:
+                errors[name] = _("This field is required.")
+            continue
+        try:
+            values[name] = parse(data[name], field)
+        except _Invalid as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise ApiError(422, _("Please check the fields named."), errors)
+    return values
+
+
+def invalid(field: str, message: str) -> ApiError:
+    """A 422 for one field."""
+    return ApiError(422, _("Please check the fields named."), {field: message})
 
 
 def json_body() -> dict:
@@ -65,17 +238,127 @@ def json_body() -> dict:
     return data
 
 
+def read_body(spec: dict[str, Field], *, optional: bool = False) -> dict:
+    """The JSON object in the body, checked against `spec`; raises :class:`ApiError`.
+
+    With `optional`, an empty body counts as `{}`.
+    """
+    if optional and not request.get_data():
+        return _read({}, spec, _parse_json_value)
+    return _read(json_body(), spec, _parse_json_value)
+
+
+def read_query(spec: dict[str, Field]) -> dict:
+    """The query parameters, checked against `spec` (`lang` is always allowed)."""
+    args = request.args
+    repeated = {name for name in args if len(args.getlist(name)) > 1}
+    if repeated:
+        raise ApiError(
+            422,
+            _("Please check the fields named."),
+            {name: _("Give this parameter once.") for name in sorted(repeated)},
+        )
+    data = {name: value for name, value in args.items() if name != "lang"}
+    return _read(data, spec, _parse_query_value)
+
+
+def get_or_404(model, object_id: int, message: str):
+    found = db.session.get(model, object_id) if 1 <= object_id <= MAX_ID else None
+    if found is None:
+        raise ApiError(404, message)
+    return found
+
+
+# -- the description -----------------------------------------------------------------------
+
+#: a single-line string: what :func:`_check_string` lets through
+SINGLE_LINE = "^[^\\x00-\\x1f\\x7f]*$"
+_ERROR_RESPONSES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    404: "NotFound",
+    409: "Conflict",
+    422: "Unprocessable",
+    429: "TooManyRequests",
+}
+
+
+def schema_ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_response(description: str, schema: dict, **extra) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+        **extra,
+    }
+
+
+def json_request(schema: dict, *, required: bool = True) -> dict:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def error_responses(*statuses: int) -> dict:
+    """The shared error responses; 401 and 429 are always there."""
+    codes = sorted({401, 429, *statuses})
+    return {
+        str(code): {"$ref": f"#/components/responses/{_ERROR_RESPONSES[code]}"} for code in codes
+    }
+
+
+def id_parameter(name: str, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    }
+
+
+def text_schema(max_length: int = 200, **extra) -> dict:
+    return {"type": "string", "maxLength": max_length, "pattern": SINGLE_LINE, **extra}
+
+
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify({
-        "openapi": "3.1.0",
-        "info": {"title": "KKP Kompakt API", "version": "1",
-                 "description": "Lists and subscribers of KKP Kompakt."},
-        "servers": [{"url": current_app.config["KKP_BASE_URL"] + "/api/v1"}],
-        "components": {
-            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
-            "schemas": OPENAPI_SCHEMAS,
-        },
-        "security": [{"token": []}],
-        "paths": OPENAPI_PATHS,
-    })
+    return jsonify(
+        {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "KKP Kompakt API",
+                "version": "1",
+                "description": (
+                    "Lists and subscribers of KKP Kompakt. Every request except this document "
+                    "needs `Authorization: Bearer <token>` (`kkp create-token EMAIL`). Errors are "
+                    '`{"error": {"status", "message", "fields"}}`; messages are German, '
+                    "English with `Accept-Language: en`. Strings are single-line: control "
+                    "characters such as CR and LF are refused."
+                ),
+            },
+            "servers": [{"url": current_app.config["KKP_BASE_URL"] + "/api/v1"}],
+            "components": {
+                "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+                "schemas": OPENAPI_SCHEMAS,
+                "responses": OPENAPI_RESPONSES,
+            },
+            "security": [{"token": []}],
+            "paths": {
+                "/openapi.json": {
+                    "get": {
+                        "operationId": "openapi",
+                        "summary": "This document.",
+                        "security": [],
+                        "responses": {
+                            "200": {
+                                "description": "The OpenAPI 3.1 document.",
+                                "content": {"application/json": {"schema": {"type": "object"}}},
+                            }
+                        },
+                    }
+                },
+                **OPENAPI_PATHS,
+            },
+        }
+    )

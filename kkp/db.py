@@ -50,6 +50,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_begin_before_savepoint(connection, name) -> None:
+    """pysqlite opens a transaction at the first write, but not for SAVEPOINT: a
+    SAVEPOINT first would start its own transaction, and releasing it would commit.
+
+    Not SQLAlchemy's recipe (BEGIN at the first statement): under WAL a transaction
+    that read first and writes later fails at once with "database is locked" when
+    another process committed meanwhile. Beginning at the first write, as pysqlite
+    does, takes the write lock through the busy timeout instead.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if not raw.in_transaction:
+        raw.execute("BEGIN")
+
+
 def is_postgresql() -> bool:
     from kkp.extensions import db
 

@@ -30,7 +30,9 @@ def error_response(status: int, message: str | None = None):
     message = message or _messages().get(status, _messages()[500])
     if request.path.startswith("/api/"):
         return jsonify({"error": {"status": status, "message": message}}), status
-    return make_response(render_template("errors/error.html", status=status, message=message)), status
+    return make_response(
+        render_template("errors/error.html", status=status, message=message)
+    ), status
 
 
 def init_app(app: Flask) -> None:

@@ -1,25 +1,321 @@
-"""The editors' pages for subscribers, lists, import and export."""
+"""The editors' pages for subscribers and lists, and the CSV export (imports: admin_import)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from kkp.auth.access import protect
+from kkp.auth.operations import audit
+from kkp.db import utcnow
+from kkp.extensions import db
+from kkp.i18n import BERLIN
+from kkp.mail.models import Delivery
+from newsletter import export, operations, search
+from newsletter.forms import (
+    ConfirmForm,
+    ListForm,
+    StatusFilterForm,
+    SubscriberEditForm,
+    SubscriberForm,
+    list_choices,
+)
+from newsletter.models import MailingList, Subscriber, Subscription
 
 bp = Blueprint("newsletter_admin", __name__, url_prefix="/admin")
 protect(bp)
 
+STATUS_WORDS = {"pending": _l("Waiting for confirmation"), "confirmed": _l("Confirmed")}
+ACTION_WORDS = {
+    "requested": _l("Signed up"),
+    "confirmation_sent": _l("Confirmation mail sent"),
+    "confirmed": _l("Confirmed"),
+    "lists_changed": _l("Lists changed"),
+    "added": _l("Added by the office"),
+    "imported": _l("Imported"),
+    "list_removed": _l("Removed from lists"),
+    "details_changed": _l("Details changed"),
+}
+SOURCE_WORDS = {
+    "form": _l("Sign-up form"),
+    "editor": _l("Editor"),
+    "api": _l("API"),
+    "import": _l("CSV import"),
+    "preferences": _l("Preference page"),
+    "unsubscribe": _l("Unsubscribe link"),
+}
+DELIVERY_WORDS = {
+    "queued": _l("queued"),
+    "sending": _l("being sent"),
+    "sent": _l("sent"),
+    "failed": _l("failed"),
+    "cancelled": _l("cancelled"),
+}
+KIND_WORDS = {"subscription_confirmation": _l("Confirmation mail")}
+
+
+@bp.context_processor
+def _words():
+    return {
+        "status_words": STATUS_WORDS,
+        "action_words": ACTION_WORDS,
+        "source_words": SOURCE_WORDS,
+        "delivery_words": DELIVERY_WORDS,
+        "kind_words": KIND_WORDS,
+    }
+
+
+def form_errors(form) -> dict[str, str]:
+    """The first error of each field (read from the fields: `form.errors` is cached)."""
+    return {f.name: f.errors[0] for f in form if f.errors}
+
+
+# -- the subscriber list and the export ---------------------------------------------------
+
+
+def _filter_form(lists: list[MailingList]) -> tuple[StatusFilterForm, search.SubscriberFilter]:
+    flt = search.SubscriberFilter.from_args(request.args)
+    form = StatusFilterForm(
+        formdata=None, q=flt.q, list=str(flt.list_id or ""), status=flt.status or ""
+    )
+    form.list.choices = [("", _("All lists"))] + [(str(m.id), m.name) for m in lists]
+    form.status.choices = [("", _("Any status")), *STATUS_WORDS.items()]
+    return form, flt
+
 
 @bp.get("/subscribers")
 def subscribers():
-    return render_template("admin/base.html")
+    lists = operations.all_lists()
+    form, flt = _filter_form(lists)
+    after = request.args.get("after", type=int)
+    before = request.args.get("before", type=int)
+    found = search.page(flt, after=after, before=before)
+    if after is None and before is None and found.older is None:
+        total = len(found.subscribers)  # the first page holds them all: no count needed
+    else:
+        total = search.count(flt)
+    return render_template(
+        "admin/subscribers.html",
+        form=form,
+        flt=flt,
+        page=found,
+        total=total,
+        filtered=bool(flt.as_args()),
+    )
 
 
-@bp.get("/lists")
+@bp.get("/subscribers/export.csv")
+def export_csv():
+    flt = search.SubscriberFilter.from_args(request.args)
+    # What was exported, never the search text: it may be an address.
+    audit("subscriber.export", None, list_id=flt.list_id, status=flt.status, searched=bool(flt.q))
+    db.session.commit()
+    filename = f"abonnenten-{utcnow().astimezone(BERLIN):%Y-%m-%d}.csv"
+    return Response(
+        stream_with_context(export.subscribers_csv(search.export_batches(flt))),
+        mimetype="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# -- one subscriber ----------------------------------------------------------------------
+
+
+def require_lists(form) -> bool:
+    if form.lists.data:
+        return True
+    form.lists.errors = [_("Please choose at least one list.")]
+    return False
+
+
+def _checked(form: SubscriberForm) -> bool:
+    """Validate the form, naming every mistake at once, not one per attempt."""
+    valid = form.validate()
+    valid = require_lists(form) and valid
+    if not valid and not form.email.errors:
+        try:
+            operations.normalise_email(form.email.data)
+        except operations.SubscriptionError as exc:
+            form.email.errors = [str(exc)]
+    return valid
+
+
+@bp.route("/subscribers/new", methods=["GET", "POST"])
+def new_subscriber():
+    form = SubscriberForm()
+    form.lists.choices = list_choices(operations.all_lists())
+    if request.method == "GET":
+        return render_template("admin/subscriber_new.html", form=form, errors={})
+    if _checked(form):
+        evidence = (form.consent_evidence.data or "").strip()
+        try:
+            subscriber, created = operations.add_subscriber(
+                email=form.email.data,
+                name=form.name.data or "",
+                organisation=form.organisation.data or "",
+                list_ids=form.lists.data,
+                consent_evidence=evidence or None,
+                source="editor",
+            )
+        except operations.SubscriptionError as exc:
+            db.session.rollback()
+            form[exc.field if exc.field in form else "email"].errors = [str(exc)]
+        else:
+            db.session.commit()
+            if not created:
+                flash(
+                    _("This address was subscribed already; the chosen lists were added."),
+                    "success",
+                )
+            elif evidence:
+                flash(_("The subscriber was added and confirmed."), "success")
+            else:
+                flash(
+                    _("The subscriber was added and gets a mail to confirm the subscription."),
+                    "success",
+                )
+            return redirect(url_for(".subscriber", subscriber_id=subscriber.id), code=303)
+    return render_template("admin/subscriber_new.html", form=form, errors=form_errors(form)), 400
+
+
+@bp.route("/subscribers/<int:subscriber_id>", methods=["GET", "POST"])
+def subscriber(subscriber_id: int):
+    person = db.get_or_404(Subscriber, subscriber_id)
+    lists = operations.all_lists()
+    form = SubscriberEditForm(obj=person if request.method == "GET" else None)
+    form.lists.choices = list_choices(lists)
+    if request.method == "GET":
+        form.lists.data = [s.list_id for s in person.subscriptions]
+        return _subscriber_page(person, form, {})
+    if form.validate() and require_lists(form):
+        before = {s.list_id for s in person.subscriptions}
+        try:
+            operations.edit_subscriber(
+                person,
+                name=form.name.data or "",
+                organisation=form.organisation.data or "",
+                list_ids=form.lists.data,
+            )
+        except operations.SubscriptionError as exc:
+            db.session.rollback()
+            form[exc.field if exc.field in form else "name"].errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("The changes were saved."), "success")
+            if set(form.lists.data) - before:
+                flash(_("The person gets a mail to confirm the new lists."), "info")
+            return redirect(url_for(".subscriber", subscriber_id=subscriber_id), code=303)
+    person = db.get_or_404(Subscriber, subscriber_id)
+    return _subscriber_page(person, form, form_errors(form)), 400
+
+
+def _subscriber_page(person: Subscriber, form, errors: dict):
+    deliveries = db.session.scalars(
+        sa.select(Delivery)
+        .where(Delivery.subscriber_id == person.id)
+        .order_by(Delivery.id.desc())
+        .limit(200)
+    ).all()
+    return render_template(
+        "admin/subscriber.html", subscriber=person, form=form, errors=errors, deliveries=deliveries
+    )
+
+
+@bp.route(
+    "/subscribers/<int:subscriber_id>/<any(unsubscribe, delete):action>", methods=["GET", "POST"]
+)
+def remove_subscriber(subscriber_id: int, action: str):
+    """Unsubscribe (from everything) or delete, after a confirmation page."""
+    person = db.get_or_404(Subscriber, subscriber_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if action == "unsubscribe":
+            operations.unsubscribe(person, source="editor")
+            flash(
+                _(
+                    "The subscriber was unsubscribed from all lists and their data deleted. "
+                    "The address will not be mailed again."
+                ),
+                "success",
+            )
+        else:
+            operations.delete_subscriber(person, reason="deleted")
+            flash(_("The subscriber was deleted. The address will not be mailed again."), "success")
+        db.session.commit()
+        return redirect(url_for(".subscribers"), code=303)
+    return render_template(
+        "admin/subscriber_remove.html", subscriber=person, form=form, action=action
+    )
+
+
+# -- lists -------------------------------------------------------------------------------
+
+
+def _save_list(form: ListForm, mailing_list: MailingList | None) -> MailingList | None:
+    """Create or change a list from a validated form; None if the operation refused."""
+    values = {
+        "name": form.name.data.strip(),
+        "slug": form.slug.data.strip(),
+        "description": (form.description.data or "").strip(),
+        "is_public": bool(form.is_public.data),
+    }
+    try:
+        if mailing_list is None:
+            mailing_list = operations.create_list(**values)
+        else:
+            operations.update_list(mailing_list, **values)
+        db.session.commit()
+    except operations.SubscriptionError as exc:
+        db.session.rollback()
+        getattr(form, exc.field or "slug").errors = [str(exc)]
+        return None
+    return mailing_list
+
+
+@bp.route("/lists", methods=["GET", "POST"])
 def lists():
-    return render_template("admin/base.html")
+    form = ListForm()
+    if form.validate_on_submit() and _save_list(form, None):
+        flash(_("The list was created."), "success")
+        return redirect(url_for(".lists"), code=303)
+    counts = {
+        (list_id, status): n
+        for list_id, status, n in db.session.execute(
+            sa.select(Subscription.list_id, Subscription.status, sa.func.count()).group_by(
+                Subscription.list_id, Subscription.status
+            )
+        )
+    }
+    return render_template(
+        "admin/lists.html", form=form, lists=operations.all_lists(), counts=counts
+    ), 400 if form_errors(form) else 200
 
 
-@bp.get("/import")
-def import_form():
-    return render_template("admin/base.html")
+@bp.route("/lists/<int:list_id>", methods=["GET", "POST"])
+def edit_list(list_id: int):
+    mailing_list = db.get_or_404(MailingList, list_id)
+    form = ListForm(obj=mailing_list)
+    if form.validate_on_submit() and _save_list(form, mailing_list):
+        flash(_("The list was saved."), "success")
+        return redirect(url_for(".lists"), code=303)
+    return render_template("admin/lists_edit.html", form=form, mailing_list=mailing_list), (
+        400 if form_errors(form) else 200
+    )
+
+
+# The import pages live on this blueprint too.
+from newsletter import admin_import  # noqa: E402, F401

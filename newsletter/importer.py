@@ -1,5 +1,281 @@
-"""CSV import of subscribers, run by the `run_import` actor."""
+"""CSV import of subscribers: the job the `run_import` actor runs.
+
+:func:`run_import_job` stores the rows in batches and can be run again at any time:
+a finished job does nothing, an interrupted one goes on after its last batch.
+Rejected rows are kept as row number and reason code only, never with their content.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import g
+from flask_babel import gettext as _
+from sqlalchemy.orm import defer
+
+from kkp.auth.models import Editor
+from kkp.auth.operations import audit
+from kkp.db import utcnow
+from kkp.extensions import db
+from newsletter.csvfile import REASONS, ImportFileError, Person, check_row, read_csv
+from newsletter.models import ImportJob
+from newsletter.operations import SubscriptionError, add_subscriber, is_suppressed, lists_by_ids
+
+log = logging.getLogger(__name__)
+
+#: largest upload accepted, in bytes
+MAX_BYTES = 10 * 1024 * 1024
+#: rows stored per transaction; the progress shown moves in these steps
+BATCH_SIZE = 500
+
+
+def create_import_job(
+    data: bytes,
+    *,
+    filename: str,
+    list_ids: Iterable[int],
+    consent_evidence: str,
+    editor: Editor | None,
+) -> ImportJob:
+    """Store the upload and enqueue its processing once the transaction commits.
+
+    Raises :class:`ImportFileError` for a file that cannot be imported at all.
+    """
+    from workers.actors import import_failed, run_import
+
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(
+            _("The file is larger than 10 MB. Please split it into smaller files.")
+        )
+    csv_file = read_csv(data)
+    lists = lists_by_ids(list_ids, public_only=False)
+    job = ImportJob(
+        editor_id=editor.id if editor else None,
+        filename=filename.replace("\\", "/").rsplit("/", 1)[-1][:255],
+        data=data,
+        list_ids=[m.id for m in lists],
+        consent_evidence=(consent_evidence or "").strip()[:1000],
+        total_rows=csv_file.total_rows,
+    )
+    db.session.add(job)
+    db.session.flush()
+    audit(
+        "import.create",
+        job,
+        lists=job.list_ids,
+        rows=job.total_rows,
+        with_evidence=bool(job.consent_evidence),
+    )
+    run_import.send_with_options(args=(job.id,), on_failure=import_failed)
+    return job
+
+
+@dataclass
+class _Progress:
+    processed: int
+    imported: int
+    updated: int
+    rejected: list[dict]
+
+    def values(self) -> dict:
+        return {
+            "processed_rows": self.processed,
+            "imported": self.imported,
+            "updated": self.updated,
+            "rejected": list(self.rejected),
+        }
+
+
+def _claim(job_id: int, saved: int) -> bool:
+    """Open a batch: check that no other run got ahead, and take the job row first."""
+    result = db.session.execute(
+        sa.update(ImportJob)
+        .where(
+            ImportJob.id == job_id, ImportJob.processed_rows == saved, ImportJob.status == "running"
+        )
+        .values(status="running")
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        log.warning("import %s: another run got ahead, this one stops", job_id)
+        return False
+    return True
+
+
+def _save(job_id: int, saved: int, progress: _Progress, **extra) -> bool:
+    """Write the progress and commit, unless another run moved on meanwhile (then the
+    batch and the mails it queued are dropped)."""
+    result = db.session.execute(
+        sa.update(ImportJob)
+        .where(
+            ImportJob.id == job_id, ImportJob.processed_rows == saved, ImportJob.status == "running"
+        )
+        .values(**progress.values(), **extra)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        log.warning("import %s: another run got ahead, this one stops", job_id)
+        return False
+    db.session.commit()
+    return True
+
+
+_OPEN = ("queued", "running")
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    result = db.session.execute(
+        sa.update(ImportJob)
+        .where(ImportJob.id == job.id, ImportJob.status.in_(_OPEN))
+        .values(status="failed", error=message, finished_at=utcnow(), data=None)
+    )
+    if result.rowcount == 1:  # else another run finished it meanwhile
+        audit("import.fail", job)
+        log.info("import %s failed: the file cannot be imported", job.id)
+    db.session.commit()
+
+
+def give_up(job_id: int, error_type: str) -> None:
+    """The actor failed for good (a crash, not a bad file): the job ends as failed; the
+    rows stored so far stay."""
+    job = db.session.get(ImportJob, job_id, options=[defer(ImportJob.data)])
+    if job is None:
+        return
+    log.error("import %s stopped after repeated errors (%s)", job_id, error_type)
+    _fail(
+        job,
+        _(
+            "The import stopped because of an unexpected error. The rows up to the last "
+            "progress shown are stored; please upload the remaining rows again."
+        ),
+    )
 
 
 def run_import_job(job_id: int) -> None:
-    raise NotImplementedError
+    """Import the rows of one job; safe to run again (see the module docstring)."""
+    job = db.session.get(ImportJob, job_id, options=[defer(ImportJob.data)])
+    if job is None or job.status not in _OPEN:
+        log.info("import %s: nothing to do", job_id)
+        return
+    # The job row is written with UPDATEs only, so its 10 MB are never loaded again.
+    db.session.expunge(job)
+    previous_editor = g.pop("kkp_editor", None)
+    g.kkp_editor = db.session.get(Editor, job.editor_id) if job.editor_id else None
+    try:
+        _run(job)
+    finally:
+        g.kkp_editor = previous_editor
+
+
+def _run(job: ImportJob) -> None:
+    job_id = job.id
+    data = db.session.scalar(sa.select(ImportJob.data).where(ImportJob.id == job_id))
+    if data is None:
+        _fail(job, _("The uploaded file is no longer stored. Please upload it again."))
+        return
+    try:
+        csv_file = read_csv(data)
+        lists_by_ids(job.list_ids, public_only=False)
+    except ImportFileError as exc:
+        _fail(job, str(exc))
+        return
+    except SubscriptionError:
+        _fail(job, _("A list chosen for this import no longer exists."))
+        return
+
+    started = db.session.execute(
+        sa.update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status.in_(_OPEN))
+        .values(status="running", total_rows=csv_file.total_rows)
+    )
+    db.session.commit()
+    if started.rowcount != 1:
+        return  # another run finished it meanwhile
+    progress = _Progress(job.processed_rows, job.imported, job.updated, list(job.rejected))
+    saved = progress.processed
+    if saved:
+        log.info("import %s: resuming after row %d of %d", job_id, saved, csv_file.total_rows)
+    #: address -> row it first appeared in
+    seen: dict[str, int] = {}
+    if not _claim(job_id, saved):
+        return
+    try:
+        for index, (number, cells) in enumerate(csv_file.rows()):
+            person = check_row(csv_file, cells)
+            if index < saved:  # stored by an earlier run; only remember the address
+                if isinstance(person, Person):
+                    seen.setdefault(person.email, number)
+                continue
+            outcome = _import_row(job, number, person, seen)
+            if isinstance(outcome, dict):
+                progress.rejected.append(outcome)
+            elif outcome:
+                progress.imported += 1
+            else:
+                progress.updated += 1
+            progress.processed += 1
+            if progress.processed % BATCH_SIZE == 0:
+                if not _save(job_id, saved, progress):
+                    return
+                saved = progress.processed
+                if not _claim(job_id, saved):
+                    return
+    except ImportFileError as exc:
+        db.session.rollback()
+        _fail(job, str(exc))
+        return
+    if _save(job_id, saved, progress, status="done", finished_at=utcnow(), data=None):
+        audit(
+            "import.finish",
+            job,
+            imported=progress.imported,
+            updated=progress.updated,
+            rejected=len(progress.rejected),
+        )
+        db.session.commit()
+        log.info(
+            "import %s done: %d new, %d updated, %d rejected",
+            job_id,
+            progress.imported,
+            progress.updated,
+            len(progress.rejected),
+        )
+
+
+def _import_row(
+    job: ImportJob, number: int, person: Person | str, seen: dict[str, int]
+) -> bool | dict:
+    """True for a new subscriber, False for an existing one, else the rejection."""
+    if isinstance(person, str):
+        return {"row": number, "code": person, "reason": str(REASONS[person])}
+    first = seen.setdefault(person.email, number)
+    if first != number:
+        return {
+            "row": number,
+            "code": "duplicate",
+            "first_row": first,
+            "reason": str(REASONS["duplicate"]) % {"row": first},
+        }
+    try:
+        with db.session.begin_nested():
+            _subscriber, created = add_subscriber(
+                email=person.email,
+                name=person.name,
+                organisation=person.organisation,
+                list_ids=job.list_ids,
+                consent_evidence=job.consent_evidence or None,
+                source="import",
+            )
+    except SubscriptionError as exc:
+        # add_subscriber checks the suppression list itself; asked only on refusal
+        # because that saves a query for every row that goes in.
+        if is_suppressed(person.email):
+            return {"row": number, "code": "suppressed", "reason": str(REASONS["suppressed"])}
+        return {"row": number, "code": "refused", "reason": str(exc)}
+    except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
+        log.warning("import %s: row %d not stored (%s)", job.id, number, type(exc).__name__)
+        return {"row": number, "code": "failed", "reason": str(REASONS["failed"])}
+    return created

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -43,6 +44,10 @@ class SubscriptionError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class ConflictError(SubscriptionError):
+    """The change clashes with what is stored (a short name in use)."""
 
 
 # -- addresses ---------------------------------------------------------------------------
@@ -129,18 +134,48 @@ def publish_consent_text(text: str) -> ConsentText:
     return version
 
 
+#: short names of lists, as they appear in links to the sign-up form
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _check_list(mailing_list: MailingList | None, values: dict) -> None:
+    if "name" in values and not values["name"]:
+        raise SubscriptionError(_("This field is required."), "name")
+    if "slug" in values:
+        if not SLUG.fullmatch(values["slug"]):
+            raise SubscriptionError(
+                _(
+                    "Use only lower-case letters a–z, digits and hyphens, "
+                    "e.g. “fortbildungen-2026”."
+                ),
+                "slug",
+            )
+        taken = sa.select(MailingList.id).where(MailingList.slug == values["slug"])
+        if mailing_list is not None:
+            taken = taken.where(MailingList.id != mailing_list.id)
+        if db.session.scalar(taken) is not None:
+            raise ConflictError(_("Another list already has this short name."), "slug")
+
+
+def _flush_list() -> None:
+    """Flush; a slug taken by a concurrent request a moment earlier is a conflict."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        raise ConflictError(_("Another list already has this short name."), "slug") from exc
+
+
 def create_list(
     name: str, *, slug: str, description: str = "", is_public: bool = True, position: int = 0
 ) -> MailingList:
+    values = {"name": name.strip(), "slug": slug.strip()}
+    _check_list(None, values)
     mailing_list = MailingList(
-        name=name.strip(),
-        slug=slug.strip(),
-        description=description,
-        is_public=is_public,
-        position=position,
+        **values, description=description.strip(), is_public=is_public, position=position
     )
     db.session.add(mailing_list)
-    db.session.flush()
+    _flush_list()
     audit("list.create", mailing_list)
     return mailing_list
 
@@ -150,13 +185,15 @@ def update_list(mailing_list: MailingList, **changes) -> None:
     allowed = {"name", "slug", "description", "is_public", "position"}
     if not set(changes) <= allowed:
         raise TypeError(f"unknown list fields: {', '.join(sorted(set(changes) - allowed))}")
-    for key in ("name", "slug"):
+    for key in ("name", "slug", "description"):
         if key in changes:
             changes[key] = changes[key].strip()
-    for key, value in changes.items():
-        setattr(mailing_list, key, value)
-    db.session.flush()
-    audit("list.update", mailing_list, fields=sorted(changes))
+    _check_list(mailing_list, changes)
+    changed = sorted(k for k, v in changes.items() if getattr(mailing_list, k) != v)
+    for key in changed:
+        setattr(mailing_list, key, changes[key])
+    _flush_list()
+    audit("list.update", mailing_list, fields=changed)
 
 
 # -- signing up --------------------------------------------------------------------------

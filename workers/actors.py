@@ -29,3 +29,11 @@ def run_import(job_id: int) -> None:
     from newsletter.importer import run_import_job
 
     run_import_job(job_id)
+
+
+@task(max_retries=0)
+def import_failed(message_data: dict, exception_data: dict) -> None:
+    """`run_import` gave up after its retries: say so on the job instead of "running"."""
+    from newsletter.importer import give_up
+
+    give_up(message_data["args"][0], exception_data.get("type", "error"))

@@ -44,6 +44,16 @@ class Task:
         """Enqueue after the surrounding transaction commits; dropped on rollback."""
         enqueue_after_commit(self.message(*args, **kwargs))
 
+    def send_with_options(self, *, args: tuple = (), **options: Any) -> None:
+        """:meth:`send` with Dramatiq options; a Task as `on_failure`/`on_success` is
+        named by its actor."""
+        for key in ("on_failure", "on_success"):
+            if isinstance(options.get(key), Task):
+                options[key] = options[key].name
+        if self.actor is None:
+            raise RuntimeError(f"actor {self.name} is not bound: create the app first")
+        enqueue_after_commit(self.actor.message_with_options(args=args, **options))
+
     def send_now(self, *args: Any, delay: int | None = None, **kwargs: Any) -> None:
         """Enqueue at once (for actors re-enqueueing themselves, and the clock)."""
         self.actor.broker.enqueue(self.message(*args, **kwargs), delay=delay)  # type: ignore[union-attr]
@@ -66,21 +76,45 @@ def task(fn: Callable | None = None, **options: Any):
 def enqueue_after_commit(message: dramatiq.Message) -> None:
     from kkp.extensions import db
 
-    db.session.info.setdefault(_PENDING, []).append(message)
+    session = db.session()
+    session.info.setdefault(_PENDING, []).append((_depth(session), message))
+
+
+def _depth(session: Session) -> int:
+    """How many SAVEPOINTs deep the session is."""
+    depth, transaction = 0, session.get_nested_transaction()
+    while transaction is not None and transaction.nested:
+        depth += 1
+        transaction = transaction.parent
+    return depth
 
 
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
-    messages = session.info.pop(_PENDING, None)
-    if not messages:
+    pending = session.info.get(_PENDING)
+    if not pending:
         return
+    if session.in_nested_transaction():
+        # A SAVEPOINT released: its messages now belong to the level around it.
+        depth = _depth(session)
+        session.info[_PENDING] = [(min(d, depth - 1), m) for d, m in pending]
+        return
+    session.info.pop(_PENDING, None)
     broker = dramatiq.get_broker()
-    for message in messages:
+    for _depth_at_send, message in pending:
         broker.enqueue(message)
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if session.in_nested_transaction():
+        # A SAVEPOINT rolled back: only what was enqueued inside it goes.
+        depth = _depth(session)
+        session.info[_PENDING] = [(d, m) for d, m in pending if d < depth]
+        return
     session.info.pop(_PENDING, None)
 
 

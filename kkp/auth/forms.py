@@ -29,6 +29,8 @@ class EditorForm(FlaskForm):
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=500)])
     new = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500)],
-        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500)],
+        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+    )
     repeat = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=500)])

@@ -150,18 +150,36 @@ def test_changes_are_audited(logged_in, lists):
 def test_editor_changes_own_password(client, logged_in, editor):
     page = logged_in.get("/admin/account").get_data(as_text=True)
     token = csrf_token(page)
-    wrong = logged_in.post("/admin/account", data={
-        "current": "nicht-richtig", "new": "ganz-neues-passwort", "repeat": "ganz-neues-passwort",
-        "csrf_token": token})
+    wrong = logged_in.post(
+        "/admin/account",
+        data={
+            "current": "nicht-richtig",
+            "new": "ganz-neues-passwort",
+            "repeat": "ganz-neues-passwort",
+            "csrf_token": token,
+        },
+    )
     assert wrong.status_code == 400
     assert "Das aktuelle Passwort ist falsch." in wrong.get_data(as_text=True)
-    differ = logged_in.post("/admin/account", data={
-        "current": editor["password"], "new": "ganz-neues-passwort", "repeat": "anderes-passwort",
-        "csrf_token": token})
+    differ = logged_in.post(
+        "/admin/account",
+        data={
+            "current": editor["password"],
+            "new": "ganz-neues-passwort",
+            "repeat": "anderes-passwort",
+            "csrf_token": token,
+        },
+    )
     assert "Die beiden neuen Passwörter stimmen nicht überein." in differ.get_data(as_text=True)
-    ok = logged_in.post("/admin/account", data={
-        "current": editor["password"], "new": "ganz-neues-passwort",
-        "repeat": "ganz-neues-passwort", "csrf_token": token})
+    ok = logged_in.post(
+        "/admin/account",
+        data={
+            "current": editor["password"],
+            "new": "ganz-neues-passwort",
+            "repeat": "ganz-neues-passwort",
+            "csrf_token": token,
+        },
+    )
     assert ok.status_code == 302
     from kkp.auth.operations import authenticate
 

@@ -30,3 +30,17 @@ def test_datetimes_come_back_utc_aware(ctx, lists):
 
     created = db.session.scalar(sa.select(MailingList.created_at))
     assert created.tzinfo is not None and created.utcoffset().total_seconds() == 0
+
+
+def test_a_savepoint_does_not_commit_on_its_own(ctx, lists):
+    """A row written inside a released SAVEPOINT goes with the outer rollback."""
+    from newsletter.models import Subscriber
+    from newsletter.operations import add_subscriber
+
+    db.session.commit()
+    with db.session.begin_nested():
+        add_subscriber(
+            email="kurz@example.org", list_ids=[lists["kkp-kompakt"]], consent_evidence="x"
+        )
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 0

@@ -178,5 +178,7 @@ def test_no_addresses_in_logs(client, lists, drain, mail, caplog):
     subscriber = db.session.scalar(sa.select(Subscriber))
     operations.unsubscribe(subscriber)
     db.session.commit()
-    assert caplog.records, "expected log records to check"
-    assert "geheim.person" not in caplog.text
+    # Everything but the test's own SMTP server (aiosmtpd logs the conversation).
+    ours = [r for r in caplog.records if not r.name.startswith("mail.log")]
+    assert any(r.name.startswith(("kkp", "newsletter")) for r in ours), "nothing logged"
+    assert not [r.getMessage() for r in ours if "geheim.person" in r.getMessage()]

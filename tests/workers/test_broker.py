@@ -49,4 +49,30 @@ def test_sweeper_hands_out_stuck_deliveries_again(app, lists, mail, drain):
     assert sweep_stale() == 1
     drain()
     assert len(mail.wait_for(1)) == 1
+    db.session.commit()  # end the transaction: see what the worker wrote
     assert sweep_stale() == 0
+
+
+def test_savepoints_neither_send_early_nor_drop_too_much(broker, lists):
+    from workers.actors import send_delivery
+
+    send_delivery.send(1)  # outside any savepoint
+    with db.session.begin_nested():
+        send_delivery.send(2)  # released savepoint: sent with the real commit
+    assert queued(broker) == 0, "sent on a SAVEPOINT release, before the commit"
+    try:
+        with db.session.begin_nested():
+            send_delivery.send(3)
+            with db.session.begin_nested():
+                send_delivery.send(4)
+            raise ValueError("roll this savepoint back")
+    except ValueError:
+        pass
+    assert queued(broker) == 0
+    db.session.commit()
+    sent = sorted(
+        __import__("json").loads(raw)["args"][0]
+        for raw in broker.client.hvals(f"{broker.namespace}:mail.msgs")
+    )
+    assert sent == [1, 2]
+    db.session.rollback()

@@ -1,0 +1,78 @@
+"""The subscriber list as a CSV file that German spreadsheet programs open as they are.
+
+UTF-8 with BOM (so Excel recognises the encoding), `;` between fields, CRLF line
+ends, times in Europe/Berlin. Cells that a spreadsheet would run as a formula get a
+leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from kkp.i18n import BERLIN
+
+HEADER = ("E-Mail", "Name", "Organisation", "Status", "Listen", "Angemeldet am", "Bestätigt am")
+#: the file is for German offices whatever language the editor uses
+STATUS_WORDS = {"pending": "unbestätigt", "confirmed": "bestätigt"}
+BOM = "\ufeff"
+#: first characters that make Excel or LibreOffice treat a cell as a formula
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """The cell as text a spreadsheet shows instead of evaluating it."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def berlin_time(value: datetime | None) -> str:
+    """`dd.mm.yyyy HH:MM` in Europe/Berlin, or empty."""
+    return value.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") if value else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One subscriber as the file shows them."""
+
+    email: str
+    name: str
+    organisation: str
+    status: str
+    #: (list name, confirmed?) in the lists' order
+    lists: tuple[tuple[str, bool], ...]
+    created_at: datetime
+    confirmed_at: datetime | None
+
+
+def subscriber_row(row: ExportRow) -> list[str]:
+    lists = ", ".join(
+        name + ("" if confirmed else " (unbestätigt)") for name, confirmed in row.lists
+    )
+    cells = [
+        row.email,
+        row.name,
+        row.organisation,
+        STATUS_WORDS.get(row.status, row.status),
+        lists,
+        berlin_time(row.created_at),
+        berlin_time(row.confirmed_at),
+    ]
+    return [spreadsheet_safe(c) for c in cells]
+
+
+def subscribers_csv(batches: Iterable[Iterable[ExportRow]]) -> Iterator[bytes]:
+    """The file in pieces, one per batch, so a response can stream it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    buffer.write(BOM)
+    writer.writerow(HEADER)
+    for batch in batches:
+        writer.writerows(subscriber_row(s) for s in batch)
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")

@@ -1,0 +1,82 @@
+"""The editors' pages in Chromium: the import progress bar moves by itself (import.js
+against the live server and the real worker), and every page passes axe-core."""
+
+from __future__ import annotations
+
+import time
+
+from kkp.extensions import db
+from newsletter.operations import add_subscriber, suppress
+from tests.browser.conftest import assert_accessible
+
+
+def log_in(page, editor) -> None:
+    page.goto("/admin/login")
+    page.get_by_label("E-Mail-Adresse").fill(editor["email"])
+    page.get_by_label("Passwort").fill(editor["password"])
+    page.get_by_role("button", name="Anmelden").click()
+
+
+def test_import_progress_in_the_browser(page, editor, lists, drain, tmp_path):
+    suppress("weg@example.org", "unsubscribed")
+    db.session.commit()
+    log_in(page, editor)
+    page.goto("/admin/import")
+    assert_accessible(page)
+    rows = "".join(f"person{i}@example.org;Person {i}\r\n" for i in range(1500))
+    csv_file = tmp_path / "teilnehmende.csv"
+    csv_file.write_text(
+        f"E-Mail;Name\r\n{rows}kaputt;X\r\nweg@example.org;Weg\r\n", encoding="utf-8-sig"
+    )
+    page.locator("#file").set_input_files(str(csv_file))
+    page.get_by_label("Fortbildungen").check()
+    page.locator("#consent_evidence").fill("Teilnehmerliste Fachtag")
+    page.locator("main form button[type=submit]").click()
+    assert "/admin/import/" in page.url
+    assert page.locator("progress#import-bar").get_attribute("max") == "1502"
+    assert_accessible(page)
+
+    texts = set()
+    deadline = time.monotonic() + 60
+    while not page.locator("#import-result").count():
+        assert time.monotonic() < deadline, texts
+        if page.locator("#import-text").count():
+            texts.add(page.locator("#import-text").text_content())
+        time.sleep(0.05)
+    assert "0 von 1.502 Zeilen" in texts
+    assert texts & {"500 von 1.502 Zeilen", "1.000 von 1.502 Zeilen", "1.500 von 1.502 Zeilen"}
+    result = page.locator("#import-result").text_content()
+    assert "1500" in result and "2" in result
+    assert page.locator("#rejected tbody tr").count() == 2
+    assert page.locator("#rejected tbody tr").first.text_content().strip().startswith("1502")
+    assert_accessible(page)
+    drain()
+
+
+def test_subscriber_and_list_pages_are_accessible(page, editor, lists):
+    subscriber, _created = add_subscriber(
+        email="anna@example.org",
+        name="Anna Ärger",
+        organisation="Stadt Köln",
+        list_ids=[lists["fortbildungen"], lists["intern"]],
+    )
+    db.session.commit()
+    log_in(page, editor)
+    for url in (
+        "/admin/subscribers",
+        "/admin/subscribers?q=anna&status=pending",
+        f"/admin/subscribers/{subscriber.id}",
+        "/admin/subscribers/new",
+        f"/admin/subscribers/{subscriber.id}/delete",
+        "/admin/lists",
+        f"/admin/lists/{lists['intern']}",
+    ):
+        page.goto(url)
+        assert_accessible(page)
+    # A refused form, with its errors, too.
+    page.goto("/admin/subscribers/new")
+    page.locator("#email").fill("kein-at-zeichen")
+    page.locator("main form button[type=submit]").click()
+    assert page.locator("#email-error").is_visible()
+    assert page.locator("#lists-error").is_visible()
+    assert_accessible(page)

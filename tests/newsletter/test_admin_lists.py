@@ -1,0 +1,98 @@
+"""The editors' list pages: counts, creating and editing, short names checked."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from kkp.auth.models import AuditEntry
+from kkp.extensions import db
+from newsletter.models import MailingList
+from newsletter.operations import add_subscriber
+from tests.helpers import post_form
+
+
+def test_lists_show_confirmed_and_pending_counts(logged_in, lists):
+    for i in range(3):
+        add_subscriber(
+            email=f"c{i}@example.org",
+            list_ids=[lists["fortbildungen"]],
+            consent_evidence="Liste Fachtag",
+        )
+    add_subscriber(email="p@example.org", list_ids=[lists["fortbildungen"], lists["intern"]])
+    db.session.commit()
+    html = logged_in.get("/admin/lists").get_data(as_text=True)
+    row = html.split("Fortbildungen</td>")[1].split("</tr>")[0]
+    assert f'list={lists["fortbildungen"]}&amp;status=confirmed">3</a>' in row
+    assert f'list={lists["fortbildungen"]}&amp;status=pending">1</a>' in row
+    assert "Lenkungsgruppe intern" in html
+
+
+def test_create_a_list(logged_in, lists):
+    response = post_form(
+        logged_in,
+        "/admin/lists",
+        {
+            "name": "Elternabende",
+            "slug": "elternabende-2026",
+            "description": "Termine",
+            "is_public": "y",
+        },
+    )
+    assert response.status_code == 303
+    created = db.session.scalar(
+        sa.select(MailingList).where(MailingList.slug == "elternabende-2026")
+    )
+    assert (created.name, created.description, created.is_public) == (
+        "Elternabende",
+        "Termine",
+        True,
+    )
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == "list.create", AuditEntry.object_id == created.id
+        )
+    )
+    assert entry.editor.email == "redaktion@kkp.test"
+    assert "Elternabende" in logged_in.get("/admin/lists").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("slug", ["Große Liste", "UPPER", "a_b", "-start", "end-", "ä", "a--b"])
+def test_bad_short_names_are_refused(logged_in, lists, slug):
+    response = post_form(logged_in, "/admin/lists", {"name": "Neue Liste", "slug": slug})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="slug-error"' in html and 'value="Neue Liste"' in html
+    assert db.session.scalar(sa.select(sa.func.count(MailingList.id))) == len(lists)
+
+
+def test_a_short_name_in_use_is_refused(logged_in, lists):
+    logged_in.set_cookie("kkp_lang", "en")
+    response = post_form(logged_in, "/admin/lists", {"name": "Doppelt", "slug": "fortbildungen"})
+    assert response.status_code == 400
+    assert "Another list already has this short name." in response.get_data(as_text=True)
+    edit = post_form(
+        logged_in, f"/admin/lists/{lists['intern']}", {"name": "Intern", "slug": "kkp-kompakt"}
+    )
+    assert edit.status_code == 400
+    assert db.session.get(MailingList, lists["intern"]).slug == "intern"
+
+
+def test_edit_a_list(logged_in, lists):
+    url = f"/admin/lists/{lists['netzwerktreffen']}"
+    page = logged_in.get(url).get_data(as_text=True)
+    assert 'value="netzwerktreffen"' in page
+    # Keeping its own short name is fine; unticking the box hides it from the form.
+    response = post_form(
+        logged_in,
+        url,
+        {"name": "Netzwerktreffen Nord", "slug": "netzwerktreffen", "description": ""},
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    changed = db.session.get(MailingList, lists["netzwerktreffen"])
+    assert (changed.name, changed.is_public) == ("Netzwerktreffen Nord", False)
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "list.update"))
+    assert sorted(entry.details["fields"]) == ["is_public", "name"]
+    assert "Netzwerktreffen Nord" not in logged_in.get("/subscribe").get_data(as_text=True)
+    assert logged_in.get("/admin/lists/9999").status_code == 404
