@@ -25,13 +25,14 @@ from kkp.mail.models import Delivery
 from newsletter import export, operations, search
 from newsletter.forms import (
     ConfirmForm,
+    ConsentTextForm,
     ListForm,
     StatusFilterForm,
     SubscriberEditForm,
     SubscriberForm,
     list_choices,
 )
-from newsletter.models import MailingList, Subscriber, Subscription
+from newsletter.models import ConsentText, MailingList, Subscriber, Subscription
 
 bp = Blueprint("newsletter_admin", __name__, url_prefix="/admin")
 protect(bp)
@@ -54,6 +55,7 @@ SOURCE_WORDS = {
     "import": _l("CSV import"),
     "preferences": _l("Preference page"),
     "unsubscribe": _l("Unsubscribe link"),
+    "one-click": _l("One-click unsubscribe in the mail program"),
 }
 DELIVERY_WORDS = {
     "queued": _l("queued"),
@@ -319,3 +321,29 @@ def edit_list(list_id: int):
 
 # The import pages live on this blueprint too.
 from newsletter import admin_import  # noqa: E402, F401
+
+# -- the consent text --------------------------------------------------------------------
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+def consent_text():
+    """The text beside the sign-up checkbox; every change is a new version, and each
+    consent record keeps the version the person saw."""
+    current = operations.current_consent_text()
+    form = ConsentTextForm()
+    if request.method == "GET" and current is not None:
+        form.text.data = current.text
+    if form.validate_on_submit():
+        text = form.text.data.strip()
+        if current is not None and text == current.text:
+            flash(_("The text is unchanged; no new version was made."), "info")
+        else:
+            version = operations.publish_consent_text(text)
+            db.session.commit()
+            flash(
+                _("Version %(n)s is now shown on the sign-up form.", n=version.version), "success"
+            )
+        return redirect(url_for(".consent_text"), code=303)
+    versions = db.session.scalars(sa.select(ConsentText).order_by(ConsentText.version.desc())).all()
+    status = 400 if form.errors else 200
+    return render_template("admin/consent.html", form=form, versions=versions), status

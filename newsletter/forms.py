@@ -112,3 +112,15 @@ class StatusFilterForm(FlaskForm):
     q = StringField(_l("Search"))
     list = SelectField(_l("List"), coerce=str)
     status = SelectField(_l("Status"), coerce=str)
+
+
+class ConsentTextForm(FlaskForm):
+    text = TextAreaField(
+        _l("Consent text"),
+        validators=[DataRequired(), Length(min=20, max=5000)],
+        description=_l(
+            "Shown beside the checkbox on the sign-up form. Saving makes a new version; "
+            "everyone who signed up keeps the version they agreed to."
+        ),
+        render_kw={"rows": 8},
+    )

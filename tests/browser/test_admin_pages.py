@@ -70,6 +70,13 @@ def test_subscriber_and_list_pages_are_accessible(page, editor, lists):
         f"/admin/subscribers/{subscriber.id}/delete",
         "/admin/lists",
         f"/admin/lists/{lists['intern']}",
+        "/admin/consent",
+        "/admin/",
+        "/admin/tokens",
+        "/admin/account",
+        "/admin/editors",
+        "/admin/audit",
+        "/admin/outbox/",
     ):
         page.goto(url)
         assert_accessible(page)

@@ -96,3 +96,32 @@ def test_edit_a_list(logged_in, lists):
     assert sorted(entry.details["fields"]) == ["is_public", "name"]
     assert "Netzwerktreffen Nord" not in logged_in.get("/subscribe").get_data(as_text=True)
     assert logged_in.get("/admin/lists/9999").status_code == 404
+
+
+def test_editors_publish_a_new_consent_text_version(logged_in, lists, client):
+    from newsletter.operations import current_consent_text
+    from tests.helpers import csrf_token
+    from tests.newsletter.test_signup_flow import subscribe
+
+    page = logged_in.get("/admin/consent").get_data(as_text=True)
+    assert "Einwilligungstext, Version 1." in page
+    short = logged_in.post(
+        "/admin/consent", data={"text": "zu kurz", "csrf_token": csrf_token(page)}
+    )
+    assert short.status_code == 400
+    new_text = "Neue Fassung: Wir verarbeiten Ihre Adresse für den Versand. Widerruf jederzeit."
+    saved = logged_in.post(
+        "/admin/consent", data={"text": new_text, "csrf_token": csrf_token(page)}
+    )
+    assert saved.status_code == 303
+    assert current_consent_text().version == 2
+    form = logged_in.get("/subscribe").get_data(as_text=True)
+    assert new_text in form and 'name="consent_version" type="hidden" value="2"' in form
+    # Someone who loaded the form before the change keeps the version they saw.
+    subscribe(client, email="alt@example.org", lists=[lists["kkp-kompakt"]], consent_version="1")
+    import sqlalchemy as sa
+
+    from kkp.extensions import db
+    from newsletter.models import ConsentEvent
+
+    assert db.session.scalar(sa.select(ConsentEvent.consent_version)) == 1
