@@ -2,18 +2,17 @@
 
 Operations change data and flush; the request or the actor commits. Messages in
 :class:`SubscriptionError` are shown to people as they are (already translated).
+Address checks live in :mod:`newsletter.addresses` and lists in :mod:`newsletter.lists`;
+their names are part of this module's interface too, so views need only this one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 from collections.abc import Iterable
 from datetime import timedelta
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -22,7 +21,31 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail.models import Delivery
 from kkp.mail.operations import queue_delivery
-from kkp.tokens import make_token
+from newsletter.addresses import (  # noqa: F401  (re-exported)
+    MAX_NAME,
+    ConflictError,
+    SubscriptionError,
+    clean_text,
+    email_hash,
+    is_suppressed,
+    normalise_email,
+    suppress,
+)
+from newsletter.links import (  # noqa: F401  (re-exported)
+    subscriber_for_token,
+    subscriber_token,
+    token_payload,
+)
+from newsletter.lists import (  # noqa: F401  (re-exported)
+    SLUG,
+    all_lists,
+    create_list,
+    current_consent_text,
+    lists_by_ids,
+    public_lists,
+    publish_consent_text,
+    update_list,
+)
 from newsletter.models import (
     ConsentEvent,
     ConsentText,
@@ -31,169 +54,11 @@ from newsletter.models import (
     Subscription,
     Suppression,
 )
+from newsletter.personal_data import export_data  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
 
 CONFIRMATION_KIND = "subscription_confirmation"
-MAX_NAME = 200
-
-
-class SubscriptionError(ValueError):
-    """Bad input or a refused change; `field` names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class ConflictError(SubscriptionError):
-    """The change clashes with what is stored (a short name in use)."""
-
-
-# -- addresses ---------------------------------------------------------------------------
-
-
-def normalise_email(raw: str | None) -> str:
-    """A valid address, lower-cased; raises :class:`SubscriptionError` otherwise."""
-    raw = (raw or "").strip()
-    if not raw:
-        raise SubscriptionError(_("Please enter your e-mail address."), "email")
-    if any(c in raw for c in "\r\n\x00") or len(raw) > 254:
-        raise SubscriptionError(_("This is not a valid e-mail address."), "email")
-    try:
-        result = validate_email(raw, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise SubscriptionError(_("This is not a valid e-mail address."), "email") from exc
-    return result.normalized.lower()
-
-
-def email_hash(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
-
-
-def clean_text(value: str | None, field: str, limit: int = MAX_NAME) -> str:
-    """A single-line name or organisation; control characters are refused."""
-    value = (value or "").strip()
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise SubscriptionError(_("Line breaks and control characters are not allowed."), field)
-    if len(value) > limit:
-        raise SubscriptionError(_("At most %(n)d characters, please.", n=limit), field)
-    return value
-
-
-def is_suppressed(email: str) -> bool:
-    return db.session.get(Suppression, email_hash(email)) is not None
-
-
-def suppress(email: str, reason: str) -> None:
-    key = email_hash(email)
-    if db.session.get(Suppression, key) is None:
-        db.session.add(Suppression(email_hash=key, reason=reason))
-
-
-# -- lists and consent text --------------------------------------------------------------
-
-
-def public_lists() -> list[MailingList]:
-    return db.session.scalars(
-        sa.select(MailingList)
-        .where(MailingList.is_public.is_(True))
-        .order_by(MailingList.position, MailingList.name)
-    ).all()
-
-
-def all_lists() -> list[MailingList]:
-    return db.session.scalars(
-        sa.select(MailingList).order_by(MailingList.position, MailingList.name)
-    ).all()
-
-
-def lists_by_ids(ids: Iterable[int], *, public_only: bool) -> list[MailingList]:
-    ids = {int(i) for i in ids}
-    if not ids:
-        return []
-    query = sa.select(MailingList).where(MailingList.id.in_(ids))
-    if public_only:
-        query = query.where(MailingList.is_public.is_(True))
-    found = db.session.scalars(query.order_by(MailingList.position, MailingList.name)).all()
-    if len(found) != len(ids):
-        raise SubscriptionError(_("Please choose from the lists shown."), "lists")
-    return found
-
-
-def current_consent_text() -> ConsentText | None:
-    return db.session.scalar(sa.select(ConsentText).order_by(ConsentText.version.desc()).limit(1))
-
-
-def publish_consent_text(text: str) -> ConsentText:
-    latest = current_consent_text()
-    version = ConsentText(version=(latest.version + 1) if latest else 1, text=text.strip())
-    db.session.add(version)
-    db.session.flush()
-    audit("consent_text.publish", None, version=version.version)
-    return version
-
-
-#: short names of lists, as they appear in links to the sign-up form
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-def _check_list(mailing_list: MailingList | None, values: dict) -> None:
-    if "name" in values and not values["name"]:
-        raise SubscriptionError(_("This field is required."), "name")
-    if "slug" in values:
-        if not SLUG.fullmatch(values["slug"]):
-            raise SubscriptionError(
-                _(
-                    "Use only lower-case letters a–z, digits and hyphens, "
-                    "e.g. “fortbildungen-2026”."
-                ),
-                "slug",
-            )
-        taken = sa.select(MailingList.id).where(MailingList.slug == values["slug"])
-        if mailing_list is not None:
-            taken = taken.where(MailingList.id != mailing_list.id)
-        if db.session.scalar(taken) is not None:
-            raise ConflictError(_("Another list already has this short name."), "slug")
-
-
-def _flush_list() -> None:
-    """Flush; a slug taken by a concurrent request a moment earlier is a conflict."""
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except sa.exc.IntegrityError as exc:
-        raise ConflictError(_("Another list already has this short name."), "slug") from exc
-
-
-def create_list(
-    name: str, *, slug: str, description: str = "", is_public: bool = True, position: int = 0
-) -> MailingList:
-    values = {"name": name.strip(), "slug": slug.strip()}
-    _check_list(None, values)
-    mailing_list = MailingList(
-        **values, description=description.strip(), is_public=is_public, position=position
-    )
-    db.session.add(mailing_list)
-    _flush_list()
-    audit("list.create", mailing_list)
-    return mailing_list
-
-
-def update_list(mailing_list: MailingList, **changes) -> None:
-    """Change some of name, slug, description, is_public, position."""
-    allowed = {"name", "slug", "description", "is_public", "position"}
-    if not set(changes) <= allowed:
-        raise TypeError(f"unknown list fields: {', '.join(sorted(set(changes) - allowed))}")
-    for key in ("name", "slug", "description"):
-        if key in changes:
-            changes[key] = changes[key].strip()
-    _check_list(mailing_list, changes)
-    changed = sorted(k for k, v in changes.items() if getattr(mailing_list, k) != v)
-    for key in changed:
-        setattr(mailing_list, key, changes[key])
-    _flush_list()
-    audit("list.update", mailing_list, fields=changed)
 
 
 # -- signing up --------------------------------------------------------------------------
@@ -354,30 +219,6 @@ def confirm(
     return subscriber, confirmed
 
 
-# -- tokens for links in mail ------------------------------------------------------------
-
-
-def token_payload(subscriber: Subscriber, **extra) -> dict:
-    """`h` ties the token to the address, so a reused id never opens another person's data."""
-    return {"s": subscriber.id, "h": email_hash(subscriber.email)[:16], **extra}
-
-
-def subscriber_token(subscriber: Subscriber, purpose: str, **extra) -> str:
-    return make_token(purpose, token_payload(subscriber, **extra))
-
-
-def subscriber_for_token(payload: dict) -> Subscriber:
-    from kkp.tokens import InvalidToken
-
-    subscriber_id = payload.get("s")
-    subscriber = (
-        db.session.get(Subscriber, subscriber_id) if isinstance(subscriber_id, int) else None
-    )
-    if subscriber is None or email_hash(subscriber.email)[:16] != payload.get("h"):
-        raise InvalidToken()
-    return subscriber
-
-
 # -- preferences and leaving --------------------------------------------------------------
 
 
@@ -454,45 +295,6 @@ def delete_subscriber(subscriber: Subscriber, *, reason: str = "deleted") -> Non
     db.session.delete(subscriber)
     db.session.flush()
     audit("subscriber.delete", None, subscriber_id=subscriber_id, reason=reason)
-
-
-def export_data(subscriber: Subscriber) -> dict:
-    """Everything stored about one subscriber (GDPR Art. 15/20)."""
-
-    def iso(value):
-        return value.isoformat() if value else None
-
-    return {
-        "email": subscriber.email,
-        "name": subscriber.name,
-        "organisation": subscriber.organisation,
-        "status": subscriber.status,
-        "source": subscriber.source,
-        "language": subscriber.locale,
-        "created_at": iso(subscriber.created_at),
-        "confirmed_at": iso(subscriber.confirmed_at),
-        "lists": [
-            {
-                "name": s.mailing_list.name,
-                "status": s.status,
-                "requested_at": iso(s.requested_at),
-                "confirmed_at": iso(s.confirmed_at),
-            }
-            for s in subscriber.subscriptions
-        ],
-        "consent_history": [
-            {
-                "at": iso(e.at),
-                "action": e.action,
-                "lists": e.lists,
-                "source": e.source,
-                "consent_text_version": e.consent_version,
-                "consent_text": e.consent_text.text if e.consent_text else None,
-                "ip": e.ip,
-            }
-            for e in subscriber.consent_events
-        ],
-    }
 
 
 def purge_unconfirmed(now=None) -> int:
