@@ -162,6 +162,8 @@ def commands(port: int, instance: Path) -> dict[str, list[str]]:
             "4",
             "--access-logfile",
             "-",
+            "--config",
+            "python:kkp.gunicorn_conf",
             # one control socket per user would be shared by instances side by side
             "--no-control-socket",
             "kkp:create_app()",

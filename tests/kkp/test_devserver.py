@@ -154,6 +154,14 @@ def test_make_run_starts_everything_and_stops_cleanly(instance):
         for name in ("KKP Kompakt", "Fortbildungen", "Netzwerktreffen"):
             assert name in page, f"demo list {name} missing"
 
+        # An editor's search for an address must not reach the web log.
+        get(
+            f"{base}/admin/subscribers?q=geheim.person%40example.org",
+            Referer=f"{base}/admin/subscribers?q=geheim.person%40example.org",
+        )
+        run.wait_for(run.line_with("web |", "GET /admin/subscribers"), "the access log", deadline)
+        assert "geheim.person" not in run.output()
+
         password_file = instance / "admin-password.txt"
         assert password_file.stat().st_mode & 0o777 == 0o600
         assert password_file.read_text().strip() in output
