@@ -1,0 +1,55 @@
+"""The same code on RabbitMQ (KKP_BROKER_URL=amqp://…): a sign-up mail goes through it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests import services
+
+AMQP_URL = os.environ.get("KKP_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+@pytest.fixture
+def rabbit_app(app, broker, database_url, smtp_server):
+    if not services.reachable("127.0.0.1", 5672):
+        services.require("RabbitMQ is not reachable on 127.0.0.1:5672 (KKP_TEST_AMQP_URL)")
+    from kkp import create_app
+    from tests.conftest import test_config
+    from workers.broker import init_broker
+
+    rabbit = create_app(test_config(database_url, AMQP_URL, smtp_server.port))
+    rabbit_broker = rabbit.extensions["dramatiq"]
+    for queue in ("default", "mail"):
+        rabbit_broker.declare_queue(queue)
+    rabbit_broker.flush_all()
+    try:
+        yield rabbit
+    finally:
+        rabbit_broker.flush_all()
+        rabbit_broker.close()
+        init_broker(app, broker)  # actors are process-wide: give them back
+
+
+def test_signup_mail_through_rabbitmq(rabbit_app, lists, mail):
+    from dramatiq import Worker
+
+    from newsletter.operations import add_subscriber
+
+    assert type(rabbit_app.extensions["dramatiq"]).__name__ == "RabbitmqBroker"
+    health = rabbit_app.test_client().get("/healthz")
+    assert health.status_code == 200 and health.get_json()["broker"] == "ok"
+
+    with rabbit_app.app_context():
+        from kkp.extensions import db
+
+        add_subscriber(email="hase@example.org", list_ids=[lists["kkp-kompakt"]])
+        db.session.commit()
+    worker = Worker(rabbit_app.extensions["dramatiq"], worker_threads=1, worker_timeout=100)
+    worker.start()
+    try:
+        received = mail.wait_for(1, timeout=30)
+    finally:
+        worker.stop(timeout=10_000)
+    assert received[0]["to"] == ["hase@example.org"]
