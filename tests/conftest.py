@@ -22,6 +22,20 @@ BACKEND = os.environ.get("KKP_TEST_DB", "sqlite")
 os.environ.setdefault("KKP_INSTANCE_PATH", tempfile.mkdtemp(prefix="kkp-test-instance-"))
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: runs only in the SQLite pass (deselected)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests of SQLite's own settings have nothing to check in the PostgreSQL pass."""
+    if BACKEND == "sqlite":
+        return
+    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 # -- services ------------------------------------------------------------------------------
 
 

@@ -16,9 +16,8 @@ def test_migrations_match_the_models(ctx):
     assert diff == [], f"models and migrations differ; run `kkp db migrate`: {diff}"
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(ctx):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas; this run is on PostgreSQL")
     with db.engine.connect() as conn:
         assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() >= 5000
