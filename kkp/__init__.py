@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from kkp import api, errors, site
     from kkp.auth.blueprint import bp as auth_bp
     from kkp.mail.blueprint import bp as mail_bp
+    from newsletter import archive  # noqa: F401  (adds the archive's routes)
     from newsletter.admin import bp as newsletter_admin_bp
     from newsletter.api import register_api as register_newsletter_api
     from newsletter.blueprint import bp as newsletter_bp

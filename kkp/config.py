@@ -60,6 +60,12 @@ def from_environment() -> dict:
         "KKP_DKIM_SELECTOR": env.get("KKP_DKIM_SELECTOR"),
         "KKP_DKIM_DOMAIN": env.get("KKP_DKIM_DOMAIN"),
         "KKP_DKIM_KEY_FILE": env.get("KKP_DKIM_KEY_FILE"),
+        #: the envelope sender per recipient (VERP), `{token}` standing for the delivery,
+        #: e.g. `bounces+{token}@kkp.example.org`; unset: the address of KKP_MAIL_FROM
+        "KKP_RETURN_PATH": env.get("KKP_RETURN_PATH") or None,
+        #: at most N messages per window for relays with quotas, e.g. `500/3600`
+        #: (messages/seconds); shared by all workers; unset: as fast as possible
+        "KKP_SEND_RATE": env.get("KKP_SEND_RATE") or None,
         "KKP_RATELIMIT_STORAGE_URL": env.get("KKP_RATELIMIT_STORAGE_URL"),
         "KKP_UNCONFIRMED_RETENTION_DAYS": int(env.get("KKP_UNCONFIRMED_RETENTION_DAYS", "7")),
         "KKP_RECORD_IP": env.get("KKP_RECORD_IP", "0") == "1",
@@ -93,4 +99,12 @@ class Defaults:
     KKP_CONFIRMATION_RESEND_MINUTES = 10
     #: a delivery left in "sending" this long is handed out again by the sweeper (minutes)
     KKP_DELIVERY_STALE_MINUTES = 10
+    #: subscribers per batch when an issue's delivery rows are written
+    KKP_ISSUE_BATCH_SIZE = 1000
+    #: deliveries one worker thread sends over one SMTP connection in one go
+    KKP_ISSUE_CHUNK_SIZE = 100
+    #: an issue pauses itself after this many failed deliveries in a row
+    KKP_ISSUE_PAUSE_AFTER_FAILURES = 20
+    #: images in articles (bytes)
+    KKP_IMAGE_MAX_BYTES = 2 * 1024 * 1024
     KKP_PRIVACY_TEXT_VERSION = None

@@ -32,8 +32,18 @@ def berlin(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt)
 
 
+def berlin_date(value: datetime | None, fmt: str = "long") -> str:
+    """The day of a UTC-aware datetime in Europe/Berlin, e.g. "21. November 2026"."""
+    if value is None:
+        return ""
+    from flask_babel import format_date
+
+    return format_date(value, fmt)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["berlin"] = berlin
+    app.jinja_env.filters["berlin_date"] = berlin_date
     app.jinja_env.add_extension("jinja2.ext.do")
     # MJML is HTML: names and titles in it must be escaped like in pages.
     app.jinja_env.autoescape = lambda name: (

@@ -18,11 +18,16 @@ TICK_SECONDS = 60
 
 def run_due() -> None:
     from kkp.mail.operations import sweep_stale
+    from newsletter import sending
     from newsletter.operations import purge_unconfirmed
 
     purge_unconfirmed()
     db.session.commit()
+    sending.start_due()
+    db.session.commit()
     sweep_stale()
+    db.session.commit()
+    sending.sweep()
     db.session.commit()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -212,6 +213,16 @@ def delete_self(token: str):
 # -- unsubscribe (RFC 8058 one-click target) ---------------------------------------------
 
 
+def _list_ids(value) -> list[int] | None:
+    """The lists a mail's unsubscribe link leaves: one id (sign-up mails) or several
+    (an issue sent to several lists); None leaves everything."""
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(i, int) for i in value):
+        return value
+    return None
+
+
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def unsubscribe(token: str):
@@ -224,7 +235,7 @@ def unsubscribe(token: str):
         payload = read_token("unsubscribe", token)
     except InvalidToken as exc:
         return _invalid_link(exc)
-    list_id = payload.get("l") if isinstance(payload.get("l"), int) else None
+    list_id = _list_ids(payload.get("l"))
     try:
         subscriber = operations.subscriber_for_token(payload)
     except InvalidToken:
@@ -232,8 +243,9 @@ def unsubscribe(token: str):
     if request.method == "GET":
         if subscriber is None:
             return render_template("newsletter/unsubscribed.html", deleted=True)
-        mailing_list = next(
-            (s.mailing_list for s in subscriber.subscriptions if s.list_id == list_id), None
+        leaving = [s.mailing_list for s in subscriber.subscriptions if s.list_id in (list_id or ())]
+        mailing_list = (
+            SimpleNamespace(name=", ".join(lst.name for lst in leaving)) if leaving else None
         )
         return render_template(
             "newsletter/unsubscribe.html", token=token, mailing_list=mailing_list

@@ -155,3 +155,112 @@ class ImportJob(db.Model):
     rejected = sa.Column(sa.JSON, nullable=False, default=list)
     error = sa.Column(sa.Text)
     finished_at = sa.Column(UTCDateTime)
+
+
+# -- issues ------------------------------------------------------------------------------
+
+#: draft → scheduled → sending ⇄ paused → sent; any unsent state → cancelled
+ISSUE_STATUSES = ("draft", "scheduled", "sending", "paused", "sent", "cancelled")
+
+issue_list = sa.Table(
+    "issue_list",
+    db.metadata,
+    sa.Column("issue_id", sa.ForeignKey("issue.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("list_id", sa.ForeignKey("mailing_list.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Issue(db.Model):
+    """One edition of the newsletter, e.g. "3/2026", and the state of its sending.
+
+    The send cursor: `max_subscriber_id` is frozen when sending starts; the batch
+    actor writes delivery rows for subscribers with ids in
+    (`last_subscriber_id`, `max_subscriber_id`] and advances `last_subscriber_id`.
+    """
+
+    __tablename__ = "issue"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    number = sa.Column(sa.String(40), nullable=False)
+    title = sa.Column(sa.String(200), nullable=False)
+    #: the archive address, /newsletter/<slug>; fixed once the issue is sent
+    slug = sa.Column(sa.String(120), nullable=False, unique=True)
+    #: Markdown
+    intro = sa.Column(sa.Text, nullable=False, default="")
+    status = sa.Column(sa.String(20), nullable=False, default="draft", index=True)
+    scheduled_at = sa.Column(UTCDateTime, index=True)
+    started_at = sa.Column(UTCDateTime)
+    finished_at = sa.Column(UTCDateTime)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    #: recipients counted when sending started
+    to_send = sa.Column(sa.Integer, nullable=False, default=0)
+    last_subscriber_id = sa.Column(sa.Integer, nullable=False, default=0)
+    max_subscriber_id = sa.Column(sa.Integer, nullable=False, default=0)
+    #: deliveries that failed one after another, reset by every success
+    consecutive_failures = sa.Column(sa.Integer, nullable=False, default=0)
+    #: why the issue paused itself (or was paused), shown to editors
+    pause_reason = sa.Column(sa.Text)
+
+    #: the rendered mail, frozen when sending starts, per language:
+    #: {"de": {"subject": ..., "html": ..., "text": ...}} with placeholders for the
+    #: personal parts
+    rendered = sa.Column(sa.JSON)
+
+    lists = db.relationship("MailingList", secondary=issue_list, order_by="MailingList.position")
+    articles = db.relationship(
+        "Article",
+        back_populates="issue",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Article.position",
+    )
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in ("draft", "scheduled")
+
+
+class Article(db.Model):
+    __tablename__ = "article"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    issue_id = sa.Column(sa.ForeignKey("issue.id", ondelete="CASCADE"), nullable=False, index=True)
+    position = sa.Column(sa.Integer, nullable=False, default=0)
+    title = sa.Column(sa.String(200), nullable=False)
+    #: Markdown; rendered and sanitised on output
+    body = sa.Column(sa.Text, nullable=False, default="")
+    #: [{"label": "...", "url": "https://..."}]
+    links = sa.Column(sa.JSON, nullable=False, default=list)
+    image_id = sa.Column(sa.ForeignKey("image.id", ondelete="SET NULL"))
+    image_alt = sa.Column(sa.String(300), nullable=False, default="")
+
+    issue = db.relationship(Issue, back_populates="articles")
+    image = db.relationship("Image")
+
+
+class Image(db.Model):
+    """An uploaded picture, kept in the database so every web process can serve it."""
+
+    __tablename__ = "image"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    #: "image/png", "image/jpeg", "image/gif", "image/webp"
+    mime = sa.Column(sa.String(40), nullable=False)
+    width = sa.Column(sa.Integer, nullable=False)
+    height = sa.Column(sa.Integer, nullable=False)
+    #: SHA-256 of the bytes, hex; part of the URL, so a URL's content never changes
+    sha256 = sa.Column(sa.String(64), nullable=False)
+    data = sa.Column(sa.LargeBinary, nullable=False)
+
+
+class OfficeSetting(db.Model):
+    """The office's standard texts that every issue uses (disclaimer, sender name, ...)."""
+
+    __tablename__ = "office_setting"
+
+    key = sa.Column(sa.String(60), primary_key=True)
+    value = sa.Column(sa.Text, nullable=False, default="")
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)

@@ -263,14 +263,19 @@ def update_preferences(
 
 
 def unsubscribe(
-    subscriber: Subscriber, *, list_id: int | None = None, source: str = "unsubscribe"
+    subscriber: Subscriber,
+    *,
+    list_id: int | Iterable[int] | None = None,
+    source: str = "unsubscribe",
 ) -> bool:
-    """Leave one list, or everything. Leaving the last list deletes the subscriber and
-    keeps only the hashed address on the suppression list. Returns True if deleted."""
+    """Leave one list (or the lists of one mail), or everything. Leaving the last list
+    deletes the subscriber and keeps only the hashed address on the suppression list.
+    Returns True if deleted."""
     if list_id is not None:
-        remaining = [s for s in subscriber.subscriptions if s.list_id != list_id]
+        leaving = {list_id} if isinstance(list_id, int) else set(list_id)
+        remaining = [s for s in subscriber.subscriptions if s.list_id not in leaving]
         if remaining:
-            left = [s for s in subscriber.subscriptions if s.list_id == list_id]
+            left = [s for s in subscriber.subscriptions if s.list_id in leaving]
             for subscription in left:
                 subscriber.subscriptions.remove(subscription)
             if left:

@@ -37,3 +37,21 @@ def import_failed(message_data: dict, exception_data: dict) -> None:
     from newsletter.importer import give_up
 
     give_up(message_data["args"][0], exception_data.get("type", "error"))
+
+
+@task(max_retries=20, min_backoff=1_000, max_backoff=300_000, queue_name="bulk")
+def write_issue_batch(issue_id: int) -> None:
+    """Write the next batch of an issue's delivery rows (and enqueue their chunks)."""
+    from newsletter.sending import write_batch
+
+    write_batch(issue_id)
+
+
+@task(
+    max_retries=30, min_backoff=2_000, max_backoff=300_000, queue_name="bulk", time_limit=1_800_000
+)
+def send_issue_chunk(issue_id: int, first_id: int, last_id: int) -> None:
+    """Send an issue's queued deliveries with ids in [first_id, last_id]."""
+    from newsletter.sending import send_chunk
+
+    send_chunk(issue_id, first_id, last_id)

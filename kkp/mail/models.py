@@ -17,6 +17,9 @@ class Delivery(db.Model):
     __table_args__ = (
         sa.Index("ix_delivery_status_updated", "status", "updated_at"),
         sa.Index("ix_delivery_subscriber_kind", "subscriber_id", "kind", "created_at"),
+        # an issue reaches each subscriber once
+        sa.Index("ux_delivery_issue_subscriber", "issue_id", "subscriber_id", unique=True),
+        sa.Index("ix_delivery_issue_status", "issue_id", "status", "sent_at"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -25,6 +28,8 @@ class Delivery(db.Model):
     #: the address; emptied when the subscriber is deleted
     recipient = sa.Column(sa.String(254), nullable=False)
     subscriber_id = sa.Column(sa.ForeignKey("subscriber.id", ondelete="SET NULL"))
+    #: the newsletter issue this delivery belongs to (not set for test sends)
+    issue_id = sa.Column(sa.ForeignKey("issue.id", ondelete="CASCADE"))
     #: what the builder needs beyond the subscriber (ids, list ids), JSON
     params = sa.Column(sa.JSON, nullable=False, default=dict)
     status = sa.Column(sa.String(20), nullable=False, default="queued")
@@ -50,3 +55,12 @@ class OutboxMessage(db.Model):
     message_id = sa.Column(sa.String(255))
     #: the message exactly as it would have gone over SMTP (CRLF line ends)
     raw = sa.Column(sa.LargeBinary, nullable=False)
+
+
+class SendWindow(db.Model):
+    """Messages sent in one window of `KKP_SEND_RATE`, when there is no Redis to count."""
+
+    __tablename__ = "send_window"
+
+    window = sa.Column(sa.BigInteger, primary_key=True, autoincrement=False)
+    used = sa.Column(sa.Integer, nullable=False, default=0)

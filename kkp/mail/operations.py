@@ -12,9 +12,11 @@ from flask import current_app
 
 from kkp.db import utcnow
 from kkp.extensions import db
-from kkp.mail.message import sender_address
+from kkp.mail import dkim
+from kkp.mail.message import as_bytes
 from kkp.mail.models import Delivery
 from kkp.mail.transport import DeliveryError, transport_for
+from kkp.mail.verp import return_path
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,8 @@ class NotDeliverable(Exception):
     """The builder found nothing to send any more (say, the subscriber was deleted)."""
 
 
-Builder = Callable[[Delivery], EmailMessage]
+#: a builder returns a message, or its bytes and Message-ID
+Builder = Callable[[Delivery], "EmailMessage | tuple[bytes, str]"]
 _BUILDERS: dict[str, Builder] = {}
 
 
@@ -85,9 +88,13 @@ def deliver(delivery_id: int) -> str:
     delivery = db.session.get(Delivery, delivery_id)
     try:
         msg = _BUILDERS[delivery.kind](delivery)
-        transport_for(current_app).send(
-            msg,
-            envelope_from=sender_address(current_app.config["KKP_MAIL_FROM"]),
+        if isinstance(msg, EmailMessage):
+            data, message_id = as_bytes(msg), str(msg["Message-ID"])
+        else:  # a builder that made the bytes itself (newsletter issues)
+            data, message_id = msg
+        transport_for(current_app).send_bytes(
+            dkim.sign(current_app, data),
+            envelope_from=return_path(delivery.id),
             recipients=[delivery.recipient],
         )
     except NotDeliverable as exc:
@@ -113,7 +120,7 @@ def deliver(delivery_id: int) -> str:
         raise
     delivery.status = "sent"
     delivery.sent_at = utcnow()
-    delivery.message_id = str(msg["Message-ID"])
+    delivery.message_id = message_id
     delivery.last_error = None
     db.session.commit()
     log.info("delivery %s (%s) sent", delivery.id, delivery.kind)
@@ -127,7 +134,12 @@ def sweep_stale() -> int:
     stale = utcnow() - timedelta(minutes=current_app.config["KKP_DELIVERY_STALE_MINUTES"])
     ids = db.session.scalars(
         sa.select(Delivery.id)
-        .where(Delivery.status.in_(("sending", "queued")), Delivery.updated_at < stale)
+        .where(
+            Delivery.status.in_(("sending", "queued")),
+            Delivery.updated_at < stale,
+            # an issue's deliveries wait while it is paused; its own sweeper sends in chunks
+            Delivery.issue_id.is_(None),
+        )
         .order_by(Delivery.id)
         .limit(5000)
     ).all()

@@ -20,11 +20,13 @@ log = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
-    """Sending failed; `permanent` (5xx) ones are not retried."""
+    """Sending failed; `permanent` (5xx) ones are not retried; `connection` ones mean the
+    server was not reached (or was lost), so the message itself was not judged."""
 
-    def __init__(self, message: str, *, permanent: bool):
+    def __init__(self, message: str, *, permanent: bool, connection: bool = False):
         super().__init__(message)
         self.permanent = permanent
+        self.connection = connection
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,10 @@ class SMTPTransport:
 
     def send(self, msg: EmailMessage, *, envelope_from: str, recipients: list[str]) -> str:
         """Send one message; return the server's answer. Raises :class:`DeliveryError`."""
-        data = as_bytes(msg)
+        return self.send_bytes(as_bytes(msg), envelope_from=envelope_from, recipients=recipients)
+
+    def send_bytes(self, data: bytes, *, envelope_from: str, recipients: list[str]) -> str:
+        """Send a serialised message (CRLF line ends). Raises :class:`DeliveryError`."""
         for attempt in (1, 2):
             try:
                 conn = self._connection()
@@ -107,7 +112,9 @@ class SMTPTransport:
             except smtplib.SMTPServerDisconnected as exc:
                 self._local.conn = None
                 if attempt == 2:
-                    raise DeliveryError(f"connection lost: {exc}", permanent=False) from exc
+                    raise DeliveryError(
+                        f"connection lost: {exc}", permanent=False, connection=True
+                    ) from exc
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = next(iter(exc.recipients.values()))
                 raise DeliveryError(_answer(code, text), permanent=500 <= code < 600) from exc
@@ -121,7 +128,9 @@ class SMTPTransport:
                 ) from exc
             except (TimeoutError, OSError, smtplib.SMTPException) as exc:
                 self.close()
-                raise DeliveryError(f"SMTP connection failed: {exc}", permanent=False) from exc
+                raise DeliveryError(
+                    f"SMTP connection failed: {exc}", permanent=False, connection=True
+                ) from exc
         raise AssertionError("unreachable")
 
     def _reset(self) -> None:
@@ -143,16 +152,23 @@ class OutboxTransport:
     """Keeps messages in the `outbox_message` table, inside the caller's transaction."""
 
     def send(self, msg: EmailMessage, *, envelope_from: str, recipients: list[str]) -> str:
+        return self.send_bytes(as_bytes(msg), envelope_from=envelope_from, recipients=recipients)
+
+    def send_bytes(self, data: bytes, *, envelope_from: str, recipients: list[str]) -> str:
+        from email import message_from_bytes
+        from email.policy import default
+
         from kkp.extensions import db
         from kkp.mail.models import OutboxMessage
 
+        head = message_from_bytes(data.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n", policy=default)
         db.session.add(
             OutboxMessage(
                 envelope_from=envelope_from,
                 recipients=", ".join(recipients),
-                subject=str(msg.get("Subject", "")),
-                message_id=str(msg.get("Message-ID", "")),
-                raw=as_bytes(msg),
+                subject=str(head.get("Subject", "")),
+                message_id=str(head.get("Message-ID", "")),
+                raw=data,
             )
         )
         return "stored in the local outbox"

@@ -1,0 +1,46 @@
+"""A return path per delivery (VERP), so that a bounce names the delivery it belongs to.
+
+`KKP_RETURN_PATH=bounces+{token}@kkp.example.org` gives, for delivery 4711,
+`bounces+4711-3f9a0c1b@kkp.example.org`: the id and a short HMAC, so bounce handling
+can trust the id it reads back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from flask import current_app
+
+from kkp.mail.message import sender_address
+
+_TOKEN = re.compile(r"(\d+)-([0-9a-f]{8})")
+
+
+def _mac(delivery_id: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"verp:{delivery_id}".encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def return_path(delivery_id: int | None) -> str:
+    """The envelope sender for a delivery."""
+    pattern = current_app.config.get("KKP_RETURN_PATH")
+    if not pattern or delivery_id is None:
+        return sender_address(current_app.config["KKP_MAIL_FROM"])
+    return pattern.replace("{token}", f"{delivery_id}-{_mac(delivery_id)}")
+
+
+def delivery_id_of(address: str) -> int | None:
+    """The delivery id a bounce's recipient address carries, if it is genuine."""
+    pattern = current_app.config.get("KKP_RETURN_PATH") or ""
+    if "{token}" not in pattern:
+        return None
+    before, after = pattern.split("{token}", 1)
+    address = address.strip().strip("<>")
+    if not (address.lower().startswith(before.lower()) and address.lower().endswith(after.lower())):
+        return None
+    match = _TOKEN.fullmatch(address[len(before) : len(address) - len(after)])
+    if not match or not hmac.compare_digest(match.group(2), _mac(int(match.group(1)))):
+        return None
+    return int(match.group(1))

@@ -1,0 +1,277 @@
+"""Composing issues: the issue, its articles and their images.
+
+Operations change data and flush; the request or the API commits. Messages in
+:class:`IssueError` are shown to editors as they are (already translated).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from kkp.auth.operations import audit
+from kkp.extensions import db
+from kkp.mail.message import header_text
+from newsletter.addresses import SubscriptionError
+from newsletter.markup import is_web_url
+from newsletter.models import Article, Image, Issue, MailingList
+
+MAX_TITLE = 200
+MAX_NUMBER = 40
+MAX_LINKS = 10
+IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+#: larger pictures are refused: nobody needs them in a newsletter, and they cost memory
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+class IssueError(SubscriptionError):
+    """Bad input for an issue or article, or a change its status forbids."""
+
+
+# -- issues ------------------------------------------------------------------------------
+
+
+def _clean_line(value: str | None, field: str, limit: int, *, required: bool) -> str:
+    value = header_text(value or "", 10_000)  # no CR/LF: these reach mail headers
+    if required and not value:
+        raise IssueError(_("Please fill in this field."), field)
+    if len(value) > limit:
+        raise IssueError(_("At most %(n)d characters, please.", n=limit), field)
+    return value
+
+
+def _lists(list_ids: Iterable[int]) -> list[MailingList]:
+    ids = {int(i) for i in list_ids}
+    if not ids:
+        return []
+    found = db.session.scalars(sa.select(MailingList).where(MailingList.id.in_(ids))).all()
+    if len(found) != len(ids):
+        raise IssueError(_("Please choose from the lists shown."), "lists")
+    return list(found)
+
+
+def _slugify(text: str) -> str:
+    for a, b in (
+        ("ä", "ae"),
+        ("ö", "oe"),
+        ("ü", "ue"),
+        ("ß", "ss"),
+        ("Ä", "Ae"),
+        ("Ö", "Oe"),
+        ("Ü", "Ue"),
+    ):
+        text = text.replace(a, b)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "ausgabe"
+
+
+def _unique_slug(issue: Issue) -> str:
+    base = _slugify(f"{issue.number} {issue.title}")
+    slug, n = base, 1
+    while db.session.scalar(
+        sa.select(Issue.id).where(Issue.slug == slug, Issue.id != (issue.id or 0))
+    ):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_issue(
+    *, number: str, title: str, intro: str = "", list_ids: Iterable[int] = ()
+) -> Issue:
+    issue = Issue(status="draft")
+    _apply(issue, number=number, title=title, intro=intro, list_ids=list_ids)
+    db.session.add(issue)
+    db.session.flush()
+    audit("issue.create", issue, number=issue.number)
+    return issue
+
+
+def update_issue(
+    issue: Issue,
+    *,
+    number: str,
+    title: str,
+    intro: str = "",
+    list_ids: Iterable[int] = (),
+) -> Issue:
+    require_editable(issue)
+    _apply(issue, number=number, title=title, intro=intro, list_ids=list_ids)
+    db.session.flush()
+    return issue
+
+
+def _apply(issue: Issue, *, number, title, intro, list_ids) -> None:
+    issue.number = _clean_line(number, "number", MAX_NUMBER, required=True)
+    issue.title = _clean_line(title, "title", MAX_TITLE, required=True)
+    issue.intro = (intro or "").replace("\r\n", "\n")
+    issue.lists = _lists(list_ids)
+    issue.slug = _unique_slug(issue)
+
+
+def require_editable(issue: Issue) -> None:
+    if not issue.is_editable:
+        raise IssueError(_("This issue is being sent or was sent; it can no longer be changed."))
+
+
+def delete_issue(issue: Issue) -> None:
+    if issue.status not in ("draft", "cancelled") or issue.started_at is not None:
+        raise IssueError(_("Only drafts can be deleted."))
+    audit("issue.delete", issue, number=issue.number)
+    db.session.delete(issue)
+    db.session.flush()
+
+
+# -- articles ----------------------------------------------------------------------------
+
+
+def parse_links(text: str | None) -> list[dict[str, str]]:
+    """One link per line, `Label | https://…` or just the URL."""
+    links = []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        label, sep, url = line.rpartition("|")
+        if not sep:
+            label, url = "", line
+        label, url = header_text(label, 200), url.strip()
+        if not is_web_url(url) or len(url) > 2000:
+            raise IssueError(
+                _("Line %(n)d: links must start with http:// or https://.", n=n), "links"
+            )
+        links.append({"label": label, "url": url})
+    if len(links) > MAX_LINKS:
+        raise IssueError(_("At most %(n)d links per article, please.", n=MAX_LINKS), "links")
+    return links
+
+
+def links_text(links: list[dict[str, str]]) -> str:
+    """The links as the editor typed them, for the form."""
+    return "\n".join(
+        f"{link['label']} | {link['url']}" if link.get("label") else link["url"] for link in links
+    )
+
+
+def add_article(issue: Issue, **fields) -> Article:
+    require_editable(issue)
+    article = Article(issue=issue, position=len(issue.articles))
+    _apply_article(article, **fields)
+    db.session.add(article)
+    db.session.flush()
+    return article
+
+
+def update_article(article: Article, **fields) -> Article:
+    require_editable(article.issue)
+    _apply_article(article, **fields)
+    db.session.flush()
+    return article
+
+
+def _apply_article(
+    article: Article,
+    *,
+    title: str,
+    body: str = "",
+    links: list[dict[str, str]] | str | None = None,
+    image: Image | None = None,
+    image_alt: str | None = None,
+    remove_image: bool = False,
+) -> None:
+    article.title = _clean_line(title, "title", MAX_TITLE, required=True)
+    article.body = (body or "").replace("\r\n", "\n")
+    if isinstance(links, str) or links is None:
+        article.links = parse_links(links)
+    else:
+        article.links = parse_links(links_text(links))
+    if remove_image:
+        article.image = None
+    if image is not None:
+        article.image = image
+    article.image_alt = header_text(image_alt or "", 300)
+    if article.image is not None and not article.image_alt:
+        raise IssueError(
+            _("Please describe the image for people who cannot see it (alternative text)."),
+            "image_alt",
+        )
+
+
+def move_article(article: Article, delta: int) -> None:
+    """Move up (-1) or down (+1) among the issue's articles."""
+    issue = article.issue
+    require_editable(issue)
+    articles = list(issue.articles)
+    i = articles.index(article)
+    j = max(0, min(len(articles) - 1, i + delta))
+    articles.insert(j, articles.pop(i))
+    for position, a in enumerate(articles):
+        a.position = position
+    db.session.flush()
+    db.session.expire(issue, ["articles"])
+
+
+def remove_article(article: Article) -> None:
+    issue = article.issue
+    require_editable(issue)
+    issue.articles.remove(article)
+    for position, a in enumerate(issue.articles):
+        a.position = position
+    db.session.flush()
+
+
+# -- images ------------------------------------------------------------------------------
+
+
+def store_image(data: bytes) -> Image:
+    """Check an upload and keep it; refuses anything but PNG, JPEG, GIF and WebP."""
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
+
+    limit = current_app.config["KKP_IMAGE_MAX_BYTES"]
+    if not data:
+        raise IssueError(_("The file is empty."), "image")
+    if len(data) > limit:
+        raise IssueError(
+            _(
+                "The image is too large (%(size)s MB); at most %(limit)s MB, please.",
+                size=f"{len(data) / 1_048_576:.1f}",
+                limit=f"{limit / 1_048_576:.0f}",
+            ),
+            "image",
+        )
+    try:
+        with PILImage.open(io.BytesIO(data)) as picture:
+            kind = picture.format
+            width, height = picture.size
+            if kind not in IMAGE_TYPES:
+                raise IssueError(_("Please upload a PNG, JPEG, GIF or WebP image."), "image")
+            if width * height > MAX_IMAGE_PIXELS:
+                raise IssueError(
+                    _("The image has too many pixels; please make it smaller."), "image"
+                )
+            picture.verify()
+    except IssueError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise IssueError(
+            _("This file is not an image we can use; please upload a PNG, JPEG, GIF or WebP."),
+            "image",
+        ) from exc
+    image = Image(
+        mime=IMAGE_TYPES[kind],
+        width=width,
+        height=height,
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+    )
+    db.session.add(image)
+    db.session.flush()
+    return image

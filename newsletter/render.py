@@ -1,0 +1,221 @@
+"""An issue as mail: rendered from MJML once per issue and language, then filled in
+per recipient without rendering again.
+
+`render_issue` turns the issue into subject, HTML and text that hold placeholders for
+the personal parts (greeting, unsubscribe and preference links). `PreparedIssue`
+splits them at the placeholders once and builds each recipient's message as bytes:
+headers encoded once, bodies joined and quoted-printable encoded (so no line passes
+76 characters), CRLF throughout.
+"""
+
+from __future__ import annotations
+
+import binascii
+import html
+import re
+import secrets
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from kkp.db import utcnow
+from kkp.mail.message import header_text, sender_address
+from kkp.mail.render import compile_mjml
+from newsletter.markup import to_html, to_text
+from newsletter.models import Issue
+
+PERSONAL = ("greeting", "unsubscribe_url", "preferences_url")
+_PLACEHOLDER = re.compile(r"\[\[kkp:(" + "|".join(PERSONAL) + r")\]\]")
+#: the widest an image is shown in mail (600px body minus padding)
+MAX_IMAGE_WIDTH = 552
+
+
+def placeholder(name: str) -> str:
+    return f"[[kkp:{name}]]"
+
+
+def subject_of(issue: Issue, newsletter_name: str) -> str:
+    return header_text(f"{newsletter_name} {issue.number}: {issue.title}", 900)
+
+
+def web_url(issue: Issue) -> str:
+    # built by hand, not url_for: workers render outside any request
+    return f"{current_app.config['KKP_BASE_URL']}/newsletter/{issue.slug}"
+
+
+def image_url(image) -> str:
+    ext = image.mime.split("/")[1]
+    return (
+        f"{current_app.config['KKP_BASE_URL']}/newsletter/image/"
+        f"{image.id}-{image.sha256[:16]}.{ext}"
+    )
+
+
+def issue_context(issue: Issue, settings: dict[str, str]) -> dict:
+    """What the issue templates (mail, archive, feeds) show, from the issue's rows."""
+    articles = []
+    for article in issue.articles:
+        image = article.image
+        articles.append(
+            {
+                "id": article.id,
+                "title": article.title,
+                "html": to_html(article.body),
+                "text": to_text(article.body),
+                "links": article.links or [],
+                "image_url": image_url(image) if image else None,
+                "image_alt": article.image_alt,
+                "image_width": min(image.width, MAX_IMAGE_WIDTH) if image else None,
+            }
+        )
+    intro_text = to_text(issue.intro)
+    return {
+        "issue": issue,
+        "settings": settings,
+        "subject": subject_of(issue, settings["newsletter_name"]),
+        "intro_html": to_html(issue.intro),
+        "intro_text": intro_text,
+        "preview_text": " ".join(intro_text.split())[:150],
+        "articles": articles,
+        "web_url": web_url(issue),
+        "impressum_url": settings["impressum_url"],
+        "privacy_url": settings["privacy_url"],
+    }
+
+
+def render_issue(issue: Issue, settings: dict[str, str], locale: str = "de") -> dict[str, str]:
+    """Subject, HTML and text of the issue with placeholders for the personal parts."""
+    context = {
+        "office_name": current_app.config["KKP_OFFICE_NAME"],
+        "base_url": current_app.config["KKP_BASE_URL"],
+        "lang": locale,
+        **issue_context(issue, settings),
+        **{name: placeholder(name) for name in PERSONAL},
+    }
+    with force_locale(locale):
+        html_out = compile_mjml(render_template("mail/issue/body.mjml", **context))
+        text_out = render_template("mail/issue/body.txt", **context)
+    return {"subject": context["subject"], "html": html_out, "text": _crlf(text_out)}
+
+
+def greeting(name: str, locale: str) -> str:
+    from flask_babel import gettext
+
+    with force_locale(locale):
+        name = header_text(name, 200)
+        return gettext("Hello %(name)s,", name=name) if name else gettext("Hello,")
+
+
+def _crlf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+
+
+def _split(template: str) -> list[str]:
+    """Literal text at even indexes, placeholder names at odd ones."""
+    return _PLACEHOLDER.split(template)
+
+
+@dataclass
+class Recipient:
+    email: str
+    name: str
+    greeting: str
+    unsubscribe_url: str
+    preferences_url: str
+    message_id: str
+
+
+class PreparedIssue:
+    """One language's rendering of an issue, ready to be filled in per recipient."""
+
+    def __init__(
+        self,
+        rendered: dict[str, str],
+        *,
+        sender: str,
+        list_id: str,
+        extra_headers: dict[str, str] | None = None,
+    ):
+        self._html = _split(_crlf(rendered["html"]))
+        self._text = _split(rendered["text"])
+        self.boundary = "=_kkp_" + secrets.token_hex(12)
+        # Headers that are the same for everyone, encoded once by the email package.
+        head = EmailMessage(policy=policy.SMTP)
+        head["From"] = sender
+        head["Subject"] = rendered["subject"]
+        head["List-Id"] = list_id
+        head["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        head["Auto-Submitted"] = "auto-generated"
+        head["Precedence"] = "bulk"
+        for key, value in (extra_headers or {}).items():
+            head[key] = header_text(value, 900)
+        self._common = (
+            bytes(head)[:-2]
+            + (  # the header block without its blank line
+                "MIME-Version: 1.0\r\n"
+                f'Content-Type: multipart/alternative; boundary="{self.boundary}"\r\n'
+            ).encode()
+        )
+        b = self.boundary
+        self._text_head = (
+            f'--{b}\r\nContent-Type: text/plain; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        ).encode()
+        self._html_head = (
+            f'\r\n--{b}\r\nContent-Type: text/html; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        ).encode()
+        self._end = f"\r\n--{b}--\r\n".encode()
+
+    @staticmethod
+    def _fill(parts: list[str], values: dict[str, str]) -> bytes:
+        out = parts[:]
+        for i in range(1, len(out), 2):
+            out[i] = values[out[i]]
+        return binascii.b2a_qp("".join(out).encode("utf-8"), istext=True)
+
+    def message(self, r: Recipient, *, date: str | None = None) -> bytes:
+        """The whole message for one recipient, CRLF line ends, ready for SMTP."""
+        text_values = {
+            "greeting": r.greeting,
+            "unsubscribe_url": r.unsubscribe_url,
+            "preferences_url": r.preferences_url,
+        }
+        html_values = {k: html.escape(v) for k, v in text_values.items()}
+        to = formataddr((header_text(r.name, 200), header_text(r.email, 254)), charset="utf-8")
+        to = to.replace("\r", "").replace("\n", "\r\n")  # folded encoded words
+        personal = (
+            f"To: {to}\r\n"
+            f"Date: {date or format_datetime(utcnow())}\r\n"
+            f"Message-ID: {r.message_id}\r\n"
+            f"List-Unsubscribe: <{r.unsubscribe_url}>\r\n"
+        ).encode()
+        return b"".join(
+            (
+                self._common,
+                personal,
+                b"\r\n",
+                self._text_head,
+                self._fill(self._text, text_values),
+                self._html_head,
+                self._fill(self._html, html_values),
+                self._end,
+            )
+        )
+
+
+def list_id_header(issue: Issue, domain: str, newsletter_name: str) -> str:
+    """`List-Id` (RFC 2919): the first target list, e.g. `KKP Kompakt <kkp-kompakt.example.org>`."""
+    slug = issue.lists[0].slug if issue.lists else "newsletter"
+    name = header_text(newsletter_name, 100).replace('"', "")
+    return f"{name} <{slug}.{domain}>"
+
+
+def sender(settings: dict[str, str]) -> str:
+    """`From`: the office's sender name with the address of `KKP_MAIL_FROM`."""
+    address = sender_address(current_app.config["KKP_MAIL_FROM"])
+    return formataddr((header_text(settings["sender_name"], 100), address))

@@ -1,0 +1,761 @@
+"""Sending an issue: a cursor over a frozen subscriber range, delivery rows first,
+chunks of them sent over one SMTP connection per worker thread.
+
+1. :func:`start_sending` renders the issue once per language, freezes
+   `max_subscriber_id` and enqueues :func:`write_batch`.
+2. :func:`write_batch` takes the next subscribers by keyset, writes their delivery
+   rows, advances the cursor, and enqueues :func:`send_chunk` for the new rows and
+   itself while subscribers remain.
+3. :func:`send_chunk` claims the queued rows of its id range, fills each recipient's
+   parts into the prepared message, sends, and records the outcome.
+
+Pause and cancel are status changes the next batch and chunk see. Every step is
+idempotent: rows are claimed with a conditional UPDATE, the cursor advances only from
+where the batch started, and a subscriber has one delivery per issue (unique index).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+from email.utils import format_datetime
+
+import dramatiq
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from kkp.auth.operations import audit
+from kkp.db import utcnow
+from kkp.extensions import db
+from kkp.mail import dkim, throttle
+from kkp.mail.message import sender_address
+from kkp.mail.models import Delivery
+from kkp.mail.operations import MAX_ATTEMPTS, NotDeliverable, message_builder, queue_delivery
+from kkp.mail.transport import DeliveryError, transport_for
+from kkp.mail.verp import return_path
+from newsletter.addresses import normalise_email
+from newsletter.issues import IssueError
+from newsletter.links import subscriber_token
+from newsletter.models import Issue, Subscriber, Subscription, issue_list
+from newsletter.render import PreparedIssue, Recipient, greeting, list_id_header, render_issue
+from newsletter.render import sender as sender_of
+from newsletter.settings import office_settings
+
+log = logging.getLogger(__name__)
+
+ISSUE_KIND = "issue"
+TEST_KIND = "issue_test"
+LOCALES = ("de", "en")
+MAX_TEST_ADDRESSES = 5
+#: how often (in messages) a chunk looks whether its issue was paused or cancelled
+STATUS_CHECK_EVERY = 20
+
+
+class RetryLater(dramatiq.Retry):
+    """Some deliveries of a chunk failed for now; Dramatiq retries the chunk later."""
+
+
+# -- who receives it ---------------------------------------------------------------------
+
+
+def _recipients(issue_id: int):
+    """Confirmed subscribers with a confirmed subscription to one of the issue's lists."""
+    on_list = (
+        sa.select(Subscription.subscriber_id)
+        .join(issue_list, issue_list.c.list_id == Subscription.list_id)
+        .where(
+            issue_list.c.issue_id == issue_id,
+            Subscription.status == "confirmed",
+            Subscription.subscriber_id == Subscriber.id,
+        )
+        .exists()
+    )
+    return sa.select(Subscriber.id, Subscriber.email, Subscriber.name, Subscriber.locale).where(
+        Subscriber.status == "confirmed", on_list
+    )
+
+
+def count_recipients(issue: Issue) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(_recipients(issue.id).subquery())
+    )
+
+
+# -- starting, scheduling ----------------------------------------------------------------
+
+
+def check_sendable(issue: Issue) -> int:
+    """Raise :class:`IssueError` unless the issue can go out; return its recipient count."""
+    if issue.status not in ("draft", "scheduled"):
+        raise IssueError(_("This issue is being sent or was sent already."))
+    if not issue.articles:
+        raise IssueError(_("The issue has no articles yet; add at least one before sending."))
+    if not issue.lists:
+        raise IssueError(_("Please choose at least one list to send the issue to."), "lists")
+    count = count_recipients(issue)
+    if count == 0:
+        raise IssueError(_("Nobody on the chosen lists has confirmed a subscription yet."))
+    return count
+
+
+def start_sending(issue: Issue) -> int:
+    """Freeze the recipients' range and the rendered mail, and start the batches."""
+    from workers.actors import write_issue_batch
+
+    count = check_sendable(issue)
+    settings = office_settings()
+    issue.rendered = {locale: render_issue(issue, settings, locale) for locale in LOCALES}
+    issue.rendered["_meta"] = {
+        "sender": sender_of(settings),
+        "list_id": list_id_header(issue, _mail_domain(), settings["newsletter_name"]),
+    }
+    issue.max_subscriber_id = db.session.scalar(sa.select(sa.func.max(Subscriber.id))) or 0
+    issue.last_subscriber_id = 0
+    issue.to_send = count
+    issue.status = "sending"
+    issue.started_at = utcnow()
+    issue.scheduled_at = issue.scheduled_at or issue.started_at
+    issue.consecutive_failures = 0
+    issue.pause_reason = None
+    db.session.flush()
+    audit("issue.send", issue, recipients=count)
+    write_issue_batch.send(issue.id)
+    log.info("issue %s: sending to %d recipients", issue.id, count)
+    return count
+
+
+def schedule(issue: Issue, when: datetime) -> int:
+    """Send at `when` (aware, any zone). The tick after that time starts it."""
+    if when <= utcnow():
+        raise IssueError(_("Please choose a time in the future."), "scheduled_at")
+    count = check_sendable(issue)
+    issue.status = "scheduled"
+    issue.scheduled_at = when
+    db.session.flush()
+    audit("issue.schedule", issue, at=when.isoformat())
+    return count
+
+
+def unschedule(issue: Issue) -> None:
+    if issue.status != "scheduled":
+        raise IssueError(_("This issue is not scheduled."))
+    issue.status = "draft"
+    issue.scheduled_at = None
+    db.session.flush()
+    audit("issue.unschedule", issue)
+
+
+def start_due(now: datetime | None = None) -> int:
+    """Start every scheduled issue whose time has come (called by the scheduler tick)."""
+    now = now or utcnow()
+    started = 0
+    ids = db.session.scalars(
+        sa.select(Issue.id).where(Issue.status == "scheduled", Issue.scheduled_at <= now)
+    ).all()
+    for issue_id in ids:
+        issue = db.session.get(Issue, issue_id)
+        try:
+            start_sending(issue)
+        except IssueError as exc:
+            issue.status = "paused"
+            issue.pause_reason = str(exc)
+            log.warning("scheduled issue %s could not start: %s", issue_id, exc)
+        db.session.commit()
+        started += 1
+    return started
+
+
+# -- pause, resume, cancel ---------------------------------------------------------------
+
+
+def pause(issue: Issue, reason: str | None = None) -> None:
+    if issue.status != "sending":
+        raise IssueError(_("Only an issue that is being sent can be paused."))
+    issue.status = "paused"
+    issue.pause_reason = reason
+    db.session.flush()
+    audit("issue.pause", issue)
+
+
+def resume(issue: Issue) -> None:
+    """Continue where sending stopped; nobody gets the issue twice."""
+    if issue.status != "paused":
+        raise IssueError(_("Only a paused issue can be resumed."))
+    if not issue.rendered:  # a scheduled issue that could not start
+        issue.status = "draft"
+        start_sending(issue)
+        return
+    issue.status = "sending"
+    issue.pause_reason = None
+    issue.consecutive_failures = 0
+    db.session.flush()
+    audit("issue.resume", issue)
+    _enqueue_pending(issue)
+
+
+def _enqueue_pending(issue: Issue) -> None:
+    """Enqueue chunks for the issue's queued deliveries, and the batch writer if needed."""
+    from workers.actors import send_issue_chunk, write_issue_batch
+
+    ids = db.session.scalars(
+        sa.select(Delivery.id)
+        .where(Delivery.issue_id == issue.id, Delivery.status == "queued")
+        .order_by(Delivery.id)
+    ).all()
+    for first, last in _chunks(ids):
+        send_issue_chunk.send(issue.id, first, last)
+    if issue.last_subscriber_id < issue.max_subscriber_id:
+        write_issue_batch.send(issue.id)
+
+
+def cancel(issue: Issue) -> int:
+    """Stop for good; what was sent stays sent. Returns the deliveries cancelled."""
+    if issue.status not in ("scheduled", "sending", "paused"):
+        raise IssueError(_("Only a scheduled, paused or running issue can be cancelled."))
+    issue.status = "cancelled"
+    issue.finished_at = utcnow()
+    result = db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.issue_id == issue.id, Delivery.status == "queued")
+        .values(status="cancelled", updated_at=utcnow())
+    )
+    db.session.flush()
+    audit("issue.cancel", issue, cancelled=result.rowcount)
+    return result.rowcount
+
+
+# -- the batch writer --------------------------------------------------------------------
+
+
+def _chunks(ids: list[int]):
+    size = current_app.config["KKP_ISSUE_CHUNK_SIZE"]
+    for i in range(0, len(ids), size):
+        part = ids[i : i + size]
+        yield part[0], part[-1]
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> None:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(Delivery).on_conflict_do_nothing(), rows)
+
+
+def write_batch(issue_id: int) -> str:
+    """Write the next batch of delivery rows and enqueue their sending. Idempotent."""
+    from workers.actors import send_issue_chunk, write_issue_batch
+
+    query = sa.select(Issue).where(Issue.id == issue_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    issue = db.session.execute(query).scalar_one_or_none()
+    if issue is None:
+        db.session.rollback()
+        return "busy"  # gone, or another worker holds the lock and carries on
+    if issue.status != "sending" or issue.last_subscriber_id >= issue.max_subscriber_id:
+        db.session.rollback()
+        return issue.status
+    cursor = issue.last_subscriber_id
+    batch = db.session.execute(
+        _recipients(issue.id)
+        .where(Subscriber.id > cursor, Subscriber.id <= issue.max_subscriber_id)
+        .order_by(Subscriber.id)
+        .limit(current_app.config["KKP_ISSUE_BATCH_SIZE"])
+    ).all()
+    new_cursor = batch[-1].id if batch else issue.max_subscriber_id
+    if len(batch) < current_app.config["KKP_ISSUE_BATCH_SIZE"]:
+        new_cursor = issue.max_subscriber_id
+    now = utcnow()
+    if batch:
+        _insert_ignoring_duplicates(
+            [
+                {
+                    "kind": ISSUE_KIND,
+                    "issue_id": issue.id,
+                    "subscriber_id": row.id,
+                    "recipient": row.email,
+                    "params": {},
+                    "status": "queued",
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for row in batch
+            ]
+        )
+    # Advance only from where this batch started: a second writer finds 0 rows.
+    moved = db.session.execute(
+        sa.update(Issue)
+        .where(Issue.id == issue.id, Issue.last_subscriber_id == cursor, Issue.status == "sending")
+        .values(last_subscriber_id=new_cursor)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        db.session.rollback()
+        return "busy"
+    ids = db.session.scalars(
+        sa.select(Delivery.id)
+        .where(
+            Delivery.issue_id == issue.id,
+            Delivery.status == "queued",
+            Delivery.subscriber_id > cursor,
+            Delivery.subscriber_id <= new_cursor,
+        )
+        .order_by(Delivery.id)
+    ).all()
+    for first, last in _chunks(ids):
+        send_issue_chunk.send(issue.id, first, last)
+    if new_cursor < issue.max_subscriber_id:
+        write_issue_batch.send(issue.id)
+    db.session.commit()
+    if new_cursor >= issue.max_subscriber_id:
+        check_finished(issue_id)
+    return "written"
+
+
+# -- the chunk sender --------------------------------------------------------------------
+
+_prepared: dict[tuple[int, str], dict[str, PreparedIssue]] = {}
+_prepared_lock = threading.Lock()
+
+
+def _mail_domain() -> str:
+    return sender_address(current_app.config["KKP_MAIL_FROM"]).rpartition("@")[2] or "localhost"
+
+
+def prepared(issue: Issue) -> dict[str, PreparedIssue]:
+    """The issue's prepared messages per language, built once per worker process."""
+    key = (issue.id, issue.started_at.isoformat())
+    found = _prepared.get(key)
+    if found is None:
+        meta = issue.rendered["_meta"]
+        found = {
+            locale: PreparedIssue(
+                issue.rendered[locale], sender=meta["sender"], list_id=meta["list_id"]
+            )
+            for locale in LOCALES
+        }
+        with _prepared_lock:
+            if len(_prepared) > 8:
+                _prepared.clear()
+            _prepared[key] = found
+    return found
+
+
+def _message_id(delivery_id: int, issue: Issue) -> str:
+    """The same for every attempt, so a copy sent twice after a crash is one to clients."""
+    stamp = int(issue.started_at.timestamp())
+    return f"<{delivery_id}.{issue.id}.{stamp}@{_mail_domain()}>"
+
+
+def _recipient(subscriber, list_ids: list[int], message_id: str) -> Recipient:
+    base = current_app.config["KKP_BASE_URL"]
+    return Recipient(
+        email=subscriber.email,
+        name=subscriber.name,
+        greeting=greeting(subscriber.name, subscriber.locale),
+        unsubscribe_url=f"{base}/unsubscribe/"
+        + subscriber_token(subscriber, "unsubscribe", l=list_ids),
+        preferences_url=f"{base}/preferences/" + subscriber_token(subscriber, "preferences"),
+        message_id=message_id,
+    )
+
+
+def _status(issue_id: int) -> str | None:
+    status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
+    db.session.commit()  # end the read, so the next one sees what others committed
+    return status
+
+
+def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
+    """Send the queued deliveries of an issue with ids in [first_id, last_id].
+
+    Raises :class:`RetryLater` when some failed for now, so that the chunk runs again
+    later and sends those (and only those).
+    """
+    issue = db.session.get(Issue, issue_id)
+    if issue is None or issue.status != "sending":
+        db.session.rollback()
+        return {}
+    claimed = db.session.execute(
+        sa.update(Delivery)
+        .where(
+            Delivery.issue_id == issue_id,
+            Delivery.id.between(first_id, last_id),
+            Delivery.status == "queued",
+        )
+        .values(status="sending", attempts=Delivery.attempts + 1, updated_at=utcnow())
+        .returning(Delivery.id, Delivery.subscriber_id, Delivery.recipient, Delivery.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    if not claimed:
+        check_finished(issue_id)
+        return {}
+    claimed.sort(key=lambda r: r.id)
+    issue = db.session.get(Issue, issue_id)
+    list_ids = [lst.id for lst in issue.lists]
+    people = {
+        row.id: row
+        for row in db.session.execute(
+            _recipients(issue_id).where(
+                Subscriber.id.in_([r.subscriber_id for r in claimed if r.subscriber_id])
+            )
+        ).all()
+    }
+    messages = prepared(issue)
+    app = current_app._get_current_object()
+    transport = transport_for(app)
+    date = format_datetime(utcnow())
+    outcome: dict[str, list] = {"sent": [], "failed": [], "retry": [], "cancelled": [], "back": []}
+    streak = 0  # failures since the last success in this chunk
+    any_sent = False
+    granted = 0
+    for i, row in enumerate(claimed):
+        if i and i % STATUS_CHECK_EVERY == 0 and _status(issue_id) != "sending":
+            outcome["back"].extend(r.id for r in claimed[i:])
+            break
+        person = people.get(row.subscriber_id)
+        if person is None:  # left, or deleted, since the batch was written
+            outcome["cancelled"].append(row.id)
+            continue
+        if granted == 0:
+            granted = throttle.acquire(len(claimed) - i)
+        granted -= 1
+        recipient = _recipient(person, list_ids, _message_id(row.id, issue))
+        data = messages.get(person.locale, messages["de"]).message(recipient, date=date)
+        try:
+            transport.send_bytes(
+                dkim.sign(app, data), envelope_from=return_path(row.id), recipients=[row.recipient]
+            )
+        except DeliveryError as exc:
+            error = str(exc)[:2000]
+            if exc.connection:
+                # The server is out of reach: nobody in the rest of the chunk was tried.
+                outcome["back"].extend(r.id for r in claimed[i:])
+                outcome["retry_error"] = error
+                break
+            streak += 1
+            if exc.permanent or row.attempts >= MAX_ATTEMPTS:
+                outcome["failed"].append((row.id, error))
+            else:
+                outcome["retry"].append((row.id, error))
+            log.warning("issue %s delivery %s failed: %s", issue_id, row.id, error)
+            continue
+        any_sent = True
+        streak = 0
+        outcome["sent"].append((row.id, recipient.message_id))
+    _record(issue_id, outcome, any_sent=any_sent, streak=streak)
+    if outcome["retry"] or outcome.get("retry_error"):
+        raise RetryLater(
+            f"issue {issue_id}: {len(outcome['retry']) + len(outcome['back'])} deliveries "
+            f"in {first_id}-{last_id} to try again: "
+            + (outcome.get("retry_error") or outcome["retry"][-1][1])
+        )
+    check_finished(issue_id)
+    return {k: len(v) for k, v in outcome.items() if isinstance(v, list)}
+
+
+def _record(issue_id: int, outcome: dict, *, any_sent: bool, streak: int) -> None:
+    now = utcnow()
+    if outcome["sent"]:
+        db.session.execute(
+            sa.update(Delivery),
+            [
+                {
+                    "id": i,
+                    "status": "sent",
+                    "sent_at": now,
+                    "updated_at": now,
+                    "message_id": mid,
+                    "last_error": None,
+                }
+                for i, mid in outcome["sent"]
+            ],
+        )
+    rows = (
+        [
+            {"id": i, "status": "failed", "last_error": e, "updated_at": now}
+            for i, e in outcome["failed"]
+        ]
+        + [
+            {"id": i, "status": "queued", "last_error": e, "updated_at": now}
+            for i, e in outcome["retry"]
+        ]
+        + [
+            {
+                "id": i,
+                "status": "cancelled",
+                "last_error": "unsubscribed before sending",
+                "updated_at": now,
+            }
+            for i in outcome["cancelled"]
+        ]
+    )
+    if rows:
+        db.session.execute(sa.update(Delivery), rows)
+    if outcome["back"]:
+        # never tried: back to the queue without counting the attempt
+        db.session.execute(
+            sa.update(Delivery)
+            .where(Delivery.id.in_(outcome["back"]), Delivery.status == "sending")
+            .values(
+                status="queued",
+                attempts=Delivery.attempts - 1,
+                updated_at=now,
+                last_error=outcome.get("retry_error"),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    if any_sent or streak:
+        failures = streak if any_sent else Issue.consecutive_failures + streak
+        db.session.execute(
+            sa.update(Issue)
+            .where(Issue.id == issue_id)
+            .values(consecutive_failures=failures)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    if streak:
+        _pause_if_failing(issue_id, outcome)
+
+
+def _pause_if_failing(issue_id: int, outcome: dict) -> None:
+    limit = current_app.config["KKP_ISSUE_PAUSE_AFTER_FAILURES"]
+    failures = db.session.scalar(sa.select(Issue.consecutive_failures).where(Issue.id == issue_id))
+    if failures is None or failures < limit:
+        db.session.commit()
+        return
+    last_error = (outcome["failed"] or outcome["retry"])[-1][1]
+    reason = _(
+        "Paused automatically after %(n)d failed deliveries in a row. The mail server "
+        "last answered: %(answer)s",
+        n=failures,
+        answer=last_error,
+    )
+    paused = db.session.execute(
+        sa.update(Issue)
+        .where(Issue.id == issue_id, Issue.status == "sending")
+        .values(status="paused", pause_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if paused.rowcount:
+        log.warning("issue %s paused after %d failures in a row", issue_id, failures)
+
+
+def check_finished(issue_id: int) -> bool:
+    """Mark the issue sent once the cursor is through and nothing is queued or in flight."""
+    pending = (
+        sa.select(Delivery.id)
+        .where(Delivery.issue_id == issue_id, Delivery.status.in_(("queued", "sending")))
+        .exists()
+    )
+    done = db.session.execute(
+        sa.update(Issue)
+        .where(
+            Issue.id == issue_id,
+            Issue.status == "sending",
+            Issue.last_subscriber_id >= Issue.max_subscriber_id,
+            ~pending,
+        )
+        .values(status="sent", finished_at=utcnow(), pause_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if done.rowcount:
+        log.info("issue %s: sending finished", issue_id)
+    return bool(done.rowcount)
+
+
+def sweep(stale_minutes: int | None = None) -> int:
+    """Hand out again the deliveries of running issues that are stuck (a worker died,
+    a chunk gave up its retries); finish issues whose last chunk died. Returns chunks."""
+    from workers.actors import send_issue_chunk
+
+    minutes = stale_minutes or current_app.config["KKP_DELIVERY_STALE_MINUTES"]
+    stale = utcnow() - timedelta(minutes=minutes)
+    running = db.session.scalars(sa.select(Issue.id).where(Issue.status == "sending")).all()
+    enqueued = 0
+    for issue_id in running:
+        db.session.execute(
+            sa.update(Delivery)
+            .where(
+                Delivery.issue_id == issue_id,
+                Delivery.status == "sending",
+                Delivery.updated_at < stale,
+            )
+            .values(status="queued", updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        ids = db.session.scalars(
+            sa.select(Delivery.id)
+            .where(
+                Delivery.issue_id == issue_id,
+                Delivery.status == "queued",
+                Delivery.updated_at < stale,
+            )
+            .order_by(Delivery.id)
+        ).all()
+        db.session.commit()
+        for first, last in _chunks(ids):
+            send_issue_chunk.send_now(issue_id, first, last)
+            enqueued += 1
+        issue = db.session.get(Issue, issue_id)
+        if issue.last_subscriber_id < issue.max_subscriber_id and issue.updated_at < stale:
+            from workers.actors import write_issue_batch
+
+            write_issue_batch.send_now(issue_id)
+        check_finished(issue_id)
+    return enqueued
+
+
+# -- progress ----------------------------------------------------------------------------
+
+
+def progress(issue: Issue) -> dict:
+    """Sent of total, rate over the last half minute, failures, estimated time left."""
+    counts = dict(
+        db.session.execute(
+            sa.select(Delivery.status, sa.func.count())
+            .where(Delivery.issue_id == issue.id)
+            .group_by(Delivery.status)
+        ).all()
+    )
+    now = utcnow()
+    window = 30
+    recent = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Delivery.issue_id == issue.id,
+            Delivery.status == "sent",
+            Delivery.sent_at >= now - timedelta(seconds=window),
+        )
+    )
+    if issue.started_at and (now - issue.started_at).total_seconds() < window:
+        window = max(1, int((now - issue.started_at).total_seconds()))
+    rate = recent / window if issue.status == "sending" else 0.0
+    sent, failed = counts.get("sent", 0), counts.get("failed", 0)
+    cancelled = counts.get("cancelled", 0)
+    total = max(issue.to_send, sum(counts.values()))
+    left = max(0, total - sent - failed - cancelled)
+    failures = db.session.execute(
+        sa.select(
+            Delivery.id,
+            Delivery.subscriber_id,
+            Delivery.recipient,
+            Delivery.last_error,
+            Delivery.status,
+            Delivery.updated_at,
+        )
+        .where(
+            Delivery.issue_id == issue.id,
+            Delivery.last_error.is_not(None),
+            Delivery.status.in_(("failed", "queued")),
+        )
+        .order_by(Delivery.updated_at.desc())
+        .limit(50)
+    ).all()
+    return {
+        "status": issue.status,
+        "total": total,
+        "sent": sent,
+        "failed": failed,
+        "cancelled": cancelled,
+        "pending": counts.get("queued", 0) + counts.get("sending", 0),
+        "left": left,
+        "rate": round(rate, 1),
+        "seconds_left": round(left / rate) if rate > 0 else None,
+        "pause_reason": issue.pause_reason,
+        "started_at": issue.started_at.isoformat() if issue.started_at else None,
+        "finished_at": issue.finished_at.isoformat() if issue.finished_at else None,
+        "failures": [
+            {
+                "delivery_id": f.id,
+                "subscriber_id": f.subscriber_id,
+                "recipient": f.recipient,
+                "answer": f.last_error,
+                "final": f.status == "failed",
+                "at": f.updated_at.isoformat(),
+            }
+            for f in failures
+        ],
+    }
+
+
+# -- test sends and the single-delivery path ---------------------------------------------
+
+
+def test_send(issue: Issue, addresses: list[str]) -> list[int]:
+    """Send the issue as it is now to up to five addresses, marked as a test."""
+    cleaned = []
+    for raw in addresses:
+        raw = raw.strip()
+        if raw:
+            cleaned.append(normalise_email(raw))
+    if not cleaned:
+        raise IssueError(_("Please enter at least one address."), "addresses")
+    if len(set(cleaned)) > MAX_TEST_ADDRESSES:
+        raise IssueError(
+            _("At most %(n)d addresses for a test, please.", n=MAX_TEST_ADDRESSES), "addresses"
+        )
+    if not issue.articles:
+        raise IssueError(_("The issue has no articles yet; add at least one before sending."))
+    ids = [
+        queue_delivery(TEST_KIND, address, params={"issue_id": issue.id}).id
+        for address in dict.fromkeys(cleaned)
+    ]
+    audit("issue.test_send", issue, count=len(ids))
+    return ids
+
+
+@message_builder(TEST_KIND)
+def test_mail(delivery: Delivery) -> tuple[bytes, str]:
+    issue = db.session.get(Issue, delivery.params.get("issue_id") or 0)
+    if issue is None:
+        raise NotDeliverable("the issue was deleted")
+    settings = office_settings()
+    subscriber = db.session.scalar(
+        sa.select(Subscriber).where(Subscriber.email == delivery.recipient)
+    )
+    locale = subscriber.locale if subscriber else "de"
+    rendered = render_issue(issue, settings, locale)
+    rendered["subject"] = "[Test] " + rendered["subject"]
+    message = PreparedIssue(
+        rendered,
+        sender=sender_of(settings),
+        list_id=list_id_header(issue, _mail_domain(), settings["newsletter_name"]),
+    )
+    base = current_app.config["KKP_BASE_URL"]
+    message_id = f"<test.{delivery.id}.{issue.id}@{_mail_domain()}>"
+    if subscriber is not None:  # a subscriber's own links work in the test too
+        recipient = _recipient(subscriber, [lst.id for lst in issue.lists], message_id)
+    else:
+        recipient = Recipient(
+            email=delivery.recipient,
+            name="",
+            greeting=greeting("", locale),
+            unsubscribe_url=f"{base}/subscribe",
+            preferences_url=f"{base}/subscribe",
+            message_id=message_id,
+        )
+    return message.message(recipient), recipient.message_id
+
+
+@message_builder(ISSUE_KIND)
+def issue_mail(delivery: Delivery) -> tuple[bytes, str]:
+    """One issue delivery on its own (the sweeper's path for stragglers)."""
+    issue = db.session.get(Issue, delivery.issue_id or 0)
+    if issue is None or issue.status == "cancelled":
+        raise NotDeliverable("the issue was cancelled")
+    person = db.session.execute(
+        _recipients(issue.id).where(Subscriber.id == (delivery.subscriber_id or 0))
+    ).first()
+    if person is None:
+        raise NotDeliverable("unsubscribed before sending")
+    recipient = _recipient(person, [lst.id for lst in issue.lists], _message_id(delivery.id, issue))
+    data = prepared(issue).get(person.locale, prepared(issue)["de"]).message(recipient)
+    return data, recipient.message_id

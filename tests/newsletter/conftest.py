@@ -1,0 +1,89 @@
+"""Content for the issue tests: confirmed subscribers in bulk, a composed issue."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+
+def add_confirmed(
+    list_ids: list[int],
+    count: int,
+    *,
+    start: int = 0,
+    locale: str = "de",
+    status: str = "confirmed",
+) -> list[int]:
+    """`count` subscribers confirmed on `list_ids`, inserted in bulk; returns their ids."""
+    from kkp.db import utcnow
+    from kkp.extensions import db
+    from newsletter.models import Subscriber, Subscription
+
+    now = utcnow()
+    rows = [
+        {
+            "email": f"person{start + i}@example.org",
+            "name": f"Person {start + i}",
+            "organisation": "",
+            "status": status,
+            "source": "import",
+            "locale": locale,
+            "created_at": now,
+            "updated_at": now,
+            "confirmed_at": now if status == "confirmed" else None,
+        }
+        for i in range(count)
+    ]
+    db.session.execute(sa.insert(Subscriber), rows)
+    ids = db.session.scalars(
+        sa.select(Subscriber.id)
+        .where(Subscriber.email.in_([r["email"] for r in rows]))
+        .order_by(Subscriber.id)
+    ).all()
+    db.session.execute(
+        sa.insert(Subscription),
+        [
+            {
+                "subscriber_id": s,
+                "list_id": lst,
+                "status": status,
+                "requested_at": now,
+                "confirmed_at": now if status == "confirmed" else None,
+            }
+            for s in ids
+            for lst in list_ids
+        ],
+    )
+    db.session.commit()
+    return list(ids)
+
+
+@pytest.fixture
+def compose(ctx, lists):
+    """Make an issue: compose(list_slugs=[...], articles=n) → issue id."""
+    from kkp.extensions import db
+    from newsletter import issues
+
+    def make(
+        list_slugs=("kkp-kompakt",),
+        articles: int = 2,
+        number: str = "3/2026",
+        title: str = "Prävention vor Ort",
+    ) -> int:
+        issue = issues.create_issue(
+            number=number,
+            title=title,
+            intro="Liebe Netzwerkpartnerinnen und -partner,\n\nhier die **neue** Ausgabe.",
+            list_ids=[lists[s] for s in list_slugs],
+        )
+        for n in range(articles):
+            issues.add_article(
+                issue,
+                title=f"Artikel {n + 1}",
+                body=f"Text des Artikels {n + 1} mit [Link](https://example.org/{n}).",
+                links=f"Mehr dazu | https://example.org/mehr/{n}",
+            )
+        db.session.commit()
+        return issue.id
+
+    return make

@@ -1,0 +1,111 @@
+"""Sending an issue through the real path: batches and chunks on Dramatiq workers with
+Redis, into an SMTP server; each confirmed subscriber once, nobody else."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import sqlalchemy as sa
+
+from tests.helpers import html_of, parse_mail, text_of
+from tests.newsletter.conftest import add_confirmed
+
+
+def _send(issue_id: int) -> int:
+    from kkp.extensions import db
+    from newsletter import sending
+    from newsletter.models import Issue
+
+    count = sending.start_sending(db.session.get(Issue, issue_id))
+    db.session.commit()
+    return count
+
+
+def _issue(issue_id: int):
+    from kkp.extensions import db
+    from newsletter.models import Issue
+
+    db.session.rollback()
+    db.session.expire_all()
+    return db.session.get(Issue, issue_id)
+
+
+def test_each_confirmed_subscriber_of_the_target_lists_gets_one_copy(
+    app, ctx, lists, compose, mail, worker, drain
+):
+    app.config["KKP_ISSUE_BATCH_SIZE"] = 7
+    app.config["KKP_ISSUE_CHUNK_SIZE"] = 3
+    try:
+        on_a = add_confirmed([lists["kkp-kompakt"]], 20)
+        on_both = add_confirmed([lists["kkp-kompakt"], lists["fortbildungen"]], 5, start=100)
+        on_b = add_confirmed([lists["fortbildungen"]], 4, start=200)
+        add_confirmed([lists["netzwerktreffen"]], 6, start=300)  # not a target
+        add_confirmed([lists["kkp-kompakt"]], 3, start=400, status="pending")
+        issue_id = compose(list_slugs=("kkp-kompakt", "fortbildungen"))
+        assert _send(issue_id) == 29
+        mail.wait_for(29)
+        drain()
+    finally:
+        app.config["KKP_ISSUE_BATCH_SIZE"] = 1000
+        app.config["KKP_ISSUE_CHUNK_SIZE"] = 100
+    received = Counter(m["to"][0] for m in mail.messages)
+    expected = {f"person{i}@example.org" for i in [*range(20), *range(100, 105), *range(200, 204)]}
+    assert set(received) == expected
+    assert set(received.values()) == {1}
+    assert len(on_a + on_both + on_b) == 29
+    issue = _issue(issue_id)
+    assert issue.status == "sent"
+    assert issue.finished_at is not None
+
+
+def test_the_mail_meets_the_bulk_mail_rules(app, ctx, lists, compose, mail, worker, drain):
+    add_confirmed([lists["kkp-kompakt"]], 1)
+    issue_id = compose()
+    _send(issue_id)
+    raw = mail.wait_for(1)[0]["data"]
+    drain()
+    assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    msg = parse_mail(raw)
+    assert msg["Subject"] == "KKP Kompakt 3/2026: Prävention vor Ort"
+    assert msg["To"] == "Person 0 <person0@example.org>"
+    assert msg["From"] == "KKP Kompakt <newsletter@kkp.test>"
+    assert msg["Auto-Submitted"] == "auto-generated"
+    assert msg["List-Id"] == "KKP Kompakt <kkp-kompakt.kkp.test>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert re.fullmatch(r"<http://kkp\.test/unsubscribe/[\w.\-]+>", msg["List-Unsubscribe"])
+    assert re.fullmatch(r"<\d+\.\d+\.\d+@kkp\.test>", msg["Message-ID"])
+    assert msg["Date"]
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = [p.get_content_type() for p in msg.iter_parts()]
+    assert parts == ["text/plain", "text/html"]
+    html, text = html_of(msg), text_of(msg)
+    assert '<html lang="de"' in html or 'lang="de"' in html
+    assert "<mj-" not in html and "<!--[if mso" in html
+    assert "[[kkp:" not in html and "[[kkp:" not in text
+    assert "Guten Tag Person 0," in html and "Guten Tag Person 0," in text
+    unsubscribe = msg["List-Unsubscribe"].strip("<>")
+    assert unsubscribe in text and unsubscribe in html
+    assert "http://kkp.test/preferences/" in text
+    assert "Artikel 2" in text and "https://example.org/mehr/1" in text
+    assert "http://kkp.test/newsletter/" in text
+
+
+def test_one_click_from_an_issue_leaves_its_lists_only(
+    app, ctx, lists, compose, mail, worker, drain, client
+):
+    add_confirmed([lists["kkp-kompakt"], lists["fortbildungen"], lists["netzwerktreffen"]], 1)
+    issue_id = compose(list_slugs=("kkp-kompakt", "fortbildungen"))
+    _send(issue_id)
+    msg = parse_mail(mail.wait_for(1)[0]["data"])
+    drain()
+    url = msg["List-Unsubscribe"].strip("<>").removeprefix("http://kkp.test")
+    response = client.post(url, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    from kkp.extensions import db
+    from newsletter.models import Subscription
+
+    db.session.rollback()
+    left = db.session.scalars(sa.select(Subscription.list_id)).all()
+    assert left == [lists["netzwerktreffen"]]
