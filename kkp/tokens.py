@@ -6,6 +6,7 @@ A token made for one purpose (say "unsubscribe") never verifies for another
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import current_app
@@ -25,7 +26,13 @@ class InvalidToken(Exception):
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"kkp.{purpose}")
+    return _cached_serializer(current_app.config["SECRET_KEY"], purpose)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
+    # made once per key and purpose: an issue signs two links for every recipient
+    return URLSafeTimedSerializer(secret, salt=f"kkp.{purpose}")
 
 
 def make_token(purpose: str, payload: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ headers encoded once, bodies joined and quoted-printable encoded (so no line pas
 from __future__ import annotations
 
 import binascii
+import functools
 import html
 import re
 import secrets
@@ -103,11 +104,17 @@ def render_issue(issue: Issue, settings: dict[str, str], locale: str = "de") -> 
 
 
 def greeting(name: str, locale: str) -> str:
+    with_name, without = _greetings(locale)
+    name = header_text(name, 200)
+    return with_name % {"name": name} if name else without
+
+
+@functools.lru_cache(maxsize=8)
+def _greetings(locale: str) -> tuple[str, str]:
     from flask_babel import gettext
 
     with force_locale(locale):
-        name = header_text(name, 200)
-        return gettext("Hello %(name)s,", name=name) if name else gettext("Hello,")
+        return gettext("Hello %(name)s,"), gettext("Hello,")
 
 
 def _crlf(text: str) -> str:
@@ -117,6 +124,17 @@ def _crlf(text: str) -> str:
 def _split(template: str) -> list[str]:
     """Literal text at even indexes, placeholder names at odd ones."""
     return _PLACEHOLDER.split(template)
+
+
+def _qp(text: str) -> bytes:
+    """Quoted-printable (RFC 2045) with CRLF line ends and lines of at most 76 octets."""
+    encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True)
+    # b2a_qp breaks lines with LF when the text itself has no CRLF
+    return encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def _encode_literals(parts: list[str]) -> list:
+    return [_qp(part) if i % 2 == 0 else part for i, part in enumerate(parts)]
 
 
 @dataclass
@@ -140,8 +158,9 @@ class PreparedIssue:
         list_id: str,
         extra_headers: dict[str, str] | None = None,
     ):
-        self._html = _split(_crlf(rendered["html"]))
-        self._text = _split(rendered["text"])
+        # Literal pieces quoted-printable encoded once; the personal values per message.
+        self._html = _encode_literals(_split(_crlf(rendered["html"])))
+        self._text = _encode_literals(_split(rendered["text"]))
         self.boundary = "=_kkp_" + secrets.token_hex(12)
         # Headers that are the same for everyone, encoded once by the email package.
         head = EmailMessage(policy=policy.SMTP)
@@ -172,11 +191,20 @@ class PreparedIssue:
         self._end = f"\r\n--{b}--\r\n".encode()
 
     @staticmethod
-    def _fill(parts: list[str], values: dict[str, str]) -> bytes:
-        out = parts[:]
-        for i in range(1, len(out), 2):
-            out[i] = values[out[i]]
-        return binascii.b2a_qp("".join(out).encode("utf-8"), istext=True)
+    def _fill(encoded: list, values: dict[str, str]) -> bytes:
+        """Join the pre-encoded literal pieces and the freshly encoded personal values,
+        each piece ending in a soft line break so the next starts a new QP line."""
+        out = []
+        for i, piece in enumerate(encoded):
+            if i % 2:
+                piece = _qp(values[piece])
+            if piece:
+                out.append(piece)
+                if not piece.endswith(b"\r\n"):
+                    out.append(b"=\r\n")
+        if out and out[-1] == b"=\r\n":
+            out.pop()
+        return b"".join(out)
 
     def message(self, r: Recipient, *, date: str | None = None) -> bytes:
         """The whole message for one recipient, CRLF line ends, ready for SMTP."""

@@ -67,6 +67,8 @@ def test_the_mail_meets_the_bulk_mail_rules(app, ctx, lists, compose, mail, work
     drain()
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    body = raw.split(b"\r\n\r\n", 1)[1]
+    assert max(len(line) for line in body.split(b"\r\n")) <= 76  # quoted-printable lines
     msg = parse_mail(raw)
     assert msg["Subject"] == "KKP Kompakt 3/2026: Prävention vor Ort"
     assert msg["To"] == "Person 0 <person0@example.org>"
