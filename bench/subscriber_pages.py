@@ -87,7 +87,9 @@ def main() -> None:
                 "a middle page": f"/admin/subscribers?before={args.subscribers // 2}",
                 "last page": "/admin/subscribers?after=0",
                 "list filter": f"/admin/subscribers?list={lists['fortbildungen']}",
-                "list + status, last page": f"/admin/subscribers?list={lists['fortbildungen']}&status=pending&after=0",
+                "list + status, last page": (
+                    f"/admin/subscribers?list={lists['fortbildungen']}&status=pending&after=0"
+                ),
                 "search, 100 hits": "/admin/subscribers?q=%C3%B6rtelsburg",
                 "search, no hit": "/admin/subscribers?q=niemand",
                 "one subscriber": f"/admin/subscribers/{args.subscribers // 3}",

@@ -43,6 +43,19 @@ def load_secret_key(instance: Path) -> str:
     raise RuntimeError(f"secret key file {path} is empty; delete it and start again")
 
 
+def _positive(env, name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive whole number, not {raw!r}")
+    return value
+
+
 def from_environment() -> dict:
     """Build the Flask config mapping from `KKP_*` variables."""
     env = os.environ
@@ -53,6 +66,8 @@ def from_environment() -> dict:
         "SQLALCHEMY_DATABASE_URI": env.get("KKP_DATABASE_URL")
         or f"sqlite:///{instance / 'kkp.db'}",
         "KKP_BROKER_URL": env.get("KKP_BROKER_URL") or embedded_broker_url(instance),
+        #: the prefix of the broker's keys, so that several instances can share one Redis
+        "KKP_BROKER_NAMESPACE": env.get("KKP_BROKER_NAMESPACE") or "kkp",
         "KKP_SMTP_URL": env.get("KKP_SMTP_URL") or None,
         "KKP_BASE_URL": (env.get("KKP_BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
         "SECRET_KEY": env.get("KKP_SECRET_KEY") or load_secret_key(instance),
@@ -66,6 +81,10 @@ def from_environment() -> dict:
         #: at most N messages per window for relays with quotas, e.g. `500/3600`
         #: (messages/seconds); shared by all workers; unset: as fast as possible
         "KKP_SEND_RATE": env.get("KKP_SEND_RATE") or None,
+        #: subscribers per batch of delivery rows, and deliveries per chunk that one
+        #: worker thread sends over one SMTP connection
+        "KKP_ISSUE_BATCH_SIZE": _positive(env, "KKP_ISSUE_BATCH_SIZE", 1000),
+        "KKP_ISSUE_CHUNK_SIZE": _positive(env, "KKP_ISSUE_CHUNK_SIZE", 100),
         "KKP_RATELIMIT_STORAGE_URL": env.get("KKP_RATELIMIT_STORAGE_URL"),
         "KKP_UNCONFIRMED_RETENTION_DAYS": int(env.get("KKP_UNCONFIRMED_RETENTION_DAYS", "7")),
         "KKP_RECORD_IP": env.get("KKP_RECORD_IP", "0") == "1",
@@ -99,10 +118,6 @@ class Defaults:
     KKP_CONFIRMATION_RESEND_MINUTES = 10
     #: a delivery left in "sending" this long is handed out again by the sweeper (minutes)
     KKP_DELIVERY_STALE_MINUTES = 10
-    #: subscribers per batch when an issue's delivery rows are written
-    KKP_ISSUE_BATCH_SIZE = 1000
-    #: deliveries one worker thread sends over one SMTP connection in one go
-    KKP_ISSUE_CHUNK_SIZE = 100
     #: an issue pauses itself after this many failed deliveries in a row
     KKP_ISSUE_PAUSE_AFTER_FAILURES = 20
     #: images in articles (bytes)

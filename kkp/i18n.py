@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request
@@ -39,6 +39,22 @@ def berlin_date(value: datetime | None, fmt: str = "long") -> str:
     from flask_babel import format_date
 
     return format_date(value, fmt)
+
+
+class NonexistentTime(ValueError):
+    """A wall-clock time the clocks skip (spring forward)."""
+
+
+def berlin_to_utc(day: date, time_of_day: time) -> tuple[datetime, bool]:
+    """The UTC instant of a date and time entered in Europe/Berlin, and whether that
+    time happens twice (autumn: then the first, summer time, is taken). Raises
+    :class:`NonexistentTime` for a time in the hour skipped in spring."""
+    local = datetime.combine(day, time_of_day.replace(tzinfo=None), tzinfo=BERLIN)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(BERLIN).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise NonexistentTime(local.isoformat())
+    ambiguous = local.replace(fold=1).utcoffset() != local.utcoffset()
+    return instant, ambiguous
 
 
 def init_app(app: Flask) -> None:

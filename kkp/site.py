@@ -13,9 +13,17 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/")
 def index():
+    from newsletter.archive import published_issues
     from newsletter.operations import public_lists
+    from newsletter.settings import office_settings
 
-    return render_template("site/index.html", lists=public_lists())
+    latest = published_issues(limit=1)
+    return render_template(
+        "site/index.html",
+        lists=public_lists(),
+        latest_issue=latest[0] if latest else None,
+        newsletter_name=office_settings()["newsletter_name"],
+    )
 
 
 @bp.get("/lang/<code>")

@@ -319,8 +319,8 @@ def edit_list(list_id: int):
     )
 
 
-# The import pages live on this blueprint too.
-from newsletter import admin_import  # noqa: E402, F401
+# The import and issue pages live on this blueprint too.
+from newsletter import admin_import, admin_issues  # noqa: E402, F401, I001
 
 # -- the consent text --------------------------------------------------------------------
 

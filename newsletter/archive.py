@@ -1,21 +1,31 @@
-"""The public archive: sent issues as web pages, their images."""
+"""The public archive: sent issues as web pages, their images, and the archive feeds."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
+
 import sqlalchemy as sa
-from flask import Response, abort, render_template
+from flask import Response, abort, current_app, render_template, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from kkp.extensions import db
+from newsletter import feeds
 from newsletter.blueprint import bp
-from newsletter.models import Image, Issue
+from newsletter.markup import is_web_url
+from newsletter.models import Image, Issue, OfficeSetting
 from newsletter.render import issue_context
 from newsletter.settings import office_settings
 
 #: issues people may have received: shown in the archive and the feeds
 PUBLISHED = ("sending", "paused", "sent")
+#: how long a feed reader or proxy may reuse a feed without asking again, in seconds
+FEED_MAX_AGE = 300
 
 
 def published_issues(limit: int | None = None) -> list[Issue]:
+    """Issues in the archive, newest first (ties broken by id, so the order is stable)."""
     query = (
         sa.select(Issue)
         .where(Issue.status.in_(PUBLISHED), Issue.started_at.is_not(None))
@@ -28,19 +38,25 @@ def published_issues(limit: int | None = None) -> list[Issue]:
 
 @bp.route("/newsletter/")
 def archive():
-    return render_template("newsletter/archive.html", issues=published_issues())
+    return render_template(
+        "newsletter/archive.html", issues=published_issues(), settings=office_settings()
+    )
 
 
 @bp.route("/newsletter/<slug>")
 def archive_issue(slug: str):
     issue = db.session.scalar(
-        sa.select(Issue).where(Issue.slug == slug, Issue.status.in_(PUBLISHED))
+        sa.select(Issue).where(
+            Issue.slug == slug, Issue.status.in_(PUBLISHED), Issue.started_at.is_not(None)
+        )
     )
     if issue is None:
         abort(404)
-    return render_template(
-        "newsletter/archive_issue.html", **issue_context(issue, office_settings())
-    )
+    context = issue_context(issue, office_settings())
+    for article in context["articles"]:
+        # the composer accepts only web links; an older or imported row gets the same rule
+        article["links"] = [link for link in article["links"] if is_web_url(link.get("url", ""))]
+    return render_template("newsletter/archive_issue.html", **context)
 
 
 @bp.route("/newsletter/image/<int:image_id>-<digest>.<ext>")
@@ -54,3 +70,63 @@ def image(image_id: int, digest: str, ext: str):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+# -- feeds -------------------------------------------------------------------------------
+# Static rules outrank `<slug>` in Werkzeug's routing, and slugs never contain a dot.
+
+
+@bp.route("/newsletter/feed.rss")
+def feed_rss():
+    issues, settings = published_issues(feeds.FEED_SIZE), office_settings()
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = feeds.rss(
+            issues,
+            settings,
+            base_url=current_app.config["KKP_BASE_URL"],
+            description=_feed_description(),
+            language=current_app.config["BABEL_DEFAULT_LOCALE"],
+        )
+    return _feed_response(body, "application/rss+xml", _last_modified(issues))
+
+
+@bp.route("/newsletter/feed.atom")
+def feed_atom():
+    issues, settings = published_issues(feeds.FEED_SIZE), office_settings()
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = feeds.atom(
+            issues,
+            settings,
+            base_url=current_app.config["KKP_BASE_URL"],
+            description=_feed_description(),
+            author=current_app.config["KKP_OFFICE_NAME"],
+            language=current_app.config["BABEL_DEFAULT_LOCALE"],
+        )
+    return _feed_response(body, "application/atom+xml", _last_modified(issues))
+
+
+def _feed_description() -> str:
+    # the feeds speak the office's language whatever the reader's cookie says, so
+    # everyone gets the same bytes
+    return _(
+        "News, network meetings and trainings of the coordination office for "
+        "municipal crime prevention."
+    )
+
+
+def _last_modified(issues: list[Issue]) -> datetime:
+    """The newest issue's publication, or a later change of the settings the feeds
+    show (the newsletter's name)."""
+    settings_changed = db.session.scalar(sa.select(sa.func.max(OfficeSetting.updated_at)))
+    return max(feeds.last_change(issues), settings_changed or feeds.EPOCH)
+
+
+def _feed_response(body: bytes, mimetype: str, last_modified: datetime) -> Response:
+    """The feed with a strong ETag from its bytes; 304 to a matching If-None-Match or,
+    without one, to an If-Modified-Since not older than `last_modified`."""
+    response = Response(body, content_type=f"{mimetype}; charset=utf-8")
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.last_modified = last_modified.replace(microsecond=0)
+    response.cache_control.public = True
+    response.cache_control.max_age = FEED_MAX_AGE
+    return response.make_conditional(request)

@@ -1,17 +1,25 @@
-"""Forms of the public pages and the editors' subscriber pages."""
+"""Forms of the public pages and the editors' pages."""
+
+import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
+    ValidationError,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -123,4 +131,156 @@ class ConsentTextForm(FlaskForm):
             "everyone who signed up keeps the version they agreed to."
         ),
         render_kw={"rows": 8},
+    )
+
+
+# -- issues ------------------------------------------------------------------------------
+
+
+class ArticleForm(Form):
+    """One article inside the issue form (which carries the CSRF token)."""
+
+    id = HiddenField()
+    title = StringField(_l("Title"), validators=[Length(max=200)])
+    body = TextAreaField(
+        _l("Text"),
+        description=_l(
+            "Markdown: **bold**, *italic*, [link text](https://…), lists with “-” at "
+            "the start of a line, an empty line between paragraphs."
+        ),
+        render_kw={"rows": 8},
+    )
+    links = TextAreaField(
+        _l("Links"),
+        description=_l("One per line: “Label | https://…”, or just the address."),
+        render_kw={"rows": 3},
+    )
+    image = FileField(_l("Image"))
+    image_alt = StringField(
+        _l("Alternative text for the image"),
+        validators=[Length(max=300)],
+        description=_l("What the image shows, for people who cannot see it."),
+    )
+    remove_image = BooleanField(_l("Remove the image"))
+
+    def is_blank(self) -> bool:
+        """Nothing typed or chosen: an empty article slot, not an article."""
+        return not (
+            (self.title.data or "").strip()
+            or (self.body.data or "").strip()
+            or (self.links.data or "").strip()
+            or (self.image_alt.data or "").strip()
+            or self.image.data
+        )
+
+
+class IssueForm(FlaskForm):
+    number = StringField(
+        _l("Number"),
+        validators=[Length(max=40)],
+        description=_l("For example “3/2026”."),
+    )
+    title = StringField(_l("Title"), validators=[Length(max=200)])
+    intro = TextAreaField(
+        _l("Introduction"),
+        description=_l("Markdown, shown below the greeting."),
+        render_kw={"rows": 5},
+    )
+    lists = MultiCheckboxField(_l("Send to these lists"), coerce=int)
+    articles = FieldList(FormField(ArticleForm))
+
+
+class TestSendForm(FlaskForm):
+    addresses = TextAreaField(
+        _l("Addresses for a test mail"),
+        description=_l("Up to five, one per line or separated by commas."),
+        render_kw={"rows": 3},
+    )
+
+    def address_list(self) -> list[str]:
+        return [a for a in re.split(r"[\s,;]+", self.addresses.data or "") if a]
+
+    def validate_addresses(self, field):
+        from newsletter.addresses import SubscriptionError, normalise_email
+
+        for address in self.address_list():
+            try:
+                normalise_email(address)
+            except SubscriptionError as exc:
+                raise ValidationError(
+                    _l("“%(address)s” is not a valid e-mail address.", address=address)
+                ) from exc
+
+
+class ScheduleForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Please choose a date."))])
+    time = TimeField(
+        _l("Time (German time)"),
+        format=["%H:%M", "%H:%M:%S"],
+        validators=[InputRequired(_l("Please enter a time."))],
+    )
+
+
+def _single_line(form, field):
+    if any(c in (field.data or "") for c in "\r\n"):
+        raise ValidationError(_l("Line breaks are not allowed here."))
+
+
+def _web_url_or_empty(form, field):
+    from newsletter.markup import is_web_url
+
+    value = (field.data or "").strip()
+    if value and not is_web_url(value):
+        raise ValidationError(_l("Please enter an address starting with http:// or https://."))
+
+
+def _email_or_empty(form, field):
+    from newsletter.addresses import SubscriptionError, normalise_email
+
+    if (field.data or "").strip():
+        try:
+            normalise_email(field.data)
+        except SubscriptionError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class SettingsForm(FlaskForm):
+    """The office's standard texts; the field names are the keys of newsletter.settings."""
+
+    newsletter_name = StringField(
+        _l("Name of the newsletter"),
+        validators=[DataRequired(), Length(max=100), _single_line],
+        description=_l("Begins every subject line, e.g. “KKP Kompakt 3/2026: …”."),
+    )
+    sender_name = StringField(
+        _l("Sender name"),
+        validators=[DataRequired(), Length(max=100), _single_line],
+        description=_l("The name people see as the sender of the mail."),
+    )
+    disclaimer = TextAreaField(
+        _l("Disclaimer"), validators=[Length(max=3000)], render_kw={"rows": 4}
+    )
+    call_for_contributions = TextAreaField(
+        _l("Call for contributions"),
+        validators=[Length(max=3000)],
+        description=_l("Shown at the end of every issue; leave empty to leave it out."),
+        render_kw={"rows": 4},
+    )
+    contact_email = StringField(
+        _l("Contact e-mail address"),
+        validators=[Length(max=254), _email_or_empty],
+        description=_l("Named in the call for contributions (optional)."),
+        render_kw={"type": "email"},
+    )
+    impressum_url = StringField(
+        _l("Address of the legal notice (Impressum)"),
+        validators=[Length(max=2000), _web_url_or_empty],
+        description=_l("Leave empty to use this site's own page."),
+        render_kw={"type": "url"},
+    )
+    privacy_url = StringField(
+        _l("Address of the privacy notice"),
+        validators=[Length(max=2000), _web_url_or_empty],
+        description=_l("Leave empty to use this site's own page."),
+        render_kw={"type": "url"},
     )

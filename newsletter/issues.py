@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.mail.message import header_text
-from newsletter.addresses import SubscriptionError
+from newsletter.addresses import ConflictError, SubscriptionError
 from newsletter.markup import is_web_url
 from newsletter.models import Article, Image, Issue, MailingList
 
@@ -32,7 +32,11 @@ MAX_IMAGE_PIXELS = 40_000_000
 
 
 class IssueError(SubscriptionError):
-    """Bad input for an issue or article, or a change its status forbids."""
+    """Bad input for an issue or article."""
+
+
+class IssueStateError(IssueError, ConflictError):
+    """A change the issue's status forbids (sending a sent issue, editing while sending)."""
 
 
 # -- issues ------------------------------------------------------------------------------
@@ -118,12 +122,14 @@ def _apply(issue: Issue, *, number, title, intro, list_ids) -> None:
 
 def require_editable(issue: Issue) -> None:
     if not issue.is_editable:
-        raise IssueError(_("This issue is being sent or was sent; it can no longer be changed."))
+        raise IssueStateError(
+            _("This issue is being sent or was sent; it can no longer be changed.")
+        )
 
 
 def delete_issue(issue: Issue) -> None:
     if issue.status not in ("draft", "cancelled") or issue.started_at is not None:
-        raise IssueError(_("Only drafts can be deleted."))
+        raise IssueStateError(_("Only drafts can be deleted."))
     audit("issue.delete", issue, number=issue.number)
     db.session.delete(issue)
     db.session.flush()
@@ -151,6 +157,21 @@ def parse_links(text: str | None) -> list[dict[str, str]]:
     if len(links) > MAX_LINKS:
         raise IssueError(_("At most %(n)d links per article, please.", n=MAX_LINKS), "links")
     return links
+
+
+def clean_links(links: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Links given as data (the API): each an http(s) URL with an optional label."""
+    cleaned = []
+    for n, link in enumerate(links, start=1):
+        url = str(link.get("url") or "").strip() if isinstance(link, dict) else ""
+        if not is_web_url(url) or len(url) > 2000:
+            raise IssueError(
+                _("Link %(n)d: links must start with http:// or https://.", n=n), "links"
+            )
+        cleaned.append({"label": header_text(str(link.get("label") or ""), 200), "url": url})
+    if len(cleaned) > MAX_LINKS:
+        raise IssueError(_("At most %(n)d links per article, please.", n=MAX_LINKS), "links")
+    return cleaned
 
 
 def links_text(links: list[dict[str, str]]) -> str:
@@ -191,7 +212,7 @@ def _apply_article(
     if isinstance(links, str) or links is None:
         article.links = parse_links(links)
     else:
-        article.links = parse_links(links_text(links))
+        article.links = clean_links(links)
     if remove_image:
         article.image = None
     if image is not None:
@@ -230,6 +251,20 @@ def remove_article(article: Article) -> None:
 # -- images ------------------------------------------------------------------------------
 
 
+def _megabytes(size: int, *, up: bool = False) -> str:
+    """A size in MB as people read it, in their language: "2", "0,48", "0,004", not "0"
+    for a small limit; `up` rounds up, so a file just over the limit never reads as it."""
+    import math
+
+    from flask_babel import format_decimal
+
+    mb = size / 1_048_576
+    if mb > 0:
+        step = 10 ** (math.floor(math.log10(mb)) - 2)  # three significant digits
+        mb = (math.ceil(mb / step) if up else round(mb / step)) * step
+    return format_decimal(mb, format="#,##0.###")
+
+
 def store_image(data: bytes) -> Image:
     """Check an upload and keep it; refuses anything but PNG, JPEG, GIF and WebP."""
     from PIL import Image as PILImage
@@ -242,8 +277,8 @@ def store_image(data: bytes) -> Image:
         raise IssueError(
             _(
                 "The image is too large (%(size)s MB); at most %(limit)s MB, please.",
-                size=f"{len(data) / 1_048_576:.1f}",
-                limit=f"{limit / 1_048_576:.0f}",
+                size=_megabytes(len(data), up=True),
+                limit=_megabytes(limit),
             ),
             "image",
         )

@@ -4,6 +4,7 @@ archive and feeds, so a hostile article is neutralised everywhere at once."""
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import nh3
@@ -67,15 +68,71 @@ def to_html(markdown: str) -> str:
     ).strip()
 
 
-_TAG = re.compile(r"<[^>]+>")
 _BLANKS = re.compile(r"\n{3,}")
+_SPACES = re.compile(r"[ \t]+")
+
+
+class _TextWriter(HTMLParser):
+    """Sanitised article HTML as plain text: paragraphs, "- " list items, and links
+    as "label <url>" so that they stay visible and clickable in the text part."""
+
+    BLOCKS = {"p", "h2", "h3", "h4", "blockquote", "pre", "table", "ul", "ol", "hr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.href: str | None = None
+        self.link_text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS:
+            self.out.append("\n\n")
+        elif tag == "li":
+            self.out.append("\n- ")
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in ("td", "th"):
+            self.out.append(" | ")
+        elif tag == "tr":
+            self.out.append("\n")
+        elif tag == "a":
+            self.href = dict(attrs).get("href")
+            self.link_text = []
+
+    def handle_endtag(self, tag):
+        if tag in self.BLOCKS:
+            self.out.append("\n\n")
+        elif tag == "a":
+            label = "".join(self.link_text).strip()
+            if self.href and self.href not in label:
+                self.out.append(f" <{self.href}>" if label else self.href)
+            self.href = None
+
+    def handle_data(self, data):
+        if not data.strip():
+            data = " "  # the line breaks between tags are not the text's
+        else:
+            data = data.replace("\n", " ")
+        if self.href is not None:
+            self.link_text.append(data)
+        self.out.append(data)
+
+    def text(self) -> str:
+        lines = [_SPACES.sub(" ", line).strip() for line in "".join(self.out).split("\n")]
+        return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def html_to_text(html: str) -> str:
+    writer = _TextWriter()
+    writer.feed(html)
+    writer.close()
+    return writer.text()
 
 
 def to_text(markdown: str) -> str:
-    """The plain-text rendering for the text/plain part: the Markdown source, with raw
-    HTML tags removed (it reads well as text, and its links stay visible)."""
-    text = _TAG.sub("", markdown or "").replace("\r\n", "\n").replace("\r", "\n")
-    return _BLANKS.sub("\n\n", text).strip()
+    """The plain-text rendering for the text/plain part: the same sanitised content as
+    the HTML (nothing a script or style held), links written out."""
+    return html_to_text(to_html(markdown))
 
 
 def is_web_url(url: str) -> bool:

@@ -255,7 +255,7 @@ _SUBSCRIBER_ID = id_parameter("subscriber_id", "The subscriber's id.")
 _LOCATION = {"Location": {"description": "The subscriber's URL.", "schema": {"type": "string"}}}
 
 
-def _query(name: str, schema: dict, description: str) -> dict:
+def query_parameter(name: str, schema: dict, description: str) -> dict:
     return {
         "name": name,
         "in": "query",
@@ -265,7 +265,7 @@ def _query(name: str, schema: dict, description: str) -> dict:
     }
 
 
-def _links(parameter: str, operations: tuple[str, ...]) -> dict:
+def links_to(parameter: str, operations: tuple[str, ...]) -> dict:
     """OpenAPI links from a created object's `id` to the operations on it."""
     return {
         operation[0].upper() + operation[1:]: {
@@ -276,7 +276,7 @@ def _links(parameter: str, operations: tuple[str, ...]) -> dict:
     }
 
 
-_SUBSCRIBER_LINKS = _links(
+_SUBSCRIBER_LINKS = links_to(
     "subscriber_id", ("getSubscriber", "updateSubscriber", "unsubscribe", "deleteSubscriber")
 )
 
@@ -303,7 +303,7 @@ PATHS = {
                     headers={
                         "Location": {"description": "The list's URL.", "schema": {"type": "string"}}
                     },
-                    links=_links("list_id", ("getList", "updateList")),
+                    links=links_to("list_id", ("getList", "updateList")),
                 ),
                 **error_responses(400, 409, 422),
             },
@@ -337,23 +337,25 @@ PATHS = {
             "tags": ["subscribers"],
             "summary": "Subscribers by id, a page at a time (keyset paging).",
             "parameters": [
-                _query(
+                query_parameter(
                     "status",
                     {"type": "string", "enum": list(SUBSCRIBER_STATUSES)},
                     "Only subscribers with this status; with `list`, the status on that list.",
                 ),
-                _query(
+                query_parameter(
                     "list",
                     {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                     "Only subscribers on this list (pending or confirmed, unless `status`).",
                 ),
-                _query("q", text_schema(200), "Part of the address, name or organisation."),
-                _query(
+                query_parameter(
+                    "q", text_schema(200), "Part of the address, name or organisation."
+                ),
+                query_parameter(
                     "after",
                     {"type": "integer", "minimum": 0, "maximum": MAX_ID},
                     "Start after this id: `next_after` of the page before.",
                 ),
-                _query(
+                query_parameter(
                     "limit",
                     {
                         "type": "integer",

@@ -36,7 +36,7 @@ from kkp.mail.operations import MAX_ATTEMPTS, NotDeliverable, message_builder, q
 from kkp.mail.transport import DeliveryError, transport_for
 from kkp.mail.verp import return_path
 from newsletter.addresses import normalise_email
-from newsletter.issues import IssueError
+from newsletter.issues import IssueError, IssueStateError
 from newsletter.links import subscriber_token
 from newsletter.models import Issue, Subscriber, Subscription, issue_list
 from newsletter.render import PreparedIssue, Recipient, greeting, list_id_header, render_issue
@@ -89,7 +89,7 @@ def count_recipients(issue: Issue) -> int:
 def check_sendable(issue: Issue) -> int:
     """Raise :class:`IssueError` unless the issue can go out; return its recipient count."""
     if issue.status not in ("draft", "scheduled"):
-        raise IssueError(_("This issue is being sent or was sent already."))
+        raise IssueStateError(_("This issue is being sent or was sent already."))
     if not issue.articles:
         raise IssueError(_("The issue has no articles yet; add at least one before sending."))
     if not issue.lists:
@@ -140,7 +140,7 @@ def schedule(issue: Issue, when: datetime) -> int:
 
 def unschedule(issue: Issue) -> None:
     if issue.status != "scheduled":
-        raise IssueError(_("This issue is not scheduled."))
+        raise IssueStateError(_("This issue is not scheduled."))
     issue.status = "draft"
     issue.scheduled_at = None
     db.session.flush()
@@ -172,7 +172,7 @@ def start_due(now: datetime | None = None) -> int:
 
 def pause(issue: Issue, reason: str | None = None) -> None:
     if issue.status != "sending":
-        raise IssueError(_("Only an issue that is being sent can be paused."))
+        raise IssueStateError(_("Only an issue that is being sent can be paused."))
     issue.status = "paused"
     issue.pause_reason = reason
     db.session.flush()
@@ -182,7 +182,7 @@ def pause(issue: Issue, reason: str | None = None) -> None:
 def resume(issue: Issue) -> None:
     """Continue where sending stopped; nobody gets the issue twice."""
     if issue.status != "paused":
-        raise IssueError(_("Only a paused issue can be resumed."))
+        raise IssueStateError(_("Only a paused issue can be resumed."))
     if not issue.rendered:  # a scheduled issue that could not start
         issue.status = "draft"
         start_sending(issue)
@@ -213,7 +213,7 @@ def _enqueue_pending(issue: Issue) -> None:
 def cancel(issue: Issue) -> int:
     """Stop for good; what was sent stays sent. Returns the deliveries cancelled."""
     if issue.status not in ("scheduled", "sending", "paused"):
-        raise IssueError(_("Only a scheduled, paused or running issue can be cancelled."))
+        raise IssueStateError(_("Only a scheduled, paused or running issue can be cancelled."))
     issue.status = "cancelled"
     issue.finished_at = utcnow()
     result = db.session.execute(
@@ -245,17 +245,21 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
     db.session.execute(insert(Delivery).on_conflict_do_nothing(), rows)
 
 
-def write_batch(issue_id: int) -> str:
-    """Write the next batch of delivery rows and enqueue their sending. Idempotent."""
+def write_batch(issue_id: int, cursor: int | None = None) -> str:
+    """Write the next batch of delivery rows and enqueue their sending. Idempotent:
+    `cursor` is where the batch should start; a copy that finds the issue past it stops."""
     from workers.actors import send_issue_chunk, write_issue_batch
 
     query = sa.select(Issue).where(Issue.id == issue_id)
     if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        # Wait the milliseconds a chunk holds the row while it records its outcome:
+        # SKIP LOCKED returned "busy" then, nobody re-enqueued, and the send stood still
+        # until the sweeper. A second copy of this message is told apart by the cursor.
+        query = query.with_for_update()
     issue = db.session.execute(query).scalar_one_or_none()
-    if issue is None:
+    if issue is None or (cursor is not None and issue.last_subscriber_id != cursor):
         db.session.rollback()
-        return "busy"  # gone, or another worker holds the lock and carries on
+        return "busy"  # gone, or this batch was written by a copy of this message
     if issue.status != "sending" or issue.last_subscriber_id >= issue.max_subscriber_id:
         db.session.rollback()
         return issue.status
@@ -310,7 +314,7 @@ def write_batch(issue_id: int) -> str:
     for first, last in _chunks(ids):
         send_issue_chunk.send(issue.id, first, last)
     if new_cursor < issue.max_subscriber_id:
-        write_issue_batch.send(issue.id)
+        write_issue_batch.send(issue.id, new_cursor)
     db.session.commit()
     if new_cursor >= issue.max_subscriber_id:
         check_finished(issue_id)
@@ -346,10 +350,12 @@ def prepared(issue: Issue) -> dict[str, PreparedIssue]:
     return found
 
 
-def _message_id(delivery_id: int, issue: Issue) -> str:
-    """The same for every attempt, so a copy sent twice after a crash is one to clients."""
-    stamp = int(issue.started_at.timestamp())
-    return f"<{delivery_id}.{issue.id}.{stamp}@{_mail_domain()}>"
+def _message_id(delivery_id: int, issue_id: int, started_at: datetime) -> str:
+    """The same for every attempt, so a copy sent twice after a crash is one to clients.
+
+    Takes plain values, not the Issue: in a chunk the Issue is expired by every commit,
+    and reading an attribute loads its whole row again, the rendered mail included."""
+    return f"<{delivery_id}.{issue_id}.{int(started_at.timestamp())}@{_mail_domain()}>"
 
 
 def _recipient(subscriber, list_ids: list[int], message_id: str) -> Recipient:
@@ -381,6 +387,15 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
     if issue is None or issue.status != "sending":
         db.session.rollback()
         return {}
+    app = current_app._get_current_object()
+    try:  # settings that stop every delivery: before any row is claimed, not in flight
+        transport_for(app)
+        dkim.signer_for(app)
+        throttle.throttle_for(app)
+    except (dkim.DKIMConfigError, ValueError) as exc:
+        db.session.rollback()
+        _pause_for_settings(issue_id, str(exc))
+        return {}
     claimed = db.session.execute(
         sa.update(Delivery)
         .where(
@@ -408,25 +423,31 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
         ).all()
     }
     messages = prepared(issue)
-    app = current_app._get_current_object()
+    started_at = issue.started_at
     transport = transport_for(app)
     date = format_datetime(utcnow())
-    outcome: dict[str, list] = {"sent": [], "failed": [], "retry": [], "cancelled": [], "back": []}
-    streak = 0  # failures since the last success in this chunk
+    outcome = _new_outcome()
+    retry_later: list[str] = []
+    counts: dict[str, int] = {}
+    streak = 0  # failures since the last success in this chunk's current stretch
     any_sent = False
     granted = 0
     for i, row in enumerate(claimed):
-        if i and i % STATUS_CHECK_EVERY == 0 and _status(issue_id) != "sending":
-            outcome["back"].extend(r.id for r in claimed[i:])
-            break
+        if i and i % STATUS_CHECK_EVERY == 0:
+            # What went out so far is recorded now, so a crash repeats at most this stretch.
+            retry_later += _flush(issue_id, outcome, counts, any_sent=any_sent, streak=streak)
+            outcome, any_sent, streak = _new_outcome(), False, 0
+            if _status(issue_id) != "sending":
+                outcome["back"].extend(r.id for r in claimed[i:])
+                break
         person = people.get(row.subscriber_id)
         if person is None:  # left, or deleted, since the batch was written
             outcome["cancelled"].append(row.id)
             continue
         if granted == 0:
-            granted = throttle.acquire(len(claimed) - i)
+            granted = throttle.acquire(len(claimed) - i, waiting=lambda: _in_flight(claimed))
         granted -= 1
-        recipient = _recipient(person, list_ids, _message_id(row.id, issue))
+        recipient = _recipient(person, list_ids, _message_id(row.id, issue_id, started_at))
         data = messages.get(person.locale, messages["de"]).message(recipient, date=date)
         try:
             transport.send_bytes(
@@ -449,15 +470,41 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
         any_sent = True
         streak = 0
         outcome["sent"].append((row.id, recipient.message_id))
-    _record(issue_id, outcome, any_sent=any_sent, streak=streak)
-    if outcome["retry"] or outcome.get("retry_error"):
+    retry_later += _flush(issue_id, outcome, counts, any_sent=any_sent, streak=streak)
+    if retry_later:
         raise RetryLater(
-            f"issue {issue_id}: {len(outcome['retry']) + len(outcome['back'])} deliveries "
-            f"in {first_id}-{last_id} to try again: "
-            + (outcome.get("retry_error") or outcome["retry"][-1][1])
+            f"issue {issue_id}: deliveries in {first_id}-{last_id} to try again: " + retry_later[-1]
         )
     check_finished(issue_id)
-    return {k: len(v) for k, v in outcome.items() if isinstance(v, list)}
+    return counts
+
+
+def _new_outcome() -> dict:
+    return {"sent": [], "failed": [], "retry": [], "cancelled": [], "back": []}
+
+
+def _flush(issue_id: int, outcome: dict, counts: dict, *, any_sent: bool, streak: int):
+    """Record a stretch of the chunk; return the errors that call for a retry."""
+    _record(issue_id, outcome, any_sent=any_sent, streak=streak)
+    for key, value in outcome.items():
+        if isinstance(value, list):
+            counts[key] = counts.get(key, 0) + len(value)
+    errors = [e for _, e in outcome["retry"]]
+    if outcome.get("retry_error"):
+        errors.append(outcome["retry_error"])
+    return errors
+
+
+def _in_flight(claimed) -> None:
+    """A chunk waiting for the send rate is alive: its rows (sent ones too, recorded at
+    the end) must not look stale to the sweeper, which would send them again."""
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id.in_([r.id for r in claimed]), Delivery.status == "sending")
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def _record(issue_id: int, outcome: dict, *, any_sent: bool, streak: int) -> None:
@@ -511,11 +558,26 @@ def _record(issue_id: int, outcome: dict, *, any_sent: bool, streak: int) -> Non
             )
             .execution_options(synchronize_session=False)
         )
+    if outcome["back"] or outcome["retry"]:
+        # Cancelled while this chunk ran: what it gives back stays out of the queue.
+        cancelled = sa.select(Issue.status).where(Issue.id == issue_id).scalar_subquery()
+        db.session.execute(
+            sa.update(Delivery)
+            .where(
+                Delivery.issue_id == issue_id,
+                Delivery.status == "queued",
+                cancelled == "cancelled",
+            )
+            .values(status="cancelled", updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
     if any_sent or streak:
         failures = streak if any_sent else Issue.consecutive_failures + streak
+        # Only when the count changes: an UPDATE that matches locks the issue row, and
+        # every chunk writing 0 over 0 would keep the batch writer waiting for it.
         db.session.execute(
             sa.update(Issue)
-            .where(Issue.id == issue_id)
+            .where(Issue.id == issue_id, Issue.consecutive_failures != failures)
             .values(consecutive_failures=failures)
             .execution_options(synchronize_session=False)
         )
@@ -548,6 +610,20 @@ def _pause_if_failing(issue_id: int, outcome: dict) -> None:
         log.warning("issue %s paused after %d failures in a row", issue_id, failures)
 
 
+def _pause_for_settings(issue_id: int, error: str) -> None:
+    """A mail setting is wrong (DKIM key, send rate, SMTP URL): nothing can go out until
+    it is fixed, so the issue waits, paused, with the error as the reason."""
+    paused = db.session.execute(
+        sa.update(Issue)
+        .where(Issue.id == issue_id, Issue.status == "sending")
+        .values(status="paused", pause_reason=error[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if paused.rowcount:
+        log.error("issue %s paused: %s", issue_id, error)
+
+
 def check_finished(issue_id: int) -> bool:
     """Mark the issue sent once the cursor is through and nothing is queued or in flight."""
     pending = (
@@ -572,17 +648,19 @@ def check_finished(issue_id: int) -> bool:
     return bool(done.rowcount)
 
 
-def sweep(stale_minutes: int | None = None) -> int:
+def sweep(stale_minutes: float | None = None) -> int:
     """Hand out again the deliveries of running issues that are stuck (a worker died,
     a chunk gave up its retries); finish issues whose last chunk died. Returns chunks."""
     from workers.actors import send_issue_chunk
 
-    minutes = stale_minutes or current_app.config["KKP_DELIVERY_STALE_MINUTES"]
-    stale = utcnow() - timedelta(minutes=minutes)
+    if stale_minutes is None:
+        stale_minutes = current_app.config["KKP_DELIVERY_STALE_MINUTES"]
+    stale = utcnow() - timedelta(minutes=stale_minutes)
     running = db.session.scalars(sa.select(Issue.id).where(Issue.status == "sending")).all()
     enqueued = 0
     for issue_id in running:
-        db.session.execute(
+        # the rows stuck in flight go back to the queue and out again in this same sweep
+        requeued = db.session.scalars(
             sa.update(Delivery)
             .where(
                 Delivery.issue_id == issue_id,
@@ -590,17 +668,17 @@ def sweep(stale_minutes: int | None = None) -> int:
                 Delivery.updated_at < stale,
             )
             .values(status="queued", updated_at=utcnow())
+            .returning(Delivery.id)
             .execution_options(synchronize_session=False)
-        )
-        ids = db.session.scalars(
-            sa.select(Delivery.id)
-            .where(
+        ).all()
+        waiting = db.session.scalars(
+            sa.select(Delivery.id).where(
                 Delivery.issue_id == issue_id,
                 Delivery.status == "queued",
                 Delivery.updated_at < stale,
             )
-            .order_by(Delivery.id)
         ).all()
+        ids = sorted({*requeued, *waiting})
         db.session.commit()
         for first, last in _chunks(ids):
             send_issue_chunk.send_now(issue_id, first, last)
@@ -756,6 +834,10 @@ def issue_mail(delivery: Delivery) -> tuple[bytes, str]:
     ).first()
     if person is None:
         raise NotDeliverable("unsubscribed before sending")
-    recipient = _recipient(person, [lst.id for lst in issue.lists], _message_id(delivery.id, issue))
+    recipient = _recipient(
+        person,
+        [lst.id for lst in issue.lists],
+        _message_id(delivery.id, issue.id, issue.started_at),
+    )
     data = prepared(issue).get(person.locale, prepared(issue)["de"]).message(recipient)
     return data, recipient.message_id

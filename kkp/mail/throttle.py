@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,6 +33,8 @@ class Throttle:
     def __init__(self, app):
         self.rate = parse_rate(app.config.get("KKP_SEND_RATE"))
         self._redis = None
+        # one count per deployment: instances sharing a Redis keep their own windows
+        self._prefix = f"{app.config.get('KKP_BROKER_NAMESPACE') or 'kkp'}:send-rate:"
         storage = app.config.get("RATELIMIT_STORAGE_URI", "")
         if self.rate and storage.startswith(("redis://", "rediss://", "redis+unix://")):
             import redis
@@ -39,8 +42,11 @@ class Throttle:
             url = storage.replace("redis+unix://", "unix://", 1)
             self._redis = redis.Redis.from_url(url)
 
-    def acquire(self, wanted: int) -> int:
-        """Block until at least one message may go; return how many (≤ wanted)."""
+    def acquire(self, wanted: int, *, waiting: Callable[[], None] | None = None) -> int:
+        """Block until at least one message may go; return how many (≤ wanted).
+
+        `waiting` is called before each nap (at least every 5 s), so that the caller can
+        show it is alive while it waits (a wait can last as long as a window)."""
         if not self.rate or wanted <= 0:
             return wanted
         limit, seconds = self.rate
@@ -51,11 +57,13 @@ class Throttle:
                 return granted
             wait = (window + 1) * seconds - time.time()
             log.info("send rate %d/%ds reached; waiting %.0f s", limit, seconds, wait)
+            if waiting is not None:
+                waiting()
             time.sleep(min(max(wait, 0.05), 5.0))
 
     def _take(self, window: int, limit: int, seconds: int, wanted: int) -> int:
         if self._redis is not None:
-            key = f"kkp:send-rate:{window}"
+            key = f"{self._prefix}{window}"
             used = self._redis.incrby(key, wanted)
             if used == wanted:
                 self._redis.expire(key, seconds * 2)
@@ -102,5 +110,5 @@ def throttle_for(app) -> Throttle:
     return app.extensions["kkp_throttle"]
 
 
-def acquire(wanted: int) -> int:
-    return throttle_for(current_app._get_current_object()).acquire(wanted)
+def acquire(wanted: int, *, waiting: Callable[[], None] | None = None) -> int:
+    return throttle_for(current_app._get_current_object()).acquire(wanted, waiting=waiting)

@@ -6,6 +6,7 @@ Each worker thread keeps its SMTP connection open across messages.
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
 import ssl
@@ -59,22 +60,55 @@ class SMTPSettings:
         )
 
 
+class _FastData:
+    """smtplib's `data()` doubles leading dots with a regular expression over the whole
+    message (a sixth of a worker's CPU for 30 KB issues); `bytes.replace` does the same
+    at C speed. Our messages are bytes with CRLF line ends already."""
+
+    def data(self, msg):
+        if not isinstance(msg, bytes):
+            return super().data(msg)
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        msg = msg.replace(b"\n.", b"\n..")
+        if msg.startswith(b"."):
+            msg = b"." + msg
+        if not msg.endswith(b"\r\n"):
+            msg += b"\r\n"
+        self.send(msg + b".\r\n")
+        return self.getreply()
+
+
+class _SMTP(_FastData, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_FastData, smtplib.SMTP_SSL):
+    pass
+
+
 class SMTPTransport:
     def __init__(self, settings: SMTPSettings):
         self.settings = settings
         self._local = threading.local()
 
+    @functools.cached_property
+    def _tls_context(self) -> ssl.SSLContext:
+        # once per transport: loading the CA certificates costs ~0.1 s of CPU
+        return ssl.create_default_context()
+
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        context = ssl.create_default_context()
         if s.tls:
-            conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                s.host, s.port, timeout=s.timeout, context=context
+            conn: smtplib.SMTP = _SMTP_SSL(
+                s.host, s.port, timeout=s.timeout, context=self._tls_context
             )
         else:
-            conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            conn = _SMTP(s.host, s.port, timeout=s.timeout)
             if s.starttls:
-                conn.starttls(context=context)
+                conn.starttls(context=self._tls_context)
         if s.username:
             conn.login(s.username, s.password or "")
         return conn

@@ -38,17 +38,22 @@ def chromium():
 
 
 @pytest.fixture(scope="session")
-def live_server(app):
+def _server(app):
     port = services.free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{port}"
-    previous = app.config["KKP_BASE_URL"]
-    app.config["KKP_BASE_URL"] = url
-    yield url
-    app.config["KKP_BASE_URL"] = previous
+    yield f"http://127.0.0.1:{port}"
     server.shutdown()
+
+
+@pytest.fixture
+def live_server(app, _server):
+    """The app served over HTTP; links in mail point to it for the test's duration only."""
+    previous = app.config["KKP_BASE_URL"]
+    app.config["KKP_BASE_URL"] = _server
+    yield _server
+    app.config["KKP_BASE_URL"] = previous
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+from playwright.sync_api import expect
+
 from kkp.extensions import db
 from newsletter.operations import add_subscriber, suppress
 from tests.browser.conftest import assert_accessible
@@ -84,6 +86,6 @@ def test_subscriber_and_list_pages_are_accessible(page, editor, lists):
     page.goto("/admin/subscribers/new")
     page.locator("#email").fill("kein-at-zeichen")
     page.locator("main form button[type=submit]").click()
-    assert page.locator("#email-error").is_visible()
-    assert page.locator("#lists-error").is_visible()
+    expect(page.locator("#email-error")).to_be_visible()
+    expect(page.locator("#lists-error")).to_be_visible()
     assert_accessible(page)

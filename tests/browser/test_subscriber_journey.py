@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from kkp.extensions import db
 from newsletter.models import Subscriber
@@ -16,7 +17,7 @@ def test_sign_up_confirm_preferences_unsubscribe(page, lists, mail, drain, live_
     page.goto("/")
     assert_accessible(page)
     page.get_by_role("link", name="Abonnieren").first.click()
-    assert page.get_by_role("heading", name="KKP Kompakt abonnieren").is_visible()
+    expect(page.get_by_role("heading", name="KKP Kompakt abonnieren")).to_be_visible()
     assert_accessible(page)
 
     # A mistake first: the form keeps the input and says what is wrong.
@@ -26,7 +27,7 @@ def test_sign_up_confirm_preferences_unsubscribe(page, lists, mail, drain, live_
     page.get_by_label("Fortbildungen").check()
     page.get_by_label(re.compile("Ich willige in die oben beschriebene")).check()
     page.get_by_role("button", name="Abonnieren").click()
-    assert page.get_by_text("Das ist keine gültige E-Mail-Adresse.").is_visible()
+    expect(page.get_by_text("Das ist keine gültige E-Mail-Adresse.")).to_be_visible()
     assert page.get_by_label("Name (optional)").input_value() == "Maria Vogt"
     assert page.get_by_label("Fortbildungen").is_checked()
     assert_accessible(page)
@@ -35,7 +36,7 @@ def test_sign_up_confirm_preferences_unsubscribe(page, lists, mail, drain, live_
     page.get_by_label("KKP Kompakt").check()
     page.get_by_label(re.compile("Ich willige in die oben beschriebene")).check()
     page.get_by_role("button", name="Abonnieren").click()
-    assert page.get_by_role("heading", name=re.compile("Fast geschafft")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Fast geschafft"))).to_be_visible()
     assert_accessible(page)
 
     drain()
@@ -48,17 +49,18 @@ def test_sign_up_confirm_preferences_unsubscribe(page, lists, mail, drain, live_
     assert_accessible(page)
     assert db.session.scalar(sa.select(Subscriber.status)) == "pending"
     page.get_by_role("button", name="Ja, Abonnement bestätigen").click()
-    assert page.get_by_role("heading", name=re.compile("Ihr Abonnement ist bestätigt")).is_visible()
+    confirmed = page.get_by_role("heading", name=re.compile("Ihr Abonnement ist bestätigt"))
+    expect(confirmed).to_be_visible()
     db.session.expire_all()
     assert db.session.scalar(sa.select(Subscriber.status)) == "confirmed"
 
     page.get_by_role("link", name="Abonnement verwalten").click()
-    assert page.get_by_text("Angemeldet mit maria.vogt@example.org").is_visible()
+    expect(page.get_by_text("Angemeldet mit maria.vogt@example.org")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Fortbildungen").uncheck()
     page.get_by_label("Netzwerktreffen").check()
     page.get_by_role("button", name="Speichern").click()
-    assert page.get_by_text("Ihre Einstellungen wurden gespeichert.").is_visible()
+    expect(page.get_by_text("Ihre Einstellungen wurden gespeichert.")).to_be_visible()
     db.session.expire_all()
     subscriber = db.session.scalar(sa.select(Subscriber))
     assert sorted(s.mailing_list.slug for s in subscriber.subscriptions) == [
@@ -77,7 +79,7 @@ def test_sign_up_confirm_preferences_unsubscribe(page, lists, mail, drain, live_
     page.goto(f"/unsubscribe/{unsubscribe}")
     assert_accessible(page)
     page.get_by_role("button", name="Von allem abmelden").click()
-    assert page.get_by_role("heading", name="Sie sind abgemeldet").is_visible()
+    expect(page.get_by_role("heading", name="Sie sind abgemeldet")).to_be_visible()
     assert_accessible(page)
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 0
@@ -96,12 +98,12 @@ def test_delete_own_data_from_the_preference_centre(page, lists):
     page.get_by_role("link", name="Von allem abmelden und meine Daten löschen").click()
     assert_accessible(page)
     page.get_by_role("button", name="Ja, meine Daten löschen").click()
-    assert page.get_by_role("heading", name="Ihre Daten wurden gelöscht").is_visible()
+    expect(page.get_by_role("heading", name="Ihre Daten wurden gelöscht")).to_be_visible()
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 0
 
 
 def test_english_pages_are_accessible_too(page, lists):
     page.goto("/lang/en?next=/subscribe")
-    assert page.get_by_role("heading", name="Subscribe to KKP Kompakt").is_visible()
+    expect(page.get_by_role("heading", name="Subscribe to KKP Kompakt")).to_be_visible()
     assert_accessible(page)

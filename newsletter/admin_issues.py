@@ -1,0 +1,327 @@
+"""The editors' pages for issues: compose, preview and test, send or schedule, watch
+the sending; and the office's standard texts (/admin/settings).
+
+The composer is one form holding the issue and all its articles; every button saves
+all of it first, in one transaction, so nothing typed is lost and nothing is half
+stored.
+"""
+
+from __future__ import annotations
+
+import html
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import defer, selectinload
+
+from kkp.extensions import db
+from kkp.mail.models import Delivery
+from newsletter import issues, operations, sending
+from newsletter.addresses import SubscriptionError
+from newsletter.admin import bp
+from newsletter.forms import (
+    ConfirmForm,
+    IssueForm,
+    TestSendForm,
+    list_choices,
+)
+from newsletter.issues import IssueError
+from newsletter.models import Article, Image, Issue
+from newsletter.render import PERSONAL, greeting, placeholder, render_issue
+from newsletter.settings import office_settings
+
+ISSUE_STATUS_WORDS = {
+    "draft": _l("Draft"),
+    "scheduled": _l("Scheduled"),
+    "sending": _l("Being sent"),
+    "paused": _l("Paused"),
+    "sent": _l("Sent"),
+    "cancelled": _l("Cancelled"),
+}
+#: the progress page asks for news while the issue is in one of these
+RUNNING = ("scheduled", "sending", "paused")
+#: the person the preview greets
+SAMPLE_NAME = "Max Mustermann"
+
+
+@bp.context_processor
+def _words():
+    return {"issue_status_words": ISSUE_STATUS_WORDS}
+
+
+def issue_or_404(issue_id: int) -> Issue:
+    return db.get_or_404(Issue, issue_id)
+
+
+def refuse(form, exc: SubscriptionError, default: str | None) -> bool:
+    """Show `exc` at its field (or at `default`); False, for `ok = refuse(...)`."""
+    name = exc.field if exc.field and exc.field in form else default
+    if name is None:
+        form.form_errors.append(str(exc))
+    elif not form[name].errors:
+        form[name].errors = [str(exc)]
+    return False
+
+
+# -- the list ----------------------------------------------------------------------------
+
+
+@bp.get("/issues")
+def issue_list():
+    found = db.session.scalars(
+        sa.select(Issue)
+        .order_by(Issue.created_at.desc(), Issue.id.desc())
+        .options(selectinload(Issue.lists), defer(Issue.rendered), defer(Issue.intro))
+    ).all()
+    sent = dict(
+        db.session.execute(
+            sa.select(Delivery.issue_id, sa.func.count())
+            .where(Delivery.issue_id.in_([i.id for i in found]), Delivery.status == "sent")
+            .group_by(Delivery.issue_id)
+        ).all()
+    )
+    return render_template("admin/issues/list.html", issues=found, sent=sent)
+
+
+# -- the composer ------------------------------------------------------------------------
+
+
+def _issue_form(**kwargs) -> IssueForm:
+    form = IssueForm(**kwargs)
+    form.lists.choices = list_choices(operations.all_lists())
+    return form
+
+
+def _form_data(issue: Issue, *, blank_article: bool) -> dict:
+    articles = [
+        {
+            "id": str(a.id),
+            "title": a.title,
+            "body": a.body,
+            "links": issues.links_text(a.links or []),
+            "image_alt": a.image_alt,
+        }
+        for a in issue.articles
+    ]
+    return {
+        "number": issue.number,
+        "title": issue.title,
+        "intro": issue.intro,
+        "lists": [m.id for m in issue.lists],
+        "articles": articles + ([{}] if blank_article else []),
+    }
+
+
+def _composer(form: IssueForm, issue: Issue | None, *, failed: bool = False):
+    return render_template(
+        "admin/issues/edit.html",
+        form=form,
+        issue=issue,
+        stored={str(a.id): a for a in issue.articles} if issue else {},
+        failed=failed,
+        max_image_mb=format_decimal(
+            current_app.config["KKP_IMAGE_MAX_BYTES"] / 1_048_576, format="#,##0.##"
+        ),
+    )
+
+
+@bp.route("/issues/new", methods=["GET", "POST"])
+def issue_new():
+    if request.method == "GET":
+        return _composer(_issue_form(formdata=None, data={"articles": [{}]}), None)
+    return _submit(_issue_form(), None)
+
+
+@bp.route("/issues/<int:issue_id>", methods=["GET", "POST"])
+def issue_edit(issue_id: int):
+    issue = issue_or_404(issue_id)
+    if not issue.is_editable:
+        if request.method == "POST":
+            flash(_("This issue is being sent or was sent; it can no longer be changed."), "error")
+            return redirect(url_for(".issue_edit", issue_id=issue.id), code=303)
+        return render_template("admin/issues/view.html", issue=issue)
+    if request.method == "GET":
+        data = _form_data(issue, blank_article=bool(request.args.get("add")))
+        return _composer(_issue_form(formdata=None, data=data), issue)
+    return _submit(_issue_form(), issue)
+
+
+def _upload(file) -> Image | None:
+    return issues.store_image(file.read()) if file else None
+
+
+def _save(form: IssueForm, issue: Issue | None) -> tuple[Issue | None, list[Article | None]]:
+    """Apply the whole form in the open transaction: the issue, then each article, each
+    in a savepoint so that one refusal does not hide the next. Every refusal is marked
+    at its field; the caller rolls everything back if there was one."""
+    ok = form.validate()
+    values = {
+        "number": form.number.data,
+        "title": form.title.data,
+        "intro": form.intro.data,
+        "list_ids": form.lists.data or [],
+    }
+    try:
+        with db.session.begin_nested():
+            if issue is None:
+                issue = issues.create_issue(**values)
+            else:
+                issues.update_issue(issue, **values)
+    except IssueError as exc:
+        ok = refuse(form, exc, None)
+    stored = {str(a.id): a for a in issue.articles} if issue is not None else {}
+    saved: list[Article | None] = []
+    for entry in form.articles:
+        sub = entry.form
+        article = stored.pop(sub.id.data or "", None)
+        if article is None and sub.is_blank():
+            saved.append(None)  # an empty slot, not an article
+            continue
+        fields = {
+            "title": sub.title.data,
+            "body": sub.body.data,
+            "links": sub.links.data,
+            "image_alt": sub.image_alt.data,
+            "remove_image": sub.remove_image.data,
+        }
+        try:
+            with db.session.begin_nested():
+                image = _upload(sub.image.data)
+                if issue is None:  # the issue itself was refused: check what we can
+                    issues.parse_links(fields["links"])
+                elif article is None:
+                    article = issues.add_article(issue, image=image, **fields)
+                else:
+                    issues.update_article(article, image=image, **fields)
+        except IssueError as exc:
+            ok = refuse(sub, exc, "title")
+        saved.append(article)
+    if not ok or form.form_errors:
+        return None, []
+    return issue, saved
+
+
+def _submit(form: IssueForm, issue: Issue | None):
+    """Save everything, then do what the pressed button asks."""
+    saved_issue, saved = _save(form, issue)
+    if saved_issue is None:
+        db.session.rollback()
+        return _composer(form, issue, failed=True), 422
+    issue = saved_issue
+    kind, _sep, index = request.form.get("action", "save").partition("-")
+    article = saved[int(index)] if index.isdigit() and int(index) < len(saved) else None
+    here = {"issue_id": issue.id}
+    if kind in ("up", "down") and article is not None:
+        issues.move_article(article, -1 if kind == "up" else 1)
+        db.session.commit()
+        flash(_("The issue was saved and the article moved."), "success")
+        return redirect(url_for(".issue_edit", **here, _anchor=f"article-{article.id}"), 303)
+    db.session.commit()
+    if kind == "remove" and article is not None:
+        flash(_("The issue was saved."), "success")
+        return redirect(url_for(".article_remove", **here, article_id=article.id), 303)
+    if kind == "add":
+        flash(_("The issue was saved; fill in the new article below."), "success")
+        anchor = f"article-new-{len(issue.articles) + 1}"
+        return redirect(url_for(".issue_edit", **here, add=1, _anchor=anchor), 303)
+    flash(_("The issue was saved."), "success")
+    return redirect(url_for(".issue_edit", **here), 303)
+
+
+@bp.route("/issues/<int:issue_id>/articles/<int:article_id>/remove", methods=["GET", "POST"])
+def article_remove(issue_id: int, article_id: int):
+    article = db.first_or_404(
+        sa.select(Article).where(Article.id == article_id, Article.issue_id == issue_id)
+    )
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        title = article.title
+        try:
+            issues.remove_article(article)
+        except IssueError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("The article “%(title)s” was removed.", title=title), "success")
+        return redirect(url_for(".issue_edit", issue_id=issue_id), 303)
+    return render_template("admin/issues/article_remove.html", article=article, form=form)
+
+
+@bp.route("/issues/<int:issue_id>/delete", methods=["GET", "POST"])
+def issue_delete(issue_id: int):
+    issue = issue_or_404(issue_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            issues.delete_issue(issue)
+        except IssueError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for(".issue_edit", issue_id=issue_id), 303)
+        db.session.commit()
+        flash(_("The draft was deleted."), "success")
+        return redirect(url_for(".issue_list"), 303)
+    return render_template("admin/issues/delete.html", issue=issue, form=form)
+
+
+# -- preview and test mail ---------------------------------------------------------------
+
+
+def with_samples(rendered: dict[str, str], locale: str) -> dict[str, str]:
+    """The rendered mail with the personal parts filled in for a made-up reader."""
+    values = {name: "#" for name in PERSONAL}
+    values["greeting"] = greeting(SAMPLE_NAME, locale)
+    out = dict(rendered)
+    for name, value in values.items():
+        out["html"] = out["html"].replace(placeholder(name), html.escape(value))
+        out["text"] = out["text"].replace(placeholder(name), value)
+    out["text"] = out["text"].replace("\r\n", "\n")
+    return out
+
+
+def _preview_page(issue: Issue, form: TestSendForm, status: int = 200):
+    locale = request.args.get("mail_lang")
+    locale = locale if locale in sending.LOCALES else "de"
+    mail = with_samples(render_issue(issue, office_settings(), locale), locale)
+    return render_template(
+        "admin/issues/preview.html", issue=issue, mail=mail, form=form, mail_lang=locale
+    ), status
+
+
+@bp.get("/issues/<int:issue_id>/preview")
+def issue_preview(issue_id: int):
+    form = TestSendForm(formdata=None, addresses=current_user.email)
+    return _preview_page(issue_or_404(issue_id), form)
+
+
+@bp.post("/issues/<int:issue_id>/test")
+def issue_test_send(issue_id: int):
+    issue = issue_or_404(issue_id)
+    form = TestSendForm()
+    if form.validate():
+        try:
+            ids = sending.test_send(issue, form.address_list())
+        except SubscriptionError as exc:
+            db.session.rollback()
+            refuse(form, exc, "addresses")
+        else:
+            db.session.commit()
+            flash(
+                ngettext(
+                    "Test mail sent to %(num)d address.",
+                    "Test mail sent to %(num)d addresses.",
+                    len(ids),
+                ),
+                "success",
+            )
+            return redirect(url_for(".issue_preview", issue_id=issue.id), 303)
+    return _preview_page(issue, form, 422)
+
+
+# The sending and settings pages live on this blueprint too.
+from newsletter import admin_sending, admin_settings  # noqa: E402, F401, I001

@@ -1,0 +1,186 @@
+"""The archive as feeds: RSS 2.0 and Atom (RFC 4287), each entry an issue's full web
+version (intro and articles, sanitised, absolute links, no personal links).
+
+Pure builders: issues and the office's settings in, bytes out; the routes in
+`newsletter.archive` only serve them. Same data, same bytes: every date comes from the
+issues, never from the clock, and the entries keep the order they are given in, so a
+feed's ETag changes only when what it shows changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from html import escape, unescape
+from urllib.parse import urljoin, urlsplit
+
+from feedgen.feed import FeedGenerator
+
+from newsletter.markup import is_web_url, to_html
+from newsletter.models import Image, Issue
+
+#: how many issues the feeds carry, newest first
+FEED_SIZE = 20
+#: what an empty feed (no issue published yet) gives as its last change
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: the widest an image is shown (as in the mail, `newsletter.render.MAX_IMAGE_WIDTH`)
+MAX_IMAGE_WIDTH = 552
+
+# The sanitiser writes every attribute as name="value" with quotes escaped inside the
+# value, so a start tag splits into its attributes exactly.
+_ANCHOR = re.compile(r'<a((?:\s+[\w:-]+="[^"]*")*)\s*>')
+_HREF = re.compile(r'(\shref=")([^"]*)(")')
+
+
+def issue_url(issue: Issue, base_url: str) -> str:
+    """The issue's web version, `/newsletter/<slug>`: its permalink, guid and Atom id."""
+    return f"{base_url}/newsletter/{issue.slug}"
+
+
+def image_url(image: Image, base_url: str) -> str:
+    """Where the archive serves an image (the same URL as `newsletter.render.image_url`)."""
+    return f"{base_url}/newsletter/image/{image.id}-{image.sha256[:16]}.{image.mime.split('/')[1]}"
+
+
+def last_change(issues: Sequence[Issue]) -> datetime:
+    """When the newest of `issues` was published (UTC): the feeds' `updated`.
+
+    An issue's content is frozen once sending starts, so its `started_at` is its last
+    change; `updated_at` moves with every sending batch and would change the bytes.
+    Whole seconds, as RSS and HTTP dates have them.
+    """
+    newest = max((issue.started_at for issue in issues if issue.started_at), default=EPOCH)
+    return newest.replace(microsecond=0)
+
+
+def issue_html(issue: Issue, *, base_url: str) -> str:
+    """The issue's web version as one HTML fragment, every URL in it absolute."""
+    page = issue_url(issue, base_url)
+    parts = [_absolute_links(to_html(issue.intro), page)]
+    for article in issue.articles:
+        parts.append(f"<h2>{escape(article.title)}</h2>")
+        if article.image is not None:
+            width = min(article.image.width, MAX_IMAGE_WIDTH)
+            parts.append(
+                f'<p><img src="{escape(image_url(article.image, base_url))}" '
+                f'alt="{escape(article.image_alt)}" width="{width}"></p>'
+            )
+        parts.append(_absolute_links(to_html(article.body), page))
+        links = [link for link in article.links or [] if is_web_url(link.get("url", ""))]
+        if links:
+            items = "".join(
+                f'<li><a href="{escape(link["url"])}">{escape(link.get("label") or link["url"])}'
+                "</a></li>"
+                for link in links
+            )
+            parts.append(f"<ul>{items}</ul>")
+    return "\n".join(part for part in parts if part)
+
+
+def rss(
+    issues: Sequence[Issue],
+    settings: dict[str, str],
+    *,
+    base_url: str,
+    description: str,
+    language: str = "de",
+) -> bytes:
+    """RSS 2.0 of `issues` (newest first) as UTF-8 bytes.
+
+    description(str): the channel's required `description`, in the office's language.
+    """
+    feed = _feed(
+        issues,
+        settings,
+        base_url=base_url,
+        self_url=f"{base_url}/newsletter/feed.rss",
+        self_type="application/rss+xml",
+        description=description,
+        language=language,
+    )
+    return feed.rss_str(pretty=True)
+
+
+def atom(
+    issues: Sequence[Issue],
+    settings: dict[str, str],
+    *,
+    base_url: str,
+    description: str,
+    author: str,
+    language: str = "de",
+) -> bytes:
+    """Atom (RFC 4287) of `issues` (newest first) as UTF-8 bytes.
+
+    author(str): the feed's required author, e.g. the office's name.
+    """
+    feed = _feed(
+        issues,
+        settings,
+        base_url=base_url,
+        self_url=f"{base_url}/newsletter/feed.atom",
+        self_type="application/atom+xml",
+        description=description,
+        language=language,
+    )
+    feed.author({"name": author, "uri": f"{base_url}/"})
+    return feed.atom_str(pretty=True)
+
+
+def _feed(
+    issues: Sequence[Issue],
+    settings: dict[str, str],
+    *,
+    base_url: str,
+    self_url: str,
+    self_type: str,
+    description: str,
+    language: str,
+) -> FeedGenerator:
+    archive_url = f"{base_url}/newsletter/"
+    feed = FeedGenerator()
+    # one id for both formats: the archive, which outlives any feed format
+    feed.id(archive_url)
+    feed.title(settings["newsletter_name"])
+    feed.subtitle(description)  # also RSS's description
+    feed.language(language)
+    # RSS takes the last link as the channel's link: the archive page
+    feed.link(href=self_url, rel="self", type=self_type)
+    feed.link(href=archive_url, rel="alternate", type="text/html")
+    # feedgen writes its own name and version otherwise: bytes would change on upgrade
+    feed.generator(settings["newsletter_name"], uri=f"{base_url}/")
+    # feedgen stamps the build time here unless told; the data decides instead
+    feed.updated(last_change(issues))
+    for issue in issues:
+        url = issue_url(issue, base_url)
+        entry = feed.add_entry(order="append")  # the default prepends
+        entry.id(url)
+        entry.guid(url, permalink=True)
+        entry.title(f"{issue.number}: {issue.title}")
+        # feedgen drops an entry link's rel; an Atom link without rel is "alternate"
+        entry.link(href=url, rel="alternate", type="text/html")
+        published = issue.started_at.replace(microsecond=0)
+        entry.published(published)
+        entry.updated(published)  # content is frozen once sending starts
+        entry.content(issue_html(issue, base_url=base_url), type="html")
+    return feed
+
+
+def _absolute_links(html: str, page_url: str) -> str:
+    """Relative hrefs (`/termine`, `#anker`) made absolute against the issue's page:
+    feed readers resolve them against the feed, or not at all."""
+
+    def anchor(match: re.Match) -> str:
+        return _HREF.sub(href, match.group(0))
+
+    def href(match: re.Match) -> str:
+        url = unescape(match.group(2))
+        try:
+            if not urlsplit(url).scheme:
+                url = urljoin(page_url, url)
+        except ValueError:  # e.g. "http://[": a reader could not follow it either
+            return ""
+        return f"{match.group(1)}{escape(url)}{match.group(3)}"
+
+    return _ANCHOR.sub(anchor, html)

@@ -1,0 +1,81 @@
+"""The demo content of a first `make run`: lists, subscribers, two sent issues in the
+archive and its feeds, a draft for the composer; added once, never twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import feedparser
+import sqlalchemy as sa
+
+
+def _count(model) -> int:
+    from kkp.extensions import db
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_seeding_fills_the_archive_and_leaves_a_draft(client, ctx):
+    from kkp.db import utcnow
+    from kkp.demo import seed
+    from kkp.extensions import db
+    from newsletter.models import Issue
+    from tests.newsletter.test_archive import hostile_markers
+
+    assert seed().startswith("demo content added")
+    issues = db.session.scalars(sa.select(Issue).order_by(Issue.started_at)).all()
+    sent = [i for i in issues if i.status == "sent"]
+    drafts = [i for i in issues if i.status == "draft"]
+    assert len(sent) == 2 and len(drafts) == 1
+    now = utcnow()
+    for issue in sent:
+        assert now - timedelta(weeks=8) < issue.started_at < issue.finished_at < now
+        assert [m.name for m in issue.lists] == ["KKP Kompakt"]
+        assert 3 <= len(issue.articles) <= 5
+        assert issue.rendered is None  # never mailed
+    assert drafts[0].is_editable and drafts[0].articles
+    pictures = [a for i in sent for a in i.articles if a.image is not None]
+    assert len(pictures) == 1 and "Balkendiagramm" in pictures[0].image_alt
+
+    html = client.get("/newsletter/").get_data(as_text=True)
+    for issue in sent:
+        assert f'href="/newsletter/{issue.slug}"' in html and issue.title in html
+    assert drafts[0].title not in html
+    for issue in sent:
+        page = client.get(f"/newsletter/{issue.slug}")
+        assert page.status_code == 200
+        assert hostile_markers(page.get_data(as_text=True).split("<main", 1)[1]) == []
+    assert client.get(f"/newsletter/{drafts[0].slug}").status_code == 404
+    picture = pictures[0].image
+    image = client.get(f"/newsletter/image/{picture.id}-{picture.sha256[:16]}.png")
+    assert image.status_code == 200 and image.mimetype == "image/png"
+
+    for url in ("/newsletter/feed.rss", "/newsletter/feed.atom"):
+        parsed = feedparser.parse(client.get(url).data)
+        assert not parsed.bozo
+        assert [e.title for e in parsed.entries] == [
+            f"{i.number}: {i.title}" for i in reversed(sent)
+        ]
+    assert sent[-1].title in client.get("/").get_data(as_text=True)
+
+
+def test_seeding_twice_adds_nothing(ctx):
+    from kkp.demo import seed
+    from newsletter.models import Article, Image, Issue, MailingList, Subscriber
+
+    seed()
+    counts = [_count(m) for m in (MailingList, Subscriber, Issue, Article, Image)]
+    assert seed() == "demo content exists already"
+    assert [_count(m) for m in (MailingList, Subscriber, Issue, Article, Image)] == counts
+
+
+def test_no_demo_issues_in_a_database_that_has_issues(ctx):
+    from kkp.demo import seed
+    from kkp.extensions import db
+    from newsletter import issues
+    from newsletter.models import Issue
+
+    issues.create_issue(number="1/2026", title="Eine echte Ausgabe")
+    db.session.commit()
+    assert seed() == "demo content exists already"
+    assert _count(Issue) == 1

@@ -1,0 +1,502 @@
+"""Sending an issue when things go wrong, on the real path (Dramatiq on Redis, an SMTP
+server, SQLite or PostgreSQL): a worker killed mid-send, a server that answers 451 now
+and then, a server that is gone for a minute, recipients the server refuses.
+
+What an editor sees is asserted: who got the issue (and how often), the deliveries'
+status and answer, the issue's status and the reason it paused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from tests import services
+from tests.helpers import parse_mail
+from tests.newsletter.conftest import add_confirmed
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _send(issue_id: int) -> int:
+    from kkp.extensions import db
+    from newsletter import sending
+    from newsletter.models import Issue
+
+    count = sending.start_sending(db.session.get(Issue, issue_id))
+    db.session.commit()
+    return count
+
+
+def _issue(issue_id: int):
+    """The issue as the database has it now (not as this session last saw it)."""
+    from kkp.extensions import db
+    from newsletter.models import Issue
+
+    db.session.rollback()
+    db.session.expire_all()
+    return db.session.get(Issue, issue_id)
+
+
+def _deliveries(issue_id: int) -> list:
+    from kkp.extensions import db
+    from kkp.mail.models import Delivery
+
+    db.session.rollback()
+    return db.session.execute(
+        sa.select(
+            Delivery.id,
+            Delivery.recipient,
+            Delivery.status,
+            Delivery.attempts,
+            Delivery.last_error,
+            Delivery.message_id,
+        )
+        .where(Delivery.issue_id == issue_id)
+        .order_by(Delivery.id)
+    ).all()
+
+
+def _statuses(issue_id: int) -> Counter:
+    return Counter(d.status for d in _deliveries(issue_id))
+
+
+def _wait(predicate, timeout: float, what: str, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def _wait_sent(issue_id: int, timeout: float):
+    return _wait(lambda: _issue(issue_id).status == "sent", timeout, "the issue to be sent")
+
+
+def _rename(ids: list[int], pattern: str) -> list[str]:
+    """Give subscribers new addresses, e.g. `reject{n}@example.org`."""
+    from kkp.extensions import db
+    from newsletter.models import Subscriber
+
+    addresses = []
+    for n, subscriber_id in enumerate(ids):
+        address = pattern.format(n=n)
+        db.session.execute(
+            sa.update(Subscriber).where(Subscriber.id == subscriber_id).values(email=address)
+        )
+        addresses.append(address)
+    db.session.commit()
+    return addresses
+
+
+def _addresses(ids: list[int]) -> set[str]:
+    from kkp.extensions import db
+    from newsletter.models import Subscriber
+
+    return set(db.session.scalars(sa.select(Subscriber.email).where(Subscriber.id.in_(ids))))
+
+
+@contextmanager
+def configured(app, **values):
+    """Change the app's config for a while; the mail transport is made again after."""
+    saved = {key: app.config.get(key) for key in values}
+    app.config.update(values)
+    app.extensions.pop("kkp_transport", None)
+    try:
+        yield
+    finally:
+        app.config.update(saved)
+        app.extensions.pop("kkp_transport", None)
+
+
+# -- 1. a worker killed in the middle of sending --------------------------------------------
+
+
+class WorkerProcess:
+    """`python -m dramatiq workers.app` as a child process, on the test app's database,
+    broker namespace and SMTP server."""
+
+    def __init__(self, app, log_file: Path):
+        self.app = app
+        self.log_file = log_file
+        self.process: subprocess.Popen | None = None
+
+    def environment(self) -> dict[str, str]:
+        config = self.app.config
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("KKP_", "dramatiq_"))}
+        env.update(
+            KKP_INSTANCE_PATH=config["KKP_INSTANCE_PATH"],
+            KKP_DATABASE_URL=config["SQLALCHEMY_DATABASE_URI"],
+            KKP_BROKER_URL=config["KKP_BROKER_URL"],
+            KKP_BROKER_NAMESPACE=config["KKP_BROKER_NAMESPACE"],
+            KKP_SMTP_URL=config["KKP_SMTP_URL"],
+            KKP_BASE_URL=config["KKP_BASE_URL"],
+            KKP_MAIL_FROM=config["KKP_MAIL_FROM"],
+            KKP_SECRET_KEY=config["SECRET_KEY"],
+            KKP_RATELIMIT_STORAGE_URL="memory://",
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def start(self) -> None:
+        log = self.log_file.open("a")
+        log.write(f"\n----- worker started at {time.strftime('%H:%M:%S')} -----\n")
+        log.flush()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dramatiq", "workers.app", "--processes", "1", "--threads", "2"],
+            cwd=ROOT,
+            env=self.environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the CLI and its worker
+        )
+        log.close()
+
+    def kill(self) -> None:
+        """SIGKILL to the whole group, as a machine that dies: no cleanup at all."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def output(self) -> str:
+        return self.log_file.read_text(errors="replace")[-4000:]
+
+
+def test_a_worker_killed_mid_send_leaves_nobody_out_and_few_duplicates(
+    app, ctx, lists, compose, mail, tmp_path
+):
+    from kkp.db import utcnow
+    from kkp.extensions import db
+    from kkp.mail.models import Delivery
+    from newsletter import sending
+
+    total = 600
+    add_confirmed([lists["kkp-kompakt"]], total)
+    issue_id = compose()
+    worker = WorkerProcess(app, tmp_path / "worker.log")
+    worker.start()
+    try:
+        assert _send(issue_id) == total
+        _wait(  # a third, and not at a chunk's end
+            lambda: len(mail.messages) >= total // 3 + 30,
+            60,
+            "a third of the mail to arrive",
+            interval=0.01,
+        )
+        worker.kill()
+        arrived_at_kill = len(mail.messages)
+        in_flight = _statuses(issue_id)["sending"]
+        print(f"\nkilled after {arrived_at_kill} of {total}; {in_flight} deliveries in flight")
+        assert arrived_at_kill < total, "too late: everything was sent before the kill"
+        assert _issue(issue_id).status == "sending"
+
+        # Time passes beyond KKP_DELIVERY_STALE_MINUTES: what the dead worker held (rows
+        # in flight, and chunk messages it had fetched) is now stale.
+        db.session.execute(
+            sa.update(Delivery)
+            .where(Delivery.issue_id == issue_id, Delivery.status.in_(("queued", "sending")))
+            .values(updated_at=utcnow() - timedelta(hours=1))
+        )
+        db.session.commit()
+
+        worker.start()
+        chunks = sending.sweep(stale_minutes=5)  # the scheduler's tick does this
+        db.session.commit()
+        assert chunks >= 1
+        try:
+            _wait_sent(issue_id, 90)
+        except AssertionError:
+            pytest.fail(
+                f"not finished: {dict(_statuses(issue_id))}, {len(mail.messages)} mails\n"
+                + worker.output()
+            )
+    finally:
+        worker.stop()
+
+    received = Counter(m["to"][0] for m in mail.messages)
+    expected = {f"person{i}@example.org" for i in range(total)}
+    assert set(received) == expected, "somebody got nothing"
+    duplicates = sum(n - 1 for n in received.values())
+    print(f"duplicates: {duplicates} (bound: {in_flight} deliveries in flight at the kill)")
+    assert duplicates <= in_flight
+    # a copy sent twice carries the same Message-ID, so mail clients show it once
+    ids_by_recipient: dict[str, set[str]] = {}
+    for m in mail.messages:
+        ids_by_recipient.setdefault(m["to"][0], set()).add(parse_mail(m["data"])["Message-ID"])
+    assert all(len(ids) == 1 for ids in ids_by_recipient.values())
+    assert _statuses(issue_id) == Counter({"sent": total})
+    progress = sending.progress(_issue(issue_id))
+    assert (progress["sent"], progress["failed"], progress["left"]) == (total, 0, 0)
+
+
+# -- 2. a server that answers 451 now and then ---------------------------------------------
+
+
+def test_temporary_refusals_are_retried_until_everyone_has_one_copy(
+    app, ctx, lists, compose, mail, worker
+):
+    from newsletter import sending
+
+    app.config["KKP_ISSUE_CHUNK_SIZE"] = 10
+    try:
+        add_confirmed([lists["kkp-kompakt"]], 40)
+        issue_id = compose()
+        calls = itertools.count(1)
+        refused: Counter = Counter()
+
+        def every_fifth(envelope):
+            if next(calls) % 5 == 0:
+                refused[envelope.rcpt_tos[0]] += 1
+                return "451 4.3.0 Temporary local problem, please try again"
+            return None
+
+        mail.answer = every_fifth
+        _send(issue_id)
+        _wait_sent(issue_id, 90)
+    finally:
+        app.config["KKP_ISSUE_CHUNK_SIZE"] = 100
+
+    received = Counter(m["to"][0] for m in mail.messages)
+    assert set(received) == {f"person{i}@example.org" for i in range(40)}
+    assert set(received.values()) == {1}, "somebody got two copies"
+    assert len(refused) >= 7
+    deliveries = _deliveries(issue_id)
+    assert {d.status for d in deliveries} == {"sent"}
+    for d in deliveries:
+        assert d.attempts == 1 + refused[d.recipient], d
+        assert d.last_error is None
+    assert sum(d.attempts > 1 for d in deliveries) == len(refused)
+    progress = sending.progress(_issue(issue_id))
+    assert (progress["sent"], progress["failed"], progress["failures"]) == (40, 0, [])
+
+
+# -- 3. a server that is gone for a minute ---------------------------------------------------
+
+
+class HoldingSink:
+    """Keeps what it receives; while `hold` is set, a message waits before its answer
+    (so that stopping the server then loses it, as a crash would)."""
+
+    def __init__(self):
+        self.messages: list[dict] = []
+        self.lock = threading.Lock()
+        self.hold = False
+        #: a function (address) -> "550 ..." or None, answered at `refuse_at`
+        self.refuse = None
+        self.refuse_at = "RCPT"
+
+    def _refusal(self, address: str, stage: str) -> str | None:
+        if self.refuse is None or self.refuse_at != stage:
+            return None
+        return self.refuse(address)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        answer = self._refusal(address, "RCPT")
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = self._refusal(envelope.rcpt_tos[0], "DATA")
+        if answer:
+            return answer
+        while self.hold:
+            await asyncio.sleep(0.05)
+        with self.lock:
+            self.messages.append({"to": list(envelope.rcpt_tos), "data": envelope.content})
+        return "250 Message accepted for delivery"
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.messages)
+
+
+@pytest.fixture
+def own_server(app):
+    """An SMTP server of this test's own, on a fixed port, that the test can stop."""
+    sink = HoldingSink()
+    port = services.free_port()
+    controllers = [Controller(sink, hostname="127.0.0.1", port=port)]
+    controllers[0].start()
+
+    def restart():
+        controllers.append(Controller(sink, hostname="127.0.0.1", port=port))
+        controllers[-1].start()
+
+    with configured(app, KKP_SMTP_URL=f"smtp://127.0.0.1:{port}?timeout=10"):
+        yield sink, controllers, restart
+    for controller in controllers:
+        if controller._thread is not None:
+            controller.stop()
+
+
+def test_an_unreachable_server_delays_sending_without_failing_anyone(
+    app, ctx, lists, compose, worker, own_server
+):
+    from newsletter import sending
+
+    sink, controllers, restart = own_server
+    app.config["KKP_ISSUE_CHUNK_SIZE"] = 10
+    try:
+        add_confirmed([lists["kkp-kompakt"]], 60)
+        issue_id = compose()
+        _send(issue_id)
+        _wait(lambda: sink.count() >= 15, 30, "the first mails")
+        sink.hold = True  # what is in DATA now is lost with the server
+        time.sleep(0.2)
+        controllers[0].stop()
+        sink.hold = False
+        down_since = time.monotonic()
+        arrived_before = sink.count()
+        print(f"\nserver stopped after {arrived_before} of 60")
+
+        seen_waiting = False
+        while time.monotonic() - down_since < 60:
+            issue = _issue(issue_id)
+            statuses = _statuses(issue_id)
+            assert issue.status == "sending", (issue.status, issue.pause_reason)
+            assert statuses["failed"] == 0, statuses
+            progress = sending.progress(issue)
+            waiting = [f for f in progress["failures"] if not f["final"]]
+            if waiting:
+                seen_waiting = True
+                assert "connect" in waiting[0]["answer"].lower(), waiting[0]
+            time.sleep(2)
+        assert sink.count() == arrived_before
+        assert seen_waiting, "the progress page never said why nothing goes out"
+
+        restart()
+        _wait_sent(issue_id, 150)
+        print(f"finished {time.monotonic() - down_since - 60:.0f} s after the server came back")
+    finally:
+        app.config["KKP_ISSUE_CHUNK_SIZE"] = 100
+
+    received = Counter(m["to"][0] for m in sink.messages)
+    assert set(received) == {f"person{i}@example.org" for i in range(60)}
+    assert set(received.values()) == {1}, "somebody got two copies"
+    deliveries = _deliveries(issue_id)
+    assert {d.status for d in deliveries} == {"sent"}
+    assert {d.attempts for d in deliveries} == {1}, "an unreachable server counted as attempts"
+    issue = _issue(issue_id)
+    assert issue.consecutive_failures == 0 and issue.pause_reason is None
+
+
+# -- 4. recipients the server refuses ------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", ["RCPT", "DATA"])
+def test_refused_recipients_fail_once_and_the_rest_goes_out(
+    app, ctx, lists, compose, worker, own_server, stage
+):
+    from newsletter import sending
+
+    sink, _controllers, _restart = own_server
+    answer = "550 5.1.1 Recipient address rejected: User unknown in virtual mailbox table"
+    sink.refuse = lambda address: answer if "reject" in address else None
+    sink.refuse_at = stage
+    app.config["KKP_ISSUE_CHUNK_SIZE"] = 10
+    try:
+        ids = add_confirmed([lists["kkp-kompakt"]], 30)
+        rejected = _rename(ids[3::6], "reject{n}@example.org")
+        accepted = _addresses(ids) - set(rejected)
+        issue_id = compose()
+        _send(issue_id)
+        _wait_sent(issue_id, 60)
+    finally:
+        app.config["KKP_ISSUE_CHUNK_SIZE"] = 100
+
+    received = Counter(m["to"][0] for m in sink.messages)
+    assert set(received) == accepted
+    assert set(received.values()) == {1}
+    deliveries = _deliveries(issue_id)
+    failed = [d for d in deliveries if d.status == "failed"]
+    assert {d.recipient for d in failed} == set(rejected)
+    for d in failed:
+        assert d.attempts == 1, "a permanent refusal was tried again"
+        assert d.last_error == answer
+    issue = _issue(issue_id)
+    assert issue.status == "sent"
+    progress = sending.progress(issue)
+    assert (progress["sent"], progress["failed"], progress["left"]) == (25, 5, 0)
+    shown = {f["recipient"]: f for f in progress["failures"]}
+    assert set(shown) == set(rejected)
+    assert all(f["final"] and f["answer"] == answer for f in shown.values())
+
+
+def test_a_server_refusing_everyone_pauses_the_issue_with_its_answer(
+    app, ctx, lists, compose, mail, worker, drain
+):
+    from newsletter import sending
+
+    limit = app.config["KKP_ISSUE_PAUSE_AFTER_FAILURES"]
+    chunk, threads = 10, worker.worker_threads
+    answer = "550 5.7.1 Service unavailable; client [127.0.0.1] blocked using zen.spamhaus.org"
+    mail.answer = lambda envelope: answer
+    app.config["KKP_ISSUE_CHUNK_SIZE"] = chunk
+    try:
+        add_confirmed([lists["kkp-kompakt"]], 100)
+        issue_id = compose()
+        _send(issue_id)
+        _wait(lambda: _issue(issue_id).status == "paused", 60, "the issue to pause itself")
+        drain()
+        time.sleep(0.5)
+        drain()
+    finally:
+        app.config["KKP_ISSUE_CHUNK_SIZE"] = 100
+
+    issue = _issue(issue_id)
+    assert issue.status == "paused"
+    assert answer in issue.pause_reason
+    assert str(limit) in issue.pause_reason
+    statuses = _statuses(issue_id)
+    print(f"\npaused after {statuses['failed']} failures (limit {limit})")
+    assert limit <= statuses["failed"] <= limit + chunk * threads
+    assert statuses["queued"] == 100 - statuses["failed"], statuses
+    assert statuses["sending"] == 0 and statuses["sent"] == 0
+    assert mail.messages == []
+    progress = sending.progress(issue)
+    assert progress["status"] == "paused" and progress["pause_reason"] == issue.pause_reason
+    assert progress["failed"] == statuses["failed"] and progress["rate"] == 0
+
+    # The block is lifted and the editor resumes: the rest goes out, once each.
+    mail.answer = None
+    sending.resume(issue)
+    from kkp.extensions import db
+
+    db.session.commit()
+    _wait_sent(issue_id, 60)
+    received = Counter(m["to"][0] for m in mail.messages)
+    sent = {d.recipient for d in _deliveries(issue_id) if d.status == "sent"}
+    assert set(received) == sent and set(received.values()) == {1}
+    assert len(sent) == 100 - statuses["failed"]
