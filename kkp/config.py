@@ -84,7 +84,7 @@ def from_environment() -> dict:
         #: subscribers per batch of delivery rows, and deliveries per chunk that one
         #: worker thread sends over one SMTP connection
         "KKP_ISSUE_BATCH_SIZE": _positive(env, "KKP_ISSUE_BATCH_SIZE", 1000),
-        "KKP_ISSUE_CHUNK_SIZE": _positive(env, "KKP_ISSUE_CHUNK_SIZE", 100),
+        "KKP_ISSUE_CHUNK_SIZE": _positive(env, "KKP_ISSUE_CHUNK_SIZE", 250),
         "KKP_RATELIMIT_STORAGE_URL": env.get("KKP_RATELIMIT_STORAGE_URL"),
         "KKP_UNCONFIRMED_RETENTION_DAYS": int(env.get("KKP_UNCONFIRMED_RETENTION_DAYS", "7")),
         "KKP_RECORD_IP": env.get("KKP_RECORD_IP", "0") == "1",

@@ -10,7 +10,8 @@ import functools
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, Serializer, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
 
 PURPOSES = ("confirm", "preferences", "unsubscribe", "registration")
 
@@ -29,10 +30,18 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return _cached_serializer(current_app.config["SECRET_KEY"], purpose)
 
 
+class _Serializer(URLSafeTimedSerializer):
+    """Never tries zlib on our small payloads (it cannot shorten them, and an issue
+    signs two links for each of its recipients); reads compressed tokens all the same."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+
 @functools.lru_cache(maxsize=32)
 def _cached_serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
-    # made once per key and purpose: an issue signs two links for every recipient
-    return URLSafeTimedSerializer(secret, salt=f"kkp.{purpose}")
+    # made once per key and purpose
+    return _Serializer(secret, salt=f"kkp.{purpose}")
 
 
 def make_token(purpose: str, payload: dict[str, Any]) -> str:

@@ -206,7 +206,7 @@ class Issue(db.Model):
     #: the rendered mail, frozen when sending starts, per language:
     #: {"de": {"subject": ..., "html": ..., "text": ...}} with placeholders for the
     #: personal parts
-    rendered = sa.Column(sa.JSON)
+    rendered = db.deferred(sa.Column(sa.JSON))  # large: loaded only when used
 
     lists = db.relationship("MailingList", secondary=issue_list, order_by="MailingList.position")
     articles = db.relationship(

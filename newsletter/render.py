@@ -129,8 +129,12 @@ def _split(template: str) -> list[str]:
 def _qp(text: str) -> bytes:
     """Quoted-printable (RFC 2045) with CRLF line ends and lines of at most 76 octets."""
     encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True)
-    # b2a_qp breaks lines with LF when the text itself has no CRLF
-    return encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    # b2a_qp breaks lines with LF when the text itself has no CRLF; and a line that
+    # starts with a dot gets it encoded, so that SMTP needs no dot-stuffing scan
+    encoded = encoded.replace(b"\r\n", b"\n").replace(b"\n.", b"\n=2E")
+    if encoded.startswith(b"."):
+        encoded = b"=2E" + encoded[1:]
+    return encoded.replace(b"\n", b"\r\n")
 
 
 def _encode_literals(parts: list[str]) -> list:

@@ -16,6 +16,7 @@ where the batch started, and a subscriber has one delivery per issue (unique ind
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from datetime import datetime, timedelta
@@ -35,9 +36,10 @@ from kkp.mail.models import Delivery
 from kkp.mail.operations import MAX_ATTEMPTS, NotDeliverable, message_builder, queue_delivery
 from kkp.mail.transport import DeliveryError, transport_for
 from kkp.mail.verp import return_path
+from kkp.tokens import make_token
 from newsletter.addresses import normalise_email
 from newsletter.issues import IssueError, IssueStateError
-from newsletter.links import subscriber_token
+from newsletter.links import token_payload
 from newsletter.models import Issue, Subscriber, Subscription, issue_list
 from newsletter.render import PreparedIssue, Recipient, greeting, list_id_header, render_issue
 from newsletter.render import sender as sender_of
@@ -49,8 +51,9 @@ ISSUE_KIND = "issue"
 TEST_KIND = "issue_test"
 LOCALES = ("de", "en")
 MAX_TEST_ADDRESSES = 5
-#: how often (in messages) a chunk looks whether its issue was paused or cancelled
-STATUS_CHECK_EVERY = 20
+#: how often (in messages) a chunk records what it sent and looks whether its issue was
+#: paused or cancelled
+STATUS_CHECK_EVERY = 50
 
 
 class RetryLater(dramatiq.Retry):
@@ -236,13 +239,33 @@ def _chunks(ids: list[int]):
         yield part[0], part[-1]
 
 
-def _insert_ignoring_duplicates(rows: list[dict]) -> None:
+def _write_deliveries(issue_id: int, after: int, upto: int) -> None:
+    """One INSERT … SELECT: a delivery row for every recipient with an id in
+    (after, upto], none twice. No row passes through Python."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(Delivery).on_conflict_do_nothing(), rows)
+    now = utcnow()
+    rows = (
+        _recipients(issue_id)
+        .where(Subscriber.id > after, Subscriber.id <= upto)
+        .with_only_columns(
+            sa.literal(ISSUE_KIND, sa.String),
+            sa.literal(issue_id, sa.Integer),
+            Subscriber.id,
+            Subscriber.email,
+            sa.literal({}, Delivery.params.type),
+            sa.literal("queued", sa.String),
+            sa.literal(0, sa.Integer),
+            sa.literal(now, Delivery.created_at.type),
+            sa.literal(now, Delivery.updated_at.type),
+        )
+    )
+    columns = ["kind", "issue_id", "subscriber_id", "recipient", "params", "status",
+               "attempts", "created_at", "updated_at"]  # fmt: skip
+    db.session.execute(insert(Delivery).from_select(columns, rows).on_conflict_do_nothing())
 
 
 def write_batch(issue_id: int, cursor: int | None = None) -> str:
@@ -264,33 +287,21 @@ def write_batch(issue_id: int, cursor: int | None = None) -> str:
         db.session.rollback()
         return issue.status
     cursor = issue.last_subscriber_id
-    batch = db.session.execute(
+    size = current_app.config["KKP_ISSUE_BATCH_SIZE"]
+    ids_in_batch = (
         _recipients(issue.id)
+        .with_only_columns(Subscriber.id)
         .where(Subscriber.id > cursor, Subscriber.id <= issue.max_subscriber_id)
         .order_by(Subscriber.id)
-        .limit(current_app.config["KKP_ISSUE_BATCH_SIZE"])
-    ).all()
-    new_cursor = batch[-1].id if batch else issue.max_subscriber_id
-    if len(batch) < current_app.config["KKP_ISSUE_BATCH_SIZE"]:
-        new_cursor = issue.max_subscriber_id
-    now = utcnow()
-    if batch:
-        _insert_ignoring_duplicates(
-            [
-                {
-                    "kind": ISSUE_KIND,
-                    "issue_id": issue.id,
-                    "subscriber_id": row.id,
-                    "recipient": row.email,
-                    "params": {},
-                    "status": "queued",
-                    "attempts": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for row in batch
-            ]
-        )
+        .limit(size)
+        .subquery()
+    )
+    found, last = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(ids_in_batch.c.id))
+    ).one()
+    new_cursor = last if found == size else issue.max_subscriber_id
+    if found:
+        _write_deliveries(issue.id, cursor, new_cursor)
     # Advance only from where this batch started: a second writer finds 0 rows.
     moved = db.session.execute(
         sa.update(Issue)
@@ -328,7 +339,12 @@ _prepared_lock = threading.Lock()
 
 
 def _mail_domain() -> str:
-    return sender_address(current_app.config["KKP_MAIL_FROM"]).rpartition("@")[2] or "localhost"
+    return _domain_of(current_app.config["KKP_MAIL_FROM"])
+
+
+@functools.lru_cache(maxsize=8)
+def _domain_of(mail_from: str) -> str:
+    return sender_address(mail_from).rpartition("@")[2] or "localhost"
 
 
 def prepared(issue: Issue) -> dict[str, PreparedIssue]:
@@ -360,13 +376,14 @@ def _message_id(delivery_id: int, issue_id: int, started_at: datetime) -> str:
 
 def _recipient(subscriber, list_ids: list[int], message_id: str) -> Recipient:
     base = current_app.config["KKP_BASE_URL"]
+    payload = token_payload(subscriber)  # hashes the address once for both links
     return Recipient(
         email=subscriber.email,
         name=subscriber.name,
         greeting=greeting(subscriber.name, subscriber.locale),
         unsubscribe_url=f"{base}/unsubscribe/"
-        + subscriber_token(subscriber, "unsubscribe", l=list_ids),
-        preferences_url=f"{base}/preferences/" + subscriber_token(subscriber, "preferences"),
+        + make_token("unsubscribe", {**payload, "l": list_ids}),
+        preferences_url=f"{base}/preferences/" + make_token("preferences", payload),
         message_id=message_id,
     )
 
@@ -451,7 +468,10 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
         data = messages.get(person.locale, messages["de"]).message(recipient, date=date)
         try:
             transport.send_bytes(
-                dkim.sign(app, data), envelope_from=return_path(row.id), recipients=[row.recipient]
+                dkim.sign(app, data),
+                envelope_from=return_path(row.id),
+                recipients=[row.recipient],
+                dot_safe=True,  # PreparedIssue encodes a dot that starts a line
             )
         except DeliveryError as exc:
             error = str(exc)[:2000]
@@ -510,19 +530,23 @@ def _in_flight(claimed) -> None:
 def _record(issue_id: int, outcome: dict, *, any_sent: bool, streak: int) -> None:
     now = utcnow()
     if outcome["sent"]:
+        # One statement for the stretch: the Message-IDs differ only in the delivery id
+        # (see _message_id), so the database writes them from the id.
+        first_id, first_message_id = outcome["sent"][0]
+        suffix = first_message_id[len(f"<{first_id}") :]
         db.session.execute(
-            sa.update(Delivery),
-            [
-                {
-                    "id": i,
-                    "status": "sent",
-                    "sent_at": now,
-                    "updated_at": now,
-                    "message_id": mid,
-                    "last_error": None,
-                }
-                for i, mid in outcome["sent"]
-            ],
+            sa.update(Delivery)
+            .where(Delivery.id.in_([i for i, _ in outcome["sent"]]))
+            .values(
+                status="sent",
+                sent_at=now,
+                updated_at=now,
+                last_error=None,
+                message_id=sa.literal("<", sa.String)
+                + sa.cast(Delivery.id, sa.String)
+                + sa.literal(suffix, sa.String),
+            )
+            .execution_options(synchronize_session=False)
         )
     rows = (
         [

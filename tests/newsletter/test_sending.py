@@ -111,3 +111,23 @@ def test_one_click_from_an_issue_leaves_its_lists_only(
     db.session.rollback()
     left = db.session.scalars(sa.select(Subscription.list_id)).all()
     assert left == [lists["netzwerktreffen"]]
+
+
+def test_lines_that_start_with_a_dot_arrive_whole(app, ctx, lists, mail, worker, drain):
+    """The issue's mail is sent without SMTP dot-stuffing, because no line of it starts
+    with a dot: a dot there is quoted-printable encoded. The server would eat it else."""
+    from kkp.extensions import db
+    from newsletter import issues
+
+    add_confirmed([lists["kkp-kompakt"]], 1)
+    issue = issues.create_issue(
+        number="5/2026", title="Punkte", intro=".Einleitung", list_ids=[lists["kkp-kompakt"]]
+    )
+    issues.add_article(issue, title="Dateien", body=".htaccess und\n\n.NET\n\n.\n\nEnde")
+    db.session.commit()
+    _send(issue.id)
+    raw = mail.wait_for(1)[0]["data"]
+    drain()
+    assert b"\r\n." not in raw
+    text = text_of(parse_mail(raw))
+    assert ".Einleitung" in text and ".htaccess" in text and ".NET" in text
