@@ -54,6 +54,8 @@ MAX_TEST_ADDRESSES = 5
 #: how often (in messages) a chunk records what it sent and looks whether its issue was
 #: paused or cancelled
 STATUS_CHECK_EVERY = 50
+#: when the batch writer finds the issue row locked, it looks again after (ms)
+LOCKED_RETRY_MS = 200
 
 
 class RetryLater(dramatiq.Retry):
@@ -274,12 +276,17 @@ def write_batch(issue_id: int, cursor: int | None = None) -> str:
     from workers.actors import send_issue_chunk, write_issue_batch
 
     query = sa.select(Issue).where(Issue.id == issue_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Wait the milliseconds a chunk holds the row while it records its outcome:
-        # SKIP LOCKED returned "busy" then, nobody re-enqueued, and the send stood still
-        # until the sweeper. A second copy of this message is told apart by the cursor.
-        query = query.with_for_update()
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        query = query.with_for_update(skip_locked=True)
     issue = db.session.execute(query).scalar_one_or_none()
+    if issue is None and postgresql and db.session.get(Issue, issue_id) is not None:
+        # Someone holds the row for a moment (an editor pausing, a chunk recording a
+        # failure, another copy of this message): look again shortly, never wait here.
+        # A copy that comes too late is told apart by the cursor.
+        db.session.rollback()
+        write_issue_batch.send_now(issue_id, cursor, delay=LOCKED_RETRY_MS)
+        return "locked"
     if issue is None or (cursor is not None and issue.last_subscriber_id != cursor):
         db.session.rollback()
         return "busy"  # gone, or this batch was written by a copy of this message

@@ -24,13 +24,15 @@ os.environ.setdefault("KKP_INSTANCE_PATH", tempfile.mkdtemp(prefix="kkp-test-ins
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: runs only in the SQLite pass (deselected)")
+    config.addinivalue_line(
+        "markers", "postgresql_only: runs only in the PostgreSQL pass (deselected)"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests of SQLite's own settings have nothing to check in the PostgreSQL pass."""
-    if BACKEND == "sqlite":
-        return
-    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    """Tests of one database's own behaviour have nothing to check in the other's pass."""
+    other = "postgresql_only" if BACKEND == "sqlite" else "sqlite_only"
+    kept = [item for item in items if item.get_closest_marker(other) is None]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept

@@ -81,6 +81,14 @@ def test_compose_preview_test_send_and_watch(page, editor, lists, mail, worker, 
         content = page.frame_locator(frame)
         expect(content.get_by_text("Fahrradcodierung")).to_be_visible()
         expect(content.get_by_text("Guten Tag Max Mustermann,")).to_be_visible()
+    # the mail fits a phone: nothing wider than the screen, the picture scaled down
+    mail_on_phone = phone.element_handle().content_frame()
+    assert mail_on_phone.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth + 1"
+    ), "the mail scrolls sideways on a phone"
+    assert mail_on_phone.evaluate(
+        "[...document.images].every(i => i.getBoundingClientRect().right <= window.innerWidth)"
+    )
     assert_accessible(page)
     page.locator("#addresses").fill("test-a@example.org, test-b@example.org")
     page.locator('form[action$="/test#test"] button[type=submit]').click()

@@ -377,3 +377,42 @@ def test_pending_suppressed_and_unconfirmed_lists_never_receive(
     time.sleep(0.5)
     _everyone_once(mail, {f"person{i}@example.org" for i in range(3)})
     assert len(_deliveries(issue_id)) == 3
+
+
+@pytest.mark.postgresql_only
+def test_a_locked_issue_row_delays_the_batch_writer_without_stopping_it(
+    app, ctx, lists, compose, mail, broker
+):
+    """FOR UPDATE SKIP LOCKED: while someone holds the issue row, the batch writer
+    does not wait in a worker thread; it looks again shortly, and the send completes."""
+    from dramatiq import Worker
+
+    from kkp.extensions import db
+    from newsletter import sending
+    from newsletter.models import Issue
+
+    add_confirmed([lists["kkp-kompakt"]], 30)
+    issue_id = compose()
+    sending.start_sending(db.session.get(Issue, issue_id))
+    db.session.commit()  # the batch writer is enqueued; no worker runs yet
+    worker = Worker(broker, worker_threads=2, worker_timeout=50)
+    with db.engine.connect() as other:
+        other.execute(sa.text("SELECT id FROM issue WHERE id = :i FOR UPDATE"), {"i": issue_id})
+        worker.start()
+        try:
+            time.sleep(1.5)  # the writer finds the row locked, several times
+            assert mail.messages == []
+            other.rollback()
+            mail.wait_for(30)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                db.session.rollback()
+                db.session.expire_all()
+                if db.session.get(Issue, issue_id).status == "sent":
+                    break
+                time.sleep(0.1)
+        finally:
+            worker.join()
+            worker.stop(timeout=10_000)
+    assert db.session.get(Issue, issue_id).status == "sent"
+    assert len(mail.messages) == 30
