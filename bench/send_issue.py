@@ -467,9 +467,11 @@ class Bench:
             [sink, "-c", "-u", getpass.getuser(), f"127.0.0.1:{self.smtp_port}", "256"],
             env,
         )
+        nice = ["nice", "-n", str(self.args.nice)] if self.args.nice else []
         self.start(
             "workers",
             [
+                *nice,
                 str(VENV_BIN / "dramatiq"),
                 "--processes",
                 str(self.args.processes),
@@ -990,8 +992,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--processes", type=int, default=2, help="dramatiq worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
+    parser.add_argument("--processes", type=int, default=4, help="dramatiq worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
+    parser.add_argument(
+        "--nice", type=int, default=10, help="the workers' nice level (the Procfile's is 10)"
+    )
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
         "--via",

@@ -53,7 +53,7 @@ LOCALES = ("de", "en")
 MAX_TEST_ADDRESSES = 5
 #: how often (in messages) a chunk records what it sent and looks whether its issue was
 #: paused or cancelled
-STATUS_CHECK_EVERY = 50
+STATUS_CHECK_EVERY = 125
 #: when the batch writer finds the issue row locked, it looks again after (ms)
 LOCKED_RETRY_MS = 200
 
