@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
 from kkp.extensions import csrf, db, limiter
@@ -361,4 +361,17 @@ def openapi():
                 **OPENAPI_PATHS,
             },
         }
+    )
+
+
+def keyset_page(query, limit: int, to_json) -> Response:
+    """A page of `query` (already ordered by id, `after` applied, limited to
+    `limit + 1`): its items and `next_after`, None on the last page."""
+    from kkp.extensions import db
+
+    found = db.session.scalars(query).all()
+    page = found[:limit]
+    return jsonify(
+        items=[to_json(item) for item in page],
+        next_after=page[-1].id if len(found) > limit else None,
     )

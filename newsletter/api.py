@@ -17,6 +17,7 @@ from kkp.api import (
     api_error_response,
     get_or_404,
     invalid,
+    keyset_page,
     read_body,
     read_query,
 )
@@ -187,12 +188,7 @@ def get_subscribers():
         .order_by(flt.key)
         .limit(limit + 1)
     )
-    found = db.session.scalars(query).all()
-    page = found[:limit]
-    return jsonify(
-        items=[subscriber_json(s) for s in page],
-        next_after=page[-1].id if len(found) > limit else None,
-    )
+    return keyset_page(query, limit, subscriber_json)
 
 
 def post_subscriber():

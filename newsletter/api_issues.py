@@ -22,11 +22,12 @@ from kkp.api import (
     api_error_response,
     get_or_404,
     invalid,
+    keyset_page,
     read_body,
     read_query,
 )
 from kkp.extensions import db
-from newsletter import issues, openapi_issues, sending
+from newsletter import issues, openapi, openapi_issues, sending
 from newsletter.addresses import SubscriptionError
 from newsletter.api_issues_input import (  # noqa: I001
     ARTICLE_CHANGES,
@@ -144,7 +145,7 @@ def _require_unsent(issue: Issue) -> None:
 
 def get_issues():
     args = read_query(ISSUE_QUERY)
-    limit = args.get("limit", openapi_issues.PAGE_SIZE)
+    limit = args.get("limit", openapi.PAGE_SIZE)
     query = (
         sa.select(Issue)
         .options(selectinload(Issue.lists))
@@ -154,12 +155,7 @@ def get_issues():
     )
     if "status" in args:
         query = query.where(Issue.status == args["status"])
-    found = db.session.scalars(query).all()
-    page = found[:limit]
-    return jsonify(
-        items=[issue_json(issue) for issue in page],
-        next_after=page[-1].id if len(found) > limit else None,
-    )
+    return keyset_page(query, limit, issue_json)
 
 
 def post_issue():

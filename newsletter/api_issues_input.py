@@ -22,7 +22,7 @@ from kkp.api import (
     json_body,
 )
 from kkp.i18n import NonexistentTime, berlin_to_utc
-from newsletter import issues, openapi_issues, sending
+from newsletter import issues, openapi, openapi_issues, sending
 from newsletter.markup import is_web_url
 from newsletter.models import ISSUE_STATUSES
 
@@ -149,7 +149,7 @@ ISSUE_CHANGES = {name: replace(field, required=False) for name, field in ISSUE_F
 ISSUE_QUERY = {
     "status": Field("string", max_length=20, choices=ISSUE_STATUSES),
     "after": Field("integer", minimum=0),
-    "limit": Field("integer", maximum=openapi_issues.MAX_PAGE_SIZE),
+    "limit": Field("integer", maximum=openapi.MAX_PAGE_SIZE),
 }
 ARTICLE_FIELDS: dict[str, Field | Structured] = {
     "title": Field("string", required=True, max_length=issues.MAX_TITLE),

@@ -76,33 +76,21 @@ def image(image_id: int, digest: str, ext: str):
 # Static rules outrank `<slug>` in Werkzeug's routing, and slugs never contain a dot.
 
 
-@bp.route("/newsletter/feed.rss")
-def feed_rss():
+@bp.route("/newsletter/feed.<any(rss, atom):kind>")
+def feed(kind: str):
     issues, settings = published_issues(feeds.FEED_SIZE), office_settings()
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        body = feeds.rss(
-            issues,
-            settings,
-            base_url=current_app.config["KKP_BASE_URL"],
-            description=_feed_description(),
-            language=current_app.config["BABEL_DEFAULT_LOCALE"],
-        )
-    return _feed_response(body, "application/rss+xml", _last_modified(issues))
-
-
-@bp.route("/newsletter/feed.atom")
-def feed_atom():
-    issues, settings = published_issues(feeds.FEED_SIZE), office_settings()
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        body = feeds.atom(
-            issues,
-            settings,
-            base_url=current_app.config["KKP_BASE_URL"],
-            description=_feed_description(),
-            author=current_app.config["KKP_OFFICE_NAME"],
-            language=current_app.config["BABEL_DEFAULT_LOCALE"],
-        )
-    return _feed_response(body, "application/atom+xml", _last_modified(issues))
+    config = current_app.config
+    with force_locale(config["BABEL_DEFAULT_LOCALE"]):
+        common = {
+            "base_url": config["KKP_BASE_URL"],
+            "description": _feed_description(),
+            "language": config["BABEL_DEFAULT_LOCALE"],
+        }
+        if kind == "rss":
+            body = feeds.rss(issues, settings, **common)
+        else:
+            body = feeds.atom(issues, settings, author=config["KKP_OFFICE_NAME"], **common)
+    return _feed_response(body, f"application/{kind}+xml", _last_modified(issues))
 
 
 def _feed_description() -> str:

@@ -265,6 +265,22 @@ def query_parameter(name: str, schema: dict, description: str) -> dict:
     }
 
 
+def paging_parameters(items: str) -> list[dict]:
+    """`after` and `limit` of keyset paging; `items` names what a page holds."""
+    return [
+        query_parameter(
+            "after",
+            {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+            "Start after this id: `next_after` of the page before.",
+        ),
+        query_parameter(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": PAGE_SIZE},
+            f"{items} per page.",
+        ),
+    ]
+
+
 def links_to(parameter: str, operations: tuple[str, ...]) -> dict:
     """OpenAPI links from a created object's `id` to the operations on it."""
     return {
@@ -350,21 +366,7 @@ PATHS = {
                 query_parameter(
                     "q", text_schema(200), "Part of the address, name or organisation."
                 ),
-                query_parameter(
-                    "after",
-                    {"type": "integer", "minimum": 0, "maximum": MAX_ID},
-                    "Start after this id: `next_after` of the page before.",
-                ),
-                query_parameter(
-                    "limit",
-                    {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": MAX_PAGE_SIZE,
-                        "default": PAGE_SIZE,
-                    },
-                    "Subscribers per page.",
-                ),
+                *paging_parameters("Subscribers"),
             ],
             "responses": {
                 "200": json_response("One page.", schema_ref("SubscriberPage")),

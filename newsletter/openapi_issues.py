@@ -13,7 +13,7 @@ from kkp.api import (
 )
 from newsletter import issues
 from newsletter.models import ISSUE_STATUSES
-from newsletter.openapi import MAX_PAGE_SIZE, PAGE_SIZE, links_to, query_parameter
+from newsletter.openapi import links_to, paging_parameters, query_parameter
 from newsletter.sending import MAX_TEST_ADDRESSES
 
 #: the longest intro or article body, in characters
@@ -431,21 +431,7 @@ PATHS = {
                     {"type": "string", "enum": list(ISSUE_STATUSES)},
                     "Only issues with this status.",
                 ),
-                query_parameter(
-                    "after",
-                    {"type": "integer", "minimum": 0, "maximum": MAX_ID},
-                    "Start after this id: `next_after` of the page before.",
-                ),
-                query_parameter(
-                    "limit",
-                    {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": MAX_PAGE_SIZE,
-                        "default": PAGE_SIZE,
-                    },
-                    "Issues per page.",
-                ),
+                *paging_parameters("Issues"),
             ],
             "responses": {
                 "200": json_response("One page.", schema_ref("IssuePage")),
