@@ -77,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
     i18n.init_app(app)
 
+    import events.models  # noqa: F401
     import kkp.auth.models  # noqa: F401
     import kkp.mail.models  # noqa: F401
     import newsletter.models  # noqa: F401
@@ -96,6 +97,10 @@ def _ratelimit_storage(app: Flask) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from events import published  # noqa: F401  (adds the calendars' routes)
+    from events.admin import bp as events_admin_bp
+    from events.api import register_api as register_event_api
+    from events.blueprint import bp as events_bp
     from kkp import api, errors, site
     from kkp.auth.blueprint import bp as auth_bp
     from kkp.mail.blueprint import bp as mail_bp
@@ -123,8 +128,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_bp)
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(newsletter_admin_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(events_admin_bp)
     register_newsletter_api(api.bp)
     register_issue_api(api.bp)
+    register_event_api(api.bp)
     app.register_blueprint(api.bp)
 
-    import newsletter.mails  # noqa: F401  (registers message builders)
+    import events.mails  # noqa: F401  (registers message builders)
+    import newsletter.mails  # noqa: F401

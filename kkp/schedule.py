@@ -17,6 +17,7 @@ TICK_SECONDS = 60
 
 
 def run_due() -> None:
+    from events.operations import send_due_reminders
     from kkp.mail.operations import sweep_stale
     from newsletter import sending
     from newsletter.operations import purge_unconfirmed
@@ -28,6 +29,8 @@ def run_due() -> None:
     sweep_stale()
     db.session.commit()
     sending.sweep()
+    db.session.commit()
+    send_due_reminders()
     db.session.commit()
 
 

@@ -235,9 +235,12 @@ class Article(db.Model):
     links = sa.Column(sa.JSON, nullable=False, default=list)
     image_id = sa.Column(sa.ForeignKey("image.id", ondelete="SET NULL"))
     image_alt = sa.Column(sa.String(300), nullable=False, default="")
+    #: an event the article announces: shown as a block with date, place and links
+    event_id = sa.Column(sa.ForeignKey("event.id", ondelete="SET NULL"))
 
     issue = db.relationship(Issue, back_populates="articles")
     image = db.relationship("Image")
+    event = db.relationship("Event")
 
 
 class Image(db.Model):

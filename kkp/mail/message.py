@@ -62,6 +62,22 @@ def new_message(
     return msg
 
 
+def add_calendar(msg: EmailMessage, ics: bytes, *, method: str, filename: str) -> None:
+    """Make `msg` an invitation as Outlook, Gmail and Apple Mail read it:
+    multipart/mixed > multipart/alternative (text, HTML, text/calendar with the
+    `method` parameter), plus the same calendar as an `.ics` attachment."""
+    from email.message import MIMEPart
+
+    part = MIMEPart(policy=policy.SMTP)
+    part.set_content(
+        ics, maintype="text", subtype="calendar", cte="base64", params={"method": method}
+    )
+    part.set_param("charset", "UTF-8")
+    msg.attach(part)
+    msg.make_mixed()
+    msg.add_attachment(ics, maintype="application", subtype="ics", filename=filename)
+
+
 def _crlf_free(body: str) -> str:
     return body.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -75,4 +91,12 @@ def as_bytes(msg: EmailMessage) -> bytes:
     return msg.as_bytes(policy=policy.SMTP)
 
 
-__all__ = ["Address", "as_bytes", "header_text", "mailbox", "new_message", "sender_address"]
+__all__ = [
+    "Address",
+    "add_calendar",
+    "as_bytes",
+    "header_text",
+    "mailbox",
+    "new_message",
+    "sender_address",
+]

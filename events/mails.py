@@ -1,0 +1,134 @@
+"""Mail to participants; each kind registers its message builder.
+
+A builder runs when the mail is sent: it reads the registration and the event as
+they are then, so a mail never shows an outdated time. Mails that put the event into
+a calendar carry an iTIP invitation (REQUEST, or CANCEL when it goes away).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from events import ical
+from events.calendars import calendar_event
+from events.dates import when
+from events.models import ACTIVE, Event, Registration
+from events.registrations import token_for, waiting_place
+from kkp.extensions import db
+from kkp.mail.message import add_calendar, mailbox
+from kkp.mail.models import Delivery
+from kkp.mail.operations import NotDeliverable, message_builder
+from kkp.mail.render import render_mail
+
+
+@dataclass(frozen=True)
+class MailKind:
+    #: the registration statuses for which the mail still makes sense when it is sent
+    statuses: tuple[str, ...]
+    #: "REQUEST", "CANCEL" or None (no calendar); "had" decides for cancellations
+    method: str | None
+
+
+KINDS = {
+    "event_confirmation": MailKind(("confirmed",), "REQUEST"),
+    "event_promoted": MailKind(("confirmed",), "REQUEST"),
+    "event_update": MailKind(("confirmed", "invited"), "REQUEST"),
+    "event_invitation": MailKind(("invited",), "REQUEST"),
+    "event_waiting": MailKind(("waiting",), None),
+    "event_reminder": MailKind(("confirmed",), None),
+    "registration_link": MailKind(ACTIVE + ("invited",), None),
+    "event_cancelled": MailKind(("confirmed", "invited", "waiting", "cancelled"), "CANCEL"),
+    "registration_cancelled": MailKind(("cancelled", "declined"), "CANCEL"),
+}
+
+
+def _subject(kind: str, event: Event, locale: str) -> str:
+    title = event.title
+    subjects = {
+        "event_confirmation": _("Registration confirmed: %(title)s", title=title),
+        "event_promoted": _("A seat is free, you are registered: %(title)s", title=title),
+        "event_update": _("Changed: %(title)s", title=title),
+        "event_invitation": _("Invitation: %(title)s", title=title),
+        "event_waiting": _("Waiting list: %(title)s", title=title),
+        "event_reminder": _("Reminder: %(title)s", title=title),
+        "registration_link": _("Your registration: %(title)s", title=title),
+        "event_cancelled": _("Cancelled: %(title)s", title=title),
+        "registration_cancelled": _("Registration cancelled: %(title)s", title=title),
+    }
+    return subjects[kind]
+
+
+def _method(kind: str, delivery: Delivery) -> str | None:
+    method = KINDS[kind].method
+    if method == "CANCEL" and delivery.params.get("had") not in ("confirmed", "invited"):
+        return None  # nothing in their calendar to take away
+    return method
+
+
+def mail_context(kind: str, registration: Registration, event: Event) -> dict:
+    """What the templates of mail `kind` need."""
+    base = current_app.config["KKP_BASE_URL"]
+    manage_url = f"{base}/registrations/{token_for(registration)}"
+    locale = registration.locale
+    show_join = kind in ("event_confirmation", "event_promoted", "event_update", "event_reminder")
+    return {
+        "kind": kind,
+        "event": event,
+        "registration": registration,
+        "when": when(event, locale),
+        "place": event.place,
+        "online": event.is_online,
+        "join_url": event.join_url if show_join or event.registration_mode == "none" else "",
+        "kind_name": event.kind.label(locale),
+        "event_url": f"{base}/events/{event.slug}",
+        "ics_url": f"{base}/events/{event.slug}.ics",
+        "manage_url": manage_url,
+        "accept_url": f"{manage_url}?answer=accept",
+        "decline_url": f"{manage_url}?answer=decline",
+        "place_in_line": waiting_place(registration),
+        "had": None,
+        "subject": _subject(kind, event, locale),
+    }
+
+
+def _build(kind: str, delivery: Delivery) -> EmailMessage:
+    registration = db.session.get(Registration, delivery.params.get("registration_id") or 0)
+    if registration is None:
+        raise NotDeliverable("the registration was deleted")
+    if registration.status not in KINDS[kind].statuses:
+        raise NotDeliverable(f"the registration is {registration.status} now")
+    event = db.session.get(Event, registration.event_id)
+    if kind != "event_cancelled" and event.status == "cancelled":
+        raise NotDeliverable("the event was cancelled")
+    locale = registration.locale if registration.locale in ("de", "en") else "de"
+    with force_locale(locale):
+        context = mail_context(kind, registration, event)
+        context["had"] = delivery.params.get("had")
+    msg = render_mail(
+        "event", context, to=mailbox(registration.name, registration.email), locale=locale
+    )
+    method = _method(kind, delivery)
+    if method:
+        ics = ical.invitation(
+            calendar_event(event, for_participant=True),
+            attendee_name=registration.name,
+            attendee_email=registration.email,
+            method=method,
+        )
+        add_calendar(
+            msg, ics, method=method, filename="einladung.ics" if locale == "de" else "invite.ics"
+        )
+    return msg
+
+
+def _register(kind: str) -> None:
+    message_builder(kind)(lambda delivery: _build(kind, delivery))
+
+
+for _kind in KINDS:
+    _register(_kind)

@@ -1,0 +1,193 @@
+"""Events, their kinds and series, and the people registered for them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from kkp.db import UTCDateTime, utcnow
+from kkp.extensions import db
+from kkp.i18n import BERLIN
+
+#: draft → published → cancelled
+EVENT_STATUSES = ("draft", "published", "cancelled")
+#: where it happens: online (join link), in person (venue, address), or both
+FORMATS = ("online", "in_person", "hybrid")
+#: none (just come or join), open to anyone, or only for those invited
+REGISTRATION_MODES = ("none", "open", "invitation")
+#: invited (no answer yet) → confirmed | waiting | declined; confirmed | waiting → cancelled
+REGISTRATION_STATUSES = ("invited", "confirmed", "waiting", "cancelled", "declined")
+#: the statuses that hold (or wait for) a seat
+ACTIVE = ("confirmed", "waiting")
+
+
+class EventKind(db.Model):
+    """Network meeting, training, info event, committee session, or one an editor added."""
+
+    __tablename__ = "event_kind"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    #: the calendar address, /calendar/<slug>.ics
+    slug = sa.Column(sa.String(80), nullable=False, unique=True)
+    name = sa.Column(sa.String(120), nullable=False)
+    #: the English name; empty: the German one is shown
+    name_en = sa.Column(sa.String(120), nullable=False, default="")
+    position = sa.Column(sa.Integer, nullable=False, default=0)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    def label(self, locale: str = "de") -> str:
+        return (self.name_en or self.name) if locale == "en" else self.name
+
+
+class EventSeries(db.Model):
+    """One training in several dates: each date is an event of its own with its own seats."""
+
+    __tablename__ = "event_series"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    #: the public page, /events/series/<slug>
+    slug = sa.Column(sa.String(120), nullable=False, unique=True)
+    title = sa.Column(sa.String(200), nullable=False)
+    #: Markdown, sanitised on output
+    description = sa.Column(sa.Text, nullable=False, default="")
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    events = db.relationship("Event", back_populates="series", order_by="Event.starts_at")
+
+
+class Event(db.Model):
+    """A meeting, training date or info event.
+
+    Times are stored in UTC. An all-day event starts at midnight (Berlin) of its first
+    day and `ends_at` is midnight (Berlin) after its last day.
+    """
+
+    __tablename__ = "event"
+    __table_args__ = (
+        sa.Index("ix_event_status_starts", "status", "starts_at"),
+        # what the scheduler looks for
+        sa.Index("ix_event_reminder_due", "reminder_due_at"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    #: the public address, /events/<slug>; kept when the title changes
+    slug = sa.Column(sa.String(120), nullable=False, unique=True)
+    #: the iCalendar UID, the same in every invitation, update and cancellation
+    uid = sa.Column(sa.String(200), nullable=False, unique=True)
+    kind_id = sa.Column(sa.ForeignKey("event_kind.id", ondelete="RESTRICT"), nullable=False)
+    series_id = sa.Column(sa.ForeignKey("event_series.id", ondelete="SET NULL"), index=True)
+    title = sa.Column(sa.String(200), nullable=False)
+    #: one or two sentences for lists and feeds
+    summary = sa.Column(sa.Text, nullable=False, default="")
+    #: Markdown, sanitised on output
+    description = sa.Column(sa.Text, nullable=False, default="")
+    #: "online", "in_person" or "hybrid"
+    format = sa.Column(sa.String(20), nullable=False, default="in_person")
+    venue = sa.Column(sa.String(200), nullable=False, default="")
+    address = sa.Column(sa.String(300), nullable=False, default="")
+    #: http(s) only; shown to confirmed participants and, without registration, to all
+    join_url = sa.Column(sa.String(1000), nullable=False, default="")
+    all_day = sa.Column(sa.Boolean, nullable=False, default=False)
+    starts_at = sa.Column(UTCDateTime, nullable=False)
+    ends_at = sa.Column(UTCDateTime, nullable=False)
+    organizer_name = sa.Column(sa.String(200), nullable=False, default="")
+    organizer_email = sa.Column(sa.String(254), nullable=False, default="")
+    #: e.g. "Netzwerkkoordinatorinnen und -koordinatoren"
+    audience = sa.Column(sa.String(300), nullable=False, default="")
+    #: e.g. "kostenfrei"
+    cost_note = sa.Column(sa.String(300), nullable=False, default="")
+
+    #: "none", "open" or "invitation"
+    registration_mode = sa.Column(sa.String(20), nullable=False, default="open")
+    #: seats; NULL: no limit
+    capacity = sa.Column(sa.Integer)
+    #: registration closes at this instant; NULL: at the start
+    registration_deadline = sa.Column(UTCDateTime)
+    #: "draft", "published" or "cancelled"
+    status = sa.Column(sa.String(20), nullable=False, default="draft")
+
+    #: hours before the start that participants are reminded; NULL: no reminder
+    reminder_hours = sa.Column(sa.Integer, default=24)
+    #: when the reminder is due (start minus `reminder_hours`); NULL once it went out
+    reminder_due_at = sa.Column(UTCDateTime)
+    reminder_sent_at = sa.Column(UTCDateTime)
+
+    #: the iCalendar SEQUENCE: raised when start, end, place, join link or status change
+    sequence = sa.Column(sa.Integer, nullable=False, default=0)
+    #: the last change calendars see (DTSTAMP, LAST-MODIFIED); not every edit
+    changed_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    published_at = sa.Column(UTCDateTime)
+    cancelled_at = sa.Column(UTCDateTime)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    kind = db.relationship(EventKind)
+    series = db.relationship(EventSeries, back_populates="events")
+
+    @property
+    def first_day(self) -> date:
+        return self.starts_at.astimezone(BERLIN).date()
+
+    @property
+    def last_day(self) -> date:
+        """The last day it takes place (for all-day events: the day before `ends_at`)."""
+        end = self.ends_at.astimezone(BERLIN)
+        if self.all_day:
+            return (end - timedelta(days=1)).date()
+        return end.date()
+
+    @property
+    def is_online(self) -> bool:
+        return self.format in ("online", "hybrid")
+
+    @property
+    def is_in_person(self) -> bool:
+        return self.format in ("in_person", "hybrid")
+
+    @property
+    def place(self) -> str:
+        """Venue and address on one line, e.g. "Rathaus, Markt 1, 01067 Dresden"."""
+        return ", ".join(p for p in (self.venue, self.address) if p)
+
+    def registration_closes_at(self) -> datetime:
+        return self.registration_deadline or self.starts_at
+
+
+class Registration(db.Model):
+    """One person for one event: invited, confirmed, waiting, cancelled or declined."""
+
+    __tablename__ = "registration"
+    __table_args__ = (
+        # one person registers once per event
+        sa.UniqueConstraint("event_id", "email", name="uq_registration_event_email"),
+        sa.Index("ix_registration_event_status", "event_id", "status", "waiting_since", "id"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    event_id = sa.Column(sa.ForeignKey("event.id", ondelete="CASCADE"), nullable=False)
+    #: normalised address (domain lower-cased)
+    email = sa.Column(sa.String(254), nullable=False)
+    name = sa.Column(sa.String(200), nullable=False, default="")
+    organisation = sa.Column(sa.String(200), nullable=False, default="")
+    #: "invited", "confirmed", "waiting", "cancelled" or "declined"
+    status = sa.Column(sa.String(20), nullable=False)
+    #: the order of the waiting list: earlier first
+    waiting_since = sa.Column(UTCDateTime)
+    #: random; part of the links in mail, so a link dies with its registration
+    key = sa.Column(sa.String(32), nullable=False)
+    #: "form", "editor", "invitation" or "api"
+    source = sa.Column(sa.String(20), nullable=False, default="form")
+    #: language of the mail this person gets
+    locale = sa.Column(sa.String(5), nullable=False, default="de")
+    #: when consent to processing was given, and to which text version
+    consent_at = sa.Column(UTCDateTime)
+    consent_version = sa.Column(sa.ForeignKey("consent_text.version"))
+    #: the list an invitation went to, if any
+    invited_from_list_id = sa.Column(sa.ForeignKey("mailing_list.id", ondelete="SET NULL"))
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    confirmed_at = sa.Column(UTCDateTime)
+    cancelled_at = sa.Column(UTCDateTime)
+
+    event = db.relationship(Event)

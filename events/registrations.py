@@ -1,0 +1,472 @@
+"""Registrations: sign up, waiting list, promotion, cancellation, invitations.
+
+Everything that hands out a seat first locks the event row (`SELECT … FOR UPDATE`
+on PostgreSQL; a write on SQLite, which takes the database's write lock), then
+counts: two people can never take the last seat together.
+
+Every mail is a delivery row written in the same transaction (kinds in
+:mod:`events.mails`).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from events.models import ACTIVE, Event, Registration
+from events.operations import EventError, EventStateError
+from kkp.auth.operations import audit
+from kkp.db import utcnow
+from kkp.extensions import db
+from kkp.mail.operations import queue_delivery
+from kkp.tokens import InvalidToken, make_token, read_token
+from newsletter.addresses import clean_text, is_suppressed, normalise_email
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("form", "editor", "invitation", "api")
+
+
+class RegistrationClosed(EventStateError):
+    """Registration is not (or no longer) possible for this event."""
+
+
+# -- seats -------------------------------------------------------------------------------
+
+
+def lock_event(event_id: int) -> Event:
+    """The event, locked against other registrations until the transaction ends."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Event.id).where(Event.id == event_id).with_for_update())
+    else:  # SQLite: the first write takes the database's write lock
+        db.session.execute(sa.update(Event).where(Event.id == event_id).values(id=Event.id))
+    event = db.session.get(Event, event_id, populate_existing=True)
+    if event is None:
+        raise EventError(_("This event does not exist."))
+    return event
+
+
+def confirmed_count(event_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event_id, Registration.status == "confirmed")
+    )
+
+
+def waiting_count(event_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event_id, Registration.status == "waiting")
+    )
+
+
+def seats_left(event: Event) -> int | None:
+    """Free seats, or None when there is no limit."""
+    if event.capacity is None:
+        return None
+    return max(0, event.capacity - confirmed_count(event.id))
+
+
+def waiting_place(registration: Registration) -> int | None:
+    """1 for the first on the waiting list; None when not waiting."""
+    if registration.status != "waiting":
+        return None
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == registration.event_id,
+            Registration.status == "waiting",
+            sa.or_(
+                Registration.waiting_since < registration.waiting_since,
+                sa.and_(
+                    Registration.waiting_since == registration.waiting_since,
+                    Registration.id <= registration.id,
+                ),
+            ),
+        )
+    )
+
+
+def _has_free_seat(event: Event) -> bool:
+    """A seat for a newcomer: free, and nobody waiting before them."""
+    if event.capacity is None:
+        return True
+    return confirmed_count(event.id) < event.capacity and waiting_count(event.id) == 0
+
+
+def is_open(event: Event, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return (
+        event.status == "published"
+        and event.registration_mode == "open"
+        and now < event.registration_closes_at()
+    )
+
+
+def _require_open(event: Event, now: datetime, *, invited: bool = False) -> None:
+    if event.status == "cancelled":
+        raise RegistrationClosed(_("This event has been cancelled."))
+    if event.status != "published":
+        raise RegistrationClosed(_("This event is not open for registration."))
+    if event.registration_mode == "none":
+        raise RegistrationClosed(_("This event needs no registration."))
+    if event.registration_mode == "invitation" and not invited:
+        raise RegistrationClosed(_("This event is by invitation only."))
+    if now >= event.registration_closes_at():
+        raise RegistrationClosed(_("The registration deadline has passed."))
+
+
+# -- tokens ------------------------------------------------------------------------------
+
+
+def token_for(registration: Registration) -> str:
+    return make_token("registration", {"r": registration.id, "k": registration.key})
+
+
+def registration_for_token(token: str) -> Registration:
+    """Raises :class:`InvalidToken` for a forged token or a deleted registration."""
+    payload = read_token("registration", token)
+    registration = db.session.get(Registration, int(payload.get("r") or 0))
+    if registration is None or not secrets.compare_digest(
+        registration.key, str(payload.get("k", ""))
+    ):
+        raise InvalidToken()
+    return registration
+
+
+# -- mail --------------------------------------------------------------------------------
+
+
+def _queue(kind: str, registration: Registration, **params) -> None:
+    queue_delivery(kind, registration.email, params={"registration_id": registration.id, **params})
+
+
+def queue_for_confirmed(event: Event, kind: str) -> int:
+    people = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.status == "confirmed"
+        )
+    ).all()
+    for registration in people:
+        _queue(kind, registration, sequence=event.sequence)
+    return len(people)
+
+
+def notify_update(event: Event) -> int:
+    """Time, place or link changed: an update (same UID, higher SEQUENCE) to everyone
+    whose calendar holds the event, and to those invited."""
+    people = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.status.in_(("confirmed", "invited"))
+        )
+    ).all()
+    for registration in people:
+        _queue("event_update", registration, sequence=event.sequence)
+    return len(people)
+
+
+def notify_cancellation(event: Event) -> int:
+    """The event is cancelled: CANCEL to those with a seat or an invitation, a note to
+    the waiting list."""
+    people = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.status.in_(("confirmed", "invited", "waiting")),
+        )
+    ).all()
+    for registration in people:
+        _queue("event_cancelled", registration, sequence=event.sequence, had=registration.status)
+    return len(people)
+
+
+# -- registering -------------------------------------------------------------------------
+
+
+def _person(name: str, email: str, organisation: str) -> tuple[str, str, str]:
+    errors: dict[str, str] = {}
+    try:
+        email = normalise_email(email)
+    except EventError as exc:
+        errors["email"] = str(exc)
+    except ValueError as exc:
+        errors["email"] = str(exc)
+    for field, value in (("name", name), ("organisation", organisation)):
+        try:
+            cleaned = clean_text(value, field)
+        except ValueError as exc:
+            errors[field] = str(exc)
+            continue
+        if field == "name":
+            name = cleaned
+            if not cleaned:
+                errors["name"] = _("Please enter your name.")
+        else:
+            organisation = cleaned
+    if errors:
+        first = next(iter(errors))
+        raise EventError(errors[first], first, errors)
+    return name, email, organisation
+
+
+def _seat(event: Event, registration: Registration, now: datetime) -> str:
+    """Confirm, or put at the end of the waiting list; queue the matching mail."""
+    with db.session.no_autoflush:  # the new row has no status yet
+        free = _has_free_seat(event)
+    if free:
+        registration.status = "confirmed"
+        registration.confirmed_at = now
+        registration.waiting_since = None
+        db.session.flush()
+        _queue("event_confirmation", registration, sequence=event.sequence)
+    else:
+        registration.status = "waiting"
+        registration.waiting_since = now
+        db.session.flush()
+        _queue("event_waiting", registration)
+    return registration.status
+
+
+def register(
+    event_id: int,
+    *,
+    name: str,
+    email: str,
+    organisation: str = "",
+    consent: bool = False,
+    consent_version: int | None = None,
+    locale: str = "de",
+    source: str = "form",
+    now: datetime | None = None,
+) -> tuple[Registration, str]:
+    """Register someone. Returns the registration and what happened: "confirmed",
+    "waiting" or "already" (registered before: the link to it is sent again)."""
+    now = now or utcnow()
+    name, email, organisation = _person(name, email, organisation)
+    if source == "form" and not consent:
+        raise EventError(_("Please agree to the processing of your data."), "consent")
+    event = lock_event(event_id)
+    _require_open(event, now)
+    registration = db.session.scalar(
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.email == email
+        )
+    )
+    if registration is not None and registration.status in ACTIVE:
+        _queue("registration_link", registration)
+        return registration, "already"
+    if registration is None:
+        registration = Registration(event_id=event.id, email=email, key=secrets.token_hex(16))
+        db.session.add(registration)
+    registration.name = name
+    registration.organisation = organisation
+    registration.locale = locale if locale in ("de", "en") else "de"
+    registration.source = source if source in SOURCES else "form"
+    registration.cancelled_at = None
+    if consent:
+        registration.consent_at = now
+        registration.consent_version = consent_version
+    outcome = _seat(event, registration, now)
+    log.info("registration %s for event %s: %s", registration.id, event.id, outcome)
+    return registration, outcome
+
+
+def add_participant(
+    event_id: int, *, name: str, email: str, organisation: str = "", over_capacity: bool = False
+) -> tuple[Registration, str]:
+    """An editor adds someone (who agreed elsewhere); with `over_capacity` the person
+    gets a seat even when the event is full."""
+    now = utcnow()
+    name, email, organisation = _person(name, email, organisation)
+    event = lock_event(event_id)
+    if event.status == "cancelled":
+        raise EventStateError(_("This event has been cancelled."))
+    registration = db.session.scalar(
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.email == email
+        )
+    )
+    if registration is not None and registration.status in ACTIVE:
+        raise EventError(_("This person is registered already."), "email")
+    if registration is None:
+        registration = Registration(event_id=event.id, email=email, key=secrets.token_hex(16))
+        db.session.add(registration)
+    registration.name, registration.organisation = name, organisation
+    registration.source = "editor"
+    registration.cancelled_at = None
+    with db.session.no_autoflush:
+        full = not _has_free_seat(event)
+    if over_capacity and full:
+        registration.status = "confirmed"
+        registration.confirmed_at = now
+        registration.waiting_since = None
+        db.session.flush()
+        _queue("event_confirmation", registration, sequence=event.sequence)
+        outcome = "confirmed"
+    else:
+        outcome = _seat(event, registration, now)
+    audit("registration.add", registration, event_id=event.id, status=outcome)
+    return registration, outcome
+
+
+def promote_waiting(event: Event, now: datetime | None = None) -> list[Registration]:
+    """Give free seats to the waiting list in order; each promoted person is told.
+    Call with the event locked (or from an operation that locked it)."""
+    now = now or utcnow()
+    if event.status != "published" or event.starts_at <= now:
+        return []
+    promoted: list[Registration] = []
+    free = None if event.capacity is None else event.capacity - confirmed_count(event.id)
+    if free is not None and free <= 0:
+        return []
+    query = (
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == "waiting")
+        .order_by(Registration.waiting_since, Registration.id)
+    )
+    if free is not None:
+        query = query.limit(free)
+    for registration in db.session.scalars(query).all():
+        registration.status = "confirmed"
+        registration.confirmed_at = now
+        registration.waiting_since = None
+        _queue("event_promoted", registration, sequence=event.sequence)
+        promoted.append(registration)
+    db.session.flush()
+    if promoted:
+        log.info("event %s: %d moved up from the waiting list", event.id, len(promoted))
+    return promoted
+
+
+def cancel(registration: Registration, *, by_editor: bool = False) -> None:
+    """The person leaves (or an editor removes them); a freed seat goes to the next
+    on the waiting list. Someone who had a seat gets a CANCEL for their calendar."""
+    if registration.status not in ("confirmed", "waiting", "invited"):
+        return
+    event = lock_event(registration.event_id)
+    had = registration.status
+    registration.status = "cancelled"
+    registration.cancelled_at = utcnow()
+    registration.waiting_since = None
+    if had in ("confirmed", "invited"):
+        # a personal CANCEL needs a raised SEQUENCE, or calendars ignore it
+        event.sequence += 1
+        event.changed_at = utcnow()
+    db.session.flush()
+    _queue("registration_cancelled", registration, sequence=event.sequence, had=had)
+    if by_editor:
+        audit("registration.remove", registration, event_id=event.id)
+    if had == "confirmed":
+        promote_waiting(event)
+
+
+def move_up(registration: Registration) -> str:
+    """An editor moves someone from the waiting list up: a free seat if there is one,
+    otherwise the first place on the waiting list."""
+    if registration.status != "waiting":
+        raise EventStateError(_("Only people on the waiting list can be moved up."))
+    event = lock_event(registration.event_id)
+    free = event.capacity is None or confirmed_count(event.id) < event.capacity
+    if free:
+        registration.status = "confirmed"
+        registration.confirmed_at = utcnow()
+        registration.waiting_since = None
+        db.session.flush()
+        _queue("event_promoted", registration, sequence=event.sequence)
+    else:
+        first = db.session.scalar(
+            sa.select(sa.func.min(Registration.waiting_since)).where(
+                Registration.event_id == event.id, Registration.status == "waiting"
+            )
+        )
+        from datetime import timedelta
+
+        registration.waiting_since = first - timedelta(microseconds=1)
+        db.session.flush()
+    audit("registration.move_up", registration, event_id=event.id, status=registration.status)
+    return registration.status
+
+
+# -- invitations -------------------------------------------------------------------------
+
+
+def invite_list(event_id: int, list_id: int) -> int:
+    """Invite every confirmed member of a list who is not registered yet. Each gets an
+    invitation with accept and decline links. Returns how many were invited."""
+    from newsletter.models import MailingList, Subscriber, Subscription
+
+    event = lock_event(event_id)
+    if event.status != "published":
+        raise EventStateError(_("Publish the event before inviting people."))
+    if event.registration_mode == "none":
+        raise EventStateError(_("This event needs no registration, so nobody can be invited."))
+    if utcnow() >= event.registration_closes_at():
+        raise EventStateError(_("The registration deadline has passed."))
+    mailing_list = db.session.get(MailingList, list_id)
+    if mailing_list is None:
+        raise EventError(_("Please choose from the lists shown."), "list_id")
+    known = set(
+        db.session.scalars(sa.select(Registration.email).where(Registration.event_id == event.id))
+    )
+    members = db.session.execute(
+        sa.select(Subscriber.email, Subscriber.name, Subscriber.organisation, Subscriber.locale)
+        .join(Subscription, Subscription.subscriber_id == Subscriber.id)
+        .where(Subscription.list_id == list_id, Subscription.status == "confirmed")
+        .order_by(Subscriber.id)
+    ).all()
+    invited = 0
+    for email, name, organisation, locale in members:
+        if email in known or is_suppressed(email):
+            continue
+        registration = Registration(
+            event_id=event.id,
+            email=email,
+            name=name,
+            organisation=organisation,
+            locale=locale,
+            status="invited",
+            source="invitation",
+            key=secrets.token_hex(16),
+            invited_from_list_id=list_id,
+        )
+        db.session.add(registration)
+        db.session.flush()
+        _queue("event_invitation", registration, sequence=event.sequence)
+        invited += 1
+    audit("event.invite_list", event, list_id=list_id, invited=invited)
+    return invited
+
+
+def respond(registration: Registration, *, accept: bool) -> str:
+    """An invited person answers. Accepting takes a seat or a waiting-list place;
+    declining someone who had a seat frees it. Returns the new status."""
+    now = utcnow()
+    if not accept:
+        if registration.status in ("confirmed", "waiting"):
+            cancel(registration)
+            registration.status = "declined"
+            return "declined"
+        if registration.status == "invited":
+            registration.status = "declined"
+            registration.cancelled_at = now
+            db.session.flush()
+        return registration.status
+    if registration.status in ACTIVE:
+        return registration.status
+    event = lock_event(registration.event_id)
+    _require_open(event, now, invited=True)
+    registration.cancelled_at = None
+    return _seat(event, registration, now)
+
+
+def delete_personal_data(registration: Registration) -> None:
+    """Remove a registration for good (GDPR): cancel first, then delete the row."""
+    cancel(registration, by_editor=True)
+    db.session.delete(registration)
+    db.session.flush()
