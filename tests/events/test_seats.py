@@ -1,0 +1,117 @@
+"""Seats under load: 50 people register at once for 10 seats, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+
+from events.models import Registration
+from kkp.extensions import db
+
+
+def test_fifty_at_once_for_ten_seats(app, make_event):
+    from events.registrations import register
+
+    event_id = make_event("Fortbildung Gewaltprävention", kind="fortbildung", capacity=10).id
+    db.session.remove()
+    start = threading.Barrier(50)
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def one(n: int) -> None:
+        with app.app_context():
+            try:
+                start.wait()
+                _, outcome = register(
+                    event_id, name=f"Person {n}", email=f"person{n}@example.org", consent=True
+                )
+                db.session.commit()
+                outcomes.append(outcome)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert sorted(outcomes).count("confirmed") == 10 and outcomes.count("waiting") == 40
+    counts = dict(
+        db.session.execute(
+            sa.select(Registration.status, sa.func.count())
+            .where(Registration.event_id == event_id)
+            .group_by(Registration.status)
+        ).all()
+    )
+    assert counts == {"confirmed": 10, "waiting": 40}
+    # the waiting list has a strict order: places 1 to 40
+    from events.registrations import waiting_place
+
+    waiting = db.session.scalars(
+        sa.select(Registration).where(Registration.status == "waiting")
+    ).all()
+    assert sorted(waiting_place(r) for r in waiting) == list(range(1, 41))
+
+
+def test_a_freed_seat_goes_to_the_first_waiting(make_event):
+    from events.registrations import cancel, register
+
+    event = make_event(capacity=2)
+    people = [
+        register(event.id, name=f"P{n}", email=f"p{n}@example.org", consent=True)[0]
+        for n in range(4)
+    ]
+    db.session.commit()
+    assert [p.status for p in people] == ["confirmed", "confirmed", "waiting", "waiting"]
+    cancel(people[0])
+    db.session.commit()
+    assert [p.status for p in people] == ["cancelled", "confirmed", "confirmed", "waiting"]
+
+
+def test_raising_the_capacity_moves_people_up(make_event):
+    from events.operations import input_from, update_event
+    from events.registrations import register
+
+    event = make_event(capacity=1)
+    people = [
+        register(event.id, name=f"P{n}", email=f"p{n}@example.org", consent=True)[0]
+        for n in range(3)
+    ]
+    data = input_from(event)
+    data.capacity = 2
+    update_event(event, data)
+    db.session.commit()
+    assert [p.status for p in people] == ["confirmed", "confirmed", "waiting"]
+    data.capacity = None
+    update_event(event, data)
+    assert [p.status for p in people] == ["confirmed", "confirmed", "confirmed"]
+
+
+def test_newcomers_queue_behind_the_waiting_list(make_event):
+    """A seat freed while people wait is theirs, even before the promotion ran."""
+    from events.registrations import register
+
+    event = make_event(capacity=1)
+    register(event.id, name="A", email="a@example.org", consent=True)
+    register(event.id, name="B", email="b@example.org", consent=True)
+    event.capacity = 2  # raised behind the operations' back: no promotion ran
+    _, outcome = register(event.id, name="C", email="c@example.org", consent=True)
+    assert outcome == "waiting"
+
+
+def test_one_person_registers_once(make_event):
+    from events.registrations import cancel, register
+
+    event = make_event()
+    first, outcome = register(event.id, name="A", email="Anna@Example.org", consent=True)
+    assert outcome == "confirmed"
+    again, outcome = register(event.id, name="A", email="anna@example.org", consent=True)
+    assert (again.id, outcome) == (first.id, "already")
+    cancel(first)
+    back, outcome = register(event.id, name="A", email="anna@example.org", consent=True)
+    assert (back.id, outcome) == (first.id, "confirmed")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
