@@ -119,7 +119,7 @@ def _register_blueprints(app: Flask) -> None:
         from flask import g
         from flask_babel import refresh
 
-        for key in ("kkp_editor", "kkp_channel", "kkp_api_token"):
+        for key in ("kkp_editor", "kkp_channel", "kkp_api_token", "csrf_token"):
             g.pop(key, None)
         refresh()
 

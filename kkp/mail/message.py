@@ -22,6 +22,31 @@ def header_text(value: str, limit: int = 500) -> str:
     return _CONTROL.sub(" ", value or "").strip()[:limit]
 
 
+class FoldedHeader(str):
+    """A header value folded by :class:`email.header.Header`, for the Subject.
+
+    The email package's own folder keeps the space before a line break that precedes
+    an encoded word, so "Netzwerktreffen Frühjahr" reads "Netzwerktreffen  Frühjahr"
+    (two spaces) in mail programs. Here a value that is not ASCII becomes encoded
+    words only, and the space between two encoded words is ignored when reading.
+    """
+
+    name: str
+
+    def __new__(cls, name: str, value: str) -> FoldedHeader:
+        obj = super().__new__(cls, value)
+        obj.name = name
+        return obj
+
+    def fold(self, *, policy) -> str:
+        from email.header import Header
+
+        charset = "us-ascii" if str(self).isascii() else "utf-8"
+        header = Header(str(self), charset, header_name=self.name, maxlinelen=78)
+        encoded = header.encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
 def mailbox(name: str, address: str) -> str:
     """A `Name <address>` header value; the name can never add a header."""
     name = header_text(name, 200)
@@ -48,7 +73,7 @@ def new_message(
 ) -> EmailMessage:
     """A multipart/alternative message (text first, HTML last) with Date and Message-ID."""
     msg = EmailMessage(policy=policy.SMTP)
-    msg["Subject"] = header_text(subject, 900)
+    msg["Subject"] = FoldedHeader("Subject", header_text(subject, 900))
     msg["From"] = sender
     msg["To"] = to
     msg["Date"] = format_datetime(utcnow())
