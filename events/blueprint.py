@@ -3,6 +3,389 @@ participant's own registration. Calendars and feeds: :mod:`events.published`."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from babel.dates import format_date
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, ngettext, pgettext
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from events import registrations
+from events.dates import when
+from events.forms import AnswerForm, RegistrationForm
+from events.models import Event, EventKind, Registration
+from events.operations import EventError, kinds, upcoming_events
+from kkp.db import utcnow
+from kkp.extensions import db, limiter
+from kkp.i18n import BERLIN
+from kkp.tokens import InvalidToken
+from newsletter.markup import to_html
+from newsletter.models import ConsentText
+from newsletter.operations import current_consent_text
 
 bp = Blueprint("events", __name__)
+
+#: events whose page is public; drafts are not
+VISIBLE = ("published", "cancelled")
+#: the session key that carries a registration's outcome to the thank-you page
+OUTCOME = "kkp_event_outcome"
+
+
+def _form_limit() -> str:
+    return current_app.config["KKP_PUBLIC_FORM_LIMIT"]
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+# -- what the pages show of an event ----------------------------------------------------
+
+
+@dataclass
+class EventRow:
+    """One event as lists show it: every text already in the reader's language."""
+
+    event: Event
+    when: str
+    kind: str
+    place: str
+    availability: str
+    deadline: str
+    series_note: str
+
+
+def instant_text(value: datetime, locale: str) -> str:
+    """A moment in Europe/Berlin, e.g. "12. Mai 2026, 18:00 Uhr"."""
+    local = value.astimezone(BERLIN)
+    day = format_date(local.date(), "long", locale=locale)
+    suffix = " Uhr" if locale == "de" else ""
+    return f"{day}, {local:%H:%M}{suffix}"
+
+
+def place_text(event: Event) -> str:
+    if event.format == "online":
+        return _("Online")
+    if event.format == "hybrid":
+        return _("%(place)s and online", place=event.place) if event.place else _("Online")
+    return event.place
+
+
+def availability(event: Event, left: int | None, now: datetime) -> str:
+    """Whether and how one can take part: seats left, waiting list, invitation…"""
+    if event.status == "cancelled":
+        return pgettext("event", "Cancelled")
+    if event.registration_mode == "none":
+        return _("No registration needed")
+    if event.registration_mode == "invitation":
+        return _("By invitation only")
+    if now >= event.registration_closes_at():
+        return _("Registration closed")
+    if left is None:
+        return _("Registration open")
+    if left <= 0:
+        return _("Fully booked – waiting list")
+    return ngettext("%(num)d seat left", "%(num)d seats left", left)
+
+
+def deadline_text(event: Event, now: datetime, locale: str) -> str:
+    if (
+        event.registration_mode == "none"
+        or event.registration_deadline is None
+        or event.status != "published"
+        or now >= event.registration_deadline
+    ):
+        return ""
+    return _("Register by %(deadline)s", deadline=instant_text(event.registration_deadline, locale))
+
+
+def _confirmed_counts(ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Registration.event_id, sa.func.count())
+        .where(Registration.event_id.in_(ids), Registration.status == "confirmed")
+        .group_by(Registration.event_id)
+    )
+    return dict(rows.all())
+
+
+def _series_positions(events: list[Event]) -> dict[int, tuple[int, int]]:
+    """Event id → (its date's number, how many dates) within its series."""
+    series_ids = {e.series_id for e in events if e.series_id}
+    if not series_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Event.id, Event.series_id)
+        .where(Event.series_id.in_(series_ids), Event.status != "draft")
+        .order_by(Event.starts_at, Event.id)
+    ).all()
+    dates: dict[int, list[int]] = {}
+    for event_id, series_id in rows:
+        dates.setdefault(series_id, []).append(event_id)
+    return {event_id: (n, len(ids)) for ids in dates.values() for n, event_id in enumerate(ids, 1)}
+
+
+def event_rows(events: list[Event], locale: str | None = None) -> list[EventRow]:
+    """The events as lists show them (the start page uses this too)."""
+    locale = locale or _locale()
+    now = utcnow()
+    counts = _confirmed_counts([e.id for e in events])
+    positions = _series_positions(events)
+    rows = []
+    for event in events:
+        left = None
+        if event.capacity is not None:
+            left = max(0, event.capacity - counts.get(event.id, 0))
+        n, total = positions.get(event.id, (1, 1))
+        rows.append(
+            EventRow(
+                event=event,
+                when=when(event, locale),
+                kind=event.kind.label(locale),
+                place=place_text(event),
+                availability=availability(event, left, now),
+                deadline=deadline_text(event, now, locale),
+                series_note=_("Date %(n)d of %(total)d", n=n, total=total) if total > 1 else "",
+            )
+        )
+    return rows
+
+
+def calendar_links(kind_list: list[EventKind] = ()) -> dict:
+    """The subscribable calendars as https and webcal links."""
+    base = current_app.config["KKP_BASE_URL"]
+
+    def pair(path: str) -> dict:
+        url = f"{base}{path}"
+        return {"https": url, "webcal": re.sub(r"^https?://", "webcal://", url)}
+
+    locale = _locale()
+    return {
+        **pair("/calendar.ics"),
+        "kinds": [{"name": k.label(locale), **pair(f"/calendar/{k.slug}.ics")} for k in kind_list],
+    }
+
+
+# -- the list ---------------------------------------------------------------------------
+
+
+@bp.get("/events/")
+def index():
+    kind_list = kinds()
+    chosen = None
+    if request.args.get("kind"):
+        chosen = next((k for k in kind_list if k.slug == request.args["kind"]), None)
+        if chosen is None:
+            abort(404)
+    return render_template(
+        "events/list.html",
+        rows=event_rows(upcoming_events(kind=chosen)),
+        kinds=kind_list,
+        chosen=chosen,
+        calendars=calendar_links(kind_list),
+    )
+
+
+# -- one event and its registration form -------------------------------------------------
+
+
+def _visible_event(slug: str) -> Event:
+    event = db.session.scalar(sa.select(Event).where(Event.slug == slug, Event.status.in_(VISIBLE)))
+    if event is None:
+        abort(404)
+    return event
+
+
+def _state(event: Event, now: datetime) -> str:
+    """What the registration box shows: open, closed, invitation, none, past, cancelled."""
+    if event.status == "cancelled":
+        return "cancelled"
+    if event.ends_at <= now:
+        return "past"
+    if event.registration_mode in ("none", "invitation"):
+        return event.registration_mode
+    return "open" if registrations.is_open(event, now) else "closed"
+
+
+def _render_event(event: Event, form: RegistrationForm, consent, *, errors=None, problem=None):
+    now = utcnow()
+    locale = _locale()
+    row = event_rows([event], locale)[0]
+    siblings = []
+    if event.series is not None:
+        siblings = [
+            {"event": e, "when": when(e, locale)}
+            for e in event.series.events
+            if e.id != event.id and e.status in VISIBLE
+        ]
+    return render_template(
+        "events/event.html",
+        event=event,
+        row=row,
+        state=_state(event, now),
+        seats_left=registrations.seats_left(event),
+        closes_at=instant_text(event.registration_closes_at(), locale),
+        description=Markup(to_html(event.description)),
+        siblings=siblings,
+        form=form,
+        consent=consent,
+        errors=errors or {},
+        problem=problem,
+        calendars=calendar_links([event.kind]),
+    )
+
+
+def _consent_version(posted: str | None, consent) -> int | None:
+    """The version the person saw (when it exists), else the current one."""
+    if (
+        posted
+        and posted.isdigit()
+        and len(posted) < 9
+        and db.session.get(ConsentText, int(posted)) is not None
+    ):
+        return int(posted)
+    return consent.version if consent else None
+
+
+@bp.route("/events/<slug>", methods=["GET", "POST"])
+@limiter.limit(_form_limit, methods=["POST"])
+def event_page(slug: str):
+    event = _visible_event(slug)
+    consent = current_consent_text()
+    form = RegistrationForm()
+    if request.method == "GET":
+        form.consent_version.data = str(consent.version) if consent else ""
+        return _render_event(event, form, consent)
+    if not registrations.is_open(event):
+        return _render_event(event, form, consent), 409
+    if not form.validate():
+        errors = {field: messages[0] for field, messages in form.errors.items()}
+        return _render_event(event, form, consent, errors=errors), 422
+    try:
+        registration, outcome = registrations.register(
+            event.id,
+            name=form.name.data or "",
+            email=form.email.data or "",
+            organisation=form.organisation.data or "",
+            consent=bool(form.consent.data),
+            consent_version=_consent_version(form.consent_version.data, consent),
+            locale=_locale(),
+            source="form",
+        )
+    except registrations.RegistrationClosed as exc:
+        db.session.rollback()
+        return _render_event(event, form, consent, problem=str(exc)), 409
+    except EventError as exc:
+        db.session.rollback()
+        errors = dict(exc.errors) or {exc.field or "email": str(exc)}
+        if not form.consent.data:
+            errors.setdefault("consent", _("Please agree to the processing of your data."))
+        return _render_event(event, form, consent, errors=errors), 422
+    # no token here: "already" must not show someone else's registration to whoever
+    # typed their address
+    session[OUTCOME] = {
+        "event": event.id,
+        "outcome": outcome,
+        "place": registrations.waiting_place(registration),
+    }
+    db.session.commit()
+    return redirect(url_for("events.registered", slug=event.slug), code=303)
+
+
+@bp.get("/events/<slug>/registered")
+def registered(slug: str):
+    event = _visible_event(slug)
+    outcome = session.get(OUTCOME) or {}
+    if outcome.get("event") != event.id:
+        outcome = {}
+    return render_template(
+        "events/registered.html",
+        event=event,
+        when=when(event, _locale()),
+        outcome=outcome.get("outcome"),
+        place=outcome.get("place"),
+    )
+
+
+# -- a participant's own registration -----------------------------------------------------
+
+
+def _render_registration(registration: Registration, form: AnswerForm, **context):
+    event = registration.event
+    now = utcnow()
+    return render_template(
+        "events/registration.html",
+        registration=registration,
+        event=event,
+        when=when(event, _locale()),
+        place=place_text(event),
+        place_in_line=registrations.waiting_place(registration),
+        started=event.starts_at <= now,
+        closed=now >= event.registration_closes_at(),
+        form=form,
+        **context,
+    )
+
+
+def _answer(action: str, registration: Registration) -> str:
+    """Carry out the person's choice; the message that confirms it."""
+    if action == "cancel":
+        registrations.cancel(registration)
+        return _("Your registration has been cancelled.")
+    status = registrations.respond(registration, accept=action == "accept")
+    if status == "confirmed":
+        return _(
+            "Thank you for accepting. The confirmation with the calendar invitation is on its "
+            "way by e-mail."
+        )
+    if status == "waiting":
+        return _(
+            "Thank you for accepting. The event is fully booked: you are number %(n)d on the "
+            "waiting list.",
+            n=registrations.waiting_place(registration) or 1,
+        )
+    return _("Sorry you cannot make it. Thank you for letting us know.")
+
+
+@bp.route("/registrations/<token>", methods=["GET", "POST"])
+@limiter.limit(_form_limit, methods=["POST"])
+def own_registration(token: str):
+    try:
+        registration = registrations.registration_for_token(token)
+    except InvalidToken:
+        return render_template("events/invalid_link.html"), 404
+    form = AnswerForm()
+    if request.method == "GET":  # link scanners fetch this: a GET changes nothing
+        answer = request.args.get("answer")
+        return _render_registration(
+            registration, form, answer=answer if answer in ("accept", "decline") else None
+        )
+    action = request.form.get("action")
+    if action not in ("cancel", "accept", "decline") or not form.validate():
+        abort(400)
+    event = registration.event
+    if event.status == "cancelled" or event.starts_at <= utcnow():
+        return _render_registration(registration, form), 409
+    try:
+        message = _answer(action, registration)
+    except EventError as exc:
+        db.session.rollback()
+        return _render_registration(registration, form, problem=str(exc)), 409
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("events.own_registration", token=token), code=303)

@@ -13,6 +13,8 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/")
 def index():
+    from events.blueprint import event_rows
+    from events.operations import upcoming_events
     from newsletter.archive import published_issues
     from newsletter.operations import public_lists
     from newsletter.settings import office_settings
@@ -23,6 +25,7 @@ def index():
         lists=public_lists(),
         latest_issue=latest[0] if latest else None,
         newsletter_name=office_settings()["newsletter_name"],
+        events=event_rows(upcoming_events(limit=5)),
     )
 
 
