@@ -1,0 +1,197 @@
+"""The editors' pages for an event's participants: the lists by status, adding and
+removing people, moving someone up from the waiting list, inviting a mailing list,
+the CSV export."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from events import registrations
+from events.admin import bp, event_or_404, show_errors
+from events.admin_forms import InviteForm, ParticipantForm
+from events.export import STATUS_ORDER, filename, participants_csv
+from events.models import Event, Registration
+from events.operations import EventError, EventStateError
+from kkp.extensions import db
+from newsletter.forms import ConfirmForm
+from newsletter.lists import all_lists
+
+
+def _source_words() -> dict[str, str]:
+    return {
+        "form": _("Registration form"),
+        "editor": _("Editor"),
+        "invitation": _("Invitation"),
+        "api": _("API"),
+    }
+
+
+def grouped(event: Event) -> dict[str, list[Registration]]:
+    """The event's registrations by status; the waiting list in its order."""
+    found = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event.id)
+        .order_by(Registration.waiting_since, Registration.created_at, Registration.id)
+    ).all()
+    groups: dict[str, list[Registration]] = {status: [] for status in STATUS_ORDER}
+    for registration in found:
+        groups.setdefault(registration.status, []).append(registration)
+    return groups
+
+
+def _invite_form(**kwargs) -> InviteForm:
+    form = InviteForm(**kwargs)
+    form.list_id.choices = [(m.id, m.name) for m in all_lists()]
+    return form
+
+
+def _page(event: Event, *, add_form=None, invite_form=None, problem=None, status=200):
+    return render_template(
+        "admin/events/participants.html",
+        event=event,
+        groups=grouped(event),
+        seats_left=registrations.seats_left(event),
+        add_form=add_form or ParticipantForm(formdata=None),
+        invite_form=invite_form or _invite_form(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
+        source_words=_source_words(),
+        problem=problem,
+    ), status
+
+
+def _registration_or_404(event_id: int, registration_id: int) -> Registration:
+    return db.first_or_404(
+        sa.select(Registration).where(
+            Registration.id == registration_id, Registration.event_id == event_id
+        )
+    )
+
+
+def _here(event: Event, anchor: str | None = None):
+    return redirect(url_for(".participants", event_id=event.id, _anchor=anchor), 303)
+
+
+@bp.get("/<int:event_id>/participants")
+def participants(event_id: int):
+    return _page(event_or_404(event_id))
+
+
+@bp.post("/<int:event_id>/participants/add")
+def participant_add(event_id: int):
+    event = event_or_404(event_id)
+    form = ParticipantForm()
+    if form.validate():
+        try:
+            registration, outcome = registrations.add_participant(
+                event.id,
+                name=form.name.data or "",
+                email=form.email.data or "",
+                organisation=form.organisation.data or "",
+                over_capacity=bool(form.over_capacity.data),
+            )
+        except EventError as exc:
+            db.session.rollback()
+            db.session.refresh(event)
+            if isinstance(exc, EventStateError):
+                return _page(event, problem=str(exc), status=409)
+            show_errors(form, exc, "email")
+        else:
+            place = registrations.waiting_place(registration)
+            db.session.commit()
+            if outcome == "waiting":
+                message = _(
+                    "%(name)s is on the waiting list, place %(place)d.",
+                    name=registration.name,
+                    place=place or 0,
+                )
+            else:
+                message = _("%(name)s is registered.", name=registration.name)
+            flash(message, "success")
+            return _here(event, outcome)
+    return _page(event, add_form=form, status=422)
+
+
+@bp.route("/<int:event_id>/participants/<int:registration_id>/remove", methods=["GET", "POST"])
+def participant_remove(event_id: int, registration_id: int):
+    event = event_or_404(event_id)
+    registration = _registration_or_404(event.id, registration_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        waiting_before = registrations.waiting_count(event.id)
+        registrations.cancel(registration, by_editor=True)
+        moved = waiting_before - registrations.waiting_count(event.id)
+        db.session.commit()
+        flash(_("%(name)s was removed.", name=registration.name or registration.email), "success")
+        if moved > 0:
+            flash(
+                ngettext(
+                    "%(num)d person moved up from the waiting list.",
+                    "%(num)d people moved up from the waiting list.",
+                    moved,
+                ),
+                "info",
+            )
+        return _here(event)
+    return render_template(
+        "admin/events/participant_remove.html", event=event, registration=registration, form=form
+    )
+
+
+@bp.post("/<int:event_id>/participants/<int:registration_id>/move-up")
+def participant_move_up(event_id: int, registration_id: int):
+    event = event_or_404(event_id)
+    registration = _registration_or_404(event.id, registration_id)
+    if not ConfirmForm().validate_on_submit():
+        return _here(event)
+    try:
+        status = registrations.move_up(registration)
+    except EventError as exc:
+        db.session.rollback()
+        db.session.refresh(event)
+        return _page(event, problem=str(exc), status=409)
+    db.session.commit()
+    name = registration.name or registration.email
+    if status == "confirmed":
+        flash(_("%(name)s has a seat now and is told by mail.", name=name), "success")
+    else:
+        flash(_("%(name)s is first on the waiting list now.", name=name), "success")
+    return _here(event, "waiting")
+
+
+@bp.post("/<int:event_id>/participants/invite")
+def participant_invite(event_id: int):
+    event = event_or_404(event_id)
+    form = _invite_form()
+    if form.validate():
+        try:
+            invited = registrations.invite_list(event.id, form.list_id.data)
+        except EventError as exc:
+            db.session.rollback()
+            db.session.refresh(event)
+            if isinstance(exc, EventStateError):
+                return _page(event, invite_form=form, problem=str(exc), status=409)
+            show_errors(form, exc, "list_id")
+        else:
+            db.session.commit()
+            flash(
+                ngettext("%(num)d person invited.", "%(num)d people invited.", invited),
+                "success",
+            )
+            return _here(event, "invited")
+    return _page(event, invite_form=form, status=422)
+
+
+@bp.get("/<int:event_id>/participants.csv")
+def participants_export(event_id: int):
+    event = event_or_404(event_id)
+    return Response(
+        participants_csv(grouped(event)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename(event.slug)}"',
+            "Cache-Control": "no-store",
+        },
+    )

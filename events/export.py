@@ -1,0 +1,72 @@
+"""An event's participants as a CSV file that German spreadsheet programs open as
+they are: UTF-8 with BOM, `;` between fields, CRLF, times in Europe/Berlin, cells a
+spreadsheet would run as a formula defused (the helpers of :mod:`newsletter.export`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from events.models import Registration
+from newsletter.export import BOM, berlin_time, spreadsheet_safe
+
+#: the file is for German offices whatever language the editor uses
+HEADER = (
+    "Status",
+    "Wartelistenplatz",
+    "Name",
+    "E-Mail",
+    "Organisation",
+    "Quelle",
+    "Angemeldet am",
+    "Bestätigt am",
+    "Storniert am",
+)
+STATUS_WORDS = {
+    "confirmed": "angemeldet",
+    "waiting": "Warteliste",
+    "invited": "eingeladen",
+    "cancelled": "storniert",
+    "declined": "abgesagt",
+}
+SOURCE_WORDS = {
+    "form": "Anmeldeformular",
+    "editor": "Redaktion",
+    "invitation": "Einladung",
+    "api": "API",
+}
+#: the order of the file: the people who come first, the waiting list in its order
+STATUS_ORDER = ("confirmed", "waiting", "invited", "declined", "cancelled")
+
+
+def participant_row(registration: Registration, place: int | None) -> list[str]:
+    cells = [
+        STATUS_WORDS.get(registration.status, registration.status),
+        str(place) if place else "",
+        registration.name,
+        registration.email,
+        registration.organisation,
+        SOURCE_WORDS.get(registration.source, registration.source),
+        berlin_time(registration.created_at),
+        berlin_time(registration.confirmed_at),
+        berlin_time(registration.cancelled_at),
+    ]
+    return [spreadsheet_safe(c) for c in cells]
+
+
+def participants_csv(groups: dict[str, Iterable[Registration]]) -> bytes:
+    """`groups` maps each status to its registrations, the waiting list in order."""
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for status in STATUS_ORDER:
+        for place, registration in enumerate(groups.get(status, ()), start=1):
+            writer.writerow(participant_row(registration, place if status == "waiting" else None))
+    return buffer.getvalue().encode("utf-8")
+
+
+def filename(slug: str) -> str:
+    return f"teilnehmende-{slug}.csv"
