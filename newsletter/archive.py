@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from kkp.conditional import conditional_response
 from kkp.extensions import db
 from newsletter import feeds
 from newsletter.blueprint import bp
@@ -90,7 +90,9 @@ def feed(kind: str):
             body = feeds.rss(issues, settings, **common)
         else:
             body = feeds.atom(issues, settings, author=config["KKP_OFFICE_NAME"], **common)
-    return _feed_response(body, f"application/{kind}+xml", _last_modified(issues))
+    return conditional_response(
+        body, f"application/{kind}+xml", _last_modified(issues), max_age=FEED_MAX_AGE
+    )
 
 
 def _feed_description() -> str:
@@ -107,14 +109,3 @@ def _last_modified(issues: list[Issue]) -> datetime:
     show (the newsletter's name)."""
     settings_changed = db.session.scalar(sa.select(sa.func.max(OfficeSetting.updated_at)))
     return max(feeds.last_change(issues), settings_changed or feeds.EPOCH)
-
-
-def _feed_response(body: bytes, mimetype: str, last_modified: datetime) -> Response:
-    """The feed with a strong ETag from its bytes; 304 to a matching If-None-Match or,
-    without one, to an If-Modified-Since not older than `last_modified`."""
-    response = Response(body, content_type=f"{mimetype}; charset=utf-8")
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    response.last_modified = last_modified.replace(microsecond=0)
-    response.cache_control.public = True
-    response.cache_control.max_age = FEED_MAX_AGE
-    return response.make_conditional(request)

@@ -135,6 +135,8 @@ def test_config(database_url: str, redis_url: str, smtp_port: int) -> dict:
         "KKP_BASE_URL": "http://kkp.test",
         "KKP_MAIL_FROM": "KKP Kompakt <newsletter@kkp.test>",
         "KKP_RATELIMIT_STORAGE_URL": "memory://",
+        # every request asks the database whether a calendar changed (see events.calendar_cache)
+        "KKP_CALENDAR_RECHECK_SECONDS": 0,
         "SERVER_NAME": None,
     }
 
