@@ -1,5 +1,6 @@
 """Demo content for a first `make run`: lists, the consent text, subscribers, two sent
-issues for the archive and its feeds, and a draft to try the composer on.
+issues for the archive and its feeds, a draft to try the composer on, and upcoming
+events (`kkp.demo_events`), one of them announced in the draft.
 
 Written for this product in the shape of a KKP office's material; nothing copied.
 """
@@ -11,7 +12,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from events.models import Event
 from kkp.db import utcnow
+from kkp.demo_events import ANNOUNCEMENT, seed_events
+from kkp.demo_events import next_weekday as _next
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 from newsletter.models import ConsentEvent, Issue, MailingList, Subscriber, Subscription
@@ -58,8 +62,9 @@ def seed() -> str:
     """Add the demo content unless lists exist already; returns what it did."""
     from newsletter.operations import publish_consent_text
 
-    if db.session.scalar(sa.select(sa.func.count(MailingList.id))) or db.session.scalar(
-        sa.select(sa.func.count(Issue.id))
+    if any(
+        db.session.scalar(sa.select(sa.func.count(model.id)))
+        for model in (MailingList, Issue, Event)
     ):
         return "demo content exists already"
     lists = []
@@ -100,9 +105,13 @@ def seed() -> str:
         )
         db.session.add(subscriber)
     db.session.flush()
-    issues = _seed_issues(lists[0])
+    events = seed_events()
+    issues = _seed_issues(lists[0], events)
     db.session.commit()
-    return f"demo content added: {len(lists)} lists, {len(PEOPLE)} subscribers, {issues} issues"
+    return (
+        f"demo content added: {len(lists)} lists, {len(PEOPLE)} subscribers, {issues} issues, "
+        f"{db.session.scalar(sa.select(sa.func.count(Event.id)))} events"
+    )
 
 
 # -- issues ------------------------------------------------------------------------------
@@ -113,11 +122,6 @@ WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"
 def _day(day: date) -> str:
     """The day as a German invitation names it: "Dienstag, 14.10.2026"."""
     return f"{WEEKDAYS[day.weekday()]}, {day:%d.%m.%Y}"
-
-
-def _next(weekday: int, after: date) -> date:
-    """The first `weekday` (0 = Monday) on or after `after`."""
-    return after + timedelta(days=(weekday - after.weekday()) % 7)
 
 
 def _morning(days_ago: int) -> datetime:
@@ -348,6 +352,7 @@ DRAFT = {
             ),
             "links": "",
         },
+        ANNOUNCEMENT,
         {
             "title": "Termine im Überblick",
             "body": "- Netzwerktreffen (online)\n- Sitzung der Lenkungsgruppe\n- Jahrestagung",
@@ -363,7 +368,9 @@ def _number(sent: datetime, count_in_year: dict[int, int]) -> str:
     return f"{count_in_year[year]}/{year}"
 
 
-def _compose(number: str, content: dict, mailing_list: MailingList) -> Issue:
+def _compose(
+    number: str, content: dict, mailing_list: MailingList, events: dict[str, Event]
+) -> Issue:
     from newsletter import issues
 
     issue = issues.create_issue(
@@ -381,19 +388,21 @@ def _compose(number: str, content: dict, mailing_list: MailingList) -> Issue:
             links=article["links"],
             image=issues.store_image(make_image()) if make_image else None,
             image_alt=article.get("image_alt"),
+            event_id=events[article["event"]].id if article.get("event") else None,
         )
     return issue
 
 
-def _seed_issues(mailing_list: MailingList) -> int:
-    """Two issues marked as sent (never mailed: nobody has deliveries), and a draft."""
+def _seed_issues(mailing_list: MailingList, events: dict[str, Event]) -> int:
+    """Two issues marked as sent (never mailed: nobody has deliveries), and a draft
+    that announces one of the demo events."""
     count_in_year: dict[int, int] = {}
     for days_ago, make in ((37, _issue_one), (16, _issue_two)):
         sent = _morning(days_ago)
-        issue = _compose(_number(sent, count_in_year), make(sent), mailing_list)
+        issue = _compose(_number(sent, count_in_year), make(sent), mailing_list, events)
         issue.status = "sent"
         issue.started_at = sent
         issue.finished_at = sent + timedelta(minutes=4)
-    _compose(_number(_morning(0), count_in_year), DRAFT, mailing_list)
+    _compose(_number(_morning(0), count_in_year), DRAFT, mailing_list, events)
     db.session.flush()
     return 3

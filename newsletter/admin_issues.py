@@ -12,7 +12,7 @@ import html
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, ngettext
+from flask_babel import format_decimal, get_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -90,10 +90,33 @@ def issue_list():
 # -- the composer ------------------------------------------------------------------------
 
 
-def _issue_form(**kwargs) -> IssueForm:
+def _issue_form(issue: Issue | None = None, **kwargs) -> IssueForm:
     form = IssueForm(**kwargs)
     form.lists.choices = list_choices(operations.all_lists())
+    choices = _event_choices(issue)
+    for entry in form.articles:
+        entry.form.event_id.choices = choices
     return form
+
+
+def _event_choices(issue: Issue | None) -> list[tuple[str, str]]:
+    """Published events that have not ended, and those the issue's articles link already
+    (cancelled or past ones among them marked), for each article's "Linked event"."""
+    from events.dates import short_day
+    from events.operations import upcoming_events
+
+    locale = str(get_locale() or "de")
+    shown = upcoming_events()
+    linked = [a.event for a in issue.articles if a.event is not None] if issue else []
+    choices = [("", _("No event"))]
+    for event in sorted({*shown, *linked}, key=lambda e: (e.starts_at, e.id)):
+        label = f"{short_day(event, locale)} · {event.title}"
+        if event.status == "cancelled":
+            label += " (" + pgettext("event", "cancelled") + ")"
+        elif event not in shown:
+            label += " (" + _("past") + ")"
+        choices.append((str(event.id), label))
+    return choices
 
 
 def _form_data(issue: Issue, *, blank_article: bool) -> dict:
@@ -104,6 +127,7 @@ def _form_data(issue: Issue, *, blank_article: bool) -> dict:
             "body": a.body,
             "links": issues.links_text(a.links or []),
             "image_alt": a.image_alt,
+            "event_id": str(a.event_id or ""),
         }
         for a in issue.articles
     ]
@@ -146,8 +170,8 @@ def issue_edit(issue_id: int):
         return render_template("admin/issues/view.html", issue=issue)
     if request.method == "GET":
         data = _form_data(issue, blank_article=bool(request.args.get("add")))
-        return _composer(_issue_form(formdata=None, data=data), issue)
-    return _submit(_issue_form(), issue)
+        return _composer(_issue_form(issue, formdata=None, data=data), issue)
+    return _submit(_issue_form(issue), issue)
 
 
 def _upload(file) -> Image | None:
@@ -187,12 +211,14 @@ def _save(form: IssueForm, issue: Issue | None) -> tuple[Issue | None, list[Arti
             "links": sub.links.data,
             "image_alt": sub.image_alt.data,
             "remove_image": sub.remove_image.data,
+            "event_id": sub.event_id.data or None,
         }
         try:
             with db.session.begin_nested():
                 image = _upload(sub.image.data)
                 if issue is None:  # the issue itself was refused: check what we can
                     issues.parse_links(fields["links"])
+                    issues.linked_event(fields["event_id"])
                 elif article is None:
                     article = issues.add_article(issue, image=image, **fields)
                 else:

@@ -69,6 +69,7 @@ def article_json(article: Article) -> dict:
             "width": image.width,
             "height": image.height,
         },
+        "event_id": article.event_id,
     }
 
 
@@ -217,6 +218,7 @@ def post_article(issue_id: int):
         links=values.get("links", []),
         image=_stored_image(image),
         image_alt=image["alt"] if image else "",
+        event_id=values.get("event_id"),
     )
     db.session.commit()
     response = jsonify(article_json(article))
@@ -246,6 +248,7 @@ def patch_article(issue_id: int, article_id: int):
         image=_stored_image(values.get("image")),
         image_alt=image_alt,
         remove_image=remove_image,
+        event_id=values.get("event_id", article.event_id),
     )
     db.session.commit()
     return jsonify(article_json(article))

@@ -156,6 +156,7 @@ ARTICLE_FIELDS: dict[str, Field | Structured] = {
     "body": Structured(_text),
     "links": Structured(_links),
     "image": Structured(_image),
+    "event_id": Field("integer", nullable=True),
 }
 ARTICLE_CHANGES = {name: replace(field, required=False) for name, field in ARTICLE_FIELDS.items()}
 MOVE_FIELDS = {

@@ -3,8 +3,9 @@ version (intro and articles, sanitised, absolute links, no personal links).
 
 Pure builders: issues and the office's settings in, bytes out; the routes in
 `newsletter.archive` only serve them. Same data, same bytes: every date comes from the
-issues, never from the clock, and the entries keep the order they are given in, so a
-feed's ETag changes only when what it shows changes.
+issues and the events their articles announce, never from the clock, and the entries
+keep the order they are given in, so a feed's ETag changes only when what it shows
+changes (an announced event that is cancelled, say).
 """
 
 from __future__ import annotations
@@ -44,18 +45,49 @@ def image_url(image: Image, base_url: str) -> str:
 
 
 def last_change(issues: Sequence[Issue]) -> datetime:
-    """When the newest of `issues` was published (UTC): the feeds' `updated`.
+    """When the newest of `issues` was published or one of the events they announce
+    last changed (UTC): the feeds' `updated`.
 
     An issue's content is frozen once sending starts, so its `started_at` is its last
-    change; `updated_at` moves with every sending batch and would change the bytes.
+    change, but for its event blocks (a cancelled event shows as cancelled);
+    `updated_at` moves with every sending batch and would change the bytes.
     Whole seconds, as RSS and HTTP dates have them.
     """
-    newest = max((issue.started_at for issue in issues if issue.started_at), default=EPOCH)
-    return newest.replace(microsecond=0)
+    return max((entry_updated(issue) for issue in issues if issue.started_at), default=EPOCH)
 
 
-def issue_html(issue: Issue, *, base_url: str) -> str:
-    """The issue's web version as one HTML fragment, every URL in it absolute."""
+def entry_updated(issue: Issue) -> datetime:
+    """The issue's publication, or the later last change of an event it announces."""
+    changes = [issue.started_at or EPOCH]
+    changes += [a.event.changed_at for a in issue.articles if a.event is not None]
+    return max(changes).replace(microsecond=0)
+
+
+def event_html(block: dict) -> str:
+    """An article's event block (see `newsletter.render.event_block`) as HTML."""
+    words = block["words"]
+    parts = [f"<p><strong>{escape(words['when'])}:</strong> {escape(block['when'])}"]
+    if block["place"]:
+        parts.append(f"<br><strong>{escape(words['where'])}:</strong> {escape(block['place'])}")
+    if block["notes"]:
+        parts.append("<br>" + escape(" ".join(block["notes"])))
+    parts.append("</p><p>")
+    if block["cancelled"]:
+        parts.append(f"<strong>{escape(words['cancelled'])}</strong>")
+    else:
+        parts.append(f'<a href="{escape(block["url"])}">{escape(words["link"])}</a>')
+    parts.append(f' · <a href="{escape(block["ics_url"])}">{escape(words["calendar"])}</a>')
+    if block["join_url"]:
+        parts.append(f' · <a href="{escape(block["join_url"])}">{escape(words["join"])}</a>')
+    parts.append("</p>")
+    return "".join(parts)
+
+
+def issue_html(issue: Issue, *, base_url: str, locale: str = "de") -> str:
+    """The issue's web version as one HTML fragment, every URL in it absolute; event
+    blocks in `locale`."""
+    from newsletter.render import event_block
+
     page = issue_url(issue, base_url)
     parts = [_absolute_links(to_html(issue.intro), page)]
     for article in issue.articles:
@@ -67,6 +99,9 @@ def issue_html(issue: Issue, *, base_url: str) -> str:
                 f'alt="{escape(article.image_alt)}" width="{width}"></p>'
             )
         parts.append(_absolute_links(to_html(article.body), page))
+        block = event_block(article.event, base_url=base_url, locale=locale)
+        if block is not None:
+            parts.append(event_html(block))
         links = [link for link in article.links or [] if is_web_url(link.get("url", ""))]
         if links:
             items = "".join(
@@ -160,10 +195,10 @@ def _feed(
         entry.title(f"{issue.number}: {issue.title}")
         # feedgen drops an entry link's rel; an Atom link without rel is "alternate"
         entry.link(href=url, rel="alternate", type="text/html")
-        published = issue.started_at.replace(microsecond=0)
-        entry.published(published)
-        entry.updated(published)  # content is frozen once sending starts
-        entry.content(issue_html(issue, base_url=base_url), type="html")
+        entry.published(issue.started_at.replace(microsecond=0))
+        # content is frozen once sending starts, but for the event blocks
+        entry.updated(entry_updated(issue))
+        entry.content(issue_html(issue, base_url=base_url, locale=language), type="html")
     return feed
 
 

@@ -32,6 +32,14 @@ class MultiCheckboxField(SelectMultipleField):
         pass
 
 
+class EventSelectField(SelectField):
+    """The event an article announces, by id ("" for none)."""
+
+    def pre_validate(self, form):
+        # Unknown or unpublished events are reported by the operation, in plain words.
+        pass
+
+
 def list_choices(lists) -> list[tuple[int, str]]:
     return [(m.id, m.name) for m in lists]
 
@@ -162,6 +170,15 @@ class ArticleForm(Form):
         description=_l("What the image shows, for people who cannot see it."),
     )
     remove_image = BooleanField(_l("Remove the image"))
+    event_id = EventSelectField(
+        _l("Linked event"),
+        coerce=lambda value: "" if value is None else str(value),
+        default="",
+        description=_l(
+            "Shown below the text with date, place and links to register and to add it "
+            "to a calendar. Only published events can be chosen."
+        ),
+    )
 
     def is_blank(self) -> bool:
         """Nothing typed or chosen: an empty article slot, not an article."""
@@ -171,6 +188,7 @@ class ArticleForm(Form):
             or (self.links.data or "").strip()
             or (self.image_alt.data or "").strip()
             or self.image.data
+            or self.event_id.data
         )
 
 

@@ -197,6 +197,31 @@ def update_article(article: Article, **fields) -> Article:
     return article
 
 
+def linked_event(event_id: int | str | None, *, current_id: int | None = None):
+    """The event an article is to announce, or None for none.
+
+    Only a published event can be newly linked; an article keeps the event it links
+    already whatever became of it (a cancelled one shows as cancelled).
+    """
+    from events.models import Event
+
+    if event_id in (None, "", 0):
+        return None
+    try:
+        number = int(event_id)
+    except (TypeError, ValueError):
+        number = 0
+    event = db.session.get(Event, number) if 0 < number < 2**31 else None
+    if event is None:
+        raise IssueError(_("Please choose from the events shown."), "event_id")
+    if event.id != current_id and event.status != "published":
+        raise IssueError(
+            _("Only published events can be linked. Please publish the event first."),
+            "event_id",
+        )
+    return event
+
+
 def _apply_article(
     article: Article,
     *,
@@ -206,6 +231,7 @@ def _apply_article(
     image: Image | None = None,
     image_alt: str | None = None,
     remove_image: bool = False,
+    event_id: int | str | None = None,
 ) -> None:
     article.title = _clean_line(title, "title", MAX_TITLE, required=True)
     article.body = (body or "").replace("\r\n", "\n")
@@ -213,6 +239,7 @@ def _apply_article(
         article.links = parse_links(links)
     else:
         article.links = clean_links(links)
+    article.event = linked_event(event_id, current_id=article.event_id)
     if remove_image:
         article.image = None
     if image is not None:

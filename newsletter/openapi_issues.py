@@ -67,10 +67,21 @@ _CONTENT = {
     "contentMediaType": "image/*",
     "description": "PNG, JPEG, GIF or WebP, at most `KKP_IMAGE_MAX_BYTES` (2 MB) decoded.",
 }
+_EVENT_ID = {
+    "type": ["integer", "null"],
+    "minimum": 1,
+    "maximum": MAX_ID,
+    "description": (
+        "The event the article announces, shown below its text with date, place and links "
+        "to register and to add it to a calendar; null for none. Only a published event "
+        "can be linked; an article keeps its event if it is cancelled later."
+    ),
+}
 _ARTICLE_PROPERTIES = {
     "title": text_schema(issues.MAX_TITLE, minLength=1),
     "body": _MARKDOWN,
     "links": _LINKS,
+    "event_id": _EVENT_ID,
 }
 
 SCHEMAS = {
@@ -129,7 +140,7 @@ SCHEMAS = {
     },
     "Article": {
         "type": "object",
-        "required": ["id", "position", "title", "body", "links", "image"],
+        "required": ["id", "position", "title", "body", "links", "image", "event_id"],
         "properties": {
             "id": {"type": "integer"},
             "position": {"type": "integer", "description": "0 is the first article."},
@@ -157,6 +168,10 @@ SCHEMAS = {
                     },
                     {"type": "null"},
                 ]
+            },
+            "event_id": {
+                "type": ["integer", "null"],
+                "description": "The event the article announces; null for none.",
             },
         },
     },
@@ -220,6 +235,7 @@ SCHEMAS = {
                 "body": "Am **12. Mai** in der Stadthalle.",
                 "links": [{"label": "Anmeldung", "url": "https://example.org/fachtag"}],
                 "image": {"content_base64": "iVBORw0KGgo…", "alt": "Die Stadthalle"},
+                "event_id": 12,
             }
         ],
     },
@@ -244,7 +260,11 @@ SCHEMAS = {
                 ),
             },
         },
-        "examples": [{"title": "Fachtag Einbruchschutz: neuer Ort"}, {"image": None}],
+        "examples": [
+            {"title": "Fachtag Einbruchschutz: neuer Ort"},
+            {"image": None},
+            {"event_id": None},
+        ],
     },
     "ArticleMove": {
         "oneOf": [

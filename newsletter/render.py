@@ -20,11 +20,13 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
+from babel.dates import format_date, format_time
 from flask import current_app, render_template
 from flask_babel import force_locale
 
 from kkp.db import utcnow
-from kkp.mail.message import header_text, sender_address
+from kkp.i18n import BERLIN
+from kkp.mail.message import FoldedHeader, header_text, sender_address
 from kkp.mail.render import compile_mjml
 from newsletter.markup import to_html, to_text
 from newsletter.models import Issue
@@ -56,8 +58,70 @@ def image_url(image) -> str:
     )
 
 
-def issue_context(issue: Issue, settings: dict[str, str]) -> dict:
-    """What the issue templates (mail, archive, feeds) show, from the issue's rows."""
+def event_block(event, *, base_url: str, locale: str) -> dict | None:
+    """What an article shows of the event it announces, in `locale`: date, place, notes,
+    the links to the event's page and its .ics, and the words around them. None for an
+    event that is not public (a draft).
+
+    Nothing in it depends on the clock or the registrations, so a feed built from it
+    keeps its bytes until the event itself changes.
+    """
+    if event is None or event.status not in ("published", "cancelled"):
+        return None
+    from flask_babel import gettext as _
+    from flask_babel import ngettext
+
+    from events.calendars import location
+    from events.dates import when
+
+    url = f"{base_url}/events/{event.slug}"
+    cancelled = event.status == "cancelled"
+    with force_locale(locale):
+        notes = []
+        if event.registration_mode == "invitation":
+            notes.append(_("Participation by invitation."))
+        if event.capacity and not cancelled:
+            notes.append(
+                ngettext("Limited to %(num)d seat.", "Limited to %(num)d seats.", event.capacity)
+            )
+        if event.registration_mode == "open" and event.registration_deadline and not cancelled:
+            deadline = event.registration_deadline.astimezone(BERLIN)
+            until = format_date(deadline, "long", locale=locale)
+            if (deadline.hour, deadline.minute) != (23, 59):  # not the end of the day
+                until += ", " + format_time(deadline, "HH:mm", locale=locale)
+                until += " Uhr" if locale == "de" else ""
+            notes.append(_("Registration until %(day)s.", day=until))
+        if event.cost_note:
+            notes.append(event.cost_note)
+        open_mode = event.registration_mode == "open"
+        return {
+            "title": event.title,
+            "when": when(event, locale),
+            "place": location(event, with_join_url=False),
+            "notes": notes,
+            "cancelled": cancelled,
+            "url": url,
+            "ics_url": f"{url}.ics",
+            # without registration, the public calendars show the join link too
+            "join_url": event.join_url
+            if event.registration_mode == "none" and not cancelled
+            else "",
+            "words": {
+                "when": _("When"),
+                "where": _("Where"),
+                "cancelled": _("Event cancelled"),
+                "link": _("Register") if open_mode else _("Details"),
+                "calendar": _("Add to calendar"),
+                "join": _("Join online"),
+            },
+        }
+
+
+def issue_context(issue: Issue, settings: dict[str, str], locale: str | None = None) -> dict:
+    """What the issue templates (mail, archive, feeds) show, from the issue's rows;
+    event blocks in `locale` (default: the office's language)."""
+    locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    base_url = current_app.config["KKP_BASE_URL"]
     articles = []
     for article in issue.articles:
         image = article.image
@@ -71,6 +135,7 @@ def issue_context(issue: Issue, settings: dict[str, str]) -> dict:
                 "image_url": image_url(image) if image else None,
                 "image_alt": article.image_alt,
                 "image_width": min(image.width, MAX_IMAGE_WIDTH) if image else None,
+                "event": event_block(article.event, base_url=base_url, locale=locale),
             }
         )
     intro_text = to_text(issue.intro)
@@ -94,7 +159,7 @@ def render_issue(issue: Issue, settings: dict[str, str], locale: str = "de") -> 
         "office_name": current_app.config["KKP_OFFICE_NAME"],
         "base_url": current_app.config["KKP_BASE_URL"],
         "lang": locale,
-        **issue_context(issue, settings),
+        **issue_context(issue, settings, locale),
         **{name: placeholder(name) for name in PERSONAL},
     }
     with force_locale(locale):
@@ -169,7 +234,7 @@ class PreparedIssue:
         # Headers that are the same for everyone, encoded once by the email package.
         head = EmailMessage(policy=policy.SMTP)
         head["From"] = sender
-        head["Subject"] = rendered["subject"]
+        head["Subject"] = FoldedHeader("Subject", rendered["subject"])
         head["List-Id"] = list_id
         head["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         head["Auto-Submitted"] = "auto-generated"

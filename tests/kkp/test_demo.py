@@ -79,3 +79,59 @@ def test_no_demo_issues_in_a_database_that_has_issues(ctx):
     db.session.commit()
     assert seed() == "demo content exists already"
     assert _count(Issue) == 1
+
+
+def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(client, ctx):
+    from events.models import Event
+    from kkp.db import utcnow
+    from kkp.demo import seed
+    from kkp.extensions import db
+    from kkp.i18n import BERLIN
+    from newsletter.models import Issue
+
+    seed()
+    events = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
+    now = utcnow()
+    assert len(events) == 6
+    assert all(e.status == "published" for e in events)
+    assert all(now < e.starts_at < now + timedelta(weeks=10) for e in events)
+    by_kind = {}
+    for e in events:
+        by_kind.setdefault(e.kind.slug, []).append(e)
+    assert sorted(by_kind) == [
+        "fortbildung",
+        "gremiensitzung",
+        "infoveranstaltung",
+        "netzwerktreffen",
+    ]
+
+    training = by_kind["fortbildung"]
+    assert len(training) == 3 and len({e.series_id for e in training}) == 1
+    assert training[0].series_id is not None and len(training[0].series.events) == 3
+    for e in training:
+        assert e.capacity == 16 and e.format == "in_person" and e.place
+        assert e.registration_mode == "open"
+        assert e.registration_deadline is not None and e.registration_deadline < e.starts_at
+    start = training[0].starts_at.astimezone(BERLIN)
+    assert (start.hour, start.minute) == (9, 30)  # entered in Berlin time
+    [info] = by_kind["infoveranstaltung"]
+    assert info.format == "online" and info.join_url.startswith("https://")
+    assert info.registration_mode == "none"
+    [network] = by_kind["netzwerktreffen"]
+    assert network.format == "hybrid" and network.registration_mode == "open"
+    [committee] = by_kind["gremiensitzung"]
+    assert committee.registration_mode == "invitation"
+
+    draft = db.session.scalar(sa.select(Issue).where(Issue.status == "draft"))
+    linked = [a.event for a in draft.articles if a.event is not None]
+    assert linked == [network]
+
+
+def test_seeding_twice_adds_no_events(ctx):
+    from events.models import Event, EventSeries
+    from kkp.demo import seed
+
+    seed()
+    counts = [_count(Event), _count(EventSeries)]
+    assert seed() == "demo content exists already"
+    assert [_count(Event), _count(EventSeries)] == counts
