@@ -2,43 +2,36 @@
 
 Operations change data and flush; the request or the actor commits. Messages in
 :class:`EventError` are shown as they are (already translated); `errors` holds one
-message per form field.
+message per form field. Checking input: :mod:`events.event_input`.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from events.models import (
-    FORMATS,
-    REGISTRATION_MODES,
-    Event,
-    EventKind,
-    EventSeries,
-    Registration,
+from events.event_input import (  # noqa: F401  (the operations' vocabulary)
+    MAX_TITLE,
+    Errors,
+    EventError,
+    EventInput,
+    EventStateError,
+    check,
+    line,
 )
+from events.models import Event, EventKind, EventSeries, Registration
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from kkp.i18n import NonexistentTime, berlin_to_utc
-from kkp.mail.message import header_text
-from newsletter.addresses import ConflictError, SubscriptionError, normalise_email
 from newsletter.issues import _slugify
-from newsletter.markup import is_web_url
 
 log = logging.getLogger(__name__)
 
-MAX_TITLE = 200
-MAX_LINE = 300
-MAX_CAPACITY = 100_000
-MAX_REMINDER_HOURS = 24 * 14
 #: the kinds every office starts with: (slug, German name, English name)
 DEFAULT_KINDS = (
     ("netzwerktreffen", "Netzwerktreffen", "Network meeting"),
@@ -48,235 +41,20 @@ DEFAULT_KINDS = (
 )
 #: changes that move the event in participants' calendars: an update goes out
 SIGNIFICANT = ("starts_at", "ends_at", "all_day", "format", "venue", "address", "join_url")
-#: changes that calendars show: DTSTAMP moves, but no mail
-VISIBLE = ("title", "summary", "description", "organizer_name", "organizer_email")
+#: changes that calendars show: DTSTAMP moves, but no mail (the registration mode decides
+#: whether the public calendars carry the join link; the kind, which calendar has it)
+VISIBLE = (
+    "title",
+    "summary",
+    "description",
+    "organizer_name",
+    "organizer_email",
+    "registration_mode",
+    "kind_id",
+)
 
 
-class EventError(SubscriptionError):
-    """Bad input for an event; `errors` maps form fields to messages."""
-
-    def __init__(self, message: str, field: str | None = None, errors: dict | None = None):
-        super().__init__(message, field)
-        self.errors = errors or ({field: message} if field else {})
-
-
-class EventStateError(EventError, ConflictError):
-    """A change the event's status forbids (publishing a cancelled event, say)."""
-
-
-@dataclass
-class EventInput:
-    """An event as entered: days and times in Europe/Berlin.
-
-    For all-day events `start_time`/`end_time` are ignored and `end_day` is the last day.
-    `deadline_day` without `deadline_time` means the end of that day.
-    """
-
-    kind_id: int | None = None
-    title: str = ""
-    summary: str = ""
-    description: str = ""
-    format: str = "in_person"
-    venue: str = ""
-    address: str = ""
-    join_url: str = ""
-    all_day: bool = False
-    start_day: date | None = None
-    start_time: time | None = None
-    end_day: date | None = None
-    end_time: time | None = None
-    organizer_name: str = ""
-    organizer_email: str = ""
-    audience: str = ""
-    cost_note: str = ""
-    registration_mode: str = "open"
-    capacity: int | None = None
-    deadline_day: date | None = None
-    deadline_time: time | None = None
-    #: hours before the start; None: no reminder
-    reminder_hours: int | None = 24
-    series_id: int | None = None
-    #: notes for the editor that are not errors (an ambiguous autumn time)
-    notes: list[str] = field(default_factory=list)
-
-
-# -- checking input ----------------------------------------------------------------------
-
-
-class _Errors(dict):
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, message)
-
-    def raise_any(self) -> None:
-        if self:
-            first = next(iter(self))
-            raise EventError(self[first], first, dict(self))
-
-
-def _line(value: str | None, field: str, limit: int, errors: _Errors, *, required=False) -> str:
-    """A single line: CR/LF and control characters are refused where people type them."""
-    raw = (value or "").strip()
-    if any(ord(c) < 32 or ord(c) == 127 for c in raw):
-        errors.add(field, _("Line breaks and control characters are not allowed."))
-        return header_text(raw, limit)
-    if required and not raw:
-        errors.add(field, _("Please fill in this field."))
-    if len(raw) > limit:
-        errors.add(field, _("At most %(n)d characters, please.", n=limit))
-    return raw[:limit]
-
-
-def _instant(day: date, at: time, field: str, errors: _Errors, notes: list[str]) -> datetime | None:
-    try:
-        instant, ambiguous = berlin_to_utc(day, at)
-    except NonexistentTime:
-        errors.add(
-            field,
-            _(
-                "%(time)s does not exist on %(day)s: the clocks go forward from 2:00 to "
-                "3:00. Please choose another time.",
-                time=at.strftime("%H:%M"),
-                day=day.strftime("%d.%m.%Y"),
-            ),
-        )
-        return None
-    if ambiguous:
-        notes.append(
-            _(
-                "%(time)s occurs twice on %(day)s (the clocks go back); the first one, "
-                "in summer time, was taken.",
-                time=at.strftime("%H:%M"),
-                day=day.strftime("%d.%m.%Y"),
-            )
-        )
-    return instant
-
-
-def _times(data: EventInput, errors: _Errors) -> tuple[datetime | None, datetime | None]:
-    if data.start_day is None:
-        errors.add("start_day", _("Please enter the date."))
-        return None, None
-    end_day = data.end_day or data.start_day
-    if data.all_day:
-        start, _amb = berlin_to_utc(data.start_day, time(0))
-        if end_day < data.start_day:
-            errors.add("end_day", _("The end must not be before the start."))
-            return start, None
-        end, _amb = berlin_to_utc(end_day + timedelta(days=1), time(0))
-        return start, end
-    if data.start_time is None:
-        errors.add("start_time", _("Please enter the time, or mark the event as all-day."))
-    if data.end_time is None:
-        errors.add("end_time", _("Please enter the time, or mark the event as all-day."))
-    if data.start_time is None or data.end_time is None:
-        return None, None
-    start = _instant(data.start_day, data.start_time, "start_time", errors, data.notes)
-    end = _instant(end_day, data.end_time, "end_time", errors, data.notes)
-    if start and end and end <= start:
-        errors.add("end_time", _("The end must be after the start."))
-    return start, end
-
-
-def _deadline(data: EventInput, start: datetime | None, errors: _Errors) -> datetime | None:
-    if data.deadline_day is None:
-        if data.deadline_time is not None:
-            errors.add("deadline_day", _("Please enter the date of the deadline."))
-        return None
-    if data.deadline_time is None:  # the end of that day
-        deadline, _amb = berlin_to_utc(data.deadline_day + timedelta(days=1), time(0))
-        deadline -= timedelta(minutes=1)
-    else:
-        deadline = _instant(data.deadline_day, data.deadline_time, "deadline_time", errors, [])
-    if deadline and start and deadline > start:
-        errors.add("deadline_day", _("The registration deadline must not be after the start."))
-    return deadline
-
-
-def _check(data: EventInput, event: Event | None) -> dict:
-    """The columns to store, or :class:`EventError` naming every wrong field."""
-    errors = _Errors()
-    values: dict = {
-        "title": _line(data.title, "title", MAX_TITLE, errors, required=True),
-        "summary": (data.summary or "").replace("\r\n", "\n").strip()[:2000],
-        "description": (data.description or "").replace("\r\n", "\n"),
-        "venue": _line(data.venue, "venue", 200, errors),
-        "address": _line(data.address, "address", MAX_LINE, errors),
-        "organizer_name": _line(data.organizer_name, "organizer_name", 200, errors),
-        "audience": _line(data.audience, "audience", MAX_LINE, errors),
-        "cost_note": _line(data.cost_note, "cost_note", MAX_LINE, errors),
-        "all_day": bool(data.all_day),
-    }
-    kind = db.session.get(EventKind, int(data.kind_id or 0))
-    if kind is None:
-        errors.add("kind_id", _("Please choose a kind of event."))
-    values["kind_id"] = data.kind_id
-    if data.series_id:
-        if db.session.get(EventSeries, int(data.series_id)) is None:
-            errors.add("series_id", _("Please choose from the series shown."))
-    values["series_id"] = data.series_id or None
-
-    if data.format not in FORMATS:
-        errors.add("format", _("Please choose online, in person or hybrid."))
-    values["format"] = data.format
-    join_url = (data.join_url or "").strip()
-    if join_url and not is_web_url(join_url):
-        errors.add("join_url", _("The join link must be a web address starting with https://."))
-    if len(join_url) > 1000:
-        errors.add("join_url", _("At most %(n)d characters, please.", n=1000))
-    values["join_url"] = join_url if data.format in ("online", "hybrid") else ""
-    if data.format in ("in_person", "hybrid") and not (values["venue"] or values["address"]):
-        errors.add("venue", _("Please enter the venue or its address."))
-    if data.format == "in_person":
-        values["join_url"] = ""
-    if data.format == "online":
-        values["venue"] = values["address"] = ""
-
-    organizer_email = (data.organizer_email or "").strip()
-    if organizer_email:
-        try:
-            organizer_email = normalise_email(organizer_email)
-        except SubscriptionError as exc:
-            errors.add("organizer_email", str(exc))
-    values["organizer_email"] = organizer_email
-
-    start, end = _times(data, errors)
-    values["starts_at"], values["ends_at"] = start, end
-
-    if data.registration_mode not in REGISTRATION_MODES:
-        errors.add("registration_mode", _("Please choose how people register."))
-    values["registration_mode"] = data.registration_mode
-    capacity = data.capacity
-    if capacity is not None and not (1 <= capacity <= MAX_CAPACITY):
-        errors.add(
-            "capacity", _("Seats: a number from 1 to %(n)d, or empty for no limit.", n=MAX_CAPACITY)
-        )
-    if capacity is not None and event is not None and event.id:
-        from events.registrations import confirmed_count
-
-        taken = confirmed_count(event.id)
-        if capacity < taken:
-            errors.add(
-                "capacity",
-                _(
-                    "%(n)d people are already confirmed. Remove participants before "
-                    "lowering the seats below that.",
-                    n=taken,
-                ),
-            )
-    values["capacity"] = capacity
-    values["registration_deadline"] = _deadline(data, start, errors)
-    hours = data.reminder_hours
-    if hours is not None and not (1 <= hours <= MAX_REMINDER_HOURS):
-        errors.add(
-            "reminder_hours",
-            _("A reminder: 1 to %(n)d hours before, or none.", n=MAX_REMINDER_HOURS),
-        )
-    values["reminder_hours"] = hours
-    errors.raise_any()
-    return values
-
-
-# -- events ------------------------------------------------------------------------------
+# -- events ----------------------------------------------------------------------------
 
 
 def _unique_slug(model, base: str, own_id: int | None) -> str:
@@ -298,7 +76,7 @@ def _new_uid() -> str:
 
 
 def create_event(data: EventInput) -> Event:
-    values = _check(data, None)
+    values = check(data, None)
     start = values["starts_at"]
     event = Event(status="draft", uid=_new_uid(), sequence=0, changed_at=utcnow(), **values)
     event.slug = _unique_slug(
@@ -321,7 +99,7 @@ def update_event(event: Event, data: EventInput) -> list[str]:
     place or join link changed. Returns what changed among those (field names)."""
     if event.status == "cancelled":
         raise EventStateError(_("A cancelled event cannot be changed."))
-    values = _check(data, event)
+    values = check(data, event)
     significant = [k for k in SIGNIFICANT if getattr(event, k) != values[k]]
     visible = [k for k in VISIBLE if getattr(event, k) != values[k]]
     old_capacity = event.capacity
@@ -507,9 +285,9 @@ def kinds() -> list[EventKind]:
 
 
 def create_kind(name: str, name_en: str = "") -> EventKind:
-    errors = _Errors()
-    name = _line(name, "name", 120, errors, required=True)
-    name_en = _line(name_en, "name_en", 120, errors)
+    errors = Errors()
+    name = line(name, "name", 120, errors, required=True)
+    name_en = line(name_en, "name_en", 120, errors)
     errors.raise_any()
     slug = _slugify(name)
     if db.session.scalar(sa.select(EventKind.id).where(EventKind.slug == slug)):
@@ -523,8 +301,8 @@ def create_kind(name: str, name_en: str = "") -> EventKind:
 
 
 def save_series(series: EventSeries | None, *, title: str, description: str = "") -> EventSeries:
-    errors = _Errors()
-    title = _line(title, "title", MAX_TITLE, errors, required=True)
+    errors = Errors()
+    title = line(title, "title", MAX_TITLE, errors, required=True)
     errors.raise_any()
     if series is None:
         series = EventSeries(slug=_unique_slug(EventSeries, title, None))

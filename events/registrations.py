@@ -287,6 +287,8 @@ def add_participant(
     event = lock_event(event_id)
     if event.status == "cancelled":
         raise EventStateError(_("This event has been cancelled."))
+    if event.status != "published":
+        raise EventStateError(_("Publish the event before adding participants."))
     registration = db.session.scalar(
         sa.select(Registration).where(
             Registration.event_id == event.id, Registration.email == email

@@ -144,10 +144,8 @@ def test_done_when(app, logged_in, kinds, lists, worker, drain, mail):
         assert {link.partition("?")[2] for link in found} == {"answer=accept", "answer=decline"}
         (tokens[address],) = {link.partition("?")[0] for link in found}
         response = post_form(public, tokens[address], {"action": "accept"})
-        assert response.status_code in (302, 303), (tokens[address], response.get_data(as_text=True))
-    statuses = dict(
-        db.session.execute(sa.select(Registration.email, Registration.status)).all()
-    )
+        assert response.status_code in (302, 303), response.get_data(as_text=True)
+    statuses = dict(db.session.execute(sa.select(Registration.email, Registration.status)).all())
     assert statuses == {
         "person0@example.org": "confirmed",
         "person1@example.org": "confirmed",
@@ -182,9 +180,12 @@ def test_done_when(app, logged_in, kinds, lists, worker, drain, mail):
         mailbox[item["to"][0]].append(parse_mail(item["data"]))
     mail.clear()
     db.session.expire_all()
-    assert db.session.scalar(
-        sa.select(Registration.status).where(Registration.email == "person2@example.org")
-    ) == "confirmed"
+    assert (
+        db.session.scalar(
+            sa.select(Registration.status).where(Registration.email == "person2@example.org")
+        )
+        == "confirmed"
+    )
 
     # -- the editor moves the meeting by an hour, then cancels it -------------------------
     meeting = db.session.get(Event, meeting.id)
