@@ -1,5 +1,6 @@
-"""Public event pages: the list, one event with its registration form, a
-participant's own registration. Calendars and feeds: :mod:`events.published`."""
+"""Public event pages: the list, a series, one event with its registration form.
+A participant's own registration: :mod:`events.registration_page`; calendars and
+feeds: :mod:`events.published`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -26,13 +26,12 @@ from markupsafe import Markup
 
 from events import registrations
 from events.dates import when
-from events.forms import AnswerForm, RegistrationForm
-from events.models import Event, EventKind, Registration
+from events.forms import RegistrationForm
+from events.models import Event, EventKind, EventSeries, Registration
 from events.operations import EventError, kinds, upcoming_events
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from kkp.i18n import BERLIN
-from kkp.tokens import InvalidToken
 from newsletter.markup import to_html
 from newsletter.models import ConsentText
 from newsletter.operations import current_consent_text
@@ -322,70 +321,24 @@ def registered(slug: str):
     )
 
 
-# -- a participant's own registration -----------------------------------------------------
+# -- a series ----------------------------------------------------------------------------
 
 
-def _render_registration(registration: Registration, form: AnswerForm, **context):
-    event = registration.event
-    now = utcnow()
+@bp.get("/events/series/<slug>")
+def series_page(slug: str):
+    series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == slug))
+    if series is None:
+        abort(404)
+    dates = [e for e in series.events if e.status in VISIBLE]
+    if not dates:
+        abort(404)
     return render_template(
-        "events/registration.html",
-        registration=registration,
-        event=event,
-        when=when(event, _locale()),
-        place=place_text(event),
-        place_in_line=registrations.waiting_place(registration),
-        started=event.starts_at <= now,
-        closed=now >= event.registration_closes_at(),
-        form=form,
-        **context,
+        "events/series.html",
+        series=series,
+        description=Markup(to_html(series.description)) if series.description.strip() else "",
+        rows=event_rows(dates),
+        calendars=calendar_links(),
     )
 
 
-def _answer(action: str, registration: Registration) -> str:
-    """Carry out the person's choice; the message that confirms it."""
-    if action == "cancel":
-        registrations.cancel(registration)
-        return _("Your registration has been cancelled.")
-    status = registrations.respond(registration, accept=action == "accept")
-    if status == "confirmed":
-        return _(
-            "Thank you for accepting. The confirmation with the calendar invitation is on its "
-            "way by e-mail."
-        )
-    if status == "waiting":
-        return _(
-            "Thank you for accepting. The event is fully booked: you are number %(n)d on the "
-            "waiting list.",
-            n=registrations.waiting_place(registration) or 1,
-        )
-    return _("Sorry you cannot make it. Thank you for letting us know.")
-
-
-@bp.route("/registrations/<token>", methods=["GET", "POST"])
-@limiter.limit(_form_limit, methods=["POST"])
-def own_registration(token: str):
-    try:
-        registration = registrations.registration_for_token(token)
-    except InvalidToken:
-        return render_template("events/invalid_link.html"), 404
-    form = AnswerForm()
-    if request.method == "GET":  # link scanners fetch this: a GET changes nothing
-        answer = request.args.get("answer")
-        return _render_registration(
-            registration, form, answer=answer if answer in ("accept", "decline") else None
-        )
-    action = request.form.get("action")
-    if action not in ("cancel", "accept", "decline") or not form.validate():
-        abort(400)
-    event = registration.event
-    if event.status == "cancelled" or event.starts_at <= utcnow():
-        return _render_registration(registration, form), 409
-    try:
-        message = _answer(action, registration)
-    except EventError as exc:
-        db.session.rollback()
-        return _render_registration(registration, form, problem=str(exc)), 409
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("events.own_registration", token=token), code=303)
+from events import registration_page  # noqa: E402, F401  (adds its routes to bp)

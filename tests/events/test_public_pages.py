@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 
@@ -216,3 +216,24 @@ def test_german_is_the_default(client, make_event):
     html = page(client, f"/events/{event.slug}")
     assert '<html lang="de">' in html
     assert "10:00–12:00 Uhr" in html
+
+
+def test_the_series_page_lists_its_dates(client, make_event):
+    from events.operations import copy_event, publish_event
+    from kkp.extensions import db
+
+    first = make_event("Fortbildung Deeskalation", kind="fortbildung", capacity=12)
+    second = copy_event(first, start_day=first.first_day + timedelta(days=7))
+    third = copy_event(first, start_day=first.first_day + timedelta(days=14))
+    publish_event(second)  # the third stays a draft: not shown
+    db.session.commit()
+    assert third.status == "draft"
+    page = client.get(f"/events/{first.slug}").get_data(as_text=True)
+    assert f"/events/series/{first.series.slug}" in page
+    response = client.get(f"/events/series/{first.series.slug}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.count("Fortbildung Deeskalation") >= 3  # title, two dates
+    assert f"/events/{first.slug}" in page and f"/events/{second.slug}" in page
+    assert f"/events/{third.slug}" not in page
+    assert client.get("/events/series/gibt-es-nicht").status_code == 404

@@ -1,0 +1,86 @@
+"""A participant's own registration, by the signed link in every mail: status,
+cancel, and for invitations accept or decline. A GET never changes anything (link
+scanners fetch it); the buttons POST."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from events import registrations
+from events.blueprint import _form_limit, _locale, bp, place_text
+from events.dates import when
+from events.forms import AnswerForm
+from events.models import Registration
+from events.operations import EventError
+from kkp.db import utcnow
+from kkp.extensions import db, limiter
+from kkp.tokens import InvalidToken
+
+# -- a participant's own registration -----------------------------------------------------
+
+
+def _render_registration(registration: Registration, form: AnswerForm, **context):
+    event = registration.event
+    now = utcnow()
+    return render_template(
+        "events/registration.html",
+        registration=registration,
+        event=event,
+        when=when(event, _locale()),
+        place=place_text(event),
+        place_in_line=registrations.waiting_place(registration),
+        started=event.starts_at <= now,
+        closed=now >= event.registration_closes_at(),
+        form=form,
+        **context,
+    )
+
+
+def _answer(action: str, registration: Registration) -> str:
+    """Carry out the person's choice; the message that confirms it."""
+    if action == "cancel":
+        registrations.cancel(registration)
+        return _("Your registration has been cancelled.")
+    status = registrations.respond(registration, accept=action == "accept")
+    if status == "confirmed":
+        return _(
+            "Thank you for accepting. The confirmation with the calendar invitation is on its "
+            "way by e-mail."
+        )
+    if status == "waiting":
+        return _(
+            "Thank you for accepting. The event is fully booked: you are number %(n)d on the "
+            "waiting list.",
+            n=registrations.waiting_place(registration) or 1,
+        )
+    return _("Sorry you cannot make it. Thank you for letting us know.")
+
+
+@bp.route("/registrations/<token>", methods=["GET", "POST"])
+@limiter.limit(_form_limit, methods=["POST"])
+def own_registration(token: str):
+    try:
+        registration = registrations.registration_for_token(token)
+    except InvalidToken:
+        return render_template("events/invalid_link.html"), 404
+    form = AnswerForm()
+    if request.method == "GET":  # link scanners fetch this: a GET changes nothing
+        answer = request.args.get("answer")
+        return _render_registration(
+            registration, form, answer=answer if answer in ("accept", "decline") else None
+        )
+    action = request.form.get("action")
+    if action not in ("cancel", "accept", "decline") or not form.validate():
+        abort(400)
+    event = registration.event
+    if event.status == "cancelled" or event.starts_at <= utcnow():
+        return _render_registration(registration, form), 409
+    try:
+        message = _answer(action, registration)
+    except EventError as exc:
+        db.session.rollback()
+        return _render_registration(registration, form, problem=str(exc)), 409
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("events.own_registration", token=token), code=303)
