@@ -9,7 +9,7 @@ from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from events import registrations
+from events import invitations, registrations
 from events.admin import bp, event_or_404, show_errors
 from events.admin_forms import InviteForm, ParticipantForm
 from events.export import STATUS_ORDER, filename, participants_csv
@@ -167,7 +167,7 @@ def participant_invite(event_id: int):
     form = _invite_form()
     if form.validate():
         try:
-            invited = registrations.invite_list(event.id, form.list_id.data)
+            invited = invitations.invite_list(event.id, form.list_id.data)
         except EventError as exc:
             db.session.rollback()
             db.session.refresh(event)

@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, jsonify, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from events import invitations
 from events import openapi as event_openapi
 from events import operations as ops
 from events import registrations as regs
@@ -339,7 +340,7 @@ def post_copy(event_id: int):
 def post_invitations(event_id: int):
     event = _event(event_id)
     values = read_body(INVITATION_FIELDS)
-    invited = regs.invite_list(event.id, values["list_id"])
+    invited = invitations.invite_list(event.id, values["list_id"])
     db.session.commit()
     return jsonify(invited=invited)
 

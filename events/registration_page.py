@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from events import registrations
+from events import invitations, registrations
 from events.blueprint import _form_limit, _locale, bp, place_text
 from events.dates import when
 from events.forms import AnswerForm
@@ -42,7 +42,7 @@ def _answer(action: str, registration: Registration) -> str:
     if action == "cancel":
         registrations.cancel(registration)
         return _("Your registration has been cancelled.")
-    status = registrations.respond(registration, accept=action == "accept")
+    status = invitations.respond(registration, accept=action == "accept")
     if status == "confirmed":
         return _(
             "Thank you for accepting. The confirmation with the calendar invitation is on its "

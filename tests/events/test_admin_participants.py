@@ -259,7 +259,7 @@ def test_invite_a_list(english, make_event, lists, mail, drain):
     assert "0 people invited." in english.get(again.headers["Location"]).get_data(as_text=True)
 
     # the seat is taken by the first to accept; the next one waits
-    from events.registrations import respond
+    from events.invitations import respond
 
     first, second = (registration(event.id, f"person{i}@example.org") for i in (0, 1))
     assert respond(first, accept=True) == "confirmed"

@@ -1,0 +1,87 @@
+"""Inviting a list to an event, and the answers: accept takes a seat or a place on
+the waiting list, decline frees what the person had. The seat rules are those of
+:mod:`events.registrations`."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from events.models import ACTIVE, Registration
+from events.operations import EventError, EventStateError
+from events.registrations import _queue, _require_open, _seat, cancel, lock_event
+from kkp.auth.operations import audit
+from kkp.db import utcnow
+from kkp.extensions import db
+from newsletter.addresses import is_suppressed
+
+
+def invite_list(event_id: int, list_id: int) -> int:
+    """Invite every confirmed member of a list who is not registered yet. Each gets an
+    invitation with accept and decline links. Returns how many were invited."""
+    from newsletter.models import MailingList, Subscriber, Subscription
+
+    event = lock_event(event_id)
+    if event.status != "published":
+        raise EventStateError(_("Publish the event before inviting people."))
+    if event.registration_mode == "none":
+        raise EventStateError(_("This event needs no registration, so nobody can be invited."))
+    if utcnow() >= event.registration_closes_at():
+        raise EventStateError(_("The registration deadline has passed."))
+    mailing_list = db.session.get(MailingList, list_id)
+    if mailing_list is None:
+        raise EventError(_("Please choose from the lists shown."), "list_id")
+    known = set(
+        db.session.scalars(sa.select(Registration.email).where(Registration.event_id == event.id))
+    )
+    members = db.session.execute(
+        sa.select(Subscriber.email, Subscriber.name, Subscriber.organisation, Subscriber.locale)
+        .join(Subscription, Subscription.subscriber_id == Subscriber.id)
+        .where(Subscription.list_id == list_id, Subscription.status == "confirmed")
+        .order_by(Subscriber.id)
+    ).all()
+    invited = 0
+    for email, name, organisation, locale in members:
+        if email in known or is_suppressed(email):
+            continue
+        registration = Registration(
+            event_id=event.id,
+            email=email,
+            name=name,
+            organisation=organisation,
+            locale=locale,
+            status="invited",
+            source="invitation",
+            key=secrets.token_hex(16),
+            invited_from_list_id=list_id,
+        )
+        db.session.add(registration)
+        db.session.flush()
+        _queue("event_invitation", registration, sequence=event.sequence)
+        invited += 1
+    audit("event.invite_list", event, list_id=list_id, invited=invited)
+    return invited
+
+
+def respond(registration: Registration, *, accept: bool) -> str:
+    """An invited person answers. Accepting takes a seat or a waiting-list place;
+    declining someone who had a seat frees it. Returns the new status."""
+    now = utcnow()
+    if not accept:
+        if registration.status in ("confirmed", "waiting"):
+            cancel(registration)
+            registration.status = "declined"
+            return "declined"
+        if registration.status == "invited":
+            registration.status = "declined"
+            registration.cancelled_at = now
+            db.session.flush()
+        return registration.status
+    if registration.status in ACTIVE:
+        return registration.status
+    event = lock_event(registration.event_id)
+    _require_open(event, now, invited=True)
+    registration.cancelled_at = None
+    return _seat(event, registration, now)
