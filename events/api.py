@@ -41,9 +41,8 @@ from events.api_json import event_json, kind_json, registration_json, series_jso
 from events.api_json import seat_counts as _counts
 from events.models import Event, EventKind, EventSeries, Registration
 from kkp.api import (
-    OPENAPI_PATHS,
-    OPENAPI_SCHEMAS,
     ApiError,
+    add_routes,
     api_error_response,
     get_or_404,
     keyset_page,
@@ -327,16 +326,15 @@ _ROUTES = (
     (_REGISTRATION + "/cancel", "cancel_registration", post_cancel_registration, "POST"),
     (_REGISTRATION + "/move-up", "move_up_registration", post_move_up, "POST"),
 )
-_registered: set[Blueprint] = set()
 
 
 def register_api(bp: Blueprint) -> None:
-    """Add the event routes to the API blueprint (once; apps share the blueprint)."""
-    if bp in _registered:
-        return
-    _registered.add(bp)
-    for rule, endpoint, view, method in _ROUTES:
-        bp.add_url_rule(rule, endpoint, view, methods=[method])
-    bp.register_error_handler(ops.EventError, _event_error)
-    OPENAPI_SCHEMAS.update(event_openapi.SCHEMAS)
-    OPENAPI_PATHS.update(event_openapi.PATHS)
+    """Add the event routes to the API blueprint."""
+    add_routes(
+        bp,
+        _ROUTES,
+        error=ops.EventError,
+        handler=_event_error,
+        schemas=event_openapi.SCHEMAS,
+        paths=event_openapi.PATHS,
+    )

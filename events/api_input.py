@@ -23,29 +23,14 @@ from kkp.api import ApiError, Field, _Invalid
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 from newsletter import openapi
-from newsletter.api_issues_input import Structured, read_json  # noqa: F401  (read_json: for the routes)
+from newsletter.api_issues_input import (  # noqa: F401  (read_json: for the routes)
+    Structured,
+    read_json,
+    text_field,
+)
 
 #: the longest summary and description, in characters
 MAX_SUMMARY, MAX_DESCRIPTION = 2000, 50_000
-
-
-def _text(limit: int):
-    """Markdown or plain text over several lines; other control characters are refused."""
-
-    def parse(value) -> str:
-        if not isinstance(value, str):
-            raise _Invalid(_("Must be a string."))
-        if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in value):
-            raise _Invalid(_("Control characters are not allowed."))
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise _Invalid(_("This text contains invalid characters.")) from exc
-        if len(value) > limit:
-            raise _Invalid(_("At most %(n)d characters, please.", n=limit))
-        return value
-
-    return parse
 
 
 # -- times ---------------------------------------------------------------------------------
@@ -107,8 +92,8 @@ def parse_day(value) -> date:
 EVENT_FIELDS: dict[str, Field | Structured] = {
     "kind": Field("string", required=True, max_length=80),
     "title": Field("string", required=True, max_length=event_input.MAX_TITLE),
-    "summary": Structured(_text(MAX_SUMMARY)),
-    "description": Structured(_text(MAX_DESCRIPTION)),
+    "summary": Structured(text_field(MAX_SUMMARY)),
+    "description": Structured(text_field(MAX_DESCRIPTION)),
     "format": Field("string", max_length=20, choices=FORMATS),
     "venue": Field("string", max_length=200),
     "address": Field("string", max_length=event_input.MAX_LINE),
@@ -141,7 +126,7 @@ KIND_FIELDS = {
 }
 SERIES_FIELDS: dict[str, Field | Structured] = {
     "title": Field("string", required=True, max_length=event_input.MAX_TITLE),
-    "description": Structured(_text(MAX_DESCRIPTION)),
+    "description": Structured(text_field(MAX_DESCRIPTION)),
 }
 SERIES_CHANGES = {name: replace(field, required=False) for name, field in SERIES_FIELDS.items()}
 SERIES_QUERY = {

@@ -15,13 +15,13 @@ from events.registrations import _queue, _require_open, _seat, cancel, lock_even
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from newsletter.addresses import is_suppressed
+from newsletter.addresses import email_hash
 
 
 def invite_list(event_id: int, list_id: int) -> int:
     """Invite every confirmed member of a list who is not registered yet. Each gets an
     invitation with accept and decline links. Returns how many were invited."""
-    from newsletter.models import MailingList, Subscriber, Subscription
+    from newsletter.models import MailingList, Subscriber, Subscription, Suppression
 
     event = lock_event(event_id)
     if event.status != "published":
@@ -42,9 +42,16 @@ def invite_list(event_id: int, list_id: int) -> int:
         .where(Subscription.list_id == list_id, Subscription.status == "confirmed")
         .order_by(Subscriber.id)
     ).all()
+    hashes = {email_hash(m.email): m.email for m in members if m.email not in known}
+    suppressed = {
+        hashes[h]
+        for h in db.session.scalars(
+            sa.select(Suppression.email_hash).where(Suppression.email_hash.in_(list(hashes)))
+        )
+    }
     invited = 0
     for email, name, organisation, locale in members:
-        if email in known or is_suppressed(email):
+        if email in known or email in suppressed:
             continue
         registration = Registration(
             event_id=event.id,

@@ -95,10 +95,7 @@ def feed(kind: str):
         "language": locale,
     }
     with force_locale(locale):
-        if kind == "rss":
-            body = feeds.rss(events, **common)
-        else:
-            body = feeds.atom(events, author=config["KKP_OFFICE_NAME"], **common)
+        body = feeds.feed(kind, events, author=config["KKP_OFFICE_NAME"], **common)
     return conditional_response(body, f"application/{kind}+xml", common["updated"])
 
 

@@ -364,6 +364,31 @@ def openapi():
     )
 
 
+#: (blueprint, routes) already added: apps made in one process share the blueprint
+_added: set[tuple[Blueprint, tuple]] = set()
+
+
+def add_routes(
+    bp: Blueprint,
+    routes: tuple[tuple, ...],
+    *,
+    error: type[Exception],
+    handler,
+    schemas: dict,
+    paths: dict,
+) -> None:
+    """Add a domain's routes ((rule, endpoint, view, method), ...), the handler of its
+    input errors and its parts of the OpenAPI document; once per blueprint."""
+    if (bp, routes) in _added:
+        return
+    _added.add((bp, routes))
+    for rule, endpoint, view, method in routes:
+        bp.add_url_rule(rule, endpoint, view, methods=[method])
+    bp.register_error_handler(error, handler)
+    OPENAPI_SCHEMAS.update(schemas)
+    OPENAPI_PATHS.update(paths)
+
+
 def keyset_page(query, limit: int, to_json) -> Response:
     """A page of `query` (already ordered by id, `after` applied, limited to
     `limit + 1`): its items and `next_after`, None on the last page."""

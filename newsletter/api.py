@@ -10,10 +10,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from kkp.api import (
-    OPENAPI_PATHS,
-    OPENAPI_SCHEMAS,
     ApiError,
     Field,
+    add_routes,
     api_error_response,
     get_or_404,
     invalid,
@@ -280,16 +279,15 @@ _ROUTES = (
     ("/subscribers/<int:subscriber_id>", "delete_subscriber", delete_subscriber, "DELETE"),
     ("/subscribers/<int:subscriber_id>/unsubscribe", "unsubscribe", post_unsubscribe, "POST"),
 )
-_registered: set[Blueprint] = set()
 
 
 def register_api(bp: Blueprint) -> None:
-    """Add the newsletter's routes to the API blueprint (once; apps share the blueprint)."""
-    if bp in _registered:
-        return
-    _registered.add(bp)
-    for rule, endpoint, view, method in _ROUTES:
-        bp.add_url_rule(rule, endpoint, view, methods=[method])
-    bp.register_error_handler(ops.SubscriptionError, _subscription_error)
-    OPENAPI_SCHEMAS.update(openapi.SCHEMAS)
-    OPENAPI_PATHS.update(openapi.PATHS)
+    """Add the newsletter's routes to the API blueprint."""
+    add_routes(
+        bp,
+        _ROUTES,
+        error=ops.SubscriptionError,
+        handler=_subscription_error,
+        schemas=openapi.SCHEMAS,
+        paths=openapi.PATHS,
+    )

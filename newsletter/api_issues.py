@@ -16,9 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from kkp.api import (
-    OPENAPI_PATHS,
-    OPENAPI_SCHEMAS,
     ApiError,
+    add_routes,
     api_error_response,
     get_or_404,
     invalid,
@@ -382,16 +381,15 @@ _ROUTES = (
     (_ISSUE + "/cancel", "cancel_issue", post_cancel, "POST"),
     (_ISSUE + "/progress", "issue_progress", get_progress, "GET"),
 )
-_registered: set[Blueprint] = set()
 
 
 def register_api(bp: Blueprint) -> None:
-    """Add the issue routes to the API blueprint (once; apps share the blueprint)."""
-    if bp in _registered:
-        return
-    _registered.add(bp)
-    for rule, endpoint, view, method in _ROUTES:
-        bp.add_url_rule(rule, endpoint, view, methods=[method])
-    bp.register_error_handler(issues.IssueError, _issue_error)
-    OPENAPI_SCHEMAS.update(openapi_issues.SCHEMAS)
-    OPENAPI_PATHS.update(openapi_issues.PATHS)
+    """Add the issue routes to the API blueprint."""
+    add_routes(
+        bp,
+        _ROUTES,
+        error=issues.IssueError,
+        handler=_issue_error,
+        schemas=openapi_issues.SCHEMAS,
+        paths=openapi_issues.PATHS,
+    )

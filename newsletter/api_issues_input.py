@@ -54,19 +54,27 @@ _ALT = Field("string", max_length=300)
 _ADDRESS = Field("string", max_length=254)
 
 
-def _text(value) -> str:
-    """Markdown: several lines; other control characters and broken Unicode are refused."""
-    if not isinstance(value, str):
-        raise _Invalid(_("Must be a string."))
-    if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in value):
-        raise _Invalid(_("Control characters are not allowed."))
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise _Invalid(_("This text contains invalid characters.")) from exc
-    if len(value) > openapi_issues.MAX_TEXT:
-        raise _Invalid(_("At most %(n)d characters, please.", n=openapi_issues.MAX_TEXT))
-    return value
+def text_field(limit: int):
+    """A parser for Markdown or plain text over several lines, at most `limit`
+    characters; other control characters and broken Unicode are refused."""
+
+    def parse(value) -> str:
+        if not isinstance(value, str):
+            raise _Invalid(_("Must be a string."))
+        if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in value):
+            raise _Invalid(_("Control characters are not allowed."))
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise _Invalid(_("This text contains invalid characters.")) from exc
+        if len(value) > limit:
+            raise _Invalid(_("At most %(n)d characters, please.", n=limit))
+        return value
+
+    return parse
+
+
+_text = text_field(openapi_issues.MAX_TEXT)
 
 
 def _links(value) -> list[dict[str, str]]:

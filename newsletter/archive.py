@@ -86,10 +86,7 @@ def feed(kind: str):
             "description": _feed_description(),
             "language": config["BABEL_DEFAULT_LOCALE"],
         }
-        if kind == "rss":
-            body = feeds.rss(issues, settings, **common)
-        else:
-            body = feeds.atom(issues, settings, author=config["KKP_OFFICE_NAME"], **common)
+        body = feeds.feed(kind, issues, settings, author=config["KKP_OFFICE_NAME"], **common)
     return conditional_response(
         body, f"application/{kind}+xml", _last_modified(issues), max_age=FEED_MAX_AGE
     )

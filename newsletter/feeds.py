@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from html import escape, unescape
 from urllib.parse import urljoin, urlsplit
 
-from feedgen.feed import FeedGenerator
-
+from kkp.feeds import EPOCH, FeedEntry, build_feed
 from newsletter.markup import is_web_url, to_html
 from newsletter.models import Image, Issue
 
 #: how many issues the feeds carry, newest first
 FEED_SIZE = 20
-#: what an empty feed (no issue published yet) gives as its last change
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: the widest an image is shown (as in the mail, `newsletter.render.MAX_IMAGE_WIDTH`)
 MAX_IMAGE_WIDTH = 552
 
@@ -113,31 +110,8 @@ def issue_html(issue: Issue, *, base_url: str, locale: str = "de") -> str:
     return "\n".join(part for part in parts if part)
 
 
-def rss(
-    issues: Sequence[Issue],
-    settings: dict[str, str],
-    *,
-    base_url: str,
-    description: str,
-    language: str = "de",
-) -> bytes:
-    """RSS 2.0 of `issues` (newest first) as UTF-8 bytes.
-
-    description(str): the channel's required `description`, in the office's language.
-    """
-    feed = _feed(
-        issues,
-        settings,
-        base_url=base_url,
-        self_url=f"{base_url}/newsletter/feed.rss",
-        self_type="application/rss+xml",
-        description=description,
-        language=language,
-    )
-    return feed.rss_str(pretty=True)
-
-
-def atom(
+def feed(
+    kind: str,
     issues: Sequence[Issue],
     settings: dict[str, str],
     *,
@@ -146,60 +120,34 @@ def atom(
     author: str,
     language: str = "de",
 ) -> bytes:
-    """Atom (RFC 4287) of `issues` (newest first) as UTF-8 bytes.
+    """RSS 2.0 ("rss") or Atom ("atom") of `issues` (newest first) as UTF-8 bytes.
 
-    author(str): the feed's required author, e.g. the office's name.
+    description(str): the channel's required description, in the office's language.
+    author(str): Atom's required author, e.g. the office's name.
     """
-    feed = _feed(
-        issues,
-        settings,
-        base_url=base_url,
-        self_url=f"{base_url}/newsletter/feed.atom",
-        self_type="application/atom+xml",
+    entries = [
+        FeedEntry(
+            url=issue_url(issue, base_url),
+            title=f"{issue.number}: {issue.title}",
+            published=issue.started_at,
+            # content is frozen once sending starts, but for the event blocks
+            updated=entry_updated(issue),
+            html=issue_html(issue, base_url=base_url, locale=language),
+        )
+        for issue in issues
+    ]
+    return build_feed(
+        kind,
+        entries,
+        title=settings["newsletter_name"],
         description=description,
+        page_url=f"{base_url}/newsletter/",
+        self_url=f"{base_url}/newsletter/feed.{kind}",
+        home_url=f"{base_url}/",
+        updated=last_change(issues),
+        author=author,
         language=language,
     )
-    feed.author({"name": author, "uri": f"{base_url}/"})
-    return feed.atom_str(pretty=True)
-
-
-def _feed(
-    issues: Sequence[Issue],
-    settings: dict[str, str],
-    *,
-    base_url: str,
-    self_url: str,
-    self_type: str,
-    description: str,
-    language: str,
-) -> FeedGenerator:
-    archive_url = f"{base_url}/newsletter/"
-    feed = FeedGenerator()
-    # one id for both formats: the archive, which outlives any feed format
-    feed.id(archive_url)
-    feed.title(settings["newsletter_name"])
-    feed.subtitle(description)  # also RSS's description
-    feed.language(language)
-    # RSS takes the last link as the channel's link: the archive page
-    feed.link(href=self_url, rel="self", type=self_type)
-    feed.link(href=archive_url, rel="alternate", type="text/html")
-    # feedgen writes its own name and version otherwise: bytes would change on upgrade
-    feed.generator(settings["newsletter_name"], uri=f"{base_url}/")
-    # feedgen stamps the build time here unless told; the data decides instead
-    feed.updated(last_change(issues))
-    for issue in issues:
-        url = issue_url(issue, base_url)
-        entry = feed.add_entry(order="append")  # the default prepends
-        entry.id(url)
-        entry.guid(url, permalink=True)
-        entry.title(f"{issue.number}: {issue.title}")
-        # feedgen drops an entry link's rel; an Atom link without rel is "alternate"
-        entry.link(href=url, rel="alternate", type="text/html")
-        entry.published(issue.started_at.replace(microsecond=0))
-        # content is frozen once sending starts, but for the event blocks
-        entry.updated(entry_updated(issue))
-        entry.content(issue_html(issue, base_url=base_url, locale=language), type="html")
-    return feed
 
 
 def _absolute_links(html: str, page_url: str) -> str:

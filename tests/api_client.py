@@ -75,3 +75,11 @@ class Api:
         response = self.client.open(PREFIX + path, method=method, headers=headers, **kwargs)
         check_against_document(self.document, method, path, response)
         return response
+
+
+def error_fields(response, status: int = 422) -> dict[str, str]:
+    """The fields an error answer names, after checking its status and message."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["status"] == status and error["message"]
+    return error.get("fields", {})

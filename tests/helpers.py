@@ -41,3 +41,14 @@ def links(text: str, path: str) -> list[str]:
         for u in found
         if re.sub(r"^https?://[^/]+", "", u).startswith(path)
     ]
+
+
+def row_count(model, *where) -> int:
+    """Rows of `model` as committed (the session's own changes rolled back first)."""
+    import sqlalchemy as sa
+
+    from kkp.extensions import db
+
+    db.session.rollback()
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))

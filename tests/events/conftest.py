@@ -21,6 +21,14 @@ def kinds(ctx):
 
 
 @pytest.fixture
+def api(client, editor, kinds):
+    """The API as an editor's token sees it; answers checked against the OpenAPI document."""
+    from tests.api_client import Api, api_token
+
+    return Api(client, api_token(editor["id"]))
+
+
+@pytest.fixture
 def make_event(ctx, kinds):
     """An event starting in `days` days at 10:00 (Berlin), two hours long; published
     unless `status="draft"`."""

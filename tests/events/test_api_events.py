@@ -7,30 +7,14 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-import sqlalchemy as sa
 from openapi_spec_validator import validate
 
 from events.models import Event, EventKind, EventSeries
 from kkp.extensions import db
-from tests.api_client import PREFIX, Api, api_token
+from tests.api_client import PREFIX
+from tests.api_client import error_fields as fields
 from tests.events.conftest import day_in
-
-
-@pytest.fixture
-def api(client, editor, kinds):
-    return Api(client, api_token(editor["id"]))
-
-
-def fields(response, status=422) -> dict[str, str]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["status"] == status and error["message"]
-    return error.get("fields", {})
-
-
-def count(model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+from tests.helpers import row_count as count
 
 
 def stored(event_id: int) -> Event:

@@ -4,32 +4,13 @@ where mail goes out. Every answer is checked against the OpenAPI document."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from events.models import Registration
-from kkp.extensions import db
 from kkp.mail.models import Delivery
-from tests.api_client import Api, api_token
+from tests.api_client import error_fields as fields
 from tests.helpers import parse_mail, text_of
+from tests.helpers import row_count as count
 from tests.newsletter.conftest import add_confirmed
-
-
-@pytest.fixture
-def api(client, editor, kinds):
-    return Api(client, api_token(editor["id"]))
-
-
-def fields(response, status=422) -> dict[str, str]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["status"] == status and error["message"]
-    return error.get("fields", {})
-
-
-def count(model, *where) -> int:
-    db.session.rollback()
-    db.session.expire_all()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def add(api, event_id: int, name: str, **extra):

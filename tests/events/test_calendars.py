@@ -10,20 +10,10 @@ from datetime import UTC, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
 import icalendar
-import pytest
 import vobject
 from ical.calendar_stream import IcsCalendarStream
 
 ICS_TYPE = "text/calendar; charset=utf-8"
-
-
-@pytest.fixture(autouse=True)
-def _base_url(app):
-    """The configured base URL, also after a browser test's live server changed it."""
-    previous = app.config["KKP_BASE_URL"]
-    app.config["KKP_BASE_URL"] = "http://kkp.test"
-    yield
-    app.config["KKP_BASE_URL"] = previous
 
 
 def _get(client, url, **headers):
@@ -303,7 +293,9 @@ def test_gzipped_to_clients_that_accept_it(client, make_event):
     assert client.get("/calendar.ics", headers={"Accept-Encoding": "gzip"}).data == packed.data
 
 
-def test_a_process_asks_the_database_again_after_the_recheck_interval(ctx, make_event, app):
+def test_a_process_asks_the_database_again_after_the_recheck_interval(
+    ctx, make_event, app, monkeypatch
+):
     from events.calendar_cache import CalendarCache, build
     from events.operations import input_from, update_event
     from kkp.extensions import db
@@ -325,7 +317,7 @@ def test_a_process_asks_the_database_again_after_the_recheck_interval(ctx, make_
     assert "Netzwerktreffen Süd" in _parse_all(edited.body) and edited.etag != first.etag
     assert edited.body == build()[0]  # the remembered conversions of the other events
     # a change of settings shows at once, whatever the interval
-    app.config["KKP_BASE_URL"] = "https://kkp.example.org"
+    monkeypatch.setitem(app.config, "KKP_BASE_URL", "https://kkp.example.org")
     assert b"https://kkp.example.org/events/" in cache.get(recheck=60).body
 
 

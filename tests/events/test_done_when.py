@@ -56,6 +56,23 @@ def _event_form(kinds, **changes) -> dict:
     return {**values, **changes}
 
 
+def _meeting_form(kinds, day, start: str, end: str) -> dict:
+    """The network meeting: hybrid, by invitation, two seats."""
+    return _event_form(
+        kinds,
+        kind_id=kinds["netzwerktreffen"],
+        title="Netzwerktreffen Frühjahr",
+        format="hybrid",
+        join_url="https://meet.example.org/netzwerk",
+        start_day=day.isoformat(),
+        end_day=day.isoformat(),
+        start_time=start,
+        end_time=end,
+        registration_mode="invitation",
+        deadline_day="",
+    )
+
+
 def _calendar_of(msg) -> tuple[str, str, int]:
     """(METHOD, UID, SEQUENCE) of the mail's calendar part, read by three parsers."""
     (part,) = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
@@ -85,21 +102,7 @@ def test_done_when(app, logged_in, kinds, lists, worker, drain, mail):
         assert response.status_code == 303
     meeting_day = training.first_day + timedelta(days=3)
     response = post_form(
-        client,
-        "/admin/events/new",
-        _event_form(
-            kinds,
-            kind_id=kinds["netzwerktreffen"],
-            title="Netzwerktreffen Frühjahr",
-            format="hybrid",
-            join_url="https://meet.example.org/netzwerk",
-            start_day=meeting_day.isoformat(),
-            end_day=meeting_day.isoformat(),
-            start_time="14:00",
-            end_time="16:00",
-            registration_mode="invitation",
-            deadline_day="",
-        ),
+        client, "/admin/events/new", _meeting_form(kinds, meeting_day, "14:00", "16:00")
     )
     assert response.status_code == 303
     events = db.session.scalars(sa.select(Event).order_by(Event.id)).all()
@@ -189,19 +192,7 @@ def test_done_when(app, logged_in, kinds, lists, worker, drain, mail):
 
     # -- the editor moves the meeting by an hour, then cancels it -------------------------
     meeting = db.session.get(Event, meeting.id)
-    form = _event_form(
-        kinds,
-        kind_id=kinds["netzwerktreffen"],
-        title="Netzwerktreffen Frühjahr",
-        format="hybrid",
-        join_url="https://meet.example.org/netzwerk",
-        start_day=meeting_day.isoformat(),
-        end_day=meeting_day.isoformat(),
-        start_time="15:00",
-        end_time="17:00",
-        registration_mode="invitation",
-        deadline_day="",
-    )
+    form = _meeting_form(kinds, meeting_day, "15:00", "17:00")  # an hour later
     response = post_form(client, f"/admin/events/{meeting.id}/edit", form)
     assert response.status_code == 303, response.get_data(as_text=True)
     drain()

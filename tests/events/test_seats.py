@@ -115,3 +115,24 @@ def test_one_person_registers_once(make_event):
     back, outcome = register(event.id, name="A", email="anna@example.org", consent=True)
     assert (back.id, outcome) == (first.id, "confirmed")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
+
+
+def test_an_invitation_skips_suppressed_and_registered_people(make_event, lists):
+    from events.invitations import invite_list
+    from events.registrations import register
+    from newsletter.addresses import suppress
+    from tests.newsletter.conftest import add_confirmed
+
+    event = make_event(registration_mode="open")
+    add_confirmed([lists["netzwerktreffen"]], 4)
+    register(event.id, name="P0", email="person0@example.org", consent=True)
+    suppress("person1@example.org", "bounced")  # still on the list, never mailed
+    db.session.commit()
+    assert invite_list(event.id, lists["netzwerktreffen"]) == 2
+    assert invite_list(event.id, lists["netzwerktreffen"]) == 0  # nobody twice
+    statuses = dict(db.session.execute(sa.select(Registration.email, Registration.status)).all())
+    assert statuses == {
+        "person0@example.org": "confirmed",
+        "person2@example.org": "invited",
+        "person3@example.org": "invited",
+    }

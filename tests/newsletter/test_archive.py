@@ -23,15 +23,6 @@ HOSTILE_BODY = (
 HOSTILE_TITLE = "<script>alert('titel')</script>Titel"
 
 
-@pytest.fixture(autouse=True)
-def _base_url(app):
-    """The configured base URL, also after a browser test's live server changed it."""
-    previous = app.config["KKP_BASE_URL"]
-    app.config["KKP_BASE_URL"] = "http://kkp.test"
-    yield
-    app.config["KKP_BASE_URL"] = previous
-
-
 def hostile_markers(html: str) -> list[str]:
     """What in `html` a browser would run: script-like tags, event handler attributes,
     javascript: URLs (as text, such a URL is harmless and may stay)."""

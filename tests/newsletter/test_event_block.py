@@ -22,15 +22,6 @@ from tests.helpers import csrf_token, html_of, parse_mail, post_form, text_of
 BASE = "http://kkp.test"
 
 
-@pytest.fixture(autouse=True)
-def _base_url(app):
-    """The configured base URL, also after a browser test's live server changed it."""
-    previous = app.config["KKP_BASE_URL"]
-    app.config["KKP_BASE_URL"] = BASE
-    yield
-    app.config["KKP_BASE_URL"] = previous
-
-
 @pytest.fixture
 def event(ctx):
     """event(title, status=, days=, **EventInput fields) → a stored event (published

@@ -34,15 +34,6 @@ OLD = datetime(2026, 3, 31, 22, 30, 5, 250_000, tzinfo=UTC)
 NEW = datetime(2026, 5, 12, 7, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _base_url(app):
-    """The configured base URL, also after a browser test's live server changed it."""
-    previous = app.config["KKP_BASE_URL"]
-    app.config["KKP_BASE_URL"] = "http://kkp.test"
-    yield
-    app.config["KKP_BASE_URL"] = previous
-
-
 @pytest.fixture
 def published(ctx, compose):
     """Two sent issues (the older one with a picture) and a draft beside them."""
