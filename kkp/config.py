@@ -1,4 +1,10 @@
-"""Configuration from environment variables, with the embedded defaults of DESIGN.md."""
+"""Configuration from environment variables, with the embedded defaults of DESIGN.md.
+
+Every setting named `KKP_…` in :class:`Defaults` can be set from the environment
+variable of the same name; the default's type says how the value is read (a whole
+number, a number, yes/no, text). A value that cannot be read stops the start with a
+message naming the variable.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ def load_secret_key(instance: Path) -> str:
     """
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        instance.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -43,61 +49,9 @@ def load_secret_key(instance: Path) -> str:
     raise RuntimeError(f"secret key file {path} is empty; delete it and start again")
 
 
-def _positive(env, name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive whole number, not {raw!r}")
-    return value
-
-
-def from_environment() -> dict:
-    """Build the Flask config mapping from `KKP_*` variables."""
-    env = os.environ
-    instance = instance_path()
-    port = env.get("PORT", "5000")
-    config = {
-        "KKP_INSTANCE_PATH": str(instance),
-        "SQLALCHEMY_DATABASE_URI": env.get("KKP_DATABASE_URL")
-        or f"sqlite:///{instance / 'kkp.db'}",
-        "KKP_BROKER_URL": env.get("KKP_BROKER_URL") or embedded_broker_url(instance),
-        #: the prefix of the broker's keys, so that several instances can share one Redis
-        "KKP_BROKER_NAMESPACE": env.get("KKP_BROKER_NAMESPACE") or "kkp",
-        "KKP_SMTP_URL": env.get("KKP_SMTP_URL") or None,
-        "KKP_BASE_URL": (env.get("KKP_BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
-        "SECRET_KEY": env.get("KKP_SECRET_KEY") or load_secret_key(instance),
-        "KKP_MAIL_FROM": env.get("KKP_MAIL_FROM", "KKP Kompakt <newsletter@localhost>"),
-        "KKP_DKIM_SELECTOR": env.get("KKP_DKIM_SELECTOR"),
-        "KKP_DKIM_DOMAIN": env.get("KKP_DKIM_DOMAIN"),
-        "KKP_DKIM_KEY_FILE": env.get("KKP_DKIM_KEY_FILE"),
-        #: the envelope sender per recipient (VERP), `{token}` standing for the delivery,
-        #: e.g. `bounces+{token}@kkp.example.org`; unset: the address of KKP_MAIL_FROM
-        "KKP_RETURN_PATH": env.get("KKP_RETURN_PATH") or None,
-        #: at most N messages per window for relays with quotas, e.g. `500/3600`
-        #: (messages/seconds); shared by all workers; unset: as fast as possible
-        "KKP_SEND_RATE": env.get("KKP_SEND_RATE") or None,
-        #: subscribers per batch of delivery rows, and deliveries per chunk that one
-        #: worker thread sends over one SMTP connection
-        "KKP_ISSUE_BATCH_SIZE": _positive(env, "KKP_ISSUE_BATCH_SIZE", 1000),
-        "KKP_ISSUE_CHUNK_SIZE": _positive(env, "KKP_ISSUE_CHUNK_SIZE", 250),
-        "KKP_RATELIMIT_STORAGE_URL": env.get("KKP_RATELIMIT_STORAGE_URL"),
-        "KKP_UNCONFIRMED_RETENTION_DAYS": int(env.get("KKP_UNCONFIRMED_RETENTION_DAYS", "7")),
-        "KKP_RECORD_IP": env.get("KKP_RECORD_IP", "0") == "1",
-        "KKP_OFFICE_NAME": env.get("KKP_OFFICE_NAME", "Geschäftsstelle KKP"),
-        "KKP_IMPRESSUM_URL": env.get("KKP_IMPRESSUM_URL", ""),
-        "KKP_PRIVACY_URL": env.get("KKP_PRIVACY_URL", ""),
-        "KKP_LOG_LEVEL": env.get("KKP_LOG_LEVEL", "INFO"),
-    }
-    return config
-
-
 class Defaults:
-    """Settings that are not read from the environment."""
+    """Every setting with its default. The `KKP_…` ones are read from the environment
+    by :func:`from_environment`; the others are Flask's and its extensions'."""
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
@@ -108,6 +62,35 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     LANGUAGES = ("de", "en")
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # bytes; CSV imports are the largest uploads
+
+    #: the prefix of the broker's keys, so that several instances can share one Redis
+    KKP_BROKER_NAMESPACE = "kkp"
+    #: unset: mail goes to the local outbox
+    KKP_SMTP_URL: str | None = None
+    KKP_MAIL_FROM = "KKP Kompakt <newsletter@localhost>"
+    KKP_DKIM_SELECTOR: str | None = None
+    KKP_DKIM_DOMAIN: str | None = None
+    KKP_DKIM_KEY_FILE: str | None = None
+    #: the envelope sender per recipient (VERP), `{token}` standing for the delivery,
+    #: e.g. `bounces+{token}@kkp.example.org`; unset: the address of KKP_MAIL_FROM
+    KKP_RETURN_PATH: str | None = None
+    #: at most N messages per window for relays with quotas, e.g. `500/3600`
+    #: (messages/seconds); shared by all workers; unset: as fast as possible
+    KKP_SEND_RATE: str | None = None
+    #: subscribers per batch of delivery rows, and deliveries per chunk that one
+    #: worker thread sends over one SMTP connection
+    KKP_ISSUE_BATCH_SIZE = 1000
+    KKP_ISSUE_CHUNK_SIZE = 250
+    #: where rate-limit counters are kept; unset: the broker's Redis (else in memory)
+    KKP_RATELIMIT_STORAGE_URL: str | None = None
+    #: confirmation links expire, and unconfirmed sign-ups are deleted, after this many days
+    KKP_UNCONFIRMED_RETENTION_DAYS = 7
+    #: store the IP address with consent records
+    KKP_RECORD_IP = False
+    KKP_OFFICE_NAME = "Geschäftsstelle KKP"
+    KKP_IMPRESSUM_URL = ""
+    KKP_PRIVACY_URL = ""
+    KKP_LOG_LEVEL = "INFO"
     #: rate limits, in the notation of Flask-Limiter
     KKP_LOGIN_LIMIT = "10 per minute;50 per hour"
     KKP_PUBLIC_FORM_LIMIT = "20 per minute;200 per hour"
@@ -122,4 +105,74 @@ class Defaults:
     KKP_ISSUE_PAUSE_AFTER_FAILURES = 20
     #: images in articles (bytes)
     KKP_IMAGE_MAX_BYTES = 2 * 1024 * 1024
-    KKP_PRIVACY_TEXT_VERSION = None
+    #: how long a subscribed calendar is served from a process's cache before it asks
+    #: the database whether it changed (seconds)
+    KKP_CALENDAR_RECHECK_SECONDS = 1.0
+
+
+#: read from the environment, but computed from other values when unset
+_DERIVED = ("KKP_INSTANCE_PATH", "KKP_DATABASE_URL", "KKP_BROKER_URL", "KKP_BASE_URL",
+            "KKP_SECRET_KEY")  # fmt: skip
+
+
+def settings() -> dict[str, object]:
+    """The `KKP_…` settings of :class:`Defaults` and their defaults."""
+    return {
+        name: getattr(Defaults, name)
+        for name in dir(Defaults)
+        if name.startswith("KKP_") and not callable(getattr(Defaults, name))
+    }
+
+
+def _read(name: str, raw: str, default: object) -> object:
+    """`raw` read as the type of `default`; :class:`ValueError` naming the variable."""
+    raw = raw.strip()
+    if isinstance(default, bool):
+        lowered = raw.lower()
+        if lowered in ("1", "true", "yes", "on", "ja"):
+            return True
+        if lowered in ("0", "false", "no", "off", "nein", ""):
+            return False
+        raise ValueError(f"{name} must be 1 or 0 (yes or no), not {raw!r}")
+    if isinstance(default, int):
+        try:
+            value = int(raw)
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise ValueError(f"{name} must be a whole number of 0 or more, not {raw!r}")
+        return value
+    if isinstance(default, float):
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if not value >= 0:
+            raise ValueError(f"{name} must be a number of 0 or more, not {raw!r}")
+        return value
+    return raw or default
+
+
+def from_environment(env: dict[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from `KKP_*` variables."""
+    env = os.environ if env is None else env
+    instance = instance_path()
+    port = env.get("PORT", "5000")
+    config: dict[str, object] = {}
+    for name, default in settings().items():
+        if env.get(name) is not None:
+            config[name] = _read(name, env[name], default)
+    for name in ("KKP_ISSUE_BATCH_SIZE", "KKP_ISSUE_CHUNK_SIZE"):
+        if config.get(name) == 0:
+            raise ValueError(f"{name} must be a positive whole number, not 0")
+    config.update(
+        {
+            "KKP_INSTANCE_PATH": str(instance),
+            "SQLALCHEMY_DATABASE_URI": env.get("KKP_DATABASE_URL")
+            or f"sqlite:///{instance / 'kkp.db'}",
+            "KKP_BROKER_URL": env.get("KKP_BROKER_URL") or embedded_broker_url(instance),
+            "KKP_BASE_URL": (env.get("KKP_BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
+            "SECRET_KEY": env.get("KKP_SECRET_KEY") or load_secret_key(instance),
+        }
+    )
+    return config

@@ -1,0 +1,47 @@
+"""Every setting can be set from the environment, and the README names each one."""
+
+from __future__ import annotations
+
+import pytest
+
+from kkp import ROOT
+from kkp.config import from_environment, settings
+
+
+def _sample(default):
+    if isinstance(default, bool):
+        return "1" if not default else "0", (not default)
+    if isinstance(default, int):
+        return str(default + 7), default + 7
+    if isinstance(default, float):
+        return str(default + 2.5), default + 2.5
+    return "probe-value", "probe-value"
+
+
+@pytest.mark.parametrize("name", sorted(settings()))
+def test_every_setting_is_read_from_the_environment(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("KKP_INSTANCE_PATH", str(tmp_path))
+    raw, expected = _sample(settings()[name])
+    config = from_environment({name: raw, "KKP_SECRET_KEY": "x"})
+    assert config[name] == expected
+
+
+def test_the_readme_names_every_setting():
+    readme = (ROOT / "README.md").read_text()
+    missing = [name for name in settings() if f"`{name}`" not in readme]
+    assert not missing, f"README.md does not describe {missing}"
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"KKP_DELIVERY_STALE_MINUTES": "zehn"}, "KKP_DELIVERY_STALE_MINUTES must be a whole"),
+        ({"KKP_RECORD_IP": "vielleicht"}, "KKP_RECORD_IP must be 1 or 0"),
+        ({"KKP_ISSUE_CHUNK_SIZE": "0"}, "KKP_ISSUE_CHUNK_SIZE must be a positive"),
+        ({"KKP_CALENDAR_RECHECK_SECONDS": "-1"}, "KKP_CALENDAR_RECHECK_SECONDS must be a number"),
+    ],
+)
+def test_a_value_that_cannot_be_read_names_the_variable(env, message, tmp_path, monkeypatch):
+    monkeypatch.setenv("KKP_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(ValueError, match=message):
+        from_environment({**env, "KKP_SECRET_KEY": "x"})
