@@ -2,9 +2,9 @@
 
 Run by hand, not in the test suite:
 
-    .venv/bin/python bench/calendar.py                      # SQLite, 2,000 events
-    .venv/bin/python bench/calendar.py --db postgresql --events 5000
-    .venv/bin/python bench/calendar.py --load python        # without wrk
+    .venv/bin/python bench/calendar_feed.py                      # SQLite, 2,000 events
+    .venv/bin/python bench/calendar_feed.py --db postgresql --events 5000
+    .venv/bin/python bench/calendar_feed.py --load python        # without wrk
 
 What it does:
 
@@ -26,7 +26,7 @@ in rounds; each ratio is to /healthz of the same round (the median over the roun
 and the lowest). Prints a table; the last line is the same as JSON.
 """
 
-# ruff: noqa: E402 - the path must be fixed before anything imports `calendar`
+# ruff: noqa: E402 - the project's root must be on the path before it is imported
 from __future__ import annotations
 
 import sys
@@ -34,9 +34,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# This file is named like the standard library's `calendar`, which `http.client` and
-# `email` import: run as a script, its folder must not be on the path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
 
 import argparse
