@@ -20,7 +20,14 @@ from kkp.auth.models import Editor
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from newsletter.csvfile import REASONS, ImportFileError, Person, check_row, read_csv
+from newsletter.csvfile import (
+    REASONS,
+    ImportFileError,
+    Person,
+    check_row,
+    check_upload,
+    read_csv,
+)
 from newsletter.models import ImportJob
 from newsletter.operations import SubscriptionError, add_subscriber, is_suppressed, lists_by_ids
 
@@ -42,7 +49,9 @@ def create_import_job(
 ) -> ImportJob:
     """Store the upload and enqueue its processing once the transaction commits.
 
-    Raises :class:`ImportFileError` for a file that cannot be imported at all.
+    Reads only the start of the file (:func:`~newsletter.csvfile.check_upload`); the
+    job reads the rest. Raises :class:`ImportFileError` for a file that cannot be
+    imported at all.
     """
     from workers.actors import import_failed, run_import
 
@@ -50,7 +59,7 @@ def create_import_job(
         raise ImportFileError(
             _("The file is larger than 10 MB. Please split it into smaller files.")
         )
-    csv_file = read_csv(data)
+    total_rows = check_upload(data)
     lists = lists_by_ids(list_ids, public_only=False)
     job = ImportJob(
         editor_id=editor.id if editor else None,
@@ -58,7 +67,7 @@ def create_import_job(
         data=data,
         list_ids=[m.id for m in lists],
         consent_evidence=(consent_evidence or "").strip()[:1000],
-        total_rows=csv_file.total_rows,
+        total_rows=total_rows,
     )
     db.session.add(job)
     db.session.flush()
