@@ -47,6 +47,7 @@ ACTION_WORDS = {
     "imported": _l("Imported"),
     "list_removed": _l("Removed from lists"),
     "details_changed": _l("Details changed"),
+    "import_skipped": _l("Not added again by an import"),
 }
 SOURCE_WORDS = {
     "form": _l("Sign-up form"),

@@ -134,9 +134,21 @@ def import_job(job_id: int):
         job=job,
         lists=lists,
         rejected=rejected,
+        skipped=_skipped(job),
         progress=_progress(job),
         shown=SHOWN_REJECTIONS,
     )
+
+
+def _skipped(job: ImportJob) -> list[tuple[str, int]]:
+    """(reason, how many people) for each reason the import left people as they were."""
+    counts = dict(job.skipped or {})
+    counts["suppressed"] = sum(1 for e in job.rejected or [] if e.get("code") == "suppressed")
+    return [
+        (str(text), counts[code])
+        for code, text in importer.SKIP_REASONS.items()
+        if counts.get(code)
+    ]
 
 
 @bp.get("/import/<int:job_id>.json")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import g
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import defer
 
 from kkp.auth.models import Editor
@@ -29,7 +30,13 @@ from newsletter.csvfile import (
     read_csv,
 )
 from newsletter.models import ImportJob
-from newsletter.operations import SubscriptionError, add_subscriber, is_suppressed, lists_by_ids
+from newsletter.operations import (
+    ImportedPerson,
+    SubscriptionError,
+    import_subscriber,
+    is_suppressed,
+    lists_by_ids,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +44,15 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 10 * 1024 * 1024
 #: rows stored per transaction; the progress shown moves in these steps
 BATCH_SIZE = 500
+
+#: why people were left as they were, as the report says it; "suppressed" comes from
+#: the rejected rows, the others from :attr:`ImportJob.skipped`
+SKIP_REASONS = {
+    "already_subscribed": _l("Already on every chosen list: nothing changed"),
+    "left_herself": _l("Left a chosen list themselves: not added to it again"),
+    "suppressed": _l("On the suppression list (unsubscribed or deleted): not imported"),
+    "other_details": _l("Another name or organisation in the file: the stored ones were kept"),
+}
 
 
 def create_import_job(
@@ -88,6 +104,8 @@ class _Progress:
     imported: int
     updated: int
     rejected: list[dict]
+    #: people the import left as they were, by reason (see :data:`SKIP_REASONS`)
+    skipped: dict[str, int]
 
     def values(self) -> dict:
         return {
@@ -95,7 +113,23 @@ class _Progress:
             "imported": self.imported,
             "updated": self.updated,
             "rejected": list(self.rejected),
+            "skipped": dict(self.skipped),
         }
+
+    def count(self, outcome: ImportedPerson) -> None:
+        if outcome.created:
+            self.imported += 1
+        elif outcome.joined:
+            self.updated += 1
+        elif not outcome.left_herself:
+            self._skip("already_subscribed")
+        if outcome.left_herself:
+            self._skip("left_herself")
+        if outcome.other_details:
+            self._skip("other_details")
+
+    def _skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
 def _claim(job_id: int, saved: int) -> bool:
@@ -203,7 +237,13 @@ def _run(job: ImportJob) -> None:
     db.session.commit()
     if started.rowcount != 1:
         return  # another run finished it meanwhile
-    progress = _Progress(job.processed_rows, job.imported, job.updated, list(job.rejected))
+    progress = _Progress(
+        job.processed_rows,
+        job.imported,
+        job.updated,
+        list(job.rejected),
+        dict(job.skipped or {}),
+    )
     saved = progress.processed
     if saved:
         log.info("import %s: resuming after row %d of %d", job_id, saved, csv_file.total_rows)
@@ -221,10 +261,8 @@ def _run(job: ImportJob) -> None:
             outcome = _import_row(job, number, person, seen)
             if isinstance(outcome, dict):
                 progress.rejected.append(outcome)
-            elif outcome:
-                progress.imported += 1
             else:
-                progress.updated += 1
+                progress.count(outcome)
             progress.processed += 1
             if progress.processed % BATCH_SIZE == 0:
                 if not _save(job_id, saved, progress):
@@ -243,21 +281,23 @@ def _run(job: ImportJob) -> None:
             imported=progress.imported,
             updated=progress.updated,
             rejected=len(progress.rejected),
+            skipped=progress.skipped,
         )
         db.session.commit()
         log.info(
-            "import %s done: %d new, %d updated, %d rejected",
+            "import %s done: %d new, %d updated, %d rejected, skipped %s",
             job_id,
             progress.imported,
             progress.updated,
             len(progress.rejected),
+            progress.skipped,
         )
 
 
 def _import_row(
     job: ImportJob, number: int, person: Person | str, seen: dict[str, int]
-) -> bool | dict:
-    """True for a new subscriber, False for an existing one, else the rejection."""
+) -> ImportedPerson | dict:
+    """What the import did with the person in the row, or the row's rejection."""
     if isinstance(person, str):
         return {"row": number, "code": person, "reason": str(REASONS[person])}
     first = seen.setdefault(person.email, number)
@@ -270,16 +310,16 @@ def _import_row(
         }
     try:
         with db.session.begin_nested():
-            _subscriber, created = add_subscriber(
+            outcome = import_subscriber(
                 email=person.email,
                 name=person.name,
                 organisation=person.organisation,
                 list_ids=job.list_ids,
                 consent_evidence=job.consent_evidence or None,
-                source="import",
+                job_id=job.id,
             )
     except SubscriptionError as exc:
-        # add_subscriber checks the suppression list itself; asked only on refusal
+        # import_subscriber checks the suppression list itself; asked only on refusal
         # because that saves a query for every row that goes in.
         if is_suppressed(person.email):
             return {"row": number, "code": "suppressed", "reason": str(REASONS["suppressed"])}
@@ -287,4 +327,4 @@ def _import_row(
     except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
         log.warning("import %s: row %d not stored (%s)", job.id, number, type(exc).__name__)
         return {"row": number, "code": "failed", "reason": str(REASONS["failed"])}
-    return created
+    return outcome

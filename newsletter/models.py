@@ -103,7 +103,8 @@ class ConsentEvent(db.Model):
     )
     at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     #: "requested", "confirmation_sent", "confirmed", "lists_changed", "added",
-    #: "imported", "list_removed", "details_changed"
+    #: "imported", "list_removed", "details_changed", "import_skipped" (an import did
+    #: not add her again to lists she left herself)
     action = sa.Column(sa.String(40), nullable=False)
     #: names of the lists concerned, at the time
     lists = sa.Column(sa.JSON, nullable=False, default=list)
@@ -153,6 +154,10 @@ class ImportJob(db.Model):
     updated = sa.Column(sa.Integer, nullable=False, default=0)
     #: [{"row": n, "reason": "..."}] for every rejected row
     rejected = sa.Column(sa.JSON, nullable=False, default=list)
+    #: people left as they were, counted by reason: {"already_subscribed": n,
+    #: "left_herself": n (a chosen list she left herself was not added again),
+    #: "other_details": n (the file's name or organisation differed; hers were kept)}
+    skipped = sa.Column(sa.JSON, nullable=False, default=dict, server_default="{}")
     error = sa.Column(sa.Text)
     finished_at = sa.Column(UTCDateTime)
 

@@ -126,7 +126,8 @@ SCHEMAS = {
                 "type": "string",
                 "description": (
                     "requested, confirmation_sent, confirmed, added, imported, list_removed, "
-                    "details_changed"
+                    "details_changed, import_skipped (an import did not add the person again "
+                    "to lists they left themselves)"
                 ),
             },
             "lists": {
@@ -139,7 +140,10 @@ SCHEMAS = {
             "ip": {"type": ["string", "null"]},
             "details": {
                 "type": "object",
-                "description": "e.g. `evidence`, the confirmation mail's `delivery_id`",
+                "description": (
+                    "e.g. `evidence`, the confirmation mail's `delivery_id`, the `list_ids` "
+                    "of list_removed, the `import_job` of import_skipped"
+                ),
             },
         },
     },

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -74,6 +75,9 @@ def _record(
     ip: str | None = None,
     **details,
 ) -> ConsentEvent:
+    lists = list(lists)
+    if action == "list_removed":  # names change; what she left must stay findable
+        details.setdefault("list_ids", [m.id for m in lists])
     event = ConsentEvent(
         subscriber=subscriber,
         action=action,
@@ -368,14 +372,7 @@ def add_subscriber(
     name = clean_text(name, "name")
     organisation = clean_text(organisation, "organisation")
     evidence = (consent_evidence or "").strip()[:1000]
-    if is_suppressed(email):
-        raise SubscriptionError(
-            _(
-                "This address has unsubscribed or was deleted. Only the person can sign up "
-                "again, through the sign-up form."
-            ),
-            "email",
-        )
+    _refuse_suppressed(email)
     lists = lists_by_ids(list_ids, public_only=False)
     subscriber = _find(email, lock=True)
     created = subscriber is None
@@ -386,17 +383,41 @@ def add_subscriber(
     else:
         subscriber.name = name or subscriber.name
         subscriber.organisation = organisation or subscriber.organisation
+    _join(subscriber, lists, evidence=evidence, source=source)
+    db.session.flush()
+    audit(
+        "subscriber.create" if created else "subscriber.update",
+        subscriber,
+        lists=[m.id for m in lists],
+        with_evidence=bool(evidence),
+    )
+    return subscriber, created
+
+
+def _refuse_suppressed(email: str) -> None:
+    if is_suppressed(email):
+        raise SubscriptionError(
+            _(
+                "This address has unsubscribed or was deleted. Only the person can sign up "
+                "again, through the sign-up form."
+            ),
+            "email",
+        )
+
+
+def _join(
+    subscriber: Subscriber, lists: list[MailingList], *, evidence: str, source: str
+) -> list[MailingList]:
+    """Put the subscriber on `lists`: confirmed with evidence, else pending with a
+    confirmation mail. Returns the lists she was not on before."""
     have = {s.list_id: s for s in subscriber.subscriptions}
     now = utcnow()
     new_lists = [m for m in lists if m.id not in have]
     for mailing_list in new_lists:
         subscriber.subscriptions.append(Subscription(mailing_list=mailing_list, status="pending"))
     db.session.flush()
-    pending = [
-        s
-        for s in subscriber.subscriptions
-        if s.status == "pending" and s.list_id in {m.id for m in lists}
-    ]
+    wanted = {m.id for m in lists}
+    pending = [s for s in subscriber.subscriptions if s.status == "pending" and s.list_id in wanted]
     if evidence and pending:
         for subscription in pending:
             subscription.status, subscription.confirmed_at = "confirmed", now
@@ -408,15 +429,99 @@ def add_subscriber(
     elif pending:
         _record(subscriber, "added", [s.mailing_list for s in pending], source=source)
         send_confirmation(subscriber, [s.mailing_list for s in pending], new_lists=bool(new_lists))
-    db.session.flush()
-    if source != "import":
-        audit(
-            "subscriber.create" if created else "subscriber.update",
-            subscriber,
-            lists=[m.id for m in lists],
-            with_evidence=bool(evidence),
+    return new_lists
+
+
+#: where a person acts herself, through the signed links in her mail: the lists she
+#: leaves there are her choice, which an import never undoes
+OWN_CHOICE_SOURCES = ("unsubscribe", "one-click", "preferences")
+
+
+def lists_left_herself(subscriber: Subscriber) -> set[int]:
+    """Ids of the lists the person left herself, as her consent history records it."""
+    left: set[int] = set()
+    ids_by_name: dict[str, int] | None = None
+    for event in subscriber.consent_events:
+        if event.action != "list_removed" or event.source not in OWN_CHOICE_SOURCES:
+            continue
+        ids = (event.details or {}).get("list_ids")
+        if ids is None:  # recorded before the ids were: the lists' names then
+            if ids_by_name is None:
+                ids_by_name = {m.name: m.id for m in all_lists()}
+            ids = [ids_by_name[n] for n in event.lists or [] if n in ids_by_name]
+        left.update(ids)
+    return left
+
+
+@dataclass
+class ImportedPerson:
+    """What an import did with one person."""
+
+    subscriber: Subscriber
+    created: bool
+    #: chosen lists she joined, or whose pending sign-up the evidence confirmed
+    joined: list[MailingList]
+    #: chosen lists she had left herself: not added again
+    left_herself: list[MailingList]
+    #: the file gave another name or organisation; hers were kept
+    other_details: bool
+
+
+def import_subscriber(
+    *,
+    email: str,
+    name: str = "",
+    organisation: str = "",
+    list_ids: Iterable[int],
+    consent_evidence: str | None = None,
+    job_id: int | None = None,
+) -> ImportedPerson:
+    """One person of a CSV import.
+
+    A new address is added as :func:`add_subscriber` adds it. A subscriber who is there
+    already keeps her name, organisation and choices: she is only put on the chosen
+    lists she is not on and never left herself (:func:`lists_left_herself`); a chosen
+    list she left herself is recorded in her consent history as not added again
+    ("import_skipped"). Pending sign-ups on the chosen lists are confirmed only with
+    `consent_evidence`, and never get another confirmation mail from an import.
+    Suppressed addresses are refused with :class:`SubscriptionError`.
+    """
+    email = normalise_email(email)
+    name = clean_text(name, "name")
+    organisation = clean_text(organisation, "organisation")
+    evidence = (consent_evidence or "").strip()[:1000]
+    _refuse_suppressed(email)
+    lists = lists_by_ids(list_ids, public_only=False)
+    subscriber = _find(email, lock=True)
+    if subscriber is None:
+        subscriber = _insert_subscriber(
+            email=email, name=name, organisation=organisation, source="import"
         )
-    return subscriber, created
+        _join(subscriber, lists, evidence=evidence, source="import")
+        return ImportedPerson(subscriber, True, lists, [], False)
+
+    other_details = (name and name != subscriber.name) or (
+        organisation and organisation != subscriber.organisation
+    )
+    have = {s.list_id: s for s in subscriber.subscriptions}
+    left = lists_left_herself(subscriber)
+    left_herself = [m for m in lists if m.id in left and m.id not in have]
+    new = [m for m in lists if m.id not in have and m.id not in left]
+    to_confirm = [m for m in lists if m.id in have and have[m.id].status == "pending"]
+    joined = new + (to_confirm if evidence else [])
+    if joined:
+        _join(subscriber, joined, evidence=evidence, source="import")
+    if left_herself:
+        _record(
+            subscriber,
+            "import_skipped",
+            left_herself,
+            source="import",
+            reason="left_herself",
+            import_job=job_id,
+        )
+    db.session.flush()
+    return ImportedPerson(subscriber, False, joined, left_herself, bool(other_details))
 
 
 def edit_subscriber(

@@ -13,7 +13,7 @@ from kkp.auth.models import AuditEntry
 from kkp.extensions import db
 from newsletter import csvfile, importer
 from newsletter.models import ConsentEvent, ImportJob, Subscriber, Subscription
-from newsletter.operations import add_subscriber, suppress
+from newsletter.operations import add_subscriber, subscriber_token, suppress
 from tests.helpers import csrf_token, parse_mail
 
 MB = 1024 * 1024
@@ -108,7 +108,8 @@ def test_utf8_with_bom_and_semicolons_with_evidence(logged_in, lists, mail, drai
     known = db.session.scalar(
         sa.select(Subscriber).where(Subscriber.email == "bekannt@example.org")
     )
-    assert (known.name, known.organisation) == ("Bekannt", "Stadt Überlingen")
+    # she keeps what she gave, even an empty field; the lists are added
+    assert (known.name, known.organisation) == ("Bekannt", "")
     assert len(known.subscriptions) == 3
 
     done = job()
@@ -321,14 +322,14 @@ def test_progress_is_committed_in_batches_and_a_crashed_job_resumes(
     db.session.commit()
     job_id = pending.id
     monkeypatch.setattr(importer, "BATCH_SIZE", 3)
-    real_add = importer.add_subscriber
+    real_add = importer.import_subscriber
 
     def crash_at_person8(**kwargs):
         if kwargs["email"] == "person8@example.org":
             raise RuntimeError("worker killed")
         return real_add(**kwargs)
 
-    monkeypatch.setattr(importer, "add_subscriber", crash_at_person8)
+    monkeypatch.setattr(importer, "import_subscriber", crash_at_person8)
     with pytest.raises(RuntimeError):
         importer.run_import_job(job_id)
     db.session.rollback()
@@ -336,7 +337,7 @@ def test_progress_is_committed_in_batches_and_a_crashed_job_resumes(
     assert (crashed.status, crashed.processed_rows, crashed.imported) == ("running", 6, 6)
     assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 6
 
-    monkeypatch.setattr(importer, "add_subscriber", real_add)
+    monkeypatch.setattr(importer, "import_subscriber", real_add)
     importer.run_import_job(job_id)
     resumed = job()
     assert (resumed.status, resumed.processed_rows, resumed.imported, resumed.updated) == (
@@ -530,3 +531,142 @@ def test_a_large_file_is_checked_by_its_start_and_counted_by_the_job(english, li
 )
 def test_the_separator_is_the_one_outside_quotation_marks(content, delimiter):
     assert csvfile.detect_delimiter(content) == delimiter
+
+
+# -- an import never overrides what a person chose ------------------------------------------
+
+
+def subscribed(lists, email: str, slugs, **details) -> Subscriber:
+    subscriber, _created = add_subscriber(
+        email=email,
+        list_ids=[lists[s] for s in slugs],
+        consent_evidence="Anmeldebogen",
+        **details,
+    )
+    db.session.commit()
+    return subscriber
+
+
+def test_an_existing_subscriber_keeps_her_name_and_organisation(logged_in, lists, mail, drain):
+    subscribed(lists, "anna@example.org", ["kkp-kompakt"], name="Anna Alt", organisation="Amt A")
+    content = b"E-Mail;Name;Organisation\r\nanna@example.org;Anna Neu;Amt Neu\r\n"
+    response = upload(
+        logged_in, content, lists=[lists["kkp-kompakt"], lists["fortbildungen"]], evidence="X"
+    )
+    url, progress = finished(logged_in, response, drain)
+    assert (progress["imported"], progress["updated"], progress["rejected"]) == (0, 1, 0)
+    db.session.expire_all()
+    anna = db.session.scalar(sa.select(Subscriber))
+    assert (anna.name, anna.organisation) == ("Anna Alt", "Amt A")
+    assert {s.mailing_list.slug: s.status for s in anna.subscriptions} == {
+        "kkp-kompakt": "confirmed",
+        "fortbildungen": "confirmed",
+    }
+    html = logged_in.get(url).get_data(as_text=True)
+    skipped = html.split('id="import-skipped"')[1].split("</ul>")[0]
+    assert (
+        "Anderer Name oder andere Organisation in der Datei: die gespeicherten Angaben "
+        "bleiben: 1" in skipped
+    )
+
+
+def test_a_list_she_left_herself_is_not_added_again(app, logged_in, lists, mail, drain):
+    olga = subscribed(lists, "olga@example.org", ["kkp-kompakt", "fortbildungen"], name="Olga")
+    token = subscriber_token(olga, "unsubscribe", l=lists["fortbildungen"])
+    response = app.test_client().post(
+        f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}
+    )
+    assert response.status_code == 200
+    subscribed(lists, "paul@example.org", ["kkp-kompakt", "fortbildungen"])
+    content = (
+        b"E-Mail;Name\r\n"
+        b"olga@example.org;Olga\r\n"  # left Fortbildungen herself
+        b"paul@example.org;Paul\r\n"  # on both lists already
+        b"weg@example.org;Weg\r\n"  # left everything: suppressed
+        b"neu@example.org;Neu\r\n"
+    )
+    suppress("weg@example.org", "unsubscribed")
+    db.session.commit()
+    chosen = [lists["kkp-kompakt"], lists["fortbildungen"], lists["netzwerktreffen"]]
+    response = upload(logged_in, content, lists=chosen, evidence="Fachtag")
+    url, progress = finished(logged_in, response, drain)
+    assert (progress["imported"], progress["updated"], progress["rejected"]) == (1, 2, 1)
+
+    db.session.expire_all()
+    olga = db.session.scalar(sa.select(Subscriber).where(Subscriber.email == "olga@example.org"))
+    assert sorted(s.mailing_list.slug for s in olga.subscriptions) == [
+        "kkp-kompakt",
+        "netzwerktreffen",
+    ]
+    # her consent history: her own leaving, then the import that did not undo it
+    history = [(e.action, e.source, e.lists) for e in olga.consent_events]
+    assert history[-3:] == [
+        ("list_removed", "one-click", ["Fortbildungen"]),
+        ("added", "import", ["Netzwerktreffen"]),
+        ("import_skipped", "import", ["Fortbildungen"]),
+    ]
+    assert olga.consent_events[-1].details == {
+        "reason": "left_herself",
+        "import_job": job().id,
+    }
+    page = logged_in.get(f"/admin/subscribers/{olga.id}").get_data(as_text=True)
+    assert "Durch einen Import nicht wieder eingetragen" in page
+    assert f"der Import Nr. {job().id} hat sie nicht wieder eingetragen" in page
+
+    html = logged_in.get(url).get_data(as_text=True)
+    skipped = html.split('id="import-skipped"')[1].split("</ul>")[0]
+    assert "Hat eine gewählte Liste selbst abbestellt: dort nicht wieder eingetragen: 1" in skipped
+    assert "Steht auf der Sperrliste (abgemeldet oder gelöscht): nicht importiert: 1" in skipped
+    assert "Schon auf allen gewählten Listen" not in skipped  # Paul got Netzwerktreffen
+    assert mail.messages == []
+
+
+def test_people_on_every_chosen_list_are_counted_and_left_alone(logged_in, lists, mail, drain):
+    paul = subscribed(lists, "paul@example.org", ["kkp-kompakt"], name="Paul")
+    events_before = len(paul.consent_events)
+    content = b"E-Mail;Name\r\npaul@example.org;Paulchen\r\n"
+    response = upload(logged_in, content, lists=[lists["kkp-kompakt"]])
+    url, progress = finished(logged_in, response, drain)
+    assert (progress["imported"], progress["updated"]) == (0, 0)
+    assert job().skipped == {"already_subscribed": 1, "other_details": 1}
+    db.session.expire_all()
+    paul = db.session.scalar(sa.select(Subscriber))
+    assert paul.name == "Paul" and len(paul.consent_events) == events_before
+    skipped = logged_in.get(url).get_data(as_text=True).split('id="import-skipped"')[1]
+    assert "Schon auf allen gewählten Listen: nichts geändert: 1" in skipped
+    assert mail.messages == []  # no confirmation mail either
+
+
+def test_a_pending_sign_up_gets_no_second_confirmation_mail_from_an_import(
+    logged_in, lists, mail, drain
+):
+    add_subscriber(email="lea@example.org", list_ids=[lists["kkp-kompakt"]])
+    db.session.commit()
+    mail.wait_for(1)
+    mail.clear()
+    content = b"E-Mail\r\nlea@example.org\r\n"
+    response = upload(logged_in, content, lists=[lists["kkp-kompakt"]])
+    _url, progress = finished(logged_in, response, drain)
+    assert job().skipped == {"already_subscribed": 1}
+    assert mail.messages == []
+
+
+def test_lists_left_before_their_ids_were_recorded_are_found_by_name(ctx, lists):
+    from newsletter.operations import lists_left_herself
+
+    olga = subscribed(lists, "olga@example.org", ["kkp-kompakt"])
+    db.session.add_all(
+        [
+            ConsentEvent(
+                subscriber=olga,
+                action="list_removed",
+                lists=["Fortbildungen"],
+                source="preferences",
+            ),
+            ConsentEvent(
+                subscriber=olga, action="list_removed", lists=["Netzwerktreffen"], source="editor"
+            ),
+        ]
+    )
+    db.session.commit()
+    assert lists_left_herself(olga) == {lists["fortbildungen"]}
