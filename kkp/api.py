@@ -283,6 +283,24 @@ _ERROR_RESPONSES = {
 }
 
 
+@dataclass(frozen=True)
+class Setting:
+    """A value in the OpenAPI document that is a setting of the app (e.g. a length
+    limit): the document as served gives the configured value."""
+
+    name: str
+
+
+def _configured(value, config):
+    if isinstance(value, Setting):
+        return config[value.name]
+    if isinstance(value, dict):
+        return {key: _configured(item, config) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_configured(item, config) for item in value]
+    return value
+
+
 def schema_ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -340,7 +358,7 @@ def openapi():
             "servers": [{"url": current_app.config["KKP_BASE_URL"] + "/api/v1"}],
             "components": {
                 "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
-                "schemas": OPENAPI_SCHEMAS,
+                "schemas": _configured(OPENAPI_SCHEMAS, current_app.config),
                 "responses": OPENAPI_RESPONSES,
             },
             "security": [{"token": []}],
@@ -358,7 +376,7 @@ def openapi():
                         },
                     }
                 },
-                **OPENAPI_PATHS,
+                **_configured(OPENAPI_PATHS, current_app.config),
             },
         }
     )

@@ -9,10 +9,11 @@ If-Modified-Since, as RFC 9110 asks, and ignores an If-Modified-Since it cannot 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from flask import Response, request
+from werkzeug.http import is_resource_modified
 
 #: how long a reader or proxy may reuse an answer without asking again, in seconds
 MAX_AGE = 300
@@ -46,3 +47,26 @@ def conditional_response(
     response.cache_control.public = True
     response.cache_control.max_age = max_age
     return response.make_conditional(request)
+
+
+def conditional_build(
+    build: Callable[[], bytes],
+    mimetype: str,
+    last_modified: datetime,
+    *,
+    etag: str,
+    max_age: int = MAX_AGE,
+) -> Response:
+    """As :func:`conditional_response`, for a caller that knows the ETag before the
+    body (from the data the body is built of): a request that has this version already
+    gets its 304 without `build` being called.
+    """
+    last_modified = last_modified.replace(microsecond=0)
+    if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+        response = Response(status=304)
+        response.set_etag(etag)
+        response.last_modified = last_modified
+        response.cache_control.public = True
+        response.cache_control.max_age = max_age
+        return response
+    return conditional_response(build(), mimetype, last_modified, etag=etag, max_age=max_age)

@@ -105,6 +105,10 @@ class Defaults:
     KKP_ISSUE_PAUSE_AFTER_FAILURES = 20
     #: images in articles (bytes)
     KKP_IMAGE_MAX_BYTES = 2 * 1024 * 1024
+    #: the longest article text, and intro, of an issue (characters): about eight
+    #: printed pages, far more than a newsletter article needs, and a bound on what
+    #: rendering its Markdown may cost
+    KKP_ARTICLE_MAX_LENGTH = 20_000
     #: how long a subscribed calendar is served from a process's cache before it asks
     #: the database whether it changed (seconds)
     KKP_CALENDAR_RECHECK_SECONDS = 1.0

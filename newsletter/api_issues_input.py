@@ -22,7 +22,7 @@ from kkp.api import (
     json_body,
 )
 from kkp.i18n import NonexistentTime, berlin_to_utc
-from newsletter import issues, openapi, openapi_issues, sending
+from newsletter import issues, openapi, sending
 from newsletter.markup import is_web_url
 from newsletter.models import ISSUE_STATUSES
 
@@ -54,9 +54,10 @@ _ALT = Field("string", max_length=300)
 _ADDRESS = Field("string", max_length=254)
 
 
-def text_field(limit: int):
+def text_field(limit: int | None):
     """A parser for Markdown or plain text over several lines, at most `limit`
-    characters; other control characters and broken Unicode are refused."""
+    characters (None: the operation checks the length); other control characters and
+    broken Unicode are refused."""
 
     def parse(value) -> str:
         if not isinstance(value, str):
@@ -67,14 +68,16 @@ def text_field(limit: int):
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise _Invalid(_("This text contains invalid characters.")) from exc
-        if len(value) > limit:
+        if limit is not None and len(value) > limit:
             raise _Invalid(_("At most %(n)d characters, please.", n=limit))
         return value
 
     return parse
 
 
-_text = text_field(openapi_issues.MAX_TEXT)
+#: intro and article text: their length is `KKP_ARTICLE_MAX_LENGTH`, which
+#: :mod:`newsletter.issues` checks
+_text = text_field(None)
 
 
 def _links(value) -> list[dict[str, str]]:

@@ -8,15 +8,17 @@ import sqlalchemy as sa
 from flask import Response, abort, current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
-from kkp.conditional import conditional_response
+from kkp.conditional import conditional_build
 from kkp.extensions import db
 from newsletter import feeds
 from newsletter.blueprint import bp
 from newsletter.markup import is_web_url
-from newsletter.models import Image, Issue, OfficeSetting
-from newsletter.render import issue_context
+from newsletter.models import Article, Image, Issue, OfficeSetting
+from newsletter.render import MAX_IMAGE_WIDTH, event_block, image_url, web_url
 from newsletter.settings import office_settings
+from newsletter.web_version import web_version
 
 #: issues people may have received: shown in the archive and the feeds
 PUBLISHED = ("sending", "paused", "sent")
@@ -24,13 +26,16 @@ PUBLISHED = ("sending", "paused", "sent")
 FEED_MAX_AGE = 300
 
 
-def published_issues(limit: int | None = None) -> list[Issue]:
-    """Issues in the archive, newest first (ties broken by id, so the order is stable)."""
+def published_issues(limit: int | None = None, *, with_articles: bool = False) -> list[Issue]:
+    """Issues in the archive, newest first (ties broken by id, so the order is stable);
+    `with_articles` loads their articles and the events these announce too."""
     query = (
         sa.select(Issue)
         .where(Issue.status.in_(PUBLISHED), Issue.started_at.is_not(None))
         .order_by(Issue.started_at.desc(), Issue.id.desc())
     )
+    if with_articles:
+        query = query.options(selectinload(Issue.articles).selectinload(Article.event))
     if limit:
         query = query.limit(limit)
     return db.session.scalars(query).all()
@@ -52,11 +57,45 @@ def archive_issue(slug: str):
     )
     if issue is None:
         abort(404)
-    context = issue_context(issue, office_settings())
-    for article in context["articles"]:
-        # the composer accepts only web links; an older or imported row gets the same rule
-        article["links"] = [link for link in article["links"] if is_web_url(link.get("url", ""))]
+    had_version = issue.web_version is not None
+    context = archive_context(issue, office_settings())
+    if not had_version:
+        db.session.commit()  # an issue sent before web versions were kept: kept now
     return render_template("newsletter/archive_issue.html", **context)
+
+
+def archive_context(issue: Issue, settings: dict[str, str]) -> dict:
+    """What the issue page shows: the kept web version, the event blocks as they are
+    now, in the office's language."""
+    config = current_app.config
+    kept = web_version(issue)
+    articles = []
+    for article in issue.articles:
+        image = article.image
+        articles.append(
+            {
+                "id": article.id,
+                "title": article.title,
+                "html": kept["articles"][str(article.id)],
+                # the composer accepts only web links; an older row gets the same rule
+                "links": [link for link in article.links or [] if is_web_url(link.get("url", ""))],
+                "image_url": image_url(image) if image else None,
+                "image_alt": article.image_alt,
+                "image_width": min(image.width, MAX_IMAGE_WIDTH) if image else None,
+                "event": event_block(
+                    article.event,
+                    base_url=config["KKP_BASE_URL"],
+                    locale=config["BABEL_DEFAULT_LOCALE"],
+                ),
+            }
+        )
+    return {
+        "issue": issue,
+        "settings": settings,
+        "intro_html": kept["intro"],
+        "articles": articles,
+        "web_url": web_url(issue),
+    }
 
 
 @bp.route("/newsletter/image/<int:image_id>-<digest>.<ext>")
@@ -78,18 +117,41 @@ def image(image_id: int, digest: str, ext: str):
 
 @bp.route("/newsletter/feed.<any(rss, atom):kind>")
 def feed(kind: str):
-    issues, settings = published_issues(feeds.FEED_SIZE), office_settings()
+    issues = published_issues(feeds.FEED_SIZE, with_articles=True)
+    settings = office_settings()
     config = current_app.config
     with force_locale(config["BABEL_DEFAULT_LOCALE"]):
         common = {
             "base_url": config["KKP_BASE_URL"],
             "description": _feed_description(),
             "language": config["BABEL_DEFAULT_LOCALE"],
+            "author": config["KKP_OFFICE_NAME"],
         }
-        body = feeds.feed(kind, issues, settings, author=config["KKP_OFFICE_NAME"], **common)
-    return conditional_response(
-        body, f"application/{kind}+xml", _last_modified(issues), max_age=FEED_MAX_AGE
+    etag = feeds.fingerprint(kind, issues, settings, **common)
+
+    def build() -> bytes:
+        kept = _kept_versions(issues)
+        with force_locale(config["BABEL_DEFAULT_LOCALE"]):
+            return feeds.feed(kind, issues, settings, kept=kept, **common)
+
+    return conditional_build(
+        build, f"application/{kind}+xml", _last_modified(issues), etag=etag, max_age=FEED_MAX_AGE
     )
+
+
+def _kept_versions(issues: list[Issue]) -> dict[int, dict]:
+    """The issues' kept web versions by id, in one query; kept now (and committed) for
+    issues sent before web versions were kept."""
+    ids = [issue.id for issue in issues]
+    kept = dict(
+        db.session.execute(sa.select(Issue.id, Issue.web_version).where(Issue.id.in_(ids))).all()
+    )
+    missing = [issue for issue in issues if not kept.get(issue.id)]
+    for issue in missing:
+        kept[issue.id] = web_version(issue)
+    if missing:
+        db.session.commit()
+    return kept
 
 
 def _feed_description() -> str:

@@ -1,24 +1,27 @@
 """The archive as feeds: RSS 2.0 and Atom (RFC 4287), each entry an issue's full web
 version (intro and articles, sanitised, absolute links, no personal links).
 
-Pure builders: issues and the office's settings in, bytes out; the routes in
-`newsletter.archive` only serve them. Same data, same bytes: every date comes from the
-issues and the events their articles announce, never from the clock, and the entries
-keep the order they are given in, so a feed's ETag changes only when what it shows
-changes (an announced event that is cancelled, say).
+Pure builders: issues, their kept web versions and the office's settings in, bytes
+out; the routes in `newsletter.archive` only serve them, and answer a conditional
+request from :func:`fingerprint` without building anything. Same data, same bytes:
+every date comes from the issues and the events their articles announce, never from
+the clock, and the entries keep the order they are given in, so a feed's ETag changes
+only when what it shows changes (an announced event that is cancelled, say).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape, unescape
 from urllib.parse import urljoin, urlsplit
 
 from kkp.feeds import EPOCH, FeedEntry, build_feed
-from newsletter.markup import is_web_url, to_html
+from newsletter.markup import is_web_url
 from newsletter.models import Image, Issue
+from newsletter.web_version import render_web_version
 
 #: how many issues the feeds carry, newest first
 FEED_SIZE = 20
@@ -80,13 +83,19 @@ def event_html(block: dict) -> str:
     return "".join(parts)
 
 
-def issue_html(issue: Issue, *, base_url: str, locale: str = "de") -> str:
+def issue_html(issue: Issue, *, base_url: str, locale: str = "de", kept: dict | None = None) -> str:
     """The issue's web version as one HTML fragment, every URL in it absolute; event
-    blocks in `locale`."""
+    blocks in `locale`.
+
+    kept(dict): the issue's kept web version (:mod:`newsletter.web_version`), whose
+    HTML is used instead of rendering the Markdown again.
+    """
     from newsletter.render import event_block
 
+    if kept is None:
+        kept = render_web_version(issue)
     page = issue_url(issue, base_url)
-    parts = [_absolute_links(to_html(issue.intro), page)]
+    parts = [_absolute_links(kept["intro"], page)]
     for article in issue.articles:
         parts.append(f"<h2>{escape(article.title)}</h2>")
         if article.image is not None:
@@ -95,7 +104,7 @@ def issue_html(issue: Issue, *, base_url: str, locale: str = "de") -> str:
                 f'<p><img src="{escape(image_url(article.image, base_url))}" '
                 f'alt="{escape(article.image_alt)}" width="{width}"></p>'
             )
-        parts.append(_absolute_links(to_html(article.body), page))
+        parts.append(_absolute_links(kept["articles"][str(article.id)], page))
         block = event_block(article.event, base_url=base_url, locale=locale)
         if block is not None:
             parts.append(event_html(block))
@@ -119,12 +128,16 @@ def feed(
     description: str,
     author: str,
     language: str = "de",
+    kept: Mapping[int, dict] | None = None,
 ) -> bytes:
     """RSS 2.0 ("rss") or Atom ("atom") of `issues` (newest first) as UTF-8 bytes.
 
     description(str): the channel's required description, in the office's language.
     author(str): Atom's required author, e.g. the office's name.
+    kept(Mapping[int, dict]): each issue's kept web version by issue id; an issue
+    without one is rendered.
     """
+    kept = kept or {}
     entries = [
         FeedEntry(
             url=issue_url(issue, base_url),
@@ -132,7 +145,7 @@ def feed(
             published=issue.started_at,
             # content is frozen once sending starts, but for the event blocks
             updated=entry_updated(issue),
-            html=issue_html(issue, base_url=base_url, locale=language),
+            html=issue_html(issue, base_url=base_url, locale=language, kept=kept.get(issue.id)),
         )
         for issue in issues
     ]
@@ -148,6 +161,40 @@ def feed(
         author=author,
         language=language,
     )
+
+
+#: bumped whenever the feeds' bytes change for the same data (a new element, another
+#: layout): part of every fingerprint, so readers holding the old bytes get the new
+FORMAT = 1
+
+
+def fingerprint(
+    kind: str,
+    issues: Sequence[Issue],
+    settings: dict[str, str],
+    *,
+    base_url: str,
+    description: str,
+    author: str,
+    language: str = "de",
+) -> str:
+    """The feed's strong ETag (without quotes), from what its bytes are built of,
+    without building them: a conditional request is answered from this alone.
+
+    A sent issue cannot change (its web version is kept once), so its id and
+    publication stand for it, with its articles' images and events; an event may
+    change, and any write to it moves its `updated_at`.
+    """
+    parts: list = [FORMAT, kind, base_url, description, author, language]
+    parts.append(settings["newsletter_name"])
+    for issue in issues:
+        parts.append((issue.id, issue.slug, issue.started_at.isoformat()))
+        for article in issue.articles:  # an image or event deleted sets its id to NULL
+            event = article.event
+            parts.append((article.id, article.image_id, article.event_id))
+            if event is not None:
+                parts.append(event.updated_at.isoformat())
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def _absolute_links(html: str, page_url: str) -> str:

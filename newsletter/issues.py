@@ -112,10 +112,30 @@ def update_issue(
     return issue
 
 
+def _markdown(value: str | None, field: str) -> str:
+    """An intro or article text, at most `KKP_ARTICLE_MAX_LENGTH` characters."""
+    from flask_babel import format_number
+
+    value = (value or "").replace("\r\n", "\n")
+    limit = current_app.config["KKP_ARTICLE_MAX_LENGTH"]
+    if len(value) > limit:
+        raise IssueError(
+            _(
+                "This text is too long: %(count)s characters, at most %(n)s are possible. "
+                "Please shorten it, split it into several articles or link to the full "
+                "text.",
+                count=format_number(len(value)),
+                n=format_number(limit),
+            ),
+            field,
+        )
+    return value
+
+
 def _apply(issue: Issue, *, number, title, intro, list_ids) -> None:
     issue.number = _clean_line(number, "number", MAX_NUMBER, required=True)
     issue.title = _clean_line(title, "title", MAX_TITLE, required=True)
-    issue.intro = (intro or "").replace("\r\n", "\n")
+    issue.intro = _markdown(intro, "intro")
     issue.lists = _lists(list_ids)
     issue.slug = _unique_slug(issue)
 
@@ -234,7 +254,7 @@ def _apply_article(
     event_id: int | str | None = None,
 ) -> None:
     article.title = _clean_line(title, "title", MAX_TITLE, required=True)
-    article.body = (body or "").replace("\r\n", "\n")
+    article.body = _markdown(body, "body")
     if isinstance(links, str) or links is None:
         article.links = parse_links(links)
     else:

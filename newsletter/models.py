@@ -212,6 +212,9 @@ class Issue(db.Model):
     #: {"de": {"subject": ..., "html": ..., "text": ...}} with placeholders for the
     #: personal parts
     rendered = db.deferred(sa.Column(sa.JSON))  # large: loaded only when used
+    #: the web version's HTML (archive page and feeds), kept when sending starts:
+    #: {"intro": html, "articles": {"<article id>": html}}; see newsletter.web_version
+    web_version = db.deferred(sa.Column(sa.JSON))
 
     lists = db.relationship("MailingList", secondary=issue_list, order_by="MailingList.position")
     articles = db.relationship(

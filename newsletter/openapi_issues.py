@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kkp.api import (
     MAX_ID,
+    Setting,
     error_responses,
     id_parameter,
     json_request,
@@ -16,15 +17,15 @@ from newsletter.models import ISSUE_STATUSES
 from newsletter.openapi import links_to, paging_parameters, query_parameter
 from newsletter.sending import MAX_TEST_ADDRESSES
 
-#: the longest intro or article body, in characters
-MAX_TEXT = 50_000
-
 _DATETIME = {"type": "string", "format": "date-time"}
 _DATETIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 _MARKDOWN = {
     "type": "string",
-    "maxLength": MAX_TEXT,
-    "description": "Markdown; several lines. Rendered and sanitised for mail and archive.",
+    "maxLength": Setting("KKP_ARTICLE_MAX_LENGTH"),
+    "description": (
+        "Markdown; several lines. Rendered and sanitised for mail and archive. At most "
+        "`KKP_ARTICLE_MAX_LENGTH` characters (20,000 unless configured)."
+    ),
 }
 _LIST_IDS = {
     "type": "array",

@@ -1,8 +1,9 @@
 """Sending an issue: a cursor over a frozen subscriber range, delivery rows first,
 chunks of them sent over one SMTP connection per worker thread.
 
-1. :func:`start_sending` renders the issue once per language, freezes
-   `max_subscriber_id` and enqueues :func:`write_batch`.
+1. :func:`start_sending` renders the issue once per language (and its web version,
+   see :mod:`newsletter.web_version`), freezes `max_subscriber_id` and enqueues
+   :func:`write_batch`.
 2. :func:`write_batch` takes the next subscribers by keyset, writes their delivery
    rows, advances the cursor, and enqueues :func:`send_chunk` for the new rows and
    itself while subscribers remain.
@@ -44,6 +45,7 @@ from newsletter.models import Issue, Subscriber, Subscription, issue_list
 from newsletter.render import PreparedIssue, Recipient, greeting, list_id_header, render_issue
 from newsletter.render import sender as sender_of
 from newsletter.settings import office_settings
+from newsletter.web_version import keep_web_version
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,7 @@ def start_sending(issue: Issue) -> int:
     count = check_sendable(issue)
     settings = office_settings()
     issue.rendered = {locale: render_issue(issue, settings, locale) for locale in LOCALES}
+    keep_web_version(issue)
     issue.rendered["_meta"] = {
         "sender": sender_of(settings),
         "list_id": list_id_header(issue, _mail_domain(), settings["newsletter_name"]),
