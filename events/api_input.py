@@ -21,7 +21,7 @@ from events.models import (
 )
 from kkp.api import ApiError, Field, _Invalid
 from kkp.extensions import db
-from kkp.i18n import BERLIN
+from kkp.i18n import BERLIN, year_problem
 from newsletter import openapi
 from newsletter.api_issues_input import (  # noqa: F401  (read_json: for the routes)
     Structured,
@@ -49,11 +49,13 @@ def _when(value) -> tuple[date, time | None]:
     value = value.strip()
     try:
         if len(value) == 10:
-            return date.fromisoformat(value), None
+            return _in_range(date.fromisoformat(value)), None
         if not ("T" in value.upper() or " " in value):
             raise ValueError(value)
-        moment = datetime.fromisoformat(value)
+        moment = _in_range(datetime.fromisoformat(value))
     except (ValueError, OverflowError) as exc:
+        if isinstance(exc, _Invalid):
+            raise
         raise _Invalid(wrong) from exc
     if moment.tzinfo is not None:
         try:
@@ -61,6 +63,14 @@ def _when(value) -> tuple[date, time | None]:
         except (ValueError, OverflowError) as exc:
             raise _Invalid(wrong) from exc
     return moment.date(), moment.time().replace(tzinfo=None, microsecond=0)
+
+
+def _in_range(day):
+    """`day` (a date or datetime) if its year may be entered, else :class:`_Invalid`."""
+    problem = year_problem(day)
+    if problem:
+        raise _Invalid(problem)
+    return day
 
 
 def _when_or_null(value) -> tuple[date, time | None] | None:
@@ -81,9 +91,11 @@ def parse_day(value) -> date:
     """A date alone, "YYYY-MM-DD"."""
     if isinstance(value, str) and len(value.strip()) == 10:
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             pass
+        else:
+            return _in_range(day)
     raise _Invalid(_("Please give a date, e.g. 2026-05-12."))
 
 

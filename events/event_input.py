@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 
 from events.models import FORMATS, REGISTRATION_MODES, Event, EventKind, EventSeries
 from kkp.extensions import db
-from kkp.i18n import NonexistentTime, berlin_to_utc
+from kkp.i18n import NonexistentTime, berlin_to_utc, year_problem
 from kkp.mail.message import header_text
+from kkp.text import text_problem
 from newsletter.addresses import ConflictError, SubscriptionError, normalise_email
 from newsletter.markup import is_web_url
 
@@ -89,8 +90,9 @@ class Errors(dict):
 def line(value: str | None, field: str, limit: int, errors: Errors, *, required=False) -> str:
     """A single line: CR/LF and control characters are refused where people type them."""
     raw = (value or "").strip()
-    if any(ord(c) < 32 or ord(c) == 127 for c in raw):
-        errors.add(field, _("Line breaks and control characters are not allowed."))
+    problem = text_problem(raw)
+    if problem:
+        errors.add(field, problem)
         return header_text(raw, limit)
     if required and not raw:
         errors.add(field, _("Please fill in this field."))
@@ -130,6 +132,10 @@ def _times(data: EventInput, errors: Errors) -> tuple[datetime | None, datetime 
         errors.add("start_day", _("Please enter the date."))
         return None, None
     end_day = data.end_day or data.start_day
+    for name, day in (("start_day", data.start_day), ("end_day", end_day)):
+        if year_problem(day):
+            errors.add(name, year_problem(day))
+            return None, None
     if data.all_day:
         start, _amb = berlin_to_utc(data.start_day, time(0))
         if end_day < data.start_day:
@@ -154,6 +160,9 @@ def _deadline(data: EventInput, start: datetime | None, errors: Errors) -> datet
     if data.deadline_day is None:
         if data.deadline_time is not None:
             errors.add("deadline_day", _("Please enter the date of the deadline."))
+        return None
+    if year_problem(data.deadline_day):
+        errors.add("deadline_day", year_problem(data.deadline_day))
         return None
     if data.deadline_time is None:  # the end of that day
         deadline, _amb = berlin_to_utc(data.deadline_day + timedelta(days=1), time(0))

@@ -6,7 +6,9 @@ from events import event_input
 from events.api_input import MAX_DESCRIPTION, MAX_SUMMARY
 from events.models import EVENT_STATUSES, FORMATS, REGISTRATION_MODES, REGISTRATION_STATUSES
 from kkp.api import (
+    DATE_IN_RANGE,
     MAX_ID,
+    MULTI_LINE,
     error_responses,
     id_parameter,
     json_request,
@@ -27,11 +29,13 @@ _DAY_OR_TIME = {
 _WHEN = {
     "type": "string",
     "maxLength": 40,
+    "pattern": DATE_IN_RANGE,
     "description": (
         '"YYYY-MM-DDTHH:MM" in German time (Europe/Berlin), or with an offset or `Z` '
         '(converted to German time); "YYYY-MM-DD" for all-day events (`end`: the last '
         "day). A time the clocks skip in spring is refused; one that occurs twice in "
-        "autumn, given without an offset, is the first (summer time), and `notes` says so."
+        "autumn, given without an offset, is the first (summer time), and `notes` says so. "
+        "Years 1900 to 2200."
     ),
 }
 _EVENT_PROPERTIES = {
@@ -44,11 +48,13 @@ _EVENT_PROPERTIES = {
     "summary": {
         "type": "string",
         "maxLength": MAX_SUMMARY,
+        "pattern": MULTI_LINE,
         "description": "One or two sentences for lists and feeds.",
     },
     "description": {
         "type": "string",
         "maxLength": MAX_DESCRIPTION,
+        "pattern": MULTI_LINE,
         "description": "Markdown; several lines.",
     },
     "format": {"type": "string", "enum": list(FORMATS), "default": "in_person"},
@@ -325,6 +331,7 @@ SCHEMAS = {
             "start": {
                 "type": "string",
                 "format": "date",
+                "pattern": DATE_IN_RANGE,
                 "description": "The new first day; times and deadline move along.",
             }
         },
@@ -528,7 +535,7 @@ PATHS = {
                 ),
                 query_parameter(
                     "from",
-                    {"type": "string", "format": "date"},
+                    {"type": "string", "format": "date", "pattern": DATE_IN_RANGE},
                     "Only events not over before this day (German time), e.g. today.",
                 ),
                 query_parameter(

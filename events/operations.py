@@ -28,6 +28,7 @@ from events.models import Event, EventKind, EventSeries, Registration
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
+from kkp.i18n import year_problem
 from newsletter.issues import _slugify
 
 log = logging.getLogger(__name__)
@@ -171,6 +172,8 @@ def delete_event(event: Event) -> None:
 def copy_event(event: Event, *, start_day: date) -> Event:
     """Another date of the same training: a draft with everything but the day, in the
     event's series (one is made from the event when it has none)."""
+    if year_problem(start_day):
+        raise EventError(year_problem(start_day), "start_day")
     if event.series_id is None:
         series = EventSeries(
             title=event.title,

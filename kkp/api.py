@@ -14,12 +14,11 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
 from kkp.extensions import csrf, db, limiter
+from kkp.params import MAX_ID  # noqa: F401  (the domains' API modules import it from here)
+from kkp.text import MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN, text_problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-
-#: the largest id a path or field may name (ids are 32-bit integers in the database)
-MAX_ID = 2**31 - 1
 
 OPENAPI_PATHS: dict = {}
 OPENAPI_SCHEMAS: dict = {
@@ -139,8 +138,9 @@ class _Invalid(ValueError):
 
 
 def _check_string(value: str, field: Field) -> str:
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise _Invalid(_("Line breaks and control characters are not allowed."))
+    problem = text_problem(value)
+    if problem:
+        raise _Invalid(problem)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates, which JSON allows
@@ -271,8 +271,13 @@ def get_or_404(model, object_id: int, message: str):
 
 # -- the description -----------------------------------------------------------------------
 
-#: a single-line string: what :func:`_check_string` lets through
-SINGLE_LINE = "^[^\\x00-\\x1f\\x7f]*$"
+#: a single-line string: what :func:`_check_string` lets through (see :mod:`kkp.text`)
+SINGLE_LINE = SINGLE_LINE_PATTERN
+#: a text over several lines (Markdown): what `text_field` parsers let through
+MULTI_LINE = MULTI_LINE_PATTERN
+#: a date or date and time, starting with a year from kkp.i18n.EARLIEST_YEAR (1900) to
+#: LATEST_YEAR (2200), as the API's date checks take them
+DATE_IN_RANGE = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"
 _ERROR_RESPONSES = {
     400: "BadRequest",
     401: "Unauthorized",
@@ -352,7 +357,8 @@ def openapi():
                     "needs `Authorization: Bearer <token>` (`kkp create-token EMAIL`). Errors are "
                     '`{"error": {"status", "message", "fields"}}`; messages are German, '
                     "English with `Accept-Language: en`. Strings are single-line: control "
-                    "characters such as CR and LF are refused."
+                    "characters such as CR and LF are refused, and so are C1 controls, "
+                    "line separators and bidirectional overrides (each field's `pattern`)."
                 ),
             },
             "servers": [{"url": current_app.config["KKP_BASE_URL"] + "/api/v1"}],

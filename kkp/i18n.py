@@ -41,6 +41,25 @@ def berlin_date(value: datetime | None, fmt: str = "long") -> str:
     return format_date(value, fmt)
 
 
+#: the years a date may be entered in: far beyond anything an office plans, and far
+#: from the ends of Python's calendar, where converting to or from Europe/Berlin or
+#: adding a day overflows
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+
+
+def year_problem(day: date | datetime) -> str | None:
+    """Why `day` cannot be entered (translated), or None when its year is fine."""
+    if EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        return None
+    from flask_babel import gettext
+
+    return gettext(
+        "Please give a date between the years %(first)d and %(last)d.",
+        first=EARLIEST_YEAR,
+        last=LATEST_YEAR,
+    )
+
+
 class NonexistentTime(ValueError):
     """A wall-clock time the clocks skip (spring forward)."""
 

@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from kkp.extensions import db
+from kkp.text import text_problem
 from newsletter.models import Suppression
 
 #: longest name or organisation, in characters
@@ -48,10 +49,12 @@ def email_hash(email: str) -> str:
 
 
 def clean_text(value: str | None, field: str, limit: int = MAX_NAME) -> str:
-    """A single-line name or organisation; control characters are refused."""
+    """A single-line name or organisation; control and other invisible characters are
+    refused (:mod:`kkp.text`)."""
     value = (value or "").strip()
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise SubscriptionError(_("Line breaks and control characters are not allowed."), field)
+    problem = text_problem(value)
+    if problem:
+        raise SubscriptionError(problem, field)
     if len(value) > limit:
         raise SubscriptionError(_("At most %(n)d characters, please.", n=limit), field)
     return value

@@ -22,6 +22,7 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 from kkp.mail.models import Delivery
+from kkp.params import query_number
 from newsletter import export, operations, search
 from newsletter.forms import (
     ConfirmForm,
@@ -88,6 +89,7 @@ def form_errors(form) -> dict[str, str]:
 
 
 def _filter_form(lists: list[MailingList]) -> tuple[StatusFilterForm, search.SubscriberFilter]:
+    query_number("list")
     flt = search.SubscriberFilter.from_args(request.args)
     form = StatusFilterForm(
         formdata=None, q=flt.q, list=str(flt.list_id or ""), status=flt.status or ""
@@ -101,8 +103,7 @@ def _filter_form(lists: list[MailingList]) -> tuple[StatusFilterForm, search.Sub
 def subscribers():
     lists = operations.all_lists()
     form, flt = _filter_form(lists)
-    after = request.args.get("after", type=int)
-    before = request.args.get("before", type=int)
+    after, before = query_number("after"), query_number("before")
     found = search.page(flt, after=after, before=before)
     if after is None and before is None and found.older is None:
         total = len(found.subscribers)  # the first page holds them all: no count needed
@@ -120,6 +121,7 @@ def subscribers():
 
 @bp.get("/subscribers/export.csv")
 def export_csv():
+    query_number("list")
     flt = search.SubscriberFilter.from_args(request.args)
     # What was exported, never the search text: it may be an address.
     audit("subscriber.export", None, list_id=flt.list_id, status=flt.status, searched=bool(flt.q))

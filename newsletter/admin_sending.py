@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kkp.extensions import db
-from kkp.i18n import BERLIN, NonexistentTime, berlin, berlin_to_utc
+from kkp.i18n import BERLIN, NonexistentTime, berlin, berlin_to_utc, year_problem
 from newsletter import sending
 from newsletter.admin import bp
 from newsletter.admin_issues import ISSUE_STATUS_WORDS, RUNNING, issue_or_404
@@ -71,7 +71,10 @@ def issue_schedule(issue_id: int):
     issue = issue_or_404(issue_id)
     form = ScheduleForm()
     error = None
-    if form.validate():
+    valid = form.validate()
+    if valid and year_problem(form.day.data):
+        form.day.errors = [year_problem(form.day.data)]
+    elif valid:
         try:
             when, ambiguous = berlin_to_utc(form.day.data, form.time.data)
             sending.schedule(issue, when)

@@ -21,7 +21,8 @@ from kkp.api import (
     _read,
     json_body,
 )
-from kkp.i18n import NonexistentTime, berlin_to_utc
+from kkp.i18n import NonexistentTime, berlin_to_utc, year_problem
+from kkp.text import text_problem
 from newsletter import issues, openapi, sending
 from newsletter.markup import is_web_url
 from newsletter.models import ISSUE_STATUSES
@@ -62,8 +63,9 @@ def text_field(limit: int | None):
     def parse(value) -> str:
         if not isinstance(value, str):
             raise _Invalid(_("Must be a string."))
-        if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in value):
-            raise _Invalid(_("Control characters are not allowed."))
+        problem = text_problem(value, multi_line=True)
+        if problem:
+            raise _Invalid(problem)
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
@@ -137,6 +139,8 @@ def _send_time(value) -> datetime:
         raise _Invalid(wrong)
     try:
         when = datetime.fromisoformat(value.strip())
+        if year_problem(when):
+            raise _Invalid(year_problem(when))
         if when.tzinfo is not None:
             return when.astimezone(UTC)
         return berlin_to_utc(when.date(), when.time())[0]  # a repeated hour: the first
@@ -144,6 +148,8 @@ def _send_time(value) -> datetime:
         raise _Invalid(
             _("This time does not exist in Germany: the clocks go forward then.")
         ) from exc
+    except _Invalid:
+        raise
     except (ValueError, OverflowError) as exc:
         raise _Invalid(wrong) from exc
 

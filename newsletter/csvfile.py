@@ -70,7 +70,8 @@ _HEADERS = {
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BROKEN = re.compile("[\udc80-\udcff]")
 _NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+#: what no cell may hold (see kkp.text): controls, invisible characters, broken bytes
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 class ImportFileError(ValueError):

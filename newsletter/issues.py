@@ -10,6 +10,7 @@ import hashlib
 import io
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from flask_babel import gettext as _
 from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.mail.message import header_text
+from kkp.text import text_problem
 from newsletter.addresses import ConflictError, SubscriptionError
 from newsletter.markup import is_web_url
 from newsletter.models import Article, Image, Issue, MailingList
@@ -44,6 +46,9 @@ class IssueStateError(IssueError, ConflictError):
 
 def _clean_line(value: str | None, field: str, limit: int, *, required: bool) -> str:
     value = header_text(value or "", 10_000)  # no CR/LF: these reach mail headers
+    problem = text_problem(value)  # what is left: C1 controls, bidirectional overrides
+    if problem:
+        raise IssueError(problem, field)
     if required and not value:
         raise IssueError(_("Please fill in this field."), field)
     if len(value) > limit:
@@ -329,19 +334,26 @@ def store_image(data: bytes) -> Image:
             ),
             "image",
         )
+    too_many_pixels = IssueError(
+        _("The image has too many pixels; please make it smaller."), "image"
+    )
     try:
-        with PILImage.open(io.BytesIO(data)) as picture:
-            kind = picture.format
-            width, height = picture.size
-            if kind not in IMAGE_TYPES:
-                raise IssueError(_("Please upload a PNG, JPEG, GIF or WebP image."), "image")
-            if width * height > MAX_IMAGE_PIXELS:
-                raise IssueError(
-                    _("The image has too many pixels; please make it smaller."), "image"
-                )
-            picture.verify()
+        # Pillow warns about, or refuses, a picture whose declared size could fill the
+        # memory when decoded (a decompression bomb): either way it is too large here
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            with PILImage.open(io.BytesIO(data)) as picture:
+                kind = picture.format
+                width, height = picture.size
+                if kind not in IMAGE_TYPES:
+                    raise IssueError(_("Please upload a PNG, JPEG, GIF or WebP image."), "image")
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise too_many_pixels
+                picture.verify()
     except IssueError:
         raise
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as exc:
+        raise too_many_pixels from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise IssueError(
             _("This file is not an image we can use; please upload a PNG, JPEG, GIF or WebP."),

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from kkp.auth.operations import audit
 from kkp.extensions import db
+from kkp.text import text_problem
 from newsletter.addresses import ConflictError, SubscriptionError
 from newsletter.models import ConsentText, MailingList
 
@@ -61,6 +62,8 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 def _check_list(mailing_list: MailingList | None, values: dict) -> None:
     if "name" in values and not values["name"]:
         raise SubscriptionError(_("This field is required."), "name")
+    if "name" in values and text_problem(values["name"]):
+        raise SubscriptionError(text_problem(values["name"]), "name")
     if "slug" in values:
         if not SLUG.fullmatch(values["slug"]):
             raise SubscriptionError(

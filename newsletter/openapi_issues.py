@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from kkp.api import (
+    DATE_IN_RANGE,
     MAX_ID,
+    MULTI_LINE,
     Setting,
     error_responses,
     id_parameter,
@@ -22,6 +24,7 @@ _DATETIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 _MARKDOWN = {
     "type": "string",
     "maxLength": Setting("KKP_ARTICLE_MAX_LENGTH"),
+    "pattern": MULTI_LINE,
     "description": (
         "Markdown; several lines. Rendered and sanitised for mail and archive. At most "
         "`KKP_ARTICLE_MAX_LENGTH` characters (20,000 unless configured)."
@@ -325,10 +328,12 @@ SCHEMAS = {
         "properties": {
             "at": {
                 "type": "string",
+                "pattern": DATE_IN_RANGE,
                 "description": (
                     "ISO 8601 date and time in the future. With an offset (`+02:00`, `Z`) "
                     "as given; without one, German time (Europe/Berlin): a time skipped "
-                    "when the clocks go forward is refused, a repeated one is the first."
+                    "when the clocks go forward is refused, a repeated one is the first. "
+                    "Years up to 2200."
                 ),
             }
         },

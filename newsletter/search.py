@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from kkp.extensions import db
+from kkp.params import MAX_ID
 from newsletter.export import ExportRow
 from newsletter.models import SUBSCRIBER_STATUSES, MailingList, Subscriber, Subscription
 
@@ -43,7 +44,9 @@ class SubscriberFilter:
         status = (args.get("status") or "").strip()
         return cls(
             q=(args.get("q") or "").strip()[:MAX_QUERY],
-            list_id=int(raw_list) if raw_list.isdigit() else None,
+            list_id=int(raw_list)
+            if raw_list.isascii() and raw_list.isdigit() and int(raw_list) <= MAX_ID
+            else None,
             status=status if status in SUBSCRIBER_STATUSES else None,
         )
 

@@ -12,6 +12,7 @@ from kkp.auth.access import admin_required
 from kkp.auth.forms import EditorForm, LoginForm, PasswordForm, TokenForm
 from kkp.auth.models import ApiToken, AuditEntry, Editor
 from kkp.extensions import db, limiter, login_manager
+from kkp.params import query_number
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
 
@@ -125,7 +126,7 @@ def editors():
 @bp.get("/audit")
 @admin_required
 def audit_log():
-    before = request.args.get("before", type=int)
+    before = query_number("before")
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100)
     if before:
         query = query.where(AuditEntry.id < before)

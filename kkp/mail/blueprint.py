@@ -5,11 +5,12 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template
 
 from kkp.auth.access import protect
 from kkp.extensions import db
 from kkp.mail.models import OutboxMessage
+from kkp.params import query_number
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/outbox")
 protect(bp)
@@ -19,7 +20,7 @@ PAGE = 50
 
 @bp.get("/")
 def outbox():
-    before = request.args.get("before", type=int)
+    before = query_number("before")
     query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(PAGE + 1)
     if before:
         query = query.where(OutboxMessage.id < before)
