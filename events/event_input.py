@@ -101,6 +101,16 @@ def line(value: str | None, field: str, limit: int, errors: Errors, *, required=
     return raw[:limit]
 
 
+def text(value: str | None, field: str, errors: Errors) -> str:
+    """A text over several lines (Markdown): control characters but tab and line breaks,
+    and invisible ones, are refused."""
+    value = (value or "").replace("\r\n", "\n")
+    problem = text_problem(value, multi_line=True)
+    if problem:
+        errors.add(field, problem)
+    return value
+
+
 def _instant(day: date, at: time, field: str, errors: Errors, notes: list[str]) -> datetime | None:
     try:
         instant, ambiguous = berlin_to_utc(day, at)
@@ -179,8 +189,8 @@ def check(data: EventInput, event: Event | None) -> dict:
     errors = Errors()
     values: dict = {
         "title": line(data.title, "title", MAX_TITLE, errors, required=True),
-        "summary": (data.summary or "").replace("\r\n", "\n").strip()[:2000],
-        "description": (data.description or "").replace("\r\n", "\n"),
+        "summary": text(data.summary, "summary", errors).strip()[:2000],
+        "description": text(data.description, "description", errors),
         "venue": line(data.venue, "venue", 200, errors),
         "address": line(data.address, "address", MAX_LINE, errors),
         "organizer_name": line(data.organizer_name, "organizer_name", 200, errors),

@@ -23,6 +23,7 @@ from events.event_input import (  # noqa: F401  (the operations' vocabulary)
     EventStateError,
     check,
     line,
+    text,
 )
 from events.models import Event, EventKind, EventSeries, Registration
 from kkp.auth.operations import audit
@@ -306,12 +307,13 @@ def create_kind(name: str, name_en: str = "") -> EventKind:
 def save_series(series: EventSeries | None, *, title: str, description: str = "") -> EventSeries:
     errors = Errors()
     title = line(title, "title", MAX_TITLE, errors, required=True)
+    description = text(description, "description", errors)
     errors.raise_any()
     if series is None:
         series = EventSeries(slug=_unique_slug(EventSeries, title, None))
         db.session.add(series)
     series.title = title
-    series.description = (description or "").replace("\r\n", "\n")
+    series.description = description
     db.session.flush()
     audit("event_series.save", series)
     return series

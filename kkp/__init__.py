@@ -28,10 +28,11 @@ def create_app(config: dict[str, Any] | None = None, *, broker=None) -> Flask:
     if config:
         app.config.update(config)
 
-    from kkp.params import IdConverter
+    from kkp.params import CONVERTERS
 
-    # before any route is added: an id the database cannot hold is a 404, not a 500
-    app.url_map.converters["int"] = IdConverter
+    # before any route is added: an id the database cannot hold, or a NUL in a path,
+    # is a 404, not a 500
+    app.url_map.converters.update(CONVERTERS)
     _configure_logging(app)
     _init_extensions(app)
 

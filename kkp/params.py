@@ -1,13 +1,13 @@
-"""Whole numbers in URLs and query strings (ids, paging cursors), kept within what the
-database's integer columns hold: a larger one is a clear 4xx, never an overflow in
-the database driver (a 500)."""
+"""What URLs may hold: whole numbers (ids, paging cursors) within what the database's
+integer columns hold, and path parts without control characters. Anything else is a
+clear 4xx, never an error in the database driver (a 500)."""
 
 from __future__ import annotations
 
 from flask import request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 #: the largest id a path, a query or a field may name (ids are 32-bit in the database)
 MAX_ID = 2**31 - 1
@@ -21,6 +21,19 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits, min, max, signed)
+
+
+class TextConverter(UnicodeConverter):
+    """`<slug>` and `<string:…>` in every route: no control characters (PostgreSQL
+    refuses a NUL in any text it is asked to compare; such a path matches no route)."""
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):  # noqa: A002
+        super().__init__(map, minlength, maxlength, length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]", 1)
+
+
+#: the converters every route uses: name -> class (see kkp.create_app)
+CONVERTERS = {"int": IdConverter, "default": TextConverter, "string": TextConverter}
 
 
 def query_number(name: str) -> int | None:

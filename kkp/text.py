@@ -39,3 +39,17 @@ def text_problem(value: str, *, multi_line: bool = False) -> str | None:
             "another program. Please remove them or type the text again."
         )
     return None
+
+
+class Printable:
+    """A form field validator: refuses what :func:`text_problem` refuses."""
+
+    def __init__(self, *, multi_line: bool = False):
+        self.multi_line = multi_line
+
+    def __call__(self, form, field) -> None:
+        from wtforms.validators import ValidationError
+
+        problem = text_problem(field.data or "", multi_line=self.multi_line)
+        if problem:
+            raise ValidationError(problem)

@@ -22,6 +22,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from kkp.text import Printable
+
 
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
@@ -267,20 +269,22 @@ class SettingsForm(FlaskForm):
 
     newsletter_name = StringField(
         _l("Name of the newsletter"),
-        validators=[DataRequired(), Length(max=100), _single_line],
+        validators=[DataRequired(), Length(max=100), _single_line, Printable()],
         description=_l("Begins every subject line, e.g. “KKP Kompakt 3/2026: …”."),
     )
     sender_name = StringField(
         _l("Sender name"),
-        validators=[DataRequired(), Length(max=100), _single_line],
+        validators=[DataRequired(), Length(max=100), _single_line, Printable()],
         description=_l("The name people see as the sender of the mail."),
     )
     disclaimer = TextAreaField(
-        _l("Disclaimer"), validators=[Length(max=3000)], render_kw={"rows": 4}
+        _l("Disclaimer"),
+        validators=[Length(max=3000), Printable(multi_line=True)],
+        render_kw={"rows": 4},
     )
     call_for_contributions = TextAreaField(
         _l("Call for contributions"),
-        validators=[Length(max=3000)],
+        validators=[Length(max=3000), Printable(multi_line=True)],
         description=_l("Shown at the end of every issue; leave empty to leave it out."),
         render_kw={"rows": 4},
     )
@@ -292,13 +296,13 @@ class SettingsForm(FlaskForm):
     )
     impressum_url = StringField(
         _l("Address of the legal notice (Impressum)"),
-        validators=[Length(max=2000), _web_url_or_empty],
+        validators=[Length(max=2000), _web_url_or_empty, Printable()],
         description=_l("Leave empty to use this site's own page."),
         render_kw={"type": "url"},
     )
     privacy_url = StringField(
         _l("Address of the privacy notice"),
-        validators=[Length(max=2000), _web_url_or_empty],
+        validators=[Length(max=2000), _web_url_or_empty, Printable()],
         description=_l("Leave empty to use this site's own page."),
         render_kw={"type": "url"},
     )

@@ -122,6 +122,9 @@ def _markdown(value: str | None, field: str) -> str:
     from flask_babel import format_number
 
     value = (value or "").replace("\r\n", "\n")
+    problem = text_problem(value, multi_line=True)
+    if problem:
+        raise IssueError(problem, field)
     limit = current_app.config["KKP_ARTICLE_MAX_LENGTH"]
     if len(value) > limit:
         raise IssueError(

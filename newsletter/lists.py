@@ -64,6 +64,8 @@ def _check_list(mailing_list: MailingList | None, values: dict) -> None:
         raise SubscriptionError(_("This field is required."), "name")
     if "name" in values and text_problem(values["name"]):
         raise SubscriptionError(text_problem(values["name"]), "name")
+    if "description" in values and text_problem(values["description"], multi_line=True):
+        raise SubscriptionError(text_problem(values["description"], multi_line=True), "description")
     if "slug" in values:
         if not SLUG.fullmatch(values["slug"]):
             raise SubscriptionError(
@@ -92,11 +94,9 @@ def _flush_list() -> None:
 def create_list(
     name: str, *, slug: str, description: str = "", is_public: bool = True, position: int = 0
 ) -> MailingList:
-    values = {"name": name.strip(), "slug": slug.strip()}
+    values = {"name": name.strip(), "slug": slug.strip(), "description": description.strip()}
     _check_list(None, values)
-    mailing_list = MailingList(
-        **values, description=description.strip(), is_public=is_public, position=position
-    )
+    mailing_list = MailingList(**values, is_public=is_public, position=position)
     db.session.add(mailing_list)
     _flush_list()
     audit("list.create", mailing_list)

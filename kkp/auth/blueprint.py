@@ -87,7 +87,7 @@ def tokens():
         query = query.where(ApiToken.editor_id == current_user.id)
     return render_template(
         "auth/tokens.html", form=form, tokens=db.session.scalars(query).all(), secret=secret
-    )
+    ), 400 if form.errors else 200
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

@@ -4,6 +4,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from kkp.auth.operations import MIN_PASSWORD_LENGTH
+from kkp.text import Printable
 
 
 class LoginForm(FlaskForm):
@@ -12,12 +13,14 @@ class LoginForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Name of the token"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name of the token"), validators=[DataRequired(), Length(max=200), Printable()]
+    )
 
 
 class EditorForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[Length(max=200)])
+    name = StringField(_l("Name"), validators=[Length(max=200), Printable()])
     role = SelectField(
         _l("Role"), choices=[("editor", _l("Editor")), ("admin", _l("Administrator"))]
     )

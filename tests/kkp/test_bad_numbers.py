@@ -1,5 +1,5 @@
-"""Numbers the database cannot hold, in paths and query strings: a 4xx that says what is
-wrong, never an overflow in the database driver (a 500)."""
+"""Numbers the database cannot hold, in paths and query strings, and control characters
+in paths: a 4xx that says what is wrong, never an error in the database driver (a 500)."""
 
 from __future__ import annotations
 
@@ -115,3 +115,23 @@ def test_the_api_refuses_a_huge_paging_number_naming_it(client, editor, path, qu
     response = api("GET", f"{path}?{query}={HUGE}")
     assert response.status_code == 422
     assert set(response.get_json()["error"]["fields"]) == {query}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/newsletter/a%00b",
+        "/newsletter/feed.%00",
+        "/events/a%00b",
+        "/events/a%00b.ics",
+        "/events/a%00b/registered",
+        "/events/series/a%00b",
+        "/calendar/a%00b.ics",
+        "/events/feed.%01",
+    ],
+)
+def test_a_control_character_in_a_path_is_not_found(client, ctx, path):
+    """PostgreSQL refuses a NUL in any text it compares: that was a 500."""
+    response = client.get(path)
+    assert response.status_code == 404
+    assert NOT_FOUND in response.get_data(as_text=True)

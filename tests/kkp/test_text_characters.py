@@ -5,6 +5,7 @@ entrance, and the API's schema refuses exactly what the API refuses."""
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
@@ -137,3 +138,79 @@ def test_the_api_document_refuses_what_the_api_refuses(api, lists, schema, name,
     assert schema_refuses == api_refuses, (response.status_code, response.get_json())
     assert api_refuses == (text_problem(value, multi_line=name == "intro") is not None)
     db.session.rollback()
+
+
+# -- every editor's form -------------------------------------------------------------------
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page: each form's fields with the values shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict[str, str]] = []
+        self.fields: dict[str, str] | None = None
+        self.select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "").lower() == "post":
+            self.fields = {}
+            self.forms.append(self.fields)
+        if self.fields is None:
+            return
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("file", "submit"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.fields.setdefault(name, a.get("value", ""))
+        elif tag == "textarea" and name:
+            self.fields[name] = ""
+        elif tag == "select" and name:
+            self.select = name
+        elif tag == "option" and self.select and "selected" in a:
+            self.fields[self.select] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.fields = None
+        elif tag == "select":
+            self.select = None
+
+
+def _post_changed(client, url: str, field: str, value: str):
+    """Post the page's form that has `field`, as shown, with `field` set to `value`."""
+    parser = _Forms()
+    parser.feed(client.get(url).get_data(as_text=True))
+    [fields] = [form for form in parser.forms if field in form]
+    return client.post(url, data={**fields, field: value})
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "a\x85b"])
+@pytest.mark.parametrize(
+    "page, field",
+    [
+        ("/admin/settings", "newsletter_name"),
+        ("/admin/settings", "disclaimer"),
+        ("/admin/settings", "call_for_contributions"),
+        ("/admin/tokens", "name"),
+        ("/admin/lists/{list}", "description"),
+        ("/admin/events/series/{series}", "description"),
+        ("/admin/issues/{issue}", "intro"),
+        ("/admin/issues/{issue}", "articles-0-body"),
+    ],
+)
+def test_the_editors_forms_refuse_them_in_every_text(logged_in, lists, page, field, value):
+    """A NUL reached PostgreSQL from these (a 500); C1 controls were stored."""
+    from events.models import EventSeries
+    from newsletter import issues
+
+    issue = issues.create_issue(number="1/2026", title="T", list_ids=[lists["kkp-kompakt"]])
+    issues.add_article(issue, title="Artikel", body="Text")
+    series = EventSeries(title="Reihe", slug="reihe", description="")
+    db.session.add(series)
+    db.session.commit()
+    url = page.format(list=lists["kkp-kompakt"], series=series.id, issue=issue.id)
+    response = _post_changed(logged_in, url, field, value)
+    assert response.status_code in (400, 422)
+    message = INVISIBLE if value == "a\x85b" else "Steuerzeichen sind nicht erlaubt"
+    assert message in response.get_data(as_text=True)
