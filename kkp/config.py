@@ -99,6 +99,11 @@ class Defaults:
     KKP_CONFIRMATION_MAILS_PER_DAY = 3
     #: no new confirmation mail for the same lists within this many minutes
     KKP_CONFIRMATION_RESEND_MINUTES = 10
+    #: a registration through the public form holds its seat this many minutes until
+    #: its owner clicks the link in the mail; then the seat goes to the waiting list
+    KKP_REGISTRATION_HOLD_MINUTES = 60
+    #: at most this many mails per address and hour from the public event forms
+    KKP_REGISTRATION_MAILS_PER_HOUR = 3
     #: a delivery left in "sending" this long is handed out again by the sweeper (minutes)
     KKP_DELIVERY_STALE_MINUTES = 10
     #: an issue pauses itself after this many failed deliveries in a row
