@@ -30,8 +30,7 @@ from events.operations import EventError, kinds, upcoming_events
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from newsletter.markup import to_html
-from newsletter.models import ConsentText
-from newsletter.operations import current_consent_text
+from newsletter.operations import consent_text_version, current_consent_text
 
 bp = Blueprint("events", __name__)
 
@@ -237,23 +236,32 @@ def _render_event(event: Event, form: RegistrationForm, consent, *, errors=None,
     )
 
 
+#: what the privacy notice on the registration form is for (see newsletter.models)
+PURPOSE = "event_registration"
+
+
 def _consent_version(posted: str | None, consent) -> int | None:
-    """The version the person saw (when it exists), else the current one."""
-    if (
-        posted
-        and posted.isdigit()
-        and len(posted) < 9
-        and db.session.get(ConsentText, int(posted)) is not None
-    ):
-        return int(posted)
-    return consent.version if consent else None
+    """The version of the events' privacy notice the person saw. A version that was
+    shown once is taken as it is, even if a newer one was published meanwhile (the
+    person agreed to the text on her page, and the record says which); anything else
+    (forged, or another purpose's text) raises :class:`EventError`, and the form is
+    shown again with the current text."""
+    if consent is None:
+        return None  # no notice was ever published: none was shown
+    posted = (posted or "").strip()
+    version = int(posted) if posted.isdigit() and len(posted) < 9 else None
+    if consent_text_version(version, PURPOSE) is None:
+        raise EventError(
+            _("Please read the current privacy notice and agree to it again."), "consent"
+        )
+    return version
 
 
 @bp.route("/events/<slug>", methods=["GET", "POST"])
 @limiter.limit(_form_limit, methods=["POST"])
 def event_page(slug: str):
     event = _visible_event(slug)
-    consent = current_consent_text()
+    consent = current_consent_text(PURPOSE)
     form = RegistrationForm()
     if request.method == "GET":
         form.consent_version.data = str(consent.version) if consent else ""
@@ -264,13 +272,14 @@ def event_page(slug: str):
         errors = {field: messages[0] for field, messages in form.errors.items()}
         return _render_event(event, form, consent, errors=errors), 422
     try:
+        version = _consent_version(form.consent_version.data, consent)
         registrations.register(
             event.id,
             name=form.name.data or "",
             email=form.email.data or "",
             organisation=form.organisation.data or "",
             consent=bool(form.consent.data),
-            consent_version=_consent_version(form.consent_version.data, consent),
+            consent_version=version,
             locale=_locale(),
             source="form",
         )
@@ -282,6 +291,7 @@ def event_page(slug: str):
         errors = dict(exc.errors) or {exc.field or "email": str(exc)}
         if not form.consent.data:
             errors.setdefault("consent", _("Please agree to the processing of your data."))
+        form.consent_version.data = str(consent.version) if consent else ""  # the current
         return _render_event(event, form, consent, errors=errors), 422
     # Every address gets this same answer, registered before or not: the mail tells
     # its owner the rest (no token here, nothing in the session that differs).

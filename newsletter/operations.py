@@ -39,6 +39,8 @@ from newsletter.links import (  # noqa: F401  (re-exported)
 from newsletter.lists import (  # noqa: F401  (re-exported)
     SLUG,
     all_lists,
+    consent_text_version,
+    consent_text_versions,
     create_list,
     current_consent_text,
     lists_by_ids,
@@ -48,7 +50,6 @@ from newsletter.lists import (  # noqa: F401  (re-exported)
 )
 from newsletter.models import (
     ConsentEvent,
-    ConsentText,
     MailingList,
     Subscriber,
     Subscription,
@@ -132,7 +133,7 @@ def request_subscription(
     lists = lists_by_ids(list_ids, public_only=public_only)
     if not lists:
         raise SubscriptionError(_("Please choose at least one list."), "lists")
-    text = db.session.get(ConsentText, consent_version) if consent_version else None
+    text = consent_text_version(consent_version, "newsletter")
     if text is None:
         raise SubscriptionError(_("Please agree to the privacy notice."), "consent")
 

@@ -16,7 +16,14 @@ from tests.helpers import csrf_token, links, parse_mail, post_form, text_of
 
 @pytest.fixture
 def english(client, lists):
-    """A visitor who chose English; `lists` publishes the consent text (version 1)."""
+    """A visitor who chose English; `lists` publishes the newsletter's consent text
+    (version 1), and here the privacy notice for event registration is version 2."""
+    from newsletter.operations import publish_consent_text
+
+    publish_consent_text(
+        "Datenschutzhinweis für die Anmeldung zu Veranstaltungen.", "event_registration"
+    )
+    db.session.commit()
     client.set_cookie("kkp_lang", "en")
     return client
 
@@ -27,7 +34,7 @@ def person(name="Anna Berger", email="anna@example.org", **extra) -> dict:
         "email": email,
         "organisation": "Stadt Bachtal",
         "consent": "y",
-        "consent_version": "1",
+        "consent_version": "2",
         **extra,
     }
 
@@ -103,7 +110,7 @@ def test_a_confirmed_registration_gets_a_calendar_invitation(english, make_event
 
     registration = db.session.scalar(sa.select(Registration))
     assert (registration.status, registration.name) == ("pending", "Anna Berger")
-    assert registration.consent_version == 1 and registration.consent_at is not None
+    assert registration.consent_version == 2 and registration.consent_at is not None
     assert registration.locale == "en" and registration.source == "form"
     assert "4 seats left" in english.get(f"/events/{event.slug}").get_data(as_text=True)
 
@@ -196,12 +203,15 @@ def test_bad_input_is_refused_at_the_field(english, make_event, data, field, mes
     assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 0
 
 
-@pytest.mark.parametrize("version", ["7", "99999999999999999999999", "x"])
-def test_a_made_up_consent_version_records_the_current_one(english, make_event, version):
+@pytest.mark.parametrize("version", ["7", "99999999999999999999999", "x", "1"])
+def test_a_made_up_consent_version_shows_the_current_text_again(english, make_event, version):
     event = make_event("Netzwerktreffen Nord", capacity=5)
     response = sign_up(english, event, person(consent_version=version))
-    assert response.status_code == 303
-    assert db.session.scalar(sa.select(Registration.consent_version)) == 1
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Please read the current privacy notice and agree to it again." in html
+    assert 'name="consent_version" type="hidden" value="2"' in html
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
 
 
 # -- one's own registration ------------------------------------------------------------
