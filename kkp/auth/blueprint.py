@@ -69,8 +69,13 @@ def logout():
 @bp.get("/")
 def dashboard():
     from newsletter.operations import dashboard_figures
+    from newsletter.settings import unpublished_legal_pages
 
-    return render_template("auth/dashboard.html", figures=dashboard_figures())
+    return render_template(
+        "auth/dashboard.html",
+        figures=dashboard_figures(),
+        unpublished=unpublished_legal_pages(),
+    )
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

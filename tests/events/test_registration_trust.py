@@ -343,7 +343,8 @@ def test_the_editor_sees_pending_registrations(logged_in, make_event):
     html = logged_in.get(f"/admin/events/{event.id}/participants").get_data(as_text=True)
     section = html.split('id="pending"', 1)[1].split("</section>", 1)[0]
     assert "Anna Berger" in section and "Ben Kurz" in section
-    assert "Bestätigung ausstehend" in section
+    assert "Bestätigung der E-Mail-Adresse ausstehend (2)" in section
+    assert "Platz vorgemerkt bis" in section
     assert "Frei: 0" in html
 
     csv_text = logged_in.get(f"/admin/events/{event.id}/participants.csv").get_data().decode()
