@@ -226,7 +226,7 @@ class TestSendForm(FlaskForm):
                 normalise_email(address)
             except SubscriptionError as exc:
                 raise ValidationError(
-                    _l("“%(address)s” is not a valid e-mail address.", address=address)
+                    _l("“%(address)s”: %(reason)s", address=address, reason=str(exc))
                 ) from exc
 
 
