@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from kkp.extensions import db
 from kkp.i18n import BERLIN, NonexistentTime, berlin, berlin_to_utc
+from kkp.mail.reasons import describe
 from newsletter import sending
 from newsletter.admin import bp
 from newsletter.admin_issues import ISSUE_STATUS_WORDS, RUNNING, issue_or_404
@@ -141,6 +142,7 @@ def _progress(issue: Issue) -> dict:
     )
     for failure in data["failures"]:
         failure["at_text"] = berlin(datetime.fromisoformat(failure["at"]))
+        failure["answer"] = describe(failure["answer"])
         failure["outcome_text"] = _("failed for good") if failure["final"] else _("will be retried")
     return data
 
