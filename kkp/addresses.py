@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import idna
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -108,7 +109,7 @@ def _local_address(raw: str) -> tuple[str | None, str | None]:
     try:
         local = validate_email(f"{local}@example.org", check_deliverability=False,
                                allow_smtputf8=True).local_part.lower()  # fmt: skip
-        domain = domain.lower().encode("idna").decode("ascii")
+        domain = a_label(domain)
     except (EmailNotValidError, UnicodeError):
         return None, None
     if not all(_LABEL.fullmatch(label) for label in domain.split(".")):
@@ -134,9 +135,16 @@ def display_address(address: str) -> str:
     if "xn--" not in domain:
         return address
     try:
-        return f"{local}@{domain.encode('ascii').decode('idna')}"
+        return f"{local}@{idna.decode(domain)}"
     except (UnicodeError, ValueError):
         return address
+
+
+def a_label(domain: str) -> str:
+    """The domain as it travels (IDNA 2008 with UTS 46 mapping, as email-validator
+    does: `straße.de` is `xn--strae-oqa.de`, not Python's IDNA 2003 `strasse.de`).
+    Raises :class:`UnicodeError` for a domain that has none."""
+    return idna.encode(domain, uts46=True).decode("ascii")
 
 
 def sendable(address: str) -> str:
@@ -146,7 +154,7 @@ def sendable(address: str) -> str:
         return address
     local, _at, domain = address.rpartition("@")
     try:
-        return f"{local}@{domain.encode('idna').decode('ascii')}"
+        return f"{local}@{a_label(domain)}"
     except UnicodeError:
         return address
 

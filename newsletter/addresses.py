@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from kkp.addresses import AddressError, display_address, normalise_address
+from kkp.addresses import AddressError, a_label, display_address, normalise_address
 from kkp.extensions import db
 from kkp.mail.transport import transport_for
 from newsletter.models import Suppression
@@ -62,7 +62,7 @@ def address_hashes(email: str) -> set[str]:
 def _ascii(email: str) -> str:
     local, _at, domain = email.rpartition("@")
     try:
-        return f"{local}@{domain.encode('idna').decode('ascii')}"
+        return f"{local}@{a_label(domain)}"
     except UnicodeError:
         return email
 

@@ -11,6 +11,7 @@ Revises: 89047f8a9412
 Create Date: 2026-12-03 08:00:00
 """
 
+import idna
 import sqlalchemy as sa
 from alembic import op
 
@@ -33,7 +34,8 @@ def _normal(address: str) -> str:
     if not at:
         return address
     try:
-        domain = domain.lower().encode("idna").decode("ascii")
+        # IDNA 2008, as the address policy (email-validator): straße.de → xn--strae-oqa.de
+        domain = idna.encode(domain, uts46=True).decode("ascii")
     except UnicodeError:
         return address
     return f"{local.lower()}@{domain}"
