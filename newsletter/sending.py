@@ -217,6 +217,40 @@ def _enqueue_pending(issue: Issue) -> None:
         write_issue_batch.send(issue.id)
 
 
+def interrupted(issue_id: int):
+    """The issue's deliveries left in doubt by a worker that died while handing them
+    over (see :func:`sweep`): each may or may not have arrived."""
+    return sa.and_(
+        Delivery.issue_id == issue_id,
+        Delivery.status == "failed",
+        Delivery.last_error == reasons.INTERRUPTED,
+    )
+
+
+def resend_interrupted(issue: Issue) -> int:
+    """The editor's choice: send those in doubt again (some may then have it twice).
+    Returns how many go out again."""
+    if issue.status not in ("sending", "paused", "sent"):
+        raise IssueStateError(_("Only an issue that is or was being sent can do this."))
+    ids = db.session.scalars(
+        sa.update(Delivery)
+        .where(interrupted(issue.id))
+        .values(status="queued", last_error=None, updated_at=utcnow())
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not ids:
+        return 0
+    if issue.status == "sent":
+        issue.status = "sending"
+        issue.finished_at = None
+    db.session.flush()
+    audit("issue.resend_interrupted", issue, count=len(ids))
+    if issue.status == "sending":
+        _enqueue_pending(issue)
+    return len(ids)
+
+
 def cancel(issue: Issue) -> int:
     """Stop for good; what was sent stays sent. Returns the deliveries cancelled."""
     if issue.status not in ("scheduled", "sending", "paused"):
@@ -918,6 +952,7 @@ def progress(issue: Issue) -> dict:
         "failed": failed,
         "cancelled": cancelled,
         "pending": sum(counts.get(status, 0) for status in ("queued", *_HELD)),
+        "interrupted": db.session.scalar(sa.select(sa.func.count()).where(interrupted(issue.id))),
         "left": left,
         "rate": round(rate, 1),
         "seconds_left": round(left / rate) if rate > 0 else None,

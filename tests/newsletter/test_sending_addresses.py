@@ -298,3 +298,55 @@ def test_what_may_have_reached_the_server_is_never_handed_out_again(
     db.session.refresh(row)
     assert (row.status, row.last_error) == ("failed", INTERRUPTED)
     assert mail.messages == []
+
+
+def test_the_editor_may_send_again_to_those_in_doubt(
+    app, ctx, lists, compose, mail, worker, drain, logged_in
+):
+    """After a crash the progress page says how many are in doubt; the editor decides,
+    after a confirmation that names the number, to send to them again."""
+    from datetime import timedelta
+
+    from kkp.db import utcnow
+    from kkp.mail.models import Delivery
+    from newsletter import sending
+    from tests.helpers import post_form
+
+    ids = add_confirmed([lists["kkp-kompakt"]], 5)
+    issue_id = compose()
+    _send(issue_id)
+    mail.wait_for(5)
+    drain()
+    from kkp.extensions import db
+
+    # two deliveries as a worker that died while handing them over leaves them
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.subscriber_id.in_(ids[:2]))
+        .values(status="submitting", updated_at=utcnow() - timedelta(hours=1))
+    )
+    db.session.execute(sa.update(sending.Issue).values(status="sending"))
+    db.session.commit()
+    sending.sweep()
+    drain()
+    assert _issue(issue_id).status == "sent"
+    page = logged_in.get(f"/admin/issues/{issue_id}/progress").get_data(as_text=True)
+    assert "2 Zustellungen wurden unterbrochen" in page
+    confirm = logged_in.get(f"/admin/issues/{issue_id}/resend-interrupted")
+    assert "Ja, erneut an 2 Empfänger/innen senden" in confirm.get_data(as_text=True)
+    mail.clear()
+    response = post_form(
+        logged_in,
+        f"/admin/issues/{issue_id}/resend-interrupted",
+        {},
+        page=f"/admin/issues/{issue_id}/resend-interrupted",
+    )
+    assert response.status_code == 303
+    mail.wait_for(2)
+    drain()
+    assert sorted(m["to"][0] for m in mail.messages) == [
+        "person0@example.org",
+        "person1@example.org",
+    ]
+    assert _issue(issue_id).status == "sent"
+    assert Counter(d.status for d in _deliveries(issue_id).values()) == Counter(sent=5)
