@@ -25,6 +25,7 @@ from newsletter.addresses import (  # noqa: F401  (re-exported)
     MAX_NAME,
     ConflictError,
     SubscriptionError,
+    address_hashes,
     clean_text,
     email_hash,
     is_suppressed,
@@ -214,7 +215,9 @@ def confirm(
             subscriber.status = "confirmed"
             subscriber.confirmed_at = now
         db.session.execute(
-            sa.delete(Suppression).where(Suppression.email_hash == email_hash(subscriber.email))
+            sa.delete(Suppression).where(
+                Suppression.email_hash.in_(address_hashes(subscriber.email))
+            )
         )
         _record(subscriber, "confirmed", confirmed, source=subscriber.source, ip=ip)
     return subscriber, confirmed
