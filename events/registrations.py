@@ -387,8 +387,7 @@ def confirm(registration: Registration, now: datetime | None = None) -> str:
         _queue("event_confirmation", registration, sequence=event.sequence)
     else:
         _seat(event, registration, now)
-    log.info("registration %s for event %s confirmed: %s", registration.id, event.id,
-             registration.status)  # fmt: skip
+    log.info("registration %s confirmed: %s", registration.id, registration.status)
     return registration.status
 
 
