@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from kkp.extensions import db
 from kkp.i18n import COOKIE
+from kkp.redirects import safe_local_path
 
 bp = Blueprint("site", __name__)
 
@@ -31,10 +32,7 @@ def index():
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    target = request.args.get("next") or url_for("site.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("site.index")
-    response = redirect(target)
+    response = redirect(safe_local_path(request.args.get("next"), url_for("site.index")))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
     return response

@@ -12,6 +12,7 @@ from kkp.auth.access import admin_required
 from kkp.auth.forms import EditorForm, LoginForm, PasswordForm, TokenForm
 from kkp.auth.models import ApiToken, AuditEntry, Editor
 from kkp.extensions import db, limiter, login_manager
+from kkp.redirects import safe_local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
 
@@ -37,12 +38,6 @@ def unauthorized():
     return redirect(url_for("auth.login", next=request.full_path))
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("auth.dashboard")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["KKP_LOGIN_LIMIT"], methods=["POST"])
 def login():
@@ -55,7 +50,7 @@ def login():
         else:
             db.session.commit()
             login_user(editor)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_local_path(request.args.get("next"), url_for("auth.dashboard")))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
 
 
