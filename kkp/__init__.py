@@ -101,7 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from events.admin import bp as events_admin_bp
     from events.api import register_api as register_event_api
     from events.blueprint import bp as events_bp
-    from kkp import api, errors, site
+    from kkp import api, errors, headers, site
     from kkp.auth.blueprint import bp as auth_bp
     from kkp.mail.blueprint import bp as mail_bp
     from newsletter import archive  # noqa: F401  (adds the archive's routes)
@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from newsletter.blueprint import bp as newsletter_bp
 
     errors.init_app(app)
+    headers.init_app(app)
 
     @app.before_request
     def _fresh_request_state():
