@@ -75,6 +75,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    from kkp.auth import sessions
+
+    sessions.init_app(app)
     i18n.init_app(app)
 
     import events.models  # noqa: F401
@@ -120,7 +123,7 @@ def _register_blueprints(app: Flask) -> None:
         from flask import g
         from flask_babel import refresh
 
-        for key in ("kkp_editor", "kkp_channel", "kkp_api_token", "csrf_token"):
+        for key in ("kkp_editor", "kkp_channel", "kkp_api_token", "csrf_token", "_login_user"):
             g.pop(key, None)
         refresh()
 

@@ -95,6 +95,8 @@ class Defaults:
     KKP_LOGIN_LIMIT = "10 per minute;50 per hour"
     KKP_PUBLIC_FORM_LIMIT = "20 per minute;200 per hour"
     KKP_API_LIMIT = "600 per minute"
+    #: an editor's session ends after this many minutes without a request (0: never)
+    KKP_EDITOR_IDLE_MINUTES = 60
     #: at most this many confirmation mails per address within 24 hours (and as many
     #: mails with a fresh link to the preference centre)
     KKP_CONFIRMATION_MAILS_PER_DAY = 3

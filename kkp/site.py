@@ -34,7 +34,13 @@ def index():
 def set_language(code: str):
     response = redirect(safe_local_path(request.args.get("next"), url_for("site.index")))
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
+        response.set_cookie(
+            COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 
