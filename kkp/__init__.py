@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None, *, broker=None) -> Flask:
         app.config.update(config)
 
     _configure_logging(app)
+    _trust_proxies(app)
     _init_extensions(app)
 
     from workers.broker import init_broker
@@ -53,6 +54,16 @@ def _configure_logging(app: Flask) -> None:
         logging.getLogger(name).setLevel(level)
     for noisy in ("alembic.runtime.plugins",):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies the client's address and scheme are the ones the
+    proxies add; without any, such headers are a client's claim and ignored."""
+    hops = app.config["KKP_TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:

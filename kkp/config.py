@@ -91,10 +91,14 @@ class Defaults:
     KKP_IMPRESSUM_URL = ""
     KKP_PRIVACY_URL = ""
     KKP_LOG_LEVEL = "INFO"
-    #: rate limits, in the notation of Flask-Limiter
+    #: rate limits, in the notation of Flask-Limiter; the login's counts failed attempts,
+    #: per account and per client address
     KKP_LOGIN_LIMIT = "10 per minute;50 per hour"
     KKP_PUBLIC_FORM_LIMIT = "20 per minute;200 per hour"
     KKP_API_LIMIT = "600 per minute"
+    #: reverse proxies in front of the web processes whose X-Forwarded-For and
+    #: X-Forwarded-Proto are believed (0: none, the headers are ignored)
+    KKP_TRUSTED_PROXIES = 0
     #: an editor's session ends after this many minutes without a request (0: never)
     KKP_EDITOR_IDLE_MINUTES = 60
     #: at most this many confirmation mails per address within 24 hours (and as many

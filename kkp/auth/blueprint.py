@@ -7,11 +7,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from kkp.auth import operations, sessions
+from kkp.auth import limits, operations, sessions
 from kkp.auth.access import admin_required
 from kkp.auth.forms import EditorForm, LoginForm, PasswordForm, TokenForm
 from kkp.auth.models import ApiToken, AuditEntry, Editor
-from kkp.extensions import db, limiter, login_manager
+from kkp.extensions import db, login_manager
 from kkp.redirects import safe_local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
@@ -43,13 +43,14 @@ def unauthorized():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["KKP_LOGIN_LIMIT"], methods=["POST"])
+@limits.limit_login_failures
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         editor = operations.authenticate(form.email.data, form.password.data)
         if editor is None:
             db.session.commit()
+            limits.record_failure()
             form.password.errors.append(_("E-mail address or password is wrong."))
         else:
             db.session.commit()
@@ -136,7 +137,7 @@ def audit_log():
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["KKP_LOGIN_LIMIT"], methods=["POST"])
+@limits.limit_password_failures
 def account():
     form = PasswordForm()
     if form.validate_on_submit():
@@ -146,6 +147,7 @@ def account():
             try:
                 operations.change_password(current_user, form.current.data, form.new.data)
             except operations.EditorError:
+                limits.record_failure()
                 form.current.errors.append(_("The current password is wrong."))
             else:
                 db.session.commit()
