@@ -44,6 +44,9 @@ def create_app(config: dict[str, Any] | None = None, *, broker=None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
+    from kkp.redaction import install_log_redaction
+
+    install_log_redaction()  # no tokens and addresses in any log line
     level = getattr(logging, str(app.config.get("KKP_LOG_LEVEL", "INFO")).upper(), logging.INFO)
     root = logging.getLogger()
     if not root.handlers:
