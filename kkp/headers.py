@@ -9,15 +9,18 @@ session-cookie handling would have to be switched off again.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, current_app, request
 
-#: no inline script or style anywhere: every script and style sheet is a file of ours
+#: no inline script or style anywhere: every script and style sheet is a file of ours;
+#: pictures also from KKP_BASE_URL, which the articles' image links name
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        "img-src 'self' data: {base_url}",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
@@ -65,7 +68,11 @@ def _private(response: Response) -> bool:
 
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if "Content-Security-Policy" not in headers:
+        base = urlsplit(current_app.config["KKP_BASE_URL"])
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(
+            base_url=f"{base.scheme}://{base.netloc}"
+        )
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = REFERRER_POLICY
     if _private(response):

@@ -56,6 +56,7 @@ def test_content_security_policy_on_every_answer(client, lists, url):
     assert csp["form-action"] == "'self'"
     assert csp["style-src"] == "'self'"
     assert csp["default-src"] == "'self'"
+    assert csp["img-src"] == "'self' data: http://kkp.test"  # KKP_BASE_URL names pictures
 
 
 def test_headers_on_refused_requests_and_server_errors(client, lists, monkeypatch):
