@@ -1,7 +1,7 @@
 """Editors' session token: logging out and a new password end every session
 
 Revision ID: c4d2e8f1a7b3
-Revises: 89047f8a9412
+Revises: c4d1e2f3a4b5
 Create Date: 2026-12-03 08:00:00
 
 Each editor gets a random token that every session cookie of the editor carries; a new
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c4d2e8f1a7b3"
-down_revision = "89047f8a9412"
+down_revision = "c4d1e2f3a4b5"
 branch_labels = None
 depends_on = None
 
