@@ -177,3 +177,13 @@ def test_no_inline_script_or_style_in_page_templates(path):
     assert "<style" not in source
     assert "srcdoc" not in source  # a srcdoc frame would inherit the page's policy
     assert "javascript:" not in source
+
+
+def test_api_answers_to_a_token_are_not_stored(client, editor, lists):
+    from tests.api_client import api_token
+
+    secret = api_token(editor["id"])
+    response = client.get("/api/v1/lists", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert policy(response)["frame-ancestors"] == "'none'"
