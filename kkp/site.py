@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from kkp.extensions import db
 from kkp.i18n import COOKIE
+from kkp.redirects import safe_local_path
 
 bp = Blueprint("site", __name__)
 
@@ -41,12 +42,15 @@ def index():
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    target = request.args.get("next") or url_for("site.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("site.index")
-    response = redirect(target)
+    response = redirect(safe_local_path(request.args.get("next"), url_for("site.index")))
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
+        response.set_cookie(
+            COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 

@@ -1,7 +1,7 @@
 """Registrations held until their owner confirms; consent texts per purpose; mails per address
 
 Revision ID: 3c58ea4d90bd
-Revises: c4d1e2f3a4b5
+Revises: c4d2e8f1a7b3
 Create Date: 2026-11-24 10:00:00
 
 - registration.hold_until: an unconfirmed registration ("pending", "pending_waiting")
@@ -18,7 +18,7 @@ from alembic import op
 import kkp.db
 
 revision = "3c58ea4d90bd"
-down_revision = "c4d1e2f3a4b5"
+down_revision = "c4d2e8f1a7b3"
 branch_labels = None
 depends_on = None
 

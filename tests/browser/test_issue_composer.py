@@ -109,9 +109,7 @@ def test_compose_preview_test_send_and_watch(page, editor, lists, mail, worker, 
     assert page.locator("#status-text").get_attribute("data-status") == "sending"
     assert_accessible(page)
     page.evaluate("window.kkpNoReload = true")
-    page.wait_for_function(
-        "document.getElementById('status-text').dataset.status === 'sent'", timeout=30_000
-    )
+    expect(page.locator("#status-text")).to_have_attribute("data-status", "sent", timeout=30_000)
     assert page.evaluate("window.kkpNoReload") is True  # updated in place
     assert page.locator("#n-sent").text_content() == "4"
     assert page.locator("#progress-bar").evaluate("bar => [bar.value, bar.max]") == [4, 4]
