@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 
 from kkp.auth import operations
 from kkp.auth.access import admin_required
+from kkp.auth.audit_log import describe
 from kkp.auth.forms import EditorForm, LoginForm, PasswordForm, TokenForm
 from kkp.auth.models import ApiToken, AuditEntry, Editor
 from kkp.extensions import db, limiter, login_manager
@@ -130,7 +131,11 @@ def audit_log():
     if before:
         query = query.where(AuditEntry.id < before)
     entries = db.session.scalars(query).all()
-    return render_template("auth/audit.html", entries=entries)
+    return render_template(
+        "auth/audit.html",
+        lines=describe(entries),
+        last_id=entries[-1].id if entries else None,
+    )
 
 
 @bp.route("/account", methods=["GET", "POST"])
