@@ -27,8 +27,8 @@ from flask_babel import force_locale
 from kkp.db import utcnow
 from kkp.i18n import BERLIN
 from kkp.mail.message import FoldedHeader, header_text, sender_address
-from kkp.mail.render import compile_mjml
-from newsletter.markup import to_html, to_text
+from kkp.mail.render import MAIL_COLOUR, compile_mjml
+from newsletter.markup import to_html, to_text, with_link_colour
 from newsletter.models import Issue
 
 PERSONAL = ("greeting", "unsubscribe_url", "preferences_url")
@@ -186,6 +186,12 @@ def render_issue(issue: Issue, settings: dict[str, str], locale: str = "de") -> 
         **{name: placeholder(name) for name in PERSONAL},
         "greets_itself": greets_itself(issue.intro),
     }
+    # links the editor wrote: the mail's colour, not the mail program's blue
+    context["intro_html"] = with_link_colour(context["intro_html"], MAIL_COLOUR)
+    context["articles"] = [
+        {**article, "html": with_link_colour(article["html"], MAIL_COLOUR)}
+        for article in context["articles"]
+    ]
     if context["greets_itself"]:
         # the inbox shows the preview beside the subject: the news, not the salutation
         rest = (issue.intro or "").strip().split("\n\n", 1)[1:]

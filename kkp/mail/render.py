@@ -13,6 +13,9 @@ from mjml import mjml2html
 
 from kkp.mail.message import new_message
 
+#: the mail's colour: its header, buttons and links (templates/mail/_layout/base.mjml)
+MAIL_COLOUR = "#0b4f8a"
+
 
 def compile_mjml(source: str) -> str:
     html = mjml2html(source)

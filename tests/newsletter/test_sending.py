@@ -180,3 +180,31 @@ def test_an_intro_that_greets_itself(intro, greets):
     from newsletter.render import greets_itself
 
     assert greets_itself(intro) is greets
+
+
+def test_links_in_the_mail_carry_its_colour(app, ctx, lists, mail, compose, worker, drain):
+    """Links in articles and intro are the header's colour, not the mail program's blue;
+    inline, as Outlook and Gmail read no style sheet."""
+    from kkp.extensions import db
+    from newsletter.models import Issue
+    from tests.helpers import elements, style_of
+
+    add_confirmed([lists["kkp-kompakt"]], 1)
+    issue_id = compose(
+        intro="Mehr im [Archiv](https://example.org/archiv) und bei <a href='https://example.org/x'>X</a>."
+    )
+    issue = db.session.get(Issue, issue_id)
+    issue.articles[
+        0
+    ].body += "\n\n- [Liste](https://example.org/liste)\n- <https://example.org/auto>"
+    db.session.commit()
+    _send(issue_id)
+    html = html_of(parse_mail(mail.wait_for(1)[0]["data"]))
+    drain()
+    header = re.search(r'<div style="background:(#[0-9a-f]{6});', html).group(1)
+    anchors = elements(html, "a")
+    hrefs = [attrs["href"] for attrs, _text in anchors]
+    for url in ("archiv", "x", "0", "liste", "auto"):
+        assert f"https://example.org/{url}" in hrefs, url
+    for attrs, text in anchors:
+        assert style_of(attrs).get("color") == header, (attrs, text)
