@@ -15,7 +15,7 @@ from events.registrations import _queue, _require_open, _seat, cancel, lock_even
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from newsletter.addresses import email_hash
+from newsletter.addresses import address_hashes
 
 
 def invite_list(event_id: int, list_id: int) -> int:
@@ -42,7 +42,7 @@ def invite_list(event_id: int, list_id: int) -> int:
         .where(Subscription.list_id == list_id, Subscription.status == "confirmed")
         .order_by(Subscriber.id)
     ).all()
-    hashes = {email_hash(m.email): m.email for m in members if m.email not in known}
+    hashes = {h: m.email for m in members if m.email not in known for h in address_hashes(m.email)}
     suppressed = {
         hashes[h]
         for h in db.session.scalars(

@@ -95,8 +95,12 @@ class Defaults:
     KKP_LOGIN_LIMIT = "10 per minute;50 per hour"
     KKP_PUBLIC_FORM_LIMIT = "20 per minute;200 per hour"
     KKP_API_LIMIT = "600 per minute"
-    #: at most this many confirmation mails per address within 24 hours
+    #: at most this many confirmation mails per address within 24 hours (and as many
+    #: mails with a fresh link to the preference centre)
     KKP_CONFIRMATION_MAILS_PER_DAY = 3
+    #: links to the preference centre and to the data export work this many days
+    #: (unsubscribe links work for ever)
+    KKP_PREFERENCES_LINK_DAYS = 30
     #: no new confirmation mail for the same lists within this many minutes
     KKP_CONFIRMATION_RESEND_MINUTES = 10
     #: a delivery left in "sending" this long is handed out again by the sweeper (minutes)

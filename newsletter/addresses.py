@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import hashlib
 
-from email_validator import EmailNotValidError, validate_email
+import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
+from kkp.addresses import AddressError, a_label, display_address, normalise_address
 from kkp.extensions import db
+from kkp.mail.transport import transport_for
 from newsletter.models import Suppression
 
 #: longest name or organisation, in characters
@@ -50,21 +53,38 @@ class ConflictError(SubscriptionError):
 
 
 def normalise_email(raw: str | None) -> str:
-    """A valid address, lower-cased; raises :class:`SubscriptionError` otherwise."""
-    raw = (raw or "").strip()
-    if not raw:
-        raise SubscriptionError(_("Please enter your e-mail address."), "email")
-    if any(c in raw for c in "\r\n\x00") or len(raw) > 254:
-        raise SubscriptionError(_("This is not a valid e-mail address."), "email")
+    """The address as stored and sent (see :mod:`kkp.addresses`); raises
+    :class:`SubscriptionError` with the reason otherwise."""
     try:
-        result = validate_email(raw, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise SubscriptionError(_("This is not a valid e-mail address."), "email") from exc
-    return result.normalized.lower()
+        return normalise_address(raw, smtputf8=_relay_takes_smtputf8)
+    except AddressError as exc:
+        error = SubscriptionError(str(exc), "email")
+        error.code = exc.code  # why, for those who keep it (the CSV import's report)
+        raise error from exc
+
+
+def _relay_takes_smtputf8() -> bool:
+    return transport_for(current_app).supports_smtputf8()
 
 
 def email_hash(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def address_hashes(email: str) -> set[str]:
+    """The suppression keys an address may have been stored under: as given, and with
+    its domain as A-label and in Unicode (before the address policy, domains were
+    stored as typed)."""
+    email = email.strip().lower()
+    return {email_hash(email), email_hash(display_address(email)), email_hash(_ascii(email))}
+
+
+def _ascii(email: str) -> str:
+    local, _at, domain = email.rpartition("@")
+    try:
+        return f"{local}@{a_label(domain)}"
+    except UnicodeError:
+        return email
 
 
 def clean_text(value: str | None, field: str, limit: int = MAX_NAME) -> str:
@@ -78,7 +98,14 @@ def clean_text(value: str | None, field: str, limit: int = MAX_NAME) -> str:
 
 
 def is_suppressed(email: str) -> bool:
-    return db.session.get(Suppression, email_hash(email)) is not None
+    return (
+        db.session.scalar(
+            sa.select(Suppression.email_hash).where(
+                Suppression.email_hash.in_(address_hashes(email))
+            )
+        )
+        is not None
+    )
 
 
 def suppress(email: str, reason: str) -> None:

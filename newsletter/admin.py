@@ -22,7 +22,7 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 from kkp.mail.models import Delivery
-from newsletter import export, operations, search
+from newsletter import address_check, export, operations, search
 from newsletter.forms import (
     ConfirmForm,
     ConsentTextForm,
@@ -128,6 +128,15 @@ def subscribers():
         page=found,
         total=total,
         filtered=bool(flt.as_args()),
+        breaking_policy=len(address_check.subscribers_breaking_policy()),
+    )
+
+
+@bp.get("/subscribers/addresses")
+def addresses_breaking_policy():
+    """Stored addresses that cannot be mailed as they are, with the reason."""
+    return render_template(
+        "admin/subscriber_addresses.html", found=address_check.subscribers_breaking_policy()
     )
 
 

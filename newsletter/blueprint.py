@@ -11,8 +11,14 @@ from flask_babel import gettext as _
 
 from kkp.extensions import csrf, db, limiter
 from kkp.tokens import InvalidToken, read_token
-from newsletter import operations
-from newsletter.forms import ConfirmForm, PreferencesForm, SubscribeForm, list_choices
+from newsletter import links, operations
+from newsletter.forms import (
+    ConfirmForm,
+    PreferencesForm,
+    PreferencesLinkForm,
+    SubscribeForm,
+    list_choices,
+)
 
 bp = Blueprint("newsletter", __name__)
 
@@ -34,8 +40,51 @@ def _invalid_link(exc: InvalidToken):
     return render_template("newsletter/invalid_link.html", message=message), 404
 
 
-def _subscriber_from(purpose: str, token: str):
-    return operations.subscriber_for_token(read_token(purpose, token))
+def _preferences_link_failed(exc: InvalidToken):
+    """An expired or broken link to the preference centre: the form for a fresh one."""
+    message = (
+        _(
+            "This link has expired: links to your settings work for %(days)d days.",
+            days=current_app.config["KKP_PREFERENCES_LINK_DAYS"],
+        )  # fmt: skip
+        if exc.expired
+        else _("This link is not valid. Please use the link from your most recent e-mail.")
+    )
+    return render_template(
+        "newsletter/preferences_request.html", form=PreferencesLinkForm(), message=message
+    ), 404
+
+
+# -- a fresh link to the preference centre -----------------------------------------------
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@limiter.limit(_form_limit, methods=["POST"])
+def request_preferences_link():
+    """Mail a fresh link to the preference centre. The answer is the same whether the
+    address is subscribed or not."""
+    form = PreferencesLinkForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.validate():
+            try:
+                links.request_preferences_link(form.email.data)
+            except operations.SubscriptionError as exc:
+                db.session.rollback()
+                errors["email"] = str(exc)
+            else:
+                db.session.commit()
+                return redirect(url_for("newsletter.preferences_link_sent"), code=303)
+        else:
+            errors = {field: messages[0] for field, messages in form.errors.items()}
+    return render_template(
+        "newsletter/preferences_request.html", form=form, errors=errors
+    ), 400 if errors else 200
+
+
+@bp.get("/preferences/sent")
+def preferences_link_sent():
+    return render_template("newsletter/preferences_sent.html")
 
 
 # -- sign-up -----------------------------------------------------------------------------
@@ -145,9 +194,9 @@ def confirm(token: str):
 @limiter.limit(_form_limit, methods=["POST"])
 def preferences(token: str):
     try:
-        subscriber = _subscriber_from("preferences", token)
+        subscriber = links.subscriber_for_preferences(token)
     except InvalidToken as exc:
-        return _invalid_link(exc)
+        return _preferences_link_failed(exc)
     lists = operations.public_lists()
     form = PreferencesForm(obj=subscriber if request.method == "GET" else None)
     form.lists.choices = list_choices(lists)
@@ -185,9 +234,9 @@ def preferences(token: str):
 @bp.get("/preferences/<token>/data.json")
 def export_own_data(token: str):
     try:
-        subscriber = _subscriber_from("preferences", token)
+        subscriber = links.subscriber_for_preferences(token)
     except InvalidToken as exc:
-        return _invalid_link(exc)
+        return _preferences_link_failed(exc)
     body = json.dumps(operations.export_data(subscriber), ensure_ascii=False, indent=2)
     return Response(
         body,
@@ -203,9 +252,9 @@ def export_own_data(token: str):
 @limiter.limit(_form_limit, methods=["POST"])
 def delete_self(token: str):
     try:
-        subscriber = _subscriber_from("preferences", token)
+        subscriber = links.subscriber_for_preferences(token)
     except InvalidToken as exc:
-        return _invalid_link(exc)
+        return _preferences_link_failed(exc)
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
         operations.delete_subscriber(subscriber, reason="deleted")

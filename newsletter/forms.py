@@ -69,6 +69,14 @@ class ConfirmForm(FlaskForm):
     pass
 
 
+class PreferencesLinkForm(FlaskForm):
+    email = StringField(
+        _l("E-mail address"),
+        validators=[InputRequired(_l("Please enter your e-mail address.")), Length(max=320)],
+        render_kw={"autocomplete": "email", "type": "email"},
+    )
+
+
 class PreferencesForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
@@ -230,7 +238,7 @@ class TestSendForm(FlaskForm):
                 normalise_email(address)
             except SubscriptionError as exc:
                 raise ValidationError(
-                    _l("“%(address)s” is not a valid e-mail address.", address=address)
+                    _l("“%(address)s”: %(reason)s", address=address, reason=str(exc))
                 ) from exc
 
 

@@ -20,7 +20,14 @@ from kkp.auth.models import Editor
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from newsletter.csvfile import REASONS, ImportFileError, Person, check_row, read_csv
+from newsletter.csvfile import (
+    REASONS,
+    ImportFileError,
+    Person,
+    check_row,
+    read_csv,
+    reason_text,
+)
 from newsletter.models import ImportJob
 from newsletter.operations import SubscriptionError, add_subscriber, is_suppressed, lists_by_ids
 
@@ -250,7 +257,7 @@ def _import_row(
 ) -> bool | dict:
     """True for a new subscriber, False for an existing one, else the rejection."""
     if isinstance(person, str):
-        return {"row": number, "code": person, "reason": str(REASONS[person])}
+        return {"row": number, "code": person, "reason": reason_text({"code": person})}
     first = seen.setdefault(person.email, number)
     if first != number:
         return {

@@ -25,6 +25,7 @@ from newsletter.addresses import (  # noqa: F401  (re-exported)
     MAX_NAME,
     ConflictError,
     SubscriptionError,
+    address_hashes,
     checked,
     clean_text,
     email_hash,
@@ -217,7 +218,9 @@ def confirm(
             subscriber.status = "confirmed"
             subscriber.confirmed_at = now
         db.session.execute(
-            sa.delete(Suppression).where(Suppression.email_hash == email_hash(subscriber.email))
+            sa.delete(Suppression).where(
+                Suppression.email_hash.in_(address_hashes(subscriber.email))
+            )
         )
         _record(subscriber, "confirmed", confirmed, source=subscriber.source, ip=ip)
     return subscriber, confirmed

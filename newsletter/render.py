@@ -26,7 +26,7 @@ from flask_babel import force_locale
 
 from kkp.db import utcnow
 from kkp.i18n import BERLIN
-from kkp.mail.message import FoldedHeader, header_text, sender_address
+from kkp.mail.message import FoldedHeader, header_text, mailbox, sender_address
 from kkp.mail.render import MAIL_COLOUR, compile_mjml
 from newsletter.markup import to_html, to_text, with_link_colour
 from newsletter.models import Issue
@@ -317,8 +317,7 @@ class PreparedIssue:
             "preferences_url": r.preferences_url,
         }
         html_values = {k: html.escape(v) for k, v in text_values.items()}
-        to = formataddr((header_text(r.name, 200), header_text(r.email, 254)), charset="utf-8")
-        to = to.replace("\r", "").replace("\n", "\r\n")  # folded encoded words
+        to = mailbox(r.name, r.email).replace("\r", "").replace("\n", "\r\n")  # folded
         personal = (
             f"To: {to}\r\n"
             f"Date: {date or format_datetime(utcnow())}\r\n"

@@ -471,7 +471,8 @@ def test_a_test_mail_reaches_the_given_addresses(english, compose, mail, worker,
     ("addresses", "message"),
     [
         (", ".join(f"p{i}@example.org" for i in range(6)), "At most 5 addresses"),
-        ("anna@example.org\nkein-at-zeichen", "“kein-at-zeichen” is not a valid e-mail address."),
+        ("anna@example.org\nkein-at-zeichen", "“kein-at-zeichen”: This is not a valid e-mail"),
+        ("ü@example.org", "“ü@example.org”: Our mail server cannot deliver to addresses with"),
         ("", "Please enter at least one address."),
     ],
 )
