@@ -60,6 +60,7 @@ SOURCE_WORDS = {
 DELIVERY_WORDS = {
     "queued": _l("queued"),
     "sending": _l("being sent"),
+    "submitting": _l("being handed to the mail server"),
     "sent": _l("sent"),
     "failed": _l("failed"),
     "cancelled": _l("cancelled"),
@@ -67,6 +68,7 @@ DELIVERY_WORDS = {
 #: what a delivery is (`Delivery.kind`); every kind of mail has words (a test checks)
 KIND_WORDS = {
     "subscription_confirmation": _l("Confirmation mail"),
+    "preferences_link": _l("Link to the newsletter settings"),
     "issue": _l("Newsletter issue"),
     "issue_test": _l("Test mail of an issue"),
     "event_confirmation": _l("Registration confirmed"),

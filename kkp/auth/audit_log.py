@@ -49,6 +49,7 @@ ACTIONS = {
     "issue.pause": _l("Sending paused"),
     "issue.resume": _l("Sending resumed"),
     "issue.cancel": _l("Sending cancelled"),
+    "issue.resend_interrupted": _l("Interrupted deliveries sent again"),
     "issue.test_send": _l("Test mail sent"),
     "list.create": _l("List created"),
     "list.update": _l("List changed"),
@@ -90,7 +91,7 @@ OBJECT_TYPES = {
 DETAILS = {
     "at": _l("Time"),
     "cancelled": _l("No longer sent"),
-    "count": _l("Test addresses"),
+    "count": _l("How many"),
     "event_id": _l("Event"),
     "fields": _l("Changed"),
     "imported": _l("Added"),
