@@ -32,7 +32,7 @@ from newsletter.forms import (
     SubscriberForm,
     list_choices,
 )
-from newsletter.models import ConsentText, MailingList, Subscriber, Subscription
+from newsletter.models import MailingList, Subscriber, Subscription
 
 bp = Blueprint("newsletter_admin", __name__, url_prefix="/admin")
 protect(bp)
@@ -350,11 +350,18 @@ from newsletter import admin_audit, admin_import, admin_issues  # noqa: E402, F4
 # -- the consent text --------------------------------------------------------------------
 
 
-@bp.route("/consent", methods=["GET", "POST"])
-def consent_text():
-    """The text beside the sign-up checkbox; every change is a new version, and each
-    consent record keeps the version the person saw."""
-    current = operations.current_consent_text()
+#: the consent texts editors keep, by the last part of their address
+CONSENT_PAGES = {"newsletter": "newsletter", "events": "event_registration"}
+
+
+@bp.route("/consent", methods=["GET", "POST"], defaults={"page": "newsletter"})
+@bp.route("/consent/<any(events):page>", methods=["GET", "POST"])
+def consent_text(page: str):
+    """The text beside the checkbox of a form: the newsletter's sign-up (/consent) or
+    event registration (/consent/events). Every change is a new version, and each
+    record keeps the version the person saw."""
+    purpose = CONSENT_PAGES[page]
+    current = operations.current_consent_text(purpose)
     form = ConsentTextForm()
     if request.method == "GET" and current is not None:
         form.text.data = current.text
@@ -363,12 +370,17 @@ def consent_text():
         if current is not None and text == current.text:
             flash(_("The text is unchanged; no new version was made."), "info")
         else:
-            version = operations.publish_consent_text(text)
+            version = operations.publish_consent_text(text, purpose)
             db.session.commit()
-            flash(
-                _("Version %(n)s is now shown on the sign-up form.", n=version.version), "success"
-            )
-        return redirect(url_for(".consent_text"), code=303)
-    versions = db.session.scalars(sa.select(ConsentText).order_by(ConsentText.version.desc())).all()
+            if purpose == "newsletter":
+                message = _("Version %(n)s is now shown on the sign-up form.", n=version.version)
+            else:
+                message = _(
+                    "Version %(n)s is now shown on the registration form of every event.",
+                    n=version.version,
+                )
+            flash(message, "success")
+        return redirect(url_for(".consent_text", page=page), code=303)
+    versions = operations.consent_text_versions(purpose)
     status = 400 if form.errors else 200
-    return render_template("admin/consent.html", form=form, versions=versions), status
+    return render_template("admin/consent.html", form=form, versions=versions, page=page), status

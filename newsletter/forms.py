@@ -264,6 +264,18 @@ def _web_url_or_empty(form, field):
         raise ValidationError(_l("Please enter an address starting with http:// or https://."))
 
 
+def _url_or_text(text_field: str):
+    """An address or a text, not both: which of them counts would be a guess."""
+
+    def check(form, field):
+        if (field.data or "").strip() and (form[text_field].data or "").strip():
+            raise ValidationError(
+                _l("Please give either the address of the page or the text, not both.")
+            )
+
+    return check
+
+
 def _email_or_empty(form, field):
     from newsletter.addresses import SubscriptionError, normalise_email
 
@@ -304,13 +316,25 @@ class SettingsForm(FlaskForm):
     )
     impressum_url = StringField(
         _l("Address of the legal notice (Impressum)"),
-        validators=[Length(max=2000), _web_url_or_empty],
-        description=_l("Leave empty to use this site's own page."),
+        validators=[Length(max=2000), _web_url_or_empty, _url_or_text("impressum_text")],
+        description=_l("The page on your website, e.g. https://www.musterstadt.de/impressum."),
         render_kw={"type": "url"},
+    )
+    impressum_text = TextAreaField(
+        _l("Or the legal notice as text"),
+        validators=[Length(max=20000)],
+        description=_l("Markdown; shown on this site's page “Legal notice” (/impressum)."),
+        render_kw={"rows": 8},
     )
     privacy_url = StringField(
         _l("Address of the privacy notice"),
-        validators=[Length(max=2000), _web_url_or_empty],
-        description=_l("Leave empty to use this site's own page."),
+        validators=[Length(max=2000), _web_url_or_empty, _url_or_text("privacy_text")],
+        description=_l("The page on your website, e.g. https://www.musterstadt.de/datenschutz."),
         render_kw={"type": "url"},
+    )
+    privacy_text = TextAreaField(
+        _l("Or the privacy notice as text"),
+        validators=[Length(max=20000)],
+        description=_l("Markdown; shown on this site's page “Privacy” (/datenschutz)."),
+        render_kw={"rows": 8},
     )

@@ -42,6 +42,8 @@ from newsletter.links import (  # noqa: F401  (re-exported)
 from newsletter.lists import (  # noqa: F401  (re-exported)
     SLUG,
     all_lists,
+    consent_text_version,
+    consent_text_versions,
     create_list,
     current_consent_text,
     lists_by_ids,
@@ -51,7 +53,6 @@ from newsletter.lists import (  # noqa: F401  (re-exported)
 )
 from newsletter.models import (
     ConsentEvent,
-    ConsentText,
     MailingList,
     Subscriber,
     Subscription,
@@ -136,7 +137,7 @@ def request_subscription(
     lists = checked(errors, lists_by_ids, list_ids, public_only=public_only)
     if lists == []:
         errors.setdefault("lists", _("Please choose at least one list."))
-    text = db.session.get(ConsentText, consent_version) if consent_version else None
+    text = consent_text_version(consent_version, "newsletter")
     if text is None:
         errors.setdefault("consent", _("Please agree to the privacy notice."))
     raise_errors(errors)

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from kkp.addresses import AddressError, normalise_address
 from kkp.auth.models import ROLES, ApiToken, AuditEntry, Editor
+from kkp.auth.sessions import end_all_sessions
 from kkp.db import utcnow
 from kkp.extensions import db
 
@@ -147,4 +148,5 @@ def change_password(editor: Editor, current: str, new: str) -> None:
     if len(new) < MIN_PASSWORD_LENGTH:
         raise EditorError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
     editor.password_hash = hash_password(new)
+    end_all_sessions(editor)
     audit("editor.password_change", editor)

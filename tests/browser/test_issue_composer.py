@@ -113,9 +113,7 @@ def test_compose_preview_test_send_and_watch(page, editor, lists, mail, worker, 
     expect(badge).to_have_text("Wird versandt")
     assert_accessible(page)
     page.evaluate("window.kkpNoReload = true")
-    page.wait_for_function(
-        "document.getElementById('status-text').dataset.status === 'sent'", timeout=30_000
-    )
+    expect(page.locator("#status-text")).to_have_attribute("data-status", "sent", timeout=30_000)
     assert page.evaluate("window.kkpNoReload") is True  # updated in place
     # every status on the page says so, in German, without a reload
     expect(badge).to_have_text("Versandt")

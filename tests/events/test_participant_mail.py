@@ -13,6 +13,7 @@ from ical.calendar_stream import IcsCalendarStream
 
 from kkp.db import utcnow
 from kkp.extensions import db
+from tests.events.conftest import register_confirmed
 from tests.helpers import parse_mail, text_of
 
 ATTACKER = "Anna\r\nATTENDEE:mailto:x@evil.example"
@@ -43,9 +44,7 @@ def _mails_to(mail, address: str, count: int = 1):
 
 
 def _register(event, email, name="Anna Berger"):
-    from events.registrations import register
-
-    registration, outcome = register(event.id, name=name, email=email, consent=True)
+    registration, outcome = register_confirmed(event.id, name=name, email=email)
     db.session.commit()
     return registration, outcome
 
@@ -242,10 +241,8 @@ def test_moving_the_event_replans_the_reminder(make_event):
 
 
 def test_english_participants_get_english_mail(make_event, mail, drain):
-    from events.registrations import register
-
     event = make_event()
-    register(event.id, name="Ann", email="ann@example.org", consent=True, locale="en")
+    register_confirmed(event.id, name="Ann", email="ann@example.org", locale="en")
     db.session.commit()
     drain()
     (msg,) = _mails_to(mail, "ann@example.org")

@@ -62,7 +62,7 @@ def test_login_is_rate_limited(app, client, editor):
         app.config["KKP_LOGIN_LIMIT"] = "10 per minute;50 per hour"
     assert statuses == [400, 400, 400, 429]
     assert blocked.status_code == 429
-    assert "Zu viele Anfragen" in blocked.get_data(as_text=True)
+    assert "Zu viele fehlgeschlagene Anmeldeversuche" in blocked.get_data(as_text=True)
 
 
 def test_open_redirect_after_login_is_refused(client, editor):

@@ -258,9 +258,7 @@ def test_a_worker_killed_mid_send_sends_nobody_twice_and_shows_who_is_in_doubt(
     expected = {f"person{i}@example.org" for i in range(total)}
     assert set(received.values()) == {1}, "somebody got the issue twice"
     interrupted = {d.recipient for d in _deliveries(issue_id) if d.status == "failed"}
-    assert all(
-        d.last_error == INTERRUPTED for d in _deliveries(issue_id) if d.status == "failed"
-    )
+    assert all(d.last_error == INTERRUPTED for d in _deliveries(issue_id) if d.status == "failed")
     assert len(interrupted) == in_doubt
     # everybody got it, except some of those in doubt (the rest of them did)
     assert expected - set(received) <= interrupted
