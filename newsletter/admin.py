@@ -71,6 +71,7 @@ KIND_WORDS = {
     "preferences_link": _l("Link to the newsletter settings"),
     "issue": _l("Newsletter issue"),
     "issue_test": _l("Test mail of an issue"),
+    "registration_request": _l("Request to confirm a registration"),
     "event_confirmation": _l("Registration confirmed"),
     "event_promoted": _l("Moved up from the waiting list"),
     "event_update": _l("Change of an event"),

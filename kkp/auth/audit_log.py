@@ -100,6 +100,7 @@ DETAILS = {
     "list_id": _l("List"),
     "lists": _l("Lists"),
     "number": _l("Number"),
+    "purpose": _l("Purpose"),
     "reason": _l("Reason"),
     "recipients": _l("Recipients"),
     "rejected": _l("Rejected"),
@@ -127,6 +128,10 @@ VALUES = {
     },
     "role": {"admin": _l("Administrator"), "editor": _l("Editor")},
     "reason": {"unsubscribed": _l("Unsubscribed"), "deleted": _l("Deletion requested")},
+    "purpose": {
+        "newsletter": _l("Newsletter sign-up"),
+        "event_registration": _l("Event registration"),
+    },
     "fields": {
         # events
         "starts_at": _l("Start"),
@@ -158,7 +163,9 @@ VALUES = {
         "call_for_contributions": _l("Call for contributions"),
         "contact_email": _l("Contact e-mail address"),
         "impressum_url": _l("Address of the legal notice (Impressum)"),
+        "impressum_text": _l("Or the legal notice as text"),
         "privacy_url": _l("Address of the privacy notice"),
+        "privacy_text": _l("Or the privacy notice as text"),
     },
 }
 #: detail keys whose ids name an object of this type

@@ -38,6 +38,7 @@ def _audit_calls():
 def test_every_audited_action_and_detail_has_words():
     from events.operations import SIGNIFICANT, VISIBLE
     from kkp.auth.audit_log import ACTIONS, DETAILS, VALUES
+    from newsletter.models import CONSENT_PURPOSES
     from newsletter.settings import SETTINGS
 
     calls = list(_audit_calls())
@@ -52,6 +53,8 @@ def test_every_audited_action_and_detail_has_words():
         assert field in VALUES["fields"], field
     for setting in SETTINGS:
         assert setting.key in VALUES["keys"], setting.key
+    for purpose in CONSENT_PURPOSES:
+        assert purpose in VALUES["purpose"], purpose
 
 
 def _event():
