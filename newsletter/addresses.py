@@ -21,11 +21,31 @@ MAX_NAME = 200
 
 
 class SubscriptionError(ValueError):
-    """Bad input or a refused change; `field` names the form field it belongs to."""
+    """Bad input or a refused change; `field` names the form field it belongs to, and
+    `errors` maps every faulty field to its message (the first is `field`'s)."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, errors: dict | None = None):
         super().__init__(message)
         self.field = field
+        self.errors = errors or ({field: message} if field else {})
+
+
+def checked(errors: dict[str, str], check, *args, **kwargs):
+    """`check(*args, **kwargs)`, or None with its :class:`SubscriptionError` added to
+    `errors` (the first message per field wins), so a form can show every fault at once."""
+    try:
+        return check(*args, **kwargs)
+    except SubscriptionError as exc:
+        for field, message in exc.errors.items():
+            errors.setdefault(field, message)
+        return None
+
+
+def raise_errors(errors: dict[str, str]) -> None:
+    """Raise one :class:`SubscriptionError` carrying all of `errors`, if there are any."""
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise SubscriptionError(message, field, dict(errors))
 
 
 class ConflictError(SubscriptionError):

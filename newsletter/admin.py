@@ -60,11 +60,28 @@ SOURCE_WORDS = {
 DELIVERY_WORDS = {
     "queued": _l("queued"),
     "sending": _l("being sent"),
+    "submitting": _l("being handed to the mail server"),
     "sent": _l("sent"),
     "failed": _l("failed"),
     "cancelled": _l("cancelled"),
 }
-KIND_WORDS = {"subscription_confirmation": _l("Confirmation mail")}
+#: what a delivery is (`Delivery.kind`); every kind of mail has words (a test checks)
+KIND_WORDS = {
+    "subscription_confirmation": _l("Confirmation mail"),
+    "preferences_link": _l("Link to the newsletter settings"),
+    "issue": _l("Newsletter issue"),
+    "issue_test": _l("Test mail of an issue"),
+    "registration_request": _l("Request to confirm a registration"),
+    "event_confirmation": _l("Registration confirmed"),
+    "event_promoted": _l("Moved up from the waiting list"),
+    "event_update": _l("Change of an event"),
+    "event_invitation": _l("Invitation to an event"),
+    "event_waiting": _l("On the waiting list"),
+    "event_reminder": _l("Reminder of an event"),
+    "registration_link": _l("Link to the registration"),
+    "event_cancelled": _l("Event called off"),
+    "registration_cancelled": _l("Registration cancelled"),
+}
 
 
 @bp.context_processor
@@ -329,7 +346,7 @@ def edit_list(list_id: int):
 
 
 # The import and issue pages live on this blueprint too.
-from newsletter import admin_import, admin_issues  # noqa: E402, F401, I001
+from newsletter import admin_audit, admin_import, admin_issues  # noqa: E402, F401, I001
 
 # -- the consent text --------------------------------------------------------------------
 

@@ -105,40 +105,44 @@ def subscribe():
         form.consent_version.data = str(consent.version) if consent else ""
         return render_template("newsletter/subscribe.html", form=form, consent=consent)
 
-    errors: dict[str, str] = {}
-    if not form.validate():
-        # Only CSRF and lengths are checked here; the operation says the rest.
-        for field, messages in form.errors.items():
-            errors[field] = messages[0]
-    if not form.consent.data:
-        errors.setdefault("consent", _("Please agree to the privacy notice."))
-    if not errors:
+    # The form checks CSRF and lengths; the operation checks everything and reports
+    # every fault at once, so the page can show them all at their fields.
+    form.validate()
+    errors = {field: messages[0] for field, messages in form.errors.items()}
+    if "csrf_token" not in errors:
         try:
-            version = int(form.consent_version.data or 0) or None
             operations.request_subscription(
                 email=form.email.data,
                 name=form.name.data,
                 organisation=form.organisation.data,
                 list_ids=form.lists.data or [],
-                consent_version=version,
+                consent_version=_consent_version(form),
                 source="form",
                 ip=_client_ip(),
                 locale=str(get_locale()),
             )
-        except (operations.SubscriptionError, ValueError) as exc:
-            db.session.rollback()
-            field = getattr(exc, "field", None) or "email"
-            errors[field] = (
-                str(exc)
-                if isinstance(exc, operations.SubscriptionError)
-                else _("Please check your input.")
-            )
-        else:
+        except operations.SubscriptionError as exc:
+            for field, message in exc.errors.items():
+                errors.setdefault(field, message)
+        except ValueError:
+            errors.setdefault("email", _("Please check your input."))
+        if not errors:
             db.session.commit()
             return redirect(url_for("newsletter.subscribe_sent"), code=303)
+        db.session.rollback()
     return render_template(
         "newsletter/subscribe.html", form=form, consent=consent, errors=errors
     ), 400
+
+
+def _consent_version(form: SubscribeForm) -> int | None:
+    """The version of the consent text the person agreed to; None without the tick."""
+    if not form.consent.data:
+        return None
+    try:
+        return int(form.consent_version.data or 0) or None
+    except ValueError:
+        return None
 
 
 @bp.get("/subscribe/sent")

@@ -209,7 +209,11 @@ class IssueForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Length(max=200)])
     intro = TextAreaField(
         _l("Introduction"),
-        description=_l("Markdown, shown below the greeting."),
+        description=_l(
+            "Markdown. If it opens with a salutation of its own (such as “Dear "
+            "colleagues,”), the mail greets with it; otherwise “Hello <name>,” stands "
+            "above it."
+        ),
         render_kw={"rows": 5},
     )
     lists = MultiCheckboxField(_l("Send to these lists"), coerce=int)

@@ -26,10 +26,12 @@ from newsletter.addresses import (  # noqa: F401  (re-exported)
     ConflictError,
     SubscriptionError,
     address_hashes,
+    checked,
     clean_text,
     email_hash,
     is_suppressed,
     normalise_email,
+    raise_errors,
     suppress,
 )
 from newsletter.links import (  # noqa: F401  (re-exported)
@@ -128,15 +130,17 @@ def request_subscription(
     Never changes what a confirmed subscriber has, never removes a list, and answers
     the same whatever the address's state (so the form reveals nothing).
     """
-    email = normalise_email(email)
-    name = clean_text(name, "name")
-    organisation = clean_text(organisation, "organisation")
-    lists = lists_by_ids(list_ids, public_only=public_only)
-    if not lists:
-        raise SubscriptionError(_("Please choose at least one list."), "lists")
+    errors: dict[str, str] = {}
+    email = checked(errors, normalise_email, email)
+    name = checked(errors, clean_text, name, "name")
+    organisation = checked(errors, clean_text, organisation, "organisation")
+    lists = checked(errors, lists_by_ids, list_ids, public_only=public_only)
+    if lists == []:
+        errors.setdefault("lists", _("Please choose at least one list."))
     text = consent_text_version(consent_version, "newsletter")
     if text is None:
-        raise SubscriptionError(_("Please agree to the privacy notice."), "consent")
+        errors.setdefault("consent", _("Please agree to the privacy notice."))
+    raise_errors(errors)
 
     subscriber = _find(email, lock=True)
     if subscriber is None:

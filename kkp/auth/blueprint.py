@@ -9,6 +9,7 @@ from flask_login import current_user, logout_user
 
 from kkp.auth import limits, operations, sessions
 from kkp.auth.access import admin_required
+from kkp.auth.audit_log import describe
 from kkp.auth.forms import EditorForm, LoginForm, PasswordForm, TokenForm
 from kkp.auth.models import ApiToken, AuditEntry, Editor
 from kkp.extensions import db, login_manager
@@ -138,7 +139,11 @@ def audit_log():
     if before:
         query = query.where(AuditEntry.id < before)
     entries = db.session.scalars(query).all()
-    return render_template("auth/audit.html", entries=entries)
+    return render_template(
+        "auth/audit.html",
+        lines=describe(entries),
+        last_id=entries[-1].id if entries else None,
+    )
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -14,6 +14,10 @@ from mjml import mjml2html
 
 from kkp.mail.message import new_message
 
+#: the mail's colour: its header, buttons and links (templates/mail/_layout/base.mjml)
+MAIL_COLOUR = "#0b4f8a"
+
+
 #: returns the addresses of the office's legal notice and privacy notice for the footer
 #: of every mail ({"impressum_url": …, "privacy_url": …}); set by the domain that keeps
 #: them (the settings), as the foundation knows no domain

@@ -249,3 +249,26 @@ def test_english_participants_get_english_mail(make_event, mail, drain):
     assert msg["Subject"] == "Registration confirmed: Netzwerktreffen Nord"
     assert _calendar_part(msg).get_param("method") == "REQUEST"
     assert [p.get_filename() for p in msg.walk() if p.get_filename()] == ["invite.ics"]
+
+
+def test_labels_of_the_details_never_break(make_event, mail, drain):
+    """Mail programs break a narrow label column anywhere ("Kost en"): each label
+    keeps to one line (`nowrap`, also for Outlook, which ignores CSS there)."""
+    from tests.helpers import elements, html_of, style_of
+
+    event = make_event(
+        "Fortbildung: Gesprächsführung",
+        format="hybrid",
+        join_url="https://meet.example.org/r/42-sehr-langer-raumname-ohne-leerzeichen",
+        cost_note="kostenfrei; Reisekosten werden nicht erstattet",
+    )
+    _register(event, "anna@example.org")
+    drain()
+    (msg,) = _mails_to(mail, "anna@example.org")
+    labels = elements(html_of(msg), "th")
+    assert [text for _attrs, text in labels] == ["Wann", "Wo", "Online", "Kosten", "Kontakt"]
+    for attrs, text in labels:
+        assert "nowrap" in attrs, text
+        style = style_of(attrs)
+        assert style.get("white-space") == "nowrap", text
+        assert "word-break" not in style and "overflow-wrap" not in style, text

@@ -143,7 +143,7 @@ def test_changes_are_audited(logged_in, lists):
     actions = db.session.scalars(sa.select(AuditEntry.action)).all()
     assert "api_token.create" in actions
     audit_page = logged_in.get("/admin/audit").get_data(as_text=True)
-    assert "api_token.create" in audit_page and "redaktion@kkp.test" in audit_page
+    assert "API-Token erstellt" in audit_page and "redaktion@kkp.test" in audit_page
     assert post  # imported for symmetry with other tests
 
 

@@ -64,7 +64,7 @@ def add_confirmed(
 
 @pytest.fixture
 def compose(ctx, lists):
-    """Make an issue: compose(list_slugs=[...], articles=n) → issue id."""
+    """Make an issue: compose(list_slugs=[...], articles=n, intro=…) → issue id."""
     from kkp.extensions import db
     from newsletter import issues
 
@@ -73,11 +73,12 @@ def compose(ctx, lists):
         articles: int = 2,
         number: str = "3/2026",
         title: str = "Prävention vor Ort",
+        intro: str = "Liebe Netzwerkpartnerinnen und -partner,\n\nhier die **neue** Ausgabe.",
     ) -> int:
         issue = issues.create_issue(
             number=number,
             title=title,
-            intro="Liebe Netzwerkpartnerinnen und -partner,\n\nhier die **neue** Ausgabe.",
+            intro=intro,
             list_ids=[lists[s] for s in list_slugs],
         )
         for n in range(articles):

@@ -413,7 +413,8 @@ def test_the_list_shows_status_lists_and_progress(english, compose, lists):
 
 
 def test_the_preview_shows_both_widths_without_placeholders_or_scripts(english, compose):
-    issue_id = compose(articles=1)
+    # an intro without a salutation: the preview greets the sample reader by name
+    issue_id = compose(articles=1, intro="Hier die **neue** Ausgabe.")
     issue = fresh(issue_id)
     issue.articles[0].body = (
         "Harmlos.\n\n<script>alert('x')</script><img src=x onerror=alert(1)>"
