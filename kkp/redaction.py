@@ -15,10 +15,18 @@ REDACTED = "[redacted]"
 
 #: the public URLs whose next path segment is a token (DESIGN.md, "Public URLs");
 #: a test keeps this in step with every route that takes a <token>
-TOKEN_PREFIXES = ("unsubscribe", "preferences", "subscribe/confirm", "registrations")
+TOKEN_PREFIXES = (
+    "unsubscribe",
+    "preferences",
+    "subscribe/confirm",
+    "registrations",
+    "registrations/confirm",
+)
 
-_TOKEN_PATH = re.compile(
-    r"(/(?:" + "|".join(re.escape(p) for p in TOKEN_PREFIXES) + r")/)[^/?#\s\"'<>]+"
+_TOKEN_PATH = re.compile(  # the longest prefix first: /registrations/confirm/<token>
+    r"(/(?:"
+    + "|".join(re.escape(p) for p in sorted(TOKEN_PREFIXES, key=len, reverse=True))
+    + r")/)[^/?#\s\"'<>]+"
 )
 _QUERY = re.compile(r"(/[^\s?\"'<>]*)\?[^\s\"'<>]+")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s,;\"']+")
