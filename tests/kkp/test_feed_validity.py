@@ -3,7 +3,9 @@ content (events and issues made as the app makes them, all in one second).
 
 The rules of the validator that these feeds could break are checked here directly.
 With `KKP_FEEDVALIDATOR` pointing at the `src` folder of a checkout of
-github.com/w3c/feedvalidator (it needs `html5lib`), the validator itself runs too.
+github.com/w3c/feedvalidator (it needs `html5lib`), the validator itself runs too; it is
+on no package registry this project may install from, so without that variable its
+test is deselected (not skipped: nothing is missing that CI could have).
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def test_entries_updated_in_one_second_stay_apart(demo_feeds):
         assert shown[slug] == at.isoformat(), slug
 
 
-@pytest.mark.skipif(not os.environ.get("KKP_FEEDVALIDATOR"), reason="KKP_FEEDVALIDATOR not set")
+@pytest.mark.feedvalidator
 @pytest.mark.parametrize("path", FEEDS)
 def test_the_w3c_feed_validator_finds_nothing(demo_feeds, path):
     sys.path.insert(0, os.environ["KKP_FEEDVALIDATOR"])
