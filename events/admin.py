@@ -394,4 +394,4 @@ def series_edit(series_id: int):
 
 
 # The participants' pages live on this blueprint too.
-from events import admin_participants  # noqa: E402, F401, I001
+from events import admin_audit, admin_participants  # noqa: E402, F401, I001

@@ -275,7 +275,7 @@ def post_cancel_registration(registration_id: int):
     registration = _registration(registration_id)
     read_body({}, optional=True)
     _require(
-        registration.status in ("confirmed", "waiting", "invited"),
+        registration.status in ("confirmed", "waiting", "invited", "pending", "pending_waiting"),
         _("This registration is cancelled or declined already."),
     )
     regs.cancel(registration, by_editor=True)

@@ -59,12 +59,12 @@ def series_json(series: EventSeries) -> dict:
 
 
 def seat_counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Confirmed and waiting people per event, in one query."""
+    """Confirmed, pending (seat held) and waiting people per event, in one query."""
     rows = db.session.execute(
         sa.select(Registration.event_id, Registration.status, sa.func.count())
         .where(
             Registration.event_id.in_(event_ids),
-            Registration.status.in_(("confirmed", "waiting")),
+            Registration.status.in_(("confirmed", "pending", "waiting")),
         )
         .group_by(Registration.event_id, Registration.status)
     )
@@ -78,6 +78,7 @@ def event_json(event: Event, counts: dict | None = None, notes: list[str] | None
     if counts is None:
         counts = seat_counts([event.id])
     confirmed = counts.get(event.id, {}).get("confirmed", 0)
+    pending = counts.get(event.id, {}).get("pending", 0)
     waiting = counts.get(event.id, {}).get("waiting", 0)
     data = {
         "id": event.id,
@@ -106,8 +107,11 @@ def event_json(event: Event, counts: dict | None = None, notes: list[str] | None
             "capacity": event.capacity,
             "deadline": _local(event.registration_deadline),
             "confirmed": confirmed,
+            "pending": pending,
             "waiting": waiting,
-            "seats_left": None if event.capacity is None else max(0, event.capacity - confirmed),
+            "seats_left": (
+                None if event.capacity is None else max(0, event.capacity - confirmed - pending)
+            ),
         },
         "reminder_hours": event.reminder_hours,
         "status": event.status,
@@ -134,4 +138,5 @@ def registration_json(registration: Registration, place: int | None = None) -> d
         "created_at": _iso(registration.created_at),
         "confirmed_at": _iso(registration.confirmed_at),
         "cancelled_at": _iso(registration.cancelled_at),
+        "hold_until": _iso(registration.hold_until),
     }

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from babel.dates import format_date
 from flask import (
     Blueprint,
     abort,
@@ -17,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import get_locale, ngettext, pgettext
@@ -25,23 +23,19 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from events import registrations
-from events.dates import when
+from events.dates import instant_text, when
 from events.forms import RegistrationForm
-from events.models import Event, EventKind, EventSeries, Registration
+from events.models import SEATED, Event, EventKind, EventSeries, Registration
 from events.operations import EventError, kinds, upcoming_events
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
-from kkp.i18n import BERLIN
 from newsletter.markup import to_html
-from newsletter.models import ConsentText
-from newsletter.operations import current_consent_text
+from newsletter.operations import consent_text_version, current_consent_text
 
 bp = Blueprint("events", __name__)
 
 #: events whose page is public; drafts are not
 VISIBLE = ("published", "cancelled")
-#: the session key that carries a registration's outcome to the thank-you page
-OUTCOME = "kkp_event_outcome"
 
 
 def _form_limit() -> str:
@@ -66,14 +60,6 @@ class EventRow:
     availability: str
     deadline: str
     series_note: str
-
-
-def instant_text(value: datetime, locale: str) -> str:
-    """A moment in Europe/Berlin, e.g. "12. Mai 2026, 18:00 Uhr"."""
-    local = value.astimezone(BERLIN)
-    day = format_date(local.date(), "long", locale=locale)
-    suffix = " Uhr" if locale == "de" else ""
-    return f"{day}, {local:%H:%M}{suffix}"
 
 
 def place_text(event: Event) -> str:
@@ -112,12 +98,13 @@ def deadline_text(event: Event, now: datetime, locale: str) -> str:
     return _("Register by %(deadline)s", deadline=instant_text(event.registration_deadline, locale))
 
 
-def _confirmed_counts(ids: list[int]) -> dict[int, int]:
+def _seated_counts(ids: list[int]) -> dict[int, int]:
+    """Seats taken per event: confirmed, and held for people yet to confirm."""
     if not ids:
         return {}
     rows = db.session.execute(
         sa.select(Registration.event_id, sa.func.count())
-        .where(Registration.event_id.in_(ids), Registration.status == "confirmed")
+        .where(Registration.event_id.in_(ids), Registration.status.in_(SEATED))
         .group_by(Registration.event_id)
     )
     return dict(rows.all())
@@ -143,7 +130,7 @@ def event_rows(events: list[Event], locale: str | None = None) -> list[EventRow]
     """The events as lists show them (the start page uses this too)."""
     locale = locale or _locale()
     now = utcnow()
-    counts = _confirmed_counts([e.id for e in events])
+    counts = _seated_counts([e.id for e in events])
     positions = _series_positions(events)
     rows = []
     for event in events:
@@ -249,23 +236,32 @@ def _render_event(event: Event, form: RegistrationForm, consent, *, errors=None,
     )
 
 
+#: what the privacy notice on the registration form is for (see newsletter.models)
+PURPOSE = "event_registration"
+
+
 def _consent_version(posted: str | None, consent) -> int | None:
-    """The version the person saw (when it exists), else the current one."""
-    if (
-        posted
-        and posted.isdigit()
-        and len(posted) < 9
-        and db.session.get(ConsentText, int(posted)) is not None
-    ):
-        return int(posted)
-    return consent.version if consent else None
+    """The version of the events' privacy notice the person saw. A version that was
+    shown once is taken as it is, even if a newer one was published meanwhile (the
+    person agreed to the text on her page, and the record says which); anything else
+    (forged, or another purpose's text) raises :class:`EventError`, and the form is
+    shown again with the current text."""
+    if consent is None:
+        return None  # no notice was ever published: none was shown
+    posted = (posted or "").strip()
+    version = int(posted) if posted.isdigit() and len(posted) < 9 else None
+    if consent_text_version(version, PURPOSE) is None:
+        raise EventError(
+            _("Please read the current privacy notice and agree to it again."), "consent"
+        )
+    return version
 
 
 @bp.route("/events/<slug>", methods=["GET", "POST"])
 @limiter.limit(_form_limit, methods=["POST"])
 def event_page(slug: str):
     event = _visible_event(slug)
-    consent = current_consent_text()
+    consent = current_consent_text(PURPOSE)
     form = RegistrationForm()
     if request.method == "GET":
         form.consent_version.data = str(consent.version) if consent else ""
@@ -276,13 +272,14 @@ def event_page(slug: str):
         errors = {field: messages[0] for field, messages in form.errors.items()}
         return _render_event(event, form, consent, errors=errors), 422
     try:
-        registration, outcome = registrations.register(
+        version = _consent_version(form.consent_version.data, consent)
+        registrations.register(
             event.id,
             name=form.name.data or "",
             email=form.email.data or "",
             organisation=form.organisation.data or "",
             consent=bool(form.consent.data),
-            consent_version=_consent_version(form.consent_version.data, consent),
+            consent_version=version,
             locale=_locale(),
             source="form",
         )
@@ -294,14 +291,10 @@ def event_page(slug: str):
         errors = dict(exc.errors) or {exc.field or "email": str(exc)}
         if not form.consent.data:
             errors.setdefault("consent", _("Please agree to the processing of your data."))
+        form.consent_version.data = str(consent.version) if consent else ""  # the current
         return _render_event(event, form, consent, errors=errors), 422
-    # no token here: "already" must not show someone else's registration to whoever
-    # typed their address
-    session[OUTCOME] = {
-        "event": event.id,
-        "outcome": outcome,
-        "place": registrations.waiting_place(registration),
-    }
+    # Every address gets this same answer, registered before or not: the mail tells
+    # its owner the rest (no token here, nothing in the session that differs).
     db.session.commit()
     return redirect(url_for("events.registered", slug=event.slug), code=303)
 
@@ -309,15 +302,11 @@ def event_page(slug: str):
 @bp.get("/events/<slug>/registered")
 def registered(slug: str):
     event = _visible_event(slug)
-    outcome = session.get(OUTCOME) or {}
-    if outcome.get("event") != event.id:
-        outcome = {}
     return render_template(
         "events/registered.html",
         event=event,
         when=when(event, _locale()),
-        outcome=outcome.get("outcome"),
-        place=outcome.get("place"),
+        hold_minutes=current_app.config["KKP_REGISTRATION_HOLD_MINUTES"],
     )
 
 

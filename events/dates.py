@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from babel.dates import format_date, format_time
 
 from events.models import Event
@@ -39,3 +41,11 @@ def short_day(event: Event, locale: str = "de") -> str:
     if locale == "de":
         return event.first_day.strftime("%d.%m.%Y")
     return format_date(event.first_day, "medium", locale=locale)
+
+
+def instant_text(value: datetime, locale: str) -> str:
+    """A moment in Europe/Berlin, e.g. "12. Mai 2026, 18:00 Uhr"."""
+    local = value.astimezone(BERLIN)
+    day = format_date(local.date(), "long", locale=locale)
+    suffix = " Uhr" if locale == "de" else ""
+    return f"{day}, {local:%H:%M}{suffix}"

@@ -26,6 +26,9 @@ HEADER = (
 )
 STATUS_WORDS = {
     "confirmed": "angemeldet",
+    "pending": "unbestätigt (Platz vorgemerkt)",
+    "pending_waiting": "unbestätigt (Warteliste)",
+    "expired": "nicht bestätigt (verfallen)",
     "waiting": "Warteliste",
     "invited": "eingeladen",
     "cancelled": "storniert",
@@ -38,7 +41,16 @@ SOURCE_WORDS = {
     "api": "API",
 }
 #: the order of the file: the people who come first, the waiting list in its order
-STATUS_ORDER = ("confirmed", "waiting", "invited", "declined", "cancelled")
+STATUS_ORDER = (
+    "confirmed",
+    "pending",
+    "waiting",
+    "pending_waiting",
+    "invited",
+    "declined",
+    "cancelled",
+    "expired",
+)
 
 
 def participant_row(registration: Registration, place: int | None) -> list[str]:

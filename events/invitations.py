@@ -9,13 +9,13 @@ import secrets
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from events.models import ACTIVE, Registration
+from events.models import ACTIVE, UNCONFIRMED, Registration
 from events.operations import EventError, EventStateError
-from events.registrations import _queue, _require_open, _seat, cancel, lock_event
+from events.registrations import _queue, _require_open, _seat, cancel, confirm, lock_event
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from newsletter.addresses import email_hash
+from newsletter.addresses import address_hashes
 
 
 def invite_list(event_id: int, list_id: int) -> int:
@@ -42,7 +42,7 @@ def invite_list(event_id: int, list_id: int) -> int:
         .where(Subscription.list_id == list_id, Subscription.status == "confirmed")
         .order_by(Subscriber.id)
     ).all()
-    hashes = {email_hash(m.email): m.email for m in members if m.email not in known}
+    hashes = {h: m.email for m in members if m.email not in known for h in address_hashes(m.email)}
     suppressed = {
         hashes[h]
         for h in db.session.scalars(
@@ -77,7 +77,7 @@ def respond(registration: Registration, *, accept: bool) -> str:
     declining someone who had a seat frees it. Returns the new status."""
     now = utcnow()
     if not accept:
-        if registration.status in ("confirmed", "waiting"):
+        if registration.status in ("confirmed", "waiting") + UNCONFIRMED:
             cancel(registration)
             registration.status = "declined"
             return "declined"
@@ -88,6 +88,8 @@ def respond(registration: Registration, *, accept: bool) -> str:
         return registration.status
     if registration.status in ACTIVE:
         return registration.status
+    if registration.status in UNCONFIRMED:  # registered by the form too: the link proves it
+        return confirm(registration, now)
     event = lock_event(registration.event_id)
     _require_open(event, now, invited=True)
     registration.cancelled_at = None

@@ -7,6 +7,7 @@ a calendar carry an iTIP invitation (REQUEST, or CANCEL when it goes away).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -16,9 +17,10 @@ from flask_babel import gettext as _
 
 from events import ical
 from events.calendars import calendar_event
-from events.dates import when
-from events.models import ACTIVE, Event, Registration
-from events.registrations import token_for, waiting_place
+from events.dates import instant_text, when
+from events.models import ACTIVE, UNCONFIRMED, Event, Registration
+from events.registrations import confirm_token_for, token_for, waiting_place
+from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail.message import add_calendar, mailbox
 from kkp.mail.models import Delivery
@@ -42,6 +44,7 @@ KINDS = {
     "event_waiting": MailKind(("waiting",), None),
     "event_reminder": MailKind(("confirmed",), None),
     "registration_link": MailKind(ACTIVE + ("invited",), None),
+    "registration_request": MailKind(UNCONFIRMED, None),
     "event_cancelled": MailKind(("confirmed", "invited", "waiting", "cancelled"), "CANCEL"),
     "registration_cancelled": MailKind(("cancelled", "declined"), "CANCEL"),
 }
@@ -57,6 +60,7 @@ def _subject(kind: str, event: Event, locale: str) -> str:
         "event_waiting": _("Waiting list: %(title)s", title=title),
         "event_reminder": _("Reminder: %(title)s", title=title),
         "registration_link": _("Your registration: %(title)s", title=title),
+        "registration_request": _("Please confirm your registration: %(title)s", title=title),
         "event_cancelled": _("Cancelled: %(title)s", title=title),
         "registration_cancelled": _("Registration cancelled: %(title)s", title=title),
     }
@@ -93,6 +97,19 @@ def mail_context(kind: str, registration: Registration, event: Event) -> dict:
         "place_in_line": waiting_place(registration),
         "had": None,
         "subject": _subject(kind, event, locale),
+        **_confirmation_request(registration, base, locale),
+    }
+
+
+def _confirmation_request(registration: Registration, base: str, locale: str) -> dict:
+    """The confirm link and how long it holds (whole minutes, rounded up)."""
+    if registration.status not in UNCONFIRMED or registration.hold_until is None:
+        return {"confirm_url": "", "hold_minutes": 0, "hold_until": ""}
+    left = (registration.hold_until - utcnow()).total_seconds()
+    return {
+        "confirm_url": f"{base}/registrations/confirm/{confirm_token_for(registration)}",
+        "hold_minutes": max(1, math.ceil(left / 60)),
+        "hold_until": instant_text(registration.hold_until, locale),
     }
 
 

@@ -16,10 +16,27 @@ EVENT_STATUSES = ("draft", "published", "cancelled")
 FORMATS = ("online", "in_person", "hybrid")
 #: none (just come or join), open to anyone, or only for those invited
 REGISTRATION_MODES = ("none", "open", "invitation")
+#: A registration through the public form waits for its owner to click the link in the
+#: mail: "pending" holds a seat until `hold_until`, "pending_waiting" asked when the
+#: event was full and joins the waiting list once confirmed; unconfirmed at
+#: `hold_until`, either becomes "expired" (and a held seat goes to the waiting list).
 #: invited (no answer yet) → confirmed | waiting | declined; confirmed | waiting → cancelled
-REGISTRATION_STATUSES = ("invited", "confirmed", "waiting", "cancelled", "declined")
-#: the statuses that hold (or wait for) a seat
+REGISTRATION_STATUSES = (
+    "pending",
+    "pending_waiting",
+    "invited",
+    "confirmed",
+    "waiting",
+    "cancelled",
+    "declined",
+    "expired",
+)
+#: the statuses that hold (or wait for) a seat with a confirmed address
 ACTIVE = ("confirmed", "waiting")
+#: the statuses that take a seat: counted against the capacity
+SEATED = ("confirmed", "pending")
+#: registrations whose address is not confirmed yet
+UNCONFIRMED = ("pending", "pending_waiting")
 
 
 class EventKind(db.Model):
@@ -162,6 +179,8 @@ class Registration(db.Model):
         # one person registers once per event
         sa.UniqueConstraint("event_id", "email", name="uq_registration_event_email"),
         sa.Index("ix_registration_event_status", "event_id", "status", "waiting_since", "id"),
+        # what the scheduler's tick looks for: unconfirmed registrations past their hold
+        sa.Index("ix_registration_hold_until", "hold_until"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -170,17 +189,22 @@ class Registration(db.Model):
     email = sa.Column(sa.String(254), nullable=False)
     name = sa.Column(sa.String(200), nullable=False, default="")
     organisation = sa.Column(sa.String(200), nullable=False, default="")
-    #: "invited", "confirmed", "waiting", "cancelled" or "declined"
+    #: one of :data:`REGISTRATION_STATUSES`
     status = sa.Column(sa.String(20), nullable=False)
     #: the order of the waiting list: earlier first
     waiting_since = sa.Column(UTCDateTime)
+    #: an unconfirmed registration lapses at this instant (and a held seat is freed);
+    #: NULL once confirmed or lapsed
+    hold_until = sa.Column(UTCDateTime)
     #: random; part of the links in mail, so a link dies with its registration
     key = sa.Column(sa.String(32), nullable=False)
     #: "form", "editor", "invitation" or "api"
     source = sa.Column(sa.String(20), nullable=False, default="form")
     #: language of the mail this person gets
     locale = sa.Column(sa.String(5), nullable=False, default="de")
-    #: when consent to processing was given, and to which text version
+    #: when consent to processing was given, and to which text version (the privacy
+    #: notice for event registration the person saw; before there was one, the
+    #: newsletter's consent text)
     consent_at = sa.Column(UTCDateTime)
     consent_version = sa.Column(sa.ForeignKey("consent_text.version"))
     #: the list an invitation went to, if any

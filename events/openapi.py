@@ -264,7 +264,15 @@ SCHEMAS = {
             "cost_note": {"type": "string"},
             "registration": {
                 "type": "object",
-                "required": ["mode", "capacity", "deadline", "confirmed", "waiting", "seats_left"],
+                "required": [
+                    "mode",
+                    "capacity",
+                    "deadline",
+                    "confirmed",
+                    "pending",
+                    "waiting",
+                    "seats_left",
+                ],
                 "properties": {
                     "mode": {"type": "string", "enum": list(REGISTRATION_MODES)},
                     "capacity": {"type": ["integer", "null"], "description": "null: no limit."},
@@ -273,8 +281,16 @@ SCHEMAS = {
                         "description": "German time with its offset; null: the start.",
                     },
                     "confirmed": {"type": "integer"},
+                    "pending": {
+                        "type": "integer",
+                        "description": "Seats held for people who registered on the website "
+                        "and have yet to click the link in their mail.",
+                    },
                     "waiting": {"type": "integer"},
-                    "seats_left": {"type": ["integer", "null"], "description": "null: no limit."},
+                    "seats_left": {
+                        "type": ["integer", "null"],
+                        "description": "Capacity less confirmed and pending; null: no limit.",
+                    },
                 },
             },
             "reminder_hours": {"type": ["integer", "null"]},
@@ -368,6 +384,7 @@ SCHEMAS = {
             "created_at",
             "confirmed_at",
             "cancelled_at",
+            "hold_until",
         ],  # fmt: skip
         "properties": {
             "id": {"type": "integer"},
@@ -384,6 +401,11 @@ SCHEMAS = {
             "created_at": {**_DATETIME, "description": "UTC."},
             "confirmed_at": _DATETIME_OR_NULL,
             "cancelled_at": _DATETIME_OR_NULL,
+            "hold_until": {
+                **_DATETIME_OR_NULL,
+                "description": "pending, pending_waiting: lapses then unless the person "
+                "clicks the link in the mail (UTC); otherwise null.",
+            },
         },
     },
     "RegistrationPage": _page("Registration"),

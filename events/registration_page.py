@@ -84,3 +84,65 @@ def own_registration(token: str):
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("events.own_registration", token=token), code=303)
+
+
+# -- confirming the address -----------------------------------------------------------------
+
+
+def _render_confirm(registration: Registration, form: AnswerForm, problem: str | None = None):
+    event = registration.event
+    return render_template(
+        "events/confirm.html",
+        registration=registration,
+        event=event,
+        when=when(event, _locale()),
+        place=place_text(event),
+        form=form,
+        problem=problem,
+        manage_url=url_for("events.own_registration", token=registrations.token_for(registration)),
+    )
+
+
+@bp.route("/registrations/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_form_limit, methods=["POST"])
+def confirm_registration(token: str):
+    """The link in the mail after registering: a page with a button (GET, which link
+    scanners fetch, changes nothing); the button (POST) confirms."""
+    try:
+        registration = registrations.registration_for_token(token, "registration_confirm")
+    except InvalidToken:
+        return render_template("events/invalid_link.html"), 404
+    form = AnswerForm()
+    if request.method == "GET":
+        return _render_confirm(registration, form)
+    if not form.validate():
+        abort(400)
+    was = registration.status
+    try:
+        status = registrations.confirm(registration)
+    except EventError as exc:
+        db.session.rollback()
+        db.session.refresh(registration)
+        return _render_confirm(registration, form, problem=str(exc)), 409
+    db.session.commit()
+    if was not in ("pending", "pending_waiting"):
+        flash(_("Your registration is confirmed already."), "info")
+    elif status == "confirmed":
+        flash(
+            _(
+                "Thank you: your registration is confirmed. The confirmation with the "
+                "calendar invitation is on its way by e-mail."
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "Thank you: your address is confirmed. The event is fully booked: you are "
+                "number %(n)d on the waiting list.",
+                n=registrations.waiting_place(registration) or 1,
+            ),
+            "success",
+        )
+    token = registrations.token_for(registration)
+    return redirect(url_for("events.own_registration", token=token), code=303)

@@ -4,6 +4,16 @@ Everything that hands out a seat first locks the event row (`SELECT … FOR UPDA
 on PostgreSQL; a write on SQLite, which takes the database's write lock), then
 counts: two people can never take the last seat together.
 
+The public form proves nothing about the address typed into it, so a registration
+made there is *pending*: it holds a seat for `KKP_REGISTRATION_HOLD_MINUTES` (or,
+when the event is full, waits to join the waiting list) until its owner clicks the
+link in the mail. Unconfirmed at the end of the hold, it lapses at the scheduler's
+tick and a held seat goes to the waiting list. A place on the waiting list counts
+from the confirmation: only confirmed addresses queue, so made-up ones cannot push
+anyone back. Editors adding someone and people accepting an invitation (a link in
+their mail) need no such step. The form answers every address alike; the mail says
+whether it was registered before (see :func:`register`).
+
 Every mail is a delivery row written in the same transaction (kinds in
 :mod:`events.mails`).
 """
@@ -12,16 +22,18 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
-from events.models import ACTIVE, Event, Registration
+from events.models import ACTIVE, SEATED, UNCONFIRMED, Event, Registration
 from events.operations import EventError, EventStateError
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
+from kkp.mail.models import Delivery
 from kkp.mail.operations import queue_delivery
 from kkp.tokens import InvalidToken, make_token, read_token
 from newsletter.addresses import clean_text, normalise_email
@@ -29,6 +41,9 @@ from newsletter.addresses import clean_text, normalise_email
 log = logging.getLogger(__name__)
 
 SOURCES = ("form", "editor", "invitation", "api")
+#: the mails anyone can have sent to an address by typing it into a public form;
+#: limited to `KKP_REGISTRATION_MAILS_PER_HOUR` per address
+PUBLIC_FORM_MAILS = ("registration_request", "registration_link")
 
 
 class RegistrationClosed(EventStateError):
@@ -58,6 +73,15 @@ def confirmed_count(event_id: int) -> int:
     )
 
 
+def seated_count(event_id: int) -> int:
+    """Seats taken: confirmed, and held for someone who has yet to confirm."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event_id, Registration.status.in_(SEATED))
+    )
+
+
 def waiting_count(event_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
@@ -70,7 +94,7 @@ def seats_left(event: Event) -> int | None:
     """Free seats, or None when there is no limit."""
     if event.capacity is None:
         return None
-    return max(0, event.capacity - confirmed_count(event.id))
+    return max(0, event.capacity - seated_count(event.id))
 
 
 def waiting_place(registration: Registration) -> int | None:
@@ -98,7 +122,7 @@ def _has_free_seat(event: Event) -> bool:
     """A seat for a newcomer: free, and nobody waiting before them."""
     if event.capacity is None:
         return True
-    return confirmed_count(event.id) < event.capacity and waiting_count(event.id) == 0
+    return seated_count(event.id) < event.capacity and waiting_count(event.id) == 0
 
 
 def is_open(event: Event, now: datetime | None = None) -> bool:
@@ -130,9 +154,14 @@ def token_for(registration: Registration) -> str:
     return make_token("registration", {"r": registration.id, "k": registration.key})
 
 
-def registration_for_token(token: str) -> Registration:
+def confirm_token_for(registration: Registration) -> str:
+    """The link in the mail that asks the owner of the address to confirm."""
+    return make_token("registration_confirm", {"r": registration.id, "k": registration.key})
+
+
+def registration_for_token(token: str, purpose: str = "registration") -> Registration:
     """Raises :class:`InvalidToken` for a forged token or a deleted registration."""
-    payload = read_token("registration", token)
+    payload = read_token(purpose, token)
     registration = db.session.get(Registration, int(payload.get("r") or 0))
     if registration is None or not secrets.compare_digest(
         registration.key, str(payload.get("k", ""))
@@ -146,6 +175,32 @@ def registration_for_token(token: str) -> Registration:
 
 def _queue(kind: str, registration: Registration, **params) -> None:
     queue_delivery(kind, registration.email, params={"registration_id": registration.id, **params})
+
+
+def _public_mail_allowed(email: str, now: datetime) -> bool:
+    """Whether the public forms may mail `email` once more this hour (any IP, any event)."""
+    sent = db.session.scalar(
+        sa.select(sa.func.count(Delivery.id)).where(
+            Delivery.recipient == email,
+            Delivery.kind.in_(PUBLIC_FORM_MAILS),
+            Delivery.issue_id.is_(None),
+            Delivery.created_at >= now - timedelta(hours=1),
+        )
+    )
+    return sent < current_app.config["KKP_REGISTRATION_MAILS_PER_HOUR"]
+
+
+def _queue_public(kind: str, registration: Registration, now: datetime) -> None:
+    """A mail that a public form asks for, unless the address had enough this hour."""
+    if _public_mail_allowed(registration.email, now):
+        _queue(kind, registration)
+    else:
+        log.info(
+            "registration %s for event %s: mail limit for this address reached, no %s",
+            registration.id,
+            registration.event_id,
+            kind,
+        )
 
 
 def queue_for_confirmed(event: Event, kind: str) -> int:
@@ -233,6 +288,22 @@ def _seat(event: Event, registration: Registration, now: datetime) -> str:
     return registration.status
 
 
+def _hold(event: Event, registration: Registration, now: datetime) -> str:
+    """A registration from the public form: a seat held (or, when full, a place to
+    take on the waiting list) until the owner confirms; the mail asks them to."""
+    with db.session.no_autoflush:  # the new row has no status yet
+        free = _has_free_seat(event)
+    registration.status = "pending" if free else "pending_waiting"
+    registration.hold_until = now + timedelta(
+        minutes=current_app.config["KKP_REGISTRATION_HOLD_MINUTES"]
+    )
+    registration.confirmed_at = None
+    registration.waiting_since = None
+    db.session.flush()
+    _queue_public("registration_request", registration, now)
+    return registration.status
+
+
 def register(
     event_id: int,
     *,
@@ -245,8 +316,10 @@ def register(
     source: str = "form",
     now: datetime | None = None,
 ) -> tuple[Registration, str]:
-    """Register someone. Returns the registration and what happened: "confirmed",
-    "waiting" or "already" (registered before: the link to it is sent again)."""
+    """Register someone through the public form. Returns the registration and what
+    happened: "pending" (a seat held until the owner of the address confirms),
+    "pending_waiting" (full: the waiting list once confirmed) or "already" (known
+    before: the mail says so, nothing changes). The caller must answer all alike."""
     now = now or utcnow()
     name, email, organisation = _person(name, email, organisation)
     if source == "form" and not consent:
@@ -258,8 +331,12 @@ def register(
             Registration.event_id == event.id, Registration.email == email
         )
     )
-    if registration is not None and registration.status in ACTIVE:
-        _queue("registration_link", registration)
+    if registration is not None and registration.status in UNCONFIRMED:
+        # the same link again; the hold is not extended, and the details stay
+        _queue_public("registration_request", registration, now)
+        return registration, "already"
+    if registration is not None and registration.status in ACTIVE + ("invited",):
+        _queue_public("registration_link", registration, now)
         return registration, "already"
     if registration is None:
         registration = Registration(event_id=event.id, email=email, key=secrets.token_hex(16))
@@ -272,9 +349,81 @@ def register(
     if consent:
         registration.consent_at = now
         registration.consent_version = consent_version
-    outcome = _seat(event, registration, now)
+    outcome = _hold(event, registration, now)
     log.info("registration %s for event %s: %s", registration.id, event.id, outcome)
     return registration, outcome
+
+
+def confirm(registration: Registration, now: datetime | None = None) -> str:
+    """The owner of the address clicked the link in the mail: a held seat becomes
+    theirs (and the calendar invitation goes out); someone who asked while the event
+    was full takes a free seat if there is one, else joins the waiting list now.
+    Idempotent; returns the status afterwards."""
+    now = now or utcnow()
+    if registration.status not in UNCONFIRMED:
+        if registration.status in ACTIVE:
+            return registration.status
+        raise EventStateError(
+            _("This link has expired. If you still want to take part, please register again.")
+        )
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    if registration.status not in UNCONFIRMED:  # confirmed or lapsed meanwhile
+        return confirm(registration, now)
+    if event.status == "cancelled":
+        raise EventStateError(_("This event has been cancelled."))
+    if event.starts_at <= now:
+        raise EventStateError(_("This event has started or already taken place."))
+    held = registration.status == "pending"
+    registration.hold_until = None
+    if held and event.capacity is not None and seated_count(event.id) > event.capacity:
+        held = False  # the editor lowered the seats meanwhile: queue like anyone
+        registration.status = "pending_waiting"
+        db.session.flush()
+    if held:
+        registration.status = "confirmed"
+        registration.confirmed_at = now
+        db.session.flush()
+        _queue("event_confirmation", registration, sequence=event.sequence)
+    else:
+        _seat(event, registration, now)
+    log.info("registration %s confirmed: %s", registration.id, registration.status)
+    return registration.status
+
+
+def expire_holds(now: datetime | None = None) -> int:
+    """Unconfirmed registrations past their hold lapse; each seat they held goes to the
+    first on the waiting list. For the scheduler's tick: idempotent, commits per event.
+    Returns how many lapsed."""
+    now = now or utcnow()
+    event_ids = db.session.scalars(
+        sa.select(Registration.event_id)
+        .where(Registration.hold_until <= now, Registration.status.in_(UNCONFIRMED))
+        .distinct()
+        .limit(1000)
+    ).all()
+    lapsed = 0
+    for event_id in event_ids:
+        event = lock_event(event_id)
+        due = db.session.scalars(
+            sa.select(Registration).where(
+                Registration.event_id == event_id,
+                Registration.hold_until <= now,
+                Registration.status.in_(UNCONFIRMED),
+            )
+        ).all()
+        freed = False
+        for registration in due:
+            freed = freed or registration.status == "pending"
+            registration.status = "expired"
+            registration.hold_until = None
+            log.info("registration %s for event %s lapsed unconfirmed", registration.id, event_id)
+        db.session.flush()
+        if freed:
+            promote_waiting(event, now)
+        db.session.commit()
+        lapsed += len(due)
+    return lapsed
 
 
 def add_participant(
@@ -302,9 +451,11 @@ def add_participant(
     registration.name, registration.organisation = name, organisation
     registration.source = "editor"
     registration.cancelled_at = None
+    # the editor vouches for the address: an unconfirmed registration needs no link now
+    registration.hold_until = None
     with db.session.no_autoflush:
         full = not _has_free_seat(event)
-    if over_capacity and full:
+    if registration.status == "pending" or (over_capacity and full):
         registration.status = "confirmed"
         registration.confirmed_at = now
         registration.waiting_since = None
@@ -324,7 +475,7 @@ def promote_waiting(event: Event, now: datetime | None = None) -> list[Registrat
     if event.status != "published" or event.starts_at <= now:
         return []
     promoted: list[Registration] = []
-    free = None if event.capacity is None else event.capacity - confirmed_count(event.id)
+    free = None if event.capacity is None else event.capacity - seated_count(event.id)
     if free is not None and free <= 0:
         return []
     query = (
@@ -348,7 +499,20 @@ def promote_waiting(event: Event, now: datetime | None = None) -> list[Registrat
 
 def cancel(registration: Registration, *, by_editor: bool = False) -> None:
     """The person leaves (or an editor removes them); a freed seat goes to the next
-    on the waiting list. Someone who had a seat gets a CANCEL for their calendar."""
+    on the waiting list. Someone who had a seat gets a CANCEL for their calendar; an
+    unconfirmed registration an editor removes just ends, without mail."""
+    if registration.status in UNCONFIRMED:
+        event = lock_event(registration.event_id)
+        had = registration.status
+        registration.status = "cancelled"
+        registration.cancelled_at = utcnow()
+        registration.hold_until = None
+        db.session.flush()
+        if by_editor:
+            audit("registration.remove", registration, event_id=event.id)
+        if had == "pending":
+            promote_waiting(event)
+        return
     if registration.status not in ("confirmed", "waiting", "invited"):
         return
     event = lock_event(registration.event_id)
@@ -374,7 +538,7 @@ def move_up(registration: Registration) -> str:
     if registration.status != "waiting":
         raise EventStateError(_("Only people on the waiting list can be moved up."))
     event = lock_event(registration.event_id)
-    free = event.capacity is None or confirmed_count(event.id) < event.capacity
+    free = event.capacity is None or seated_count(event.id) < event.capacity
     if free:
         registration.status = "confirmed"
         registration.confirmed_at = utcnow()

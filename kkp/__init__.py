@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None, *, broker=None) -> Flask:
     # is a 404, not a 500
     app.url_map.converters.update(CONVERTERS)
     _configure_logging(app)
+    _trust_proxies(app)
     _init_extensions(app)
 
     from workers.broker import init_broker
@@ -48,6 +49,9 @@ def create_app(config: dict[str, Any] | None = None, *, broker=None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
+    from kkp.redaction import install_log_redaction
+
+    install_log_redaction()  # no tokens and addresses in any log line
     level = getattr(logging, str(app.config.get("KKP_LOG_LEVEL", "INFO")).upper(), logging.INFO)
     root = logging.getLogger()
     if not root.handlers:
@@ -58,6 +62,16 @@ def _configure_logging(app: Flask) -> None:
         logging.getLogger(name).setLevel(level)
     for noisy in ("alembic.runtime.plugins",):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies the client's address and scheme are the ones the
+    proxies add; without any, such headers are a client's claim and ignored."""
+    hops = app.config["KKP_TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:
@@ -80,6 +94,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    from kkp.auth import sessions
+
+    sessions.init_app(app)
     i18n.init_app(app)
 
     import events.models  # noqa: F401
@@ -106,7 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from events.admin import bp as events_admin_bp
     from events.api import register_api as register_event_api
     from events.blueprint import bp as events_bp
-    from kkp import api, errors, site
+    from kkp import api, errors, headers, site
     from kkp.auth.blueprint import bp as auth_bp
     from kkp.mail.blueprint import bp as mail_bp
     from newsletter import archive  # noqa: F401  (adds the archive's routes)
@@ -116,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from newsletter.blueprint import bp as newsletter_bp
 
     errors.init_app(app)
+    headers.init_app(app)
 
     @app.before_request
     def _fresh_request_state():
@@ -124,7 +142,7 @@ def _register_blueprints(app: Flask) -> None:
         from flask import g
         from flask_babel import refresh
 
-        for key in ("kkp_editor", "kkp_channel", "kkp_api_token", "csrf_token"):
+        for key in ("kkp_editor", "kkp_channel", "kkp_api_token", "csrf_token", "_login_user"):
             g.pop(key, None)
         refresh()
 

@@ -96,6 +96,36 @@ def run_tick() -> None:
     run_due()
 
 
+@click.command("check-addresses")
+@with_appcontext
+def check_addresses() -> None:
+    """List stored addresses that break the address policy (subscribers, participants,
+    editors), with the reason; exit status 1 when there are any."""
+    import sqlalchemy as sa
+
+    from events.models import Registration
+    from kkp.auth.models import Editor
+    from kkp.extensions import db
+    from kkp.mail.transport import transport_for
+    from newsletter.address_check import check, subscribers_breaking_policy, suspicious
+
+    dialect = db.session.get_bind().dialect.name
+    smtputf8 = transport_for(current_app).supports_smtputf8()
+    found = {"subscriber": subscribers_breaking_policy()}
+    for name, model in (("registration", Registration), ("editor", Editor)):
+        rows = db.session.execute(
+            sa.select(model.id, model.email).where(suspicious(model.email, dialect))
+        ).all()
+        found[name] = check(rows, smtputf8=smtputf8)
+    total = sum(len(rows) for rows in found.values())
+    for name, rows in found.items():
+        for row in rows:
+            click.echo(f"{name} {row.id}\t{row.email}\t{row.problem}")
+    click.echo(f"{total} stored addresses break the address policy")
+    if total:
+        sys.exit(1)
+
+
 def register_commands(app) -> None:
-    for command in (create_editor, create_token, clock, seed_demo, run_tick):
+    for command in (create_editor, create_token, clock, seed_demo, run_tick, check_addresses):
         app.cli.add_command(command)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from pathlib import Path
 
 
@@ -23,6 +24,33 @@ def embedded_broker_url(instance: Path) -> str:
     return f"unix://{instance / 'redis' / 'redis.sock'}"
 
 
+def private_folder(path: Path) -> Path:
+    """`path` as a folder only its owner may enter (0700), created if need be.
+
+    An existing folder is tightened when it is ours and not a shared one such as /tmp
+    (sticky bit).
+    """
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    status = path.stat()
+    if (
+        status.st_uid == os.geteuid()
+        and status.st_mode & 0o077
+        and not status.st_mode & stat.S_ISVTX
+    ):
+        path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path | str) -> None:
+    """Tighten an existing file of ours to its owner only (0600); a missing one is left."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return
+    if status.st_uid == os.geteuid() and status.st_mode & 0o077:
+        os.chmod(path, status.st_mode & 0o700)
+
+
 def load_secret_key(instance: Path) -> str:
     """Read the secret key from the instance folder, generating it once.
 
@@ -31,7 +59,7 @@ def load_secret_key(instance: Path) -> str:
     """
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(instance)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -39,6 +67,7 @@ def load_secret_key(instance: Path) -> str:
         else:
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_urlsafe(48))
+    private_file(path)  # one made by an older version may be readable by others
     for _ in range(50):
         key = path.read_text().strip()
         if key:
@@ -91,14 +120,29 @@ class Defaults:
     KKP_IMPRESSUM_URL = ""
     KKP_PRIVACY_URL = ""
     KKP_LOG_LEVEL = "INFO"
-    #: rate limits, in the notation of Flask-Limiter
+    #: rate limits, in the notation of Flask-Limiter; the login's counts failed attempts,
+    #: per account and per client address
     KKP_LOGIN_LIMIT = "10 per minute;50 per hour"
     KKP_PUBLIC_FORM_LIMIT = "20 per minute;200 per hour"
     KKP_API_LIMIT = "600 per minute"
-    #: at most this many confirmation mails per address within 24 hours
+    #: reverse proxies in front of the web processes whose X-Forwarded-For and
+    #: X-Forwarded-Proto are believed (0: none, the headers are ignored)
+    KKP_TRUSTED_PROXIES = 0
+    #: an editor's session ends after this many minutes without a request (0: never)
+    KKP_EDITOR_IDLE_MINUTES = 60
+    #: at most this many confirmation mails per address within 24 hours (and as many
+    #: mails with a fresh link to the preference centre)
     KKP_CONFIRMATION_MAILS_PER_DAY = 3
+    #: links to the preference centre and to the data export work this many days
+    #: (unsubscribe links work for ever)
+    KKP_PREFERENCES_LINK_DAYS = 30
     #: no new confirmation mail for the same lists within this many minutes
     KKP_CONFIRMATION_RESEND_MINUTES = 10
+    #: a registration through the public form holds its seat this many minutes until
+    #: its owner clicks the link in the mail; then the seat goes to the waiting list
+    KKP_REGISTRATION_HOLD_MINUTES = 60
+    #: at most this many mails per address and hour from the public event forms
+    KKP_REGISTRATION_MAILS_PER_HOUR = 3
     #: a delivery left in "sending" this long is handed out again by the sweeper (minutes)
     KKP_DELIVERY_STALE_MINUTES = 10
     #: an issue pauses itself after this many failed deliveries in a row

@@ -47,7 +47,22 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"]
     cursor.close()
+    if files and files[0]:
+        _owner_only(files[0])
+
+
+def _owner_only(database: str) -> None:
+    """The database file and its WAL and shared-memory files: for their owner only.
+
+    SQLite creates the -wal and -shm files with the mode of the database file, so once
+    that is 0600 they follow; the first connection may find them made already.
+    """
+    from kkp.config import private_file
+
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        private_file(database + suffix)
 
 
 @event.listens_for(Engine, "savepoint")

@@ -50,6 +50,8 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        if exc.response is not None:  # an answer of its own (a locked login)
+            return exc.response
         message = None
         if exc.code in (400, 403, 404) and exc.description and getattr(exc, "kkp_message", False):
             message = exc.description

@@ -26,6 +26,7 @@ class FeedEntry:
     url: str
     title: str
     published: datetime
+    #: the entry's last change; Atom keeps its fraction of a second
     updated: datetime
     #: the content, HTML
     html: str
@@ -78,7 +79,10 @@ def build_feed(
         # feedgen drops an entry link's rel; an Atom link without rel is "alternate"
         entry.link(href=item.url, rel="alternate", type="text/html")
         entry.published(whole_second(item.published))
-        entry.updated(whole_second(item.updated))
+        # to the microsecond, as stored: entries changed in the same second (a command
+        # that publishes several events) keep apart, and feed validators expect each
+        # entry's `updated` to be its own (W3C: DuplicateUpdated)
+        entry.updated(item.updated.astimezone(UTC))
         if item.category:
             term, label = item.category
             entry.category(term=term, label=label)

@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_datetime, get_locale
 
+from kkp.addresses import display_address
+from kkp.mail.reasons import describe
+
 BERLIN = ZoneInfo("Europe/Berlin")
 COOKIE = "kkp_lang"
 
@@ -79,6 +82,9 @@ def berlin_to_utc(day: date, time_of_day: time) -> tuple[datetime, bool]:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["berlin"] = berlin
     app.jinja_env.filters["berlin_date"] = berlin_date
+    # why a mail did not go out, in the reader's language; an address as people write it
+    app.jinja_env.filters["delivery_reason"] = describe
+    app.jinja_env.filters["address"] = display_address
     app.jinja_env.add_extension("jinja2.ext.do")
     # MJML is HTML: names and titles in it must be escaped like in pages.
     app.jinja_env.autoescape = lambda name: (

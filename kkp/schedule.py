@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 from kkp.extensions import db
 
@@ -16,8 +17,10 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 60
 
 
-def run_due() -> None:
+def run_due(now: datetime | None = None) -> None:
+    """Run every job that is due at `now` (default: the current time)."""
     from events.operations import send_due_reminders
+    from events.registrations import expire_holds
     from kkp.mail.operations import sweep_stale
     from newsletter import sending
     from newsletter.operations import purge_unconfirmed
@@ -30,7 +33,9 @@ def run_due() -> None:
     db.session.commit()
     sending.sweep()
     db.session.commit()
-    send_due_reminders()
+    send_due_reminders(now)
+    db.session.commit()
+    expire_holds(now)
     db.session.commit()
 
 

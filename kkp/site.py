@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup
 
 from kkp.extensions import db
 from kkp.i18n import COOKIE
+from kkp.redirects import safe_local_path
 
 bp = Blueprint("site", __name__)
 
@@ -31,12 +42,15 @@ def index():
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    target = request.args.get("next") or url_for("site.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("site.index")
-    response = redirect(target)
+    response = redirect(safe_local_path(request.args.get("next"), url_for("site.index")))
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
+        response.set_cookie(
+            COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 
@@ -59,16 +73,64 @@ def healthz():
     return jsonify(status="ok" if healthy else "error", **checks), 200 if healthy else 503
 
 
+@bp.app_context_processor
+def _legal_links() -> dict:
+    """Where every page's footer links lead: the office's pages, else ours (/impressum,
+    /datenschutz). Read once per request, and only by templates that use it."""
+
+    def legal_links() -> dict[str, str]:
+        cache = request.environ if has_request_context() else {}
+        if "kkp.legal_links" not in cache:
+            from newsletter.settings import LEGAL_PAGES, legal_page, stored_settings
+
+            stored = stored_settings()
+            cache["kkp.legal_links"] = {
+                name: legal_page(name, stored).url or path
+                for name, (_variable, path) in LEGAL_PAGES.items()
+            }
+        return cache["kkp.legal_links"]
+
+    return {"legal_links": legal_links}
+
+
+def _legal_page(name: str, template: str, **context):
+    """The office's text (Markdown, sanitised), a redirect to its page elsewhere, or,
+    until the office set either, a plain note with the office's contact."""
+    from newsletter.markup import to_html
+    from newsletter.settings import legal_page, stored_settings
+
+    stored = stored_settings()
+    page = legal_page(name, stored)
+    if page.url:
+        return redirect(page.url)
+    html = to_html(page.text)
+    # to_html puts an article's headings below its title (h3, h4); here the page's
+    # title is the h1, so they move up one level
+    html = html.replace("<h3>", "<h2>").replace("</h3>", "</h2>")
+    html = html.replace("<h4>", "<h3>").replace("</h4>", "</h3>")
+    return render_template(
+        template,
+        text=Markup(html) if page.text.strip() else None,
+        contact_email=stored.get("contact_email", ""),
+        **context,
+    )
+
+
 @bp.get("/impressum")
 def impressum():
-    return render_template("site/impressum.html")
+    return _legal_page("impressum", "site/impressum.html")
 
 
 @bp.get("/datenschutz")
 def privacy():
     from newsletter.operations import current_consent_text
 
-    return render_template("site/privacy.html", consent=current_consent_text())
+    return _legal_page(
+        "privacy",
+        "site/privacy.html",
+        consent=current_consent_text("newsletter"),
+        event_consent=current_consent_text("event_registration"),
+    )
 
 
 @bp.get("/favicon.ico")

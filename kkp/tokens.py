@@ -13,7 +13,7 @@ from flask import current_app
 from itsdangerous import BadSignature, Serializer, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 
-PURPOSES = ("confirm", "preferences", "unsubscribe", "registration")
+PURPOSES = ("confirm", "preferences", "unsubscribe", "registration", "registration_confirm")
 
 
 class InvalidToken(Exception):

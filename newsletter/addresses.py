@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import hashlib
 
-from email_validator import EmailNotValidError, validate_email
+import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
+from kkp.addresses import AddressError, a_label, display_address, normalise_address
 from kkp.extensions import db
+from kkp.mail.transport import transport_for
 from kkp.text import text_problem
 from newsletter.models import Suppression
 
@@ -19,11 +22,31 @@ MAX_NAME = 200
 
 
 class SubscriptionError(ValueError):
-    """Bad input or a refused change; `field` names the form field it belongs to."""
+    """Bad input or a refused change; `field` names the form field it belongs to, and
+    `errors` maps every faulty field to its message (the first is `field`'s)."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, errors: dict | None = None):
         super().__init__(message)
         self.field = field
+        self.errors = errors or ({field: message} if field else {})
+
+
+def checked(errors: dict[str, str], check, *args, **kwargs):
+    """`check(*args, **kwargs)`, or None with its :class:`SubscriptionError` added to
+    `errors` (the first message per field wins), so a form can show every fault at once."""
+    try:
+        return check(*args, **kwargs)
+    except SubscriptionError as exc:
+        for field, message in exc.errors.items():
+            errors.setdefault(field, message)
+        return None
+
+
+def raise_errors(errors: dict[str, str]) -> None:
+    """Raise one :class:`SubscriptionError` carrying all of `errors`, if there are any."""
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise SubscriptionError(message, field, dict(errors))
 
 
 class ConflictError(SubscriptionError):
@@ -31,21 +54,38 @@ class ConflictError(SubscriptionError):
 
 
 def normalise_email(raw: str | None) -> str:
-    """A valid address, lower-cased; raises :class:`SubscriptionError` otherwise."""
-    raw = (raw or "").strip()
-    if not raw:
-        raise SubscriptionError(_("Please enter your e-mail address."), "email")
-    if any(c in raw for c in "\r\n\x00") or len(raw) > 254:
-        raise SubscriptionError(_("This is not a valid e-mail address."), "email")
+    """The address as stored and sent (see :mod:`kkp.addresses`); raises
+    :class:`SubscriptionError` with the reason otherwise."""
     try:
-        result = validate_email(raw, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise SubscriptionError(_("This is not a valid e-mail address."), "email") from exc
-    return result.normalized.lower()
+        return normalise_address(raw, smtputf8=_relay_takes_smtputf8)
+    except AddressError as exc:
+        error = SubscriptionError(str(exc), "email")
+        error.code = exc.code  # why, for those who keep it (the CSV import's report)
+        raise error from exc
+
+
+def _relay_takes_smtputf8() -> bool:
+    return transport_for(current_app).supports_smtputf8()
 
 
 def email_hash(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def address_hashes(email: str) -> set[str]:
+    """The suppression keys an address may have been stored under: as given, and with
+    its domain as A-label and in Unicode (before the address policy, domains were
+    stored as typed)."""
+    email = email.strip().lower()
+    return {email_hash(email), email_hash(display_address(email)), email_hash(_ascii(email))}
+
+
+def _ascii(email: str) -> str:
+    local, _at, domain = email.rpartition("@")
+    try:
+        return f"{local}@{a_label(domain)}"
+    except UnicodeError:
+        return email
 
 
 def clean_text(value: str | None, field: str, limit: int = MAX_NAME) -> str:
@@ -61,7 +101,14 @@ def clean_text(value: str | None, field: str, limit: int = MAX_NAME) -> str:
 
 
 def is_suppressed(email: str) -> bool:
-    return db.session.get(Suppression, email_hash(email)) is not None
+    return (
+        db.session.scalar(
+            sa.select(Suppression.email_hash).where(
+                Suppression.email_hash.in_(address_hashes(email))
+            )
+        )
+        is not None
+    )
 
 
 def suppress(email: str, reason: str) -> None:

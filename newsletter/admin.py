@@ -23,7 +23,7 @@ from kkp.extensions import db
 from kkp.i18n import BERLIN
 from kkp.mail.models import Delivery
 from kkp.params import query_number
-from newsletter import export, operations, search
+from newsletter import address_check, export, operations, search
 from newsletter.forms import (
     ConfirmForm,
     ConsentTextForm,
@@ -33,7 +33,7 @@ from newsletter.forms import (
     SubscriberForm,
     list_choices,
 )
-from newsletter.models import ConsentText, MailingList, Subscriber, Subscription
+from newsletter.models import MailingList, Subscriber, Subscription
 
 bp = Blueprint("newsletter_admin", __name__, url_prefix="/admin")
 protect(bp)
@@ -62,11 +62,28 @@ SOURCE_WORDS = {
 DELIVERY_WORDS = {
     "queued": _l("queued"),
     "sending": _l("being sent"),
+    "submitting": _l("being handed to the mail server"),
     "sent": _l("sent"),
     "failed": _l("failed"),
     "cancelled": _l("cancelled"),
 }
-KIND_WORDS = {"subscription_confirmation": _l("Confirmation mail")}
+#: what a delivery is (`Delivery.kind`); every kind of mail has words (a test checks)
+KIND_WORDS = {
+    "subscription_confirmation": _l("Confirmation mail"),
+    "preferences_link": _l("Link to the newsletter settings"),
+    "issue": _l("Newsletter issue"),
+    "issue_test": _l("Test mail of an issue"),
+    "registration_request": _l("Request to confirm a registration"),
+    "event_confirmation": _l("Registration confirmed"),
+    "event_promoted": _l("Moved up from the waiting list"),
+    "event_update": _l("Change of an event"),
+    "event_invitation": _l("Invitation to an event"),
+    "event_waiting": _l("On the waiting list"),
+    "event_reminder": _l("Reminder of an event"),
+    "registration_link": _l("Link to the registration"),
+    "event_cancelled": _l("Event called off"),
+    "registration_cancelled": _l("Registration cancelled"),
+}
 
 
 @bp.context_processor
@@ -116,6 +133,15 @@ def subscribers():
         page=found,
         total=total,
         filtered=bool(flt.as_args()),
+        breaking_policy=len(address_check.subscribers_breaking_policy()),
+    )
+
+
+@bp.get("/subscribers/addresses")
+def addresses_breaking_policy():
+    """Stored addresses that cannot be mailed as they are, with the reason."""
+    return render_template(
+        "admin/subscriber_addresses.html", found=address_check.subscribers_breaking_policy()
     )
 
 
@@ -323,16 +349,23 @@ def edit_list(list_id: int):
 
 
 # The import and issue pages live on this blueprint too.
-from newsletter import admin_import, admin_issues  # noqa: E402, F401, I001
+from newsletter import admin_audit, admin_import, admin_issues  # noqa: E402, F401, I001
 
 # -- the consent text --------------------------------------------------------------------
 
 
-@bp.route("/consent", methods=["GET", "POST"])
-def consent_text():
-    """The text beside the sign-up checkbox; every change is a new version, and each
-    consent record keeps the version the person saw."""
-    current = operations.current_consent_text()
+#: the consent texts editors keep, by the last part of their address
+CONSENT_PAGES = {"newsletter": "newsletter", "events": "event_registration"}
+
+
+@bp.route("/consent", methods=["GET", "POST"], defaults={"page": "newsletter"})
+@bp.route("/consent/<any(events):page>", methods=["GET", "POST"])
+def consent_text(page: str):
+    """The text beside the checkbox of a form: the newsletter's sign-up (/consent) or
+    event registration (/consent/events). Every change is a new version, and each
+    record keeps the version the person saw."""
+    purpose = CONSENT_PAGES[page]
+    current = operations.current_consent_text(purpose)
     form = ConsentTextForm()
     if request.method == "GET" and current is not None:
         form.text.data = current.text
@@ -341,12 +374,17 @@ def consent_text():
         if current is not None and text == current.text:
             flash(_("The text is unchanged; no new version was made."), "info")
         else:
-            version = operations.publish_consent_text(text)
+            version = operations.publish_consent_text(text, purpose)
             db.session.commit()
-            flash(
-                _("Version %(n)s is now shown on the sign-up form.", n=version.version), "success"
-            )
-        return redirect(url_for(".consent_text"), code=303)
-    versions = db.session.scalars(sa.select(ConsentText).order_by(ConsentText.version.desc())).all()
+            if purpose == "newsletter":
+                message = _("Version %(n)s is now shown on the sign-up form.", n=version.version)
+            else:
+                message = _(
+                    "Version %(n)s is now shown on the registration form of every event.",
+                    n=version.version,
+                )
+            flash(message, "success")
+        return redirect(url_for(".consent_text", page=page), code=303)
+    versions = operations.consent_text_versions(purpose)
     status = 400 if form.errors else 200
-    return render_template("admin/consent.html", form=form, versions=versions), status
+    return render_template("admin/consent.html", form=form, versions=versions, page=page), status

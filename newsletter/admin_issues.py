@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy.orm import defer, selectinload
 
 from kkp.extensions import db
+from kkp.headers import framed_mail
 from kkp.mail.models import Delivery
 from newsletter import issues, operations, sending
 from newsletter.addresses import SubscriptionError
@@ -310,10 +311,14 @@ def with_samples(rendered: dict[str, str], locale: str) -> dict[str, str]:
     return out
 
 
-def _preview_page(issue: Issue, form: TestSendForm, status: int = 200):
+def _preview_mail(issue: Issue) -> tuple[dict[str, str], str]:
     locale = request.args.get("mail_lang")
     locale = locale if locale in sending.LOCALES else "de"
-    mail = with_samples(render_issue(issue, office_settings(), locale), locale)
+    return with_samples(render_issue(issue, office_settings(), locale), locale), locale
+
+
+def _preview_page(issue: Issue, form: TestSendForm, status: int = 200):
+    mail, locale = _preview_mail(issue)
     return render_template(
         "admin/issues/preview.html", issue=issue, mail=mail, form=form, mail_lang=locale
     ), status
@@ -323,6 +328,14 @@ def _preview_page(issue: Issue, form: TestSendForm, status: int = 200):
 def issue_preview(issue_id: int):
     form = TestSendForm(formdata=None, addresses=current_user.email)
     return _preview_page(issue_or_404(issue_id), form)
+
+
+@bp.get("/issues/<int:issue_id>/preview/mail")
+def issue_preview_mail(issue_id: int):
+    """The previewed mail alone, for the preview's frames: a document of its own with a
+    policy of its own (its inline styles, no script), which a srcdoc frame cannot have."""
+    mail, _locale = _preview_mail(issue_or_404(issue_id))
+    return framed_mail(mail["html"])
 
 
 @bp.post("/issues/<int:issue_id>/test")

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import flash, jsonify, redirect, render_template, url_for
-from flask_babel import format_number, format_timedelta
+from flask_babel import format_number, format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from kkp.extensions import db
 from kkp.i18n import BERLIN, NonexistentTime, berlin, berlin_to_utc, year_problem
+from kkp.mail.reasons import describe
 from newsletter import sending
 from newsletter.admin import bp
 from newsletter.admin_issues import ISSUE_STATUS_WORDS, RUNNING, issue_or_404
@@ -144,6 +145,7 @@ def _progress(issue: Issue) -> dict:
     )
     for failure in data["failures"]:
         failure["at_text"] = berlin(datetime.fromisoformat(failure["at"]))
+        failure["answer"] = describe(failure["answer"])
         failure["outcome_text"] = _("failed for good") if failure["final"] else _("will be retried")
     return data
 
@@ -182,6 +184,33 @@ def issue_pause_resume(issue_id: int, action: str):
             else:
                 flash(_("Sending goes on."), "success")
     return redirect(url_for(".issue_progress", issue_id=issue.id), 303)
+
+
+@bp.route("/issues/<int:issue_id>/resend-interrupted", methods=["GET", "POST"])
+def issue_resend_interrupted(issue_id: int):
+    """Send again to those whose delivery was interrupted: asks first, saying how many."""
+    issue = issue_or_404(issue_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            count = sending.resend_interrupted(issue)
+        except IssueError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(
+                ngettext(
+                    "The issue goes out again to %(num)d recipient.",
+                    "The issue goes out again to %(num)d recipients.",
+                    count,
+                ),
+                "success",
+            )
+        return redirect(url_for(".issue_progress", issue_id=issue.id), 303)
+    return render_template(
+        "admin/issues/resend_interrupted.html", issue=issue, form=form, progress=_progress(issue)
+    )
 
 
 @bp.route("/issues/<int:issue_id>/cancel", methods=["GET", "POST"])

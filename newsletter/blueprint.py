@@ -11,8 +11,14 @@ from flask_babel import gettext as _
 
 from kkp.extensions import csrf, db, limiter
 from kkp.tokens import InvalidToken, read_token
-from newsletter import operations
-from newsletter.forms import ConfirmForm, PreferencesForm, SubscribeForm, list_choices
+from newsletter import links, operations
+from newsletter.forms import (
+    ConfirmForm,
+    PreferencesForm,
+    PreferencesLinkForm,
+    SubscribeForm,
+    list_choices,
+)
 
 bp = Blueprint("newsletter", __name__)
 
@@ -34,8 +40,51 @@ def _invalid_link(exc: InvalidToken):
     return render_template("newsletter/invalid_link.html", message=message), 404
 
 
-def _subscriber_from(purpose: str, token: str):
-    return operations.subscriber_for_token(read_token(purpose, token))
+def _preferences_link_failed(exc: InvalidToken):
+    """An expired or broken link to the preference centre: the form for a fresh one."""
+    message = (
+        _(
+            "This link has expired: links to your settings work for %(days)d days.",
+            days=current_app.config["KKP_PREFERENCES_LINK_DAYS"],
+        )  # fmt: skip
+        if exc.expired
+        else _("This link is not valid. Please use the link from your most recent e-mail.")
+    )
+    return render_template(
+        "newsletter/preferences_request.html", form=PreferencesLinkForm(), message=message
+    ), 404
+
+
+# -- a fresh link to the preference centre -----------------------------------------------
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@limiter.limit(_form_limit, methods=["POST"])
+def request_preferences_link():
+    """Mail a fresh link to the preference centre. The answer is the same whether the
+    address is subscribed or not."""
+    form = PreferencesLinkForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.validate():
+            try:
+                links.request_preferences_link(form.email.data)
+            except operations.SubscriptionError as exc:
+                db.session.rollback()
+                errors["email"] = str(exc)
+            else:
+                db.session.commit()
+                return redirect(url_for("newsletter.preferences_link_sent"), code=303)
+        else:
+            errors = {field: messages[0] for field, messages in form.errors.items()}
+    return render_template(
+        "newsletter/preferences_request.html", form=form, errors=errors
+    ), 400 if errors else 200
+
+
+@bp.get("/preferences/sent")
+def preferences_link_sent():
+    return render_template("newsletter/preferences_sent.html")
 
 
 # -- sign-up -----------------------------------------------------------------------------
@@ -56,40 +105,44 @@ def subscribe():
         form.consent_version.data = str(consent.version) if consent else ""
         return render_template("newsletter/subscribe.html", form=form, consent=consent)
 
-    errors: dict[str, str] = {}
-    if not form.validate():
-        # Only CSRF and lengths are checked here; the operation says the rest.
-        for field, messages in form.errors.items():
-            errors[field] = messages[0]
-    if not form.consent.data:
-        errors.setdefault("consent", _("Please agree to the privacy notice."))
-    if not errors:
+    # The form checks CSRF and lengths; the operation checks everything and reports
+    # every fault at once, so the page can show them all at their fields.
+    form.validate()
+    errors = {field: messages[0] for field, messages in form.errors.items()}
+    if "csrf_token" not in errors:
         try:
-            version = int(form.consent_version.data or 0) or None
             operations.request_subscription(
                 email=form.email.data,
                 name=form.name.data,
                 organisation=form.organisation.data,
                 list_ids=form.lists.data or [],
-                consent_version=version,
+                consent_version=_consent_version(form),
                 source="form",
                 ip=_client_ip(),
                 locale=str(get_locale()),
             )
-        except (operations.SubscriptionError, ValueError) as exc:
-            db.session.rollback()
-            field = getattr(exc, "field", None) or "email"
-            errors[field] = (
-                str(exc)
-                if isinstance(exc, operations.SubscriptionError)
-                else _("Please check your input.")
-            )
-        else:
+        except operations.SubscriptionError as exc:
+            for field, message in exc.errors.items():
+                errors.setdefault(field, message)
+        except ValueError:
+            errors.setdefault("email", _("Please check your input."))
+        if not errors:
             db.session.commit()
             return redirect(url_for("newsletter.subscribe_sent"), code=303)
+        db.session.rollback()
     return render_template(
         "newsletter/subscribe.html", form=form, consent=consent, errors=errors
     ), 400
+
+
+def _consent_version(form: SubscribeForm) -> int | None:
+    """The version of the consent text the person agreed to; None without the tick."""
+    if not form.consent.data:
+        return None
+    try:
+        return int(form.consent_version.data or 0) or None
+    except ValueError:
+        return None
 
 
 @bp.get("/subscribe/sent")
@@ -141,9 +194,9 @@ def confirm(token: str):
 @limiter.limit(_form_limit, methods=["POST"])
 def preferences(token: str):
     try:
-        subscriber = _subscriber_from("preferences", token)
+        subscriber = links.subscriber_for_preferences(token)
     except InvalidToken as exc:
-        return _invalid_link(exc)
+        return _preferences_link_failed(exc)
     lists = operations.public_lists()
     form = PreferencesForm(obj=subscriber if request.method == "GET" else None)
     form.lists.choices = list_choices(lists)
@@ -181,9 +234,9 @@ def preferences(token: str):
 @bp.get("/preferences/<token>/data.json")
 def export_own_data(token: str):
     try:
-        subscriber = _subscriber_from("preferences", token)
+        subscriber = links.subscriber_for_preferences(token)
     except InvalidToken as exc:
-        return _invalid_link(exc)
+        return _preferences_link_failed(exc)
     body = json.dumps(operations.export_data(subscriber), ensure_ascii=False, indent=2)
     return Response(
         body,
@@ -199,9 +252,9 @@ def export_own_data(token: str):
 @limiter.limit(_form_limit, methods=["POST"])
 def delete_self(token: str):
     try:
-        subscriber = _subscriber_from("preferences", token)
+        subscriber = links.subscriber_for_preferences(token)
     except InvalidToken as exc:
-        return _invalid_link(exc)
+        return _preferences_link_failed(exc)
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
         operations.delete_subscriber(subscriber, reason="deleted")

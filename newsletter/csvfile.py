@@ -20,6 +20,7 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from kkp.addresses import message as address_message
 from newsletter.operations import SubscriptionError, normalise_email
 
 #: most data rows in one file
@@ -80,7 +81,10 @@ class ImportFileError(ValueError):
 
 def reason_text(entry: dict) -> str:
     """A rejected row's reason in the current language."""
-    message = REASONS.get(entry.get("code", ""))
+    code = entry.get("code", "")
+    if code.startswith("email:"):
+        return address_message(code.removeprefix("email:"))
+    message = REASONS.get(code)
     if message is None:
         return entry.get("reason", "")
     return str(message) % {"row": entry.get("first_row", "?")}
@@ -329,6 +333,8 @@ def check_row(csv_file: CsvFile, cells: list[str]) -> Person | str:
         return "no_email"
     try:
         email = normalise_email(values["email"])
-    except SubscriptionError:
-        return "invalid_email"
+    except SubscriptionError as exc:
+        # the address policy's own reason, e.g. "email:not_ascii" (see reason_text)
+        code = getattr(exc, "code", "invalid")
+        return "invalid_email" if code == "invalid" else f"email:{code}"
     return Person(email=email, name=values["name"], organisation=values["organisation"])

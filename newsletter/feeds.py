@@ -53,14 +53,16 @@ def last_change(issues: Sequence[Issue]) -> datetime:
     `updated_at` moves with every sending batch and would change the bytes.
     Whole seconds, as RSS and HTTP dates have them.
     """
-    return max((entry_updated(issue) for issue in issues if issue.started_at), default=EPOCH)
+    updates = (entry_updated(issue) for issue in issues if issue.started_at)
+    return max(updates, default=EPOCH).replace(microsecond=0)
 
 
 def entry_updated(issue: Issue) -> datetime:
-    """The issue's publication, or the later last change of an event it announces."""
+    """The issue's publication, or the later last change of an event it announces; to
+    the microsecond, so issues started in the same second keep apart."""
     changes = [issue.started_at or EPOCH]
     changes += [a.event.changed_at for a in issue.articles if a.event is not None]
-    return max(changes).replace(microsecond=0)
+    return max(changes)
 
 
 def event_html(block: dict) -> str:

@@ -71,6 +71,14 @@ class ConfirmForm(FlaskForm):
     pass
 
 
+class PreferencesLinkForm(FlaskForm):
+    email = StringField(
+        _l("E-mail address"),
+        validators=[InputRequired(_l("Please enter your e-mail address.")), Length(max=320)],
+        render_kw={"autocomplete": "email", "type": "email"},
+    )
+
+
 class PreferencesForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
@@ -88,7 +96,7 @@ class SubscriberForm(FlaskForm):
     lists = MultiCheckboxField(_l("Lists"), coerce=int)
     consent_evidence = TextAreaField(
         _l("Consent evidence (optional)"),
-        validators=[Optional(), Length(max=1000)],
+        validators=[Optional(), Length(max=1000), Printable(multi_line=True)],
         description=_l(
             'Where and when the person consented, e.g. "paper form at the '
             'network meeting on 12.03.2026". Without it, the person gets the '
@@ -108,7 +116,7 @@ class ImportForm(FlaskForm):
     lists = MultiCheckboxField(_l("Lists"), coerce=int)
     consent_evidence = TextAreaField(
         _l("Consent evidence (optional)"),
-        validators=[Optional(), Length(max=1000)],
+        validators=[Optional(), Length(max=1000), Printable(multi_line=True)],
         description=_l(
             "Where the people in this file consented. Without it, each of them "
             "gets the confirmation mail."
@@ -135,7 +143,7 @@ class StatusFilterForm(FlaskForm):
 class ConsentTextForm(FlaskForm):
     text = TextAreaField(
         _l("Consent text"),
-        validators=[DataRequired(), Length(min=20, max=5000)],
+        validators=[DataRequired(), Length(min=20, max=5000), Printable(multi_line=True)],
         description=_l(
             "Shown beside the checkbox on the sign-up form. Saving makes a new version; "
             "everyone who signed up keeps the version they agreed to."
@@ -203,7 +211,11 @@ class IssueForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Length(max=200)])
     intro = TextAreaField(
         _l("Introduction"),
-        description=_l("Markdown, shown below the greeting."),
+        description=_l(
+            "Markdown. If it opens with a salutation of its own (such as “Dear "
+            "colleagues,”), the mail greets with it; otherwise “Hello <name>,” stands "
+            "above it."
+        ),
         render_kw={"rows": 5},
     )
     lists = MultiCheckboxField(_l("Send to these lists"), coerce=int)
@@ -228,7 +240,7 @@ class TestSendForm(FlaskForm):
                 normalise_email(address)
             except SubscriptionError as exc:
                 raise ValidationError(
-                    _l("“%(address)s” is not a valid e-mail address.", address=address)
+                    _l("“%(address)s”: %(reason)s", address=address, reason=str(exc))
                 ) from exc
 
 
@@ -252,6 +264,18 @@ def _web_url_or_empty(form, field):
     value = (field.data or "").strip()
     if value and not is_web_url(value):
         raise ValidationError(_l("Please enter an address starting with http:// or https://."))
+
+
+def _url_or_text(text_field: str):
+    """An address or a text, not both: which of them counts would be a guess."""
+
+    def check(form, field):
+        if (field.data or "").strip() and (form[text_field].data or "").strip():
+            raise ValidationError(
+                _l("Please give either the address of the page or the text, not both.")
+            )
+
+    return check
 
 
 def _email_or_empty(form, field):
@@ -296,13 +320,35 @@ class SettingsForm(FlaskForm):
     )
     impressum_url = StringField(
         _l("Address of the legal notice (Impressum)"),
-        validators=[Length(max=2000), _web_url_or_empty, Printable()],
-        description=_l("Leave empty to use this site's own page."),
+        validators=[
+            Length(max=2000),
+            _web_url_or_empty,
+            _url_or_text("impressum_text"),
+            Printable(),
+        ],
+        description=_l("The page on your website, e.g. https://www.musterstadt.de/impressum."),
         render_kw={"type": "url"},
+    )
+    impressum_text = TextAreaField(
+        _l("Or the legal notice as text"),
+        validators=[Length(max=20000), Printable(multi_line=True)],
+        description=_l("Markdown; shown on this site's page “Legal notice” (/impressum)."),
+        render_kw={"rows": 8},
     )
     privacy_url = StringField(
         _l("Address of the privacy notice"),
-        validators=[Length(max=2000), _web_url_or_empty, Printable()],
-        description=_l("Leave empty to use this site's own page."),
+        validators=[
+            Length(max=2000),
+            _web_url_or_empty,
+            _url_or_text("privacy_text"),
+            Printable(),
+        ],
+        description=_l("The page on your website, e.g. https://www.musterstadt.de/datenschutz."),
         render_kw={"type": "url"},
+    )
+    privacy_text = TextAreaField(
+        _l("Or the privacy notice as text"),
+        validators=[Length(max=20000), Printable(multi_line=True)],
+        description=_l("Markdown; shown on this site's page “Privacy” (/datenschutz)."),
+        render_kw={"rows": 8},
     )

@@ -28,6 +28,7 @@ from newsletter.csvfile import (
     check_row,
     check_upload,
     read_csv,
+    reason_text,
 )
 from newsletter.models import ImportJob
 from newsletter.operations import (
@@ -281,7 +282,6 @@ def _run(job: ImportJob) -> None:
             imported=progress.imported,
             updated=progress.updated,
             rejected=len(progress.rejected),
-            skipped=progress.skipped,
         )
         db.session.commit()
         log.info(
@@ -299,7 +299,7 @@ def _import_row(
 ) -> ImportedPerson | dict:
     """What the import did with the person in the row, or the row's rejection."""
     if isinstance(person, str):
-        return {"row": number, "code": person, "reason": str(REASONS[person])}
+        return {"row": number, "code": person, "reason": reason_text({"code": person})}
     first = seen.setdefault(person.email, number)
     if first != number:
         return {

@@ -12,7 +12,7 @@ from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.text import text_problem
 from newsletter.addresses import ConflictError, SubscriptionError
-from newsletter.models import ConsentText, MailingList
+from newsletter.models import CONSENT_PURPOSES, ConsentText, MailingList
 
 
 def public_lists() -> list[MailingList]:
@@ -42,16 +42,42 @@ def lists_by_ids(ids: Iterable[int], *, public_only: bool) -> list[MailingList]:
     return found
 
 
-def current_consent_text() -> ConsentText | None:
-    return db.session.scalar(sa.select(ConsentText).order_by(ConsentText.version.desc()).limit(1))
+def current_consent_text(purpose: str = "newsletter") -> ConsentText | None:
+    """The latest version of the text for `purpose` (see :data:`CONSENT_PURPOSES`)."""
+    return db.session.scalar(
+        sa.select(ConsentText)
+        .where(ConsentText.purpose == purpose)
+        .order_by(ConsentText.version.desc())
+        .limit(1)
+    )
 
 
-def publish_consent_text(text: str) -> ConsentText:
-    latest = current_consent_text()
-    version = ConsentText(version=(latest.version + 1) if latest else 1, text=text.strip())
+def consent_text_version(version: int | None, purpose: str = "newsletter") -> ConsentText | None:
+    """Version `version` of the text for `purpose`, if there is one (old ones included)."""
+    if version is None:
+        return None
+    text = db.session.get(ConsentText, version)
+    return text if text is not None and text.purpose == purpose else None
+
+
+def consent_text_versions(purpose: str = "newsletter") -> list[ConsentText]:
+    """Every version for `purpose`, the newest first."""
+    return db.session.scalars(
+        sa.select(ConsentText)
+        .where(ConsentText.purpose == purpose)
+        .order_by(ConsentText.version.desc())
+    ).all()
+
+
+def publish_consent_text(text: str, purpose: str = "newsletter") -> ConsentText:
+    """A new version for `purpose`; the old ones stay as they are (records point to them)."""
+    if purpose not in CONSENT_PURPOSES:
+        raise ValueError(f"unknown consent purpose {purpose!r}")
+    latest = db.session.scalar(sa.select(sa.func.max(ConsentText.version)))
+    version = ConsentText(version=(latest or 0) + 1, purpose=purpose, text=text.strip())
     db.session.add(version)
     db.session.flush()
-    audit("consent_text.publish", None, version=version.version)
+    audit("consent_text.publish", None, version=version.version, purpose=purpose)
     return version
 
 

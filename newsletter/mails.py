@@ -12,6 +12,7 @@ from kkp.mail.models import Delivery
 from kkp.mail.operations import NotDeliverable, message_builder
 from kkp.mail.render import render_mail
 from kkp.tokens import make_token
+from newsletter.links import PREFERENCES_LINK_KIND
 from newsletter.models import MailingList, Subscriber
 from newsletter.operations import CONFIRMATION_KIND, token_payload
 
@@ -33,6 +34,26 @@ def confirmation_mail(delivery: Delivery) -> EmailMessage:
             "lists": lists,
             "confirm_url": f"{base}/subscribe/confirm/{token}",
             "retention_days": current_app.config["KKP_UNCONFIRMED_RETENTION_DAYS"],
+        },
+        to=mailbox(subscriber.name, subscriber.email),
+        locale=subscriber.locale,
+    )
+
+
+@message_builder(PREFERENCES_LINK_KIND)
+def preferences_link_mail(delivery: Delivery) -> EmailMessage:
+    """A fresh link to the preference centre, asked for on the site."""
+    subscriber = db.session.get(Subscriber, delivery.subscriber_id or 0)
+    if subscriber is None:
+        raise NotDeliverable("the subscriber was deleted")
+    base = current_app.config["KKP_BASE_URL"]
+    return render_mail(
+        "preferences_link",
+        {
+            "subscriber": subscriber,
+            "preferences_url": f"{base}/preferences/"
+            + make_token("preferences", token_payload(subscriber)),
+            "days": current_app.config["KKP_PREFERENCES_LINK_DAYS"],
         },
         to=mailbox(subscriber.name, subscriber.email),
         locale=subscriber.locale,

@@ -68,6 +68,20 @@ def to_html(markdown: str) -> str:
     ).strip()
 
 
+def with_link_colour(html: str, colour: str) -> str:
+    """Sanitised HTML (from :func:`to_html`) with every link in `colour`, inline: mail
+    programs (Outlook, Gmail) read no style sheet. The sanitiser writes the style, so
+    it is the only one on the link."""
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener",
+        set_tag_attribute_values={"a": {"style": f"color:{colour}"}},
+    )
+
+
 _BLANKS = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[ \t]+")
 

@@ -82,12 +82,25 @@ class Subscription(db.Model):
     mailing_list = db.relationship(MailingList)
 
 
+#: what a consent text is for: signing up for the newsletter, or registering for an event
+CONSENT_PURPOSES = ("newsletter", "event_registration")
+
+
 class ConsentText(db.Model):
-    """The consent and privacy text shown beside the checkbox, versioned."""
+    """The consent and privacy text shown beside the checkbox, versioned per purpose.
+
+    Versions are numbered across purposes (the number is what records point to); a
+    new version never changes an old one.
+    """
 
     __tablename__ = "consent_text"
+    __table_args__ = (sa.Index("ix_consent_text_purpose_version", "purpose", "version"),)
 
     version = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    #: one of :data:`CONSENT_PURPOSES`
+    purpose = sa.Column(
+        sa.String(30), nullable=False, default="newsletter", server_default="newsletter"
+    )
     text = sa.Column(sa.Text, nullable=False)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
 

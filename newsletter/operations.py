@@ -26,10 +26,13 @@ from newsletter.addresses import (  # noqa: F401  (re-exported)
     MAX_NAME,
     ConflictError,
     SubscriptionError,
+    address_hashes,
+    checked,
     clean_text,
     email_hash,
     is_suppressed,
     normalise_email,
+    raise_errors,
     suppress,
 )
 from newsletter.links import (  # noqa: F401  (re-exported)
@@ -40,6 +43,8 @@ from newsletter.links import (  # noqa: F401  (re-exported)
 from newsletter.lists import (  # noqa: F401  (re-exported)
     SLUG,
     all_lists,
+    consent_text_version,
+    consent_text_versions,
     create_list,
     current_consent_text,
     lists_by_ids,
@@ -49,7 +54,6 @@ from newsletter.lists import (  # noqa: F401  (re-exported)
 )
 from newsletter.models import (
     ConsentEvent,
-    ConsentText,
     MailingList,
     Subscriber,
     Subscription,
@@ -130,15 +134,17 @@ def request_subscription(
     Never changes what a confirmed subscriber has, never removes a list, and answers
     the same whatever the address's state (so the form reveals nothing).
     """
-    email = normalise_email(email)
-    name = clean_text(name, "name")
-    organisation = clean_text(organisation, "organisation")
-    lists = lists_by_ids(list_ids, public_only=public_only)
-    if not lists:
-        raise SubscriptionError(_("Please choose at least one list."), "lists")
-    text = db.session.get(ConsentText, consent_version) if consent_version else None
+    errors: dict[str, str] = {}
+    email = checked(errors, normalise_email, email)
+    name = checked(errors, clean_text, name, "name")
+    organisation = checked(errors, clean_text, organisation, "organisation")
+    lists = checked(errors, lists_by_ids, list_ids, public_only=public_only)
+    if lists == []:
+        errors.setdefault("lists", _("Please choose at least one list."))
+    text = consent_text_version(consent_version, "newsletter")
     if text is None:
-        raise SubscriptionError(_("Please agree to the privacy notice."), "consent")
+        errors.setdefault("consent", _("Please agree to the privacy notice."))
+    raise_errors(errors)
 
     subscriber = _find(email, lock=True)
     if subscriber is None:
@@ -217,7 +223,9 @@ def confirm(
             subscriber.status = "confirmed"
             subscriber.confirmed_at = now
         db.session.execute(
-            sa.delete(Suppression).where(Suppression.email_hash == email_hash(subscriber.email))
+            sa.delete(Suppression).where(
+                Suppression.email_hash.in_(address_hashes(subscriber.email))
+            )
         )
         _record(subscriber, "confirmed", confirmed, source=subscriber.source, ip=ip)
     return subscriber, confirmed

@@ -26,9 +26,9 @@ from flask_babel import force_locale
 
 from kkp.db import utcnow
 from kkp.i18n import BERLIN
-from kkp.mail.message import FoldedHeader, header_text, sender_address
-from kkp.mail.render import compile_mjml
-from newsletter.markup import to_html, to_text
+from kkp.mail.message import FoldedHeader, header_text, mailbox, sender_address
+from kkp.mail.render import MAIL_COLOUR, compile_mjml
+from newsletter.markup import to_html, to_text, with_link_colour
 from newsletter.models import Issue
 
 PERSONAL = ("greeting", "unsubscribe_url", "preferences_url")
@@ -153,6 +153,29 @@ def issue_context(issue: Issue, settings: dict[str, str], locale: str | None = N
     }
 
 
+#: words that open a salutation ("Liebe Kolleginnen und Kollegen,", "Hallo zusammen!")
+_SALUTATION = re.compile(
+    r"(liebe[rs]?|hallo|guten\s+(tag|morgen|abend)|sehr\s+geehrte[rs]?|moin|servus|"
+    r"dear|hello|hi)\b",
+    re.IGNORECASE,
+)
+
+
+def greets_itself(intro: str | None) -> bool:
+    """Whether the intro opens with the editor's own salutation: a short first line that
+    ends in a comma and is a paragraph of its own or opens with a greeting word, or one
+    that opens with a greeting word and ends in "!". The mail then greets with her words
+    alone, not with "Hello <name>," above them too."""
+    paragraph = (intro or "").strip().split("\n\n", 1)[0]
+    line = paragraph.split("\n", 1)[0].strip().strip("*_ ")
+    if not line or len(line) > 150:
+        return False
+    greeting_word = bool(_SALUTATION.match(line))
+    if line.endswith(","):
+        return greeting_word or "\n" not in paragraph.strip()
+    return line.endswith("!") and greeting_word
+
+
 def render_issue(issue: Issue, settings: dict[str, str], locale: str = "de") -> dict[str, str]:
     """Subject, HTML and text of the issue with placeholders for the personal parts."""
     context = {
@@ -161,7 +184,18 @@ def render_issue(issue: Issue, settings: dict[str, str], locale: str = "de") -> 
         "lang": locale,
         **issue_context(issue, settings, locale),
         **{name: placeholder(name) for name in PERSONAL},
+        "greets_itself": greets_itself(issue.intro),
     }
+    # links the editor wrote: the mail's colour, not the mail program's blue
+    context["intro_html"] = with_link_colour(context["intro_html"], MAIL_COLOUR)
+    context["articles"] = [
+        {**article, "html": with_link_colour(article["html"], MAIL_COLOUR)}
+        for article in context["articles"]
+    ]
+    if context["greets_itself"]:
+        # the inbox shows the preview beside the subject: the news, not the salutation
+        rest = (issue.intro or "").strip().split("\n\n", 1)[1:]
+        context["preview_text"] = " ".join(to_text(rest[0] if rest else "").split())[:150]
     with force_locale(locale):
         html_out = compile_mjml(render_template("mail/issue/body.mjml", **context))
         text_out = render_template("mail/issue/body.txt", **context)
@@ -283,8 +317,7 @@ class PreparedIssue:
             "preferences_url": r.preferences_url,
         }
         html_values = {k: html.escape(v) for k, v in text_values.items()}
-        to = formataddr((header_text(r.name, 200), header_text(r.email, 254)), charset="utf-8")
-        to = to.replace("\r", "").replace("\n", "\r\n")  # folded encoded words
+        to = mailbox(r.name, r.email).replace("\r", "").replace("\n", "\r\n")  # folded
         personal = (
             f"To: {to}\r\n"
             f"Date: {date or format_datetime(utcnow())}\r\n"

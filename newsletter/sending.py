@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from kkp.mail import dkim, throttle
+from kkp.mail import dkim, reasons, throttle
 from kkp.mail.message import sender_address
 from kkp.mail.models import Delivery
 from kkp.mail.operations import MAX_ATTEMPTS, NotDeliverable, message_builder, queue_delivery
@@ -53,9 +53,11 @@ ISSUE_KIND = "issue"
 TEST_KIND = "issue_test"
 LOCALES = ("de", "en")
 MAX_TEST_ADDRESSES = 5
-#: how often (in messages) a chunk records what it sent and looks whether its issue was
-#: paused or cancelled
-STATUS_CHECK_EVERY = 125
+#: a chunk's stretch (messages): it is marked "submitting" before any of it goes to the
+#: mail server, recorded after, and then the chunk looks whether its issue was paused or
+#: cancelled. After a crash, at most one stretch per worker thread is in doubt (shown as
+#: interrupted, never sent again); pause and cancel take effect within one.
+STATUS_CHECK_EVERY = 50
 #: when the batch writer finds the issue row locked, it looks again after (ms)
 LOCKED_RETRY_MS = 200
 
@@ -216,6 +218,40 @@ def _enqueue_pending(issue: Issue) -> None:
         send_issue_chunk.send(issue.id, first, last)
     if issue.last_subscriber_id < issue.max_subscriber_id:
         write_issue_batch.send(issue.id)
+
+
+def interrupted(issue_id: int):
+    """The issue's deliveries left in doubt by a worker that died while handing them
+    over (see :func:`sweep`): each may or may not have arrived."""
+    return sa.and_(
+        Delivery.issue_id == issue_id,
+        Delivery.status == "failed",
+        Delivery.last_error == reasons.INTERRUPTED,
+    )
+
+
+def resend_interrupted(issue: Issue) -> int:
+    """The editor's choice: send those in doubt again (some may then have it twice).
+    Returns how many go out again."""
+    if issue.status not in ("sending", "paused", "sent"):
+        raise IssueStateError(_("Only an issue that is or was being sent can do this."))
+    ids = db.session.scalars(
+        sa.update(Delivery)
+        .where(interrupted(issue.id))
+        .values(status="queued", last_error=None, updated_at=utcnow())
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not ids:
+        return 0
+    if issue.status == "sent":
+        issue.status = "sending"
+        issue.finished_at = None
+    db.session.flush()
+    audit("issue.resend_interrupted", issue, count=len(ids))
+    if issue.status == "sending":
+        _enqueue_pending(issue)
+    return len(ids)
 
 
 def cancel(issue: Issue) -> int:
@@ -453,54 +489,82 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
     started_at = issue.started_at
     transport = transport_for(app)
     date = format_datetime(utcnow())
-    outcome = _new_outcome()
-    retry_later: list[str] = []
     counts: dict[str, int] = {}
-    streak = 0  # failures since the last success in this chunk's current stretch
-    any_sent = False
-    granted = 0
-    for i, row in enumerate(claimed):
-        if i and i % STATUS_CHECK_EVERY == 0:
-            # What went out so far is recorded now, so a crash repeats at most this stretch.
-            retry_later += _flush(issue_id, outcome, counts, any_sent=any_sent, streak=streak)
-            outcome, any_sent, streak = _new_outcome(), False, 0
-            if _status(issue_id) != "sending":
-                outcome["back"].extend(r.id for r in claimed[i:])
-                break
-        person = people.get(row.subscriber_id)
-        if person is None:  # left, or deleted, since the batch was written
-            outcome["cancelled"].append(row.id)
-            continue
-        if granted == 0:
-            granted = throttle.acquire(len(claimed) - i, waiting=lambda: _in_flight(claimed))
-        granted -= 1
-        recipient = _recipient(person, list_ids, _message_id(row.id, issue_id, started_at))
-        data = messages.get(person.locale, messages["de"]).message(recipient, date=date)
-        try:
-            transport.send_bytes(
-                dkim.sign(app, data),
-                envelope_from=return_path(row.id),
-                recipients=[row.recipient],
-                dot_safe=True,  # PreparedIssue encodes a dot that starts a line
-            )
-        except DeliveryError as exc:
-            error = str(exc)[:2000]
-            if exc.connection:
-                # The server is out of reach: nobody in the rest of the chunk was tried.
-                outcome["back"].extend(r.id for r in claimed[i:])
-                outcome["retry_error"] = error
-                break
-            streak += 1
-            if exc.permanent or row.attempts >= MAX_ATTEMPTS:
-                outcome["failed"].append((row.id, error))
+    retry_later: list[str] = []
+    stretch = _Stretch()
+    granted = 0  # messages the send rate still allows without asking
+    try:
+        for i in range(0, len(claimed), STATUS_CHECK_EVERY):
+            if i:
+                # What went out so far is recorded now: a crash can leave only the next
+                # stretch in doubt.
+                retry_later += _flush(issue_id, stretch, counts)
+                stretch = _Stretch()
+                if _status(issue_id) != "sending":
+                    stretch.back.extend(r.id for r in claimed[i:])
+                    break
+            rows = claimed[i : i + STATUS_CHECK_EVERY]
+            owned = _submitting(rows)
+            for j, row in enumerate(rows):
+                if row.id not in owned:  # the sweeper gave it to another chunk meanwhile
+                    continue
+                person = people.get(row.subscriber_id)
+                if person is None:  # left, or deleted, since the batch was written
+                    stretch.cancelled.append(row.id)
+                    continue
+                if granted == 0:
+                    granted = throttle.acquire(
+                        len(claimed) - i - j, waiting=lambda: _in_flight(claimed)
+                    )
+                granted -= 1
+                try:
+                    recipient = _recipient(
+                        person, list_ids, _message_id(row.id, issue_id, started_at)
+                    )
+                    locale_message = messages.get(person.locale, messages["de"])
+                    data = dkim.sign(app, locale_message.message(recipient, date=date))
+                except Exception as exc:  # noqa: BLE001 - this recipient's alone
+                    error = reasons.reason(reasons.UNBUILDABLE, _what(exc))
+                    stretch.fail(row.id, error, server=False)
+                    log.warning("issue %s delivery %s not built: %r", issue_id, row.id, exc)
+                    continue
+                stretch.handing = row.id
+                try:
+                    transport.send_bytes(
+                        data,
+                        envelope_from=return_path(row.id),
+                        recipients=[row.recipient],
+                        dot_safe=True,  # PreparedIssue encodes a dot that starts a line
+                    )
+                except DeliveryError as exc:
+                    stretch.handing = None
+                    error = str(exc)[:2000]
+                    if exc.connection:
+                        # The server is out of reach: nobody in the rest was tried.
+                        stretch.back.extend(r.id for r in claimed[i + j :])
+                        stretch.retry_error = error
+                        break
+                    if exc.permanent or row.attempts >= MAX_ATTEMPTS:
+                        stretch.fail(row.id, error)
+                    else:
+                        stretch.retry.append((row.id, error))
+                        stretch.streak += 1
+                    log.warning("issue %s delivery %s failed: %s", issue_id, row.id, error)
+                    continue
+                stretch.handing = None
+                stretch.sent.append((row.id, recipient.message_id))
+                stretch.any_sent = True
+                stretch.streak = 0
             else:
-                outcome["retry"].append((row.id, error))
-            log.warning("issue %s delivery %s failed: %s", issue_id, row.id, error)
-            continue
-        any_sent = True
-        streak = 0
-        outcome["sent"].append((row.id, recipient.message_id))
-    retry_later += _flush(issue_id, outcome, counts, any_sent=any_sent, streak=streak)
+                continue
+            break  # the server is out of reach
+    except BaseException:
+        # Whatever stops the chunk (a time limit, a lost database) must not leave what
+        # went out unrecorded: the rows tried keep their outcome, the one being handed
+        # over is in doubt (not sent again), the rest go back to the queue untried.
+        _give_back(issue_id, claimed, stretch, counts)
+        raise
+    retry_later += _flush(issue_id, stretch, counts)
     if retry_later:
         raise RetryLater(
             f"issue {issue_id}: deliveries in {first_id}-{last_id} to try again: " + retry_later[-1]
@@ -509,44 +573,115 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
     return counts
 
 
-def _new_outcome() -> dict:
-    return {"sent": [], "failed": [], "retry": [], "cancelled": [], "back": []}
+def _what(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
-def _flush(issue_id: int, outcome: dict, counts: dict, *, any_sent: bool, streak: int):
+class _Stretch:
+    """What happened to the deliveries of one stretch of a chunk, to be recorded."""
+
+    def __init__(self):
+        self.sent: list[tuple[int, str]] = []
+        self.failed: list[tuple[int, str]] = []
+        self.retry: list[tuple[int, str]] = []
+        self.cancelled: list[int] = []
+        #: never tried: back to the queue without counting the attempt
+        self.back: list[int] = []
+        self.retry_error: str | None = None
+        #: the delivery being handed to the mail server right now
+        self.handing: int | None = None
+        #: failures since the last success in this stretch, and whether any went out
+        self.streak = 0
+        self.any_sent = False
+
+    def fail(self, delivery_id: int, error: str, *, server: bool = True) -> None:
+        """`server`: the mail server refused it (counts towards pausing the issue)."""
+        self.failed.append((delivery_id, error))
+        if server:
+            self.streak += 1
+
+    def decided(self) -> set[int]:
+        return {
+            *(i for i, _ in self.sent),
+            *(i for i, _ in self.failed),
+            *(i for i, _ in self.retry),
+            *self.cancelled,
+            *self.back,
+        }
+
+
+def _submitting(rows) -> set[int]:
+    """Mark a stretch as being handed to the mail server, before any of it is.
+
+    After a crash the sweeper finds these rows in "submitting" and does not hand them
+    out again (they may have arrived); rows still in "sending" were never tried. Returns
+    the rows this chunk still holds (the sweeper may have handed stale ones to another)."""
+    owned = db.session.scalars(
+        sa.update(Delivery)
+        .where(
+            sa.tuple_(Delivery.id, Delivery.attempts).in_([(r.id, r.attempts) for r in rows]),
+            Delivery.status == "sending",
+        )
+        .values(status="submitting", updated_at=utcnow())
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return set(owned)
+
+
+def _give_back(issue_id: int, claimed, stretch: _Stretch, counts: dict) -> None:
+    try:
+        db.session.rollback()
+        doubtful = stretch.handing
+        if doubtful is not None:
+            stretch.fail(doubtful, reasons.reason(reasons.INTERRUPTED), server=False)
+        decided = stretch.decided()
+        # rows of earlier stretches are recorded already (the UPDATE leaves them be)
+        stretch.back.extend(r.id for r in claimed if r.id not in decided)
+        _flush(issue_id, stretch, counts)
+    except Exception:  # noqa: BLE001 - the sweeper settles what this could not record
+        log.exception("issue %s: could not record what the interrupted chunk did", issue_id)
+        db.session.rollback()
+
+
+def _flush(issue_id: int, stretch: _Stretch, counts: dict) -> list[str]:
     """Record a stretch of the chunk; return the errors that call for a retry."""
-    _record(issue_id, outcome, any_sent=any_sent, streak=streak)
-    for key, value in outcome.items():
-        if isinstance(value, list):
-            counts[key] = counts.get(key, 0) + len(value)
-    errors = [e for _, e in outcome["retry"]]
-    if outcome.get("retry_error"):
-        errors.append(outcome["retry_error"])
+    _record(issue_id, stretch)
+    for key in ("sent", "failed", "retry", "cancelled", "back"):
+        counts[key] = counts.get(key, 0) + len(getattr(stretch, key))
+    errors = [e for _, e in stretch.retry]
+    if stretch.retry_error:
+        errors.append(stretch.retry_error)
     return errors
+
+
+#: a delivery this chunk holds: claimed, or being handed to the mail server
+_HELD = ("sending", "submitting")
 
 
 def _in_flight(claimed) -> None:
     """A chunk waiting for the send rate is alive: its rows (sent ones too, recorded at
-    the end) must not look stale to the sweeper, which would send them again."""
+    the end of their stretch) must not look stale to the sweeper."""
     db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.id.in_([r.id for r in claimed]), Delivery.status == "sending")
+        .where(Delivery.id.in_([r.id for r in claimed]), Delivery.status.in_(_HELD))
         .values(updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
 
-def _record(issue_id: int, outcome: dict, *, any_sent: bool, streak: int) -> None:
+def _record(issue_id: int, stretch: _Stretch) -> None:
     now = utcnow()
-    if outcome["sent"]:
+    if stretch.sent:
         # One statement for the stretch: the Message-IDs differ only in the delivery id
         # (see _message_id), so the database writes them from the id.
-        first_id, first_message_id = outcome["sent"][0]
+        first_id, first_message_id = stretch.sent[0]
         suffix = first_message_id[len(f"<{first_id}") :]
         db.session.execute(
             sa.update(Delivery)
-            .where(Delivery.id.in_([i for i, _ in outcome["sent"]]))
+            .where(Delivery.id.in_([i for i, _ in stretch.sent]))
             .values(
                 status="sent",
                 sent_at=now,
@@ -558,41 +693,31 @@ def _record(issue_id: int, outcome: dict, *, any_sent: bool, streak: int) -> Non
             )
             .execution_options(synchronize_session=False)
         )
+
+    def row(i: int, status: str, error: str | None) -> dict:
+        return {"id": i, "status": status, "last_error": error, "updated_at": now}
+
     rows = (
-        [
-            {"id": i, "status": "failed", "last_error": e, "updated_at": now}
-            for i, e in outcome["failed"]
-        ]
-        + [
-            {"id": i, "status": "queued", "last_error": e, "updated_at": now}
-            for i, e in outcome["retry"]
-        ]
-        + [
-            {
-                "id": i,
-                "status": "cancelled",
-                "last_error": "unsubscribed before sending",
-                "updated_at": now,
-            }
-            for i in outcome["cancelled"]
-        ]
+        [row(i, "failed", e) for i, e in stretch.failed]
+        + [row(i, "queued", e) for i, e in stretch.retry]
+        + [row(i, "cancelled", reasons.UNSUBSCRIBED) for i in stretch.cancelled]
     )
     if rows:
         db.session.execute(sa.update(Delivery), rows)
-    if outcome["back"]:
+    if stretch.back:
         # never tried: back to the queue without counting the attempt
         db.session.execute(
             sa.update(Delivery)
-            .where(Delivery.id.in_(outcome["back"]), Delivery.status == "sending")
+            .where(Delivery.id.in_(stretch.back), Delivery.status.in_(_HELD))
             .values(
                 status="queued",
                 attempts=Delivery.attempts - 1,
                 updated_at=now,
-                last_error=outcome.get("retry_error"),
+                last_error=stretch.retry_error,
             )
             .execution_options(synchronize_session=False)
         )
-    if outcome["back"] or outcome["retry"]:
+    if stretch.back or stretch.retry:
         # Cancelled while this chunk ran: what it gives back stays out of the queue.
         cancelled = sa.select(Issue.status).where(Issue.id == issue_id).scalar_subquery()
         db.session.execute(
@@ -605,8 +730,9 @@ def _record(issue_id: int, outcome: dict, *, any_sent: bool, streak: int) -> Non
             .values(status="cancelled", updated_at=now)
             .execution_options(synchronize_session=False)
         )
-    if any_sent or streak:
-        failures = streak if any_sent else Issue.consecutive_failures + streak
+    streak = stretch.streak
+    if stretch.any_sent or streak:
+        failures = streak if stretch.any_sent else Issue.consecutive_failures + streak
         # Only when the count changes: an UPDATE that matches locks the issue row, and
         # every chunk writing 0 over 0 would keep the batch writer waiting for it.
         db.session.execute(
@@ -617,16 +743,16 @@ def _record(issue_id: int, outcome: dict, *, any_sent: bool, streak: int) -> Non
         )
     db.session.commit()
     if streak:
-        _pause_if_failing(issue_id, outcome)
+        _pause_if_failing(issue_id, stretch)
 
 
-def _pause_if_failing(issue_id: int, outcome: dict) -> None:
+def _pause_if_failing(issue_id: int, stretch: _Stretch) -> None:
     limit = current_app.config["KKP_ISSUE_PAUSE_AFTER_FAILURES"]
     failures = db.session.scalar(sa.select(Issue.consecutive_failures).where(Issue.id == issue_id))
     if failures is None or failures < limit:
         db.session.commit()
         return
-    last_error = (outcome["failed"] or outcome["retry"])[-1][1]
+    last_error = reasons.describe((stretch.failed or stretch.retry)[-1][1])
     reason = _(
         "Paused automatically after %(n)d failed deliveries in a row. The mail server "
         "last answered: %(answer)s",
@@ -662,7 +788,7 @@ def check_finished(issue_id: int) -> bool:
     """Mark the issue sent once the cursor is through and nothing is queued or in flight."""
     pending = (
         sa.select(Delivery.id)
-        .where(Delivery.issue_id == issue_id, Delivery.status.in_(("queued", "sending")))
+        .where(Delivery.issue_id == issue_id, Delivery.status.in_(("queued", *_HELD)))
         .exists()
     )
     done = db.session.execute(
@@ -683,28 +809,33 @@ def check_finished(issue_id: int) -> bool:
 
 
 def sweep(stale_minutes: float | None = None) -> int:
-    """Hand out again the deliveries of running issues that are stuck (a worker died,
-    a chunk gave up its retries); finish issues whose last chunk died. Returns chunks."""
-    from workers.actors import send_issue_chunk
+    """Settle the deliveries of issues that are stuck (a worker died, a chunk gave up its
+    retries), hand out again those never tried, and finish issues whose last chunk died.
+    Returns the chunks enqueued.
+
+    Nothing that may have reached the mail server is handed out again: rows left in
+    "submitting" are recorded as interrupted. A row is handed out at most
+    `MAX_ATTEMPTS` times, then failed and shown."""
+    from workers.actors import send_issue_chunk, write_issue_batch
 
     if stale_minutes is None:
         stale_minutes = current_app.config["KKP_DELIVERY_STALE_MINUTES"]
     stale = utcnow() - timedelta(minutes=stale_minutes)
-    running = db.session.scalars(sa.select(Issue.id).where(Issue.status == "sending")).all()
-    enqueued = 0
-    for issue_id in running:
-        # the rows stuck in flight go back to the queue and out again in this same sweep
-        requeued = db.session.scalars(
-            sa.update(Delivery)
-            .where(
-                Delivery.issue_id == issue_id,
-                Delivery.status == "sending",
-                Delivery.updated_at < stale,
+    recently = utcnow() - timedelta(days=1)
+    issues = db.session.execute(
+        sa.select(Issue.id, Issue.status).where(
+            sa.or_(
+                Issue.status.in_(("sending", "paused")),
+                # a chunk of a cancelled issue may have died with rows in its hands
+                sa.and_(Issue.status == "cancelled", Issue.finished_at >= recently),
             )
-            .values(status="queued", updated_at=utcnow())
-            .returning(Delivery.id)
-            .execution_options(synchronize_session=False)
-        ).all()
+        )
+    ).all()
+    enqueued = 0
+    for issue_id, status in issues:
+        requeued = _settle_stale(issue_id, stale, cancelled=status == "cancelled")
+        if status != "sending":
+            continue
         waiting = db.session.scalars(
             sa.select(Delivery.id).where(
                 Delivery.issue_id == issue_id,
@@ -712,18 +843,64 @@ def sweep(stale_minutes: float | None = None) -> int:
                 Delivery.updated_at < stale,
             )
         ).all()
-        ids = sorted({*requeued, *waiting})
         db.session.commit()
+        ids = sorted({*requeued, *waiting})
         for first, last in _chunks(ids):
             send_issue_chunk.send_now(issue_id, first, last)
             enqueued += 1
         issue = db.session.get(Issue, issue_id)
         if issue.last_subscriber_id < issue.max_subscriber_id and issue.updated_at < stale:
-            from workers.actors import write_issue_batch
-
             write_issue_batch.send_now(issue_id)
         check_finished(issue_id)
     return enqueued
+
+
+def _settle_stale(issue_id: int, stale: datetime, *, cancelled: bool) -> list[int]:
+    """One issue's stale rows: in doubt → failed (interrupted); tried too often → failed;
+    claimed but never tried → back to the queue (or cancelled with the issue). Returns
+    the rows put back in the queue."""
+    now = utcnow()
+    mine = sa.and_(Delivery.issue_id == issue_id, Delivery.updated_at < stale)
+
+    def settle(where, **values) -> int:
+        return db.session.execute(
+            sa.update(Delivery)
+            .where(mine, *where)
+            .values(updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+
+    doubtful = settle(
+        [Delivery.status == "submitting"],
+        status="failed",
+        last_error=reasons.reason(reasons.INTERRUPTED),
+    )
+    requeued: list[int] = []
+    if cancelled:
+        settle([Delivery.status.in_(("queued", "sending"))], status="cancelled")
+    else:
+        given_up = settle(
+            [Delivery.status.in_(("queued", "sending")), Delivery.attempts >= MAX_ATTEMPTS],
+            status="failed",
+            last_error=sa.literal(reasons.GAVE_UP + ": ")
+            + sa.func.coalesce(Delivery.last_error, ""),
+        )
+        requeued = db.session.scalars(
+            sa.update(Delivery)
+            .where(mine, Delivery.status == "sending")
+            .values(status="queued", updated_at=now)
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        if doubtful or given_up:
+            log.warning(
+                "issue %s: %d deliveries interrupted while handed over, %d given up",
+                issue_id,
+                doubtful,
+                given_up,
+            )
+    db.session.commit()
+    return requeued
 
 
 # -- progress ----------------------------------------------------------------------------
@@ -777,7 +954,8 @@ def progress(issue: Issue) -> dict:
         "sent": sent,
         "failed": failed,
         "cancelled": cancelled,
-        "pending": counts.get("queued", 0) + counts.get("sending", 0),
+        "pending": sum(counts.get(status, 0) for status in ("queued", *_HELD)),
+        "interrupted": db.session.scalar(sa.select(sa.func.count()).where(interrupted(issue.id))),
         "left": left,
         "rate": round(rate, 1),
         "seconds_left": round(left / rate) if rate > 0 else None,

@@ -1,4 +1,9 @@
-"""The office's standard texts: settings every issue uses, edited in /admin/settings."""
+"""The office's standard texts: settings every issue uses, edited in /admin/settings.
+
+Also the office's legal notice (Impressum) and privacy notice, each either the address
+of a page on the office's website or a text (Markdown) that /impressum and
+/datenschutz show; `KKP_IMPRESSUM_URL` and `KKP_PRIVACY_URL` are the defaults.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from kkp.extensions import db
+from kkp.mail.render import legal_links_from
 from newsletter.models import OfficeSetting
 
 
@@ -37,8 +43,15 @@ SETTINGS = (
     ),
     Setting("contact_email", ""),
     Setting("impressum_url", "", url=True),
+    Setting("impressum_text", "", multiline=True),
     Setting("privacy_url", "", url=True),
+    Setting("privacy_text", "", multiline=True),
 )
+#: the two legal pages: their setting prefix, the environment default, the own page
+LEGAL_PAGES = {
+    "impressum": ("KKP_IMPRESSUM_URL", "/impressum"),
+    "privacy": ("KKP_PRIVACY_URL", "/datenschutz"),
+}
 _BY_KEY = {s.key: s for s in SETTINGS}
 
 
@@ -47,15 +60,56 @@ def office_settings() -> dict[str, str]:
     stored = {row.key: row.value for row in db.session.query(OfficeSetting).all()}
     values = {s.key: stored.get(s.key, s.default) for s in SETTINGS}
     base = current_app.config["KKP_BASE_URL"]
-    values["impressum_url"] = (
-        values["impressum_url"]
-        or current_app.config.get("KKP_IMPRESSUM_URL")
-        or base + "/impressum"
-    )
-    values["privacy_url"] = (
-        values["privacy_url"] or current_app.config.get("KKP_PRIVACY_URL") or base + "/datenschutz"
-    )
+    for name, (_variable, path) in LEGAL_PAGES.items():
+        values[f"{name}_url"] = legal_page(name, values).url or base + path
     return values
+
+
+@dataclass(frozen=True)
+class LegalPage:
+    """What the office published as its legal notice or privacy notice."""
+
+    #: a page elsewhere (the setting, else the environment's default); "" if none
+    url: str
+    #: Markdown to show on this site's own page; "" if none
+    text: str
+
+    @property
+    def published(self) -> bool:
+        return bool(self.url or self.text.strip())
+
+
+def legal_page(name: str, stored: dict[str, str] | None = None) -> LegalPage:
+    """ "impressum" or "privacy", as the editors (or the operator) set it."""
+    variable, _path = LEGAL_PAGES[name]
+    if stored is None:
+        stored = stored_settings()
+    text = stored.get(f"{name}_text", "")
+    # the environment's address is a default: a text the editors wrote comes first
+    url = stored.get(f"{name}_url") or ("" if text.strip() else current_app.config.get(variable))
+    return LegalPage(url=url or "", text=text)
+
+
+def legal_links() -> dict[str, str]:
+    """Where "Legal notice" and "Privacy" lead, in pages and mail: the office's page
+    elsewhere, else this site's own (absolute)."""
+    stored = stored_settings()
+    base = current_app.config["KKP_BASE_URL"]
+    return {
+        f"{name}_url": legal_page(name, stored).url or base + path
+        for name, (_variable, path) in LEGAL_PAGES.items()
+    }
+
+
+@legal_links_from
+def _mail_footer_links() -> dict[str, str]:
+    return legal_links()
+
+
+def unpublished_legal_pages() -> list[str]:
+    """The legal pages the office has not set yet ("impressum", "privacy")."""
+    stored = stored_settings()
+    return [name for name in LEGAL_PAGES if not legal_page(name, stored).published]
 
 
 def stored_settings() -> dict[str, str]:

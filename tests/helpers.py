@@ -52,3 +52,35 @@ def row_count(model, *where) -> int:
     db.session.rollback()
     db.session.expire_all()
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def elements(html: str, tag: str) -> list[tuple[dict[str, str | None], str]]:
+    """Every `tag` element in `html`: its attributes and its text (nested tags' too)."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[dict, list[str]]] = []
+    open_: list[list[str]] = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, name, attrs):
+            if name == tag:
+                text: list[str] = []
+                found.append((dict(attrs), text))
+                open_.append(text)
+
+        def handle_endtag(self, name):
+            if name == tag and open_:
+                open_.pop()
+
+        def handle_data(self, data):
+            for text in open_:
+                text.append(data)
+
+    Collector().feed(html)
+    return [(attrs, "".join(text).strip()) for attrs, text in found]
+
+
+def style_of(attrs: dict[str, str | None]) -> dict[str, str]:
+    """An element's inline style as {property: value}, lower-case, without spaces."""
+    declarations = (attrs.get("style") or "").replace(" ", "").lower().split(";")
+    return dict(d.split(":", 1) for d in declarations if ":" in d)

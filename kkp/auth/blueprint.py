@@ -5,22 +5,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
-from kkp.auth import operations
+from kkp.auth import limits, operations, sessions
 from kkp.auth.access import admin_required
+from kkp.auth.audit_log import describe
 from kkp.auth.forms import EditorForm, LoginForm, PasswordForm, TokenForm
 from kkp.auth.models import ApiToken, AuditEntry, Editor
-from kkp.extensions import db, limiter, login_manager
+from kkp.extensions import db, login_manager
 from kkp.params import query_number
+from kkp.redirects import safe_local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
-
-
-@login_manager.user_loader
-def load_editor(editor_id: str):
-    editor = db.session.get(Editor, int(editor_id)) if editor_id.isdigit() else None
-    return editor if editor and editor.is_active else None
 
 
 @bp.before_request
@@ -34,34 +30,42 @@ def _require_editor():
 
 @login_manager.unauthorized_handler
 def unauthorized():
-    flash(_("Please log in."), "info")
+    if sessions.ended_for_idleness():
+        flash(
+            _(
+                "You were logged out after %(minutes)d minutes without activity. "
+                "Please log in again.",
+                minutes=current_app.config["KKP_EDITOR_IDLE_MINUTES"],
+            ),
+            "info",
+        )
+    else:
+        flash(_("Please log in."), "info")
     return redirect(url_for("auth.login", next=request.full_path))
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("auth.dashboard")
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["KKP_LOGIN_LIMIT"], methods=["POST"])
+@limits.limit_login_failures
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         editor = operations.authenticate(form.email.data, form.password.data)
         if editor is None:
             db.session.commit()
+            limits.record_failure()
             form.password.errors.append(_("E-mail address or password is wrong."))
         else:
             db.session.commit()
-            login_user(editor)
-            return redirect(_safe_next(request.args.get("next")))
+            sessions.start_session(editor)
+            return redirect(safe_local_path(request.args.get("next"), url_for("auth.dashboard")))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        sessions.end_all_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -70,8 +74,13 @@ def logout():
 @bp.get("/")
 def dashboard():
     from newsletter.operations import dashboard_figures
+    from newsletter.settings import unpublished_legal_pages
 
-    return render_template("auth/dashboard.html", figures=dashboard_figures())
+    return render_template(
+        "auth/dashboard.html",
+        figures=dashboard_figures(),
+        unpublished=unpublished_legal_pages(),
+    )
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -131,11 +140,15 @@ def audit_log():
     if before:
         query = query.where(AuditEntry.id < before)
     entries = db.session.scalars(query).all()
-    return render_template("auth/audit.html", entries=entries)
+    return render_template(
+        "auth/audit.html",
+        lines=describe(entries),
+        last_id=entries[-1].id if entries else None,
+    )
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["KKP_LOGIN_LIMIT"], methods=["POST"])
+@limits.limit_password_failures
 def account():
     form = PasswordForm()
     if form.validate_on_submit():
@@ -145,9 +158,11 @@ def account():
             try:
                 operations.change_password(current_user, form.current.data, form.new.data)
             except operations.EditorError:
+                limits.record_failure()
                 form.current.errors.append(_("The current password is wrong."))
             else:
                 db.session.commit()
+                sessions.start_session(current_user)  # the others ended, this one goes on
                 flash(_("Your password was changed."), "success")
                 return redirect(url_for("auth.account"))
     status = 400 if form.errors else 200

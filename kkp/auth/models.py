@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from flask_login import UserMixin
 
@@ -25,10 +27,17 @@ class Editor(UserMixin, db.Model):
     is_active_account = sa.Column(sa.Boolean, nullable=False, default=True)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at = sa.Column(UTCDateTime)
+    #: in every session cookie of the editor; a new one (logout, new password) ends them all
+    session_token = sa.Column(
+        sa.String(64), nullable=False, default=lambda: secrets.token_urlsafe(32)
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.is_active_account
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_admin(self) -> bool:

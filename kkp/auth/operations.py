@@ -11,7 +11,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, has_request_context
 from flask_login import current_user
 
+from kkp.addresses import AddressError, normalise_address
 from kkp.auth.models import ROLES, ApiToken, AuditEntry, Editor
+from kkp.auth.sessions import end_all_sessions
 from kkp.db import utcnow
 from kkp.extensions import db
 
@@ -30,11 +32,12 @@ def hash_password(password: str) -> str:
 
 
 def create_editor(email: str, *, role: str = "editor", password: str, name: str = "") -> Editor:
-    email = email.strip().lower()
     if role not in ROLES:
         raise EditorError(f"role must be one of {', '.join(ROLES)}")
-    if "@" not in email or len(email) > 254:
-        raise EditorError("not an e-mail address")
+    try:
+        email = normalise_address(email, local_domains=True)
+    except AddressError as exc:
+        raise EditorError(str(exc)) from exc
     if len(password) < MIN_PASSWORD_LENGTH:
         raise EditorError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
     if db.session.scalar(sa.select(Editor.id).where(Editor.email == email)):
@@ -46,8 +49,16 @@ def create_editor(email: str, *, role: str = "editor", password: str, name: str 
     return editor
 
 
+def _known_form(email: str) -> str:
+    """The address as editors are stored (the address policy's form), for look-ups."""
+    try:
+        return normalise_address(email, smtputf8=True, local_domains=True)
+    except AddressError:
+        return email.strip().lower()
+
+
 def authenticate(email: str, password: str) -> Editor | None:
-    editor = db.session.scalar(sa.select(Editor).where(Editor.email == email.strip().lower()))
+    editor = db.session.scalar(sa.select(Editor).where(Editor.email == _known_form(email)))
     try:
         _hasher.verify(editor.password_hash if editor else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -137,4 +148,5 @@ def change_password(editor: Editor, current: str, new: str) -> None:
     if len(new) < MIN_PASSWORD_LENGTH:
         raise EditorError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
     editor.password_hash = hash_password(new)
+    end_all_sessions(editor)
     audit("editor.password_change", editor)

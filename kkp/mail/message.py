@@ -12,6 +12,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
+from kkp.addresses import sendable
 from kkp.db import utcnow
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -48,12 +49,19 @@ class FoldedHeader(str):
 
 
 def mailbox(name: str, address: str) -> str:
-    """A `Name <address>` header value; the name can never add a header."""
+    """A `Name <address>` header value; the name can never add a header.
+
+    The name is encoded (RFC 2047) when it is not ASCII. An address that is not ASCII
+    (its local part; domains are stored as A-labels) stays as it is: such a message
+    travels with SMTPUTF8 and is serialised by :func:`as_bytes` as RFC 6532 allows."""
     name = header_text(name, 200)
-    address = header_text(address, 254)
+    address = sendable(header_text(address, 254))
     if not name:
         return address
-    return formataddr((name, address))
+    if address.isascii():
+        return formataddr((name, address))
+    # formataddr encodes the name but cannot take the address: give it a stand-in
+    return formataddr((name, "x@x")).removesuffix("<x@x>") + f"<{address}>"
 
 
 def sender_address(mail_from: str) -> str:
@@ -113,7 +121,18 @@ def _domain_of(sender: str) -> str:
 
 
 def as_bytes(msg: EmailMessage) -> bytes:
-    return msg.as_bytes(policy=policy.SMTP)
+    """The message with CRLF line ends; RFC 6532 (UTF-8 headers) when an address in it
+    is not ASCII, for it goes out with SMTPUTF8 then."""
+    return msg.as_bytes(policy=policy.SMTPUTF8 if _address_not_ascii(msg) else policy.SMTP)
+
+
+def _address_not_ascii(msg: EmailMessage) -> bool:
+    return any(
+        not address.addr_spec.isascii()
+        for name in ("To", "From", "Cc", "Reply-To")
+        for value in msg.get_all(name, [])
+        for address in getattr(value, "addresses", ())
+    )
 
 
 __all__ = [

@@ -25,6 +25,15 @@ class Delivery(db.Model):
             sqlite_where=sa.text("issue_id IS NULL"),
         ),
         sa.Index("ix_delivery_subscriber_kind", "subscriber_id", "kind", "created_at"),
+        # how many mails one address got lately from the public forms (a limit per
+        # address); an issue's deliveries are never counted, so they stay out
+        sa.Index(
+            "ix_delivery_recipient_created",
+            "recipient",
+            "created_at",
+            postgresql_where=sa.text("issue_id IS NULL"),
+            sqlite_where=sa.text("issue_id IS NULL"),
+        ),
         # an issue reaches each subscriber once
         sa.Index("ux_delivery_issue_subscriber", "issue_id", "subscriber_id", unique=True),
         sa.Index("ix_delivery_issue_status", "issue_id", "status", "sent_at"),

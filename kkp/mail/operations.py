@@ -9,10 +9,11 @@ from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from kkp.db import utcnow
 from kkp.extensions import db
-from kkp.mail import dkim
+from kkp.mail import dkim, reasons
 from kkp.mail.message import as_bytes
 from kkp.mail.models import Delivery
 from kkp.mail.transport import DeliveryError, transport_for
@@ -78,6 +79,12 @@ def _claim(delivery_id: int) -> bool:
     return result.rowcount == 1
 
 
+#: errors of the moment while a message is built: the database or a setting (a DKIM key
+#: file); the delivery goes back to the queue. Any other error belongs to this message
+#: alone (an address that cannot be encoded, say): it fails at once, the rest go on.
+_PASSING = (SQLAlchemyError, OSError, dkim.DKIMConfigError)
+
+
 def deliver(delivery_id: int) -> str:
     """Send one delivery; idempotent. Returns its status afterwards.
 
@@ -87,38 +94,40 @@ def deliver(delivery_id: int) -> str:
         return "skipped"
     delivery = db.session.get(Delivery, delivery_id)
     try:
-        msg = _BUILDERS[delivery.kind](delivery)
-        if isinstance(msg, EmailMessage):
-            data, message_id = as_bytes(msg), str(msg["Message-ID"])
-        else:  # a builder that made the bytes itself (newsletter issues)
-            data, message_id = msg
-        transport_for(current_app).send_bytes(
-            dkim.sign(current_app, data),
-            envelope_from=return_path(delivery.id),
-            recipients=[delivery.recipient],
-        )
+        data, message_id = _build(delivery)
     except NotDeliverable as exc:
-        delivery.status = "cancelled"
-        delivery.last_error = str(exc)
-        db.session.commit()
-        return "cancelled"
+        return _settle(delivery, "cancelled", str(exc))
+    except _PASSING as exc:
+        db.session.rollback()
+        delivery = db.session.get(Delivery, delivery_id)
+        final = delivery.attempts >= MAX_ATTEMPTS
+        error = f"{type(exc).__name__}: {exc}"
+        _settle(delivery, "failed" if final else "queued", _gave_up(error) if final else error)
+        if final:
+            return "failed"
+        raise
+    except Exception as exc:  # noqa: BLE001 - this message's alone
+        db.session.rollback()
+        delivery = db.session.get(Delivery, delivery_id)
+        log.warning("delivery %s (%s) not built: %r", delivery_id, delivery.kind, exc)
+        return _settle(delivery, "failed", reasons.reason(reasons.UNBUILDABLE, repr(exc)))
+    # From here the mail server may have it: after a crash it is not handed out again.
+    delivery.status = "submitting"
+    db.session.commit()
+    try:
+        transport_for(current_app).send_bytes(
+            data, envelope_from=return_path(delivery.id), recipients=[delivery.recipient]
+        )
     except DeliveryError as exc:
-        delivery.last_error = str(exc)[:2000]
         final = exc.permanent or delivery.attempts >= MAX_ATTEMPTS
-        delivery.status = "failed" if final else "queued"
-        db.session.commit()
-        log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.kind, delivery.last_error)
+        _settle(delivery, "failed" if final else "queued", str(exc))
+        log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.kind, exc)
         if not final:
             raise
-        return delivery.status
-    except Exception as exc:
+        return "failed"
+    except BaseException:
         db.session.rollback()
-        db.session.execute(  # back to the queue, saying why (a wrong DKIM key, say)
-            sa.update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(status="queued", last_error=f"{type(exc).__name__}: {exc}"[:2000])
-        )
-        db.session.commit()
+        _settle(db.session.get(Delivery, delivery_id), "failed", reasons.INTERRUPTED)
         raise
     delivery.status = "sent"
     delivery.sent_at = utcnow()
@@ -129,19 +138,66 @@ def deliver(delivery_id: int) -> str:
     return "sent"
 
 
+def _build(delivery: Delivery) -> tuple[bytes, str]:
+    """The signed message and its Message-ID."""
+    msg = _BUILDERS[delivery.kind](delivery)
+    if isinstance(msg, EmailMessage):
+        data, message_id = as_bytes(msg), str(msg["Message-ID"])
+    else:  # a builder that made the bytes itself (newsletter issues)
+        data, message_id = msg
+    return dkim.sign(current_app, data), message_id
+
+
+def _settle(delivery: Delivery, status: str, error: str | None) -> str:
+    delivery.status = status
+    delivery.last_error = error[:2000] if error else None
+    db.session.commit()
+    return status
+
+
+def _gave_up(error: str | None) -> str:
+    return reasons.reason(reasons.GAVE_UP, error)
+
+
 def sweep_stale() -> int:
-    """Hand deliveries stuck in "sending" (a worker died) or orphaned in "queued" out again."""
+    """Settle single deliveries a worker left behind, and hand out again those that
+    never reached the mail server. Returns how many were handed out.
+
+    In "submitting" a mail may have reached the server: recorded as interrupted, never
+    sent again. Stuck in "sending" (claimed, not yet handed over) or orphaned in
+    "queued": handed out again, at most `MAX_ATTEMPTS` times, then failed and shown.
+    """
     from workers.actors import send_delivery
 
-    stale = utcnow() - timedelta(minutes=current_app.config["KKP_DELIVERY_STALE_MINUTES"])
+    now = utcnow()
+    stale = now - timedelta(minutes=current_app.config["KKP_DELIVERY_STALE_MINUTES"])
+    # an issue's deliveries wait while it is paused; its own sweeper sends in chunks
+    mine = sa.and_(Delivery.issue_id.is_(None), Delivery.updated_at < stale)
+    interrupted = db.session.execute(
+        sa.update(Delivery)
+        .where(mine, Delivery.status == "submitting")
+        .values(status="failed", last_error=reasons.INTERRUPTED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    given_up = db.session.execute(
+        sa.update(Delivery)
+        .where(mine, Delivery.status.in_(("sending", "queued")), Delivery.attempts >= MAX_ATTEMPTS)
+        .values(
+            status="failed",
+            last_error=sa.literal(reasons.GAVE_UP + ": ")
+            + sa.func.coalesce(Delivery.last_error, ""),
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if interrupted or given_up:
+        log.warning(
+            "%d deliveries interrupted while handed over, %d given up", interrupted, given_up
+        )
     ids = db.session.scalars(
         sa.select(Delivery.id)
-        .where(
-            Delivery.status.in_(("sending", "queued")),
-            Delivery.updated_at < stale,
-            # an issue's deliveries wait while it is paused; its own sweeper sends in chunks
-            Delivery.issue_id.is_(None),
-        )
+        .where(mine, Delivery.status.in_(("sending", "queued")))
         .order_by(Delivery.id)
         .limit(5000)
     ).all()

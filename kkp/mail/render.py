@@ -5,6 +5,7 @@ Each is a Jinja template; the MJML body is compiled to HTML with mjml-python.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.message import EmailMessage
 
 from flask import current_app, render_template
@@ -12,6 +13,31 @@ from flask_babel import force_locale
 from mjml import mjml2html
 
 from kkp.mail.message import new_message
+
+#: the mail's colour: its header, buttons and links (templates/mail/_layout/base.mjml)
+MAIL_COLOUR = "#0b4f8a"
+
+
+#: returns the addresses of the office's legal notice and privacy notice for the footer
+#: of every mail ({"impressum_url": …, "privacy_url": …}); set by the domain that keeps
+#: them (the settings), as the foundation knows no domain
+_legal_links: Callable[[], dict[str, str]] | None = None
+
+
+def legal_links_from(fn: Callable[[], dict[str, str]]) -> Callable[[], dict[str, str]]:
+    """Register the function that says where the footer's legal links lead."""
+    global _legal_links
+    _legal_links = fn
+    return fn
+
+
+def _footer_links(config) -> dict[str, str]:
+    if _legal_links is not None:
+        return _legal_links()
+    return {
+        "impressum_url": config.get("KKP_IMPRESSUM_URL") or config["KKP_BASE_URL"] + "/impressum",
+        "privacy_url": config.get("KKP_PRIVACY_URL") or config["KKP_BASE_URL"] + "/datenschutz",
+    }
 
 
 def compile_mjml(source: str) -> str:
@@ -29,8 +55,7 @@ def render_mail(
     context = {
         "office_name": config["KKP_OFFICE_NAME"],
         "base_url": config["KKP_BASE_URL"],
-        "impressum_url": config.get("KKP_IMPRESSUM_URL") or config["KKP_BASE_URL"] + "/impressum",
-        "privacy_url": config.get("KKP_PRIVACY_URL") or config["KKP_BASE_URL"] + "/datenschutz",
+        **_footer_links(config),
         "lang": locale,
         **context,
     }

@@ -12,13 +12,19 @@ import re
 import smtplib
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from kkp.addresses import needs_smtputf8, sendable
+from kkp.mail import reasons
 from kkp.mail.message import as_bytes
 
 log = logging.getLogger(__name__)
+
+#: how long a process trusts its last look at the relay's SMTPUTF8 support (seconds)
+SMTPUTF8_RECHECK_SECONDS = 600.0
 
 
 class DeliveryError(Exception):
@@ -168,11 +174,13 @@ class SMTPTransport:
 
         `dot_safe`: no line of `data` starts with a dot (its builder sees to it), so the
         SMTP dot-stuffing scan of the whole message can be skipped."""
+        recipients = [sendable(r) for r in recipients]
+        options = ("SMTPUTF8",) if needs_smtputf8(envelope_from, *recipients) else ()
         for attempt in (1, 2):
             try:
                 conn = self._connection()
                 conn.kkp_dot_safe = dot_safe
-                refused = conn.sendmail(envelope_from, recipients, data)
+                refused = conn.sendmail(envelope_from, recipients, data, mail_options=options)
                 if refused:
                     code, text = next(iter(refused.values()))
                     raise DeliveryError(_answer(code, text), permanent=500 <= code < 600)
@@ -183,6 +191,12 @@ class SMTPTransport:
                     raise DeliveryError(
                         f"connection lost: {exc}", permanent=False, connection=True
                     ) from exc
+            except smtplib.SMTPNotSupportedError as exc:
+                # the relay stopped advertising SMTPUTF8: this recipient cannot be reached
+                self._reset()
+                raise DeliveryError(
+                    reasons.reason(reasons.NO_SMTPUTF8, exc), permanent=True
+                ) from exc
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = next(iter(exc.recipients.values()))
                 raise DeliveryError(_answer(code, text), permanent=500 <= code < 600) from exc
@@ -200,6 +214,25 @@ class SMTPTransport:
                     f"SMTP connection failed: {exc}", permanent=False, connection=True
                 ) from exc
         raise AssertionError("unreachable")
+
+    def supports_smtputf8(self) -> bool:
+        """Whether the relay advertises SMTPUTF8 (RFC 6531); asked once per process and
+        `SMTPUTF8_RECHECK_SECONDS` (not at all while the answer is fresh)."""
+        checked_at, answer = getattr(self, "_smtputf8", (None, False))
+        if checked_at is not None and time.monotonic() - checked_at < SMTPUTF8_RECHECK_SECONDS:
+            return answer
+        try:
+            conn = self._connect()
+            try:
+                conn.ehlo_or_helo_if_needed()
+                answer = bool(conn.has_extn("smtputf8"))
+            finally:
+                conn.close()
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("cannot ask the mail server whether it takes SMTPUTF8: %s", exc)
+            answer = False
+        self._smtputf8 = (time.monotonic(), answer)
+        return answer
 
     def _reset(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -245,6 +278,10 @@ class OutboxTransport:
 
     def close(self) -> None:
         pass
+
+    def supports_smtputf8(self) -> bool:
+        """The outbox stands in for a relay yet unknown: it promises no SMTPUTF8."""
+        return False
 
 
 def transport_for(app) -> SMTPTransport | OutboxTransport:

@@ -1,6 +1,7 @@
 // Progress of an issue's sending: asks the server every 2 seconds and updates the
-// figures in place. Only a change of status is announced (the role="status" region);
-// the figures change quietly. Stops asking once the sending is over.
+// figures and the status badge beside the title in place. Only a change of status is
+// announced (the role="status" region); the figures change quietly. Stops asking once
+// the sending is over.
 (function () {
   "use strict";
   var box = document.getElementById("issue-progress");
@@ -50,6 +51,12 @@
       // the one change worth announcing
       status.setAttribute("data-status", p.status);
       status.textContent = p.status_text;
+    }
+    var badge = byId("issue-badge");  // beside the title, in the same words
+    if (badge && badge.getAttribute("data-status") !== p.status) {
+      badge.setAttribute("data-status", p.status);
+      badge.className = badge.className.replace(/\bbadge-issue-\S+/, "badge-issue-" + p.status);
+      badge.textContent = p.status_text;
     }
     var reason = byId("pause-reason");
     reason.hidden = !(p.status === "paused" && p.pause_reason);

@@ -1,7 +1,7 @@
 """An import's report counts the people it left as they were
 
 Revision ID: b5c94201d826
-Revises: 89047f8a9412
+Revises: 3c58ea4d90bd
 Create Date: 2026-12-01 09:00:00
 
 An import no longer changes a subscriber who is there already (her name,
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b5c94201d826"
-down_revision = "89047f8a9412"
+down_revision = "3c58ea4d90bd"
 branch_labels = None
 depends_on = None
 

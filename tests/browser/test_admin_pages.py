@@ -79,6 +79,8 @@ def test_subscriber_and_list_pages_are_accessible(page, editor, lists):
         "/admin/lists",
         f"/admin/lists/{lists['intern']}",
         "/admin/consent",
+        "/admin/consent/events",
+        "/admin/settings",
         "/admin/",
         "/admin/tokens",
         "/admin/account",

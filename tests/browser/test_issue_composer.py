@@ -80,7 +80,9 @@ def test_compose_preview_test_send_and_watch(page, editor, lists, mail, worker, 
     for frame in ("#preview-desktop", "#preview-phone"):
         content = page.frame_locator(frame)
         expect(content.get_by_text("Fahrradcodierung")).to_be_visible()
-        expect(content.get_by_text("Guten Tag Max Mustermann,")).to_be_visible()
+        # the intro greets the readers itself, so the mail greets once, in its words
+        expect(content.get_by_text("Liebe Netzwerkpartner,")).to_be_visible()
+        expect(content.get_by_text("Guten Tag Max Mustermann,")).to_have_count(0)
     # the mail fits a phone: nothing wider than the screen, the picture scaled down
     mail_on_phone = phone.element_handle().content_frame()
     assert mail_on_phone.evaluate(
@@ -107,12 +109,23 @@ def test_compose_preview_test_send_and_watch(page, editor, lists, mail, worker, 
     page.locator("#send-now").click()
     page.wait_for_url(f"**/admin/issues/{issue.id}/progress")
     assert page.locator("#status-text").get_attribute("data-status") == "sending"
+    badge = page.locator(".issue-meta .badge")  # the status beside the title
+    expect(badge).to_have_text("Wird versandt")
     assert_accessible(page)
     page.evaluate("window.kkpNoReload = true")
-    page.wait_for_function(
-        "document.getElementById('status-text').dataset.status === 'sent'", timeout=30_000
-    )
+    expect(page.locator("#status-text")).to_have_attribute("data-status", "sent", timeout=30_000)
     assert page.evaluate("window.kkpNoReload") is True  # updated in place
+    # every status on the page says so, in German, without a reload
+    expect(badge).to_have_text("Versandt")
+    expect(badge).to_have_class(re.compile(r"\bbadge-issue-sent\b"))
+    expect(page.locator("#status-text")).to_have_text("Versandt")
+    expect(page.get_by_text("Wird versandt")).to_have_count(0)
+    progress = page.request.get(f"/admin/issues/{issue.id}/progress.json").json()
+    assert (progress["status"], progress["status_text"], progress["running"]) == (
+        "sent",
+        "Versandt",
+        False,
+    )
     assert page.locator("#n-sent").text_content() == "4"
     assert page.locator("#progress-bar").evaluate("bar => [bar.value, bar.max]") == [4, 4]
     assert page.locator("#pause").is_hidden() and page.locator("#cancel").is_hidden()

@@ -27,7 +27,9 @@ def test_sign_up_confirm_preferences_unsubscribe(page, lists, mail, drain, live_
     page.get_by_label("Fortbildungen").check()
     page.get_by_label(re.compile("Ich willige in die oben beschriebene")).check()
     page.get_by_role("button", name="Abonnieren").click()
-    expect(page.get_by_text("Das ist keine gültige E-Mail-Adresse.")).to_be_visible()
+    # at the field, and in the list of faults above the form, linked to the field
+    expect(page.locator("#email-error")).to_have_text("Das ist keine gültige E-Mail-Adresse.")
+    expect(page.locator("#problems a[href='#email']")).to_have_text("E-Mail-Adresse")
     assert page.get_by_label("Name (optional)").input_value() == "Maria Vogt"
     assert page.get_by_label("Fortbildungen").is_checked()
     assert_accessible(page)

@@ -70,3 +70,13 @@ def make_event(ctx, kinds):
 
 def day_in(days: int) -> date:
     return (utcnow().astimezone(BERLIN) + timedelta(days=days)).date()
+
+
+def register_confirmed(event_id: int, **kwargs):
+    """A registration through the public form whose owner then clicked the link in the
+    mail (in one transaction, so the mail asking to confirm is never sent). Returns the
+    registration and its status: "confirmed" or "waiting"."""
+    from events.registrations import confirm, register
+
+    registration, _ = register(event_id, consent=True, **kwargs)
+    return registration, confirm(registration)

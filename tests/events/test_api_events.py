@@ -68,6 +68,7 @@ def test_create_publish_and_read_an_event(api, app):
         "capacity": 25,
         "deadline": "2027-05-05T23:59:00+02:00",
         "confirmed": 0,
+        "pending": 0,
         "waiting": 0,
         "seats_left": 25,
     }

@@ -45,6 +45,7 @@ def test_people_get_seats_then_the_waiting_list(api, make_event, mail, drain):
         "capacity": 2,
         "deadline": None,
         "confirmed": 2,
+        "pending": 0,
         "waiting": 2,
         "seats_left": 0,
     }

@@ -169,9 +169,20 @@ def test_done_when(app, logged_in, kinds, lists, worker, drain, mail):
         )
         assert response.status_code == 303, response.get_data(as_text=True)
     outcome = public.get(response.headers["Location"]).get_data(as_text=True)
-    assert "1" in outcome  # place 1 on the waiting list
+    assert "Bitte schauen Sie in Ihr E-Mail-Postfach" in outcome  # the same for everyone
     drain()
-    for item in mail.wait_for(6):
+    for item in mail.wait_for(6):  # 3 accepted invitations, 3 requests to confirm
+        mailbox[item["to"][0]].append(parse_mail(item["data"]))
+    mail.clear()
+    for n in range(3):  # each clicks the link in the mail and the button
+        (request,) = mailbox[f"teilnahme{n}@example.org"]
+        (link,) = set(links(text_of(request), "/registrations/confirm/"))
+        response = post_form(public, link, {})
+        assert response.status_code == 303, response.get_data(as_text=True)
+    outcome = public.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Sie stehen auf Platz 1 der Warteliste" in outcome
+    drain()
+    for item in mail.wait_for(3):
         mailbox[item["to"][0]].append(parse_mail(item["data"]))
     mail.clear()
 
@@ -245,9 +256,13 @@ def test_done_when(app, logged_in, kinds, lists, worker, drain, mail):
         "Abgesagt: Netzwerktreffen Frühjahr",
     ]
     assert "15:00–17:00 Uhr" in text_of(mailbox["person2@example.org"][3])
-    # the training's three participants: two invitations, one waiting-list mail
+    # the training's three participants: each a request to confirm, then two
+    # calendar invitations and one waiting-list mail
     training_mail = [m for a, msgs in mailbox.items() if a.startswith("teilnahme") for m in msgs]
     assert sorted(m.get_content_type() for m in training_mail) == [
+        "multipart/alternative",
+        "multipart/alternative",
+        "multipart/alternative",
         "multipart/alternative",
         "multipart/mixed",
         "multipart/mixed",

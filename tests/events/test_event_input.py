@@ -115,11 +115,11 @@ def test_all_day_and_multi_day(kinds):
 
 def test_capacity_below_the_confirmed_is_refused(make_event):
     from events.operations import input_from, update_event
-    from events.registrations import register
+    from tests.events.conftest import register_confirmed
 
     event = make_event(capacity=5)
     for n in range(3):
-        register(event.id, name=f"P{n}", email=f"p{n}@example.org", consent=True)
+        register_confirmed(event.id, name=f"P{n}", email=f"p{n}@example.org")
     data = input_from(event)
     data.capacity = 2
     with pytest.raises(EventError) as caught:

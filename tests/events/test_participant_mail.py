@@ -13,6 +13,7 @@ from ical.calendar_stream import IcsCalendarStream
 
 from kkp.db import utcnow
 from kkp.extensions import db
+from tests.events.conftest import register_confirmed
 from tests.helpers import parse_mail, text_of
 
 ATTACKER = "Anna\r\nATTENDEE:mailto:x@evil.example"
@@ -43,9 +44,7 @@ def _mails_to(mail, address: str, count: int = 1):
 
 
 def _register(event, email, name="Anna Berger"):
-    from events.registrations import register
-
-    registration, outcome = register(event.id, name=name, email=email, consent=True)
+    registration, outcome = register_confirmed(event.id, name=name, email=email)
     db.session.commit()
     return registration, outcome
 
@@ -242,13 +241,34 @@ def test_moving_the_event_replans_the_reminder(make_event):
 
 
 def test_english_participants_get_english_mail(make_event, mail, drain):
-    from events.registrations import register
-
     event = make_event()
-    register(event.id, name="Ann", email="ann@example.org", consent=True, locale="en")
+    register_confirmed(event.id, name="Ann", email="ann@example.org", locale="en")
     db.session.commit()
     drain()
     (msg,) = _mails_to(mail, "ann@example.org")
     assert msg["Subject"] == "Registration confirmed: Netzwerktreffen Nord"
     assert _calendar_part(msg).get_param("method") == "REQUEST"
     assert [p.get_filename() for p in msg.walk() if p.get_filename()] == ["invite.ics"]
+
+
+def test_labels_of_the_details_never_break(make_event, mail, drain):
+    """Mail programs break a narrow label column anywhere ("Kost en"): each label
+    keeps to one line (`nowrap`, also for Outlook, which ignores CSS there)."""
+    from tests.helpers import elements, html_of, style_of
+
+    event = make_event(
+        "Fortbildung: Gesprächsführung",
+        format="hybrid",
+        join_url="https://meet.example.org/r/42-sehr-langer-raumname-ohne-leerzeichen",
+        cost_note="kostenfrei; Reisekosten werden nicht erstattet",
+    )
+    _register(event, "anna@example.org")
+    drain()
+    (msg,) = _mails_to(mail, "anna@example.org")
+    labels = elements(html_of(msg), "th")
+    assert [text for _attrs, text in labels] == ["Wann", "Wo", "Online", "Kosten", "Kontakt"]
+    for attrs, text in labels:
+        assert "nowrap" in attrs, text
+        style = style_of(attrs)
+        assert style.get("white-space") == "nowrap", text
+        assert "word-break" not in style and "overflow-wrap" not in style, text

@@ -10,13 +10,20 @@ import sqlalchemy as sa
 from events.models import Registration
 from kkp.extensions import db
 from kkp.mail.models import Delivery
-from tests.events.conftest import day_in
-from tests.helpers import links, parse_mail, post_form, text_of
+from tests.events.conftest import day_in, register_confirmed
+from tests.helpers import csrf_token, links, parse_mail, post_form, text_of
 
 
 @pytest.fixture
 def english(client, lists):
-    """A visitor who chose English; `lists` publishes the consent text (version 1)."""
+    """A visitor who chose English; `lists` publishes the newsletter's consent text
+    (version 1), and here the privacy notice for event registration is version 2."""
+    from newsletter.operations import publish_consent_text
+
+    publish_consent_text(
+        "Datenschutzhinweis für die Anmeldung zu Veranstaltungen.", "event_registration"
+    )
+    db.session.commit()
     client.set_cookie("kkp_lang", "en")
     return client
 
@@ -27,7 +34,7 @@ def person(name="Anna Berger", email="anna@example.org", **extra) -> dict:
         "email": email,
         "organisation": "Stadt Bachtal",
         "consent": "y",
-        "consent_version": "1",
+        "consent_version": "2",
         **extra,
     }
 
@@ -83,18 +90,33 @@ def manage_url(registration) -> str:
 # -- registering -----------------------------------------------------------------------
 
 
+def confirm_by_mail(client, mail, drain, address: str) -> str:
+    """Click the link in the mail that asks `address` to confirm, and press the button;
+    the page it leads to."""
+    drain()
+    found = [parse_mail(item["data"]) for item in mail.wait_for(1) if address in item["to"]]
+    (link,) = {link for msg in found for link in links(text_of(msg), "/registrations/confirm/")}
+    html = client.get(link).get_data(as_text=True)
+    mail.clear()
+    return follow(client, client.post(link, data={"csrf_token": csrf_token(html)}))
+
+
 def test_a_confirmed_registration_gets_a_calendar_invitation(english, make_event, mail, drain):
     event = make_event("Netzwerktreffen Nord", capacity=5)
     response = sign_up(english, event, person())
     assert response.headers["Location"] == f"/events/{event.slug}/registered"
     html = follow(english, response)
-    assert "You are registered. The confirmation with a calendar invitation is on its way" in html
+    assert "Please look in your e-mail: we have sent you a link to confirm" in html
 
     registration = db.session.scalar(sa.select(Registration))
-    assert (registration.status, registration.name) == ("confirmed", "Anna Berger")
-    assert registration.consent_version == 1 and registration.consent_at is not None
+    assert (registration.status, registration.name) == ("pending", "Anna Berger")
+    assert registration.consent_version == 2 and registration.consent_at is not None
     assert registration.locale == "en" and registration.source == "form"
+    assert "4 seats left" in english.get(f"/events/{event.slug}").get_data(as_text=True)
 
+    html = confirm_by_mail(english, mail, drain, "anna@example.org")
+    assert "Thank you: your registration is confirmed." in html
+    assert "You are registered." in html
     drain()
     msg = mails_by_subject(mail, 1)["Registration confirmed: Netzwerktreffen Nord"]
     assert msg["To"].addresses[0].addr_spec == "anna@example.org"
@@ -105,11 +127,10 @@ def test_a_confirmed_registration_gets_a_calendar_invitation(english, make_event
 
 def test_a_full_event_puts_people_on_the_waiting_list(english, make_event, mail, drain):
     event = make_event("Fortbildung Gesprächsführung", kind="fortbildung", capacity=1)
-    follow(english, sign_up(english, event, person()))
-    html = follow(english, sign_up(english, event, person("Ben Kurz", "ben@example.org")))
-    assert "You are number 1 on the waiting list" in html
-    html = follow(english, sign_up(english, event, person("Cem Ay", "cem@example.org")))
-    assert "You are number 2 on the waiting list" in html
+    for name in ("Anna", "Ben", "Cem"):
+        follow(english, sign_up(english, event, person(name, f"{name.lower()}@example.org")))
+        html = confirm_by_mail(english, mail, drain, f"{name.lower()}@example.org")
+    assert "you are number 2 on the waiting list" in html
     assert statuses() == {
         "anna@example.org": "confirmed",
         "ben@example.org": "waiting",
@@ -119,8 +140,7 @@ def test_a_full_event_puts_people_on_the_waiting_list(english, make_event, mail,
     assert "Fully booked – waiting list" in page and "Join the waiting list" in page
 
     drain()
-    found = mails_by_subject(mail, 3)
-    waiting = found["Waiting list: Fortbildung Gesprächsführung"]
+    waiting = mails_by_subject(mail, 1)["Waiting list: Fortbildung Gesprächsführung"]
     assert not [p for p in waiting.walk() if p.get_content_type() == "text/calendar"]
 
 
@@ -129,17 +149,21 @@ def test_a_second_registration_with_the_same_address_sends_the_link_again(
 ):
     event = make_event("Netzwerktreffen Nord", capacity=5)
     follow(english, sign_up(english, event, person()))
+    confirm_by_mail(english, mail, drain, "anna@example.org")
+    drain()
+    mail.wait_for(1)
+    mail.clear()
     response = sign_up(english, event, person(name="Jemand Anders", email="Anna@Example.org"))
     # the thank-you page carries no token: typing someone's address shows nothing of theirs
     assert response.headers["Location"] == f"/events/{event.slug}/registered"
     html = follow(english, response)
-    assert "This address is already registered. We have sent you the link" in html
+    assert "Please look in your e-mail" in html
     assert "/registrations/" not in html
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
+    assert db.session.scalar(sa.select(Registration.name)) == "Anna Berger"
 
     drain()
-    found = mails_by_subject(mail, 2)
-    again = found["Your registration: Netzwerktreffen Nord"]
+    again = mails_by_subject(mail, 1)["Your registration: Netzwerktreffen Nord"]
     assert links(text_of(again), "/registrations/")
 
 
@@ -179,12 +203,15 @@ def test_bad_input_is_refused_at_the_field(english, make_event, data, field, mes
     assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 0
 
 
-@pytest.mark.parametrize("version", ["7", "99999999999999999999999", "x"])
-def test_a_made_up_consent_version_records_the_current_one(english, make_event, version):
+@pytest.mark.parametrize("version", ["7", "99999999999999999999999", "x", "1"])
+def test_a_made_up_consent_version_shows_the_current_text_again(english, make_event, version):
     event = make_event("Netzwerktreffen Nord", capacity=5)
     response = sign_up(english, event, person(consent_version=version))
-    assert response.status_code == 303
-    assert db.session.scalar(sa.select(Registration.consent_version)) == 1
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Please read the current privacy notice and agree to it again." in html
+    assert 'name="consent_version" type="hidden" value="2"' in html
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
 
 
 # -- one's own registration ------------------------------------------------------------
@@ -206,12 +233,10 @@ def test_looking_at_the_registration_changes_nothing(english, make_event):
 def test_cancelling_frees_the_seat_for_the_first_on_the_waiting_list(
     english, make_event, mail, drain
 ):
-    from events.registrations import register
-
     event = make_event("Fortbildung Gesprächsführung", kind="fortbildung", capacity=1)
-    anna, _ = register(event.id, name="Anna", email="anna@example.org", consent=True, locale="en")
-    register(event.id, name="Ben", email="ben@example.org", consent=True, locale="en")
-    register(event.id, name="Cem", email="cem@example.org", consent=True, locale="en")
+    anna, _ = register_confirmed(event.id, name="Anna", email="anna@example.org", locale="en")
+    register_confirmed(event.id, name="Ben", email="ben@example.org", locale="en")
+    register_confirmed(event.id, name="Cem", email="cem@example.org", locale="en")
     db.session.commit()
     drain()
     mail.wait_for(3)
@@ -293,10 +318,9 @@ def test_accepting_after_the_deadline_is_refused(english, make_event):
 
 def test_a_cancelled_event_offers_no_buttons(english, make_event):
     from events.operations import cancel_event
-    from events.registrations import register
 
     event = make_event("Netzwerktreffen Nord", capacity=5)
-    registration, _ = register(event.id, name="Anna", email="anna@example.org", consent=True)
+    registration, _ = register_confirmed(event.id, name="Anna", email="anna@example.org")
     db.session.commit()
     url = manage_url(registration)
     page_before = english.get(url).get_data(as_text=True)

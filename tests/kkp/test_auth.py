@@ -62,7 +62,7 @@ def test_login_is_rate_limited(app, client, editor):
         app.config["KKP_LOGIN_LIMIT"] = "10 per minute;50 per hour"
     assert statuses == [400, 400, 400, 429]
     assert blocked.status_code == 429
-    assert "Zu viele Anfragen" in blocked.get_data(as_text=True)
+    assert "Zu viele fehlgeschlagene Anmeldeversuche" in blocked.get_data(as_text=True)
 
 
 def test_open_redirect_after_login_is_refused(client, editor):
@@ -143,7 +143,7 @@ def test_changes_are_audited(logged_in, lists):
     actions = db.session.scalars(sa.select(AuditEntry.action)).all()
     assert "api_token.create" in actions
     audit_page = logged_in.get("/admin/audit").get_data(as_text=True)
-    assert "api_token.create" in audit_page and "redaktion@kkp.test" in audit_page
+    assert "API-Token erstellt" in audit_page and "redaktion@kkp.test" in audit_page
     assert post  # imported for symmetry with other tests
 
 

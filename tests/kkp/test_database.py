@@ -43,3 +43,46 @@ def test_a_savepoint_does_not_commit_on_its_own(ctx, lists):
         )
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 0
+
+
+@pytest.mark.sqlite_only
+def test_the_address_migration_rewrites_unicode_domains_it_can(
+    tmp_path, redis_url, smtp_server, app
+):
+    """c4d1e2f3a4b5: stored addresses get the policy's form, unless that form is taken;
+    what the policy refuses stays for the editors' list."""
+    from flask_migrate import upgrade
+
+    from kkp import create_app
+    from tests.conftest import test_config
+    from workers.broker import init_broker
+
+    other = create_app(test_config(f"sqlite:///{tmp_path / 'old.db'}", redis_url, smtp_server.port))
+    try:
+        with other.app_context():
+            upgrade(revision="89047f8a9412")
+            engine = sa.create_engine(other.config["SQLALCHEMY_DATABASE_URI"])
+            with engine.begin() as conn:
+                for email in ("x@bücher.de", "Y@Example.org", "z@straße.de", "z@xn--strae-oqa.de",
+                              "ü@example.org"):  # fmt: skip
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO subscriber (email, name, organisation, status, source,"
+                            " locale, created_at, updated_at) VALUES (:e, '', '', 'confirmed',"
+                            " 'import', 'de', '2026-01-01', '2026-01-01')"
+                        ),
+                        {"e": email},
+                    )
+            upgrade()
+            with engine.connect() as conn:
+                stored = set(conn.scalars(sa.text("SELECT email FROM subscriber")))
+            engine.dispose()
+    finally:
+        init_broker(app, app.extensions["dramatiq"])  # actors are process-wide: bind them back
+    assert stored == {
+        "x@xn--bcher-kva.de",
+        "y@example.org",
+        "z@straße.de",  # its A-label form is taken by another subscriber: both are listed
+        "z@xn--strae-oqa.de",
+        "ü@example.org",
+    }

@@ -161,6 +161,19 @@ def test_make_run_starts_everything_and_stops_cleanly(instance):
         )
         run.wait_for(run.line_with("web |", "GET /admin/subscribers"), "the access log", deadline)
         assert "geheim.person" not in run.output()
+        # nor a token of a link
+        token = "eyJzIjo0Mn0.Z2VoZWlt.c2VocmdlaGVpbWVzdG9rZW4"
+        get(f"{base}/unsubscribe/{token}?l=1")
+        run.wait_for(run.line_with("web |", "GET /unsubscribe/"), "the access log", deadline)
+        assert token not in run.output()
+        assert "GET /unsubscribe/[redacted]?[redacted] HTTP/1.1" in run.output()
+
+        # everything the instance keeps is for its owner only
+        for path in [instance, *instance.rglob("*")]:
+            if path.is_socket():
+                continue
+            expected = 0o700 if path.is_dir() else 0o600
+            assert path.stat().st_mode & 0o777 == expected, f"{path}: {oct(path.stat().st_mode)}"
 
         password_file = instance / "admin-password.txt"
         assert password_file.stat().st_mode & 0o777 == 0o600

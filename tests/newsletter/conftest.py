@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from tests import services
+from tests.conftest import MailSink
 
 
 def add_confirmed(
@@ -60,7 +64,7 @@ def add_confirmed(
 
 @pytest.fixture
 def compose(ctx, lists):
-    """Make an issue: compose(list_slugs=[...], articles=n) → issue id."""
+    """Make an issue: compose(list_slugs=[...], articles=n, intro=…) → issue id."""
     from kkp.extensions import db
     from newsletter import issues
 
@@ -69,11 +73,12 @@ def compose(ctx, lists):
         articles: int = 2,
         number: str = "3/2026",
         title: str = "Prävention vor Ort",
+        intro: str = "Liebe Netzwerkpartnerinnen und -partner,\n\nhier die **neue** Ausgabe.",
     ) -> int:
         issue = issues.create_issue(
             number=number,
             title=title,
-            intro="Liebe Netzwerkpartnerinnen und -partner,\n\nhier die **neue** Ausgabe.",
+            intro=intro,
             list_ids=[lists[s] for s in list_slugs],
         )
         for n in range(articles):
@@ -87,3 +92,58 @@ def compose(ctx, lists):
         return issue.id
 
     return make
+
+
+def store_unchecked(email: str, list_id: int) -> int:
+    """A confirmed subscriber written as the database may hold one from before the
+    address policy: no check on the way in."""
+    from kkp.db import utcnow
+    from kkp.extensions import db
+    from newsletter.models import Subscriber, Subscription
+
+    now = utcnow()
+    subscriber_id = db.session.execute(
+        sa.insert(Subscriber)
+        .values(
+            email=email,
+            name="Ältere Adresse",
+            organisation="",
+            status="confirmed",
+            source="import",
+            locale="de",
+            created_at=now,
+            updated_at=now,
+            confirmed_at=now,
+        )  # fmt: skip
+        .returning(Subscriber.id)
+    ).scalar_one()
+    db.session.execute(
+        sa.insert(Subscription).values(
+            subscriber_id=subscriber_id,
+            list_id=list_id,
+            status="confirmed",
+            requested_at=now,
+            confirmed_at=now,
+        )
+    )
+    db.session.commit()
+    return subscriber_id
+
+
+@pytest.fixture
+def utf8_server(app):
+    """An SMTP server that advertises SMTPUTF8, as the relay for a while."""
+    sink = MailSink()
+    controller = Controller(
+        sink, hostname="127.0.0.1", port=services.free_port(), enable_SMTPUTF8=True
+    )
+    controller.start()
+    saved = app.config["KKP_SMTP_URL"]
+    app.config["KKP_SMTP_URL"] = f"smtp://127.0.0.1:{controller.port}"
+    app.extensions.pop("kkp_transport", None)
+    try:
+        yield sink
+    finally:
+        app.config["KKP_SMTP_URL"] = saved
+        app.extensions.pop("kkp_transport", None)
+        controller.stop()

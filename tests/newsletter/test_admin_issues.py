@@ -413,7 +413,8 @@ def test_the_list_shows_status_lists_and_progress(english, compose, lists):
 
 
 def test_the_preview_shows_both_widths_without_placeholders_or_scripts(english, compose):
-    issue_id = compose(articles=1)
+    # an intro without a salutation: the preview greets the sample reader by name
+    issue_id = compose(articles=1, intro="Hier die **neue** Ausgabe.")
     issue = fresh(issue_id)
     issue.articles[0].body = (
         "Harmlos.\n\n<script>alert('x')</script><img src=x onerror=alert(1)>"
@@ -431,7 +432,15 @@ def test_the_preview_shows_both_widths_without_placeholders_or_scripts(english, 
         assert 'sandbox=""' in frame
         assert "allow-scripts" not in frame
         assert re.search(r'title="[^"]+"', frame)
-        mail_html = html.unescape(re.search(r'srcdoc="([^"]*)"', frame).group(1))
+        # the mail is a document of its own, with a policy of its own: its inline
+        # styles, no script (a srcdoc frame would inherit the page's policy)
+        source = english.get(html.unescape(re.search(r'src="([^"]*)"', frame).group(1)))
+        policy = source.headers["Content-Security-Policy"]
+        assert "sandbox" in policy and "default-src 'none'" in policy
+        assert "style-src 'unsafe-inline'" in policy and "script-src" not in policy
+        assert "frame-ancestors 'self'" in policy
+        assert source.headers["Cache-Control"] == "no-store"
+        mail_html = source.get_data(as_text=True)
         assert "Guten Tag Max Mustermann," in mail_html
         assert "<script" not in mail_html.lower()
         assert "onerror" not in mail_html
@@ -442,8 +451,9 @@ def test_the_preview_shows_both_widths_without_placeholders_or_scripts(english, 
     text = re.search(r'<pre id="preview-text">(.*?)</pre>', page, re.S).group(1)
     assert "Guten Tag Max Mustermann," in text
     assert "KKP Kompakt 3/2026: Prävention vor Ort" in page  # the subject
-    english_mail = english.get(f"/admin/issues/{issue_id}/preview?mail_lang=en")
-    assert "Hello Max Mustermann," in english_mail.get_data(as_text=True)
+    english_page = english.get(f"/admin/issues/{issue_id}/preview?mail_lang=en")
+    src = html.unescape(re.search(r'<iframe [^>]*src="([^"]*)"', english_page.text).group(1))
+    assert "Hello Max Mustermann," in english.get(src).get_data(as_text=True)
 
 
 def test_a_test_mail_reaches_the_given_addresses(english, compose, mail, worker, drain):
@@ -470,7 +480,8 @@ def test_a_test_mail_reaches_the_given_addresses(english, compose, mail, worker,
     ("addresses", "message"),
     [
         (", ".join(f"p{i}@example.org" for i in range(6)), "At most 5 addresses"),
-        ("anna@example.org\nkein-at-zeichen", "“kein-at-zeichen” is not a valid e-mail address."),
+        ("anna@example.org\nkein-at-zeichen", "“kein-at-zeichen”: This is not a valid e-mail"),
+        ("ü@example.org", "“ü@example.org”: Our mail server cannot deliver to addresses with"),
         ("", "Please enter at least one address."),
     ],
 )

@@ -299,3 +299,27 @@ def test_unsubscribe_and_delete_need_confirmation(logged_in, lists, action, reas
         == reason
     )
     assert logged_in.get(f"/admin/subscribers/{subscriber_id}").status_code == 404
+
+
+def test_every_kind_of_mail_has_words(app):
+    from kkp.mail.operations import _BUILDERS
+    from newsletter.admin import KIND_WORDS
+
+    assert set(_BUILDERS) <= set(KIND_WORDS)
+
+
+def test_deliveries_are_named_in_words(logged_in, lists, compose, mail, drain):
+    from newsletter import sending
+    from newsletter.models import Issue
+    from tests.newsletter.conftest import add_confirmed
+
+    (person,) = add_confirmed([lists["kkp-kompakt"]], 1)
+    issue_id = compose()
+    sending.start_sending(db.session.get(Issue, issue_id))
+    db.session.commit()
+    mail.wait_for(1)
+    drain()
+    page = logged_in.get(f"/admin/subscribers/{person}").get_data(as_text=True)
+    deliveries = page.split("<h2>E-Mails an diese Person</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "<td>Newsletter-Ausgabe</td><td>gesendet</td>" in deliveries, deliveries
+    assert "<td>issue</td>" not in deliveries

@@ -25,7 +25,10 @@ def nothing_stored():
         ("", "Bitte geben Sie Ihre E-Mail-Adresse ein."),
         ("keine-adresse", "Das ist keine gültige E-Mail-Adresse."),
         ("a@b", "Das ist keine gültige E-Mail-Adresse."),
-        ("x" * 250 + "@example.org", "Das ist keine gültige E-Mail-Adresse."),
+        (
+            "x" * 250 + "@example.org",
+            "Der Teil vor dem @-Zeichen ist zu lang: höchstens 64 Zeichen.",
+        ),
         ("anna@example.org\r\nBcc: opfer@example.org", "Das ist keine gültige E-Mail-Adresse."),
     ],
 )

@@ -86,9 +86,10 @@ def link(issue_id: int, event_id: int | None, index: int = 0) -> None:
 def preview(client, issue_id: int) -> tuple[str, str]:
     """The mail HTML and text the preview shows."""
     page = client.get(f"/admin/issues/{issue_id}/preview").get_data(as_text=True)
-    frame = re.search(r'<iframe [^>]*srcdoc="([^"]*)"', page).group(1)
+    src = html.unescape(re.search(r'<iframe [^>]*src="([^"]*)"', page).group(1))
+    frame = client.get(src).get_data(as_text=True)
     text = re.search(r'<pre id="preview-text">(.*?)</pre>', page, re.S).group(1)
-    return html.unescape(frame), html.unescape(text)
+    return frame, html.unescape(text)
 
 
 def publish_issue(issue_id: int) -> str:

@@ -320,3 +320,31 @@ def test_a_changed_newsletter_name_moves_last_modified(client, published):
     # the settings changed now, after the newest issue: a reader asking by date gets it
     headers = {"If-Modified-Since": first.headers["Last-Modified"]}
     assert client.get("/newsletter/feed.atom", headers=headers).status_code == 200
+
+
+def test_issues_started_by_one_tick_keep_their_own_updated(client, ctx, lists, compose):
+    """Two issues scheduled for the same minute start in the same second; each entry
+    keeps its own `updated`, the moment its sending started (W3C: DuplicateUpdated)."""
+    from datetime import timedelta
+
+    from kkp.db import utcnow
+    from kkp.extensions import db
+    from newsletter import sending
+    from newsletter.models import Issue
+    from tests.kkp.test_feed_validity import atom_warnings
+    from tests.newsletter.conftest import add_confirmed
+
+    add_confirmed([lists["kkp-kompakt"]], 2)
+    at = utcnow() + timedelta(minutes=5)
+    ids = [compose(number="4/2026"), compose(number="5/2026", title="Sonderausgabe")]
+    for issue_id in ids:
+        sending.schedule(db.session.get(Issue, issue_id), at)
+    db.session.commit()
+    assert sending.start_due(at) == 2
+    started = {db.session.get(Issue, i).slug: db.session.get(Issue, i).started_at for i in ids}
+
+    data = client.get("/newsletter/feed.atom").data
+    assert atom_warnings(data, "http://kkp.test/newsletter/feed.atom") == []
+    for entry in ET.fromstring(data).findall(f"{ATOM}entry"):
+        slug = entry.findtext(f"{ATOM}id").rsplit("/", 1)[1]
+        assert entry.findtext(f"{ATOM}updated") == started[slug].isoformat()

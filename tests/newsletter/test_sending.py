@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pytest
 import sqlalchemy as sa
 
 from tests.helpers import html_of, parse_mail, text_of
@@ -61,7 +62,7 @@ def test_each_confirmed_subscriber_of_the_target_lists_gets_one_copy(
 
 def test_the_mail_meets_the_bulk_mail_rules(app, ctx, lists, compose, mail, worker, drain):
     add_confirmed([lists["kkp-kompakt"]], 1)
-    issue_id = compose()
+    issue_id = compose(intro="Hier die **neue** Ausgabe.")  # greeted by name
     _send(issue_id)
     raw = mail.wait_for(1)[0]["data"]
     drain()
@@ -131,3 +132,79 @@ def test_lines_that_start_with_a_dot_arrive_whole(app, ctx, lists, mail, worker,
     assert b"\r\n." not in raw
     text = text_of(parse_mail(raw))
     assert ".Einleitung" in text and ".htaccess" in text and ".NET" in text
+
+
+SALUTATIONS = re.compile(r"Guten Tag|Hallo|Liebe |Sehr geehrte")
+
+
+def _salutations(msg) -> tuple[list[str], list[str]]:
+    """The greetings in the text part and in the visible text of the HTML part."""
+    visible = re.sub(r"<[^>]+>", " ", html_of(msg).split("<body", 1)[1])
+    return SALUTATIONS.findall(text_of(msg)), SALUTATIONS.findall(visible)
+
+
+def test_the_mail_greets_once(app, ctx, lists, mail, compose, worker, drain):
+    add_confirmed([lists["kkp-kompakt"]], 1)
+    # the editor greets the readers herself: her words, no second greeting above them
+    _send(compose(intro="Liebe Kolleginnen und Kollegen,\n\nhier die **neue** Ausgabe."))
+    # no greeting in the intro: the mail greets each reader by name
+    _send(compose(number="4/2026", intro="In dieser Ausgabe: zwei **neue** Projekte."))
+    mail.wait_for(2)
+    drain()
+    by_number = {parse_mail(m["data"])["Subject"].split()[2][:-1]: m for m in mail.messages}
+    own = parse_mail(by_number["3/2026"]["data"])
+    assert _salutations(own) == (["Liebe "], ["Liebe "])
+    assert "Guten Tag Person 0" not in text_of(own) + html_of(own)
+    named = parse_mail(by_number["4/2026"]["data"])
+    assert _salutations(named) == (["Guten Tag"], ["Guten Tag"])
+    assert "Guten Tag Person 0," in text_of(named) and "Guten Tag Person 0," in html_of(named)
+
+
+@pytest.mark.parametrize(
+    "intro, greets",
+    [
+        ("Liebe Kolleginnen und Kollegen,\n\nhier die Ausgabe.", True),
+        ("Sehr geehrte Damen und Herren,\n\nhier die Ausgabe.", True),
+        ("**Liebe Netzwerkpartnerinnen und Netzwerkpartner,**\n\nText", True),
+        ("Liebe Kolleginnen,\nin dieser Ausgabe zwei Themen.", True),
+        ("Hallo zusammen!\n\nText", True),
+        ("Dear colleagues,\n\nText", True),
+        ("Werte Mitglieder des Netzwerks,", True),
+        ("In dieser Ausgabe berichten wir über Bahnhöfe,\nSchulwege und Parks.", False),
+        ("Das Jahr geht zu Ende!\n\nText", False),
+        ("In dieser Ausgabe: zwei Projekte.", False),
+        ("", False),
+    ],
+)
+def test_an_intro_that_greets_itself(intro, greets):
+    from newsletter.render import greets_itself
+
+    assert greets_itself(intro) is greets
+
+
+def test_links_in_the_mail_carry_its_colour(app, ctx, lists, mail, compose, worker, drain):
+    """Links in articles and intro are the header's colour, not the mail program's blue;
+    inline, as Outlook and Gmail read no style sheet."""
+    from kkp.extensions import db
+    from newsletter.models import Issue
+    from tests.helpers import elements, style_of
+
+    add_confirmed([lists["kkp-kompakt"]], 1)
+    issue_id = compose(
+        intro="Mehr im [Archiv](https://example.org/archiv) und bei <a href='https://example.org/x'>X</a>."
+    )
+    issue = db.session.get(Issue, issue_id)
+    issue.articles[
+        0
+    ].body += "\n\n- [Liste](https://example.org/liste)\n- <https://example.org/auto>"
+    db.session.commit()
+    _send(issue_id)
+    html = html_of(parse_mail(mail.wait_for(1)[0]["data"]))
+    drain()
+    header = re.search(r'<div style="background:(#[0-9a-f]{6});', html).group(1)
+    anchors = elements(html, "a")
+    hrefs = [attrs["href"] for attrs, _text in anchors]
+    for url in ("archiv", "x", "0", "liste", "auto"):
+        assert f"https://example.org/{url}" in hrefs, url
+    for attrs, text in anchors:
+        assert style_of(attrs).get("color") == header, (attrs, text)

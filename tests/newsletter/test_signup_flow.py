@@ -220,3 +220,68 @@ def test_subscription_table_uses_one_row_per_list(client, lists, drain):
     subscribe(client, lists=[lists["kkp-kompakt"]])
     subscribe(client, lists=[lists["kkp-kompakt"]])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)) == 1
+
+
+def _error_of(page: str, field_id: str) -> str | None:
+    """The message shown at a field (`<p class="error" id="<field>-error">`)."""
+    marker = f'id="{field_id}-error">'
+    return page.split(marker, 1)[1].split("<", 1)[0] if marker in page else None
+
+
+def test_every_fault_is_shown_at_once_at_its_field(client, lists, mail):
+    page = client.get("/subscribe").get_data(as_text=True)
+    token = csrf_token(page)
+    # a bad address, no list, no consent, a name with a line break: one post
+    response = client.post(
+        "/subscribe",
+        data={
+            "email": "anna@@beispiel",
+            "name": "Anna\nBeispiel",
+            "organisation": "Stadt Musterstadt",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert _error_of(html, "email") == "Das ist keine gültige E-Mail-Adresse."
+    assert _error_of(html, "name") == "Zeilenumbrüche und Steuerzeichen sind nicht erlaubt."
+    assert _error_of(html, "lists") == "Bitte wählen Sie mindestens eine Liste aus."
+    assert _error_of(html, "consent") == "Bitte stimmen Sie der Datenschutzerklärung zu."
+    # a summary above the form names each, linked to its field
+    summary = html.split('id="problems"', 1)[1].split("</div>", 1)[0]
+    for target in ("#email", "#name", "#lists-0", "#consent"):
+        assert f'href="{target}"' in summary, target
+    # what was typed is still there
+    assert 'value="anna@@beispiel"' in html and 'value="Stadt Musterstadt"' in html
+    assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 0
+
+    # an empty form: the address, the list and the consent, together
+    empty = client.post("/subscribe", data={"csrf_token": token})
+    assert empty.status_code == 400
+    html = empty.get_data(as_text=True)
+    assert _error_of(html, "email") == "Bitte geben Sie Ihre E-Mail-Adresse ein."
+    assert _error_of(html, "lists") == "Bitte wählen Sie mindestens eine Liste aus."
+    assert _error_of(html, "consent") == "Bitte stimmen Sie der Datenschutzerklärung zu."
+
+
+def test_a_fault_keeps_the_other_choices(client, lists):
+    page = client.get("/subscribe").get_data(as_text=True)
+    response = client.post(
+        "/subscribe",
+        data={
+            "email": "",
+            "lists": [lists["fortbildungen"]],
+            "consent": "y",
+            "consent_version": page.split('name="consent_version" type="hidden" value="')[1].split(
+                '"'
+            )[0],
+            "csrf_token": csrf_token(page),
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert _error_of(html, "email") == "Bitte geben Sie Ihre E-Mail-Adresse ein."
+    assert _error_of(html, "lists") is None and _error_of(html, "consent") is None
+    checked = [tag for tag in html.split("<input")[1:] if "checked" in tag.split(">", 1)[0]]
+    assert len(checked) == 2  # the list and the consent
+    assert any(f'value="{lists["fortbildungen"]}"' in tag for tag in checked)

@@ -1,0 +1,290 @@
+"""The audit log as editors read it: every action, channel, object and detail in words
+of the interface's language, never a dotted code or JSON.
+
+`ACTIONS` names every action that `kkp.auth.operations.audit` records (a test reads
+the code for them). Ids in the details and the entry's object become names and links
+through the namers the domains register with :func:`register_names`, since the
+foundation does not know the domains' tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import format_number, lazy_pgettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from kkp.auth.models import ApiToken, Editor
+from kkp.extensions import db
+from kkp.i18n import berlin
+
+#: every audited action; `audit("…")` with an action missing here fails a test
+ACTIONS = {
+    "api_token.create": _l("API token created"),
+    "api_token.revoke": _l("API token revoked"),
+    "consent_text.publish": _l("Consent text published"),
+    "editor.create": _l("Editor account created"),
+    "editor.password_change": _l("Password changed"),
+    "event.create": _l("Event created"),
+    "event.update": _l("Event changed"),
+    "event.publish": _l("Event published"),
+    "event.cancel": _l("Event called off"),
+    "event.delete": _l("Event deleted"),
+    "event.invite_list": _l("List invited to the event"),
+    "event_kind.create": _l("Kind of event created"),
+    "event_series.save": _l("Series saved"),
+    "import.create": _l("CSV import started"),
+    "import.fail": _l("CSV import failed"),
+    "import.finish": _l("CSV import finished"),
+    "issue.create": _l("Issue created"),
+    "issue.delete": _l("Issue deleted"),
+    "issue.send": _l("Sending started"),
+    "issue.schedule": _l("Sending scheduled"),
+    "issue.unschedule": _l("Scheduled sending withdrawn"),
+    "issue.pause": _l("Sending paused"),
+    "issue.resume": _l("Sending resumed"),
+    "issue.cancel": _l("Sending cancelled"),
+    "issue.resend_interrupted": _l("Interrupted deliveries sent again"),
+    "issue.test_send": _l("Test mail sent"),
+    "list.create": _l("List created"),
+    "list.update": _l("List changed"),
+    "registration.add": _l("Registration added"),
+    "registration.remove": _l("Participant removed"),
+    "registration.move_up": _l("Moved up from the waiting list"),
+    "settings.change": _l("Settings changed"),
+    "subscriber.create": _l("Subscriber added"),
+    "subscriber.update": _l("Subscriber changed"),
+    "subscriber.delete": _l("Subscriber deleted"),
+    "subscriber.export": _l("Subscribers exported"),
+    "subscriber.unsubscribe": _l("Unsubscribed from a list"),
+}
+
+#: through what an editor (or nobody) acted, `AuditEntry.channel`
+CHANNELS = {
+    "web": _l("Editors' interface"),
+    "api": _l("API"),
+    "cli": _l("Command line"),
+    "worker": _l("Background job"),
+    "public": _l("Public page"),
+}
+
+#: what `AuditEntry.object_type` (a model's class name) is
+OBJECT_TYPES = {
+    "ApiToken": _l("API token"),
+    "Editor": _l("Editor account"),
+    "Event": _l("Event"),
+    "EventKind": _l("Kind of event"),
+    "EventSeries": _l("Series"),
+    "ImportJob": _l("CSV import"),
+    "Issue": _l("Issue"),
+    "MailingList": _l("List"),
+    "Registration": _l("Registration"),
+    "Subscriber": _l("Subscriber"),
+}
+
+#: the details' keys; every keyword of an `audit(…)` call has one (a test checks)
+DETAILS = {
+    "at": _l("Time"),
+    "cancelled": _l("No longer sent"),
+    "count": _l("How many"),
+    "event_id": _l("Event"),
+    "fields": _l("Changed"),
+    "imported": _l("Added"),
+    "invited": _l("Invited"),
+    "keys": _l("Changed settings"),
+    "list_id": _l("List"),
+    "lists": _l("Lists"),
+    "number": _l("Number"),
+    "purpose": _l("Purpose"),
+    "reason": _l("Reason"),
+    "recipients": _l("Recipients"),
+    "rejected": _l("Rejected"),
+    "role": _l("Role"),
+    "rows": _l("Rows"),
+    "searched": _l("With a search"),
+    "status": _l("Status"),
+    "subscriber_id": _l("Subscriber no."),
+    "title": _l("Title"),
+    "told": _l("Participants told"),
+    "updated": _l("Updated"),
+    "version": _l("Version"),
+    "with_evidence": _l("With consent evidence"),
+}
+
+#: values that are codes, by detail key; a code missing here is shown as it is
+VALUES = {
+    "status": {
+        "confirmed": _l("Confirmed"),
+        "pending": _l("Waiting for confirmation"),
+        "waiting": _l("Waiting list"),
+        "invited": _l("Invited"),
+        "cancelled": lazy_pgettext("registration", "Cancelled"),
+        "declined": _l("Declined"),
+    },
+    "role": {"admin": _l("Administrator"), "editor": _l("Editor")},
+    "reason": {"unsubscribed": _l("Unsubscribed"), "deleted": _l("Deletion requested")},
+    "purpose": {
+        "newsletter": _l("Newsletter sign-up"),
+        "event_registration": _l("Event registration"),
+    },
+    "fields": {
+        # events
+        "starts_at": _l("Start"),
+        "ends_at": _l("End"),
+        "all_day": _l("All day (no times)"),
+        "format": _l("Format"),
+        "venue": _l("Venue"),
+        "address": _l("Address"),
+        "join_url": _l("Join link"),
+        "title": _l("Title"),
+        "summary": _l("Summary"),
+        "description": _l("Description"),
+        "organizer_name": _l("Organiser"),
+        "organizer_email": _l("Organiser's e-mail address"),
+        "registration_mode": _l("Registration"),
+        "kind_id": _l("Kind of event"),
+        # lists and subscribers
+        "name": _l("Name"),
+        "slug": _l("Short name"),
+        "is_public": _l("Shown on the sign-up form"),
+        "position": _l("Position"),
+        "organisation": _l("Organisation"),
+        "lists": _l("Lists"),
+    },
+    "keys": {
+        "newsletter_name": _l("Name of the newsletter"),
+        "sender_name": _l("Sender name"),
+        "disclaimer": _l("Disclaimer"),
+        "call_for_contributions": _l("Call for contributions"),
+        "contact_email": _l("Contact e-mail address"),
+        "impressum_url": _l("Address of the legal notice (Impressum)"),
+        "impressum_text": _l("Or the legal notice as text"),
+        "privacy_url": _l("Address of the privacy notice"),
+        "privacy_text": _l("Or the privacy notice as text"),
+    },
+}
+#: detail keys whose ids name an object of this type
+ID_KEYS = {"list_id": "MailingList", "lists": "MailingList", "event_id": "Event"}
+
+#: object type -> function(ids) -> {id: (name, url or None)}
+Namer = Callable[[set[int]], dict[int, tuple[str, str | None]]]
+_namers: dict[str, Namer] = {}
+
+
+def register_names(object_type: str, namer: Namer) -> None:
+    """Let the audit log show objects of `object_type` by name (and link) instead of id."""
+    _namers[object_type] = namer
+
+
+@dataclass(frozen=True)
+class Named:
+    text: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One entry as the page shows it."""
+
+    at: datetime
+    who: str | None
+    channel: str
+    action: str
+    object: Named | None
+    details: list[tuple[str, list[Named]]]
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action))
+
+
+def describe(entries: Iterable) -> list[Line]:
+    """The audit entries in words; names for ids looked up once per type for all."""
+    entries = list(entries)
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.object_type and entry.object_id is not None:
+            wanted.setdefault(entry.object_type, set()).add(entry.object_id)
+        for key, kind in ID_KEYS.items():
+            value = (entry.details or {}).get(key)
+            ids = value if isinstance(value, list) else [value]
+            wanted.setdefault(kind, set()).update(i for i in ids if isinstance(i, int))
+    names = {
+        kind: _namers[kind](ids) if kind in _namers and ids else {} for kind, ids in wanted.items()
+    }
+
+    def named(kind: str, object_id: int) -> Named:
+        name, url = names.get(kind, {}).get(object_id, (None, None))
+        return Named(name, url) if name else Named(_("no. %(id)s", id=object_id))
+
+    lines = []
+    for entry in entries:
+        obj = None
+        if entry.object_type:
+            label = str(OBJECT_TYPES.get(entry.object_type, entry.object_type))
+            if entry.object_id is None:
+                obj = Named(label)
+            else:
+                found = named(entry.object_type, entry.object_id)
+                obj = Named(f"{label}: {found.text}", found.url)
+        lines.append(
+            Line(
+                at=entry.at,
+                who=entry.editor.email if entry.editor else None,
+                channel=str(CHANNELS.get(entry.channel, entry.channel)),
+                action=action_label(entry.action),
+                object=obj,
+                details=_details(entry.details or {}, named),
+            )
+        )
+    return lines
+
+
+def _details(details: dict, named: Callable[[str, int], Named]) -> list[tuple[str, list[Named]]]:
+    out = []
+    for key, value in details.items():
+        if value is None or value == [] or value == "":
+            continue
+        shown = _value(key, value, named)
+        if shown:
+            out.append((str(DETAILS.get(key, key)), shown))
+    return out
+
+
+def _value(key: str, value, named: Callable[[str, int], Named]) -> list[Named]:
+    if key in ID_KEYS:
+        ids = value if isinstance(value, list) else [value]
+        return [named(ID_KEYS[key], i) for i in ids if isinstance(i, int)]
+    if isinstance(value, bool):
+        return [Named(_("yes") if value else _("no"))]
+    if key.endswith("_id"):
+        return [Named(str(value))]
+    if isinstance(value, int):
+        return [Named(format_number(value))]
+    if key == "at" and isinstance(value, str):
+        try:
+            return [Named(berlin(datetime.fromisoformat(value)))]
+        except ValueError:
+            return [Named(value)]
+    words = VALUES.get(key, {})
+    values = value if isinstance(value, list) else [value]
+    return [Named(str(words.get(v, v))) for v in values]
+
+
+def _editors(ids: set[int]) -> dict[int, tuple[str, str | None]]:
+    rows = db.session.execute(sa.select(Editor.id, Editor.email).where(Editor.id.in_(ids)))
+    return {i: (email, url_for("auth.editors")) for i, email in rows}
+
+
+def _tokens(ids: set[int]) -> dict[int, tuple[str, str | None]]:
+    rows = db.session.execute(sa.select(ApiToken.id, ApiToken.name).where(ApiToken.id.in_(ids)))
+    return {i: (name, url_for("auth.tokens")) for i, name in rows}
+
+
+register_names("Editor", _editors)
+register_names("ApiToken", _tokens)

@@ -1,0 +1,64 @@
+"""Stored addresses that break the address policy (see :mod:`kkp.addresses`).
+
+New addresses are checked at every entrance; these are the ones stored before the
+policy existed, or while the relay took SMTPUTF8 and no longer does. The migration
+`c4d1e2f3a4b5` rewrote what it could (domains in Unicode as A-labels); what is left is
+listed here for the editors (`/admin/subscribers/addresses`) and by `kkp
+check-addresses`, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from kkp.addresses import MAX_LOCAL_OCTETS, address_problem
+from kkp.extensions import db
+from kkp.mail.transport import transport_for
+from newsletter.models import Subscriber
+
+
+@dataclass(frozen=True)
+class StoredAddress:
+    id: int
+    email: str
+    #: why it breaks the policy, for editors (translated)
+    problem: str
+
+
+def suspicious(column, dialect: str):
+    """A cheap SQL test that every address breaking the policy passes (and few others):
+    characters beyond ASCII, capitals, or a length that may hide a long local part."""
+    if dialect == "postgresql":
+        not_ascii = sa.func.octet_length(column) != sa.func.char_length(column)
+    else:
+        not_ascii = sa.func.length(sa.cast(column, sa.LargeBinary)) != sa.func.length(column)
+    return sa.or_(
+        not_ascii,
+        column != sa.func.lower(column),
+        sa.func.length(column) > MAX_LOCAL_OCTETS + 2,
+    )
+
+
+def check(rows, *, smtputf8: bool) -> list[StoredAddress]:
+    found = []
+    for row_id, email in rows:
+        problem = address_problem(email, smtputf8=smtputf8)
+        if problem:
+            found.append(StoredAddress(row_id, email, problem))
+    return found
+
+
+def subscribers_breaking_policy() -> list[StoredAddress]:
+    """Subscribers whose stored address breaks the policy, by id."""
+    dialect = db.session.get_bind().dialect.name
+    rows = db.session.execute(
+        sa.select(Subscriber.id, Subscriber.email)
+        .where(suspicious(Subscriber.email, dialect))
+        .order_by(Subscriber.id)
+    ).all()
+    if not rows:
+        return []
+    return check(rows, smtputf8=transport_for(current_app).supports_smtputf8())

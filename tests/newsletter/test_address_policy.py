@@ -1,0 +1,128 @@
+"""One address policy at every entrance of the newsletter: the sign-up form, the API,
+the CSV import, the editors' form and the test mail. A domain in Unicode is taken and
+stored as its A-label; a local part beyond ASCII is refused with a clear message while
+the relay does not take SMTPUTF8 (the test SMTP server does not); over-long addresses
+are refused."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from kkp.extensions import db
+from newsletter.models import Subscriber
+from tests.api_client import Api, api_token
+from tests.helpers import post_form
+from tests.newsletter.conftest import store_unchecked
+from tests.newsletter.test_import import finished, upload
+from tests.newsletter.test_signup_flow import subscribe
+
+UMLAUT = "ü@example.org"
+LONG_LOCAL = "a" * 65 + "@example.org"
+REFUSED = {
+    UMLAUT: "Unser Mailserver kann keine Adressen mit Umlauten",
+    LONG_LOCAL: "Der Teil vor dem @-Zeichen ist zu lang: höchstens 64 Zeichen.",
+}
+
+
+def stored() -> set[str]:
+    db.session.expire_all()
+    return set(db.session.scalars(sa.select(Subscriber.email)))
+
+
+def test_sign_up_form(client, lists):
+    response = subscribe(client, email="Anna@Bücher.de", lists=[lists["kkp-kompakt"]])
+    assert response.status_code == 303
+    assert stored() == {"anna@xn--bcher-kva.de"}
+    for address, message in REFUSED.items():
+        response = subscribe(client, email=address, lists=[lists["kkp-kompakt"]])
+        assert response.status_code in (400, 422)
+        assert message in response.get_data(as_text=True)
+    assert stored() == {"anna@xn--bcher-kva.de"}
+
+
+def test_the_same_address_typed_two_ways_is_one_subscriber(client, lists):
+    subscribe(client, email="anna@bücher.de", lists=[lists["kkp-kompakt"]])
+    subscribe(client, email="anna@xn--bcher-kva.de", lists=[lists["fortbildungen"]])
+    assert stored() == {"anna@xn--bcher-kva.de"}
+
+
+def test_api(client, editor, lists):
+    api = Api(client, api_token(editor["id"]))
+    created = api(
+        "POST", "/subscribers", json={"email": "x@bücher.de", "lists": [lists["kkp-kompakt"]]}
+    )
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.get_json()["email"] == "x@xn--bcher-kva.de"
+    for address in REFUSED:
+        refused = api(
+            "POST", "/subscribers", json={"email": address, "lists": [lists["kkp-kompakt"]]}
+        )
+        assert refused.status_code == 422
+        assert "email" in refused.get_json()["error"]["fields"]
+    assert stored() == {"x@xn--bcher-kva.de"}
+
+
+def test_csv_import(logged_in, lists, drain):
+    content = (
+        f"E-Mail;Name\r\nx@bücher.de;Xaver\r\n{UMLAUT};Ümit\r\n{LONG_LOCAL};Lang\r\n"
+    ).encode()
+    response = upload(logged_in, content, lists=[lists["kkp-kompakt"]], evidence="Liste Fachtag")
+    url, progress = finished(logged_in, response, drain)
+    assert (progress["imported"], progress["rejected"]) == (1, 2)
+    report = logged_in.get(url).get_data(as_text=True)
+    assert "Umlauten" in report and "zu lang" in report
+    assert stored() == {"x@xn--bcher-kva.de"}
+
+
+def test_editors_form(logged_in, lists):
+    data = {"name": "Xaver", "lists": [lists["kkp-kompakt"]], "consent_evidence": "Formular"}
+    response = post_form(logged_in, "/admin/subscribers/new", {**data, "email": "x@bücher.de"})
+    assert response.status_code == 303
+    for address, message in REFUSED.items():
+        response = post_form(logged_in, "/admin/subscribers/new", {**data, "email": address})
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+    assert stored() == {"x@xn--bcher-kva.de"}
+
+
+@pytest.mark.parametrize("address", list(REFUSED))
+def test_test_mail(logged_in, compose, address):
+    issue_id = compose()
+    response = post_form(
+        logged_in,
+        f"/admin/issues/{issue_id}/test",
+        {"addresses": address},
+        page=f"/admin/issues/{issue_id}/preview",
+    )
+    assert response.status_code == 422
+    assert REFUSED[address] in response.get_data(as_text=True)
+
+
+def test_with_a_relay_that_takes_smtputf8_an_umlaut_address_is_welcome(
+    app, client, lists, utf8_server
+):
+    response = subscribe(client, email="Ümit@Example.org", lists=[lists["kkp-kompakt"]])
+    assert response.status_code == 303
+    assert stored() == {"ümit@example.org"}
+
+
+def test_stored_addresses_that_break_the_policy_are_listed_for_editors(logged_in, lists):
+    store_unchecked(UMLAUT, lists["kkp-kompakt"])
+    store_unchecked("x@bücher.de", lists["kkp-kompakt"])
+    store_unchecked("fine@example.org", lists["kkp-kompakt"])
+    page = logged_in.get("/admin/subscribers").get_data(as_text=True)
+    assert "2 gespeicherte Adressen können so nicht beliefert werden." in page
+    listing = logged_in.get("/admin/subscribers/addresses").get_data(as_text=True)
+    assert UMLAUT in listing and "Umlauten" in listing
+    assert "x@bücher.de" in listing and "x@xn--bcher-kva.de" in listing
+    assert "fine@example.org" not in listing
+
+
+def test_the_check_command_lists_them(app, lists, ctx):
+    store_unchecked(UMLAUT, lists["kkp-kompakt"])
+    store_unchecked("fine@example.org", lists["kkp-kompakt"])
+    result = app.test_cli_runner().invoke(args=["check-addresses"])
+    assert result.exit_code == 1
+    assert UMLAUT in result.output and "fine@example.org" not in result.output
+    assert "1 stored addresses break the address policy" in result.output
