@@ -374,7 +374,9 @@ def add_subscriber(
 
     Without `consent_evidence` (where and when the person consented) the lists stay
     pending and the person gets the confirmation mail. Suppressed addresses are
-    refused: only the person can sign up again, through the form.
+    refused: only the person can sign up again, through the form. A list she left
+    herself is never confirmed by an editor's evidence: she gets the mail to confirm
+    it, and her own click decides.
     """
     email = normalise_email(email)
     name = clean_text(name, "name")
@@ -391,7 +393,10 @@ def add_subscriber(
     else:
         subscriber.name = name or subscriber.name
         subscriber.organisation = organisation or subscriber.organisation
-    _join(subscriber, lists, evidence=evidence, source=source)
+    left = lists_left_herself(subscriber) if evidence and not created else set()
+    _join(subscriber, [m for m in lists if m.id not in left], evidence=evidence, source=source)
+    if own_choice := [m for m in lists if m.id in left]:
+        _join(subscriber, own_choice, evidence="", source=source)
     db.session.flush()
     audit(
         "subscriber.create" if created else "subscriber.update",

@@ -323,3 +323,44 @@ def test_deliveries_are_named_in_words(logged_in, lists, compose, mail, drain):
     deliveries = page.split("<h2>E-Mails an diese Person</h2>", 1)[1].split("<h2>", 1)[0]
     assert "<td>Newsletter-Ausgabe</td><td>gesendet</td>" in deliveries, deliveries
     assert "<td>issue</td>" not in deliveries
+
+
+@pytest.mark.parametrize("channel", ["editor", "api"])
+def test_a_list_she_left_herself_is_not_confirmed_by_an_editor(
+    app, logged_in, editor, lists, mail, drain, channel
+):
+    """Her own choice outranks the editor's evidence: she gets the mail to confirm the
+    list again, and stays off it until she does."""
+    from newsletter.operations import add_subscriber, subscriber_token
+    from tests.api_client import Api, api_token
+
+    olga, _created = add_subscriber(
+        email="olga@example.org",
+        list_ids=[lists["kkp-kompakt"], lists["fortbildungen"]],
+        consent_evidence="Teilnehmerliste",
+    )
+    db.session.commit()
+    token = subscriber_token(olga, "unsubscribe", l=lists["fortbildungen"])
+    app.test_client().post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+    data = {"email": "olga@example.org", "consent_evidence": "Papierformular"}
+    wanted = [lists["fortbildungen"], lists["netzwerktreffen"]]
+    if channel == "editor":
+        response = post_form(logged_in, "/admin/subscribers/new", {**data, "lists": wanted})
+        assert response.status_code == 303
+    else:
+        response = Api(logged_in, api_token(editor["id"]))(
+            "POST", "/subscribers", json={**data, "lists": wanted}
+        )
+        assert response.status_code in (200, 201), response.get_data(as_text=True)
+    db.session.expire_all()
+    olga = db.session.scalar(sa.select(Subscriber))
+    status = {s.mailing_list.slug: s.status for s in olga.subscriptions}
+    assert status == {
+        "kkp-kompakt": "confirmed",
+        "fortbildungen": "pending",  # she left it herself: only her click brings her back
+        "netzwerktreffen": "confirmed",
+    }
+    drain()
+    [received] = mail.wait_for(1)
+    assert received["to"] == ["olga@example.org"]
+    assert "Fortbildungen" in text_of(parse_mail(received["data"]))
