@@ -25,7 +25,7 @@ from markupsafe import Markup
 from events import registrations
 from events.dates import instant_text, when
 from events.forms import RegistrationForm
-from events.models import SEATED, Event, EventKind, EventSeries, Registration
+from events.models import Event, EventKind, EventSeries, Registration
 from events.operations import EventError, kinds, upcoming_events
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
@@ -99,12 +99,13 @@ def deadline_text(event: Event, now: datetime, locale: str) -> str:
 
 
 def _seated_counts(ids: list[int]) -> dict[int, int]:
-    """Seats taken per event: confirmed, and held for people yet to confirm."""
+    """Confirmed seats per event (see registrations.public_seats_left: held ones are
+    not shown)."""
     if not ids:
         return {}
     rows = db.session.execute(
         sa.select(Registration.event_id, sa.func.count())
-        .where(Registration.event_id.in_(ids), Registration.status.in_(SEATED))
+        .where(Registration.event_id.in_(ids), Registration.status == "confirmed")
         .group_by(Registration.event_id)
     )
     return dict(rows.all())
@@ -224,7 +225,7 @@ def _render_event(event: Event, form: RegistrationForm, consent, *, errors=None,
         event=event,
         row=row,
         state=_state(event, now),
-        seats_left=registrations.seats_left(event),
+        seats_left=registrations.public_seats_left(event),
         closes_at=instant_text(event.registration_closes_at(), locale),
         description=Markup(to_html(event.description)),
         siblings=siblings,

@@ -82,6 +82,20 @@ def seated_count(event_id: int) -> int:
     )
 
 
+def public_seats_left(event: Event) -> int | None:
+    """Free seats as the public pages show them: capacity less confirmed seats. Seats
+    held for people yet to confirm are left out, so that what a stranger types into
+    the form (a known address changes nothing, a new one holds a seat) never shows."""
+    if event.capacity is None:
+        return None
+    confirmed = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event.id, Registration.status == "confirmed")
+    )
+    return max(0, event.capacity - confirmed)
+
+
 def waiting_count(event_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
@@ -188,6 +202,16 @@ def _public_mail_allowed(email: str, now: datetime) -> bool:
         )
     )
     return sent < current_app.config["KKP_REGISTRATION_MAILS_PER_HOUR"]
+
+
+def _lock_address(email: str) -> None:
+    """Serialise the public forms' work for one address until the transaction ends, so
+    that registrations for several events at once keep to the mail limit. (SQLite
+    writes one transaction at a time anyway.)"""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("kkp.address:" + email)))
+        )
 
 
 def _queue_public(kind: str, registration: Registration, now: datetime) -> None:
@@ -318,14 +342,22 @@ def register(
 ) -> tuple[Registration, str]:
     """Register someone through the public form. Returns the registration and what
     happened: "pending" (a seat held until the owner of the address confirms),
-    "pending_waiting" (full: the waiting list once confirmed) or "already" (known
-    before: the mail says so, nothing changes). The caller must answer all alike."""
+    "pending_waiting" (full: the waiting list once confirmed), "already" (known
+    before: the mail says so, nothing changes) or "limited" (the address had its mails
+    this hour: nothing happens, and the registration is None). The caller must answer
+    all alike."""
     now = now or utcnow()
     name, email, organisation = _person(name, email, organisation)
     if source == "form" and not consent:
         raise EventError(_("Please agree to the processing of your data."), "consent")
     event = lock_event(event_id)
     _require_open(event, now)
+    _lock_address(email)
+    if not _public_mail_allowed(email, now):
+        # no mail can go out, so nothing may change either: a hold nobody can confirm
+        # would block a seat (the answer is the same as always)
+        log.info("event %s: mail limit for an address reached, nothing done", event.id)
+        return None, "limited"
     registration = db.session.scalar(
         sa.select(Registration).where(
             Registration.event_id == event.id, Registration.email == email

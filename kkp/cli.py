@@ -58,9 +58,10 @@ def create_token(email: str, name: str) -> None:
 
     from kkp.auth.models import Editor
     from kkp.auth.operations import create_token as create
+    from kkp.auth.operations import known_form
     from kkp.extensions import db
 
-    editor = db.session.scalar(sa.select(Editor).where(Editor.email == email.strip().lower()))
+    editor = db.session.scalar(sa.select(Editor).where(Editor.email == known_form(email)))
     if editor is None:
         raise click.ClickException(f"no editor with the address {email}")
     _token, secret = create(editor, name)

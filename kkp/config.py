@@ -163,6 +163,23 @@ _DERIVED = ("KKP_INSTANCE_PATH", "KKP_DATABASE_URL", "KKP_BROKER_URL", "KKP_BASE
             "KKP_SECRET_KEY")  # fmt: skip
 
 
+#: settings where 0 would stop the service or undo a safeguard (a stale time of 0
+#: would let two workers take the same mail; no mail an hour, no registration at all)
+AT_LEAST_ONE = (
+    "KKP_ISSUE_BATCH_SIZE",
+    "KKP_ISSUE_CHUNK_SIZE",
+    "KKP_UNCONFIRMED_RETENTION_DAYS",
+    "KKP_CONFIRMATION_MAILS_PER_DAY",
+    "KKP_PREFERENCES_LINK_DAYS",
+    "KKP_REGISTRATION_HOLD_MINUTES",
+    "KKP_REGISTRATION_MAILS_PER_HOUR",
+    "KKP_DELIVERY_STALE_MINUTES",
+    "KKP_ISSUE_PAUSE_AFTER_FAILURES",
+    "KKP_IMAGE_MAX_BYTES",
+    "KKP_ARTICLE_MAX_LENGTH",
+)
+
+
 def settings() -> dict[str, object]:
     """The `KKP_…` settings of :class:`Defaults` and their defaults."""
     return {
@@ -210,7 +227,7 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
     for name, default in settings().items():
         if env.get(name) is not None:
             config[name] = _read(name, env[name], default)
-    for name in ("KKP_ISSUE_BATCH_SIZE", "KKP_ISSUE_CHUNK_SIZE"):
+    for name in AT_LEAST_ONE:
         if config.get(name) == 0:
             raise ValueError(f"{name} must be a positive whole number, not 0")
     config.update(

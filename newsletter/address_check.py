@@ -30,7 +30,8 @@ class StoredAddress:
 
 def suspicious(column, dialect: str):
     """A cheap SQL test that every address breaking the policy passes (and few others):
-    characters beyond ASCII, capitals, or a length that may hide a long local part."""
+    characters beyond ASCII, capitals, a length that may hide a long local part, or a
+    shape no address has (no @, no dot after it, two dots, a dot at an end, a space)."""
     if dialect == "postgresql":
         not_ascii = sa.func.octet_length(column) != sa.func.char_length(column)
     else:
@@ -39,6 +40,8 @@ def suspicious(column, dialect: str):
         not_ascii,
         column != sa.func.lower(column),
         sa.func.length(column) > MAX_LOCAL_OCTETS + 2,
+        column.not_like("%_@_%._%"),
+        *(column.like(p) for p in ("%..%", ".%", "%.", "%.@%", "%@.%", "% %", "%@%@%")),
     )
 
 

@@ -518,9 +518,12 @@ def import_subscriber(
     )
     have = {s.list_id: s for s in subscriber.subscriptions}
     left = lists_left_herself(subscriber)
-    left_herself = [m for m in lists if m.id in left and m.id not in have]
+    pending = {m.id for m in lists if m.id in have and have[m.id].status == "pending"}
+    # a list she left herself stays hers to decide, also when a sign-up for it waits
+    # for confirmation (anybody can type her address into the form)
+    left_herself = [m for m in lists if m.id in left and (m.id not in have or m.id in pending)]
     new = [m for m in lists if m.id not in have and m.id not in left]
-    to_confirm = [m for m in lists if m.id in have and have[m.id].status == "pending"]
+    to_confirm = [m for m in lists if m.id in pending and m.id not in left]
     joined = new + (to_confirm if evidence else [])
     if joined:
         _join(subscriber, joined, evidence=evidence, source="import")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from kkp.addresses import a_label
 from kkp.extensions import db
 from kkp.params import MAX_ID
 from newsletter.export import ExportRow
@@ -42,8 +43,9 @@ class SubscriberFilter:
         """Read `q`, `list` and `status` from query parameters, ignoring nonsense."""
         raw_list = (args.get("list") or "").strip()
         status = (args.get("status") or "").strip()
+        query = "".join(c for c in (args.get("q") or "") if c.isprintable())  # no NUL
         return cls(
-            q=(args.get("q") or "").strip()[:MAX_QUERY],
+            q=query.strip()[:MAX_QUERY],
             list_id=int(raw_list)
             if raw_list.isascii() and raw_list.isdigit() and int(raw_list) <= MAX_ID
             else None,
@@ -89,12 +91,15 @@ class SubscriberFilter:
 
 
 def _matches(text: str) -> sa.ColumnElement[bool]:
-    """Case-insensitive substring match on address, name and organisation."""
+    """Case-insensitive substring match on address, name and organisation. Addresses
+    are stored with their domain as A-label: `bücher.de` finds `xn--bcher-kva.de`."""
+    stored = _as_stored(text)
     if db.engine.dialect.name == "postgresql":
         # strpos takes a quarter of the time of ILIKE; addresses are stored lower-case.
         needle = sa.func.lower(text)
         return sa.or_(
             sa.func.strpos(Subscriber.email, needle) > 0,
+            *([sa.func.strpos(Subscriber.email, stored) > 0] if stored else []),
             sa.func.strpos(sa.func.lower(Subscriber.name), needle) > 0,
             sa.func.strpos(sa.func.lower(Subscriber.organisation), needle) > 0,
         )
@@ -102,7 +107,22 @@ def _matches(text: str) -> sa.ColumnElement[bool]:
     # SQLite folds only ASCII letters in LIKE (and in lower()); umlauts are tried in
     # the spellings German names really use, so "örtel" finds "Örtel".
     patterns = [_like_pattern(v) for v in _umlaut_spellings(text)]
-    return sa.or_(*(c.like(p, escape="\\") for p in patterns for c in columns))
+    found = [c.like(p, escape="\\") for p in patterns for c in columns]
+    if stored:
+        found.append(Subscriber.email.like(_like_pattern(stored), escape="\\"))
+    return sa.or_(*found)
+
+
+def _as_stored(text: str) -> str | None:
+    """A search text beyond ASCII as a stored address would spell it (its domain part
+    as A-label), or None."""
+    if text.isascii():
+        return None
+    local, at, domain = text.lower().rpartition("@")
+    try:
+        return f"{local}{at}{a_label(domain)}"
+    except UnicodeError:
+        return None
 
 
 def _like_pattern(text: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
@@ -58,6 +59,8 @@ MAX_TEST_ADDRESSES = 5
 #: cancelled. After a crash, at most one stretch per worker thread is in doubt (shown as
 #: interrupted, never sent again); pause and cancel take effect within one.
 STATUS_CHECK_EVERY = 50
+#: a chunk shows the sweeper it is alive at least this often (seconds) while it sends
+TOUCH_EVERY = 60.0
 #: when the batch writer finds the issue row locked, it looks again after (ms)
 LOCKED_RETRY_MS = 200
 
@@ -491,7 +494,9 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
     date = format_datetime(utcnow())
     counts: dict[str, int] = {}
     retry_later: list[str] = []
-    stretch = _Stretch()
+    held = {r.id: r.attempts for r in claimed}
+    touched = time.monotonic()
+    stretch = _Stretch(held)
     granted = 0  # messages the send rate still allows without asking
     try:
         for i in range(0, len(claimed), STATUS_CHECK_EVERY):
@@ -499,7 +504,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
                 # What went out so far is recorded now: a crash can leave only the next
                 # stretch in doubt.
                 retry_later += _flush(issue_id, stretch, counts)
-                stretch = _Stretch()
+                stretch = _Stretch(held)
                 if _status(issue_id) != "sending":
                     stretch.back.extend(r.id for r in claimed[i:])
                     break
@@ -528,6 +533,10 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
                     stretch.fail(row.id, error, server=False)
                     log.warning("issue %s delivery %s not built: %r", issue_id, row.id, exc)
                     continue
+                if time.monotonic() - touched > TOUCH_EVERY:
+                    # a slow server: show the sweeper that this chunk is alive
+                    _in_flight(claimed)
+                    touched = time.monotonic()
                 stretch.handing = row.id
                 try:
                     transport.send_bytes(
@@ -539,9 +548,12 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
                 except DeliveryError as exc:
                     stretch.handing = None
                     error = str(exc)[:2000]
+                    if exc.in_doubt:  # lost after handing it over: may have arrived
+                        stretch.fail(row.id, error, server=False)
                     if exc.connection:
                         # The server is out of reach: nobody in the rest was tried.
-                        stretch.back.extend(r.id for r in claimed[i + j :])
+                        rest = claimed[i + j + 1 :] if exc.in_doubt else claimed[i + j :]
+                        stretch.back.extend(r.id for r in rest)
                         stretch.retry_error = error
                         break
                     if exc.permanent or row.attempts >= MAX_ATTEMPTS:
@@ -578,9 +590,13 @@ def _what(exc: BaseException) -> str:
 
 
 class _Stretch:
-    """What happened to the deliveries of one stretch of a chunk, to be recorded."""
+    """What happened to the deliveries of one stretch of a chunk, to be recorded.
 
-    def __init__(self):
+    `held`: the chunk's rows and the attempt each was claimed with; a row whose attempt
+    has moved on belongs to another chunk now (the sweeper handed it out again)."""
+
+    def __init__(self, held: dict[int, int]):
+        self.held = held
         self.sent: list[tuple[int, str]] = []
         self.failed: list[tuple[int, str]] = []
         self.retry: list[tuple[int, str]] = []
@@ -708,7 +724,12 @@ def _record(issue_id: int, stretch: _Stretch) -> None:
         # never tried: back to the queue without counting the attempt
         db.session.execute(
             sa.update(Delivery)
-            .where(Delivery.id.in_(stretch.back), Delivery.status.in_(_HELD))
+            .where(
+                sa.tuple_(Delivery.id, Delivery.attempts).in_(
+                    [(i, stretch.held[i]) for i in stretch.back]
+                ),
+                Delivery.status.in_(_HELD),
+            )
             .values(
                 status="queued",
                 attempts=Delivery.attempts - 1,

@@ -31,7 +31,10 @@ def _failed(_response) -> bool:
 
 def _account_from_form() -> str:
     """The account tried, hashed: limiter keys end up in its storage and log lines."""
-    email = (request.form.get("email") or "").strip().lower()
+    from kkp.auth.operations import known_form
+
+    typed = (request.form.get("email") or "").strip()
+    email = known_form(typed) if typed else ""  # one key for every spelling of it
     return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32] if email else ""
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, has_request_context
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from kkp.addresses import AddressError, normalise_address
@@ -39,9 +40,9 @@ def create_editor(email: str, *, role: str = "editor", password: str, name: str 
     except AddressError as exc:
         raise EditorError(str(exc)) from exc
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise EditorError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise EditorError(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
     if db.session.scalar(sa.select(Editor.id).where(Editor.email == email)):
-        raise EditorError("an editor with this address exists already")
+        raise EditorError(_("There is an editor with this address already."))
     editor = Editor(email=email, role=role, name=name, password_hash=hash_password(password))
     db.session.add(editor)
     db.session.flush()
@@ -49,7 +50,7 @@ def create_editor(email: str, *, role: str = "editor", password: str, name: str 
     return editor
 
 
-def _known_form(email: str) -> str:
+def known_form(email: str) -> str:
     """The address as editors are stored (the address policy's form), for look-ups."""
     try:
         return normalise_address(email, smtputf8=True, local_domains=True)
@@ -58,7 +59,7 @@ def _known_form(email: str) -> str:
 
 
 def authenticate(email: str, password: str) -> Editor | None:
-    editor = db.session.scalar(sa.select(Editor).where(Editor.email == _known_form(email)))
+    editor = db.session.scalar(sa.select(Editor).where(Editor.email == known_form(email)))
     try:
         _hasher.verify(editor.password_hash if editor else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):

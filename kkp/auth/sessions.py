@@ -8,7 +8,7 @@ import hmac
 import secrets
 import time
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import login_user
 
 from kkp.auth.models import Editor
@@ -56,8 +56,15 @@ def load_editor(user_id: str) -> Editor | None:
         session.pop("_user_id", None)
         session.pop(LAST_SEEN, None)
         return None
-    session[LAST_SEEN] = int(time.time())
+    if not _polling():
+        session[LAST_SEEN] = int(time.time())
     return editor
+
+
+def _polling() -> bool:
+    """A page asking for news by itself (the progress view every 2 s): not the editor
+    at work, so it does not keep an idle session alive."""
+    return has_request_context() and request.path.endswith(".json") and request.method == "GET"
 
 
 def ended_for_idleness() -> bool:

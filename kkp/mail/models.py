@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from kkp.db import UTCDateTime, utcnow
 from kkp.extensions import db
 
-DELIVERY_STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
+#: "submitting": being handed to the mail server (see newsletter.sending.sweep)
+DELIVERY_STATUSES = ("queued", "sending", "submitting", "sent", "failed", "cancelled")
 
 
 class Delivery(db.Model):

@@ -119,7 +119,8 @@ def deliver(delivery_id: int) -> str:
             data, envelope_from=return_path(delivery.id), recipients=[delivery.recipient]
         )
     except DeliveryError as exc:
-        final = exc.permanent or delivery.attempts >= MAX_ATTEMPTS
+        # lost after handing it over (it may have arrived): never sent again
+        final = exc.permanent or exc.in_doubt or delivery.attempts >= MAX_ATTEMPTS
         _settle(delivery, "failed" if final else "queued", str(exc))
         log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.kind, exc)
         if not final:

@@ -29,12 +29,17 @@ SMTPUTF8_RECHECK_SECONDS = 600.0
 
 class DeliveryError(Exception):
     """Sending failed; `permanent` (5xx) ones are not retried; `connection` ones mean the
-    server was not reached (or was lost), so the message itself was not judged."""
+    server was not reached (or was lost), so the message itself was not judged.
+    `in_doubt`: the connection was lost after the whole message was handed over, before
+    the server's answer: it may have taken it, so it must not be sent again."""
 
-    def __init__(self, message: str, *, permanent: bool, connection: bool = False):
+    def __init__(
+        self, message: str, *, permanent: bool, connection: bool = False, in_doubt: bool = False
+    ):
         super().__init__(message)
         self.permanent = permanent
         self.connection = connection
+        self.in_doubt = in_doubt
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ class _FastData:
                 msg = b"." + msg
         # one write: the terminator in a second small one waits for the delayed ACK
         self.send(msg + (b".\r\n" if msg.endswith(b"\r\n") else b"\r\n.\r\n"))
+        self.kkp_handed_over = True  # from here a lost answer leaves the message in doubt
         return self.getreply()
 
 
@@ -177,9 +183,11 @@ class SMTPTransport:
         recipients = [sendable(r) for r in recipients]
         options = ("SMTPUTF8",) if needs_smtputf8(envelope_from, *recipients) else ()
         for attempt in (1, 2):
+            conn = None
             try:
                 conn = self._connection()
                 conn.kkp_dot_safe = dot_safe
+                conn.kkp_handed_over = False
                 refused = conn.sendmail(envelope_from, recipients, data, mail_options=options)
                 if refused:
                     code, text = next(iter(refused.values()))
@@ -187,6 +195,7 @@ class SMTPTransport:
                 return "250 OK"
             except smtplib.SMTPServerDisconnected as exc:
                 self._local.conn = None
+                _never_twice(conn, exc)
                 if attempt == 2:
                     raise DeliveryError(
                         f"connection lost: {exc}", permanent=False, connection=True
@@ -210,6 +219,7 @@ class SMTPTransport:
                 ) from exc
             except (TimeoutError, OSError, smtplib.SMTPException) as exc:
                 self.close()
+                _never_twice(conn, exc)
                 raise DeliveryError(
                     f"SMTP connection failed: {exc}", permanent=False, connection=True
                 ) from exc
@@ -241,6 +251,18 @@ class SMTPTransport:
                 conn.rset()
             except (smtplib.SMTPException, OSError):
                 self.close()
+
+
+def _never_twice(conn, exc: BaseException) -> None:
+    """A connection lost after the whole message went over, before the server answered:
+    the server may have taken it, so it is neither sent again here nor retried later."""
+    if conn is not None and getattr(conn, "kkp_handed_over", False):
+        raise DeliveryError(
+            reasons.reason(reasons.INTERRUPTED, exc),
+            permanent=False,
+            connection=True,
+            in_doubt=True,
+        ) from exc
 
 
 def _answer(code: int, text: bytes | str) -> str:

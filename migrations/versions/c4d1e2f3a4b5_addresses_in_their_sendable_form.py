@@ -1,5 +1,5 @@
 """Stored addresses in the form the address policy gives them: lower case, the domain
-as its A-label (`x@bücher.de` → `x@xn--bcher-kva.de`).
+as its A-label (bücher.de becomes xn--bcher-kva.de).
 
 Only where that form is not taken by another row already (then both stay, and the
 editors' list of addresses that break the policy shows them). Addresses the policy

@@ -106,7 +106,7 @@ def test_create_editor_cli(app, ctx):
     duplicate = runner.invoke(
         args=["create-editor", "team@kkp.test", "--password-stdin"], input="ein-langes-passwort\n"
     )
-    assert duplicate.exit_code != 0 and "exists already" in duplicate.output
+    assert duplicate.exit_code != 0 and "Es gibt schon ein Redaktionskonto" in duplicate.output
     short = runner.invoke(args=["create-editor", "x@kkp.test", "--password-stdin"], input="kurz\n")
     assert short.exit_code != 0
 
@@ -185,3 +185,25 @@ def test_editor_changes_own_password(client, logged_in, editor):
 
     assert authenticate(editor["email"], "ganz-neues-passwort") is not None
     assert authenticate(editor["email"], editor["password"]) is None
+
+
+def test_editors_on_a_local_domain_can_be_added_in_the_form(app, logged_in, ctx):
+    """The editors' form follows the address policy for editors (local domains such as
+    `kkp.test` or `localhost` are log-in names too), not a second check of its own."""
+    from tests.helpers import post_form
+
+    for address in ("neu@kkp.test", "Team@Localhost"):
+        response = post_form(
+            logged_in,
+            "/admin/editors",
+            {"email": address, "name": "Neu", "role": "editor", "password": "ein-langes-pw-1"},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+    refused = post_form(
+        logged_in,
+        "/admin/editors",
+        {"email": "neu@kkp.test", "name": "Neu", "role": "editor", "password": "ein-langes-pw-1"},
+    )
+    assert "Es gibt schon ein Redaktionskonto" in refused.get_data(as_text=True)
+    token = app.test_cli_runner().invoke(args=["create-token", "TEAM@localhost"])
+    assert token.exit_code == 0, token.output

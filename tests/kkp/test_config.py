@@ -38,6 +38,8 @@ def test_the_readme_names_every_setting():
         ({"KKP_DELIVERY_STALE_MINUTES": "zehn"}, "KKP_DELIVERY_STALE_MINUTES must be a whole"),
         ({"KKP_RECORD_IP": "vielleicht"}, "KKP_RECORD_IP must be 1 or 0"),
         ({"KKP_ISSUE_CHUNK_SIZE": "0"}, "KKP_ISSUE_CHUNK_SIZE must be a positive"),
+        ({"KKP_DELIVERY_STALE_MINUTES": "0"}, "KKP_DELIVERY_STALE_MINUTES must be a positive"),
+        ({"KKP_REGISTRATION_MAILS_PER_HOUR": "0"}, "KKP_REGISTRATION_MAILS_PER_HOUR must be"),
         ({"KKP_CALENDAR_RECHECK_SECONDS": "-1"}, "KKP_CALENDAR_RECHECK_SECONDS must be a number"),
     ],
 )

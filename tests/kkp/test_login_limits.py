@@ -169,3 +169,14 @@ def test_changing_the_password_is_not_limited_when_it_works(strict, logged_in, e
         )
         assert response.status_code == 302
         password = new
+
+
+def test_other_spellings_of_the_address_share_the_account_lock(strict, client, editor):
+    """Full-width letters or an ideographic full stop are the same address to the log-in
+    (the address policy folds them): they are the same account to the limit too."""
+    for _ in range(3):
+        assert attempt(client, editor["email"], "falsch").status_code == 400
+    for n, spelling in enumerate(
+        ("redaktion@ｋkp.test", "redaktion@kkp。test", "REDAKTION@kkp.test")
+    ):
+        assert_locked(attempt(client, spelling, editor["password"], ip=f"198.51.100.{n + 20}"))

@@ -106,3 +106,19 @@ def test_cookies_are_secure_when_the_base_url_is_https(https_app, client):
     assert "; Secure" in secure.get("/lang/en").headers["Set-Cookie"]
     # over plain http (the test app's base URL) they are not: the browser would drop them
     assert "; Secure" not in client.get("/admin/login").headers["Set-Cookie"]
+
+
+def test_a_page_polling_for_news_does_not_keep_an_idle_session_alive(app, logged_in, ctx):
+    """The progress page asks for news every two seconds by itself: that is not the
+    editor at work."""
+    from kkp.extensions import db
+    from newsletter import issues
+
+    issue = issues.create_issue(number="1/2026", title="Probe", intro="", list_ids=[])
+    db.session.commit()
+    seen = int(time.time()) - 30 * 60
+    with logged_in.session_transaction() as session:
+        session["kkp_seen"] = seen
+    assert logged_in.get(f"/admin/issues/{issue.id}/progress.json").status_code == 200
+    with logged_in.session_transaction() as session:
+        assert session["kkp_seen"] == seen

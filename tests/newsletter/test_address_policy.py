@@ -126,3 +126,25 @@ def test_the_check_command_lists_them(app, lists, ctx):
     assert result.exit_code == 1
     assert UMLAUT in result.output and "fine@example.org" not in result.output
     assert "1 stored addresses break the address policy" in result.output
+
+
+def test_editors_find_an_address_as_people_write_it(logged_in, lists):
+    store_unchecked("anna@xn--bcher-kva.de", lists["kkp-kompakt"])
+    for typed in ("bücher.de", "anna@bücher.de", "xn--bcher"):
+        page = logged_in.get("/admin/subscribers", query_string={"q": typed})
+        assert "1 Abonnent" in page.get_data(as_text=True), typed
+
+
+def test_a_nul_in_the_search_is_no_error(logged_in, lists):
+    assert logged_in.get("/admin/subscribers?q=%00").status_code == 200
+    assert logged_in.get("/admin/subscribers/export.csv?q=a%00b").status_code == 200
+
+
+def test_stored_addresses_of_no_valid_shape_are_listed_too(logged_in, lists):
+    for bad in ("a..b@example.org", "no-at-sign", "a@example", ".a@example.org"):
+        store_unchecked(bad, lists["kkp-kompakt"])
+    store_unchecked("fine@example.org", lists["kkp-kompakt"])
+    listing = logged_in.get("/admin/subscribers/addresses").get_data(as_text=True)
+    for bad in ("a..b@example.org", "no-at-sign", "a@example", ".a@example.org"):
+        assert bad in listing
+    assert "fine@example.org" not in listing

@@ -670,3 +670,29 @@ def test_lists_left_before_their_ids_were_recorded_are_found_by_name(ctx, lists)
     )
     db.session.commit()
     assert lists_left_herself(olga) == {lists["fortbildungen"]}
+
+
+def test_a_pending_sign_up_for_a_list_she_left_is_not_confirmed_by_evidence(
+    app, logged_in, lists, mail, drain
+):
+    """She left a list herself; then somebody typed her address into the sign-up form
+    for it (anybody can). An import with consent evidence must not confirm that: only
+    her click on the confirmation link does."""
+    from newsletter.operations import current_consent_text, request_subscription
+
+    eva = subscribed(lists, "eva@example.org", ["kkp-kompakt", "fortbildungen"], name="Eva")
+    token = subscriber_token(eva, "unsubscribe", l=lists["fortbildungen"])
+    app.test_client().post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+    request_subscription(
+        email="eva@example.org",
+        list_ids=[lists["fortbildungen"]],
+        consent_version=current_consent_text().version,
+    )
+    db.session.commit()
+    content = b"E-Mail;Name\r\neva@example.org;Eva\r\n"
+    response = upload(logged_in, content, lists=[lists["fortbildungen"]], evidence="Fachtag")
+    finished(logged_in, response, drain)
+    db.session.expire_all()
+    eva = db.session.scalar(sa.select(Subscriber).where(Subscriber.email == "eva@example.org"))
+    status = {s.mailing_list.slug: s.status for s in eva.subscriptions}
+    assert status == {"kkp-kompakt": "confirmed", "fortbildungen": "pending"}
