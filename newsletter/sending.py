@@ -229,7 +229,10 @@ def interrupted(issue_id: int):
     return sa.and_(
         Delivery.issue_id == issue_id,
         Delivery.status == "failed",
-        Delivery.last_error == reasons.INTERRUPTED,
+        sa.or_(
+            Delivery.last_error == reasons.INTERRUPTED,
+            Delivery.last_error.startswith(reasons.INTERRUPTED + ": "),  # with a detail
+        ),
     )
 
 

@@ -24,10 +24,11 @@ def page(client, url: str, status: int = 200) -> str:
 
 
 def fill(event, people: int) -> None:
-    from events.registrations import register
+    """Confirmed registrations (held seats are not shown as taken)."""
+    from tests.events.conftest import register_confirmed
 
     for n in range(people):
-        register(event.id, name=f"Person {n}", email=f"p{n}@example.org", consent=True)
+        register_confirmed(event.id, name=f"Person {n}", email=f"p{n}@example.org")
     db.session.commit()
 
 

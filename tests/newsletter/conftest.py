@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
@@ -133,17 +135,45 @@ def store_unchecked(email: str, list_id: int) -> int:
 @pytest.fixture
 def utf8_server(app):
     """An SMTP server that advertises SMTPUTF8, as the relay for a while."""
-    sink = MailSink()
+    with relay(app, MailSink(), enable_SMTPUTF8=True) as sink:
+        yield sink
+
+
+@contextmanager
+def relay(app, handler, *, query: str = "", **smtp_options):
+    """An aiosmtpd server with `handler` as the app's relay for a while; `query` is
+    added to KKP_SMTP_URL (e.g. `?timeout=0.5`)."""
     controller = Controller(
-        sink, hostname="127.0.0.1", port=services.free_port(), enable_SMTPUTF8=True
+        handler, hostname="127.0.0.1", port=services.free_port(), **smtp_options
     )
     controller.start()
     saved = app.config["KKP_SMTP_URL"]
-    app.config["KKP_SMTP_URL"] = f"smtp://127.0.0.1:{controller.port}"
+    app.config["KKP_SMTP_URL"] = f"smtp://127.0.0.1:{controller.port}{query}"
     app.extensions.pop("kkp_transport", None)
     try:
-        yield sink
+        yield handler
     finally:
         app.config["KKP_SMTP_URL"] = saved
         app.extensions.pop("kkp_transport", None)
         controller.stop()
+
+
+def send_now(issue_id: int) -> int:
+    """Start sending the issue, as "send now" does; returns the recipients."""
+    from kkp.extensions import db
+    from newsletter import sending
+    from newsletter.models import Issue
+
+    count = sending.start_sending(db.session.get(Issue, issue_id))
+    db.session.commit()
+    return count
+
+
+def fresh_issue(issue_id: int):
+    """The issue as the database has it now (not as this session last saw it)."""
+    from kkp.extensions import db
+    from newsletter.models import Issue
+
+    db.session.rollback()
+    db.session.expire_all()
+    return db.session.get(Issue, issue_id)

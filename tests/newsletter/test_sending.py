@@ -10,26 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.helpers import html_of, parse_mail, text_of
-from tests.newsletter.conftest import add_confirmed
-
-
-def _send(issue_id: int) -> int:
-    from kkp.extensions import db
-    from newsletter import sending
-    from newsletter.models import Issue
-
-    count = sending.start_sending(db.session.get(Issue, issue_id))
-    db.session.commit()
-    return count
-
-
-def _issue(issue_id: int):
-    from kkp.extensions import db
-    from newsletter.models import Issue
-
-    db.session.rollback()
-    db.session.expire_all()
-    return db.session.get(Issue, issue_id)
+from tests.newsletter.conftest import add_confirmed, fresh_issue, send_now
 
 
 def test_each_confirmed_subscriber_of_the_target_lists_gets_one_copy(
@@ -44,7 +25,7 @@ def test_each_confirmed_subscriber_of_the_target_lists_gets_one_copy(
         add_confirmed([lists["netzwerktreffen"]], 6, start=300)  # not a target
         add_confirmed([lists["kkp-kompakt"]], 3, start=400, status="pending")
         issue_id = compose(list_slugs=("kkp-kompakt", "fortbildungen"))
-        assert _send(issue_id) == 29
+        assert send_now(issue_id) == 29
         mail.wait_for(29)
         drain()
     finally:
@@ -55,7 +36,7 @@ def test_each_confirmed_subscriber_of_the_target_lists_gets_one_copy(
     assert set(received) == expected
     assert set(received.values()) == {1}
     assert len(on_a + on_both + on_b) == 29
-    issue = _issue(issue_id)
+    issue = fresh_issue(issue_id)
     assert issue.status == "sent"
     assert issue.finished_at is not None
 
@@ -63,7 +44,7 @@ def test_each_confirmed_subscriber_of_the_target_lists_gets_one_copy(
 def test_the_mail_meets_the_bulk_mail_rules(app, ctx, lists, compose, mail, worker, drain):
     add_confirmed([lists["kkp-kompakt"]], 1)
     issue_id = compose(intro="Hier die **neue** Ausgabe.")  # greeted by name
-    _send(issue_id)
+    send_now(issue_id)
     raw = mail.wait_for(1)[0]["data"]
     drain()
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
@@ -100,7 +81,7 @@ def test_one_click_from_an_issue_leaves_its_lists_only(
 ):
     add_confirmed([lists["kkp-kompakt"], lists["fortbildungen"], lists["netzwerktreffen"]], 1)
     issue_id = compose(list_slugs=("kkp-kompakt", "fortbildungen"))
-    _send(issue_id)
+    send_now(issue_id)
     msg = parse_mail(mail.wait_for(1)[0]["data"])
     drain()
     url = msg["List-Unsubscribe"].strip("<>").removeprefix("http://kkp.test")
@@ -126,7 +107,7 @@ def test_lines_that_start_with_a_dot_arrive_whole(app, ctx, lists, mail, worker,
     )
     issues.add_article(issue, title="Dateien", body=".htaccess und\n\n.NET\n\n.\n\nEnde")
     db.session.commit()
-    _send(issue.id)
+    send_now(issue.id)
     raw = mail.wait_for(1)[0]["data"]
     drain()
     assert b"\r\n." not in raw
@@ -146,9 +127,9 @@ def _salutations(msg) -> tuple[list[str], list[str]]:
 def test_the_mail_greets_once(app, ctx, lists, mail, compose, worker, drain):
     add_confirmed([lists["kkp-kompakt"]], 1)
     # the editor greets the readers herself: her words, no second greeting above them
-    _send(compose(intro="Liebe Kolleginnen und Kollegen,\n\nhier die **neue** Ausgabe."))
+    send_now(compose(intro="Liebe Kolleginnen und Kollegen,\n\nhier die **neue** Ausgabe."))
     # no greeting in the intro: the mail greets each reader by name
-    _send(compose(number="4/2026", intro="In dieser Ausgabe: zwei **neue** Projekte."))
+    send_now(compose(number="4/2026", intro="In dieser Ausgabe: zwei **neue** Projekte."))
     mail.wait_for(2)
     drain()
     by_number = {parse_mail(m["data"])["Subject"].split()[2][:-1]: m for m in mail.messages}
@@ -198,7 +179,7 @@ def test_links_in_the_mail_carry_its_colour(app, ctx, lists, mail, compose, work
         0
     ].body += "\n\n- [Liste](https://example.org/liste)\n- <https://example.org/auto>"
     db.session.commit()
-    _send(issue_id)
+    send_now(issue_id)
     html = html_of(parse_mail(mail.wait_for(1)[0]["data"]))
     drain()
     header = re.search(r'<div style="background:(#[0-9a-f]{6});', html).group(1)

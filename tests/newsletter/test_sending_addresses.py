@@ -16,26 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.helpers import parse_mail
-from tests.newsletter.conftest import add_confirmed, store_unchecked
-
-
-def _send(issue_id: int) -> int:
-    from kkp.extensions import db
-    from newsletter import sending
-    from newsletter.models import Issue
-
-    count = sending.start_sending(db.session.get(Issue, issue_id))
-    db.session.commit()
-    return count
-
-
-def _issue(issue_id: int):
-    from kkp.extensions import db
-    from newsletter.models import Issue
-
-    db.session.rollback()
-    db.session.expire_all()
-    return db.session.get(Issue, issue_id)
+from tests.newsletter.conftest import add_confirmed, fresh_issue, send_now, store_unchecked
 
 
 def _deliveries(issue_id: int | None = None) -> dict[str, object]:
@@ -95,10 +76,10 @@ def test_an_address_that_cannot_be_sent_fails_alone_and_nobody_gets_the_issue_tw
     add_confirmed([list_id], 12, start=100)
     issue_id = compose()
     with chunks_of(app, 5):
-        assert _send(issue_id) == 27
+        assert send_now(issue_id) == 27
         mail.wait_for(25)
         drain()
-        assert _issue(issue_id).status == "sent"
+        assert fresh_issue(issue_id).status == "sent"
         _sweep_three_periods(app, drain)
 
     received = Counter(m["to"][0] for m in mail.messages)
@@ -114,7 +95,7 @@ def test_an_address_that_cannot_be_sent_fails_alone_and_nobody_gets_the_issue_tw
         assert deliveries[bad].attempts == 1
         assert deliveries[bad].last_error.startswith(NO_SMTPUTF8)
     assert Counter(d.status for d in deliveries.values()) == Counter(sent=25, failed=2)
-    assert _issue(issue_id).status == "sent"
+    assert fresh_issue(issue_id).status == "sent"
 
 
 def test_the_editor_reads_why_in_german(app, ctx, lists, compose, mail, worker, drain, logged_in):
@@ -122,7 +103,7 @@ def test_the_editor_reads_why_in_german(app, ctx, lists, compose, mail, worker, 
     add_confirmed([list_id], 3)
     store_unchecked("ü@example.org", list_id)
     issue_id = compose()
-    _send(issue_id)
+    send_now(issue_id)
     mail.wait_for(3)
     drain()
     progress = logged_in.get(f"/admin/issues/{issue_id}/progress.json").get_json()
@@ -152,7 +133,7 @@ def test_a_message_that_cannot_be_built_fails_for_its_recipient_alone(
     monkeypatch.setattr(render.PreparedIssue, "message", message)
     issue_id = compose()
     with chunks_of(app, 9):  # all in one chunk: the rest of it must go on
-        _send(issue_id)
+        send_now(issue_id)
         mail.wait_for(8)
         drain()
         _sweep_three_periods(app, drain)
@@ -161,7 +142,7 @@ def test_a_message_that_cannot_be_built_fails_for_its_recipient_alone(
     assert set(received.values()) == {1}
     failed = _deliveries(issue_id)["person4@example.org"]
     assert failed.status == "failed" and failed.last_error.startswith(UNBUILDABLE)
-    assert _issue(issue_id).status == "sent"
+    assert fresh_issue(issue_id).status == "sent"
 
 
 def test_with_a_relay_that_takes_smtputf8_such_an_address_gets_its_copy(
@@ -171,7 +152,7 @@ def test_with_a_relay_that_takes_smtputf8_such_an_address_gets_its_copy(
     add_confirmed([list_id], 2)
     store_unchecked("ü@example.org", list_id)
     issue_id = compose()
-    _send(issue_id)
+    send_now(issue_id)
     utf8_server.wait_for(3)
     drain()
     received = {m["to"][0]: m for m in utf8_server.messages}
@@ -180,7 +161,7 @@ def test_with_a_relay_that_takes_smtputf8_such_an_address_gets_its_copy(
     raw = received["ü@example.org"]["data"].decode("utf-8")
     to = email.message_from_string(raw, policy=email.policy.default)["To"]
     assert to.addresses[0].addr_spec == "ü@example.org"
-    assert _issue(issue_id).status == "sent"
+    assert fresh_issue(issue_id).status == "sent"
 
 
 # -- single mails: confirmations, invitations, reminders ---------------------------------
@@ -314,7 +295,7 @@ def test_the_editor_may_send_again_to_those_in_doubt(
 
     ids = add_confirmed([lists["kkp-kompakt"]], 5)
     issue_id = compose()
-    _send(issue_id)
+    send_now(issue_id)
     mail.wait_for(5)
     drain()
     from kkp.extensions import db
@@ -329,7 +310,7 @@ def test_the_editor_may_send_again_to_those_in_doubt(
     db.session.commit()
     sending.sweep()
     drain()
-    assert _issue(issue_id).status == "sent"
+    assert fresh_issue(issue_id).status == "sent"
     page = logged_in.get(f"/admin/issues/{issue_id}/progress").get_data(as_text=True)
     assert "2 Zustellungen wurden unterbrochen" in page
     confirm = logged_in.get(f"/admin/issues/{issue_id}/resend-interrupted")
@@ -348,5 +329,5 @@ def test_the_editor_may_send_again_to_those_in_doubt(
         "person0@example.org",
         "person1@example.org",
     ]
-    assert _issue(issue_id).status == "sent"
+    assert fresh_issue(issue_id).status == "sent"
     assert Counter(d.status for d in _deliveries(issue_id).values()) == Counter(sent=5)

@@ -26,32 +26,12 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from tests import services
-from tests.newsletter.conftest import add_confirmed
+from tests.newsletter.conftest import add_confirmed, fresh_issue, send_now
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def _send(issue_id: int) -> int:
-    from kkp.extensions import db
-    from newsletter import sending
-    from newsletter.models import Issue
-
-    count = sending.start_sending(db.session.get(Issue, issue_id))
-    db.session.commit()
-    return count
-
-
-def _issue(issue_id: int):
-    """The issue as the database has it now (not as this session last saw it)."""
-    from kkp.extensions import db
-    from newsletter.models import Issue
-
-    db.session.rollback()
-    db.session.expire_all()
-    return db.session.get(Issue, issue_id)
 
 
 def _deliveries(issue_id: int) -> list:
@@ -88,7 +68,7 @@ def _wait(predicate, timeout: float, what: str, interval: float = 0.1):
 
 
 def _wait_sent(issue_id: int, timeout: float):
-    return _wait(lambda: _issue(issue_id).status == "sent", timeout, "the issue to be sent")
+    return _wait(lambda: fresh_issue(issue_id).status == "sent", timeout, "the issue to be sent")
 
 
 def _rename(ids: list[int], pattern: str) -> list[str]:
@@ -209,7 +189,7 @@ def test_a_worker_killed_mid_send_sends_nobody_twice_and_shows_who_is_in_doubt(
     worker = WorkerProcess(app, tmp_path / "worker.log")
     worker.start()
     try:
-        assert _send(issue_id) == total
+        assert send_now(issue_id) == total
         _wait(  # a third, and not at a chunk's end
             lambda: len(mail.messages) >= total // 3 + 30,
             60,
@@ -222,7 +202,7 @@ def test_a_worker_killed_mid_send_sends_nobody_twice_and_shows_who_is_in_doubt(
         in_doubt = statuses["submitting"]
         print(f"\nkilled after {arrived_at_kill} of {total}; in flight: {dict(statuses)}")
         assert arrived_at_kill < total, "too late: everything was sent before the kill"
-        assert _issue(issue_id).status == "sending"
+        assert fresh_issue(issue_id).status == "sending"
         # at most one stretch per worker thread (the worker has two) is in doubt
         assert in_doubt <= 2 * sending.STATUS_CHECK_EVERY
 
@@ -265,12 +245,27 @@ def test_a_worker_killed_mid_send_sends_nobody_twice_and_shows_who_is_in_doubt(
     assert set(received) <= expected
     print(f"in doubt: {in_doubt}; of them arrived: {len(interrupted & set(received))}")
     assert _statuses(issue_id) == Counter({"sent": total - in_doubt, "failed": in_doubt})
-    progress = sending.progress(_issue(issue_id))
+    progress = sending.progress(fresh_issue(issue_id))
     assert (progress["sent"], progress["failed"], progress["left"]) == (
         total - in_doubt,
         in_doubt,
         0,
     )
+    assert progress["interrupted"] == in_doubt
+
+    # The editor decides to send to those in doubt again: everybody has the issue then,
+    # and only those of them whose copy had arrived have it twice (same Message-ID).
+    arrived = len(interrupted & set(received))
+    worker.start()
+    try:
+        assert sending.resend_interrupted(fresh_issue(issue_id)) == in_doubt
+        db.session.commit()
+        _wait_sent(issue_id, 90)
+    finally:
+        worker.stop()
+    received = Counter(m["to"][0] for m in mail.messages)
+    assert set(received) == expected
+    assert sum(n - 1 for n in received.values()) == arrived
 
 
 # -- 2. a server that answers 451 now and then ---------------------------------------------
@@ -295,7 +290,7 @@ def test_temporary_refusals_are_retried_until_everyone_has_one_copy(
             return None
 
         mail.answer = every_fifth
-        _send(issue_id)
+        send_now(issue_id)
         _wait_sent(issue_id, 90)
     finally:
         app.config["KKP_ISSUE_CHUNK_SIZE"] = 100
@@ -310,7 +305,7 @@ def test_temporary_refusals_are_retried_until_everyone_has_one_copy(
         assert d.attempts == 1 + refused[d.recipient], d
         assert d.last_error is None
     assert sum(d.attempts > 1 for d in deliveries) == len(refused)
-    progress = sending.progress(_issue(issue_id))
+    progress = sending.progress(fresh_issue(issue_id))
     assert (progress["sent"], progress["failed"], progress["failures"]) == (40, 0, [])
 
 
@@ -378,6 +373,11 @@ def own_server(app):
 def test_an_unreachable_server_delays_sending_without_failing_anyone(
     app, ctx, lists, compose, worker, own_server
 ):
+    """Nobody fails for an unreachable server; sending resumes when it is back. What
+    was in DATA when it went (fully handed over, the answer lost) may have arrived: it
+    is shown as interrupted, and goes again only when the editor decides so."""
+    from kkp.extensions import db
+    from kkp.mail.reasons import INTERRUPTED
     from newsletter import sending
 
     sink, controllers, restart = own_server
@@ -385,7 +385,7 @@ def test_an_unreachable_server_delays_sending_without_failing_anyone(
     try:
         add_confirmed([lists["kkp-kompakt"]], 60)
         issue_id = compose()
-        _send(issue_id)
+        send_now(issue_id)
         _wait(lambda: sink.count() >= 15, 30, "the first mails")
         sink.hold = True  # what is in DATA now is lost with the server
         time.sleep(0.2)
@@ -397,10 +397,12 @@ def test_an_unreachable_server_delays_sending_without_failing_anyone(
 
         seen_waiting = False
         while time.monotonic() - down_since < 60:
-            issue = _issue(issue_id)
+            issue = fresh_issue(issue_id)
             statuses = _statuses(issue_id)
             assert issue.status == "sending", (issue.status, issue.pause_reason)
-            assert statuses["failed"] == 0, statuses
+            failed = [d for d in _deliveries(issue_id) if d.status == "failed"]
+            assert all(d.last_error.startswith(INTERRUPTED) for d in failed), statuses
+            assert len(failed) <= worker.worker_threads, statuses
             progress = sending.progress(issue)
             waiting = [f for f in progress["failures"] if not f["final"]]
             if waiting:
@@ -413,6 +415,13 @@ def test_an_unreachable_server_delays_sending_without_failing_anyone(
         restart()
         _wait_sent(issue_id, 150)
         print(f"finished {time.monotonic() - down_since - 60:.0f} s after the server came back")
+        in_doubt = {d.id for d in _deliveries(issue_id) if d.status == "failed"}
+        print(f"in doubt: {len(in_doubt)}")
+        # the server lost them: the editor sends them again (the progress page offers it)
+        if in_doubt:
+            assert sending.resend_interrupted(fresh_issue(issue_id)) == len(in_doubt)
+            db.session.commit()
+            _wait_sent(issue_id, 60)
     finally:
         app.config["KKP_ISSUE_CHUNK_SIZE"] = 100
 
@@ -421,8 +430,9 @@ def test_an_unreachable_server_delays_sending_without_failing_anyone(
     assert set(received.values()) == {1}, "somebody got two copies"
     deliveries = _deliveries(issue_id)
     assert {d.status for d in deliveries} == {"sent"}
-    assert {d.attempts for d in deliveries} == {1}, "an unreachable server counted as attempts"
-    issue = _issue(issue_id)
+    attempts = {d.attempts for d in deliveries if d.id not in in_doubt}
+    assert attempts == {1}, "an unreachable server counted as attempts"
+    issue = fresh_issue(issue_id)
     assert issue.consecutive_failures == 0 and issue.pause_reason is None
 
 
@@ -445,7 +455,7 @@ def test_refused_recipients_fail_once_and_the_rest_goes_out(
         rejected = _rename(ids[3::6], "reject{n}@example.org")
         accepted = _addresses(ids) - set(rejected)
         issue_id = compose()
-        _send(issue_id)
+        send_now(issue_id)
         _wait_sent(issue_id, 60)
     finally:
         app.config["KKP_ISSUE_CHUNK_SIZE"] = 100
@@ -459,7 +469,7 @@ def test_refused_recipients_fail_once_and_the_rest_goes_out(
     for d in failed:
         assert d.attempts == 1, "a permanent refusal was tried again"
         assert d.last_error == answer
-    issue = _issue(issue_id)
+    issue = fresh_issue(issue_id)
     assert issue.status == "sent"
     progress = sending.progress(issue)
     assert (progress["sent"], progress["failed"], progress["left"]) == (25, 5, 0)
@@ -481,15 +491,15 @@ def test_a_server_refusing_everyone_pauses_the_issue_with_its_answer(
     try:
         add_confirmed([lists["kkp-kompakt"]], 100)
         issue_id = compose()
-        _send(issue_id)
-        _wait(lambda: _issue(issue_id).status == "paused", 60, "the issue to pause itself")
+        send_now(issue_id)
+        _wait(lambda: fresh_issue(issue_id).status == "paused", 60, "the issue to pause itself")
         drain()
         time.sleep(0.5)
         drain()
     finally:
         app.config["KKP_ISSUE_CHUNK_SIZE"] = 100
 
-    issue = _issue(issue_id)
+    issue = fresh_issue(issue_id)
     assert issue.status == "paused"
     assert answer in issue.pause_reason
     assert str(limit) in issue.pause_reason

@@ -10,10 +10,8 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
-from tests import services
-from tests.newsletter.conftest import add_confirmed
+from tests.newsletter.conftest import add_confirmed, relay
 
 
 class SlowAnswer:
@@ -33,18 +31,8 @@ class SlowAnswer:
 
 @pytest.fixture
 def slow_relay(app):
-    handler = SlowAnswer(delay=1.5)
-    controller = Controller(handler, hostname="127.0.0.1", port=services.free_port())
-    controller.start()
-    saved = app.config["KKP_SMTP_URL"]
-    app.config["KKP_SMTP_URL"] = f"smtp://127.0.0.1:{controller.port}?timeout=0.5"
-    app.extensions.pop("kkp_transport", None)
-    try:
+    with relay(app, SlowAnswer(delay=1.5), query="?timeout=0.5") as handler:
         yield handler
-    finally:
-        app.config["KKP_SMTP_URL"] = saved
-        app.extensions.pop("kkp_transport", None)
-        controller.stop()
 
 
 def _status(delivery_id: int):
