@@ -331,3 +331,39 @@ def test_the_editor_may_send_again_to_those_in_doubt(
     ]
     assert fresh_issue(issue_id).status == "sent"
     assert Counter(d.status for d in _deliveries(issue_id).values()) == Counter(sent=5)
+
+
+def test_an_issue_delivery_is_handed_out_at_most_max_attempts_times(app, ctx, lists, compose, mail):
+    """The sweeper hands an issue's stuck delivery out again only while it has attempts
+    left; then it is failed, with the last reason, and the issue can finish."""
+    from datetime import timedelta
+
+    from kkp.db import utcnow
+    from kkp.extensions import db
+    from kkp.mail.models import Delivery
+    from kkp.mail.operations import MAX_ATTEMPTS
+    from kkp.mail.reasons import GAVE_UP
+    from newsletter import sending
+
+    ids = add_confirmed([lists["kkp-kompakt"]], 2)
+    issue_id = compose()
+    send_now(issue_id)
+    sending.write_batch(issue_id)
+    old = utcnow() - timedelta(hours=1)
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.subscriber_id == ids[0])
+        .values(status="sending", attempts=MAX_ATTEMPTS, last_error="451 später", updated_at=old)
+    )
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.subscriber_id == ids[1])
+        .values(status="sending", attempts=1, updated_at=old)
+    )
+    db.session.commit()
+    assert sending.sweep() == 1  # the one with attempts left goes out again
+    deliveries = _deliveries(issue_id)
+    given_up = deliveries["person0@example.org"]
+    assert given_up.status == "failed"
+    assert given_up.last_error == f"{GAVE_UP}: 451 später"
+    assert deliveries["person1@example.org"].status == "queued"
