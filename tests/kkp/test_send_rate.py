@@ -39,7 +39,8 @@ def test_no_window_gets_more_than_the_rate_allows(
     from kkp.extensions import db
     from kkp.mail.models import SendWindow
     from newsletter import issues, sending
-    from tests.newsletter.test_sending_faults import _issue, _wait_sent
+    from tests.newsletter.conftest import fresh_issue
+    from tests.newsletter.test_sending_faults import _wait_sent
 
     total = 12
     arrivals: list[tuple[float, str]] = []
@@ -78,7 +79,7 @@ def test_no_window_gets_more_than_the_rate_allows(
     # 12 at 5 per window: at least three windows, i.e. at least 4 s from first to last
     assert last - first >= 2, per_window
     assert len({address for _t, address in arrivals}) == total
-    assert _issue(issue.id).status == "sent"
+    assert fresh_issue(issue.id).status == "sent"
     if storage == "database":
         used = db.session.scalars(sa.select(SendWindow.used)).all()
         assert sum(used) == total and max(used) <= LIMIT
@@ -89,7 +90,8 @@ def test_a_chunk_waiting_for_the_rate_is_not_taken_for_a_dead_one(app, ctx, list
     KKP_DELIVERY_STALE_MINUTES: the sweeper must not hand its deliveries out again."""
     from kkp.extensions import db
     from newsletter import issues, sending
-    from tests.newsletter.test_sending_faults import _issue, _wait, _wait_sent
+    from tests.newsletter.conftest import fresh_issue
+    from tests.newsletter.test_sending_faults import _wait, _wait_sent
 
     total, limit, seconds = 15, 5, 4
     add_confirmed([lists["kkp-kompakt"]], total)
@@ -109,7 +111,7 @@ def test_a_chunk_waiting_for_the_rate_is_not_taken_for_a_dead_one(app, ctx, list
     received = Counter(m["to"][0] for m in mail.messages)
     assert len(received) == total
     assert set(received.values()) == {1}, "the sweeper sent a waiting chunk's mail again"
-    assert _issue(issue.id).status == "sent"
+    assert fresh_issue(issue.id).status == "sent"
 
 
 @pytest.mark.parametrize(
@@ -137,7 +139,8 @@ def test_well_formed_rates(app):
 def test_an_issue_under_a_malformed_rate_pauses_and_says_why(app, ctx, lists, mail, worker, drain):
     from kkp.extensions import db
     from newsletter import issues, sending
-    from tests.newsletter.test_sending_faults import _issue, _statuses, _wait
+    from tests.newsletter.conftest import fresh_issue
+    from tests.newsletter.test_sending_faults import _statuses, _wait
 
     add_confirmed([lists["kkp-kompakt"]], 3)
     issue = issues.create_issue(number="10/2026", title="Kaputt", list_ids=[lists["kkp-kompakt"]])
@@ -146,9 +149,9 @@ def test_an_issue_under_a_malformed_rate_pauses_and_says_why(app, ctx, lists, ma
     with rate(app, "500 pro Stunde", "memory://"):
         sending.start_sending(issue)
         db.session.commit()
-        _wait(lambda: _issue(issue.id).status != "sending", 20, "the issue to stop")
+        _wait(lambda: fresh_issue(issue.id).status != "sending", 20, "the issue to stop")
         drain()
-    issue = _issue(issue.id)
+    issue = fresh_issue(issue.id)
     assert issue.status == "paused"
     assert "KKP_SEND_RATE" in issue.pause_reason and "500 pro Stunde" in issue.pause_reason
     assert _statuses(issue.id) == {"queued": 3}

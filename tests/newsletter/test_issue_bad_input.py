@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.helpers import html_of, text_of
-from tests.newsletter.conftest import add_confirmed
-from tests.newsletter.test_sending_faults import _issue, _send, _wait_sent
+from tests.newsletter.conftest import add_confirmed, fresh_issue, send_now
+from tests.newsletter.test_sending_faults import _wait_sent
 
 HOSTILE = """\
 Vorweg <script>alert('body')</script> und <img src="x" onerror="alert(1)">.
@@ -110,7 +110,7 @@ def test_hostile_article_and_intro_are_neutralised_in_both_parts(app, ctx, lists
         links="Gut | https://example.org/mehr",
     )
     db.session.commit()
-    _send(issue.id)
+    send_now(issue.id)
     msg = _received(mail)
     html, text = html_of(msg), text_of(msg)
 
@@ -202,7 +202,7 @@ def test_line_breaks_in_titles_and_names_never_make_a_header(app, ctx, lists, ma
         .values(title="Titel\r\nX-Injected: direct\r\nBcc: direct@example.net")
     )
     db.session.commit()
-    _send(issue.id)
+    send_now(issue.id)
     received = mail.wait_for(1)
     assert received[0]["to"] == ["person0@example.org"]
     raw = received[0]["data"]
@@ -236,12 +236,12 @@ def _refused_start(issue_id: int, broker) -> str:
     from newsletter import sending
     from newsletter.issues import IssueError
 
-    issue = _issue(issue_id)
+    issue = fresh_issue(issue_id)
     before = issue.status
     with pytest.raises(IssueError) as refused:
         sending.start_sending(issue)
     db.session.rollback()
-    issue = _issue(issue_id)
+    issue = fresh_issue(issue_id)
     assert issue.status == before
     assert issue.rendered is None and issue.started_at is None and issue.to_send == 0
     assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 0
@@ -265,7 +265,7 @@ def test_an_issue_that_cannot_go_out_is_refused_and_nothing_is_stored(
 
     # no lists
     no_lists = compose(number="6/2026")
-    issue = _issue(no_lists)
+    issue = fresh_issue(no_lists)
     issues.update_issue(issue, number=issue.number, title=issue.title, list_ids=[])
     db.session.commit()
     message = _refused_start(no_lists, broker)
@@ -288,11 +288,11 @@ def test_scheduling_in_the_past_is_refused(app, ctx, lists, compose):
     issue_id = compose()
     for when in (utcnow() - timedelta(minutes=5), utcnow()):
         with pytest.raises(IssueError) as refused:
-            sending.schedule(_issue(issue_id), when)
+            sending.schedule(fresh_issue(issue_id), when)
         assert refused.value.field == "scheduled_at"
         assert str(refused.value)
         db.session.rollback()
-        issue = _issue(issue_id)
+        issue = fresh_issue(issue_id)
         assert issue.status == "draft" and issue.scheduled_at is None
 
 
@@ -383,18 +383,18 @@ def test_links_that_are_not_web_addresses_are_refused(app, ctx, lists, compose, 
     from newsletter.models import Article
 
     issue_id = compose(articles=1)
-    issue = _issue(issue_id)
+    issue = fresh_issue(issue_id)
     with pytest.raises(IssueError) as refused:
         issues.add_article(issue, title="Mit Link", body="Text", links=links)
     assert refused.value.field == "links"
     assert "http" in str(refused.value)
     db.session.rollback()
-    article = _issue(issue_id).articles[0]
+    article = fresh_issue(issue_id).articles[0]
     with pytest.raises(IssueError):
         issues.update_article(article, title="Geändert", body="Neu", links=links)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Article.id))) == 1
-    assert _issue(issue_id).articles[0].title == "Artikel 1"
+    assert fresh_issue(issue_id).articles[0].title == "Artikel 1"
 
 
 def test_a_sent_issue_cannot_be_changed(app, ctx, lists, compose, mail, worker):
@@ -403,9 +403,9 @@ def test_a_sent_issue_cannot_be_changed(app, ctx, lists, compose, mail, worker):
 
     add_confirmed([lists["kkp-kompakt"]], 1)
     issue_id = compose()
-    _send(issue_id)
+    send_now(issue_id)
     _wait_sent(issue_id, 30)
-    issue = _issue(issue_id)
+    issue = fresh_issue(issue_id)
     with pytest.raises(IssueError):
         issues.add_article(issue, title="Nachtrag", body="zu spät")
     with pytest.raises(IssueError):

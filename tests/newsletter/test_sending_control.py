@@ -12,11 +12,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.newsletter.conftest import add_confirmed
+from tests.newsletter.conftest import add_confirmed, fresh_issue, send_now
 from tests.newsletter.test_sending_faults import (
     _deliveries,
-    _issue,
-    _send,
     _statuses,
     _wait,
     _wait_sent,
@@ -94,10 +92,10 @@ def test_pause_stops_within_a_chunk_and_resume_sends_the_rest_once(
     add_confirmed([lists["kkp-kompakt"]], total)
     issue_id = compose()
     mail.answer = _slowly
-    _send(issue_id)
+    send_now(issue_id)
     _wait(lambda: len(mail.messages) >= 60, 30, "the first mails", interval=0.01)
 
-    sending.pause(_issue(issue_id), reason="Tippfehler im Titel")
+    sending.pause(fresh_issue(issue_id), reason="Tippfehler im Titel")
     db.session.commit()
     at_pause = len(mail.messages)
     after_pause = _quiet(mail) - at_pause
@@ -109,7 +107,7 @@ def test_pause_stops_within_a_chunk_and_resume_sends_the_rest_once(
     time.sleep(1)
     sent = len(mail.messages)
     assert sent == at_pause + after_pause, "mail went on after the pause"
-    issue = _issue(issue_id)
+    issue = fresh_issue(issue_id)
     assert issue.status == "paused" and issue.pause_reason == "Tippfehler im Titel"
     statuses = _statuses(issue_id)
     assert statuses["sent"] == sent and statuses["sending"] == 0 and statuses["failed"] == 0
@@ -124,7 +122,7 @@ def test_pause_stops_within_a_chunk_and_resume_sends_the_rest_once(
     _wait_sent(issue_id, 60)
     _everyone_once(mail, {f"person{i}@example.org" for i in range(total)})
     assert _statuses(issue_id) == Counter({"sent": total})
-    assert _issue(issue_id).pause_reason is None
+    assert fresh_issue(issue_id).pause_reason is None
 
 
 def test_cancel_stops_for_good(app, ctx, lists, compose, mail, worker, drain, small_chunks):
@@ -138,10 +136,10 @@ def test_cancel_stops_for_good(app, ctx, lists, compose, mail, worker, drain, sm
     add_confirmed([lists["kkp-kompakt"]], total)
     issue_id = compose()
     mail.answer = _slowly
-    _send(issue_id)
+    send_now(issue_id)
     _wait(lambda: len(mail.messages) >= 30, 30, "the first mails", interval=0.01)
 
-    cancelled = sending.cancel(_issue(issue_id))
+    cancelled = sending.cancel(fresh_issue(issue_id))
     db.session.commit()
     at_cancel = len(mail.messages)
     after_cancel = _quiet(mail) - at_cancel
@@ -151,7 +149,7 @@ def test_cancel_stops_for_good(app, ctx, lists, compose, mail, worker, drain, sm
     assert after_cancel <= chunk * threads
 
     sent = len(mail.messages)
-    issue = _issue(issue_id)
+    issue = fresh_issue(issue_id)
     assert issue.status == "cancelled" and issue.finished_at is not None
     statuses = _statuses(issue_id)
     assert set(statuses) == {"sent", "cancelled"}, statuses
@@ -171,7 +169,7 @@ def test_cancel_stops_for_good(app, ctx, lists, compose, mail, worker, drain, sm
     time.sleep(2)
     drain()
     assert len(mail.messages) == sent, "mail went out after the cancel"
-    assert _issue(issue_id).status == "cancelled"
+    assert fresh_issue(issue_id).status == "cancelled"
     received = Counter(m["to"][0] for m in mail.messages)
     assert set(received.values()) == {1}
 
@@ -190,10 +188,10 @@ def test_a_scheduled_issue_starts_when_the_tick_finds_it_due(
 
     add_confirmed([lists["kkp-kompakt"]], 12)
     issue_id = compose()
-    assert sending.schedule(_issue(issue_id), utcnow() + timedelta(hours=2)) == 12
+    assert sending.schedule(fresh_issue(issue_id), utcnow() + timedelta(hours=2)) == 12
     db.session.commit()
     run_due()
-    issue = _issue(issue_id)
+    issue = fresh_issue(issue_id)
     assert issue.status == "scheduled" and _deliveries(issue_id) == []
 
     db.session.execute(
@@ -204,11 +202,11 @@ def test_a_scheduled_issue_starts_when_the_tick_finds_it_due(
     db.session.commit()
     run_due()
     run_due()  # a second tick (or a second clock) starts nothing twice
-    assert _issue(issue_id).status in ("sending", "sent")
+    assert fresh_issue(issue_id).status in ("sending", "sent")
     _wait_sent(issue_id, 30)
     time.sleep(0.5)
     _everyone_once(mail, {f"person{i}@example.org" for i in range(12)})
-    issue = _issue(issue_id)
+    issue = fresh_issue(issue_id)
     assert issue.started_at is not None and issue.finished_at >= issue.started_at
 
 
@@ -223,7 +221,7 @@ def test_a_scheduled_issue_that_cannot_start_pauses_with_the_reason(
 
     add_confirmed([lists["kkp-kompakt"]], 2)
     issue_id = compose()
-    sending.schedule(_issue(issue_id), utcnow() + timedelta(hours=2))
+    sending.schedule(fresh_issue(issue_id), utcnow() + timedelta(hours=2))
     db.session.commit()
     db.session.execute(sa.delete(Subscription))  # everybody left meanwhile
     db.session.execute(
@@ -233,7 +231,7 @@ def test_a_scheduled_issue_that_cannot_start_pauses_with_the_reason(
     )
     db.session.commit()
     run_due()
-    issue = _issue(issue_id)
+    issue = fresh_issue(issue_id)
     assert issue.status == "paused"
     assert issue.pause_reason  # the editor reads why
     assert _deliveries(issue_id) == []
@@ -256,7 +254,7 @@ def test_batch_writers_running_at_once_write_each_delivery_once(
     small_chunks(10, batch=25)
     add_confirmed([lists["kkp-kompakt"]], total)
     issue_id = compose()
-    _send(issue_id)  # enqueues the batch writer; no worker runs yet
+    send_now(issue_id)  # enqueues the batch writer; no worker runs yet
     write_issue_batch.send_now(issue_id)  # ... and once more, by mistake
 
     results: list[str] = []
@@ -272,7 +270,7 @@ def test_batch_writers_running_at_once_write_each_delivery_once(
                 except sa.exc.OperationalError as exc:  # SQLite: locked; Dramatiq retries
                     db.session.rollback()
                     errors.append(str(exc)[:200])
-                issue = _issue(issue_id)
+                issue = fresh_issue(issue_id)
                 if issue.last_subscriber_id >= issue.max_subscriber_id:
                     break
                 time.sleep(0.005)
@@ -327,7 +325,7 @@ def test_who_leaves_after_the_batch_was_written_gets_nothing(
     add_confirmed([lists["kkp-kompakt"]], 10)
     add_confirmed([lists["kkp-kompakt"], lists["netzwerktreffen"]], 2, start=100)
     issue_id = compose()
-    _send(issue_id)
+    send_now(issue_id)
     assert sending.write_batch(issue_id) == "written"  # rows written, chunks enqueued
     assert _statuses(issue_id) == Counter({"queued": 12})
 
@@ -346,7 +344,7 @@ def test_who_leaves_after_the_batch_was_written_gets_nothing(
     _everyone_once(mail, expected)
     statuses = _statuses(issue_id)
     assert statuses == Counter({"sent": 10, "cancelled": 2})
-    progress = sending.progress(_issue(issue_id))
+    progress = sending.progress(fresh_issue(issue_id))
     assert (progress["sent"], progress["cancelled"], progress["left"]) == (10, 2, 0)
 
 
@@ -372,7 +370,7 @@ def test_pending_suppressed_and_unconfirmed_lists_never_receive(
     db.session.rollback()
 
     issue_id = compose()
-    assert _send(issue_id) == 3
+    assert send_now(issue_id) == 3
     _wait_sent(issue_id, 30)
     time.sleep(0.5)
     _everyone_once(mail, {f"person{i}@example.org" for i in range(3)})
