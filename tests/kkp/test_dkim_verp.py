@@ -65,7 +65,7 @@ def _dkim_settings(key_file) -> dict:
     }
 
 
-def fresh_issue(lists, *, subscribers: int = 1) -> int:
+def _issue(lists, *, subscribers: int = 1) -> int:
     from kkp.extensions import db
     from newsletter import issues, sending
 
@@ -114,7 +114,7 @@ def test_issue_and_sign_up_mail_carry_a_valid_signature(app, ctx, lists, mail, w
         return record.encode() if name == f"{SELECTOR}._domainkey.{DOMAIN}.".encode() else None
 
     with configured(app, **_dkim_settings(key_file)):
-        fresh_issue(lists)
+        _issue(lists)
         _sign_up("neu@example.org", lists)
         received = mail.wait_for(2)
     by_recipient = {m["to"][0]: m["data"] for m in received}
@@ -151,7 +151,7 @@ def test_issue_and_sign_up_mail_carry_a_valid_signature(app, ctx, lists, mail, w
 
 
 def test_without_settings_nothing_is_signed(app, ctx, lists, mail, worker):
-    fresh_issue(lists)
+    _issue(lists)
     assert b"DKIM-Signature" not in mail.wait_for(1)[0]["data"]
 
 
@@ -187,7 +187,7 @@ def test_an_issue_with_a_weak_key_pauses_with_the_reason_and_sends_nothing(
 
     weak, _record = keys["weak"]
     with configured(app, **_dkim_settings(weak)):
-        issue_id = fresh_issue(lists, subscribers=3)
+        issue_id = _issue(lists, subscribers=3)
         _wait(lambda: fresh_issue(issue_id).status != "sending", 20, "the issue to stop")
         drain()
     issue = fresh_issue(issue_id)
@@ -236,7 +236,7 @@ def test_each_delivery_has_its_own_return_path_that_maps_back(app, ctx, lists, m
     from kkp.mail.verp import delivery_id_of, return_path
 
     with configured(app, KKP_RETURN_PATH="bounces+{token}@kkp.test"):
-        issue_id = fresh_issue(lists, subscribers=4)
+        issue_id = _issue(lists, subscribers=4)
         _sign_up("neu@example.org", lists)
         received = mail.wait_for(5)
         time.sleep(0.3)
