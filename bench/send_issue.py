@@ -270,7 +270,9 @@ class Bench:
             "KKP_BROKER_NAMESPACE": f"kkp-bench-{uuid.uuid4().hex[:8]}",
             "KKP_SMTP_URL": f"smtp://127.0.0.1:{self.smtp_port}",
             "KKP_SECRET_KEY": uuid.uuid4().hex * 2,
-            "KKP_BASE_URL": "https://kkp.example.org",
+            # http like the gunicorn it starts: with an https base URL the session cookie
+            # is Secure and the admin pages could not be logged in to over http
+            "KKP_BASE_URL": "http://kkp.example.org",
             "KKP_MAIL_FROM": "KKP Kompakt <newsletter@kkp.example.org>",
             "KKP_RETURN_PATH": "bounces+{token}@kkp.example.org",
             "KKP_LOG_LEVEL": self.args.log_level,
