@@ -440,12 +440,6 @@ def _recipient(subscriber, list_ids: list[int], message_id: str) -> Recipient:
     )
 
 
-def _status(issue_id: int) -> str | None:
-    status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
-    db.session.commit()  # end the read, so the next one sees what others committed
-    return status
-
-
 def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
     """Send the queued deliveries of an issue with ids in [first_id, last_id].
 
@@ -503,16 +497,19 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
     granted = 0  # messages the send rate still allows without asking
     try:
         for i in range(0, len(claimed), STATUS_CHECK_EVERY):
+            rows = claimed[i : i + STATUS_CHECK_EVERY]
             if i:
-                # What went out so far is recorded now: a crash can leave only the next
-                # stretch in doubt.
-                retry_later += _flush(issue_id, stretch, counts)
+                # What went out so far is recorded in the same transaction that marks
+                # the next stretch: a crash can leave only that one in doubt.
+                retry_later += _counted(stretch, counts)
+                owned = _turn(issue_id, stretch, rows)
                 stretch = _Stretch(held)
-                if _status(issue_id) != "sending":
+                if owned is None:  # paused or cancelled meanwhile
                     stretch.back.extend(r.id for r in claimed[i:])
                     break
-            rows = claimed[i : i + STATUS_CHECK_EVERY]
-            owned = _submitting(rows)
+            else:
+                owned = _submitting(rows)
+                db.session.commit()
             for j, row in enumerate(rows):
                 if row.id not in owned:  # the sweeper gave it to another chunk meanwhile
                     continue
@@ -634,19 +631,47 @@ def _submitting(rows) -> set[int]:
 
     After a crash the sweeper finds these rows in "submitting" and does not hand them
     out again (they may have arrived); rows still in "sending" were never tried. Returns
-    the rows this chunk still holds (the sweeper may have handed stale ones to another)."""
+    the rows this chunk still holds (the sweeper may have handed stale ones to another).
+    The caller commits."""
     owned = db.session.scalars(
         sa.update(Delivery)
-        .where(
-            sa.tuple_(Delivery.id, Delivery.attempts).in_([(r.id, r.attempts) for r in rows]),
-            Delivery.status == "sending",
-        )
+        .where(_held_by(rows), Delivery.status == "sending")
         .values(status="submitting", updated_at=utcnow())
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     ).all()
-    db.session.commit()
     return set(owned)
+
+
+def _held_by(rows):
+    """The rows among `rows` still at the attempt this chunk claimed them with.
+
+    A chunk's rows were claimed together, so nearly always at one attempt: one IN per
+    attempt is far cheaper to build than an IN over (id, attempt) pairs."""
+    by_attempt: dict[int, list[int]] = {}
+    for r in rows:
+        by_attempt.setdefault(r.attempts, []).append(r.id)
+    return sa.or_(
+        *(
+            sa.and_(Delivery.id.in_(ids), Delivery.attempts == attempt)
+            for attempt, ids in by_attempt.items()
+        )
+    )
+
+
+def _turn(issue_id: int, stretch: "_Stretch", rows) -> set[int] | None:
+    """Between two stretches, in one transaction: record what the last one did, look
+    whether the issue still sends, and if so mark the next one as being handed over.
+
+    Returns the rows of the next stretch this chunk still holds, or None when the issue
+    was paused or cancelled (by an editor, or just now for failing)."""
+    _record(issue_id, stretch, commit=False)
+    if stretch.streak:
+        _pause_if_failing(issue_id, stretch, commit=False)
+    status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
+    owned = _submitting(rows) if status == "sending" else None
+    db.session.commit()
+    return owned
 
 
 def _give_back(issue_id: int, claimed, stretch: _Stretch, counts: dict) -> None:
@@ -667,6 +692,11 @@ def _give_back(issue_id: int, claimed, stretch: _Stretch, counts: dict) -> None:
 def _flush(issue_id: int, stretch: _Stretch, counts: dict) -> list[str]:
     """Record a stretch of the chunk; return the errors that call for a retry."""
     _record(issue_id, stretch)
+    return _counted(stretch, counts)
+
+
+def _counted(stretch: _Stretch, counts: dict) -> list[str]:
+    """Add a stretch to the chunk's counts; return the errors that call for a retry."""
     for key in ("sent", "failed", "retry", "cancelled", "back"):
         counts[key] = counts.get(key, 0) + len(getattr(stretch, key))
     errors = [e for _, e in stretch.retry]
@@ -691,7 +721,9 @@ def _in_flight(claimed) -> None:
     db.session.commit()
 
 
-def _record(issue_id: int, stretch: _Stretch) -> None:
+def _record(issue_id: int, stretch: _Stretch, *, commit: bool = True) -> None:
+    """Write what a stretch did; with `commit`, end the transaction and pause the issue
+    if it keeps failing (else the caller does both)."""
     now = utcnow()
     if stretch.sent:
         # One statement for the stretch: the Message-IDs differ only in the delivery id
@@ -765,16 +797,19 @@ def _record(issue_id: int, stretch: _Stretch) -> None:
             .values(consecutive_failures=failures)
             .execution_options(synchronize_session=False)
         )
+    if not commit:
+        return
     db.session.commit()
     if streak:
         _pause_if_failing(issue_id, stretch)
 
 
-def _pause_if_failing(issue_id: int, stretch: _Stretch) -> None:
+def _pause_if_failing(issue_id: int, stretch: _Stretch, *, commit: bool = True) -> None:
     limit = current_app.config["KKP_ISSUE_PAUSE_AFTER_FAILURES"]
     failures = db.session.scalar(sa.select(Issue.consecutive_failures).where(Issue.id == issue_id))
     if failures is None or failures < limit:
-        db.session.commit()
+        if commit:
+            db.session.commit()
         return
     last_error = reasons.describe((stretch.failed or stretch.retry)[-1][1])
     reason = _(
@@ -789,7 +824,8 @@ def _pause_if_failing(issue_id: int, stretch: _Stretch) -> None:
         .values(status="paused", pause_reason=reason)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     if paused.rowcount:
         log.warning("issue %s paused after %d failures in a row", issue_id, failures)
 
