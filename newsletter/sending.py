@@ -659,7 +659,7 @@ def _held_by(rows):
     )
 
 
-def _turn(issue_id: int, stretch: "_Stretch", rows) -> set[int] | None:
+def _turn(issue_id: int, stretch: _Stretch, rows) -> set[int] | None:
     """Between two stretches, in one transaction: record what the last one did, look
     whether the issue still sends, and if so mark the next one as being handed over.
 
