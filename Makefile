@@ -81,7 +81,7 @@ lint: $(VENV)/.installed-test
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F kkp/babel.cfg -k _l -k lazy_gettext \
 	  -o kkp/translations/messages.pot --no-location --sort-output \
-	  --project "KKP Kompakt" --ignore-dirs ".* _* node_modules tests bench migrations" .
+	  --project "KKP Kompakt" --ignore-dirs ".* __pycache__ node_modules tests bench migrations" .
 	@if ls kkp/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 	  $(BIN)/pybabel update -i kkp/translations/messages.pot -d kkp/translations \
 	    --no-fuzzy-matching; \

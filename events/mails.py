@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from events import ical
 from events.calendars import calendar_event
@@ -30,41 +28,29 @@ from kkp.mail.render import render_mail
 
 @dataclass(frozen=True)
 class MailKind:
+    """What a kind of mail does; its words are in `templates/mail/<kind>/`."""
+
     #: the registration statuses for which the mail still makes sense when it is sent
     statuses: tuple[str, ...]
     #: "REQUEST", "CANCEL" or None (no calendar); "had" decides for cancellations
     method: str | None
+    #: whether the mail shows the join link (only to those with a seat, or to all
+    #: when the event needs no registration)
+    shows_join_link: bool = False
 
 
 KINDS = {
-    "event_confirmation": MailKind(("confirmed",), "REQUEST"),
-    "event_promoted": MailKind(("confirmed",), "REQUEST"),
-    "event_update": MailKind(("confirmed", "invited"), "REQUEST"),
+    "event_confirmation": MailKind(("confirmed",), "REQUEST", shows_join_link=True),
+    "event_promoted": MailKind(("confirmed",), "REQUEST", shows_join_link=True),
+    "event_update": MailKind(("confirmed", "invited"), "REQUEST", shows_join_link=True),
     "event_invitation": MailKind(("invited",), "REQUEST"),
     "event_waiting": MailKind(("waiting",), None),
-    "event_reminder": MailKind(("confirmed",), None),
+    "event_reminder": MailKind(("confirmed",), None, shows_join_link=True),
     "registration_link": MailKind(ACTIVE + ("invited",), None),
     "registration_request": MailKind(UNCONFIRMED, None),
     "event_cancelled": MailKind(("confirmed", "invited", "waiting", "cancelled"), "CANCEL"),
     "registration_cancelled": MailKind(("cancelled", "declined"), "CANCEL"),
 }
-
-
-def _subject(kind: str, event: Event, locale: str) -> str:
-    title = event.title
-    subjects = {
-        "event_confirmation": _("Registration confirmed: %(title)s", title=title),
-        "event_promoted": _("A seat is free, you are registered: %(title)s", title=title),
-        "event_update": _("Changed: %(title)s", title=title),
-        "event_invitation": _("Invitation: %(title)s", title=title),
-        "event_waiting": _("Waiting list: %(title)s", title=title),
-        "event_reminder": _("Reminder: %(title)s", title=title),
-        "registration_link": _("Your registration: %(title)s", title=title),
-        "registration_request": _("Please confirm your registration: %(title)s", title=title),
-        "event_cancelled": _("Cancelled: %(title)s", title=title),
-        "registration_cancelled": _("Registration cancelled: %(title)s", title=title),
-    }
-    return subjects[kind]
 
 
 def _method(kind: str, delivery: Delivery) -> str | None:
@@ -74,29 +60,28 @@ def _method(kind: str, delivery: Delivery) -> str | None:
     return method
 
 
-def mail_context(kind: str, registration: Registration, event: Event) -> dict:
-    """What the templates of mail `kind` need."""
+def mail_context(
+    kind: str, registration: Registration, event: Event, *, removes_calendar_entry: bool = False
+) -> dict:
+    """What the templates of mail `kind` need (`templates/mail/<kind>/`);
+    `removes_calendar_entry`: the mail carries a CANCEL for the person's calendar."""
     base = current_app.config["KKP_BASE_URL"]
     manage_url = f"{base}/registrations/{token_for(registration)}"
     locale = registration.locale
-    show_join = kind in ("event_confirmation", "event_promoted", "event_update", "event_reminder")
+    show_join = KINDS[kind].shows_join_link or event.registration_mode == "none"
     return {
-        "kind": kind,
         "event": event,
         "registration": registration,
         "when": when(event, locale),
         "place": event.place,
         "online": event.is_online,
-        "join_url": event.join_url if show_join or event.registration_mode == "none" else "",
-        "kind_name": event.kind.label(locale),
+        "join_url": event.join_url if show_join else "",
         "event_url": f"{base}/events/{event.slug}",
-        "ics_url": f"{base}/events/{event.slug}.ics",
         "manage_url": manage_url,
         "accept_url": f"{manage_url}?answer=accept",
         "decline_url": f"{manage_url}?answer=decline",
         "place_in_line": waiting_place(registration),
-        "had": None,
-        "subject": _subject(kind, event, locale),
+        "removes_calendar_entry": removes_calendar_entry,
         **_confirmation_request(registration, base, locale),
     }
 
@@ -123,13 +108,11 @@ def _build(kind: str, delivery: Delivery) -> EmailMessage:
     if kind != "event_cancelled" and event.status == "cancelled":
         raise NotDeliverable("the event was cancelled")
     locale = registration.locale if registration.locale in ("de", "en") else "de"
-    with force_locale(locale):
-        context = mail_context(kind, registration, event)
-        context["had"] = delivery.params.get("had")
-    msg = render_mail(
-        "event", context, to=mailbox(registration.name, registration.email), locale=locale
-    )
     method = _method(kind, delivery)
+    context = mail_context(kind, registration, event, removes_calendar_entry=method == "CANCEL")
+    msg = render_mail(
+        kind, context, to=mailbox(registration.name, registration.email), locale=locale
+    )
     if method:
         ics = ical.invitation(
             calendar_event(event, for_participant=True),

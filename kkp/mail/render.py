@@ -1,6 +1,8 @@
 """Mail templates as files: `templates/mail/<name>/{subject.txt,body.txt,body.mjml}`.
 
-Each is a Jinja template; the MJML body is compiled to HTML with mjml-python.
+Each is a Jinja template; the MJML body is compiled to HTML with mjml-python. The
+bodies see the rendered subject as `subject`; they share the layout in
+`templates/mail/_layout/` (base.mjml, base.txt with the footer, macros.txt).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def render_mail(
     }
     with force_locale(locale):
         subject = render_template(f"mail/{name}/subject.txt", **context).strip()
+        context["subject"] = subject
         text = render_template(f"mail/{name}/body.txt", **context)
         html = compile_mjml(render_template(f"mail/{name}/body.mjml", **context))
     return new_message(
