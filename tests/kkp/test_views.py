@@ -68,9 +68,7 @@ def test_without_a_form_the_refusal_is_flashed(request_ctx):
         raise InputError("Only drafts can be deleted.")
     assert not saved
     assert stored() == []
-    assert get_flashed_messages(with_categories=True) == [
-        ("error", "Only drafts can be deleted.")
-    ]
+    assert get_flashed_messages(with_categories=True) == [("error", "Only drafts can be deleted.")]
 
 
 def test_quiet_leaves_the_refusal_to_the_view(request_ctx):
