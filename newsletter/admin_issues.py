@@ -222,26 +222,25 @@ def _save(form: IssueForm, issue: Issue | None) -> tuple[Issue | None, list[Arti
 
 def _submit(form: IssueForm, issue: Issue | None):
     """Save everything, then do what the pressed button asks."""
-    saved_issue, saved = _save(form, issue)
-    if saved_issue is None:
-        db.session.rollback()
-        return _composer(form, issue, failed=True), 422
-    issue = saved_issue
     kind, _sep, index = request.form.get("action", "save").partition("-")
-    article = saved[int(index)] if index.isdigit() and int(index) < len(saved) else None
-    here = {"issue_id": issue.id}
-    if kind in ("up", "down") and article is not None:
-        issues.move_article(article, -1 if kind == "up" else 1)
-        db.session.commit()
+    stored, articles = _save(form, issue)
+    article = articles[int(index)] if index.isdigit() and int(index) < len(articles) else None
+    moving = kind in ("up", "down") and article is not None
+    with saving(form, valid=stored is not None) as saved:
+        if moving:
+            issues.move_article(article, -1 if kind == "up" else 1)
+    if not saved:
+        return _composer(form, issue, failed=True), 422
+    here = {"issue_id": stored.id}
+    if moving:
         flash(_("The issue was saved and the article moved."), "success")
         return redirect(url_for(".issue_edit", **here, _anchor=f"article-{article.id}"), 303)
-    db.session.commit()
     if kind == "remove" and article is not None:
         flash(_("The issue was saved."), "success")
         return redirect(url_for(".article_remove", **here, article_id=article.id), 303)
     if kind == "add":
         flash(_("The issue was saved; fill in the new article below."), "success")
-        anchor = f"article-new-{len(issue.articles) + 1}"
+        anchor = f"article-new-{len(stored.articles) + 1}"
         return redirect(url_for(".issue_edit", **here, add=1, _anchor=anchor), 303)
     flash(_("The issue was saved."), "success")
     return redirect(url_for(".issue_edit", **here), 303)
