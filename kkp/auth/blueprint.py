@@ -65,8 +65,8 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        sessions.end_all_sessions(current_user)
-        db.session.commit()
+        with saving():
+            sessions.end_all_sessions(current_user)
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -89,9 +89,10 @@ def tokens():
     form = TokenForm()
     secret = None
     if form.validate_on_submit():
-        _token, secret = operations.create_token(current_user, form.name.data)
-        db.session.commit()
-        form = TokenForm(formdata=None)
+        with saving(form) as saved:
+            _token, secret = operations.create_token(current_user, form.name.data)
+        if saved:  # shown once, on this page: no redirect
+            form = TokenForm(formdata=None)
     query = sa.select(ApiToken).order_by(ApiToken.id.desc())
     if not current_user.is_admin:
         query = query.where(ApiToken.editor_id == current_user.id)
