@@ -14,7 +14,7 @@ from events.models import Event, EventSeries
 from kkp.extensions import db
 from kkp.views import saving
 
-# -- kinds --------------------------------------------------------------------
+# -- kinds and series --------------------------------------------------------------------
 
 
 @bp.route("/kinds", methods=["GET", "POST"])
