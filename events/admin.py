@@ -1,5 +1,5 @@
-"""The editors' pages for events, series and kinds (participants:
-:mod:`events.admin_participants`).
+"""The editors' pages for events (participants: :mod:`events.admin_participants`;
+series and kinds: :mod:`events.admin_series`).
 
 One form holds every field of an event; a refusal shows each message at its field
 with everything typed kept (422). A change the event's status forbids answers 409.
@@ -14,14 +14,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from events import operations
-from events.admin_forms import CopyForm, EventForm, KindForm, SeriesForm
+from events.admin_forms import CopyForm, EventForm
 from events.dates import when
 from events.models import Event, EventSeries, Registration
 from events.operations import EventError, EventStateError
 from kkp.auth.access import protect
 from kkp.db import utcnow
 from kkp.extensions import db
-from newsletter.forms import ConfirmForm
+from kkp.forms import ConfirmForm
+from kkp.views import Confirmation, confirm_page, saving
 
 bp = Blueprint("events_admin", __name__, url_prefix="/admin/events")
 protect(bp)
@@ -54,15 +55,9 @@ def event_or_404(event_id: int) -> Event:
     return db.get_or_404(Event, event_id)
 
 
-def show_errors(form, exc: EventError, default: str | None = None) -> None:
-    """Each message of `exc` at its field (unknown fields: above the form)."""
-    errors = exc.errors or {exc.field or "": str(exc)}
-    for name, message in errors.items():
-        name = name if name in form else default
-        if name is None or name not in form:
-            form.form_errors.append(message)
-        elif not form[name].errors:
-            form[name].errors = [message]
+def refused_status(exc: EventError | None) -> int:
+    """409 for a change the event's status forbids, 422 for bad input."""
+    return 409 if isinstance(exc, EventStateError) else 422
 
 
 def registration_counts(event_ids) -> dict[tuple[int, str], int]:
@@ -141,14 +136,6 @@ def _editor(form: EventForm, event: Event | None, *, status: int = 200, copy_for
     ), status
 
 
-def _refused(form: EventForm, event: Event | None, exc: EventError):
-    db.session.rollback()
-    show_errors(form, exc)
-    if event is not None:
-        db.session.refresh(event)
-    return _editor(form, event, status=409 if isinstance(exc, EventStateError) else 422)
-
-
 def _flash_notes(notes: list[str]) -> None:
     for note in notes:
         flash(note, "info")
@@ -161,14 +148,10 @@ def event_new():
     form = _event_form()
     ok = form.validate()
     data = form.event_input()
-    try:
+    with saving(form, valid=ok) as saved:
         event = operations.create_event(data)
-    except EventError as exc:
-        return _refused(form, None, exc)
-    if not ok:
-        db.session.rollback()
-        return _editor(form, None, status=422)
-    db.session.commit()
+    if not saved:
+        return _editor(form, None, status=refused_status(saved.error))
     flash(_("The event was saved as a draft."), "success")
     _flash_notes(data.notes)
     return redirect(url_for(".event_edit", event_id=event.id), 303)
@@ -190,16 +173,12 @@ def event_edit(event_id: int):
     form = _event_form()
     ok = form.validate()
     data = form.event_input()
-    try:
+    with saving(form, valid=ok) as saved:
         significant = operations.update_event(event, data)
-    except EventError as exc:
-        return _refused(form, event, exc)
-    if not ok:
-        db.session.rollback()
+        told = _told(event) if ok and event.status == "published" and significant else 0
+    if not saved:
         db.session.refresh(event)
-        return _editor(form, event, status=422)
-    told = _told(event) if event.status == "published" and significant else 0
-    db.session.commit()
+        return _editor(form, event, status=refused_status(saved.error))
     flash(_("The event was saved."), "success")
     if told:
         flash(
@@ -215,12 +194,11 @@ def event_edit(event_id: int):
 
 
 def _conflict(event: Event, exc: EventError):
-    """Re-show the editor with the refusal (409 for a state conflict)."""
-    db.session.rollback()
+    """Re-show the editor, as stored, with the refusal above it."""
     db.session.refresh(event)
     form = _stored_form(event)
     form.form_errors.append(str(exc))
-    return _editor(form, event, status=409 if isinstance(exc, EventStateError) else 422)
+    return _editor(form, event, status=refused_status(exc))
 
 
 @bp.post("/<int:event_id>/publish")
@@ -228,11 +206,10 @@ def event_publish(event_id: int):
     event = event_or_404(event_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".event_edit", event_id=event.id), 303)
-    try:
+    with saving(quiet=True) as saved:
         operations.publish_event(event)
-    except EventError as exc:
-        return _conflict(event, exc)
-    db.session.commit()
+    if not saved:
+        return _conflict(event, saved.error)
     flash(_("The event is published and can be seen on the events page."), "success")
     return redirect(url_for(".event_edit", event_id=event.id), 303)
 
@@ -240,16 +217,14 @@ def event_publish(event_id: int):
 @bp.route("/<int:event_id>/cancel", methods=["GET", "POST"])
 def event_cancel(event_id: int):
     event = event_or_404(event_id)
-    form = ConfirmForm()
     if event.status == "cancelled":
         flash(_("The event is cancelled already."), "error")
         return redirect(url_for(".event_edit", event_id=event.id), 303)
-    if form.validate_on_submit():
-        try:
+    if ConfirmForm().validate_on_submit():
+        with saving(quiet=True) as saved:
             told = operations.cancel_event(event)
-        except EventError as exc:
-            return _conflict(event, exc)
-        db.session.commit()
+        if not saved:
+            return _conflict(event, saved.error)
         flash(
             ngettext(
                 "The event was cancelled; %(num)d person is told.",
@@ -259,26 +234,63 @@ def event_cancel(event_id: int):
             "success",
         )
         return redirect(url_for(".event_edit", event_id=event.id), 303)
+    return confirm_page(_cancel_question(event))
+
+
+def _cancel_question(event: Event) -> Confirmation:
     counts = registration_counts([event.id])
-    return render_template("admin/events/cancel.html", event=event, form=form, counts=counts)
+    if event.status == "published":
+        seated = counts.get((event.id, "confirmed"), 0) + counts.get((event.id, "invited"), 0)
+        waiting = counts.get((event.id, "waiting"), 0)
+        touches = ngettext(
+            "%(num)d participant gets a cancellation that takes the event out of their calendar.",
+            "All %(num)d participants get a cancellation that takes the event out of their "
+            "calendar.",
+            seated,
+        )
+        if waiting:
+            touches += " " + ngettext(
+                "The %(num)d person on the waiting list is told.",
+                "The %(num)d people on the waiting list are told.",
+                waiting,
+            )
+    else:
+        touches = _("The event was never published, so nobody is told.")
+    return Confirmation(
+        title=_("Cancel event"),
+        question=_("Cancel “%(title)s”?", title=event.title),
+        lead=[when(event, str(get_locale()))],
+        touches=touches,
+        notes=[_("The event stays visible as cancelled. This cannot be undone.")],
+        button=_("Yes, cancel the event"),
+        back=url_for(".event_edit", event_id=event.id),
+        back_label=_("No, back to the event"),
+    )
 
 
 @bp.route("/<int:event_id>/delete", methods=["GET", "POST"])
 def event_delete(event_id: int):
     event = event_or_404(event_id)
-    form = ConfirmForm()
     if event.status != "draft":
         return _conflict(event, EventStateError(_("Only drafts can be deleted.")))
-    if form.validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         title = event.title
-        try:
+        with saving(quiet=True) as saved:
             operations.delete_event(event)
-        except EventError as exc:
-            return _conflict(event, exc)
-        db.session.commit()
+        if not saved:
+            return _conflict(event, saved.error)
         flash(_("The draft “%(title)s” was deleted.", title=title), "success")
         return redirect(url_for(".event_list", show="drafts"), 303)
-    return render_template("admin/events/delete.html", event=event, form=form)
+    return confirm_page(
+        Confirmation(
+            title=_("Delete event"),
+            question=_("Delete the draft “%(title)s”?", title=event.title),
+            notes=[_("The draft is deleted. This cannot be undone.")],
+            button=_("Yes, delete"),
+            back=url_for(".event_edit", event_id=event.id),
+            back_label=_("No, back to the event"),
+        )
+    )
 
 
 @bp.post("/<int:event_id>/copy")
@@ -287,14 +299,13 @@ def event_copy(event_id: int):
     event = event_or_404(event_id)
     copy_form = CopyForm()
     if copy_form.validate():
-        try:
+        with saving(quiet=True) as saved:
             copy = operations.copy_event(event, start_day=copy_form.copy_day.data)
-        except EventError as exc:
-            db.session.rollback()
+        if not saved:  # every message at the one field the form has
             db.session.refresh(event)
-            copy_form.copy_day.errors = list((exc.errors or {"": str(exc)}).values())
+            errors = saved.error.errors or {"": str(saved.error)}
+            copy_form.copy_day.errors = list(errors.values())
         else:
-            db.session.commit()
             flash(
                 _(
                     "A new date on %(day)s was added to the series “%(series)s”. It is a draft: "
@@ -318,80 +329,5 @@ def event_preview(event_id: int):
     )
 
 
-# -- kinds and series --------------------------------------------------------------------
-
-
-@bp.route("/kinds", methods=["GET", "POST"])
-def kinds():
-    form = KindForm()
-    status = 200
-    if request.method == "POST" and form.validate():
-        try:
-            kind = operations.create_kind(form.name.data, form.name_en.data or "")
-        except EventError as exc:
-            db.session.rollback()
-            show_errors(form, exc, "name")
-        else:
-            db.session.commit()
-            flash(_("The kind “%(name)s” was added.", name=kind.name), "success")
-            return redirect(url_for(".kinds"), 303)
-    if request.method == "POST":
-        status = 422
-    used = dict(
-        db.session.execute(sa.select(Event.kind_id, sa.func.count()).group_by(Event.kind_id)).all()
-    )
-    return render_template(
-        "admin/events/kinds.html", kinds=operations.kinds(), form=form, used=used
-    ), status
-
-
-@bp.route("/series", methods=["GET", "POST"])
-def series_list():
-    form = SeriesForm()
-    status = 200
-    if request.method == "POST":
-        saved = _save_series(form, None)
-        if saved is not None:
-            return redirect(url_for(".series_edit", series_id=saved.id), 303)
-        status = 422
-    found = db.session.scalars(
-        sa.select(EventSeries)
-        .options(sa.orm.selectinload(EventSeries.events))
-        .order_by(EventSeries.created_at.desc(), EventSeries.id.desc())
-    ).all()
-    return render_template("admin/events/series.html", series=found, form=form), status
-
-
-def _save_series(form: SeriesForm, series: EventSeries | None) -> EventSeries | None:
-    if not form.validate():
-        return None
-    try:
-        saved = operations.save_series(
-            series, title=form.title.data, description=form.description.data or ""
-        )
-    except EventError as exc:
-        db.session.rollback()
-        show_errors(form, exc, "title")
-        return None
-    db.session.commit()
-    flash(_("The series was saved."), "success")
-    return saved
-
-
-@bp.route("/series/<int:series_id>", methods=["GET", "POST"])
-def series_edit(series_id: int):
-    series = db.get_or_404(EventSeries, series_id)
-    status = 200
-    if request.method == "POST":
-        form = SeriesForm()
-        if _save_series(form, series) is not None:
-            return redirect(url_for(".series_edit", series_id=series.id), 303)
-        status = 422
-        db.session.refresh(series)
-    else:
-        form = SeriesForm(formdata=None, obj=series)
-    return render_template("admin/events/series_edit.html", series=series, form=form), status
-
-
 # The participants' pages live on this blueprint too.
-from events import admin_audit, admin_participants  # noqa: E402, F401, I001
+from events import admin_audit, admin_participants, admin_series  # noqa: E402, F401, I001

@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from events import invitations, registrations
-from events.admin import bp, event_or_404, show_errors
+from events.admin import bp, event_or_404
 from events.admin_forms import InviteForm, ParticipantForm
 from events.export import STATUS_ORDER, filename, participants_csv
 from events.models import Event, Registration
-from events.operations import EventError, EventStateError
+from events.operations import EventStateError
 from kkp.extensions import db
-from newsletter.forms import ConfirmForm
+from kkp.forms import ConfirmForm, show_errors
+from kkp.views import Confirmation, confirm_page, saving
 from newsletter.lists import all_lists
 
 
@@ -84,7 +85,7 @@ def participant_add(event_id: int):
     event = event_or_404(event_id)
     form = ParticipantForm()
     if form.validate():
-        try:
+        with saving(quiet=True) as saved:
             registration, outcome = registrations.add_participant(
                 event.id,
                 name=form.name.data or "",
@@ -92,15 +93,8 @@ def participant_add(event_id: int):
                 organisation=form.organisation.data or "",
                 over_capacity=bool(form.over_capacity.data),
             )
-        except EventError as exc:
-            db.session.rollback()
-            db.session.refresh(event)
-            if isinstance(exc, EventStateError):
-                return _page(event, problem=str(exc), status=409)
-            show_errors(form, exc, "email")
-        else:
             place = registrations.waiting_place(registration)
-            db.session.commit()
+        if saved:
             if outcome == "waiting":
                 message = _(
                     "%(name)s is on the waiting list, place %(place)d.",
@@ -111,6 +105,10 @@ def participant_add(event_id: int):
                 message = _("%(name)s is registered.", name=registration.name)
             flash(message, "success")
             return _here(event, outcome)
+        db.session.refresh(event)
+        if isinstance(saved.error, EventStateError):
+            return _page(event, problem=str(saved.error), status=409)
+        show_errors(form, saved.error, "email")
     return _page(event, add_form=form, status=422)
 
 
@@ -118,14 +116,15 @@ def participant_add(event_id: int):
 def participant_remove(event_id: int, registration_id: int):
     event = event_or_404(event_id)
     registration = _registration_or_404(event.id, registration_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        waiting_before = registrations.waiting_count(event.id)
-        registrations.cancel(registration, by_editor=True)
-        moved = waiting_before - registrations.waiting_count(event.id)
-        db.session.commit()
-        flash(_("%(name)s was removed.", name=registration.name or registration.email), "success")
-        if moved > 0:
+    if ConfirmForm().validate_on_submit():
+        with saving() as saved:
+            waiting_before = registrations.waiting_count(event.id)
+            registrations.cancel(registration, by_editor=True)
+            moved = waiting_before - registrations.waiting_count(event.id)
+        if saved:
+            name = registration.name or registration.email
+            flash(_("%(name)s was removed.", name=name), "success")
+        if saved and moved > 0:
             flash(
                 ngettext(
                     "%(num)d person moved up from the waiting list.",
@@ -135,8 +134,33 @@ def participant_remove(event_id: int, registration_id: int):
                 "info",
             )
         return _here(event)
-    return render_template(
-        "admin/events/participant_remove.html", event=event, registration=registration, form=form
+    return confirm_page(_remove_question(event, registration))
+
+
+def _remove_question(event: Event, registration: Registration) -> Confirmation:
+    if registration.status in ("confirmed", "invited"):
+        touches = _("The person gets a mail that takes the event out of their calendar.")
+        if registration.status == "confirmed":
+            touches += " " + _("The freed seat goes to the first person on the waiting list.")
+    elif registration.status == "waiting":
+        touches = _("The person leaves the waiting list and is told by mail.")
+    else:
+        touches = None
+    who = registration.email
+    if registration.organisation:
+        who += ", " + registration.organisation
+    return Confirmation(
+        title=_("Remove participant"),
+        question=_(
+            "Remove %(name)s from “%(title)s”?",
+            name=registration.name or registration.email,
+            title=event.title,
+        ),
+        lead=[who],
+        touches=touches,
+        button=_("Yes, remove"),
+        back=url_for(".participants", event_id=event.id),
+        back_label=_("No, back to the participants"),
     )
 
 
@@ -146,13 +170,11 @@ def participant_move_up(event_id: int, registration_id: int):
     registration = _registration_or_404(event.id, registration_id)
     if not ConfirmForm().validate_on_submit():
         return _here(event)
-    try:
+    with saving(quiet=True) as saved:
         status = registrations.move_up(registration)
-    except EventError as exc:
-        db.session.rollback()
+    if not saved:
         db.session.refresh(event)
-        return _page(event, problem=str(exc), status=409)
-    db.session.commit()
+        return _page(event, problem=str(saved.error), status=409)
     name = registration.name or registration.email
     if status == "confirmed":
         flash(_("%(name)s has a seat now and is told by mail.", name=name), "success")
@@ -166,21 +188,18 @@ def participant_invite(event_id: int):
     event = event_or_404(event_id)
     form = _invite_form()
     if form.validate():
-        try:
+        with saving(quiet=True) as saved:
             invited = invitations.invite_list(event.id, form.list_id.data)
-        except EventError as exc:
-            db.session.rollback()
-            db.session.refresh(event)
-            if isinstance(exc, EventStateError):
-                return _page(event, invite_form=form, problem=str(exc), status=409)
-            show_errors(form, exc, "list_id")
-        else:
-            db.session.commit()
+        if saved:
             flash(
                 ngettext("%(num)d person invited.", "%(num)d people invited.", invited),
                 "success",
             )
             return _here(event, "invited")
+        db.session.refresh(event)
+        if isinstance(saved.error, EventStateError):
+            return _page(event, invite_form=form, problem=str(saved.error), status=409)
+        show_errors(form, saved.error, "list_id")
     return _page(event, invite_form=form, status=422)
 
 

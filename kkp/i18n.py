@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_number, get_locale
 
 from kkp.addresses import display_address
 from kkp.mail.reasons import describe
@@ -61,6 +61,15 @@ def year_problem(day: date | datetime) -> str | None:
         first=EARLIEST_YEAR,
         last=LATEST_YEAR,
     )
+
+
+class Count(int):
+    """A number of things, printed as the reader writes numbers ("1.234" in German):
+    for `ngettext(…, Count(n))`, whose `%(num)s` is then what `n | numberformat` is in
+    a template, while the plural form is chosen by the number itself."""
+
+    def __str__(self) -> str:
+        return format_number(int(self))
 
 
 class NonexistentTime(ValueError):

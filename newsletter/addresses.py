@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from kkp.addresses import AddressError, a_label, display_address, normalise_address
 from kkp.extensions import db
+from kkp.forms import InputError
 from kkp.mail.transport import transport_for
 from kkp.text import text_problem
 from newsletter.models import Suppression
@@ -21,14 +22,9 @@ from newsletter.models import Suppression
 MAX_NAME = 200
 
 
-class SubscriptionError(ValueError):
+class SubscriptionError(InputError):
     """Bad input or a refused change; `field` names the form field it belongs to, and
     `errors` maps every faulty field to its message (the first is `field`'s)."""
-
-    def __init__(self, message: str, field: str | None = None, errors: dict | None = None):
-        super().__init__(message)
-        self.field = field
-        self.errors = errors or ({field: message} if field else {})
 
 
 def checked(errors: dict[str, str], check, *args, **kwargs):

@@ -20,12 +20,13 @@ from kkp.auth.access import protect
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
+from kkp.forms import ConfirmForm, form_errors
 from kkp.i18n import BERLIN
 from kkp.mail.models import Delivery
 from kkp.params import query_number
+from kkp.views import Confirmation, confirm_page, saving
 from newsletter import address_check, export, operations, search
 from newsletter.forms import (
-    ConfirmForm,
     ConsentTextForm,
     ListForm,
     StatusFilterForm,
@@ -95,11 +96,6 @@ def _words():
         "delivery_words": DELIVERY_WORDS,
         "kind_words": KIND_WORDS,
     }
-
-
-def form_errors(form) -> dict[str, str]:
-    """The first error of each field (read from the fields: `form.errors` is cached)."""
-    return {f.name: f.errors[0] for f in form if f.errors}
 
 
 # -- the subscriber list and the export ---------------------------------------------------
@@ -193,7 +189,7 @@ def new_subscriber():
         return render_template("admin/subscriber_new.html", form=form, errors={})
     if _checked(form):
         evidence = (form.consent_evidence.data or "").strip()
-        try:
+        with saving(form, default="email") as saved:
             subscriber, created = operations.add_subscriber(
                 email=form.email.data,
                 name=form.name.data or "",
@@ -202,11 +198,7 @@ def new_subscriber():
                 consent_evidence=evidence or None,
                 source="editor",
             )
-        except operations.SubscriptionError as exc:
-            db.session.rollback()
-            form[exc.field if exc.field in form else "email"].errors = [str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             if not created:
                 flash(
                     _("This address was subscribed already; the chosen lists were added."),
@@ -234,18 +226,14 @@ def subscriber(subscriber_id: int):
         return _subscriber_page(person, form, {})
     if form.validate() and require_lists(form):
         before = {s.list_id for s in person.subscriptions}
-        try:
+        with saving(form, default="name") as saved:
             operations.edit_subscriber(
                 person,
                 name=form.name.data or "",
                 organisation=form.organisation.data or "",
                 list_ids=form.lists.data,
             )
-        except operations.SubscriptionError as exc:
-            db.session.rollback()
-            form[exc.field if exc.field in form else "name"].errors = [str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash(_("The changes were saved."), "success")
             if set(form.lists.data) - before:
                 flash(_("The person gets a mail to confirm the new lists."), "info")
@@ -272,10 +260,14 @@ def _subscriber_page(person: Subscriber, form, errors: dict):
 def remove_subscriber(subscriber_id: int, action: str):
     """Unsubscribe (from everything) or delete, after a confirmation page."""
     person = db.get_or_404(Subscriber, subscriber_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        if action == "unsubscribe":
-            operations.unsubscribe(person, source="editor")
+    unsubscribe = action == "unsubscribe"
+    if ConfirmForm().validate_on_submit():
+        with saving() as saved:
+            if unsubscribe:
+                operations.unsubscribe(person, source="editor")
+            else:
+                operations.delete_subscriber(person, reason="deleted")
+        if saved and unsubscribe:
             flash(
                 _(
                     "The subscriber was unsubscribed from all lists and their data deleted. "
@@ -283,46 +275,51 @@ def remove_subscriber(subscriber_id: int, action: str):
                 ),
                 "success",
             )
-        else:
-            operations.delete_subscriber(person, reason="deleted")
+        elif saved:
             flash(_("The subscriber was deleted. The address will not be mailed again."), "success")
-        db.session.commit()
         return redirect(url_for(".subscribers"), code=303)
-    return render_template(
-        "admin/subscriber_remove.html", subscriber=person, form=form, action=action
+    return confirm_page(
+        Confirmation(
+            title=_("Unsubscribe from all lists") if unsubscribe else _("Delete"),
+            question=_("Unsubscribe %(email)s from all lists?", email=person.email)
+            if unsubscribe
+            else _("Delete %(email)s?", email=person.email),
+            notes=[
+                _(
+                    "The person gets no more mail. Name, organisation, lists and consent "
+                    "history are deleted; only an irreversible fingerprint of the address is "
+                    "kept, so that it is never mailed again. This cannot be undone: only the "
+                    "person can sign up again, through the sign-up form."
+                )
+            ],
+            button=_("Yes, unsubscribe") if unsubscribe else _("Yes, delete"),
+            back=url_for(".subscriber", subscriber_id=person.id),
+            back_label=_("Cancel"),
+        )
     )
 
 
 # -- lists -------------------------------------------------------------------------------
 
 
-def _save_list(form: ListForm, mailing_list: MailingList | None) -> MailingList | None:
-    """Create or change a list from a validated form; None if the operation refused."""
-    values = {
+def _list_values(form: ListForm) -> dict:
+    return {
         "name": form.name.data.strip(),
         "slug": form.slug.data.strip(),
         "description": (form.description.data or "").strip(),
         "is_public": bool(form.is_public.data),
     }
-    try:
-        if mailing_list is None:
-            mailing_list = operations.create_list(**values)
-        else:
-            operations.update_list(mailing_list, **values)
-        db.session.commit()
-    except operations.SubscriptionError as exc:
-        db.session.rollback()
-        getattr(form, exc.field or "slug").errors = [str(exc)]
-        return None
-    return mailing_list
 
 
 @bp.route("/lists", methods=["GET", "POST"])
 def lists():
     form = ListForm()
-    if form.validate_on_submit() and _save_list(form, None):
-        flash(_("The list was created."), "success")
-        return redirect(url_for(".lists"), code=303)
+    if form.validate_on_submit():
+        with saving(form, default="slug") as saved:
+            operations.create_list(**_list_values(form))
+        if saved:
+            flash(_("The list was created."), "success")
+            return redirect(url_for(".lists"), code=303)
     counts = {
         (list_id, status): n
         for list_id, status, n in db.session.execute(
@@ -340,9 +337,12 @@ def lists():
 def edit_list(list_id: int):
     mailing_list = db.get_or_404(MailingList, list_id)
     form = ListForm(obj=mailing_list)
-    if form.validate_on_submit() and _save_list(form, mailing_list):
-        flash(_("The list was saved."), "success")
-        return redirect(url_for(".lists"), code=303)
+    if form.validate_on_submit():
+        with saving(form, default="slug") as saved:
+            operations.update_list(mailing_list, **_list_values(form))
+        if saved:
+            flash(_("The list was saved."), "success")
+            return redirect(url_for(".lists"), code=303)
     return render_template("admin/lists_edit.html", form=form, mailing_list=mailing_list), (
         400 if form_errors(form) else 200
     )
@@ -374,16 +374,18 @@ def consent_text(page: str):
         if current is not None and text == current.text:
             flash(_("The text is unchanged; no new version was made."), "info")
         else:
-            version = operations.publish_consent_text(text, purpose)
-            db.session.commit()
-            if purpose == "newsletter":
-                message = _("Version %(n)s is now shown on the sign-up form.", n=version.version)
-            else:
-                message = _(
-                    "Version %(n)s is now shown on the registration form of every event.",
-                    n=version.version,
+            with saving() as saved:
+                version = operations.publish_consent_text(text, purpose).version
+            if saved and purpose == "newsletter":
+                flash(_("Version %(n)s is now shown on the sign-up form.", n=version), "success")
+            elif saved:
+                flash(
+                    _(
+                        "Version %(n)s is now shown on the registration form of every event.",
+                        n=version,
+                    ),
+                    "success",
                 )
-            flash(message, "success")
         return redirect(url_for(".consent_text", page=page), code=303)
     versions = operations.consent_text_versions(purpose)
     status = 400 if form.errors else 200

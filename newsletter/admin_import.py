@@ -14,6 +14,8 @@ from flask_login import current_user
 from sqlalchemy.orm import defer
 
 from kkp.extensions import db
+from kkp.forms import InputError
+from kkp.views import saving
 from newsletter import csvfile, importer, operations
 from newsletter.admin import bp, require_lists
 from newsletter.forms import ImportForm, list_choices
@@ -53,7 +55,7 @@ def import_form():
         return _import_page(form, 200 if request.method == "GET" else 400)
     upload = form.file.data
     data = upload.stream.read(importer.MAX_BYTES + 1)
-    try:
+    with saving(form, default="file", refused=(InputError, csvfile.ImportFileError)) as saved:
         job = importer.create_import_job(
             data,
             filename=upload.filename or "",
@@ -61,12 +63,8 @@ def import_form():
             consent_evidence=form.consent_evidence.data or "",
             editor=current_user._get_current_object(),
         )
-    except (csvfile.ImportFileError, operations.SubscriptionError) as exc:
-        db.session.rollback()
-        field = form.lists if getattr(exc, "field", None) == "lists" else form.file
-        field.errors = [str(exc)]
+    if not saved:
         return _import_page(form, 400)
-    db.session.commit()
     return redirect(url_for(".import_job", job_id=job.id), code=303)
 
 

@@ -19,17 +19,13 @@ from flask_login import current_user
 from sqlalchemy.orm import defer, selectinload
 
 from kkp.extensions import db
+from kkp.forms import ConfirmForm, show_errors
 from kkp.headers import framed_mail
 from kkp.mail.models import Delivery
+from kkp.views import Confirmation, confirm_page, saving
 from newsletter import issues, operations, sending
-from newsletter.addresses import SubscriptionError
 from newsletter.admin import bp
-from newsletter.forms import (
-    ConfirmForm,
-    IssueForm,
-    TestSendForm,
-    list_choices,
-)
+from newsletter.forms import IssueForm, TestSendForm, list_choices
 from newsletter.issues import IssueError
 from newsletter.models import Article, Image, Issue
 from newsletter.render import PERSONAL, greeting, placeholder, render_issue
@@ -56,16 +52,6 @@ def _words():
 
 def issue_or_404(issue_id: int) -> Issue:
     return db.get_or_404(Issue, issue_id)
-
-
-def refuse(form, exc: SubscriptionError, default: str | None) -> bool:
-    """Show `exc` at its field (or at `default`); False, for `ok = refuse(...)`."""
-    name = exc.field if exc.field and exc.field in form else default
-    if name is None:
-        form.form_errors.append(str(exc))
-    elif not form[name].errors:
-        form[name].errors = [str(exc)]
-    return False
 
 
 # -- the list ----------------------------------------------------------------------------
@@ -197,7 +183,8 @@ def _save(form: IssueForm, issue: Issue | None) -> tuple[Issue | None, list[Arti
             else:
                 issues.update_issue(issue, **values)
     except IssueError as exc:
-        ok = refuse(form, exc, None)
+        show_errors(form, exc)
+        ok = False
     stored = {str(a.id): a for a in issue.articles} if issue is not None else {}
     saved: list[Article | None] = []
     for entry in form.articles:
@@ -225,7 +212,8 @@ def _save(form: IssueForm, issue: Issue | None) -> tuple[Issue | None, list[Arti
                 else:
                     issues.update_article(article, image=image, **fields)
         except IssueError as exc:
-            ok = refuse(sub, exc, "title")
+            show_errors(sub, exc, "title")
+            ok = False
         saved.append(article)
     if not ok or form.form_errors:
         return None, []
@@ -234,26 +222,25 @@ def _save(form: IssueForm, issue: Issue | None) -> tuple[Issue | None, list[Arti
 
 def _submit(form: IssueForm, issue: Issue | None):
     """Save everything, then do what the pressed button asks."""
-    saved_issue, saved = _save(form, issue)
-    if saved_issue is None:
-        db.session.rollback()
-        return _composer(form, issue, failed=True), 422
-    issue = saved_issue
     kind, _sep, index = request.form.get("action", "save").partition("-")
-    article = saved[int(index)] if index.isdigit() and int(index) < len(saved) else None
-    here = {"issue_id": issue.id}
-    if kind in ("up", "down") and article is not None:
-        issues.move_article(article, -1 if kind == "up" else 1)
-        db.session.commit()
+    stored, articles = _save(form, issue)
+    article = articles[int(index)] if index.isdigit() and int(index) < len(articles) else None
+    moving = kind in ("up", "down") and article is not None
+    with saving(form, valid=stored is not None) as saved:
+        if moving:
+            issues.move_article(article, -1 if kind == "up" else 1)
+    if not saved:
+        return _composer(form, issue, failed=True), 422
+    here = {"issue_id": stored.id}
+    if moving:
         flash(_("The issue was saved and the article moved."), "success")
         return redirect(url_for(".issue_edit", **here, _anchor=f"article-{article.id}"), 303)
-    db.session.commit()
     if kind == "remove" and article is not None:
         flash(_("The issue was saved."), "success")
         return redirect(url_for(".article_remove", **here, article_id=article.id), 303)
     if kind == "add":
         flash(_("The issue was saved; fill in the new article below."), "success")
-        anchor = f"article-new-{len(issue.articles) + 1}"
+        anchor = f"article-new-{len(stored.articles) + 1}"
         return redirect(url_for(".issue_edit", **here, add=1, _anchor=anchor), 303)
     flash(_("The issue was saved."), "success")
     return redirect(url_for(".issue_edit", **here), 303)
@@ -264,36 +251,55 @@ def article_remove(issue_id: int, article_id: int):
     article = db.first_or_404(
         sa.select(Article).where(Article.id == article_id, Article.issue_id == issue_id)
     )
-    form = ConfirmForm()
-    if form.validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         title = article.title
-        try:
+        with saving() as saved:
             issues.remove_article(article)
-        except IssueError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if saved:
             flash(_("The article “%(title)s” was removed.", title=title), "success")
         return redirect(url_for(".issue_edit", issue_id=issue_id), 303)
-    return render_template("admin/issues/article_remove.html", article=article, form=form)
+    issue = article.issue
+    return confirm_page(
+        Confirmation(
+            title=_("Remove article"),
+            question=_("Remove the article “%(title)s”?", title=article.title),
+            notes=[
+                _("From issue %(number)s: %(title)s.", number=issue.number, title=issue.title)
+                + " "
+                + _(
+                    "The article, its links and its image are removed from the issue. "
+                    "This cannot be undone."
+                )
+            ],
+            button=_("Yes, remove"),
+            back=url_for(".issue_edit", issue_id=issue_id, _anchor=f"article-{article.id}"),
+            back_label=_("Cancel"),
+        )
+    )
 
 
 @bp.route("/issues/<int:issue_id>/delete", methods=["GET", "POST"])
 def issue_delete(issue_id: int):
     issue = issue_or_404(issue_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
+    if ConfirmForm().validate_on_submit():
+        with saving() as saved:
             issues.delete_issue(issue)
-        except IssueError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        if not saved:
             return redirect(url_for(".issue_edit", issue_id=issue_id), 303)
-        db.session.commit()
         flash(_("The draft was deleted."), "success")
         return redirect(url_for(".issue_list"), 303)
-    return render_template("admin/issues/delete.html", issue=issue, form=form)
+    return confirm_page(
+        Confirmation(
+            title=_("Delete issue"),
+            question=_(
+                "Delete the draft %(number)s: %(title)s?", number=issue.number, title=issue.title
+            ),
+            notes=[_("The issue and all its articles are deleted. This cannot be undone.")],
+            button=_("Yes, delete"),
+            back=url_for(".issue_edit", issue_id=issue.id),
+            back_label=_("Cancel"),
+        )
+    )
 
 
 # -- preview and test mail ---------------------------------------------------------------
@@ -343,13 +349,9 @@ def issue_test_send(issue_id: int):
     issue = issue_or_404(issue_id)
     form = TestSendForm()
     if form.validate():
-        try:
+        with saving(form, default="addresses") as saved:
             ids = sending.test_send(issue, form.address_list())
-        except SubscriptionError as exc:
-            db.session.rollback()
-            refuse(form, exc, "addresses")
-        else:
-            db.session.commit()
+        if saved:
             flash(
                 ngettext(
                     "Test mail sent to %(num)d address.",

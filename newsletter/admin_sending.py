@@ -10,16 +10,14 @@ from flask_babel import format_number, format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kkp.extensions import db
-from kkp.i18n import BERLIN, NonexistentTime, berlin, berlin_to_utc, year_problem
+from kkp.forms import ConfirmForm
+from kkp.i18n import BERLIN, Count, NonexistentTime, berlin, berlin_to_utc, year_problem
 from kkp.mail.reasons import describe
+from kkp.views import Confirmation, confirm_page, saving
 from newsletter import sending
 from newsletter.admin import bp
 from newsletter.admin_issues import ISSUE_STATUS_WORDS, RUNNING, issue_or_404
-from newsletter.forms import (
-    ConfirmForm,
-    ScheduleForm,
-)
+from newsletter.forms import ScheduleForm
 from newsletter.issues import IssueError
 from newsletter.models import Issue
 
@@ -54,15 +52,12 @@ def issue_send(issue_id: int):
     issue = issue_or_404(issue_id)
     if issue.status not in ("draft", "scheduled"):
         return redirect(url_for(".issue_progress", issue_id=issue.id), 303)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         return _send_page(issue)
-    try:
+    with saving(quiet=True) as saved:
         count = sending.start_sending(issue)
-    except IssueError as exc:
-        db.session.rollback()
-        return _send_page(issue, error=str(exc), status=422)
-    db.session.commit()
+    if not saved:
+        return _send_page(issue, error=str(saved.error), status=422)
     flash(_("Sending started to %(n)s recipients.", n=count), "success")
     return redirect(url_for(".issue_progress", issue_id=issue.id), 303)
 
@@ -78,7 +73,6 @@ def issue_schedule(issue_id: int):
     elif valid:
         try:
             when, ambiguous = berlin_to_utc(form.day.data, form.time.data)
-            sending.schedule(issue, when)
         except NonexistentTime:
             form.time.errors = [
                 _(
@@ -86,14 +80,10 @@ def issue_schedule(issue_id: int):
                     "2:00 to 3:00. Please choose another time."
                 )
             ]
-        except IssueError as exc:
-            db.session.rollback()
-            if exc.field == "scheduled_at":
-                form.day.errors = [str(exc)]
-            else:
-                error = str(exc)
-        else:
-            db.session.commit()
+            return _send_page(issue, schedule_form=form, status=422)
+        with saving(quiet=True) as saved:
+            sending.schedule(issue, when)
+        if saved:
             flash(_("The issue will be sent on %(when)s.", when=berlin(when, "full")), "success")
             if ambiguous:
                 flash(
@@ -104,6 +94,10 @@ def issue_schedule(issue_id: int):
                     "info",
                 )
             return redirect(url_for(".issue_send", issue_id=issue.id), 303)
+        if saved.error.field == "scheduled_at":
+            form.day.errors = [str(saved.error)]
+        else:
+            error = str(saved.error)
     return _send_page(issue, schedule_form=form, error=error, status=422)
 
 
@@ -111,13 +105,9 @@ def issue_schedule(issue_id: int):
 def issue_unschedule(issue_id: int):
     issue = issue_or_404(issue_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with saving() as saved:
             sending.unschedule(issue)
-        except IssueError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if saved:
             flash(_("The issue is no longer scheduled; it is a draft again."), "success")
     return redirect(url_for(".issue_send", issue_id=issue.id), 303)
 
@@ -167,22 +157,17 @@ def issue_progress_json(issue_id: int):
 def issue_pause_resume(issue_id: int, action: str):
     issue = issue_or_404(issue_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with saving() as saved:
             if action == "pause":
                 sending.pause(
                     issue, _("Paused by %(name)s.", name=current_user.name or current_user.email)
                 )
             else:
                 sending.resume(issue)
-        except IssueError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            if action == "pause":
-                flash(_("Sending is paused. Nobody gets the issue twice when you resume."), "info")
-            else:
-                flash(_("Sending goes on."), "success")
+        if saved and action == "pause":
+            flash(_("Sending is paused. Nobody gets the issue twice when you resume."), "info")
+        elif saved:
+            flash(_("Sending goes on."), "success")
     return redirect(url_for(".issue_progress", issue_id=issue.id), 303)
 
 
@@ -190,15 +175,10 @@ def issue_pause_resume(issue_id: int, action: str):
 def issue_resend_interrupted(issue_id: int):
     """Send again to those whose delivery was interrupted: asks first, saying how many."""
     issue = issue_or_404(issue_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
+    if ConfirmForm().validate_on_submit():
+        with saving() as saved:
             count = sending.resend_interrupted(issue)
-        except IssueError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if saved:
             flash(
                 ngettext(
                     "The issue goes out again to %(num)d recipient.",
@@ -208,25 +188,79 @@ def issue_resend_interrupted(issue_id: int):
                 "success",
             )
         return redirect(url_for(".issue_progress", issue_id=issue.id), 303)
-    return render_template(
-        "admin/issues/resend_interrupted.html", issue=issue, form=form, progress=_progress(issue)
+    return confirm_page(_resend_question(issue, sending.progress(issue)["interrupted"]))
+
+
+def _resend_question(issue: Issue, interrupted: int) -> Confirmation:
+    title = _("Send again where it was interrupted")
+    question = _(
+        "Send %(number)s: %(title)s again where it was interrupted?",
+        number=issue.number,
+        title=issue.title,
+    )
+    back = url_for(".issue_progress", issue_id=issue.id)
+    if not interrupted:
+        return Confirmation(
+            title=title,
+            question=question,
+            notes=[_("No delivery of this issue was interrupted.")],
+            back=back,
+            back_label=_("Back to the progress"),
+        )
+    count = Count(interrupted)
+    return Confirmation(
+        title=title,
+        question=question,
+        touches=ngettext(
+            "Sending was interrupted while the issue was being handed to the mail server for "
+            "%(num)s recipient. It may have arrived or not; the service cannot tell.",
+            "Sending was interrupted while the issue was being handed to the mail server for "
+            "%(num)s recipients. Each may have it or not; the service cannot tell.",
+            count,
+        ),
+        notes=[
+            _(
+                "If you send it again, those who have it already get it a second time (with "
+                "the same Message-ID, so many mail programs show it once). If you do not, "
+                "those who do not have it stay without it."
+            )
+        ],
+        button=ngettext(
+            "Yes, send it again to %(num)s recipient",
+            "Yes, send it again to %(num)s recipients",
+            count,
+        ),
+        danger=False,
+        back=back,
+        back_label=_("No, back to the progress"),
     )
 
 
 @bp.route("/issues/<int:issue_id>/cancel", methods=["GET", "POST"])
 def issue_cancel(issue_id: int):
     issue = issue_or_404(issue_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
+    if ConfirmForm().validate_on_submit():
+        with saving() as saved:
             sending.cancel(issue)
-        except IssueError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Sending was cancelled. Nobody else gets this issue."), "success")
         return redirect(url_for(".issue_progress", issue_id=issue.id), 303)
-    return render_template(
-        "admin/issues/cancel.html", issue=issue, form=form, progress=_progress(issue)
+    progress = sending.progress(issue)
+    return confirm_page(
+        Confirmation(
+            title=_("Cancel sending"),
+            question=_(
+                "Cancel sending %(number)s: %(title)s?", number=issue.number, title=issue.title
+            ),
+            touches=_(
+                "%(sent)s of %(total)s recipients have the issue already; that stays so. "
+                "Nobody else gets it, and sending cannot be started again.",
+                sent=format_number(progress["sent"]),
+                total=format_number(progress["total"]),
+            ),
+            notes=[_("To stop for a while instead, pause the sending.")],
+            button=_("Yes, cancel sending"),
+            back=url_for(".issue_progress", issue_id=issue.id),
+            back_label=_("No, back to the progress"),
+        )
     )

@@ -6,11 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kkp.auth.operations import audit
-from kkp.extensions import db
+from kkp.views import saving
 from newsletter.admin import bp
-from newsletter.forms import (
-    SettingsForm,
-)
+from newsletter.forms import SettingsForm
 from newsletter.settings import SETTINGS, save_settings, stored_settings
 
 # -- the office's standard texts ---------------------------------------------------------
@@ -23,10 +21,11 @@ def office_settings_page():
     form = SettingsForm(data=current)
     if form.validate_on_submit():
         values = {s.key: (form[s.key].data or "").replace("\r\n", "\n").strip() for s in SETTINGS}
-        save_settings(values)
-        audit("settings.change", None, keys=[k for k, v in values.items() if current[k] != v])
-        db.session.commit()
-        flash(_("The settings were saved; the next issues use them."), "success")
-        return redirect(url_for(".office_settings_page"), 303)
+        with saving(form) as saved:
+            save_settings(values)
+            audit("settings.change", None, keys=[k for k, v in values.items() if current[k] != v])
+        if saved:
+            flash(_("The settings were saved; the next issues use them."), "success")
+            return redirect(url_for(".office_settings_page"), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("admin/settings.html", form=form), status

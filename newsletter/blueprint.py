@@ -10,10 +10,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from kkp.extensions import csrf, db, limiter
+from kkp.forms import ConfirmForm
 from kkp.tokens import InvalidToken, read_token
 from newsletter import links, operations
 from newsletter.forms import (
-    ConfirmForm,
     PreferencesForm,
     PreferencesLinkForm,
     SubscribeForm,

@@ -67,10 +67,6 @@ class SubscribeForm(FlaskForm):
     consent_version = HiddenField()
 
 
-class ConfirmForm(FlaskForm):
-    pass
-
-
 class PreferencesLinkForm(FlaskForm):
     email = StringField(
         _l("E-mail address"),

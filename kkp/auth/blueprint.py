@@ -15,6 +15,7 @@ from kkp.auth.models import ApiToken, AuditEntry, Editor
 from kkp.extensions import db, login_manager
 from kkp.params import query_number
 from kkp.redirects import safe_local_path
+from kkp.views import saving
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
 
@@ -64,8 +65,8 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        sessions.end_all_sessions(current_user)
-        db.session.commit()
+        with saving():
+            sessions.end_all_sessions(current_user)
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -88,9 +89,10 @@ def tokens():
     form = TokenForm()
     secret = None
     if form.validate_on_submit():
-        _token, secret = operations.create_token(current_user, form.name.data)
-        db.session.commit()
-        form = TokenForm(formdata=None)
+        with saving(form) as saved:
+            _token, secret = operations.create_token(current_user, form.name.data)
+        if saved:  # shown once, on this page: no redirect
+            form = TokenForm(formdata=None)
     query = sa.select(ApiToken).order_by(ApiToken.id.desc())
     if not current_user.is_admin:
         query = query.where(ApiToken.editor_id == current_user.id)
@@ -104,9 +106,10 @@ def revoke_token(token_id: int):
     token = db.get_or_404(ApiToken, token_id)
     if token.editor_id != current_user.id and not current_user.is_admin:
         return render_template("errors/error.html", status=403, message=_("Not allowed.")), 403
-    operations.revoke_token(token)
-    db.session.commit()
-    flash(_("The token was revoked."), "success")
+    with saving() as saved:
+        operations.revoke_token(token)
+    if saved:
+        flash(_("The token was revoked."), "success")
     return redirect(url_for("auth.tokens"))
 
 
@@ -115,17 +118,14 @@ def revoke_token(token_id: int):
 def editors():
     form = EditorForm()
     if form.validate_on_submit():
-        try:
+        with saving(form, default="email", refused=operations.EditorError) as saved:
             operations.create_editor(
                 form.email.data,
                 role=form.role.data,
                 password=form.password.data,
                 name=form.name.data or "",
             )
-        except operations.EditorError as exc:
-            form.email.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if saved:
             flash(_("The editor was created."), "success")
             return redirect(url_for("auth.editors"))
     all_editors = db.session.scalars(sa.select(Editor).order_by(Editor.email)).all()
@@ -155,13 +155,12 @@ def account():
         if form.new.data != form.repeat.data:
             form.repeat.errors.append(_("The two new passwords differ."))
         else:
-            try:
+            with saving(refused=operations.EditorError, quiet=True) as saved:
                 operations.change_password(current_user, form.current.data, form.new.data)
-            except operations.EditorError:
+            if not saved:
                 limits.record_failure()
                 form.current.errors.append(_("The current password is wrong."))
             else:
-                db.session.commit()
                 sessions.start_session(current_user)  # the others ended, this one goes on
                 flash(_("Your password was changed."), "success")
                 return redirect(url_for("auth.account"))

@@ -1,0 +1,82 @@
+"""The editors' pages for the kinds of event and for series (one event on several
+dates)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from events import operations
+from events.admin import bp
+from events.admin_forms import KindForm, SeriesForm
+from events.models import Event, EventSeries
+from kkp.extensions import db
+from kkp.views import saving
+
+# -- kinds and series --------------------------------------------------------------------
+
+
+@bp.route("/kinds", methods=["GET", "POST"])
+def kinds():
+    form = KindForm()
+    status = 200
+    if request.method == "POST" and form.validate():
+        with saving(form, default="name") as saved:
+            kind = operations.create_kind(form.name.data, form.name_en.data or "")
+        if saved:
+            flash(_("The kind “%(name)s” was added.", name=kind.name), "success")
+            return redirect(url_for(".kinds"), 303)
+    if request.method == "POST":
+        status = 422
+    used = dict(
+        db.session.execute(sa.select(Event.kind_id, sa.func.count()).group_by(Event.kind_id)).all()
+    )
+    return render_template(
+        "admin/events/kinds.html", kinds=operations.kinds(), form=form, used=used
+    ), status
+
+
+@bp.route("/series", methods=["GET", "POST"])
+def series_list():
+    form = SeriesForm()
+    status = 200
+    if request.method == "POST":
+        saved = _save_series(form, None)
+        if saved is not None:
+            return redirect(url_for(".series_edit", series_id=saved.id), 303)
+        status = 422
+    found = db.session.scalars(
+        sa.select(EventSeries)
+        .options(sa.orm.selectinload(EventSeries.events))
+        .order_by(EventSeries.created_at.desc(), EventSeries.id.desc())
+    ).all()
+    return render_template("admin/events/series.html", series=found, form=form), status
+
+
+def _save_series(form: SeriesForm, series: EventSeries | None) -> EventSeries | None:
+    if not form.validate():
+        return None
+    with saving(form, default="title") as saved:
+        series = operations.save_series(
+            series, title=form.title.data, description=form.description.data or ""
+        )
+    if not saved:
+        return None
+    flash(_("The series was saved."), "success")
+    return series
+
+
+@bp.route("/series/<int:series_id>", methods=["GET", "POST"])
+def series_edit(series_id: int):
+    series = db.get_or_404(EventSeries, series_id)
+    status = 200
+    if request.method == "POST":
+        form = SeriesForm()
+        if _save_series(form, series) is not None:
+            return redirect(url_for(".series_edit", series_id=series.id), 303)
+        status = 422
+        db.session.refresh(series)
+    else:
+        form = SeriesForm(formdata=None, obj=series)
+    return render_template("admin/events/series_edit.html", series=series, form=form), status
