@@ -1036,7 +1036,7 @@ def progress(issue: Issue) -> dict:
     }
 
 
-# -- test sends and the single-delivery path ---------------------------------------------
+# -- test sends ------------------------------------------------------------------------
 
 
 def test_send(issue: Issue, addresses: list[str]) -> list[int]:
@@ -1094,22 +1094,3 @@ def test_mail(delivery: Delivery) -> tuple[bytes, str]:
         )
     return message.message(recipient), recipient.message_id
 
-
-@message_builder(ISSUE_KIND)
-def issue_mail(delivery: Delivery) -> tuple[bytes, str]:
-    """One issue delivery on its own (the sweeper's path for stragglers)."""
-    issue = db.session.get(Issue, delivery.issue_id or 0)
-    if issue is None or issue.status == "cancelled":
-        raise NotDeliverable("the issue was cancelled")
-    person = db.session.execute(
-        _recipients(issue.id).where(Subscriber.id == (delivery.subscriber_id or 0))
-    ).first()
-    if person is None:
-        raise NotDeliverable("unsubscribed before sending")
-    recipient = _recipient(
-        person,
-        [lst.id for lst in issue.lists],
-        _message_id(delivery.id, issue.id, issue.started_at),
-    )
-    data = prepared(issue).get(person.locale, prepared(issue)["de"]).message(recipient)
-    return data, recipient.message_id
