@@ -291,6 +291,7 @@ def test_the_editor_may_send_again_to_those_in_doubt(
     from kkp.db import utcnow
     from kkp.mail.models import Delivery
     from newsletter import sending
+    from newsletter.models import Issue
     from tests.helpers import post_form
 
     ids = add_confirmed([lists["kkp-kompakt"]], 5)
@@ -306,7 +307,7 @@ def test_the_editor_may_send_again_to_those_in_doubt(
         .where(Delivery.subscriber_id.in_(ids[:2]))
         .values(status="submitting", updated_at=utcnow() - timedelta(hours=1))
     )
-    db.session.execute(sa.update(sending.Issue).values(status="sending"))
+    db.session.execute(sa.update(Issue).values(status="sending"))
     db.session.commit()
     sending.sweep()
     drain()
