@@ -25,11 +25,11 @@ advances only from where the batch started, and a subscriber has one delivery pe
 The public functions are re-exported here for the admin pages, the API and the actors.
 """
 
-from newsletter.sending.batches import ISSUE_KIND, write_batch
+from newsletter.sending.batches import write_batch
 from newsletter.sending.chunks import STATUS_CHECK_EVERY, RetryLater, send_chunk
 from newsletter.sending.messages import LOCALES, prepared
 from newsletter.sending.progress import check_finished, interrupted, progress
-from newsletter.sending.proofs import MAX_TEST_ADDRESSES, TEST_KIND, test_mail, test_send
+from newsletter.sending.proofs import MAX_TEST_ADDRESSES, test_mail, test_send
 from newsletter.sending.recipients import count_recipients
 from newsletter.sending.start import (
     cancel,
@@ -45,11 +45,9 @@ from newsletter.sending.start import (
 from newsletter.sending.sweeper import sweep
 
 __all__ = [
-    "ISSUE_KIND",
     "LOCALES",
     "MAX_TEST_ADDRESSES",
     "STATUS_CHECK_EVERY",
-    "TEST_KIND",
     "RetryLater",
     "cancel",
     "check_finished",

@@ -9,14 +9,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from kkp.db import utcnow
 from kkp.extensions import db
-from kkp.mail.models import Delivery
-from newsletter.models import Issue, Subscriber
+from kkp.mail.models import Delivery, DeliveryStatus
+from newsletter.models import DeliveryKind, Issue, IssueStatus, Subscriber
 from newsletter.sending.progress import check_finished
 from newsletter.sending.recipients import confirmed_recipients
 from workers.actors import send_issue_chunk, write_issue_batch
-
-ISSUE_KIND = "issue"
-
 
 #: when the batch writer finds the issue row locked, it looks again after (ms)
 LOCKED_RETRY_MS = 200
@@ -39,12 +36,12 @@ def _write_deliveries(issue_id: int, after: int, upto: int) -> None:
         confirmed_recipients(issue_id)
         .where(Subscriber.id > after, Subscriber.id <= upto)
         .with_only_columns(
-            sa.literal(ISSUE_KIND, sa.String),
+            sa.literal(DeliveryKind.ISSUE, sa.String),
             sa.literal(issue_id, sa.Integer),
             Subscriber.id,
             Subscriber.email,
             sa.literal({}, Delivery.params.type),
-            sa.literal("queued", sa.String),
+            sa.literal(DeliveryStatus.QUEUED, sa.String),
             sa.literal(0, sa.Integer),
             sa.literal(now, Delivery.created_at.type),
             sa.literal(now, Delivery.updated_at.type),
@@ -73,7 +70,7 @@ def write_batch(issue_id: int, cursor: int | None = None) -> str:
     if issue is None or (cursor is not None and issue.last_subscriber_id != cursor):
         db.session.rollback()
         return "busy"  # gone, or this batch was written by a copy of this message
-    if issue.status != "sending" or issue.last_subscriber_id >= issue.max_subscriber_id:
+    if issue.status != IssueStatus.SENDING or issue.last_subscriber_id >= issue.max_subscriber_id:
         db.session.rollback()
         return issue.status
     cursor = issue.last_subscriber_id
@@ -95,7 +92,11 @@ def write_batch(issue_id: int, cursor: int | None = None) -> str:
     # Advance only from where this batch started: a second writer finds 0 rows.
     moved = db.session.execute(
         sa.update(Issue)
-        .where(Issue.id == issue.id, Issue.last_subscriber_id == cursor, Issue.status == "sending")
+        .where(
+            Issue.id == issue.id,
+            Issue.last_subscriber_id == cursor,
+            Issue.status == IssueStatus.SENDING,
+        )
         .values(last_subscriber_id=new_cursor)
         .execution_options(synchronize_session=False)
     )
@@ -106,7 +107,7 @@ def write_batch(issue_id: int, cursor: int | None = None) -> str:
         sa.select(Delivery.id)
         .where(
             Delivery.issue_id == issue.id,
-            Delivery.status == "queued",
+            Delivery.status == DeliveryStatus.QUEUED,
             Delivery.subscriber_id > cursor,
             Delivery.subscriber_id <= new_cursor,
         )

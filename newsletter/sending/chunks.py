@@ -15,11 +15,11 @@ from flask import current_app
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail import dkim, reasons, throttle
-from kkp.mail.models import Delivery
+from kkp.mail.models import Delivery, DeliveryStatus
 from kkp.mail.operations import MAX_ATTEMPTS
 from kkp.mail.transport import DeliveryError, transport_for
 from kkp.mail.verp import return_path
-from newsletter.models import Issue, Subscriber
+from newsletter.models import Issue, IssueStatus, Subscriber
 from newsletter.sending.messages import message_id_for, prepared, recipient_for
 from newsletter.sending.progress import check_finished
 from newsletter.sending.recipients import confirmed_recipients
@@ -57,7 +57,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
     later and sends those (and only those).
     """
     issue = db.session.get(Issue, issue_id)
-    if issue is None or issue.status != "sending":
+    if issue is None or issue.status != IssueStatus.SENDING:
         db.session.rollback()
         return {}
     app = current_app._get_current_object()
@@ -74,9 +74,9 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
         .where(
             Delivery.issue_id == issue_id,
             Delivery.id.between(first_id, last_id),
-            Delivery.status == "queued",
+            Delivery.status == DeliveryStatus.QUEUED,
         )
-        .values(status="sending", attempts=Delivery.attempts + 1, updated_at=utcnow())
+        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1, updated_at=utcnow())
         .returning(Delivery.id, Delivery.subscriber_id, Delivery.recipient, Delivery.attempts)
         .execution_options(synchronize_session=False)
     ).all()

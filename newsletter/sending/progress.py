@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail import reasons
-from kkp.mail.models import Delivery
-from newsletter.models import Issue
+from kkp.mail.models import Delivery, DeliveryStatus
+from newsletter.models import Issue, IssueStatus
 from newsletter.sending.stretches import HELD
 
 log = logging.getLogger(__name__)
@@ -22,18 +22,18 @@ def check_finished(issue_id: int) -> bool:
     """Mark the issue sent once the cursor is through and nothing is queued or in flight."""
     pending = (
         sa.select(Delivery.id)
-        .where(Delivery.issue_id == issue_id, Delivery.status.in_(("queued", *HELD)))
+        .where(Delivery.issue_id == issue_id, Delivery.status.in_((DeliveryStatus.QUEUED, *HELD)))
         .exists()
     )
     done = db.session.execute(
         sa.update(Issue)
         .where(
             Issue.id == issue_id,
-            Issue.status == "sending",
+            Issue.status == IssueStatus.SENDING,
             Issue.last_subscriber_id >= Issue.max_subscriber_id,
             ~pending,
         )
-        .values(status="sent", finished_at=utcnow(), pause_reason=None)
+        .values(status=IssueStatus.SENT, finished_at=utcnow(), pause_reason=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -47,7 +47,7 @@ def interrupted(issue_id: int):
     over (see :func:`~newsletter.sending.sweeper.sweep`): each may or may not have arrived."""
     return sa.and_(
         Delivery.issue_id == issue_id,
-        Delivery.status == "failed",
+        Delivery.status == DeliveryStatus.FAILED,
         sa.or_(
             Delivery.last_error == reasons.INTERRUPTED,
             Delivery.last_error.startswith(reasons.INTERRUPTED + ": "),  # with a detail
@@ -69,15 +69,15 @@ def progress(issue: Issue) -> dict:
     recent = db.session.scalar(
         sa.select(sa.func.count()).where(
             Delivery.issue_id == issue.id,
-            Delivery.status == "sent",
+            Delivery.status == DeliveryStatus.SENT,
             Delivery.sent_at >= now - timedelta(seconds=window),
         )
     )
     if issue.started_at and (now - issue.started_at).total_seconds() < window:
         window = max(1, int((now - issue.started_at).total_seconds()))
-    rate = recent / window if issue.status == "sending" else 0.0
-    sent, failed = counts.get("sent", 0), counts.get("failed", 0)
-    cancelled = counts.get("cancelled", 0)
+    rate = recent / window if issue.status == IssueStatus.SENDING else 0.0
+    sent, failed = counts.get(DeliveryStatus.SENT, 0), counts.get(DeliveryStatus.FAILED, 0)
+    cancelled = counts.get(DeliveryStatus.CANCELLED, 0)
     total = max(issue.to_send, sum(counts.values()))
     left = max(0, total - sent - failed - cancelled)
     failures = db.session.execute(
@@ -92,7 +92,7 @@ def progress(issue: Issue) -> dict:
         .where(
             Delivery.issue_id == issue.id,
             Delivery.last_error.is_not(None),
-            Delivery.status.in_(("failed", "queued")),
+            Delivery.status.in_((DeliveryStatus.FAILED, DeliveryStatus.QUEUED)),
         )
         .order_by(Delivery.updated_at.desc())
         .limit(50)
@@ -103,7 +103,7 @@ def progress(issue: Issue) -> dict:
         "sent": sent,
         "failed": failed,
         "cancelled": cancelled,
-        "pending": sum(counts.get(status, 0) for status in ("queued", *HELD)),
+        "pending": sum(counts.get(status, 0) for status in (DeliveryStatus.QUEUED, *HELD)),
         "interrupted": db.session.scalar(sa.select(sa.func.count()).where(interrupted(issue.id))),
         "left": left,
         "rate": round(rate, 1),
@@ -117,7 +117,7 @@ def progress(issue: Issue) -> dict:
                 "subscriber_id": f.subscriber_id,
                 "recipient": f.recipient,
                 "answer": f.last_error,
-                "final": f.status == "failed",
+                "final": f.status == DeliveryStatus.FAILED,
                 "at": f.updated_at.isoformat(),
             }
             for f in failures

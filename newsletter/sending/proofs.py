@@ -13,14 +13,11 @@ from kkp.mail.models import Delivery
 from kkp.mail.operations import NotDeliverable, message_builder, queue_delivery
 from newsletter.addresses import normalise_email
 from newsletter.issues import IssueError
-from newsletter.models import Issue, Subscriber
+from newsletter.models import DeliveryKind, Issue, Subscriber
 from newsletter.render import PreparedIssue, Recipient, greeting, list_id_header, render_issue
 from newsletter.render import sender as sender_of
 from newsletter.sending.messages import mail_domain, recipient_for
 from newsletter.settings import office_settings
-
-TEST_KIND = "issue_test"
-
 
 MAX_TEST_ADDRESSES = 5
 
@@ -41,14 +38,14 @@ def test_send(issue: Issue, addresses: list[str]) -> list[int]:
     if not issue.articles:
         raise IssueError(_("The issue has no articles yet; add at least one before sending."))
     ids = [
-        queue_delivery(TEST_KIND, address, params={"issue_id": issue.id}).id
+        queue_delivery(DeliveryKind.ISSUE_TEST, address, params={"issue_id": issue.id}).id
         for address in dict.fromkeys(cleaned)
     ]
     audit("issue.test_send", issue, count=len(ids))
     return ids
 
 
-@message_builder(TEST_KIND)
+@message_builder(DeliveryKind.ISSUE_TEST)
 def test_mail(delivery: Delivery) -> tuple[bytes, str]:
     issue = db.session.get(Issue, delivery.params.get("issue_id") or 0)
     if issue is None:

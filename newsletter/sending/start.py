@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from kkp.mail.models import Delivery
+from kkp.mail.models import Delivery, DeliveryStatus
 from newsletter.issues import IssueError, IssueStateError
-from newsletter.models import Issue, Subscriber
+from newsletter.models import Issue, IssueStatus, Subscriber
 from newsletter.render import list_id_header, render_issue
 from newsletter.render import sender as sender_of
 from newsletter.sending.batches import id_ranges
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def check_sendable(issue: Issue) -> int:
     """Raise :class:`IssueError` unless the issue can go out; return its recipient count."""
-    if issue.status not in ("draft", "scheduled"):
+    if issue.status not in (IssueStatus.DRAFT, IssueStatus.SCHEDULED):
         raise IssueStateError(_("This issue is being sent or was sent already."))
     if not issue.articles:
         raise IssueError(_("The issue has no articles yet; add at least one before sending."))
@@ -58,7 +58,7 @@ def start_sending(issue: Issue) -> int:
     issue.max_subscriber_id = db.session.scalar(sa.select(sa.func.max(Subscriber.id))) or 0
     issue.last_subscriber_id = 0
     issue.to_send = count
-    issue.status = "sending"
+    issue.status = IssueStatus.SENDING
     issue.started_at = utcnow()
     issue.scheduled_at = issue.scheduled_at or issue.started_at
     issue.consecutive_failures = 0
@@ -75,7 +75,7 @@ def schedule(issue: Issue, when: datetime) -> int:
     if when <= utcnow():
         raise IssueError(_("Please choose a time in the future."), "scheduled_at")
     count = check_sendable(issue)
-    issue.status = "scheduled"
+    issue.status = IssueStatus.SCHEDULED
     issue.scheduled_at = when
     db.session.flush()
     audit("issue.schedule", issue, at=when.isoformat())
@@ -83,9 +83,9 @@ def schedule(issue: Issue, when: datetime) -> int:
 
 
 def unschedule(issue: Issue) -> None:
-    if issue.status != "scheduled":
+    if issue.status != IssueStatus.SCHEDULED:
         raise IssueStateError(_("This issue is not scheduled."))
-    issue.status = "draft"
+    issue.status = IssueStatus.DRAFT
     issue.scheduled_at = None
     db.session.flush()
     audit("issue.unschedule", issue)
@@ -96,14 +96,14 @@ def start_due(now: datetime | None = None) -> int:
     now = now or utcnow()
     started = 0
     ids = db.session.scalars(
-        sa.select(Issue.id).where(Issue.status == "scheduled", Issue.scheduled_at <= now)
+        sa.select(Issue.id).where(Issue.status == IssueStatus.SCHEDULED, Issue.scheduled_at <= now)
     ).all()
     for issue_id in ids:
         issue = db.session.get(Issue, issue_id)
         try:
             start_sending(issue)
         except IssueError as exc:
-            issue.status = "paused"
+            issue.status = IssueStatus.PAUSED
             issue.pause_reason = str(exc)
             log.warning("scheduled issue %s could not start: %s", issue_id, exc)
         db.session.commit()
@@ -115,9 +115,9 @@ def start_due(now: datetime | None = None) -> int:
 
 
 def pause(issue: Issue, reason: str | None = None) -> None:
-    if issue.status != "sending":
+    if issue.status != IssueStatus.SENDING:
         raise IssueStateError(_("Only an issue that is being sent can be paused."))
-    issue.status = "paused"
+    issue.status = IssueStatus.PAUSED
     issue.pause_reason = reason
     db.session.flush()
     audit("issue.pause", issue)
@@ -125,13 +125,13 @@ def pause(issue: Issue, reason: str | None = None) -> None:
 
 def resume(issue: Issue) -> None:
     """Continue where sending stopped; nobody gets the issue twice."""
-    if issue.status != "paused":
+    if issue.status != IssueStatus.PAUSED:
         raise IssueStateError(_("Only a paused issue can be resumed."))
     if not issue.rendered:  # a scheduled issue that could not start
-        issue.status = "draft"
+        issue.status = IssueStatus.DRAFT
         start_sending(issue)
         return
-    issue.status = "sending"
+    issue.status = IssueStatus.SENDING
     issue.pause_reason = None
     issue.consecutive_failures = 0
     db.session.flush()
@@ -143,7 +143,7 @@ def _enqueue_pending(issue: Issue) -> None:
     """Enqueue chunks for the issue's queued deliveries, and the batch writer if needed."""
     ids = db.session.scalars(
         sa.select(Delivery.id)
-        .where(Delivery.issue_id == issue.id, Delivery.status == "queued")
+        .where(Delivery.issue_id == issue.id, Delivery.status == DeliveryStatus.QUEUED)
         .order_by(Delivery.id)
     ).all()
     for first, last in id_ranges(ids):
@@ -155,37 +155,37 @@ def _enqueue_pending(issue: Issue) -> None:
 def resend_interrupted(issue: Issue) -> int:
     """The editor's choice: send those in doubt again (some may then have it twice).
     Returns how many go out again."""
-    if issue.status not in ("sending", "paused", "sent"):
+    if issue.status not in (IssueStatus.SENDING, IssueStatus.PAUSED, IssueStatus.SENT):
         raise IssueStateError(_("Only an issue that is or was being sent can do this."))
     ids = db.session.scalars(
         sa.update(Delivery)
         .where(interrupted(issue.id))
-        .values(status="queued", last_error=None, updated_at=utcnow())
+        .values(status=DeliveryStatus.QUEUED, last_error=None, updated_at=utcnow())
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     ).all()
     if not ids:
         return 0
-    if issue.status == "sent":
-        issue.status = "sending"
+    if issue.status == IssueStatus.SENT:
+        issue.status = IssueStatus.SENDING
         issue.finished_at = None
     db.session.flush()
     audit("issue.resend_interrupted", issue, count=len(ids))
-    if issue.status == "sending":
+    if issue.status == IssueStatus.SENDING:
         _enqueue_pending(issue)
     return len(ids)
 
 
 def cancel(issue: Issue) -> int:
     """Stop for good; what was sent stays sent. Returns the deliveries cancelled."""
-    if issue.status not in ("scheduled", "sending", "paused"):
+    if issue.status not in (IssueStatus.SCHEDULED, IssueStatus.SENDING, IssueStatus.PAUSED):
         raise IssueStateError(_("Only a scheduled, paused or running issue can be cancelled."))
-    issue.status = "cancelled"
+    issue.status = IssueStatus.CANCELLED
     issue.finished_at = utcnow()
     result = db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.issue_id == issue.id, Delivery.status == "queued")
-        .values(status="cancelled", updated_at=utcnow())
+        .where(Delivery.issue_id == issue.id, Delivery.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.CANCELLED, updated_at=utcnow())
     )
     db.session.flush()
     audit("issue.cancel", issue, cancelled=result.rowcount)

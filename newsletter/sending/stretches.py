@@ -13,14 +13,14 @@ from flask_babel import gettext as _
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail import reasons
-from kkp.mail.models import Delivery
-from newsletter.models import Issue
+from kkp.mail.models import Delivery, DeliveryStatus
+from newsletter.models import Issue, IssueStatus
 
 log = logging.getLogger(__name__)
 
 
 #: a delivery this chunk holds: claimed, or being handed to the mail server
-HELD = ("sending", "submitting")
+HELD = (DeliveryStatus.SENDING, DeliveryStatus.SUBMITTING)
 
 
 class Stretch:
@@ -69,8 +69,8 @@ def mark_submitting(rows) -> set[int]:
     The caller commits."""
     owned = db.session.scalars(
         sa.update(Delivery)
-        .where(_held_by(rows), Delivery.status == "sending")
-        .values(status="submitting", updated_at=utcnow())
+        .where(_held_by(rows), Delivery.status == DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.SUBMITTING, updated_at=utcnow())
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     ).all()
@@ -103,7 +103,7 @@ def next_stretch(issue_id: int, stretch: Stretch, rows) -> set[int] | None:
     if stretch.streak:
         pause_if_failing(issue_id, stretch, commit=False)
     status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
-    owned = mark_submitting(rows) if status == "sending" else None
+    owned = mark_submitting(rows) if status == IssueStatus.SENDING else None
     db.session.commit()
     return owned
 
@@ -121,7 +121,7 @@ def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
             sa.update(Delivery)
             .where(Delivery.id.in_([i for i, _ in stretch.sent]))
             .values(
-                status="sent",
+                status=DeliveryStatus.SENT,
                 sent_at=now,
                 updated_at=now,
                 last_error=None,
@@ -136,9 +136,9 @@ def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
         return {"id": i, "status": status, "last_error": error, "updated_at": now}
 
     rows = (
-        [row(i, "failed", e) for i, e in stretch.failed]
-        + [row(i, "queued", e) for i, e in stretch.retry]
-        + [row(i, "cancelled", reasons.UNSUBSCRIBED) for i in stretch.cancelled]
+        [row(i, DeliveryStatus.FAILED, e) for i, e in stretch.failed]
+        + [row(i, DeliveryStatus.QUEUED, e) for i, e in stretch.retry]
+        + [row(i, DeliveryStatus.CANCELLED, reasons.UNSUBSCRIBED) for i in stretch.cancelled]
     )
     if rows:
         db.session.execute(sa.update(Delivery), rows)
@@ -153,7 +153,7 @@ def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
                 Delivery.status.in_(HELD),
             )
             .values(
-                status="queued",
+                status=DeliveryStatus.QUEUED,
                 attempts=Delivery.attempts - 1,
                 updated_at=now,
                 last_error=stretch.retry_error,
@@ -167,10 +167,10 @@ def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
             sa.update(Delivery)
             .where(
                 Delivery.issue_id == issue_id,
-                Delivery.status == "queued",
-                cancelled == "cancelled",
+                Delivery.status == DeliveryStatus.QUEUED,
+                cancelled == IssueStatus.CANCELLED,
             )
-            .values(status="cancelled", updated_at=now)
+            .values(status=DeliveryStatus.CANCELLED, updated_at=now)
             .execution_options(synchronize_session=False)
         )
     streak = stretch.streak
@@ -207,8 +207,8 @@ def pause_if_failing(issue_id: int, stretch: Stretch, *, commit: bool = True) ->
     )
     paused = db.session.execute(
         sa.update(Issue)
-        .where(Issue.id == issue_id, Issue.status == "sending")
-        .values(status="paused", pause_reason=reason)
+        .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
+        .values(status=IssueStatus.PAUSED, pause_reason=reason)
         .execution_options(synchronize_session=False)
     )
     if commit:
@@ -222,8 +222,8 @@ def pause_for_settings(issue_id: int, error: str) -> None:
     it is fixed, so the issue waits, paused, with the error as the reason."""
     paused = db.session.execute(
         sa.update(Issue)
-        .where(Issue.id == issue_id, Issue.status == "sending")
-        .values(status="paused", pause_reason=error[:2000])
+        .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
+        .values(status=IssueStatus.PAUSED, pause_reason=error[:2000])
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

@@ -12,9 +12,9 @@ from flask import current_app
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail import reasons
-from kkp.mail.models import Delivery
+from kkp.mail.models import Delivery, DeliveryStatus
 from kkp.mail.operations import MAX_ATTEMPTS
-from newsletter.models import Issue
+from newsletter.models import Issue, IssueStatus
 from newsletter.sending.batches import id_ranges
 from newsletter.sending.progress import check_finished
 from workers.actors import send_issue_chunk, write_issue_batch
@@ -37,21 +37,21 @@ def sweep(stale_minutes: float | None = None) -> int:
     issues = db.session.execute(
         sa.select(Issue.id, Issue.status).where(
             sa.or_(
-                Issue.status.in_(("sending", "paused")),
+                Issue.status.in_((IssueStatus.SENDING, IssueStatus.PAUSED)),
                 # a chunk of a cancelled issue may have died with rows in its hands
-                sa.and_(Issue.status == "cancelled", Issue.finished_at >= recently),
+                sa.and_(Issue.status == IssueStatus.CANCELLED, Issue.finished_at >= recently),
             )
         )
     ).all()
     enqueued = 0
     for issue_id, status in issues:
-        requeued = _settle_stale(issue_id, stale, cancelled=status == "cancelled")
-        if status != "sending":
+        requeued = _settle_stale(issue_id, stale, cancelled=status == IssueStatus.CANCELLED)
+        if status != IssueStatus.SENDING:
             continue
         waiting = db.session.scalars(
             sa.select(Delivery.id).where(
                 Delivery.issue_id == issue_id,
-                Delivery.status == "queued",
+                Delivery.status == DeliveryStatus.QUEUED,
                 Delivery.updated_at < stale,
             )
         ).all()
@@ -83,24 +83,30 @@ def _settle_stale(issue_id: int, stale: datetime, *, cancelled: bool) -> list[in
         ).rowcount
 
     doubtful = settle(
-        [Delivery.status == "submitting"],
-        status="failed",
+        [Delivery.status == DeliveryStatus.SUBMITTING],
+        status=DeliveryStatus.FAILED,
         last_error=reasons.reason(reasons.INTERRUPTED),
     )
     requeued: list[int] = []
     if cancelled:
-        settle([Delivery.status.in_(("queued", "sending"))], status="cancelled")
+        settle(
+            [Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.SENDING))],
+            status=DeliveryStatus.CANCELLED,
+        )
     else:
         given_up = settle(
-            [Delivery.status.in_(("queued", "sending")), Delivery.attempts >= MAX_ATTEMPTS],
-            status="failed",
+            [
+                Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.SENDING)),
+                Delivery.attempts >= MAX_ATTEMPTS,
+            ],
+            status=DeliveryStatus.FAILED,
             last_error=sa.literal(reasons.GAVE_UP + ": ")
             + sa.func.coalesce(Delivery.last_error, ""),
         )
         requeued = db.session.scalars(
             sa.update(Delivery)
-            .where(mine, Delivery.status == "sending")
-            .values(status="queued", updated_at=now)
+            .where(mine, Delivery.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.QUEUED, updated_at=now)
             .returning(Delivery.id)
             .execution_options(synchronize_session=False)
         ).all()
