@@ -22,14 +22,15 @@ Every step is idempotent: rows are claimed with a conditional UPDATE, the cursor
 advances only from where the batch started, and a subscriber has one delivery per issue
 (unique index).
 
-The public functions are re-exported here for the admin pages, the API and the actors.
+What the admin pages, the API, the scheduler and the tests use is re-exported here;
+importing the package registers the test sends' message builder.
 """
 
 from newsletter.sending.batches import write_batch
 from newsletter.sending.chunks import STATUS_CHECK_EVERY, RetryLater, send_chunk
 from newsletter.sending.messages import LOCALES, prepared
-from newsletter.sending.progress import check_finished, interrupted, progress
-from newsletter.sending.proofs import MAX_TEST_ADDRESSES, test_mail, test_send
+from newsletter.sending.progress import progress
+from newsletter.sending.proofs import MAX_TEST_ADDRESSES, test_send  # and its builder
 from newsletter.sending.recipients import count_recipients
 from newsletter.sending.start import (
     cancel,
@@ -50,10 +51,8 @@ __all__ = [
     "STATUS_CHECK_EVERY",
     "RetryLater",
     "cancel",
-    "check_finished",
     "check_sendable",
     "count_recipients",
-    "interrupted",
     "pause",
     "prepared",
     "progress",
@@ -64,7 +63,6 @@ __all__ = [
     "start_due",
     "start_sending",
     "sweep",
-    "test_mail",
     "test_send",
     "unschedule",
     "write_batch",

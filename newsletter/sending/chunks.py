@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from email.utils import format_datetime
 
 import dramatiq
@@ -50,7 +51,29 @@ class RetryLater(dramatiq.Retry):
     """Some deliveries of a chunk failed for now; Dramatiq retries the chunk later."""
 
 
-def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
+@dataclass
+class ChunkCounts:
+    """What a chunk did with its deliveries (numbers of deliveries)."""
+
+    sent: int = 0
+    #: for good (or in doubt)
+    failed: int = 0
+    #: failed for now, tried again when the chunk runs again
+    retry: int = 0
+    #: the subscriber left before it went out
+    cancelled: int = 0
+    #: never tried: back in the queue
+    back: int = 0
+
+    def add(self, stretch: Stretch) -> None:
+        self.sent += len(stretch.sent)
+        self.failed += len(stretch.failed)
+        self.retry += len(stretch.retry)
+        self.cancelled += len(stretch.cancelled)
+        self.back += len(stretch.back)
+
+
+def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
     """Send the queued deliveries of an issue with ids in [first_id, last_id].
 
     Raises :class:`RetryLater` when some failed for now, so that the chunk runs again
@@ -59,7 +82,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
     issue = db.session.get(Issue, issue_id)
     if issue is None or issue.status != IssueStatus.SENDING:
         db.session.rollback()
-        return {}
+        return ChunkCounts()
     app = current_app._get_current_object()
     try:  # settings that stop every delivery: before any row is claimed, not in flight
         transport_for(app)
@@ -68,7 +91,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
     except (dkim.DKIMConfigError, ValueError) as exc:
         db.session.rollback()
         pause_for_settings(issue_id, str(exc))
-        return {}
+        return ChunkCounts()
     claimed = db.session.execute(
         sa.update(Delivery)
         .where(
@@ -83,7 +106,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
     db.session.commit()
     if not claimed:
         check_finished(issue_id)
-        return {}
+        return ChunkCounts()
     claimed.sort(key=lambda r: r.id)
     issue = db.session.get(Issue, issue_id)
     list_ids = [lst.id for lst in issue.lists]
@@ -99,7 +122,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> dict[str, int]:
     started_at = issue.started_at
     transport = transport_for(app)
     date = format_datetime(utcnow())
-    counts: dict[str, int] = {}
+    counts = ChunkCounts()
     retry_later: list[str] = []
     held = {r.id: r.attempts for r in claimed}
     touched = time.monotonic()
@@ -199,7 +222,7 @@ def _what(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _give_back(issue_id: int, claimed, stretch: Stretch, counts: dict) -> None:
+def _give_back(issue_id: int, claimed, stretch: Stretch, counts: ChunkCounts) -> None:
     try:
         db.session.rollback()
         doubtful = stretch.handing
@@ -214,16 +237,15 @@ def _give_back(issue_id: int, claimed, stretch: Stretch, counts: dict) -> None:
         db.session.rollback()
 
 
-def _flush(issue_id: int, stretch: Stretch, counts: dict) -> list[str]:
+def _flush(issue_id: int, stretch: Stretch, counts: ChunkCounts) -> list[str]:
     """Record a stretch of the chunk; return the errors that call for a retry."""
     record(issue_id, stretch)
     return _counted(stretch, counts)
 
 
-def _counted(stretch: Stretch, counts: dict) -> list[str]:
+def _counted(stretch: Stretch, counts: ChunkCounts) -> list[str]:
     """Add a stretch to the chunk's counts; return the errors that call for a retry."""
-    for key in ("sent", "failed", "retry", "cancelled", "back"):
-        counts[key] = counts.get(key, 0) + len(getattr(stretch, key))
+    counts.add(stretch)
     errors = [e for _, e in stretch.retry]
     if stretch.retry_error:
         errors.append(stretch.retry_error)
