@@ -409,9 +409,9 @@ class Bench:
         """One recipient's message, built as the chunk sender builds it."""
         from flask import current_app
 
-        from newsletter import sending
         from newsletter.render import PreparedIssue, list_id_header, render_issue
         from newsletter.render import sender as sender_of
+        from newsletter.sending.messages import mail_domain, recipient_for
         from newsletter.settings import office_settings
 
         if prepared is None:
@@ -419,7 +419,7 @@ class Bench:
             prepared = PreparedIssue(
                 render_issue(issue, settings, "de"),
                 sender=sender_of(settings),
-                list_id=list_id_header(issue, sending._mail_domain(), settings["newsletter_name"]),
+                list_id=list_id_header(issue, mail_domain(), settings["newsletter_name"]),
             )
 
         class Person:
@@ -428,7 +428,7 @@ class Bench:
             name = "Jürgen Müller"
             locale = "de"
 
-        recipient = sending._recipient(
+        recipient = recipient_for(
             Person, [lst.id for lst in issue.lists], f"<4711.{issue.id}.0@kkp.example.org>"
         )
         data = prepared.message(recipient)

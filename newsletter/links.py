@@ -15,12 +15,12 @@ from kkp.mail.models import Delivery
 from kkp.mail.operations import queue_delivery
 from kkp.tokens import InvalidToken, make_token, read_token
 from newsletter.addresses import address_hashes, email_hash, is_suppressed, normalise_email
-from newsletter.models import Subscriber
+from newsletter.models import DeliveryKind, Subscriber
 
 log = logging.getLogger(__name__)
 
 #: the mail with a fresh link to the preference centre
-PREFERENCES_LINK_KIND = "preferences_link"
+PREFERENCES_LINK_KIND = DeliveryKind.PREFERENCES_LINK
 
 
 def token_payload(subscriber: Subscriber, **extra) -> dict:

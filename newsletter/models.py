@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import sqlalchemy as sa
 
 from kkp.db import UTCDateTime, utcnow
@@ -177,8 +179,34 @@ class ImportJob(db.Model):
 
 # -- issues ------------------------------------------------------------------------------
 
-#: draft → scheduled → sending ⇄ paused → sent; any unsent state → cancelled
-ISSUE_STATUSES = ("draft", "scheduled", "sending", "paused", "sent", "cancelled")
+
+class IssueStatus(enum.StrEnum):
+    """draft → scheduled → sending ⇄ paused → sent; any unsent state → cancelled. The
+    database stores the value."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+#: the values, for the API's choices
+ISSUE_STATUSES = tuple(status.value for status in IssueStatus)
+
+
+class DeliveryKind(enum.StrEnum):
+    """The kinds of :class:`kkp.mail.models.Delivery` the newsletter writes; the
+    database stores the value."""
+
+    #: an issue to a subscriber, written by the batch writer, sent by a chunk
+    ISSUE = "issue"
+    #: an issue as it is now, to an editor's address (a single delivery)
+    ISSUE_TEST = "issue_test"
+    SUBSCRIPTION_CONFIRMATION = "subscription_confirmation"
+    PREFERENCES_LINK = "preferences_link"
+
 
 issue_list = sa.Table(
     "issue_list",
@@ -205,7 +233,7 @@ class Issue(db.Model):
     slug = sa.Column(sa.String(120), nullable=False, unique=True)
     #: Markdown
     intro = sa.Column(sa.Text, nullable=False, default="")
-    status = sa.Column(sa.String(20), nullable=False, default="draft", index=True)
+    status = sa.Column(sa.String(20), nullable=False, default=IssueStatus.DRAFT, index=True)
     scheduled_at = sa.Column(UTCDateTime, index=True)
     started_at = sa.Column(UTCDateTime)
     finished_at = sa.Column(UTCDateTime)
@@ -240,7 +268,7 @@ class Issue(db.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in ("draft", "scheduled")
+        return self.status in (IssueStatus.DRAFT, IssueStatus.SCHEDULED)
 
 
 class Article(db.Model):

@@ -54,6 +54,7 @@ from newsletter.lists import (  # noqa: F401  (re-exported)
 )
 from newsletter.models import (
     ConsentEvent,
+    DeliveryKind,
     MailingList,
     Subscriber,
     Subscription,
@@ -63,7 +64,7 @@ from newsletter.personal_data import export_data  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
 
-CONFIRMATION_KIND = "subscription_confirmation"
+CONFIRMATION_KIND = DeliveryKind.SUBSCRIPTION_CONFIRMATION
 
 
 # -- signing up --------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def import_failed(message_data: dict, exception_data: dict) -> None:
 @task(max_retries=20, min_backoff=1_000, max_backoff=300_000, queue_name="bulk")
 def write_issue_batch(issue_id: int, cursor: int | None = None) -> None:
     """Write the next batch of an issue's delivery rows (and enqueue their chunks)."""
-    from newsletter.sending import write_batch
+    from newsletter.sending.batches import write_batch
 
     write_batch(issue_id, cursor)
 
@@ -54,6 +54,6 @@ def write_issue_batch(issue_id: int, cursor: int | None = None) -> None:
 )
 def send_issue_chunk(issue_id: int, first_id: int, last_id: int) -> None:
     """Send an issue's queued deliveries with ids in [first_id, last_id]."""
-    from newsletter.sending import send_chunk
+    from newsletter.sending.chunks import send_chunk
 
     send_chunk(issue_id, first_id, last_id)

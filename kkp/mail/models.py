@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import enum
+
 import sqlalchemy as sa
 
 from kkp.db import UTCDateTime, utcnow
 from kkp.extensions import db
 
-#: "submitting": being handed to the mail server (see newsletter.sending.sweep)
-DELIVERY_STATUSES = ("queued", "sending", "submitting", "sent", "failed", "cancelled")
+
+class DeliveryStatus(enum.StrEnum):
+    """Where a delivery stands; the database stores the value."""
+
+    #: written, waiting for a worker
+    QUEUED = "queued"
+    #: claimed by a worker, not yet handed to the mail server
+    SENDING = "sending"
+    #: being handed to the mail server: after a crash it may have arrived, so it is never
+    #: handed out again (see newsletter.sending.sweeper)
+    SUBMITTING = "submitting"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class Delivery(db.Model):
@@ -50,7 +64,7 @@ class Delivery(db.Model):
     issue_id = sa.Column(sa.ForeignKey("issue.id", ondelete="CASCADE"))
     #: what the builder needs beyond the subscriber (ids, list ids), JSON
     params = sa.Column(sa.JSON, nullable=False, default=dict)
-    status = sa.Column(sa.String(20), nullable=False, default="queued")
+    status = sa.Column(sa.String(20), nullable=False, default=DeliveryStatus.QUEUED)
     attempts = sa.Column(sa.Integer, nullable=False, default=0)
     #: the SMTP answer or error of the last failed attempt
     last_error = sa.Column(sa.Text)

@@ -172,13 +172,13 @@ def test_a_single_mail_to_an_address_the_relay_cannot_take_fails_once(
 ):
     from kkp.mail.operations import queue_delivery, sweep_stale
     from kkp.mail.reasons import NO_SMTPUTF8
-    from newsletter.sending import TEST_KIND
+    from newsletter.models import DeliveryKind
 
     issue_id = compose()
     from kkp.extensions import db
 
-    queue_delivery(TEST_KIND, "ü@example.org", params={"issue_id": issue_id})
-    queue_delivery(TEST_KIND, "redaktion@example.org", params={"issue_id": issue_id})
+    queue_delivery(DeliveryKind.ISSUE_TEST, "ü@example.org", params={"issue_id": issue_id})
+    queue_delivery(DeliveryKind.ISSUE_TEST, "redaktion@example.org", params={"issue_id": issue_id})
     db.session.commit()
     mail.wait_for(1)
     drain()
@@ -202,11 +202,11 @@ def test_a_single_mail_that_keeps_failing_is_given_up_after_the_cap(app, ctx, li
     from kkp.mail.models import Delivery
     from kkp.mail.operations import MAX_ATTEMPTS, deliver, queue_delivery, sweep_stale
     from kkp.mail.reasons import GAVE_UP
-    from newsletter.sending import TEST_KIND
+    from newsletter.models import DeliveryKind
 
     issue_id = compose()
     delivery_id = queue_delivery(
-        TEST_KIND, "redaktion@example.org", params={"issue_id": issue_id}
+        DeliveryKind.ISSUE_TEST, "redaktion@example.org", params={"issue_id": issue_id}
     ).id
     db.session.commit()
     saved = {k: app.config.get(k) for k in ("KKP_DKIM_SELECTOR", "KKP_DKIM_DOMAIN",
@@ -251,19 +251,19 @@ def test_what_may_have_reached_the_server_is_never_handed_out_again(
     from kkp.mail.operations import queue_delivery, sweep_stale
     from kkp.mail.reasons import INTERRUPTED
     from newsletter import sending
-    from newsletter.models import Issue
+    from newsletter.models import DeliveryKind, Issue
 
     issue_id = compose()
     if issue:
         db.session.get(Issue, issue_id).status = "sending"
         ids = add_confirmed([lists["kkp-kompakt"]], 1)
         delivery = Delivery(
-            kind=sending.ISSUE_KIND, issue_id=issue_id, subscriber_id=ids[0],
+            kind=DeliveryKind.ISSUE, issue_id=issue_id, subscriber_id=ids[0],
             recipient="person0@example.org", status="submitting", attempts=1,
         )  # fmt: skip
         db.session.add(delivery)
     else:
-        delivery = queue_delivery(sending.TEST_KIND, "a@example.org", params={"issue_id": 1})
+        delivery = queue_delivery(DeliveryKind.ISSUE_TEST, "a@example.org", params={"issue_id": 1})
         delivery.status = "submitting"
         delivery.attempts = 1
     db.session.commit()
@@ -291,6 +291,7 @@ def test_the_editor_may_send_again_to_those_in_doubt(
     from kkp.db import utcnow
     from kkp.mail.models import Delivery
     from newsletter import sending
+    from newsletter.models import Issue
     from tests.helpers import post_form
 
     ids = add_confirmed([lists["kkp-kompakt"]], 5)
@@ -306,7 +307,7 @@ def test_the_editor_may_send_again_to_those_in_doubt(
         .where(Delivery.subscriber_id.in_(ids[:2]))
         .values(status="submitting", updated_at=utcnow() - timedelta(hours=1))
     )
-    db.session.execute(sa.update(sending.Issue).values(status="sending"))
+    db.session.execute(sa.update(Issue).values(status="sending"))
     db.session.commit()
     sending.sweep()
     drain()

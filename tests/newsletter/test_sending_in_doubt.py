@@ -76,10 +76,10 @@ def test_a_single_mail_whose_answer_was_lost_is_not_sent_again(app, ctx, compose
     from kkp.extensions import db
     from kkp.mail.operations import deliver, queue_delivery, sweep_stale
     from kkp.mail.reasons import INTERRUPTED
-    from newsletter.sending import TEST_KIND
+    from newsletter.models import DeliveryKind
 
     delivery_id = queue_delivery(
-        TEST_KIND, "redaktion@example.org", params={"issue_id": compose()}
+        DeliveryKind.ISSUE_TEST, "redaktion@example.org", params={"issue_id": compose()}
     ).id
     db.session.commit()
     for _ in range(3):

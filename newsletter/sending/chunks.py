@@ -1,0 +1,264 @@
+"""The chunk sender: claim a chunk's queued rows, fill each recipient's parts into the
+prepared message, hand them to the mail server over one connection, stretch by stretch
+(see :mod:`newsletter.sending.stretches`)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from email.utils import format_datetime
+
+import dramatiq
+import sqlalchemy as sa
+from flask import current_app
+
+from kkp.db import utcnow
+from kkp.extensions import db
+from kkp.mail import dkim, reasons, throttle
+from kkp.mail.models import Delivery, DeliveryStatus
+from kkp.mail.operations import MAX_ATTEMPTS
+from kkp.mail.transport import DeliveryError, transport_for
+from kkp.mail.verp import return_path
+from newsletter.models import Issue, IssueStatus, Subscriber
+from newsletter.sending.messages import message_id_for, prepared, recipient_for
+from newsletter.sending.progress import check_finished
+from newsletter.sending.recipients import confirmed_recipients
+from newsletter.sending.stretches import (
+    HELD,
+    Stretch,
+    mark_submitting,
+    next_stretch,
+    pause_for_settings,
+    record,
+)
+
+log = logging.getLogger(__name__)
+
+
+#: a chunk's stretch (messages): it is marked "submitting" before any of it goes to the
+#: mail server, recorded after, and then the chunk looks whether its issue was paused or
+#: cancelled. After a crash, at most one stretch per worker thread is in doubt (shown as
+#: interrupted, never sent again); pause and cancel take effect within one.
+STATUS_CHECK_EVERY = 50
+
+
+#: a chunk shows the sweeper it is alive at least this often (seconds) while it sends
+TOUCH_EVERY = 60.0
+
+
+class RetryLater(dramatiq.Retry):
+    """Some deliveries of a chunk failed for now; Dramatiq retries the chunk later."""
+
+
+@dataclass
+class ChunkCounts:
+    """What a chunk did with its deliveries (numbers of deliveries)."""
+
+    sent: int = 0
+    #: for good (or in doubt)
+    failed: int = 0
+    #: failed for now, tried again when the chunk runs again
+    retry: int = 0
+    #: the subscriber left before it went out
+    cancelled: int = 0
+    #: never tried: back in the queue
+    back: int = 0
+
+    def add(self, stretch: Stretch) -> None:
+        self.sent += len(stretch.sent)
+        self.failed += len(stretch.failed)
+        self.retry += len(stretch.retry)
+        self.cancelled += len(stretch.cancelled)
+        self.back += len(stretch.back)
+
+
+def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
+    """Send the queued deliveries of an issue with ids in [first_id, last_id].
+
+    Raises :class:`RetryLater` when some failed for now, so that the chunk runs again
+    later and sends those (and only those).
+    """
+    issue = db.session.get(Issue, issue_id)
+    if issue is None or issue.status != IssueStatus.SENDING:
+        db.session.rollback()
+        return ChunkCounts()
+    app = current_app._get_current_object()
+    try:  # settings that stop every delivery: before any row is claimed, not in flight
+        transport_for(app)
+        dkim.signer_for(app)
+        throttle.throttle_for(app)
+    except (dkim.DKIMConfigError, ValueError) as exc:
+        db.session.rollback()
+        pause_for_settings(issue_id, str(exc))
+        return ChunkCounts()
+    claimed = db.session.execute(
+        sa.update(Delivery)
+        .where(
+            Delivery.issue_id == issue_id,
+            Delivery.id.between(first_id, last_id),
+            Delivery.status == DeliveryStatus.QUEUED,
+        )
+        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1, updated_at=utcnow())
+        .returning(Delivery.id, Delivery.subscriber_id, Delivery.recipient, Delivery.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    if not claimed:
+        check_finished(issue_id)
+        return ChunkCounts()
+    claimed.sort(key=lambda r: r.id)
+    issue = db.session.get(Issue, issue_id)
+    list_ids = [lst.id for lst in issue.lists]
+    people = {
+        row.id: row
+        for row in db.session.execute(
+            confirmed_recipients(issue_id).where(
+                Subscriber.id.in_([r.subscriber_id for r in claimed if r.subscriber_id])
+            )
+        ).all()
+    }
+    messages = prepared(issue)
+    started_at = issue.started_at
+    transport = transport_for(app)
+    date = format_datetime(utcnow())
+    counts = ChunkCounts()
+    retry_later: list[str] = []
+    held = {r.id: r.attempts for r in claimed}
+    touched = time.monotonic()
+    stretch = Stretch(held)
+    granted = 0  # messages the send rate still allows without asking
+    try:
+        for i in range(0, len(claimed), STATUS_CHECK_EVERY):
+            rows = claimed[i : i + STATUS_CHECK_EVERY]
+            if i:
+                # What went out so far is recorded in the same transaction that marks
+                # the next stretch: a crash can leave only that one in doubt.
+                retry_later += _counted(stretch, counts)
+                owned = next_stretch(issue_id, stretch, rows)
+                stretch = Stretch(held)
+                if owned is None:  # paused or cancelled meanwhile
+                    stretch.back.extend(r.id for r in claimed[i:])
+                    break
+            else:
+                owned = mark_submitting(rows)
+                db.session.commit()
+            for j, row in enumerate(rows):
+                if row.id not in owned:  # the sweeper gave it to another chunk meanwhile
+                    continue
+                person = people.get(row.subscriber_id)
+                if person is None:  # left, or deleted, since the batch was written
+                    stretch.cancelled.append(row.id)
+                    continue
+                if granted == 0:
+                    granted = throttle.acquire(
+                        len(claimed) - i - j, waiting=lambda: _in_flight(claimed)
+                    )
+                granted -= 1
+                try:
+                    recipient = recipient_for(
+                        person, list_ids, message_id_for(row.id, issue_id, started_at)
+                    )
+                    locale_message = messages.get(person.locale, messages["de"])
+                    data = dkim.sign(app, locale_message.message(recipient, date=date))
+                except Exception as exc:  # noqa: BLE001 - this recipient's alone
+                    error = reasons.reason(reasons.UNBUILDABLE, _what(exc))
+                    stretch.fail(row.id, error, server=False)
+                    log.warning("issue %s delivery %s not built: %r", issue_id, row.id, exc)
+                    continue
+                if time.monotonic() - touched > TOUCH_EVERY:
+                    # a slow server: show the sweeper that this chunk is alive
+                    _in_flight(claimed)
+                    touched = time.monotonic()
+                stretch.handing = row.id
+                try:
+                    transport.send_bytes(
+                        data,
+                        envelope_from=return_path(row.id),
+                        recipients=[row.recipient],
+                        dot_safe=True,  # PreparedIssue encodes a dot that starts a line
+                    )
+                except DeliveryError as exc:
+                    stretch.handing = None
+                    error = str(exc)[:2000]
+                    if exc.in_doubt:  # lost after handing it over: may have arrived
+                        stretch.fail(row.id, error, server=False)
+                    if exc.connection:
+                        # The server is out of reach: nobody in the rest was tried.
+                        rest = claimed[i + j + 1 :] if exc.in_doubt else claimed[i + j :]
+                        stretch.back.extend(r.id for r in rest)
+                        stretch.retry_error = error
+                        break
+                    if exc.permanent or row.attempts >= MAX_ATTEMPTS:
+                        stretch.fail(row.id, error)
+                    else:
+                        stretch.retry.append((row.id, error))
+                        stretch.streak += 1
+                    log.warning("issue %s delivery %s failed: %s", issue_id, row.id, error)
+                    continue
+                stretch.handing = None
+                stretch.sent.append((row.id, recipient.message_id))
+                stretch.any_sent = True
+                stretch.streak = 0
+            else:
+                continue
+            break  # the server is out of reach
+    except BaseException:
+        # Whatever stops the chunk (a time limit, a lost database) must not leave what
+        # went out unrecorded: the rows tried keep their outcome, the one being handed
+        # over is in doubt (not sent again), the rest go back to the queue untried.
+        _give_back(issue_id, claimed, stretch, counts)
+        raise
+    retry_later += _flush(issue_id, stretch, counts)
+    if retry_later:
+        raise RetryLater(
+            f"issue {issue_id}: deliveries in {first_id}-{last_id} to try again: " + retry_later[-1]
+        )
+    check_finished(issue_id)
+    return counts
+
+
+def _what(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _give_back(issue_id: int, claimed, stretch: Stretch, counts: ChunkCounts) -> None:
+    try:
+        db.session.rollback()
+        doubtful = stretch.handing
+        if doubtful is not None:
+            stretch.fail(doubtful, reasons.reason(reasons.INTERRUPTED), server=False)
+        decided = stretch.decided()
+        # rows of earlier stretches are recorded already (the UPDATE leaves them be)
+        stretch.back.extend(r.id for r in claimed if r.id not in decided)
+        _flush(issue_id, stretch, counts)
+    except Exception:  # noqa: BLE001 - the sweeper settles what this could not record
+        log.exception("issue %s: could not record what the interrupted chunk did", issue_id)
+        db.session.rollback()
+
+
+def _flush(issue_id: int, stretch: Stretch, counts: ChunkCounts) -> list[str]:
+    """Record a stretch of the chunk; return the errors that call for a retry."""
+    record(issue_id, stretch)
+    return _counted(stretch, counts)
+
+
+def _counted(stretch: Stretch, counts: ChunkCounts) -> list[str]:
+    """Add a stretch to the chunk's counts; return the errors that call for a retry."""
+    counts.add(stretch)
+    errors = [e for _, e in stretch.retry]
+    if stretch.retry_error:
+        errors.append(stretch.retry_error)
+    return errors
+
+
+def _in_flight(claimed) -> None:
+    """A chunk waiting for the send rate is alive: its rows (sent ones too, recorded at
+    the end of their stretch) must not look stale to the sweeper."""
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id.in_([r.id for r in claimed]), Delivery.status.in_(HELD))
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()

@@ -1,0 +1,71 @@
+"""What each recipient receives: the issue's message prepared once per language, and
+the parts filled in per recipient (links, greeting, Message-ID)."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from datetime import datetime
+
+from flask import current_app
+
+from kkp.mail.message import sender_address
+from kkp.tokens import make_token
+from newsletter.links import token_payload
+from newsletter.models import Issue
+from newsletter.render import PreparedIssue, Recipient, greeting
+
+LOCALES = ("de", "en")
+
+_prepared: dict[tuple[int, str], dict[str, PreparedIssue]] = {}
+_prepared_lock = threading.Lock()
+
+
+def mail_domain() -> str:
+    return _domain_of(current_app.config["KKP_MAIL_FROM"])
+
+
+@functools.lru_cache(maxsize=8)
+def _domain_of(mail_from: str) -> str:
+    return sender_address(mail_from).rpartition("@")[2] or "localhost"
+
+
+def prepared(issue: Issue) -> dict[str, PreparedIssue]:
+    """The issue's prepared messages per language, built once per worker process."""
+    key = (issue.id, issue.started_at.isoformat())
+    found = _prepared.get(key)
+    if found is None:
+        meta = issue.rendered["_meta"]
+        found = {
+            locale: PreparedIssue(
+                issue.rendered[locale], sender=meta["sender"], list_id=meta["list_id"]
+            )
+            for locale in LOCALES
+        }
+        with _prepared_lock:
+            if len(_prepared) > 8:
+                _prepared.clear()
+            _prepared[key] = found
+    return found
+
+
+def message_id_for(delivery_id: int, issue_id: int, started_at: datetime) -> str:
+    """The same for every attempt, so a copy sent twice after a crash is one to clients.
+
+    Takes plain values, not the Issue: in a chunk the Issue is expired by every commit,
+    and reading an attribute loads its whole row again, the rendered mail included."""
+    return f"<{delivery_id}.{issue_id}.{int(started_at.timestamp())}@{mail_domain()}>"
+
+
+def recipient_for(subscriber, list_ids: list[int], message_id: str) -> Recipient:
+    base = current_app.config["KKP_BASE_URL"]
+    payload = token_payload(subscriber)  # hashes the address once for both links
+    return Recipient(
+        email=subscriber.email,
+        name=subscriber.name,
+        greeting=greeting(subscriber.name, subscriber.locale),
+        unsubscribe_url=f"{base}/unsubscribe/"
+        + make_token("unsubscribe", {**payload, "l": list_ids}),
+        preferences_url=f"{base}/preferences/" + make_token("preferences", payload),
+        message_id=message_id,
+    )

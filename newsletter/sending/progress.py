@@ -1,0 +1,125 @@
+"""How far an issue has got: finished yet, the progress the editor watches, and those
+in doubt after a crash."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from kkp.db import utcnow
+from kkp.extensions import db
+from kkp.mail import reasons
+from kkp.mail.models import Delivery, DeliveryStatus
+from newsletter.models import Issue, IssueStatus
+from newsletter.sending.stretches import HELD
+
+log = logging.getLogger(__name__)
+
+
+def check_finished(issue_id: int) -> bool:
+    """Mark the issue sent once the cursor is through and nothing is queued or in flight."""
+    pending = (
+        sa.select(Delivery.id)
+        .where(Delivery.issue_id == issue_id, Delivery.status.in_((DeliveryStatus.QUEUED, *HELD)))
+        .exists()
+    )
+    done = db.session.execute(
+        sa.update(Issue)
+        .where(
+            Issue.id == issue_id,
+            Issue.status == IssueStatus.SENDING,
+            Issue.last_subscriber_id >= Issue.max_subscriber_id,
+            ~pending,
+        )
+        .values(status=IssueStatus.SENT, finished_at=utcnow(), pause_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if done.rowcount:
+        log.info("issue %s: sending finished", issue_id)
+    return bool(done.rowcount)
+
+
+def interrupted(issue_id: int):
+    """The issue's deliveries left in doubt by a worker that died while handing them
+    over (see :func:`~newsletter.sending.sweeper.sweep`): each may or may not have arrived."""
+    return sa.and_(
+        Delivery.issue_id == issue_id,
+        Delivery.status == DeliveryStatus.FAILED,
+        sa.or_(
+            Delivery.last_error == reasons.INTERRUPTED,
+            Delivery.last_error.startswith(reasons.INTERRUPTED + ": "),  # with a detail
+        ),
+    )
+
+
+def progress(issue: Issue) -> dict:
+    """Sent of total, rate over the last half minute, failures, estimated time left."""
+    counts = dict(
+        db.session.execute(
+            sa.select(Delivery.status, sa.func.count())
+            .where(Delivery.issue_id == issue.id)
+            .group_by(Delivery.status)
+        ).all()
+    )
+    now = utcnow()
+    window = 30
+    recent = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Delivery.issue_id == issue.id,
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.sent_at >= now - timedelta(seconds=window),
+        )
+    )
+    if issue.started_at and (now - issue.started_at).total_seconds() < window:
+        window = max(1, int((now - issue.started_at).total_seconds()))
+    rate = recent / window if issue.status == IssueStatus.SENDING else 0.0
+    sent, failed = counts.get(DeliveryStatus.SENT, 0), counts.get(DeliveryStatus.FAILED, 0)
+    cancelled = counts.get(DeliveryStatus.CANCELLED, 0)
+    total = max(issue.to_send, sum(counts.values()))
+    left = max(0, total - sent - failed - cancelled)
+    failures = db.session.execute(
+        sa.select(
+            Delivery.id,
+            Delivery.subscriber_id,
+            Delivery.recipient,
+            Delivery.last_error,
+            Delivery.status,
+            Delivery.updated_at,
+        )
+        .where(
+            Delivery.issue_id == issue.id,
+            Delivery.last_error.is_not(None),
+            Delivery.status.in_((DeliveryStatus.FAILED, DeliveryStatus.QUEUED)),
+        )
+        .order_by(Delivery.updated_at.desc())
+        .limit(50)
+    ).all()
+    return {
+        "status": issue.status,
+        "total": total,
+        "sent": sent,
+        "failed": failed,
+        "cancelled": cancelled,
+        "pending": sum(counts.get(status, 0) for status in (DeliveryStatus.QUEUED, *HELD)),
+        "interrupted": db.session.scalar(sa.select(sa.func.count()).where(interrupted(issue.id))),
+        "left": left,
+        "rate": round(rate, 1),
+        "seconds_left": round(left / rate) if rate > 0 else None,
+        "pause_reason": issue.pause_reason,
+        "started_at": issue.started_at.isoformat() if issue.started_at else None,
+        "finished_at": issue.finished_at.isoformat() if issue.finished_at else None,
+        "failures": [
+            {
+                "delivery_id": f.id,
+                "subscriber_id": f.subscriber_id,
+                "recipient": f.recipient,
+                "answer": f.last_error,
+                "final": f.status == DeliveryStatus.FAILED,
+                "at": f.updated_at.isoformat(),
+            }
+            for f in failures
+        ],
+    }

@@ -1,0 +1,231 @@
+"""A chunk's stretches: what one did, marked before it goes to the mail server and
+recorded after; and pausing the issue when deliveries keep failing or a mail setting
+is wrong."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from kkp.db import utcnow
+from kkp.extensions import db
+from kkp.mail import reasons
+from kkp.mail.models import Delivery, DeliveryStatus
+from newsletter.models import Issue, IssueStatus
+
+log = logging.getLogger(__name__)
+
+
+#: a delivery this chunk holds: claimed, or being handed to the mail server
+HELD = (DeliveryStatus.SENDING, DeliveryStatus.SUBMITTING)
+
+
+class Stretch:
+    """What happened to the deliveries of one stretch of a chunk, to be recorded.
+
+    `held`: the chunk's rows and the attempt each was claimed with; a row whose attempt
+    has moved on belongs to another chunk now (the sweeper handed it out again)."""
+
+    def __init__(self, held: dict[int, int]):
+        self.held = held
+        self.sent: list[tuple[int, str]] = []
+        self.failed: list[tuple[int, str]] = []
+        self.retry: list[tuple[int, str]] = []
+        self.cancelled: list[int] = []
+        #: never tried: back to the queue without counting the attempt
+        self.back: list[int] = []
+        self.retry_error: str | None = None
+        #: the delivery being handed to the mail server right now
+        self.handing: int | None = None
+        #: failures since the last success in this stretch, and whether any went out
+        self.streak = 0
+        self.any_sent = False
+
+    def fail(self, delivery_id: int, error: str, *, server: bool = True) -> None:
+        """`server`: the mail server refused it (counts towards pausing the issue)."""
+        self.failed.append((delivery_id, error))
+        if server:
+            self.streak += 1
+
+    def decided(self) -> set[int]:
+        return {
+            *(i for i, _ in self.sent),
+            *(i for i, _ in self.failed),
+            *(i for i, _ in self.retry),
+            *self.cancelled,
+            *self.back,
+        }
+
+
+def mark_submitting(rows) -> set[int]:
+    """Mark a stretch as being handed to the mail server, before any of it is.
+
+    After a crash the sweeper finds these rows in "submitting" and does not hand them
+    out again (they may have arrived); rows still in "sending" were never tried. Returns
+    the rows this chunk still holds (the sweeper may have handed stale ones to another).
+    The caller commits."""
+    owned = db.session.scalars(
+        sa.update(Delivery)
+        .where(_held_by(rows), Delivery.status == DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.SUBMITTING, updated_at=utcnow())
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return set(owned)
+
+
+def _held_by(rows):
+    """The rows among `rows` still at the attempt this chunk claimed them with.
+
+    A chunk's rows were claimed together, so nearly always at one attempt: one IN per
+    attempt is far cheaper to build than an IN over (id, attempt) pairs."""
+    by_attempt: dict[int, list[int]] = {}
+    for r in rows:
+        by_attempt.setdefault(r.attempts, []).append(r.id)
+    return sa.or_(
+        *(
+            sa.and_(Delivery.id.in_(ids), Delivery.attempts == attempt)
+            for attempt, ids in by_attempt.items()
+        )
+    )
+
+
+def next_stretch(issue_id: int, stretch: Stretch, rows) -> set[int] | None:
+    """Between two stretches, in one transaction: record what the last one did, look
+    whether the issue still sends, and if so mark the next one as being handed over.
+
+    Returns the rows of the next stretch this chunk still holds, or None when the issue
+    was paused or cancelled (by an editor, or just now for failing)."""
+    record(issue_id, stretch, commit=False)
+    if stretch.streak:
+        pause_if_failing(issue_id, stretch, commit=False)
+    status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
+    owned = mark_submitting(rows) if status == IssueStatus.SENDING else None
+    db.session.commit()
+    return owned
+
+
+def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
+    """Write what a stretch did; with `commit`, end the transaction and pause the issue
+    if it keeps failing (else the caller does both)."""
+    now = utcnow()
+    if stretch.sent:
+        # One statement for the stretch: the Message-IDs differ only in the delivery id
+        # (see message_id_for), so the database writes them from the id.
+        first_id, first_message_id = stretch.sent[0]
+        suffix = first_message_id[len(f"<{first_id}") :]
+        db.session.execute(
+            sa.update(Delivery)
+            .where(Delivery.id.in_([i for i, _ in stretch.sent]))
+            .values(
+                status=DeliveryStatus.SENT,
+                sent_at=now,
+                updated_at=now,
+                last_error=None,
+                message_id=sa.literal("<", sa.String)
+                + sa.cast(Delivery.id, sa.String)
+                + sa.literal(suffix, sa.String),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    def row(i: int, status: str, error: str | None) -> dict:
+        return {"id": i, "status": status, "last_error": error, "updated_at": now}
+
+    rows = (
+        [row(i, DeliveryStatus.FAILED, e) for i, e in stretch.failed]
+        + [row(i, DeliveryStatus.QUEUED, e) for i, e in stretch.retry]
+        + [row(i, DeliveryStatus.CANCELLED, reasons.UNSUBSCRIBED) for i in stretch.cancelled]
+    )
+    if rows:
+        db.session.execute(sa.update(Delivery), rows)
+    if stretch.back:
+        # never tried: back to the queue without counting the attempt
+        db.session.execute(
+            sa.update(Delivery)
+            .where(
+                sa.tuple_(Delivery.id, Delivery.attempts).in_(
+                    [(i, stretch.held[i]) for i in stretch.back]
+                ),
+                Delivery.status.in_(HELD),
+            )
+            .values(
+                status=DeliveryStatus.QUEUED,
+                attempts=Delivery.attempts - 1,
+                updated_at=now,
+                last_error=stretch.retry_error,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    if stretch.back or stretch.retry:
+        # Cancelled while this chunk ran: what it gives back stays out of the queue.
+        cancelled = sa.select(Issue.status).where(Issue.id == issue_id).scalar_subquery()
+        db.session.execute(
+            sa.update(Delivery)
+            .where(
+                Delivery.issue_id == issue_id,
+                Delivery.status == DeliveryStatus.QUEUED,
+                cancelled == IssueStatus.CANCELLED,
+            )
+            .values(status=DeliveryStatus.CANCELLED, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    streak = stretch.streak
+    if stretch.any_sent or streak:
+        failures = streak if stretch.any_sent else Issue.consecutive_failures + streak
+        # Only when the count changes: an UPDATE that matches locks the issue row, and
+        # every chunk writing 0 over 0 would keep the batch writer waiting for it.
+        db.session.execute(
+            sa.update(Issue)
+            .where(Issue.id == issue_id, Issue.consecutive_failures != failures)
+            .values(consecutive_failures=failures)
+            .execution_options(synchronize_session=False)
+        )
+    if not commit:
+        return
+    db.session.commit()
+    if streak:
+        pause_if_failing(issue_id, stretch)
+
+
+def pause_if_failing(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
+    limit = current_app.config["KKP_ISSUE_PAUSE_AFTER_FAILURES"]
+    failures = db.session.scalar(sa.select(Issue.consecutive_failures).where(Issue.id == issue_id))
+    if failures is None or failures < limit:
+        if commit:
+            db.session.commit()
+        return
+    last_error = reasons.describe((stretch.failed or stretch.retry)[-1][1])
+    reason = _(
+        "Paused automatically after %(n)d failed deliveries in a row. The mail server "
+        "last answered: %(answer)s",
+        n=failures,
+        answer=last_error,
+    )
+    paused = db.session.execute(
+        sa.update(Issue)
+        .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
+        .values(status=IssueStatus.PAUSED, pause_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if commit:
+        db.session.commit()
+    if paused.rowcount:
+        log.warning("issue %s paused after %d failures in a row", issue_id, failures)
+
+
+def pause_for_settings(issue_id: int, error: str) -> None:
+    """A mail setting is wrong (DKIM key, send rate, SMTP URL): nothing can go out until
+    it is fixed, so the issue waits, paused, with the error as the reason."""
+    paused = db.session.execute(
+        sa.update(Issue)
+        .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
+        .values(status=IssueStatus.PAUSED, pause_reason=error[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if paused.rowcount:
+        log.error("issue %s paused: %s", issue_id, error)
