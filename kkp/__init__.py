@@ -124,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     from events.api import register_api as register_event_api
     from events.blueprint import bp as events_bp
     from kkp import api, errors, headers, site
+    from kkp.api_docs import ApiDocs
     from kkp.auth.blueprint import bp as auth_bp
     from kkp.mail.blueprint import bp as mail_bp
     from newsletter import archive  # noqa: F401  (adds the archive's routes)
@@ -156,7 +157,7 @@ def _register_blueprints(app: Flask) -> None:
     register_newsletter_api(api.bp)
     register_issue_api(api.bp)
     register_event_api(api.bp)
-    app.register_blueprint(api.bp)
+    ApiDocs(app).register_blueprint(api.bp)
 
     import events.mails  # noqa: F401  (registers message builders)
     import newsletter.mails  # noqa: F401

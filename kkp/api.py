@@ -10,14 +10,104 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import flask_smorest
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
+from webargs.flaskparser import FlaskParser
 
 from kkp.extensions import csrf, db, limiter
 from kkp.params import MAX_ID  # noqa: F401  (the domains' API modules import it from here)
 from kkp.text import MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN, text_problem
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PREFIX = "/api/v1"
+
+
+class ApiParser(FlaskParser):
+    """Reads a route's input as the API always has: a body must be a JSON object (an
+    empty body counts as `{}` where the body is optional, location "optional_json"); a
+    query parameter may come once, `lang` always; unknown fields are refused."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION: dict = {}
+    __location_map__ = {**FlaskParser.__location_map__, "optional_json": "load_optional_json"}
+
+    def load_json(self, req, schema):
+        return json_body()
+
+    def load_optional_json(self, req, schema):
+        return json_body() if req.get_data() else {}
+
+    def load_querystring(self, req, schema):
+        args = req.args
+        repeated = sorted(name for name in args if len(args.getlist(name)) > 1)
+        if repeated:
+            message = _("Give this parameter once.")
+            raise ApiError(
+                422, _("Please check the fields named."), dict.fromkeys(repeated, message)
+            )
+        return {name: value for name, value in args.items() if name != "lang"}
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        fields = {}
+        for messages in error.messages.values():  # by location
+            for name, problem in messages.items():
+                fields[name] = _first_message(problem)
+        raise ApiError(422, _("Please check the fields named."), fields)
+
+
+def _first_message(problem) -> str:
+    while not isinstance(problem, str):
+        problem = next(iter(problem.values())) if isinstance(problem, dict) else problem[0]
+        if not isinstance(problem, (str, dict, list)):  # a lazy translation
+            problem = str(problem)
+    return problem
+
+
+class ApiBlueprint(flask_smorest.Blueprint):
+    """A domain's part of the API, nested in :data:`bp` (token, errors, rate limit)."""
+
+    ARGUMENTS_PARSER = ApiParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "optional_json": "application/json",
+    }
+
+    def body(self, schema, *, optional: bool = False):
+        """The JSON body, checked against `schema`, as the view's first argument."""
+        if optional:
+            return self.arguments(schema, location="optional_json", required=False)
+        return self.arguments(schema)
+
+    def query(self, schema):
+        """The query string, checked against `schema`, as the view's first argument."""
+        return self.arguments(schema, location="query")
+
+    def __init__(self, name: str, import_name: str, *, tag: str | None = None, **kwargs):
+        super().__init__(name, import_name, **kwargs)
+        #: the operations' tag in the document: the blueprint's name unless told
+        self.tag = tag or name
+
+    def route(self, rule, *, parameters=None, tags=None, **options):
+        """A route, tagged with :attr:`tag` in the document."""
+        tags = [self.tag] if tags is None else tags
+        return super().route(rule, parameters=parameters, tags=tags, **options)
+
+    def arguments(self, schema, **kwargs):
+        # flask-smorest documents a 422 response of its own; :meth:`errors` names ours
+        add_arguments = super().arguments(schema, **kwargs)
+
+        def decorator(view):
+            view = add_arguments(view)
+            view._apidoc["arguments"]["responses"] = {}
+            return view
+
+        return decorator
+
+    def errors(self, *statuses: int):
+        """Document the shared error responses `statuses` (and 401, 429) of a route."""
+        return self.doc(responses=error_responses(*statuses))
+
+
+bp = ApiBlueprint("api", __name__, url_prefix=PREFIX)
 csrf.exempt(bp)
 
 OPENAPI_PATHS: dict = {}
@@ -340,52 +430,47 @@ def id_parameter(name: str, description: str) -> dict:
     }
 
 
+def links_to(parameter: str, operations: tuple[str, ...]) -> dict:
+    """OpenAPI links from a created object's `id` to the operations on it."""
+    return {
+        operation[0].upper() + operation[1:]: {
+            "operationId": operation,
+            "parameters": {parameter: "$response.body#/id"},
+        }
+        for operation in operations
+    }
+
+
 def text_schema(max_length: int = 200, **extra) -> dict:
     return {"type": "string", "maxLength": max_length, "pattern": SINGLE_LINE, **extra}
 
 
-@bp.get("/openapi.json")
-def openapi():
-    return jsonify(
-        {
-            "openapi": "3.1.0",
-            "info": {
-                "title": "KKP Kompakt API",
-                "version": "1",
-                "description": (
-                    "Lists and subscribers of KKP Kompakt. Every request except this document "
-                    "needs `Authorization: Bearer <token>` (`kkp create-token EMAIL`). Errors are "
-                    '`{"error": {"status", "message", "fields"}}`; messages are German, '
-                    "English with `Accept-Language: en`. Strings are single-line: control "
-                    "characters such as CR and LF are refused, and so are C1 controls, "
-                    "line separators and bidirectional overrides (each field's `pattern`)."
-                ),
-            },
-            "servers": [{"url": current_app.config["KKP_BASE_URL"] + "/api/v1"}],
-            "components": {
-                "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
-                "schemas": _configured(OPENAPI_SCHEMAS, current_app.config),
-                "responses": OPENAPI_RESPONSES,
-            },
-            "security": [{"token": []}],
-            "paths": {
-                "/openapi.json": {
-                    "get": {
-                        "operationId": "openapi",
-                        "summary": "This document.",
-                        "security": [],
-                        "responses": {
-                            "200": {
-                                "description": "The OpenAPI 3.1 document.",
-                                "content": {"application/json": {"schema": {"type": "object"}}},
-                            }
-                        },
-                    }
-                },
-                **_configured(OPENAPI_PATHS, current_app.config),
-            },
+@bp.route("/openapi.json", endpoint="openapi", tags=[])
+@bp.doc(
+    operationId="openapi",
+    summary="This document.",
+    security=[],
+    responses={
+        "200": {
+            "description": "The OpenAPI 3.1 document.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
         }
-    )
+    },
+)
+def openapi():
+    document = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].document()
+    document["servers"] = [{"url": current_app.config["KKP_BASE_URL"] + PREFIX}]
+    document["components"]["schemas"].update(OPENAPI_SCHEMAS)
+    document["paths"].update(OPENAPI_PATHS)
+    return jsonify(_configured(document, current_app.config))
+
+
+def nest(domain_bp: Blueprint) -> None:
+    """Put a domain's :class:`ApiBlueprint` below /api/v1; once per process, as apps
+    made in one process share the blueprints."""
+    if domain_bp.name not in {child.name for child, _options in bp._blueprints}:
+        csrf.exempt(domain_bp)
+        bp.register_blueprint(domain_bp)
 
 
 #: (blueprint, routes) already added: apps made in one process share the blueprint

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, url_for
 from flask_babel import gettext as _
@@ -17,12 +15,13 @@ from kkp.api import (
     get_or_404,
     invalid,
     keyset_page,
+    nest,
     read_body,
     read_query,
 )
 from kkp.auth.operations import audit
 from kkp.extensions import db
-from newsletter import openapi, search
+from newsletter import api_lists, openapi, search
 from newsletter import operations as ops
 from newsletter.models import (
     SUBSCRIBER_STATUSES,
@@ -31,14 +30,6 @@ from newsletter.models import (
     Subscription,
 )
 
-LIST_FIELDS = {
-    "name": Field("string", required=True, max_length=200),
-    "slug": Field("string", required=True, max_length=80),
-    "description": Field("string", max_length=2000),
-    "is_public": Field("boolean"),
-    "position": Field("integer", minimum=0, maximum=10_000),
-}
-LIST_CHANGES = {name: replace(field, required=False) for name, field in LIST_FIELDS.items()}
 SUBSCRIBER_FIELDS = {
     "email": Field("string", required=True, max_length=254),
     "name": Field("string", max_length=ops.MAX_NAME),
@@ -67,18 +58,6 @@ UNSUBSCRIBE_FIELDS = {"list": Field("integer")}
 
 def _iso(value):
     return value.isoformat() if value else None
-
-
-def list_json(mailing_list: MailingList) -> dict:
-    return {
-        "id": mailing_list.id,
-        "slug": mailing_list.slug,
-        "name": mailing_list.name,
-        "description": mailing_list.description,
-        "is_public": mailing_list.is_public,
-        "position": mailing_list.position,
-        "created_at": _iso(mailing_list.created_at),
-    }
 
 
 def subscriber_json(subscriber: Subscriber, *, detail: bool = False) -> dict:
@@ -126,39 +105,6 @@ def _subscriber_response(subscriber: Subscriber, status: int = 200):
     response.status_code = status
     response.headers["Location"] = url_for("api.subscriber", subscriber_id=subscriber.id)
     return response
-
-
-# -- lists ---------------------------------------------------------------------------------
-
-
-def get_lists():
-    return jsonify(items=[list_json(m) for m in ops.all_lists()])
-
-
-def post_list():
-    values = read_body(LIST_FIELDS)
-    mailing_list = ops.create_list(**values)
-    db.session.commit()
-    response = jsonify(list_json(mailing_list))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.list", list_id=mailing_list.id)
-    return response
-
-
-def _list(list_id: int) -> MailingList:
-    return get_or_404(MailingList, list_id, _("There is no such list."))
-
-
-def get_list(list_id: int):
-    return jsonify(list_json(_list(list_id)))
-
-
-def patch_list(list_id: int):
-    mailing_list = _list(list_id)
-    values = read_body(LIST_CHANGES)
-    ops.update_list(mailing_list, **values)
-    db.session.commit()
-    return jsonify(list_json(mailing_list))
 
 
 # -- subscribers ---------------------------------------------------------------------------
@@ -268,10 +214,6 @@ def _subscription_error(exc: ops.SubscriptionError):
 # -- registration --------------------------------------------------------------------------
 
 _ROUTES = (
-    ("/lists", "lists", get_lists, "GET"),
-    ("/lists", "create_list", post_list, "POST"),
-    ("/lists/<int:list_id>", "list", get_list, "GET"),
-    ("/lists/<int:list_id>", "update_list", patch_list, "PATCH"),
     ("/subscribers", "subscribers", get_subscribers, "GET"),
     ("/subscribers", "create_subscriber", post_subscriber, "POST"),
     ("/subscribers/<int:subscriber_id>", "subscriber", get_subscriber, "GET"),
@@ -283,6 +225,7 @@ _ROUTES = (
 
 def register_api(bp: Blueprint) -> None:
     """Add the newsletter's routes to the API blueprint."""
+    nest(api_lists.bp)
     add_routes(
         bp,
         _ROUTES,

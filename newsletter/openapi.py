@@ -8,6 +8,7 @@ from kkp.api import (
     id_parameter,
     json_request,
     json_response,
+    links_to,
     schema_ref,
     text_schema,
 )
@@ -50,24 +51,6 @@ _IDS = {
 }
 
 SCHEMAS = {
-    "List": {
-        "type": "object",
-        "required": ["id", "slug", "name", "description", "is_public", "position", "created_at"],
-        "properties": {"id": {"type": "integer"}, **_LIST_PROPERTIES, "created_at": _DATETIME},
-    },
-    "ListPage": {
-        "type": "object",
-        "required": ["items"],
-        "properties": {"items": {"type": "array", "items": schema_ref("List")}},
-    },
-    "ListCreate": {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["name", "slug"],
-        "properties": _LIST_PROPERTIES,
-        "examples": [{"name": "Fortbildungen", "slug": "fortbildungen", "is_public": True}],
-    },
-    "ListUpdate": {"type": "object", "additionalProperties": False, "properties": _LIST_PROPERTIES},
     "Subscription": {
         "type": "object",
         "required": ["list_id", "list_slug", "list_name", "status", "requested_at", "confirmed_at"],
@@ -254,7 +237,6 @@ SCHEMAS = {
     },
 }
 
-_LIST_ID = id_parameter("list_id", "The list's id.")
 _SUBSCRIBER_ID = id_parameter("subscriber_id", "The subscriber's id.")
 _LOCATION = {"Location": {"description": "The subscriber's URL.", "schema": {"type": "string"}}}
 
@@ -285,72 +267,11 @@ def paging_parameters(items: str) -> list[dict]:
     ]
 
 
-def links_to(parameter: str, operations: tuple[str, ...]) -> dict:
-    """OpenAPI links from a created object's `id` to the operations on it."""
-    return {
-        operation[0].upper() + operation[1:]: {
-            "operationId": operation,
-            "parameters": {parameter: "$response.body#/id"},
-        }
-        for operation in operations
-    }
-
-
 _SUBSCRIBER_LINKS = links_to(
     "subscriber_id", ("getSubscriber", "updateSubscriber", "unsubscribe", "deleteSubscriber")
 )
 
 PATHS = {
-    "/lists": {
-        "get": {
-            "operationId": "listLists",
-            "summary": "All lists, in their order.",
-            "tags": ["lists"],
-            "responses": {
-                "200": json_response("The lists.", schema_ref("ListPage")),
-                **error_responses(),
-            },
-        },
-        "post": {
-            "operationId": "createList",
-            "summary": "Create a list.",
-            "tags": ["lists"],
-            "requestBody": json_request(schema_ref("ListCreate")),
-            "responses": {
-                "201": json_response(
-                    "The new list.",
-                    schema_ref("List"),
-                    headers={
-                        "Location": {"description": "The list's URL.", "schema": {"type": "string"}}
-                    },
-                    links=links_to("list_id", ("getList", "updateList")),
-                ),
-                **error_responses(400, 409, 422),
-            },
-        },
-    },
-    "/lists/{list_id}": {
-        "parameters": [_LIST_ID],
-        "get": {
-            "operationId": "getList",
-            "summary": "One list.",
-            "tags": ["lists"],
-            "responses": {
-                "200": json_response("The list.", schema_ref("List")),
-                **error_responses(404),
-            },
-        },
-        "patch": {
-            "operationId": "updateList",
-            "summary": "Change some of a list's fields.",
-            "tags": ["lists"],
-            "requestBody": json_request(schema_ref("ListUpdate")),
-            "responses": {
-                "200": json_response("The list afterwards.", schema_ref("List")),
-                **error_responses(400, 404, 409, 422),
-            },
-        },
-    },
     "/subscribers": {
         "get": {
             "operationId": "listSubscribers",
