@@ -85,12 +85,6 @@ def whole_number(value) -> int | None:
     return None
 
 
-def _nullable(schema: dict, nullable: bool) -> dict:
-    if nullable:
-        schema["type"] = [schema["type"], "null"]
-    return schema
-
-
 class Text(ma.fields.Field):
     """A single-line string: control characters (CR, LF, NUL, …) are refused;
     `max_length` counts characters; `choices` limits the values."""
@@ -108,12 +102,11 @@ class Text(ma.fields.Field):
         self.max_length, self.choices = max_length, choices
         schema: dict = {"type": "string"}
         if choices:
-            schema["enum"] = list(choices) + ([None] if nullable else [])
+            schema["enum"] = list(choices)
         else:
             schema.update(maxLength=max_length, pattern=pattern)
             if min_length:
                 schema["minLength"] = min_length
-        _nullable(schema, nullable)
         metadata = {**schema, **kwargs.pop("metadata", {})}
         super().__init__(
             allow_none=nullable,
@@ -170,7 +163,7 @@ class Number(ma.fields.Field):
 
     def __init__(self, *, minimum: int = 1, maximum: int = MAX_ID, nullable=False, **kwargs):
         self.minimum, self.maximum = minimum, maximum
-        schema = _nullable({"type": "integer", "minimum": minimum, "maximum": maximum}, nullable)
+        schema = {"type": "integer", "minimum": minimum, "maximum": maximum}
         metadata = {**schema, **kwargs.pop("metadata", {})}
         message = lazy_gettext("Must be a whole number.")
         super().__init__(
@@ -244,10 +237,7 @@ def answer(field_class=ma.fields.String, *args, nullable: bool = False, **schema
 
 
 #: what a page of keyset paging holds besides its items
-NEXT_AFTER = {
-    "type": ["integer", "null"],
-    "description": "Pass as `after` for the next page; null on the last page.",
-}
+NEXT_AFTER = "Pass as `after` for the next page; null on the last page."
 
 
 def page_of(item_schema, name: str):
@@ -255,7 +245,7 @@ def page_of(item_schema, name: str):
     return AnswerSchema.from_dict(
         {
             "items": answer(ma.fields.List, ma.fields.Nested(item_schema)),
-            "next_after": ma.fields.Raw(required=True, allow_none=True, metadata=NEXT_AFTER),
+            "next_after": answer(ma.fields.Integer, nullable=True, description=NEXT_AFTER),
         },
         name=name,
     )

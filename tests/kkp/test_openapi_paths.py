@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from openapi_spec_validator import validate
+
 from tests.api_client import PREFIX
 
 SNAPSHOT = Path(__file__).parent / "data" / "openapi_paths.json"
@@ -23,8 +25,9 @@ def test_the_document_has_the_paths_and_operations_of_before(client):
     assert operations == json.loads(SNAPSHOT.read_text())
 
 
-def test_the_document_keeps_the_bearer_token_scheme(client):
+def test_the_document_is_valid_and_keeps_the_bearer_token_scheme(client):
     document = client.get(PREFIX + "/openapi.json").get_json()
+    validate(document)
     assert document["components"]["securitySchemes"]["token"] == {
         "type": "http",
         "scheme": "bearer",

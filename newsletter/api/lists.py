@@ -7,13 +7,16 @@ import marshmallow as ma
 from flask import jsonify, url_for
 from flask_babel import gettext as _
 
-from kkp.api import ApiBlueprint, get_or_404, id_parameter, links_to
+from kkp.api import ApiBlueprint, get_or_404
+from kkp.api_docs import id_parameter, links_to
 from kkp.api_fields import AnswerSchema, ApiSchema, Flag, Number, Text
 from kkp.extensions import db
 from newsletter import operations as ops
+from newsletter.api.errors import handle_errors
 from newsletter.models import MailingList
 
 bp = ApiBlueprint("lists", __name__)
+handle_errors(bp)
 
 _SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -102,7 +105,8 @@ def get_lists():
 )
 @bp.doc(responses={201: {"links": links_to("list_id", ("getList", "updateList"))}})
 @bp.errors(400, 409, 422)
-def post_list(values: dict):
+def post_list(read_body):
+    values = read_body()
     mailing_list = ops.create_list(**values)
     db.session.commit()
     response = jsonify(list_json(mailing_list))
@@ -124,8 +128,9 @@ def get_list(list_id: int):
 @bp.body(ListUpdateSchema)
 @bp.response(200, ListSchema, description="The list afterwards.")
 @bp.errors(400, 404, 409, 422)
-def patch_list(values: dict, list_id: int):
+def patch_list(read_body, list_id: int):
     mailing_list = _list(list_id)
+    values = read_body()
     ops.update_list(mailing_list, **values)
     db.session.commit()
     return jsonify(list_json(mailing_list))
