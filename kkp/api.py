@@ -59,11 +59,11 @@ class ApiParser(FlaskParser):
 
 
 def _first_message(problem) -> str:
-    while not isinstance(problem, str):
-        problem = next(iter(problem.values())) if isinstance(problem, dict) else problem[0]
-        if not isinstance(problem, (str, dict, list)):  # a lazy translation
-            problem = str(problem)
-    return problem
+    """The first of marshmallow's messages for one field (a list of them, or a dict by
+    list index or key); a lazy translation becomes its text."""
+    while isinstance(problem, (list, dict)):
+        problem = problem[0] if isinstance(problem, list) else next(iter(problem.values()))
+    return str(problem)
 
 
 class ApiBlueprint(flask_smorest.Blueprint):

@@ -1,5 +1,6 @@
-"""The API's input declared once: marshmallow fields that check a value as the API always
-has (same rules, same German/English messages) and describe it for the OpenAPI document.
+"""The API's input and output declared once: marshmallow fields that check a value as
+the API always has (same rules, same German and English messages) and describe it for
+the OpenAPI document; the base schemas of bodies, queries and answers.
 
 Every field puts its JSON schema into `metadata`, which apispec copies into the
 document, so what a field checks and what the document says come from one place.
@@ -126,7 +127,7 @@ class Text(ma.fields.Field):
 
 class Markdown(ma.fields.Field):
     """Text over several lines; `max_length` None: the operation checks the length
-    (the document then gives `max_length_setting`, a :class:`kkp.api.Setting`)."""
+    (the document then gives `max_length_setting`, a :class:`kkp.api_docs.Setting`)."""
 
     def __init__(self, max_length: int | None = None, *, max_length_setting=None, **kwargs):
         self.max_length = max_length
@@ -251,15 +252,14 @@ def page_of(item_schema, name: str):
     )
 
 
-def paging(items: str) -> dict[str, ma.fields.Field]:
+def paging(items: str) -> tuple[QueryNumber, QueryNumber]:
     """`after` and `limit` of keyset paging; `items` names what a page holds."""
-    return {
-        "after": QueryNumber(
-            minimum=0,
-            metadata={"description": "Start after this id: `next_after` of the page before."},
-        ),
-        "limit": QueryNumber(
-            maximum=MAX_PAGE_SIZE,
-            metadata={"default": PAGE_SIZE, "description": f"{items} per page."},
-        ),
-    }
+    after = QueryNumber(
+        minimum=0,
+        metadata={"description": "Start after this id: `next_after` of the page before."},
+    )
+    limit = QueryNumber(
+        maximum=MAX_PAGE_SIZE,
+        metadata={"default": PAGE_SIZE, "description": f"{items} per page."},
+    )
+    return after, limit

@@ -1,6 +1,5 @@
-"""What the event API's bodies and queries may hold: the schemas, how times in them are
-read, and how an event's body becomes an :class:`~events.operations.EventInput` (simple
-fields by :mod:`kkp.api_fields`)."""
+"""How the event API reads times, and how an event's checked body becomes an
+:class:`~events.operations.EventInput` (the schemas: :mod:`events.api.schemas`)."""
 
 from __future__ import annotations
 

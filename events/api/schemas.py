@@ -151,7 +151,7 @@ class EventQuerySchema(ApiSchema):
         },
     )
     series_id = QueryNumber(metadata={"description": "Only the dates of this series."})
-    after, limit = paging("Events").values()
+    after, limit = paging("Events")
 
 
 class EventKindCreateSchema(ApiSchema):
@@ -177,7 +177,7 @@ EventSeriesUpdateSchema.EXAMPLES = [{"description": "Fünf Termine, jeweils dien
 
 
 class SeriesQuerySchema(ApiSchema):
-    after, limit = paging("Series").values()
+    after, limit = paging("Series")
 
 
 class EventCopySchema(ApiSchema):
@@ -221,4 +221,4 @@ class RegistrationQuerySchema(ApiSchema):
         choices=REGISTRATION_STATUSES,
         metadata={"description": "Only registrations with this status."},
     )
-    after, limit = paging("Registrations").values()
+    after, limit = paging("Registrations")

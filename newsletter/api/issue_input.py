@@ -161,7 +161,7 @@ class IssueQuerySchema(ApiSchema):
     status = Text(
         20, choices=ISSUE_STATUSES, metadata={"description": "Only issues with this status."}
     )
-    after, limit = paging("Issues").values()
+    after, limit = paging("Issues")
 
 
 _LINK = {

@@ -108,7 +108,7 @@ class SubscriberQuerySchema(ApiSchema):
         }
     )
     q = Text(200, metadata={"description": "Part of the address, name or organisation."})
-    after, limit = paging("Subscribers").values()
+    after, limit = paging("Subscribers")
 
 
 class UnsubscribeSchema(ApiSchema):
