@@ -124,12 +124,12 @@ def _register_blueprints(app: Flask) -> None:
     from events.api import register_api as register_event_api
     from events.blueprint import bp as events_bp
     from kkp import api, errors, headers, site
+    from kkp.api_docs import ApiDocs
     from kkp.auth.blueprint import bp as auth_bp
     from kkp.mail.blueprint import bp as mail_bp
     from newsletter import archive  # noqa: F401  (adds the archive's routes)
     from newsletter.admin import bp as newsletter_admin_bp
     from newsletter.api import register_api as register_newsletter_api
-    from newsletter.api_issues import register_api as register_issue_api
     from newsletter.blueprint import bp as newsletter_bp
 
     errors.init_app(app)
@@ -153,10 +153,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(newsletter_admin_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(events_admin_bp)
-    register_newsletter_api(api.bp)
-    register_issue_api(api.bp)
-    register_event_api(api.bp)
-    app.register_blueprint(api.bp)
+    register_newsletter_api()
+    register_event_api()
+    ApiDocs(app).register_blueprint(api.bp)
 
     import events.mails  # noqa: F401  (registers message builders)
     import newsletter.mails  # noqa: F401

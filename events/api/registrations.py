@@ -1,0 +1,149 @@
+"""JSON API for registrations: thin routes over :mod:`events.registrations`; a
+:class:`~events.registrations.RegistrationClosed` is a 409."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify, url_for
+from flask_babel import gettext as _
+
+from events import registrations as regs
+from events.api.answers import RegistrationPageSchema, RegistrationSchema, registration_json
+from events.api.errors import handle_errors
+from events.api.events import EVENT_ID, find_event, require
+from events.api.schemas import RegistrationCreateSchema, RegistrationQuerySchema
+from events.models import Registration
+from kkp.api import ApiBlueprint, get_or_404, keyset_page
+from kkp.api_docs import id_parameter
+from kkp.api_fields import PAGE_SIZE, NoBodySchema
+from kkp.extensions import db
+
+bp = ApiBlueprint("registrations", __name__)
+handle_errors(bp)
+
+_ID = [id_parameter("registration_id", "The registration's id.")]
+_OF_EVENT = "/events/<int:event_id>/registrations"
+_ONE = "/registrations/<int:registration_id>"
+
+
+def _registration(registration_id: int) -> Registration:
+    return get_or_404(Registration, registration_id, _("There is no such registration."))
+
+
+def _waiting_places(event_id: int) -> dict[int, int]:
+    ids = db.session.scalars(
+        sa.select(Registration.id)
+        .where(Registration.event_id == event_id, Registration.status == "waiting")
+        .order_by(Registration.waiting_since, Registration.id)
+    )
+    return {registration_id: n for n, registration_id in enumerate(ids, start=1)}
+
+
+@bp.route(_OF_EVENT, endpoint="registrations", methods=["GET"], parameters=EVENT_ID)
+@bp.doc(
+    operationId="listRegistrations",
+    summary="The event's registrations by id, a page at a time (keyset paging).",
+)
+@bp.query(RegistrationQuerySchema)
+@bp.response(200, RegistrationPageSchema, description="One page.")
+@bp.errors(404, 422)
+def get_registrations(read_query, event_id: int):
+    event = find_event(event_id)
+    args = read_query()
+    limit = args.get("limit", PAGE_SIZE)
+    query = (
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.id > args.get("after", 0))
+        .order_by(Registration.id)
+        .limit(limit + 1)
+    )
+    if "status" in args:
+        query = query.where(Registration.status == args["status"])
+    places = _waiting_places(event.id)
+    return keyset_page(query, limit, lambda r: registration_json(r, places.get(r.id)))
+
+
+@bp.route(_OF_EVENT, endpoint="add_registration", methods=["POST"], parameters=EVENT_ID)
+@bp.doc(
+    operationId="addRegistration",
+    summary="Register someone who agreed elsewhere (the office states consent).",
+    description=(
+        "A seat when one is free (or with `over_capacity`), else the waiting list; the "
+        "person gets the matching mail. A cancelled event: 409; someone registered "
+        "already: 422 on `email`."
+    ),
+)
+@bp.body(RegistrationCreateSchema)
+@bp.response(
+    201,
+    RegistrationSchema,
+    description="Registered: `status` is confirmed or waiting.",
+    headers={"Location": {"description": "The registration's URL.", "schema": {"type": "string"}}},
+)
+@bp.errors(400, 404, 409, 422)
+def post_registration(read_body, event_id: int):
+    event = find_event(event_id)
+    values = read_body()
+    registration, _outcome = regs.add_participant(
+        event.id,
+        name=values["name"],
+        email=values["email"],
+        organisation=values.get("organisation", ""),
+        over_capacity=values.get("over_capacity", False),
+    )
+    db.session.commit()
+    response = jsonify(registration_json(registration))
+    response.status_code = 201
+    response.headers["Location"] = url_for(
+        "api.registrations.registration", registration_id=registration.id
+    )
+    return response
+
+
+@bp.route(_ONE, endpoint="registration", methods=["GET"], parameters=_ID)
+@bp.doc(operationId="getRegistration", summary="One registration.")
+@bp.response(200, RegistrationSchema, description="The registration.")
+@bp.errors(404)
+def get_registration(registration_id: int):
+    return jsonify(registration_json(_registration(registration_id)))
+
+
+@bp.route(_ONE + "/cancel", endpoint="cancel_registration", methods=["POST"], parameters=_ID)
+@bp.doc(
+    operationId="cancelRegistration",
+    summary="Remove someone; a freed seat goes to the next on the waiting list.",
+    description="The person is told. Cancelled or declined already: 409.",
+)
+@bp.body(NoBodySchema, optional=True)
+@bp.response(200, RegistrationSchema, description="The registration afterwards.")
+@bp.errors(400, 404, 409, 422)
+def post_cancel_registration(read_body, registration_id: int):
+    registration = _registration(registration_id)
+    read_body()
+    require(
+        registration.status in ("confirmed", "waiting", "invited", "pending", "pending_waiting"),
+        _("This registration is cancelled or declined already."),
+    )
+    regs.cancel(registration, by_editor=True)
+    db.session.commit()
+    return jsonify(registration_json(registration))
+
+
+@bp.route(_ONE + "/move-up", endpoint="move_up_registration", methods=["POST"], parameters=_ID)
+@bp.doc(
+    operationId="moveUpRegistration",
+    summary="Move someone up from the waiting list.",
+    description=(
+        "A free seat if there is one (the person is told), otherwise the first place on "
+        "the waiting list. Only people waiting; otherwise 409."
+    ),
+)
+@bp.body(NoBodySchema, optional=True)
+@bp.response(200, RegistrationSchema, description="The registration afterwards.")
+@bp.errors(400, 404, 409, 422)
+def post_move_up(read_body, registration_id: int):
+    registration = _registration(registration_id)
+    read_body()
+    regs.move_up(registration)
+    db.session.commit()
+    return jsonify(registration_json(registration))
