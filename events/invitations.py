@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from events.models import ACTIVE, UNCONFIRMED, Registration
 from events.operations import EventError, EventStateError
-from events.registrations import _queue, _require_open, _seat, cancel, confirm, lock_event
+from events.registrations import _seat, cancel, confirm, lock_event, queue_mail, require_open
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
@@ -66,7 +66,7 @@ def invite_list(event_id: int, list_id: int) -> int:
         )
         db.session.add(registration)
         db.session.flush()
-        _queue("event_invitation", registration, sequence=event.sequence)
+        queue_mail("event_invitation", registration, sequence=event.sequence)
         invited += 1
     audit("event.invite_list", event, list_id=list_id, invited=invited)
     return invited
@@ -91,6 +91,6 @@ def respond(registration: Registration, *, accept: bool) -> str:
     if registration.status in UNCONFIRMED:  # registered by the form too: the link proves it
         return confirm(registration, now)
     event = lock_event(registration.event_id)
-    _require_open(event, now, invited=True)
+    require_open(event, now, invited=True)
     registration.cancelled_at = None
     return _seat(event, registration, now)

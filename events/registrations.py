@@ -14,8 +14,8 @@ anyone back. Editors adding someone and people accepting an invitation (a link i
 their mail) need no such step. The form answers every address alike; the mail says
 whether it was registered before (see :func:`register`).
 
-Every mail is a delivery row written in the same transaction (kinds in
-:mod:`events.mails`).
+Seats are counted in :mod:`events.seats`, the mails and links in :mod:`events.notices`;
+their public names are re-exported here.
 """
 
 from __future__ import annotations
@@ -28,241 +28,42 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from events.models import ACTIVE, SEATED, UNCONFIRMED, Event, Registration
+from events.models import ACTIVE, UNCONFIRMED, Event, Registration
+from events.notices import (  # noqa: F401  (re-exported)
+    PUBLIC_FORM_MAILS,
+    confirm_token_for,
+    lock_address,
+    notify_cancellation,
+    notify_update,
+    public_mail_allowed,
+    queue_for_confirmed,
+    queue_mail,
+    queue_public,
+    registration_for_token,
+    token_for,
+)
 from events.operations import EventError, EventStateError
+from events.seats import (  # noqa: F401  (re-exported)
+    RegistrationClosed,
+    confirmed_count,
+    has_free_seat,
+    is_open,
+    lock_event,
+    public_seats_left,
+    require_open,
+    seated_count,
+    seats_left,
+    waiting_count,
+    waiting_place,
+)
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from kkp.mail.models import Delivery
-from kkp.mail.operations import queue_delivery
-from kkp.tokens import InvalidToken, make_token, read_token
 from newsletter.addresses import clean_text, normalise_email
 
 log = logging.getLogger(__name__)
 
 SOURCES = ("form", "editor", "invitation", "api")
-#: the mails anyone can have sent to an address by typing it into a public form;
-#: limited to `KKP_REGISTRATION_MAILS_PER_HOUR` per address
-PUBLIC_FORM_MAILS = ("registration_request", "registration_link")
-
-
-class RegistrationClosed(EventStateError):
-    """Registration is not (or no longer) possible for this event."""
-
-
-# -- seats -------------------------------------------------------------------------------
-
-
-def lock_event(event_id: int) -> Event:
-    """The event, locked against other registrations until the transaction ends."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(Event.id).where(Event.id == event_id).with_for_update())
-    else:  # SQLite: the first write takes the database's write lock
-        db.session.execute(sa.update(Event).where(Event.id == event_id).values(id=Event.id))
-    event = db.session.get(Event, event_id, populate_existing=True)
-    if event is None:
-        raise EventError(_("This event does not exist."))
-    return event
-
-
-def confirmed_count(event_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Registration)
-        .where(Registration.event_id == event_id, Registration.status == "confirmed")
-    )
-
-
-def seated_count(event_id: int) -> int:
-    """Seats taken: confirmed, and held for someone who has yet to confirm."""
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Registration)
-        .where(Registration.event_id == event_id, Registration.status.in_(SEATED))
-    )
-
-
-def public_seats_left(event: Event) -> int | None:
-    """Free seats as the public pages show them: capacity less confirmed seats. Seats
-    held for people yet to confirm are left out, so that what a stranger types into
-    the form (a known address changes nothing, a new one holds a seat) never shows."""
-    if event.capacity is None:
-        return None
-    confirmed = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Registration)
-        .where(Registration.event_id == event.id, Registration.status == "confirmed")
-    )
-    return max(0, event.capacity - confirmed)
-
-
-def waiting_count(event_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Registration)
-        .where(Registration.event_id == event_id, Registration.status == "waiting")
-    )
-
-
-def seats_left(event: Event) -> int | None:
-    """Free seats, or None when there is no limit."""
-    if event.capacity is None:
-        return None
-    return max(0, event.capacity - seated_count(event.id))
-
-
-def waiting_place(registration: Registration) -> int | None:
-    """1 for the first on the waiting list; None when not waiting."""
-    if registration.status != "waiting":
-        return None
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Registration)
-        .where(
-            Registration.event_id == registration.event_id,
-            Registration.status == "waiting",
-            sa.or_(
-                Registration.waiting_since < registration.waiting_since,
-                sa.and_(
-                    Registration.waiting_since == registration.waiting_since,
-                    Registration.id <= registration.id,
-                ),
-            ),
-        )
-    )
-
-
-def _has_free_seat(event: Event) -> bool:
-    """A seat for a newcomer: free, and nobody waiting before them."""
-    if event.capacity is None:
-        return True
-    return seated_count(event.id) < event.capacity and waiting_count(event.id) == 0
-
-
-def is_open(event: Event, now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    return (
-        event.status == "published"
-        and event.registration_mode == "open"
-        and now < event.registration_closes_at()
-    )
-
-
-def _require_open(event: Event, now: datetime, *, invited: bool = False) -> None:
-    if event.status == "cancelled":
-        raise RegistrationClosed(_("This event has been cancelled."))
-    if event.status != "published":
-        raise RegistrationClosed(_("This event is not open for registration."))
-    if event.registration_mode == "none":
-        raise RegistrationClosed(_("This event needs no registration."))
-    if event.registration_mode == "invitation" and not invited:
-        raise RegistrationClosed(_("This event is by invitation only."))
-    if now >= event.registration_closes_at():
-        raise RegistrationClosed(_("The registration deadline has passed."))
-
-
-# -- tokens ------------------------------------------------------------------------------
-
-
-def token_for(registration: Registration) -> str:
-    return make_token("registration", {"r": registration.id, "k": registration.key})
-
-
-def confirm_token_for(registration: Registration) -> str:
-    """The link in the mail that asks the owner of the address to confirm."""
-    return make_token("registration_confirm", {"r": registration.id, "k": registration.key})
-
-
-def registration_for_token(token: str, purpose: str = "registration") -> Registration:
-    """Raises :class:`InvalidToken` for a forged token or a deleted registration."""
-    payload = read_token(purpose, token)
-    registration = db.session.get(Registration, int(payload.get("r") or 0))
-    if registration is None or not secrets.compare_digest(
-        registration.key, str(payload.get("k", ""))
-    ):
-        raise InvalidToken()
-    return registration
-
-
-# -- mail --------------------------------------------------------------------------------
-
-
-def _queue(kind: str, registration: Registration, **params) -> None:
-    queue_delivery(kind, registration.email, params={"registration_id": registration.id, **params})
-
-
-def _public_mail_allowed(email: str, now: datetime) -> bool:
-    """Whether the public forms may mail `email` once more this hour (any IP, any event)."""
-    sent = db.session.scalar(
-        sa.select(sa.func.count(Delivery.id)).where(
-            Delivery.recipient == email,
-            Delivery.kind.in_(PUBLIC_FORM_MAILS),
-            Delivery.issue_id.is_(None),
-            Delivery.created_at >= now - timedelta(hours=1),
-        )
-    )
-    return sent < current_app.config["KKP_REGISTRATION_MAILS_PER_HOUR"]
-
-
-def _lock_address(email: str) -> None:
-    """Serialise the public forms' work for one address until the transaction ends, so
-    that registrations for several events at once keep to the mail limit. (SQLite
-    writes one transaction at a time anyway.)"""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
-            sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("kkp.address:" + email)))
-        )
-
-
-def _queue_public(kind: str, registration: Registration, now: datetime) -> None:
-    """A mail that a public form asks for, unless the address had enough this hour."""
-    if _public_mail_allowed(registration.email, now):
-        _queue(kind, registration)
-    else:
-        log.info(
-            "registration %s for event %s: mail limit for this address reached, no %s",
-            registration.id,
-            registration.event_id,
-            kind,
-        )
-
-
-def queue_for_confirmed(event: Event, kind: str) -> int:
-    people = db.session.scalars(
-        sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.status == "confirmed"
-        )
-    ).all()
-    for registration in people:
-        _queue(kind, registration, sequence=event.sequence)
-    return len(people)
-
-
-def notify_update(event: Event) -> int:
-    """Time, place or link changed: an update (same UID, higher SEQUENCE) to everyone
-    whose calendar holds the event, and to those invited."""
-    people = db.session.scalars(
-        sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.status.in_(("confirmed", "invited"))
-        )
-    ).all()
-    for registration in people:
-        _queue("event_update", registration, sequence=event.sequence)
-    return len(people)
-
-
-def notify_cancellation(event: Event) -> int:
-    """The event is cancelled: CANCEL to those with a seat or an invitation, a note to
-    the waiting list."""
-    people = db.session.scalars(
-        sa.select(Registration).where(
-            Registration.event_id == event.id,
-            Registration.status.in_(("confirmed", "invited", "waiting")),
-        )
-    ).all()
-    for registration in people:
-        _queue("event_cancelled", registration, sequence=event.sequence, had=registration.status)
-    return len(people)
 
 
 # -- registering -------------------------------------------------------------------------
@@ -297,18 +98,18 @@ def _person(name: str, email: str, organisation: str) -> tuple[str, str, str]:
 def _seat(event: Event, registration: Registration, now: datetime) -> str:
     """Confirm, or put at the end of the waiting list; queue the matching mail."""
     with db.session.no_autoflush:  # the new row has no status yet
-        free = _has_free_seat(event)
+        free = has_free_seat(event)
     if free:
         registration.status = "confirmed"
         registration.confirmed_at = now
         registration.waiting_since = None
         db.session.flush()
-        _queue("event_confirmation", registration, sequence=event.sequence)
+        queue_mail("event_confirmation", registration, sequence=event.sequence)
     else:
         registration.status = "waiting"
         registration.waiting_since = now
         db.session.flush()
-        _queue("event_waiting", registration)
+        queue_mail("event_waiting", registration)
     return registration.status
 
 
@@ -316,7 +117,7 @@ def _hold(event: Event, registration: Registration, now: datetime) -> str:
     """A registration from the public form: a seat held (or, when full, a place to
     take on the waiting list) until the owner confirms; the mail asks them to."""
     with db.session.no_autoflush:  # the new row has no status yet
-        free = _has_free_seat(event)
+        free = has_free_seat(event)
     registration.status = "pending" if free else "pending_waiting"
     registration.hold_until = now + timedelta(
         minutes=current_app.config["KKP_REGISTRATION_HOLD_MINUTES"]
@@ -324,7 +125,7 @@ def _hold(event: Event, registration: Registration, now: datetime) -> str:
     registration.confirmed_at = None
     registration.waiting_since = None
     db.session.flush()
-    _queue_public("registration_request", registration, now)
+    queue_public("registration_request", registration, now)
     return registration.status
 
 
@@ -351,9 +152,9 @@ def register(
     if source == "form" and not consent:
         raise EventError(_("Please agree to the processing of your data."), "consent")
     event = lock_event(event_id)
-    _require_open(event, now)
-    _lock_address(email)
-    if not _public_mail_allowed(email, now):
+    require_open(event, now)
+    lock_address(email)
+    if not public_mail_allowed(email, now):
         # no mail can go out, so nothing may change either: a hold nobody can confirm
         # would block a seat (the answer is the same as always)
         log.info("event %s: mail limit for an address reached, nothing done", event.id)
@@ -365,10 +166,10 @@ def register(
     )
     if registration is not None and registration.status in UNCONFIRMED:
         # the same link again; the hold is not extended, and the details stay
-        _queue_public("registration_request", registration, now)
+        queue_public("registration_request", registration, now)
         return registration, "already"
     if registration is not None and registration.status in ACTIVE + ("invited",):
-        _queue_public("registration_link", registration, now)
+        queue_public("registration_link", registration, now)
         return registration, "already"
     if registration is None:
         registration = Registration(event_id=event.id, email=email, key=secrets.token_hex(16))
@@ -416,7 +217,7 @@ def confirm(registration: Registration, now: datetime | None = None) -> str:
         registration.status = "confirmed"
         registration.confirmed_at = now
         db.session.flush()
-        _queue("event_confirmation", registration, sequence=event.sequence)
+        queue_mail("event_confirmation", registration, sequence=event.sequence)
     else:
         _seat(event, registration, now)
     log.info("registration %s confirmed: %s", registration.id, registration.status)
@@ -486,13 +287,13 @@ def add_participant(
     # the editor vouches for the address: an unconfirmed registration needs no link now
     registration.hold_until = None
     with db.session.no_autoflush:
-        full = not _has_free_seat(event)
+        full = not has_free_seat(event)
     if registration.status == "pending" or (over_capacity and full):
         registration.status = "confirmed"
         registration.confirmed_at = now
         registration.waiting_since = None
         db.session.flush()
-        _queue("event_confirmation", registration, sequence=event.sequence)
+        queue_mail("event_confirmation", registration, sequence=event.sequence)
         outcome = "confirmed"
     else:
         outcome = _seat(event, registration, now)
@@ -521,7 +322,7 @@ def promote_waiting(event: Event, now: datetime | None = None) -> list[Registrat
         registration.status = "confirmed"
         registration.confirmed_at = now
         registration.waiting_since = None
-        _queue("event_promoted", registration, sequence=event.sequence)
+        queue_mail("event_promoted", registration, sequence=event.sequence)
         promoted.append(registration)
     db.session.flush()
     if promoted:
@@ -557,7 +358,7 @@ def cancel(registration: Registration, *, by_editor: bool = False) -> None:
         event.sequence += 1
         event.changed_at = utcnow()
     db.session.flush()
-    _queue("registration_cancelled", registration, sequence=event.sequence, had=had)
+    queue_mail("registration_cancelled", registration, sequence=event.sequence, had=had)
     if by_editor:
         audit("registration.remove", registration, event_id=event.id)
     if had == "confirmed":
@@ -576,7 +377,7 @@ def move_up(registration: Registration) -> str:
         registration.confirmed_at = utcnow()
         registration.waiting_since = None
         db.session.flush()
-        _queue("event_promoted", registration, sequence=event.sequence)
+        queue_mail("event_promoted", registration, sequence=event.sequence)
     else:
         first = db.session.scalar(
             sa.select(sa.func.min(Registration.waiting_since)).where(

@@ -1,0 +1,133 @@
+"""What a registration is told: the signed links in its mails, and the mails queued
+for it (one delivery row each, in the same transaction; kinds in :mod:`events.mails`).
+
+The public forms can have mail sent to any address typed into them, so those mails
+are limited to `KKP_REGISTRATION_MAILS_PER_HOUR` per address, whatever the IP.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from events.models import Event, Registration
+from kkp.extensions import db
+from kkp.mail.models import Delivery
+from kkp.mail.operations import queue_delivery
+from kkp.tokens import InvalidToken, make_token, read_token
+
+log = logging.getLogger(__name__)
+
+#: the mails anyone can have sent to an address by typing it into a public form;
+#: limited to `KKP_REGISTRATION_MAILS_PER_HOUR` per address
+PUBLIC_FORM_MAILS = ("registration_request", "registration_link")
+
+
+# -- tokens ------------------------------------------------------------------------------
+
+
+def token_for(registration: Registration) -> str:
+    return make_token("registration", {"r": registration.id, "k": registration.key})
+
+
+def confirm_token_for(registration: Registration) -> str:
+    """The link in the mail that asks the owner of the address to confirm."""
+    return make_token("registration_confirm", {"r": registration.id, "k": registration.key})
+
+
+def registration_for_token(token: str, purpose: str = "registration") -> Registration:
+    """Raises :class:`InvalidToken` for a forged token or a deleted registration."""
+    payload = read_token(purpose, token)
+    registration = db.session.get(Registration, int(payload.get("r") or 0))
+    if registration is None or not secrets.compare_digest(
+        registration.key, str(payload.get("k", ""))
+    ):
+        raise InvalidToken()
+    return registration
+
+
+# -- mail --------------------------------------------------------------------------------
+
+
+def queue_mail(kind: str, registration: Registration, **params) -> None:
+    queue_delivery(kind, registration.email, params={"registration_id": registration.id, **params})
+
+
+def public_mail_allowed(email: str, now: datetime) -> bool:
+    """Whether the public forms may mail `email` once more this hour (any IP, any event)."""
+    sent = db.session.scalar(
+        sa.select(sa.func.count(Delivery.id)).where(
+            Delivery.recipient == email,
+            Delivery.kind.in_(PUBLIC_FORM_MAILS),
+            Delivery.issue_id.is_(None),
+            Delivery.created_at >= now - timedelta(hours=1),
+        )
+    )
+    return sent < current_app.config["KKP_REGISTRATION_MAILS_PER_HOUR"]
+
+
+def lock_address(email: str) -> None:
+    """Serialise the public forms' work for one address until the transaction ends, so
+    that registrations for several events at once keep to the mail limit. (SQLite
+    writes one transaction at a time anyway.)"""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("kkp.address:" + email)))
+        )
+
+
+def queue_public(kind: str, registration: Registration, now: datetime) -> None:
+    """A mail that a public form asks for, unless the address had enough this hour."""
+    if public_mail_allowed(registration.email, now):
+        queue_mail(kind, registration)
+    else:
+        log.info(
+            "registration %s for event %s: mail limit for this address reached, no %s",
+            registration.id,
+            registration.event_id,
+            kind,
+        )
+
+
+def queue_for_confirmed(event: Event, kind: str) -> int:
+    people = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.status == "confirmed"
+        )
+    ).all()
+    for registration in people:
+        queue_mail(kind, registration, sequence=event.sequence)
+    return len(people)
+
+
+def notify_update(event: Event) -> int:
+    """Time, place or link changed: an update (same UID, higher SEQUENCE) to everyone
+    whose calendar holds the event, and to those invited."""
+    people = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.status.in_(("confirmed", "invited"))
+        )
+    ).all()
+    for registration in people:
+        queue_mail("event_update", registration, sequence=event.sequence)
+    return len(people)
+
+
+def notify_cancellation(event: Event) -> int:
+    """The event is cancelled: CANCEL to those with a seat or an invitation, a note to
+    the waiting list."""
+    people = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.status.in_(("confirmed", "invited", "waiting")),
+        )
+    ).all()
+    for registration in people:
+        queue_mail(
+            "event_cancelled", registration, sequence=event.sequence, had=registration.status
+        )
+    return len(people)
