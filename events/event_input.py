@@ -14,10 +14,11 @@ from flask_babel import gettext as _
 
 from events.models import FORMATS, REGISTRATION_MODES, Event, EventKind, EventSeries
 from kkp.extensions import db
+from kkp.forms import ConflictError, InputError
 from kkp.i18n import NonexistentTime, berlin_to_utc, year_problem
 from kkp.mail.message import header_text
 from kkp.text import text_problem
-from newsletter.addresses import ConflictError, SubscriptionError, normalise_email
+from newsletter.addresses import SubscriptionError, normalise_email
 from newsletter.markup import is_web_url
 
 MAX_TITLE = 200
@@ -26,12 +27,8 @@ MAX_CAPACITY = 100_000
 MAX_REMINDER_HOURS = 24 * 14
 
 
-class EventError(SubscriptionError):
+class EventError(InputError):
     """Bad input for an event; `errors` maps form fields to messages."""
-
-    def __init__(self, message: str, field: str | None = None, errors: dict | None = None):
-        super().__init__(message, field)
-        self.errors = errors or ({field: message} if field else {})
 
 
 class EventStateError(EventError, ConflictError):

@@ -19,6 +19,11 @@ class InputError(ValueError):
         self.errors = errors or ({field: message} if field else {})
 
 
+class ConflictError(InputError):
+    """The change clashes with what is stored (a short name in use, a status that
+    forbids it): the API answers 409."""
+
+
 class ConfirmForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 

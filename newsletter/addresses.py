@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from kkp import forms
 from kkp.addresses import AddressError, a_label, display_address, normalise_address
 from kkp.extensions import db
 from kkp.forms import InputError
@@ -45,7 +46,7 @@ def raise_errors(errors: dict[str, str]) -> None:
         raise SubscriptionError(message, field, dict(errors))
 
 
-class ConflictError(SubscriptionError):
+class ConflictError(SubscriptionError, forms.ConflictError):
     """The change clashes with what is stored (a short name in use)."""
 
 

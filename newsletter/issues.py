@@ -19,9 +19,9 @@ from flask_babel import gettext as _
 
 from kkp.auth.operations import audit
 from kkp.extensions import db
+from kkp.forms import ConflictError, InputError
 from kkp.mail.message import header_text
 from kkp.text import text_problem
-from newsletter.addresses import ConflictError, SubscriptionError
 from newsletter.markup import is_web_url
 from newsletter.models import Article, Image, Issue, MailingList
 
@@ -33,7 +33,7 @@ IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WE
 MAX_IMAGE_PIXELS = 40_000_000
 
 
-class IssueError(SubscriptionError):
+class IssueError(InputError):
     """Bad input for an issue or article."""
 
 
