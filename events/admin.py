@@ -321,7 +321,7 @@ def event_copy(event_id: int):
 
 @bp.get("/<int:event_id>/preview")
 def event_preview(event_id: int):
-    from newsletter.markup import to_html
+    from kkp.markup import to_html
 
     event = event_or_404(event_id)
     return render_template(

@@ -20,7 +20,7 @@ def event_url(event: Event) -> str:
 
 
 def _description(event: Event, *, with_join_url: bool) -> str:
-    from newsletter.markup import to_text
+    from kkp.markup import to_text
 
     parts = [event.summary.strip()] if event.summary.strip() else []
     if event.description.strip():

@@ -1,6 +1,6 @@
 """An event's participants as a CSV file that German spreadsheet programs open as
 they are: UTF-8 with BOM, `;` between fields, CRLF, times in Europe/Berlin, cells a
-spreadsheet would run as a formula defused (the helpers of :mod:`newsletter.export`).
+spreadsheet would run as a formula defused (the helpers of :mod:`kkp.spreadsheet`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import io
 from collections.abc import Iterable
 
 from events.models import Registration
-from newsletter.export import BOM, berlin_time, spreadsheet_safe
+from kkp.spreadsheet import BOM, berlin_time, spreadsheet_safe
 
 #: the file is for German offices whatever language the editor uses
 HEADER = (

@@ -96,7 +96,7 @@ def _legal_links() -> dict:
 def _legal_page(name: str, template: str, **context):
     """The office's text (Markdown, sanitised), a redirect to its page elsewhere, or,
     until the office set either, a plain note with the office's contact."""
-    from newsletter.markup import to_html
+    from kkp.markup import to_html
     from newsletter.settings import legal_page, stored_settings
 
     stored = stored_settings()

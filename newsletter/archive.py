@@ -12,9 +12,9 @@ from sqlalchemy.orm import selectinload
 
 from kkp.conditional import conditional_build
 from kkp.extensions import db
+from kkp.markup import is_web_url
 from newsletter import feeds
 from newsletter.blueprint import bp
-from newsletter.markup import is_web_url
 from newsletter.models import Article, Image, Issue, OfficeSetting
 from newsletter.render import MAX_IMAGE_WIDTH, event_block, image_url, web_url
 from newsletter.settings import office_settings

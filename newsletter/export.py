@@ -1,8 +1,7 @@
 """The subscriber list as a CSV file that German spreadsheet programs open as they are.
 
-UTF-8 with BOM (so Excel recognises the encoding), `;` between fields, CRLF line
-ends, times in Europe/Berlin. Cells that a spreadsheet would run as a formula get a
-leading apostrophe.
+The file's conventions (BOM, `;`, CRLF, Berlin times, formulas defused) are
+:mod:`kkp.spreadsheet`'s.
 """
 
 from __future__ import annotations
@@ -13,24 +12,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from kkp.i18n import BERLIN
+from kkp.spreadsheet import BOM, berlin_time, spreadsheet_safe  # noqa: F401  (re-exported)
 
 HEADER = ("E-Mail", "Name", "Organisation", "Status", "Listen", "Angemeldet am", "Bestätigt am")
 #: the file is for German offices whatever language the editor uses
 STATUS_WORDS = {"pending": "unbestätigt", "confirmed": "bestätigt"}
-BOM = "\ufeff"
-#: first characters that make Excel or LibreOffice treat a cell as a formula
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """The cell as text a spreadsheet shows instead of evaluating it."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def berlin_time(value: datetime | None) -> str:
-    """`dd.mm.yyyy HH:MM` in Europe/Berlin, or empty."""
-    return value.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") if value else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from html import escape, unescape
 from urllib.parse import urljoin, urlsplit
 
 from kkp.feeds import EPOCH, FeedEntry, build_feed
-from newsletter.markup import is_web_url
+from kkp.markup import is_web_url
 from newsletter.models import Image, Issue
 from newsletter.web_version import render_web_version
 

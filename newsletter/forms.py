@@ -255,7 +255,7 @@ def _single_line(form, field):
 
 
 def _web_url_or_empty(form, field):
-    from newsletter.markup import is_web_url
+    from kkp.markup import is_web_url
 
     value = (field.data or "").strip()
     if value and not is_web_url(value):

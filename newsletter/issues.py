@@ -21,8 +21,8 @@ from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.forms import ConflictError, InputError
 from kkp.mail.message import header_text
+from kkp.markup import is_web_url
 from kkp.text import text_problem
-from newsletter.markup import is_web_url
 from newsletter.models import Article, Image, Issue, MailingList
 
 MAX_TITLE = 200

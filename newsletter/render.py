@@ -28,7 +28,7 @@ from kkp.db import utcnow
 from kkp.i18n import BERLIN
 from kkp.mail.message import FoldedHeader, header_text, mailbox, sender_address
 from kkp.mail.render import MAIL_COLOUR, compile_mjml
-from newsletter.markup import to_html, to_text, with_link_colour
+from kkp.markup import to_html, to_text, with_link_colour
 from newsletter.models import Issue
 
 PERSONAL = ("greeting", "unsubscribe_url", "preferences_url")

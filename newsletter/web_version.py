@@ -10,7 +10,7 @@ and the office's settings.
 
 from __future__ import annotations
 
-from newsletter import markup
+from kkp import markup
 from newsletter.models import Issue
 
 

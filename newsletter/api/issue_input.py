@@ -22,9 +22,9 @@ from kkp.api_fields import (
     paging,
 )
 from kkp.i18n import NonexistentTime, berlin_to_utc, year_problem
+from kkp.markup import is_web_url
 from kkp.text import SINGLE_LINE_PATTERN
 from newsletter import issues, sending
-from newsletter.markup import is_web_url
 from newsletter.models import ISSUE_STATUSES
 
 _LINK_LABEL, _URL, _ALT, _ADDRESS = 200, 2000, 300, 254

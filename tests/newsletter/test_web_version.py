@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from kkp import markup
 from kkp.extensions import db
-from newsletter import feeds, issues, markup
+from newsletter import feeds, issues
 from newsletter.models import Article, Issue
 from tests.api_client import Api, api_token
 from tests.newsletter.conftest import add_confirmed
