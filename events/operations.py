@@ -30,7 +30,7 @@ from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.i18n import year_problem
-from newsletter.issues import _slugify
+from kkp.text import slugify
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ VISIBLE = (
 
 
 def _unique_slug(model, base: str, own_id: int | None) -> str:
-    base = _slugify(base)[:100] or "termin"
+    base = slugify(base, "termin")
     slug, n = base, 1
     while db.session.scalar(
         sa.select(model.id).where(model.slug == slug, model.id != (own_id or 0))
@@ -293,7 +293,7 @@ def create_kind(name: str, name_en: str = "") -> EventKind:
     name = line(name, "name", 120, errors, required=True)
     name_en = line(name_en, "name_en", 120, errors)
     errors.raise_any()
-    slug = _slugify(name)
+    slug = slugify(name, "art")
     if db.session.scalar(sa.select(EventKind.id).where(EventKind.slug == slug)):
         raise EventError(_("This kind exists already."), "name")
     position = (db.session.scalar(sa.select(sa.func.max(EventKind.position))) or 0) + 1

@@ -11,6 +11,7 @@ feed and carriage return.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask_babel import gettext as _
 
@@ -53,3 +54,24 @@ class Printable:
         problem = text_problem(field.data or "", multi_line=self.multi_line)
         if problem:
             raise ValidationError(problem)
+
+
+#: German letters a URL spells out
+_SPELLED = (
+    ("ä", "ae"),
+    ("ö", "oe"),
+    ("ü", "ue"),
+    ("ß", "ss"),
+    ("Ä", "Ae"),
+    ("Ö", "Oe"),
+    ("Ü", "Ue"),
+)
+
+
+def slugify(text: str, fallback: str) -> str:
+    """A short name for URLs: lower-case ASCII letters, digits and hyphens (umlauts
+    spelled out, at most 80 characters), or `fallback` if nothing of `text` is left."""
+    for a, b in _SPELLED:
+        text = text.replace(a, b)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or fallback

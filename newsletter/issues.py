@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
-import unicodedata
 import warnings
 from collections.abc import Iterable
 
@@ -22,7 +20,7 @@ from kkp.extensions import db
 from kkp.forms import ConflictError, InputError
 from kkp.mail.message import header_text
 from kkp.markup import is_web_url
-from kkp.text import text_problem
+from kkp.text import slugify, text_problem
 from newsletter.models import Article, Image, Issue, MailingList
 
 MAX_TITLE = 200
@@ -67,18 +65,7 @@ def _lists(list_ids: Iterable[int]) -> list[MailingList]:
 
 
 def _slugify(text: str) -> str:
-    for a, b in (
-        ("ä", "ae"),
-        ("ö", "oe"),
-        ("ü", "ue"),
-        ("ß", "ss"),
-        ("Ä", "Ae"),
-        ("Ö", "Oe"),
-        ("Ü", "Ue"),
-    ):
-        text = text.replace(a, b)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "ausgabe"
+    return slugify(text, "ausgabe")
 
 
 def _unique_slug(issue: Issue) -> str:
