@@ -146,6 +146,9 @@ def test_config(database_url: str, redis_url: str, smtp_port: int) -> dict:
         "KKP_RATELIMIT_STORAGE_URL": "memory://",
         # every request asks the database whether a calendar changed (see events.calendar_cache)
         "KKP_CALENDAR_RECHECK_SECONDS": 0,
+        # the lowest argon2 cost: every login fixture hashes (production: 3 passes, 64 MiB)
+        "KKP_PASSWORD_HASH_TIME_COST": 1,
+        "KKP_PASSWORD_HASH_MEMORY_KIB": 32,
         "SERVER_NAME": None,
     }
 
