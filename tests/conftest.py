@@ -236,6 +236,23 @@ def worker(app, broker):
 
 
 @pytest.fixture
+def quick_retries(broker):
+    """Every actor retries after 0.1 to 1 s instead of seconds to minutes: the test is
+    about what a retry does, not how long the backoff waits."""
+    saved = {}
+    for name in broker.get_declared_actors():
+        options = broker.get_actor(name).options
+        saved[name] = {k: options[k] for k in ("min_backoff", "max_backoff") if k in options}
+        options.update(min_backoff=100, max_backoff=1_000)
+    yield
+    for name, values in saved.items():
+        options = broker.get_actor(name).options
+        options.pop("min_backoff", None)
+        options.pop("max_backoff", None)
+        options.update(values)
+
+
+@pytest.fixture
 def drain(broker, worker):
     """Wait until every queue is empty and the worker is idle."""
 
