@@ -188,7 +188,11 @@ def _clean(request):
     yield
     if "app" not in request.fixturenames:
         return
-    app = request.getfixturevalue("app")
+    clean(request.getfixturevalue("app"))
+
+
+def clean(app) -> None:
+    """Empty every table, queue and rate-limit counter of the test app."""
     from kkp.extensions import db, limiter
 
     with app.app_context():
@@ -270,6 +274,11 @@ def drain(broker, worker):
 
 @pytest.fixture
 def lists(ctx):
+    return make_lists()
+
+
+def make_lists() -> dict[str, int]:
+    """The consent text and four lists (one of them internal); their ids by slug."""
     from kkp.extensions import db
     from newsletter.operations import create_list, publish_consent_text
 
@@ -286,6 +295,11 @@ def lists(ctx):
 
 @pytest.fixture
 def editor(ctx):
+    return make_editor()
+
+
+def make_editor() -> dict:
+    """An admin; its id, address and password."""
     from kkp.auth.operations import create_editor
     from kkp.extensions import db
 
