@@ -197,21 +197,38 @@ def clean(app) -> None:
 
     with app.app_context():
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]  # referring first
         with db.engine.begin() as conn:
             if db.engine.dialect.name == "postgresql":
-                conn.execute(
-                    sa.text(
-                        "TRUNCATE "
-                        + ", ".join(f'"{t}"' for t in tables)
-                        + " RESTART IDENTITY CASCADE"
-                    )
-                )
+                _empty_postgresql(conn, tables)
             else:
                 for table in tables:
                     conn.execute(sa.text(f'DELETE FROM "{table}"'))
         limiter.reset()
     app.extensions["dramatiq"].flush_all()
+
+
+def _empty_postgresql(conn, tables: list[str]) -> None:
+    """DELETE from the tables that hold rows, and every id sequence back to 1: what
+    TRUNCATE … RESTART IDENTITY did, without its cost per table (new files for each
+    table and index, about half a second per test for all of them)."""
+    filled = conn.scalars(
+        sa.text(
+            " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+        )
+    ).all()
+    for table in tables:
+        if table in filled:
+            conn.execute(sa.text(f'DELETE FROM "{table}"'))
+    # the sequences that belong to a column (serial or identity), all of them: a table
+    # may be empty again with its sequence moved on
+    conn.execute(
+        sa.text(
+            "SELECT setval(s.oid, 1, false) FROM pg_class s "
+            "JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid "
+            "AND d.deptype IN ('a', 'i') WHERE s.relkind = 'S'"
+        )
+    )
 
 
 @pytest.fixture

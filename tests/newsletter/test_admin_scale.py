@@ -81,11 +81,8 @@ def ids_on(html: str) -> list[int]:
     return [int(i) for i in ROW_IDS.findall(html)]
 
 
-# Both tests only read: the 100,000 subscribers are written once for the module (on one
-# xdist worker) and the tables emptied after its last test, not after each.
-pytestmark = pytest.mark.xdist_group("admin_scale")
-
-
+# Both tests only read: the 100,000 subscribers are written once for the module, and
+# the tables emptied after its last test, not after each.
 @pytest.fixture(scope="module")
 def _seeded(app):
     from tests.conftest import clean, make_editor, make_lists
