@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# pytest-xdist processes per pass: `auto` is one per core; 0 runs in one process
+PYTEST_WORKERS ?= auto
 BROWSER := tests/browser
 
 .DEFAULT_GOAL := run
@@ -66,7 +68,7 @@ test: $(VENV)/.installed-test chromium browser-deps
 	@status=0; \
 	for db in sqlite postgresql; do \
 	  echo "== pytest with KKP_TEST_DB=$$db"; \
-	  KKP_TEST_DB=$$db $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	  KKP_TEST_DB=$$db $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then \
 	    echo "== pytest with KKP_TEST_DB=$$db failed (exit code $$rc)"; status=1; \
 	  fi; \
