@@ -5,6 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# pytest-xdist processes per pass: one more than the cores, as the tests wait for mail
+# servers, workers and browsers much of the time (3 on 2 cores: a quarter faster
+# than 2; 4 no faster); 0 runs all in one process
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo auto)
 BROWSER := tests/browser
 
 .DEFAULT_GOAL := run
@@ -66,7 +70,7 @@ test: $(VENV)/.installed-test chromium browser-deps
 	@status=0; \
 	for db in sqlite postgresql; do \
 	  echo "== pytest with KKP_TEST_DB=$$db"; \
-	  KKP_TEST_DB=$$db $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	  KKP_TEST_DB=$$db $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then \
 	    echo "== pytest with KKP_TEST_DB=$$db failed (exit code $$rc)"; status=1; \
 	  fi; \

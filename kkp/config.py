@@ -156,6 +156,10 @@ class Defaults:
     #: how long a subscribed calendar is served from a process's cache before it asks
     #: the database whether it changed (seconds)
     KKP_CALENDAR_RECHECK_SECONDS = 1.0
+    #: the cost of an editor's password hash (argon2id): passes over memory, and memory
+    #: (KiB, at least 32); a stored hash of another cost is made again at the next login
+    KKP_PASSWORD_HASH_TIME_COST = 3
+    KKP_PASSWORD_HASH_MEMORY_KIB = 64 * 1024
 
 
 #: read from the environment, but computed from other values when unset
@@ -177,7 +181,12 @@ AT_LEAST_ONE = (
     "KKP_ISSUE_PAUSE_AFTER_FAILURES",
     "KKP_IMAGE_MAX_BYTES",
     "KKP_ARTICLE_MAX_LENGTH",
+    "KKP_PASSWORD_HASH_TIME_COST",
 )
+
+
+#: argon2 needs 8 KiB per lane, and the hash uses four lanes
+MIN_HASH_MEMORY_KIB = 32
 
 
 def settings() -> dict[str, object]:
@@ -230,6 +239,11 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
     for name in AT_LEAST_ONE:
         if config.get(name) == 0:
             raise ValueError(f"{name} must be a positive whole number, not 0")
+    if config.get("KKP_PASSWORD_HASH_MEMORY_KIB", MIN_HASH_MEMORY_KIB) < MIN_HASH_MEMORY_KIB:
+        raise ValueError(
+            f"KKP_PASSWORD_HASH_MEMORY_KIB must be at least {MIN_HASH_MEMORY_KIB}, "
+            f"not {config['KKP_PASSWORD_HASH_MEMORY_KIB']}"
+        )
     config.update(
         {
             "KKP_INSTANCE_PATH": str(instance),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,9 +19,6 @@ from kkp.auth.sessions import end_all_sessions
 from kkp.db import utcnow
 from kkp.extensions import db
 
-_hasher = PasswordHasher()
-#: compared against when the address is unknown, so both cases take as long
-_DUMMY_HASH = _hasher.hash("not a password")
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -28,8 +26,22 @@ class EditorError(ValueError):
     pass
 
 
+@functools.cache
+def _hasher_of(time_cost: int, memory_kib: int) -> tuple[PasswordHasher, str]:
+    """The hasher of a cost, and a hash of its cost that the login compares against
+    when the address is unknown, so both cases take as long."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    return hasher, hasher.hash("not a password")
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    """The hasher of the cost the config asks for (KKP_PASSWORD_HASH_…)."""
+    config = current_app.config
+    return _hasher_of(config["KKP_PASSWORD_HASH_TIME_COST"], config["KKP_PASSWORD_HASH_MEMORY_KIB"])
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def create_editor(email: str, *, role: str = "editor", password: str, name: str = "") -> Editor:
@@ -60,13 +72,14 @@ def known_form(email: str) -> str:
 
 def authenticate(email: str, password: str) -> Editor | None:
     editor = db.session.scalar(sa.select(Editor).where(Editor.email == known_form(email)))
+    hasher, dummy_hash = _hasher()
     try:
-        _hasher.verify(editor.password_hash if editor else _DUMMY_HASH, password)
+        hasher.verify(editor.password_hash if editor else dummy_hash, password)
     except (VerificationError, InvalidHashError):
         return None
     if editor is None or not editor.is_active:
         return None
-    if _hasher.check_needs_rehash(editor.password_hash):
+    if hasher.check_needs_rehash(editor.password_hash):
         editor.password_hash = hash_password(password)
     editor.last_login_at = utcnow()
     return editor
@@ -143,7 +156,7 @@ def audit(action: str, obj=None, **details) -> None:
 def change_password(editor: Editor, current: str, new: str) -> None:
     """Raises :class:`EditorError` when `current` is wrong or `new` too short."""
     try:
-        _hasher.verify(editor.password_hash, current)
+        _hasher()[0].verify(editor.password_hash, current)
     except (VerificationError, InvalidHashError) as exc:
         raise EditorError("current password wrong") from exc
     if len(new) < MIN_PASSWORD_LENGTH:

@@ -38,6 +38,31 @@ def test_password_is_hashed(editor):
     assert stored.startswith("$argon2id$") and editor["password"] not in stored
 
 
+def test_a_password_of_another_cost_is_hashed_again_at_login(app, client, editor):
+    """KKP_PASSWORD_HASH_…: a hash stored with the production cost (argon2's default)
+    still logs in, and is made again with the cost now configured."""
+    from argon2 import PasswordHasher
+
+    from kkp.config import Defaults
+
+    production = PasswordHasher(
+        time_cost=Defaults.KKP_PASSWORD_HASH_TIME_COST,
+        memory_cost=Defaults.KKP_PASSWORD_HASH_MEMORY_KIB,
+    )
+    assert (production.time_cost, production.memory_cost) == (3, 65536)
+    db.session.execute(sa.update(Editor).values(password_hash=production.hash(editor["password"])))
+    db.session.commit()
+    ok = post_form(
+        client, "/admin/login", {"email": editor["email"], "password": editor["password"]}
+    )
+    assert ok.status_code == 302
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(Editor.password_hash))
+    memory, passes = (app.config[f"KKP_PASSWORD_HASH_{k}"] for k in ("MEMORY_KIB", "TIME_COST"))
+    cost = f"m={memory},t={passes},"
+    assert cost in stored and PasswordHasher().verify(stored, editor["password"])
+
+
 def test_login_without_csrf_is_refused(client, editor):
     response = client.post(
         "/admin/login", data={"email": editor["email"], "password": editor["password"]}

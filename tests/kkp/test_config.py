@@ -41,6 +41,8 @@ def test_the_readme_names_every_setting():
         ({"KKP_DELIVERY_STALE_MINUTES": "0"}, "KKP_DELIVERY_STALE_MINUTES must be a positive"),
         ({"KKP_REGISTRATION_MAILS_PER_HOUR": "0"}, "KKP_REGISTRATION_MAILS_PER_HOUR must be"),
         ({"KKP_CALENDAR_RECHECK_SECONDS": "-1"}, "KKP_CALENDAR_RECHECK_SECONDS must be a number"),
+        ({"KKP_PASSWORD_HASH_MEMORY_KIB": "16"}, "KKP_PASSWORD_HASH_MEMORY_KIB must be at least"),
+        ({"KKP_PASSWORD_HASH_TIME_COST": "0"}, "KKP_PASSWORD_HASH_TIME_COST must be a positive"),
     ],
 )
 def test_a_value_that_cannot_be_read_names_the_variable(env, message, tmp_path, monkeypatch):

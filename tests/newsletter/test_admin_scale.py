@@ -61,10 +61,12 @@ def seed(list_ids: dict[str, int], total: int = TOTAL) -> None:
                     "confirmed_at": None if pending else at,
                 }
             )
+    # the tables, not the ORM classes: one executemany per chunk (the ORM's bulk insert
+    # splits it wherever the columns given as None change)
     for chunk in range(0, len(subscribers), 20_000):
-        db.session.execute(sa.insert(Subscriber), subscribers[chunk : chunk + 20_000])
+        db.session.execute(sa.insert(Subscriber.__table__), subscribers[chunk : chunk + 20_000])
     for chunk in range(0, len(subscriptions), 20_000):
-        db.session.execute(sa.insert(Subscription), subscriptions[chunk : chunk + 20_000])
+        db.session.execute(sa.insert(Subscription.__table__), subscriptions[chunk : chunk + 20_000])
     if db.engine.dialect.name == "postgresql":
         db.session.execute(
             sa.text("SELECT setval(pg_get_serial_sequence('subscriber', 'id'), :n)"), {"n": total}
@@ -79,10 +81,35 @@ def ids_on(html: str) -> list[int]:
     return [int(i) for i in ROW_IDS.findall(html)]
 
 
+# Both tests only read: the 100,000 subscribers are written once for the module, and
+# the tables emptied after its last test, not after each.
+@pytest.fixture(scope="module")
+def _seeded(app):
+    from tests.conftest import clean, make_editor, make_lists
+
+    with app.app_context():
+        lists = make_lists()
+        seed(lists)
+        editor = make_editor()
+        db.session.remove()
+    yield lists, editor
+    clean(app)
+
+
+@pytest.fixture(autouse=True)
+def _clean():
+    """Instead of the suite's: the module's rows stay for its next test."""
+    yield
+
+
 @pytest.fixture
-def big(lists):
-    seed(lists)
-    return lists
+def editor(_seeded):
+    return _seeded[1]
+
+
+@pytest.fixture
+def big(_seeded):
+    return _seeded[0]
 
 
 def test_pages_at_100k(logged_in, big):

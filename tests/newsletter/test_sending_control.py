@@ -27,18 +27,11 @@ def _slowly(envelope):
     return None
 
 
-def _quiet(mail, seconds: float = 2.0, timeout: float = 30.0) -> int:
-    """Wait until no mail has arrived for `seconds`; return how many arrived in all."""
-    deadline = time.monotonic() + timeout
-    count, since = len(mail.messages), time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.1)
-        now = len(mail.messages)
-        if now != count:
-            count, since = now, time.monotonic()
-        elif time.monotonic() - since >= seconds:
-            return count
-    raise AssertionError("mail kept arriving")
+def _settled(mail, drain) -> int:
+    """Wait until every queue is empty and the worker idle (nothing left that could
+    send); return how many mails arrived in all."""
+    drain()
+    return len(mail.messages)
 
 
 def _everyone_once(mail, expected: set[str]) -> None:
@@ -98,13 +91,12 @@ def test_pause_stops_within_a_chunk_and_resume_sends_the_rest_once(
     sending.pause(fresh_issue(issue_id), reason="Tippfehler im Titel")
     db.session.commit()
     at_pause = len(mail.messages)
-    after_pause = _quiet(mail) - at_pause
-    drain()
+    after_pause = _settled(mail, drain) - at_pause
     print(f"\npaused at {at_pause} of {total}; {after_pause} more arrived after the pause")
     assert after_pause <= chunk * threads
     assert at_pause + after_pause < total
 
-    time.sleep(1)
+    drain()  # whatever was left to run has run
     sent = len(mail.messages)
     assert sent == at_pause + after_pause, "mail went on after the pause"
     issue = fresh_issue(issue_id)
@@ -142,8 +134,7 @@ def test_cancel_stops_for_good(app, ctx, lists, compose, mail, worker, drain, sm
     cancelled = sending.cancel(fresh_issue(issue_id))
     db.session.commit()
     at_cancel = len(mail.messages)
-    after_cancel = _quiet(mail) - at_cancel
-    drain()
+    after_cancel = _settled(mail, drain) - at_cancel
     print(f"\ncancelled at {at_cancel} of {total}; {after_cancel} more arrived after")
     assert cancelled > 0
     assert after_cancel <= chunk * threads
@@ -166,7 +157,6 @@ def test_cancel_stops_for_good(app, ctx, lists, compose, mail, worker, drain, sm
     db.session.rollback()
     assert sending.sweep(stale_minutes=0) == 0
     db.session.commit()
-    time.sleep(2)
     drain()
     assert len(mail.messages) == sent, "mail went out after the cancel"
     assert fresh_issue(issue_id).status == "cancelled"
@@ -178,7 +168,7 @@ def test_cancel_stops_for_good(app, ctx, lists, compose, mail, worker, drain, sm
 
 
 def test_a_scheduled_issue_starts_when_the_tick_finds_it_due(
-    app, ctx, lists, compose, mail, worker
+    app, ctx, lists, compose, mail, worker, drain
 ):
     from kkp.db import utcnow
     from kkp.extensions import db
@@ -204,14 +194,14 @@ def test_a_scheduled_issue_starts_when_the_tick_finds_it_due(
     run_due()  # a second tick (or a second clock) starts nothing twice
     assert fresh_issue(issue_id).status in ("sending", "sent")
     _wait_sent(issue_id, 30)
-    time.sleep(0.5)
+    drain()
     _everyone_once(mail, {f"person{i}@example.org" for i in range(12)})
     issue = fresh_issue(issue_id)
     assert issue.started_at is not None and issue.finished_at >= issue.started_at
 
 
 def test_a_scheduled_issue_that_cannot_start_pauses_with_the_reason(
-    app, ctx, lists, compose, mail, worker
+    app, ctx, lists, compose, mail, worker, drain
 ):
     from kkp.db import utcnow
     from kkp.extensions import db
@@ -235,7 +225,7 @@ def test_a_scheduled_issue_that_cannot_start_pauses_with_the_reason(
     assert issue.status == "paused"
     assert issue.pause_reason  # the editor reads why
     assert _deliveries(issue_id) == []
-    time.sleep(0.5)
+    drain()
     assert mail.messages == []
 
 
@@ -349,7 +339,7 @@ def test_who_leaves_after_the_batch_was_written_gets_nothing(
 
 
 def test_pending_suppressed_and_unconfirmed_lists_never_receive(
-    app, ctx, lists, compose, mail, worker
+    app, ctx, lists, compose, mail, worker, drain
 ):
     from kkp.extensions import db
     from newsletter.addresses import SubscriptionError
@@ -372,7 +362,7 @@ def test_pending_suppressed_and_unconfirmed_lists_never_receive(
     issue_id = compose()
     assert send_now(issue_id) == 3
     _wait_sent(issue_id, 30)
-    time.sleep(0.5)
+    drain()
     _everyone_once(mail, {f"person{i}@example.org" for i in range(3)})
     assert len(_deliveries(issue_id)) == 3
 
