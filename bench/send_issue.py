@@ -602,9 +602,9 @@ class Bench:
                 print(f"{url}: {exc.code}; the scheduler's path instead", file=sys.stderr)
         from kkp.db import utcnow
         from kkp.extensions import db
+        from kkp.schedule import scheduler_tick
         from newsletter import sending
         from newsletter.models import Issue
-        from workers.actors import scheduler_tick
 
         with app.app_context():
             when = utcnow() + timedelta(seconds=1)

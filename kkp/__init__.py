@@ -37,7 +37,13 @@ def create_app(config: dict[str, Any] | None = None, *, broker=None) -> Flask:
     _trust_proxies(app)
     _init_extensions(app)
 
-    from workers.broker import init_broker
+    # the app assembly imports the domains here, not at the top: `kkp` is also the
+    # foundation package they import (the floors: docs/architecture.md)
+    import kkp.mail.operations  # noqa: F401  (runs send_delivery)
+    import kkp.schedule  # noqa: F401  (runs scheduler_tick)
+    import newsletter.importer  # noqa: F401  (runs the import's actors)
+    import newsletter.sending  # noqa: F401  (runs the send pipeline's actors)
+    from kkp.tasks import init_broker
 
     init_broker(app, broker)
     _register_blueprints(app)

@@ -10,21 +10,25 @@ import logging
 import time
 from datetime import datetime
 
+from events.operations import send_due_reminders
+from events.registrations import expire_holds
 from kkp.extensions import db
+from kkp.mail.operations import sweep_stale
+from kkp.tasks import task
+from newsletter import sending
+from newsletter.operations import purge_unconfirmed
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
 
+#: claim and run what is due; enqueued once a minute by the clock
+scheduler_tick = task("scheduler_tick", max_retries=0)
 
+
+@scheduler_tick.runs
 def run_due(now: datetime | None = None) -> None:
     """Run every job that is due at `now` (default: the current time)."""
-    from events.operations import send_due_reminders
-    from events.registrations import expire_holds
-    from kkp.mail.operations import sweep_stale
-    from newsletter import sending
-    from newsletter.operations import purge_unconfirmed
-
     purge_unconfirmed()
     db.session.commit()
     sending.start_due()
@@ -41,8 +45,6 @@ def run_due(now: datetime | None = None) -> None:
 
 def clock(app, *, ticks: int | None = None, interval: float = TICK_SECONDS) -> None:
     """Enqueue a tick every `interval` seconds; `ticks` bounds the loop (tests)."""
-    from workers.actors import scheduler_tick
-
     count = 0
     log.info("clock started: a tick every %s s", interval)
     while ticks is None or count < ticks:

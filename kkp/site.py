@@ -56,7 +56,7 @@ def set_language(code: str):
 
 @bp.get("/healthz")
 def healthz():
-    from workers.broker import ping
+    from kkp.tasks import ping
 
     checks = {}
     try:

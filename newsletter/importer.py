@@ -38,6 +38,7 @@ from newsletter.operations import (
     is_suppressed,
     lists_by_ids,
 )
+from newsletter.tasks import import_failed, run_import
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,6 @@ def create_import_job(
     job reads the rest. Raises :class:`ImportFileError` for a file that cannot be
     imported at all.
     """
-    from workers.actors import import_failed, run_import
-
     if len(data) > MAX_BYTES:
         raise ImportFileError(
             _("The file is larger than 10 MB. Please split it into smaller files.")
@@ -198,6 +197,13 @@ def give_up(job_id: int, error_type: str) -> None:
     )
 
 
+@import_failed.runs
+def _import_failed(message_data: dict, exception_data: dict) -> None:
+    """`run_import` gave up after its retries (Dramatiq's on_failure callback)."""
+    give_up(message_data["args"][0], exception_data.get("type", "error"))
+
+
+@run_import.runs
 def run_import_job(job_id: int) -> None:
     """Import the rows of one job; safe to run again (see the module docstring)."""
     job = db.session.get(ImportJob, job_id, options=[defer(ImportJob.data)])

@@ -1,6 +1,5 @@
-"""Background work: the Dramatiq broker set-up and the actors.
+"""The worker entry point (`dramatiq workers.app`).
 
-Actors are declared with :func:`workers.broker.task` and bound to the broker that
-`create_app` builds from `KKP_BROKER_URL`; they take ids and call into the domains'
-operations.
+The broker set-up is the foundation's (:mod:`kkp.tasks`); each domain declares its
+actors in its `tasks` module, and the functions they run name them with ``@runs``.
 """

@@ -16,6 +16,7 @@ from kkp.extensions import db
 from kkp.mail import dkim, reasons
 from kkp.mail.message import as_bytes
 from kkp.mail.models import Delivery
+from kkp.mail.tasks import send_delivery
 from kkp.mail.transport import DeliveryError, transport_for
 from kkp.mail.verp import return_path
 
@@ -48,8 +49,6 @@ def queue_delivery(
     kind: str, recipient: str, *, subscriber_id: int | None = None, params: dict | None = None
 ) -> Delivery:
     """Write a delivery row and enqueue its sending once the transaction commits."""
-    from workers.actors import send_delivery
-
     if kind not in _BUILDERS:
         raise ValueError(f"no message builder for kind {kind!r}")
     delivery = Delivery(
@@ -85,6 +84,7 @@ def _claim(delivery_id: int) -> bool:
 _PASSING = (SQLAlchemyError, OSError, dkim.DKIMConfigError)
 
 
+@send_delivery.runs
 def deliver(delivery_id: int) -> str:
     """Send one delivery; idempotent. Returns its status afterwards.
 
@@ -168,8 +168,6 @@ def sweep_stale() -> int:
     sent again. Stuck in "sending" (claimed, not yet handed over) or orphaned in
     "queued": handed out again, at most `MAX_ATTEMPTS` times, then failed and shown.
     """
-    from workers.actors import send_delivery
-
     now = utcnow()
     stale = now - timedelta(minutes=current_app.config["KKP_DELIVERY_STALE_MINUTES"])
     # an issue's deliveries wait while it is paused; its own sweeper sends in chunks

@@ -13,7 +13,7 @@ from kkp.mail.models import Delivery, DeliveryStatus
 from newsletter.models import DeliveryKind, Issue, IssueStatus, Subscriber
 from newsletter.sending.progress import check_finished
 from newsletter.sending.recipients import confirmed_recipients
-from workers.actors import send_issue_chunk, write_issue_batch
+from newsletter.tasks import send_issue_chunk, write_issue_batch
 
 #: when the batch writer finds the issue row locked, it looks again after (ms)
 LOCKED_RETRY_MS = 200
@@ -52,6 +52,7 @@ def _write_deliveries(issue_id: int, after: int, upto: int) -> None:
     db.session.execute(insert(Delivery).from_select(columns, rows).on_conflict_do_nothing())
 
 
+@write_issue_batch.runs
 def write_batch(issue_id: int, cursor: int | None = None) -> str:
     """Write the next batch of delivery rows and enqueue their sending. Idempotent:
     `cursor` is where the batch should start; a copy that finds the issue past it stops."""

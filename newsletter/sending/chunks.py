@@ -32,6 +32,7 @@ from newsletter.sending.stretches import (
     pause_for_settings,
     record,
 )
+from newsletter.tasks import send_issue_chunk
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class ChunkCounts:
         self.back += len(stretch.back)
 
 
+@send_issue_chunk.runs
 def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
     """Send the queued deliveries of an issue with ids in [first_id, last_id].
 

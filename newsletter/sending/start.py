@@ -22,8 +22,8 @@ from newsletter.sending.messages import LOCALES, mail_domain
 from newsletter.sending.progress import interrupted
 from newsletter.sending.recipients import count_recipients
 from newsletter.settings import office_settings
+from newsletter.tasks import send_issue_chunk, write_issue_batch
 from newsletter.web_version import keep_web_version
-from workers.actors import send_issue_chunk, write_issue_batch
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from kkp.mail.operations import MAX_ATTEMPTS
 from newsletter.models import Issue, IssueStatus
 from newsletter.sending.batches import id_ranges
 from newsletter.sending.progress import check_finished
-from workers.actors import send_issue_chunk, write_issue_batch
+from newsletter.tasks import send_issue_chunk, write_issue_batch
 
 log = logging.getLogger(__name__)
 

@@ -54,8 +54,8 @@ def test_the_address_migration_rewrites_unicode_domains_it_can(
     from flask_migrate import upgrade
 
     from kkp import create_app
+    from kkp.tasks import init_broker
     from tests.conftest import test_config
-    from workers.broker import init_broker
 
     other = create_app(test_config(f"sqlite:///{tmp_path / 'old.db'}", redis_url, smtp_server.port))
     try:

@@ -11,9 +11,9 @@ def test_healthz_reports_database_and_broker(client):
 
 def test_healthz_fails_when_the_broker_is_gone(app, broker, database_url, smtp_server):
     from kkp import create_app
+    from kkp.tasks import init_broker
     from tests.conftest import test_config
     from tests.services import free_port
-    from workers.broker import init_broker
 
     broken = create_app(
         test_config(database_url, f"redis://127.0.0.1:{free_port()}/0", smtp_server.port)

@@ -430,7 +430,7 @@ def test_an_import_that_keeps_crashing_ends_as_failed(ctx, broker, lists, editor
     from kkp.extensions import db
     from newsletter.importer import create_import_job
     from newsletter.models import ImportJob
-    from workers.actors import import_failed
+    from newsletter.tasks import import_failed
 
     job = create_import_job(
         b"E-Mail;Name\r\na@example.org;A\r\n",

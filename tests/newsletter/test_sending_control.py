@@ -238,7 +238,7 @@ def test_batch_writers_running_at_once_write_each_delivery_once(
     from kkp.extensions import db
     from kkp.mail.models import Delivery
     from newsletter import sending
-    from workers.actors import write_issue_batch
+    from newsletter.tasks import write_issue_batch
 
     total = 120
     small_chunks(10, batch=25)

@@ -128,8 +128,8 @@ def test_unconfirmed_signups_are_purged(app, lists, client):
 
 
 def test_scheduler_tick_runs_on_the_worker(app, lists, client, drain):
+    from kkp.schedule import scheduler_tick
     from tests.newsletter.test_signup_flow import subscribe
-    from workers.actors import scheduler_tick
 
     subscribe(client, email="alt@example.org", lists=[lists["kkp-kompakt"]])
     db.session.execute(sa.update(Subscriber).values(created_at=utcnow() - timedelta(days=30)))

@@ -54,7 +54,7 @@ def test_sweeper_hands_out_stuck_deliveries_again(app, lists, mail, drain):
 
 
 def test_savepoints_neither_send_early_nor_drop_too_much(broker, lists):
-    from workers.actors import send_delivery
+    from kkp.mail.tasks import send_delivery
 
     send_delivery.send(1)  # outside any savepoint
     with db.session.begin_nested():

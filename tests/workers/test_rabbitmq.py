@@ -16,8 +16,8 @@ def rabbit_app(app, broker, database_url, smtp_server):
     if not services.reachable("127.0.0.1", 5672):
         services.require("RabbitMQ is not reachable on 127.0.0.1:5672 (KKP_TEST_AMQP_URL)")
     from kkp import create_app
+    from kkp.tasks import init_broker
     from tests.conftest import test_config
-    from workers.broker import init_broker
 
     rabbit = create_app(test_config(database_url, AMQP_URL, smtp_server.port))
     rabbit_broker = rabbit.extensions["dramatiq"]

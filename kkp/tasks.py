@@ -1,4 +1,5 @@
-"""The Dramatiq broker, actors bound to it, and enqueueing after commit."""
+"""Background work: the Dramatiq broker, actors declared by the domains and bound to
+it, and enqueueing after commit."""
 
 from __future__ import annotations
 
@@ -18,18 +19,35 @@ _TASKS: dict[str, Task] = {}
 
 
 class Task:
-    """An actor declared at import time and bound to the app's broker later.
+    """An actor: declared by name with Dramatiq's options in its domain's `tasks`
+    module, run by the function that names it with :meth:`runs`, and bound to the
+    app's broker when the app is created.
 
     Call :meth:`send` to enqueue it after the current database transaction commits.
+    Declaring apart from the function lets the code that enqueues an actor import
+    its declaration without importing the code it runs (and that code may enqueue
+    actors in turn) without import cycles.
     """
 
-    def __init__(self, fn: Callable, **options: Any):
-        self.fn = fn
-        self.name = fn.__name__
+    def __init__(self, name: str, **options: Any):
+        self.name = name
         self.options = options
+        self.fn: Callable | None = None
         self.actor: dramatiq.Actor | None = None
 
+    def runs(self, fn: Callable) -> Callable:
+        """Decorator: `fn` is what this actor runs."""
+        if self.fn is not None and self.fn is not fn:
+            raise RuntimeError(f"actor {self.name} runs {self.fn.__qualname__} already")
+        self.fn = fn
+        return fn
+
     def bind(self, broker: dramatiq.Broker) -> None:
+        if self.fn is None:
+            raise RuntimeError(
+                f"no function runs actor {self.name}: create_app imports the modules that "
+                "name one with @runs"
+            )
         if self.name in broker.actors:  # the same broker bound again (a second app)
             self.actor = broker.get_actor(self.name)
             return
@@ -62,15 +80,12 @@ class Task:
         return self.fn(*args, **kwargs)
 
 
-def task(fn: Callable | None = None, **options: Any):
+def task(name: str, **options: Any) -> Task:
     """Declare an actor; `options` are Dramatiq's (queue_name, max_retries, ...)."""
-
-    def register(fn: Callable) -> Task:
-        t = Task(fn, **options)
-        _TASKS[t.name] = t
-        return t
-
-    return register(fn) if fn is not None else register
+    if name in _TASKS:
+        raise RuntimeError(f"actor {name} is declared twice")
+    t = _TASKS[name] = Task(name, **options)
+    return t
 
 
 def enqueue_after_commit(message: dramatiq.Message) -> None:
@@ -163,9 +178,8 @@ def build_broker(url: str, *, namespace: str = "kkp") -> dramatiq.Broker:
 
 
 def init_broker(app, broker: dramatiq.Broker | None = None) -> dramatiq.Broker:
-    """Build the broker from the app's config, bind every actor to it, make it global."""
-    import workers.actors  # noqa: F401  (declares the actors)
-
+    """Build the broker from the app's config, bind every declared actor to it, make it
+    global. The modules that run the actors must be imported before (create_app does)."""
     if broker is None:
         broker = build_broker(
             app.config["KKP_BROKER_URL"], namespace=app.config.get("KKP_BROKER_NAMESPACE", "kkp")
