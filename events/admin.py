@@ -327,7 +327,3 @@ def event_preview(event_id: int):
     return render_template(
         "admin/events/preview.html", event=event, description=to_html(event.description or "")
     )
-
-
-# The participants' pages live on this blueprint too.
-from events import admin_audit, admin_participants, admin_series  # noqa: E402, F401, I001

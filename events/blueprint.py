@@ -329,6 +329,3 @@ def series_page(slug: str):
         rows=event_rows(dates),
         calendars=calendar_links(),
     )
-
-
-from events import registration_page  # noqa: E402, F401  (adds its routes to bp)

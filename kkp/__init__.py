@@ -125,7 +125,19 @@ def _ratelimit_storage(app: Flask) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from events import published  # noqa: F401  (adds the calendars' routes)
+    # The modules that add their routes to a domain's blueprint, or describe its objects
+    # in the audit log: all of them before the blueprints are registered.
+    import events.admin_audit  # noqa: F401
+    import events.admin_participants  # noqa: F401
+    import events.admin_series  # noqa: F401
+    import events.published  # noqa: F401
+    import events.registration_page  # noqa: F401
+    import newsletter.admin_audit  # noqa: F401
+    import newsletter.admin_import  # noqa: F401
+    import newsletter.admin_issues  # noqa: F401
+    import newsletter.admin_sending  # noqa: F401
+    import newsletter.admin_settings  # noqa: F401
+    import newsletter.archive  # noqa: F401
     from events.admin import bp as events_admin_bp
     from events.api import register_api as register_event_api
     from events.blueprint import bp as events_bp
@@ -133,7 +145,6 @@ def _register_blueprints(app: Flask) -> None:
     from kkp.api_docs import ApiDocs
     from kkp.auth.blueprint import bp as auth_bp
     from kkp.mail.blueprint import bp as mail_bp
-    from newsletter import archive  # noqa: F401  (adds the archive's routes)
     from newsletter.admin import bp as newsletter_admin_bp
     from newsletter.api import register_api as register_newsletter_api
     from newsletter.blueprint import bp as newsletter_bp

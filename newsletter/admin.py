@@ -348,9 +348,6 @@ def edit_list(list_id: int):
     )
 
 
-# The import and issue pages live on this blueprint too.
-from newsletter import admin_audit, admin_import, admin_issues  # noqa: E402, F401, I001
-
 # -- the consent text --------------------------------------------------------------------
 
 

@@ -362,7 +362,3 @@ def issue_test_send(issue_id: int):
             )
             return redirect(url_for(".issue_preview", issue_id=issue.id), 303)
     return _preview_page(issue, form, 422)
-
-
-# The sending and settings pages live on this blueprint too.
-from newsletter import admin_sending, admin_settings  # noqa: E402, F401, I001
