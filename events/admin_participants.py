@@ -18,7 +18,7 @@ from events.operations import EventStateError
 from kkp.extensions import db
 from kkp.forms import ConfirmForm, show_errors
 from kkp.views import Confirmation, confirm_page, saving
-from newsletter.lists import all_lists
+from people.lists import all_lists
 
 
 def _source_words() -> dict[str, str]:

@@ -30,7 +30,7 @@ from events.operations import EventError, kinds, upcoming_events
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from kkp.markup import to_html
-from newsletter.operations import consent_text_version, current_consent_text
+from people.lists import consent_text_version, current_consent_text
 
 bp = Blueprint("events", __name__)
 

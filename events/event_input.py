@@ -19,7 +19,7 @@ from kkp.i18n import NonexistentTime, berlin_to_utc, year_problem
 from kkp.mail.message import header_text
 from kkp.markup import is_web_url
 from kkp.text import text_problem
-from newsletter.addresses import SubscriptionError, normalise_email
+from people.addresses import SubscriptionError, normalise_email
 
 MAX_TITLE = 200
 MAX_LINE = 300

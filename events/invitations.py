@@ -15,14 +15,13 @@ from events.registrations import _seat, cancel, confirm, lock_event, queue_mail,
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from newsletter.addresses import address_hashes
+from people.addresses import address_hashes
+from people.models import MailingList, Subscriber, Subscription, Suppression
 
 
 def invite_list(event_id: int, list_id: int) -> int:
     """Invite every confirmed member of a list who is not registered yet. Each gets an
     invitation with accept and decline links. Returns how many were invited."""
-    from newsletter.models import MailingList, Subscriber, Subscription, Suppression
-
     event = lock_event(event_id)
     if event.status != "published":
         raise EventStateError(_("Publish the event before inviting people."))

@@ -59,7 +59,7 @@ from events.seats import (  # noqa: F401  (re-exported)
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from newsletter.addresses import clean_text, normalise_email
+from people.addresses import clean_text, normalise_email
 
 log = logging.getLogger(__name__)
 

@@ -229,7 +229,7 @@ class TestSendForm(FlaskForm):
         return [a for a in re.split(r"[\s,;]+", self.addresses.data or "") if a]
 
     def validate_addresses(self, field):
-        from newsletter.addresses import SubscriptionError, normalise_email
+        from people.addresses import SubscriptionError, normalise_email
 
         for address in self.address_list():
             try:
@@ -275,7 +275,7 @@ def _url_or_text(text_field: str):
 
 
 def _email_or_empty(form, field):
-    from newsletter.addresses import SubscriptionError, normalise_email
+    from people.addresses import SubscriptionError, normalise_email
 
     if (field.data or "").strip():
         try:

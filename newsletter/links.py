@@ -14,8 +14,8 @@ from kkp.extensions import db
 from kkp.mail.models import Delivery
 from kkp.mail.operations import queue_delivery
 from kkp.tokens import InvalidToken, make_token, read_token
-from newsletter.addresses import address_hashes, email_hash, is_suppressed, normalise_email
 from newsletter.models import DeliveryKind, Subscriber
+from people.addresses import address_hashes, email_hash, is_suppressed, normalise_email
 
 log = logging.getLogger(__name__)
 

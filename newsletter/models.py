@@ -1,4 +1,8 @@
-"""Lists, subscribers, their subscriptions and consent history, the suppression list."""
+"""The newsletter's own rows: imports, issues, articles, images, the office's settings.
+
+The people (lists, subscribers, consent, suppression) are :mod:`people.models`; their
+names are re-exported here for the newsletter's modules.
+"""
 
 from __future__ import annotations
 
@@ -8,142 +12,18 @@ import sqlalchemy as sa
 
 from kkp.db import UTCDateTime, utcnow
 from kkp.extensions import db
-
-SUBSCRIBER_STATUSES = ("pending", "confirmed")
-SUBSCRIPTION_STATUSES = ("pending", "confirmed")
-#: where a subscriber came from
-SOURCES = ("form", "editor", "api", "import")
-
-
-class MailingList(db.Model):
-    """A topic people subscribe to, e.g. "KKP Kompakt" or "Fortbildungen"."""
-
-    __tablename__ = "mailing_list"
-
-    id = sa.Column(sa.Integer, primary_key=True)
-    slug = sa.Column(sa.String(80), nullable=False, unique=True)
-    name = sa.Column(sa.String(200), nullable=False)
-    description = sa.Column(sa.Text, nullable=False, default="")
-    #: shown on the public sign-up form and in the preference centre
-    is_public = sa.Column(sa.Boolean, nullable=False, default=True)
-    position = sa.Column(sa.Integer, nullable=False, default=0)
-    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
-
-
-class Subscriber(db.Model):
-    __tablename__ = "subscriber"
-
-    id = sa.Column(sa.Integer, primary_key=True)
-    #: normalised address (domain lower-cased); unique
-    email = sa.Column(sa.String(254), nullable=False, unique=True)
-    name = sa.Column(sa.String(200), nullable=False, default="")
-    organisation = sa.Column(sa.String(200), nullable=False, default="")
-    #: "pending" until the address is confirmed once, then "confirmed"
-    status = sa.Column(sa.String(20), nullable=False, default="pending", index=True)
-    #: "form", "editor", "api" or "import"
-    source = sa.Column(sa.String(20), nullable=False, default="form")
-    #: language of the mail this person gets
-    locale = sa.Column(sa.String(5), nullable=False, default="de")
-    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
-    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
-    confirmed_at = sa.Column(UTCDateTime)
-
-    subscriptions = db.relationship(
-        "Subscription",
-        back_populates="subscriber",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-    )
-    consent_events = db.relationship(
-        "ConsentEvent",
-        back_populates="subscriber",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-        order_by="ConsentEvent.id",
-    )
-
-    def lists_with(self, status: str) -> list[MailingList]:
-        return [s.mailing_list for s in self.subscriptions if s.status == status]
-
-
-class Subscription(db.Model):
-    """A subscriber on one list; pending until that list is confirmed."""
-
-    __tablename__ = "subscription"
-    __table_args__ = (
-        sa.Index("ix_subscription_list_status", "list_id", "status", "subscriber_id"),
-    )
-
-    subscriber_id = sa.Column(sa.ForeignKey("subscriber.id", ondelete="CASCADE"), primary_key=True)
-    list_id = sa.Column(sa.ForeignKey("mailing_list.id", ondelete="CASCADE"), primary_key=True)
-    status = sa.Column(sa.String(20), nullable=False, default="pending")
-    requested_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
-    confirmed_at = sa.Column(UTCDateTime)
-
-    subscriber = db.relationship(Subscriber, back_populates="subscriptions")
-    mailing_list = db.relationship(MailingList)
-
-
-#: what a consent text is for: signing up for the newsletter, or registering for an event
-CONSENT_PURPOSES = ("newsletter", "event_registration")
-
-
-class ConsentText(db.Model):
-    """The consent and privacy text shown beside the checkbox, versioned per purpose.
-
-    Versions are numbered across purposes (the number is what records point to); a
-    new version never changes an old one.
-    """
-
-    __tablename__ = "consent_text"
-    __table_args__ = (sa.Index("ix_consent_text_purpose_version", "purpose", "version"),)
-
-    version = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
-    #: one of :data:`CONSENT_PURPOSES`
-    purpose = sa.Column(
-        sa.String(30), nullable=False, default="newsletter", server_default="newsletter"
-    )
-    text = sa.Column(sa.Text, nullable=False)
-    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
-
-
-class ConsentEvent(db.Model):
-    """One step of the double opt-in and what followed: the consent evidence."""
-
-    __tablename__ = "consent_event"
-
-    id = sa.Column(sa.Integer, primary_key=True)
-    subscriber_id = sa.Column(
-        sa.ForeignKey("subscriber.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
-    #: "requested", "confirmation_sent", "confirmed", "lists_changed", "added",
-    #: "imported", "list_removed", "details_changed", "import_skipped" (an import did
-    #: not add her again to lists she left herself)
-    action = sa.Column(sa.String(40), nullable=False)
-    #: names of the lists concerned, at the time
-    lists = sa.Column(sa.JSON, nullable=False, default=list)
-    consent_version = sa.Column(sa.ForeignKey("consent_text.version"))
-    source = sa.Column(sa.String(20), nullable=False, default="form")
-    #: client address, only when KKP_RECORD_IP=1
-    ip = sa.Column(sa.String(45))
-    #: e.g. the delivery id of the confirmation mail, the editor's evidence note
-    details = sa.Column(sa.JSON, nullable=False, default=dict)
-
-    subscriber = db.relationship(Subscriber, back_populates="consent_events")
-    consent_text = db.relationship(ConsentText)
-
-
-class Suppression(db.Model):
-    """An address that left: only its hash is kept, and it is never mailed again."""
-
-    __tablename__ = "suppression"
-
-    #: SHA-256 of the normalised address, hex
-    email_hash = sa.Column(sa.String(64), primary_key=True)
-    #: "unsubscribed", "deleted", "bounced"
-    reason = sa.Column(sa.String(20), nullable=False)
-    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+from people.models import (  # noqa: F401  (re-exported)
+    CONSENT_PURPOSES,
+    SOURCES,
+    SUBSCRIBER_STATUSES,
+    SUBSCRIPTION_STATUSES,
+    ConsentEvent,
+    ConsentText,
+    MailingList,
+    Subscriber,
+    Subscription,
+    Suppression,
+)
 
 
 class ImportJob(db.Model):

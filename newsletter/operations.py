@@ -2,7 +2,7 @@
 
 Operations change data and flush; the request or the actor commits. Messages in
 :class:`SubscriptionError` are shown to people as they are (already translated).
-Address checks live in :mod:`newsletter.addresses`, lists in :mod:`newsletter.lists`,
+Address checks live in :mod:`people.addresses`, lists in :mod:`people.lists`,
 the consent history in :mod:`newsletter.consent_history`, and what editors, the API and
 imports do in :mod:`newsletter.roster`; their names are part of this module's interface
 too, so views need only this one.
@@ -22,19 +22,6 @@ from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail.models import Delivery
-from newsletter.addresses import (  # noqa: F401  (re-exported)
-    MAX_NAME,
-    ConflictError,
-    SubscriptionError,
-    address_hashes,
-    checked,
-    clean_text,
-    email_hash,
-    is_suppressed,
-    normalise_email,
-    raise_errors,
-    suppress,
-)
 from newsletter.consent_history import (  # noqa: F401  (re-exported)
     CONFIRMATION_KIND,
     find_subscriber,
@@ -46,18 +33,6 @@ from newsletter.links import (  # noqa: F401  (re-exported)
     subscriber_for_token,
     subscriber_token,
     token_payload,
-)
-from newsletter.lists import (  # noqa: F401  (re-exported)
-    SLUG,
-    all_lists,
-    consent_text_version,
-    consent_text_versions,
-    create_list,
-    current_consent_text,
-    lists_by_ids,
-    public_lists,
-    publish_consent_text,
-    update_list,
 )
 from newsletter.models import (
     MailingList,
@@ -73,6 +48,31 @@ from newsletter.roster import (  # noqa: F401  (re-exported)
     edit_subscriber,
     import_subscriber,
     lists_left_herself,
+)
+from people.addresses import (  # noqa: F401  (re-exported)
+    MAX_NAME,
+    ConflictError,
+    SubscriptionError,
+    address_hashes,
+    checked,
+    clean_text,
+    email_hash,
+    is_suppressed,
+    normalise_email,
+    raise_errors,
+    suppress,
+)
+from people.lists import (  # noqa: F401  (re-exported)
+    SLUG,
+    all_lists,
+    consent_text_version,
+    consent_text_versions,
+    create_list,
+    current_consent_text,
+    lists_by_ids,
+    public_lists,
+    publish_consent_text,
+    update_list,
 )
 
 log = logging.getLogger(__name__)

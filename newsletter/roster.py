@@ -15,15 +15,15 @@ from flask_babel import gettext as _
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from newsletter.addresses import (
+from newsletter.consent_history import find_subscriber, insert_subscriber, record, send_confirmation
+from newsletter.models import MailingList, Subscriber, Subscription
+from people.addresses import (
     SubscriptionError,
     clean_text,
     is_suppressed,
     normalise_email,
 )
-from newsletter.consent_history import find_subscriber, insert_subscriber, record, send_confirmation
-from newsletter.lists import all_lists, lists_by_ids
-from newsletter.models import MailingList, Subscriber, Subscription
+from people.lists import all_lists, lists_by_ids
 
 log = logging.getLogger(__name__)
 

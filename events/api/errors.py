@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from events.event_input import EventError, EventStateError
 from kkp.api import ApiError, api_error_response
-from newsletter.addresses import ConflictError, SubscriptionError
+from people.addresses import ConflictError, SubscriptionError
 
 #: the operations' (the form's) field names → the names in this API's bodies
 FIELD_NAMES = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 from kkp.api import ApiError, api_error_response
-from newsletter.addresses import ConflictError, SubscriptionError
 from newsletter.issues import IssueError, IssueStateError
+from people.addresses import ConflictError, SubscriptionError
 
 #: the operations' field names → the names in this API's bodies
 FIELD_NAMES = {"lists": "list_ids", "image_alt": "image", "scheduled_at": "at"}

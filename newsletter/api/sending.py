@@ -11,7 +11,6 @@ from kkp.api import ApiBlueprint, invalid
 from kkp.api_fields import NoBodySchema
 from kkp.extensions import db
 from newsletter import issues, sending
-from newsletter.addresses import SubscriptionError
 from newsletter.api.errors import handle_errors
 from newsletter.api.issue_answers import (
     IssueDetailSchema,
@@ -23,6 +22,7 @@ from newsletter.api.issue_answers import (
 from newsletter.api.issue_input import PauseSchema, ScheduleSchema, TestSendSchema
 from newsletter.api.issues import ISSUE_ID, find_issue, issue_response, require
 from newsletter.models import Issue
+from people.addresses import SubscriptionError
 
 bp = ApiBlueprint("issue_sending", __name__, tag="issues")
 handle_errors(bp)

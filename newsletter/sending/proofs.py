@@ -11,13 +11,13 @@ from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.mail.models import Delivery
 from kkp.mail.operations import NotDeliverable, message_builder, queue_delivery
-from newsletter.addresses import normalise_email
 from newsletter.issues import IssueError
 from newsletter.models import DeliveryKind, Issue, Subscriber
 from newsletter.render import PreparedIssue, Recipient, greeting, list_id_header, render_issue
 from newsletter.render import sender as sender_of
 from newsletter.sending.messages import mail_domain, recipient_for
 from newsletter.settings import office_settings
+from people.addresses import normalise_email
 
 MAX_TEST_ADDRESSES = 5
 

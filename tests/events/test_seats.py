@@ -146,7 +146,7 @@ def test_one_person_registers_once(make_event):
 def test_an_invitation_skips_suppressed_and_registered_people(make_event, lists):
     from events.invitations import invite_list
     from events.registrations import register
-    from newsletter.addresses import suppress
+    from people.addresses import suppress
     from tests.newsletter.conftest import add_confirmed
 
     event = make_event(registration_mode="open")

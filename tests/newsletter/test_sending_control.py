@@ -342,9 +342,9 @@ def test_pending_suppressed_and_unconfirmed_lists_never_receive(
     app, ctx, lists, compose, mail, worker, drain
 ):
     from kkp.extensions import db
-    from newsletter.addresses import SubscriptionError
     from newsletter.models import Subscriber, Subscription
     from newsletter.operations import add_subscriber, unsubscribe
+    from people.addresses import SubscriptionError
 
     kkp = lists["kkp-kompakt"]
     add_confirmed([kkp], 3)

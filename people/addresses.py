@@ -17,7 +17,7 @@ from kkp.extensions import db
 from kkp.forms import InputError
 from kkp.mail.transport import transport_for
 from kkp.text import text_problem
-from newsletter.models import Suppression
+from people.models import Suppression
 
 #: longest name or organisation, in characters
 MAX_NAME = 200

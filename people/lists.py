@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.text import text_problem
-from newsletter.addresses import ConflictError, SubscriptionError
-from newsletter.models import CONSENT_PURPOSES, ConsentText, MailingList
+from people.addresses import ConflictError, SubscriptionError
+from people.models import CONSENT_PURPOSES, ConsentText, MailingList
 
 
 def public_lists() -> list[MailingList]:
