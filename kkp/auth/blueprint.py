@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -72,16 +74,24 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+#: what the dashboard shows, given by the domains that keep it (the foundation knows
+#: none): functions that return the template's variables, registered with
+#: :func:`dashboard_part`
+_DASHBOARD_PARTS: list[Callable[[], dict]] = []
+
+
+def dashboard_part(fn: Callable[[], dict]) -> Callable[[], dict]:
+    """Register a function whose variables the dashboard's template shows."""
+    _DASHBOARD_PARTS.append(fn)
+    return fn
+
+
 @bp.get("/")
 def dashboard():
-    from newsletter.operations import dashboard_figures
-    from newsletter.settings import unpublished_legal_pages
-
-    return render_template(
-        "auth/dashboard.html",
-        figures=dashboard_figures(),
-        unpublished=unpublished_legal_pages(),
-    )
+    context: dict = {}
+    for part in _DASHBOARD_PARTS:
+        context.update(part())
+    return render_template("auth/dashboard.html", **context)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
