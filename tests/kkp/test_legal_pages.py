@@ -89,6 +89,7 @@ def test_an_address_and_a_text_at_once_are_refused(logged_in, lists):
 
 def test_the_dashboard_warns_until_both_are_set(logged_in, lists):
     html = logged_in.get("/admin/").get_data(as_text=True)
+    assert "Listen: 4" in html  # the newsletter's figures, registered with the dashboard
     assert "Impressum" in html and "Datenschutzerklärung fehlen" in html
     assert 'href="/admin/settings#legal"' in html
 

@@ -76,3 +76,31 @@ def test_savepoints_neither_send_early_nor_drop_too_much(broker, lists):
     )
     assert sent == [1, 2]
     db.session.rollback()
+
+
+def test_every_actor_is_bound_to_the_function_that_runs_it(broker):
+    from kkp.mail.operations import deliver
+    from kkp.schedule import run_due
+    from newsletter.sending.batches import write_batch
+    from newsletter.sending.chunks import send_chunk
+
+    assert broker.get_actor("send_delivery").fn is deliver
+    assert broker.get_actor("write_issue_batch").fn is write_batch
+    assert broker.get_actor("send_issue_chunk").fn is send_chunk
+    assert broker.get_actor("scheduler_tick").fn is run_due
+    assert {"run_import", "import_failed"} <= broker.get_declared_actors()
+
+
+def test_an_actor_without_a_function_or_declared_twice_is_refused(broker):
+    import pytest
+
+    from kkp import tasks
+
+    lonely = tasks.Task("lonely")
+    with pytest.raises(RuntimeError, match="no function runs actor lonely"):
+        lonely.bind(broker)
+    lonely.runs(len)
+    with pytest.raises(RuntimeError, match="runs len already"):
+        lonely.runs(abs)
+    with pytest.raises(RuntimeError, match="declared twice"):
+        tasks.task("send_delivery")
