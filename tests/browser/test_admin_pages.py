@@ -3,6 +3,7 @@ against the live server and the real worker), and every page passes axe-core."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from playwright.sync_api import Error as PlaywrightError
@@ -97,3 +98,28 @@ def test_subscriber_and_list_pages_are_accessible(page, editor, lists):
     expect(page.locator("#email-error")).to_be_visible()
     expect(page.locator("#lists-error")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_confirm_page_on_a_phone_and_with_the_keyboard(page, editor, lists):
+    """The one confirm page (templates/admin/confirm.html): axe, 375 px without
+    sideways scrolling, and confirmed with the keyboard alone."""
+    subscriber, _ = add_subscriber(
+        email="loeschen@example.org", list_ids=[lists["kkp-kompakt"]], consent_evidence="Anruf"
+    )
+    db.session.commit()
+    page.set_viewport_size({"width": 375, "height": 740})
+    log_in(page, editor)
+    page.goto(f"/admin/subscribers/{subscriber.id}/delete")
+    assert_accessible(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    button = page.locator("main form button[type=submit]")
+    for _ in range(40):  # Tab through the page until the button has the focus
+        page.keyboard.press("Tab")
+        if button.evaluate("b => b === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the confirm button cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/admin/subscribers(\?.*)?$"))
+    db.session.remove()
+    assert db.session.get(type(subscriber), subscriber.id) is None
