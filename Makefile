@@ -41,7 +41,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 # -- run ------------------------------------------------------------------------------------
 
 run: $(VENV)/.installed
-	exec $(BIN)/python -m kkp.devserver
+	exec $(BIN)/python -m service.devserver
 
 # -- test -----------------------------------------------------------------------------------
 

@@ -275,7 +275,7 @@ def run(args) -> dict:
     }
     web = None
     try:
-        from kkp import create_app
+        from service.app import create_app
 
         result["seed_s"] = round(seed(create_app({"KKP_LOG_LEVEL": "WARNING"}), args.events), 1)
         log = open(tmp / "web.log", "wb")  # noqa: SIM115 - closed with the process
@@ -291,7 +291,7 @@ def run(args) -> dict:
                 "--no-control-socket",
                 "--config",
                 "python:kkp.gunicorn_conf",
-                "kkp:create_app()",
+                "service.app:create_app()",
             ],
             cwd=ROOT,
             env={**os.environ, **env},

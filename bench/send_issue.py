@@ -496,7 +496,7 @@ class Bench:
                 "--no-control-socket",
                 "--config",
                 "python:kkp.gunicorn_conf",
-                "kkp:create_app()",
+                "service.app:create_app()",
             ],
             env,
         )
@@ -602,9 +602,9 @@ class Bench:
                 print(f"{url}: {exc.code}; the scheduler's path instead", file=sys.stderr)
         from kkp.db import utcnow
         from kkp.extensions import db
-        from kkp.schedule import scheduler_tick
         from newsletter import sending
         from newsletter.models import Issue
+        from service.schedule import scheduler_tick
 
         with app.app_context():
             when = utcnow() + timedelta(seconds=1)
@@ -699,7 +699,7 @@ class Bench:
         self.result["load_before"] = loadavg()
         env = self.environment()
         os.environ.update(env)
-        from kkp import create_app
+        from service.app import create_app
 
         app = create_app({"KKP_LOG_LEVEL": "WARNING"})
         self.seed(app)

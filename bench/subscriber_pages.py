@@ -39,10 +39,10 @@ def main() -> None:
 
     from flask_migrate import downgrade, upgrade
 
-    from kkp import create_app
     from kkp.auth.operations import create_editor
     from kkp.extensions import db
     from newsletter.operations import create_list, publish_consent_text
+    from service.app import create_app
     from tests.helpers import post_form
     from tests.newsletter.test_admin_scale import seed
 

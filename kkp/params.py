@@ -32,7 +32,7 @@ class TextConverter(UnicodeConverter):
         self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]", 1)
 
 
-#: the converters every route uses: name -> class (see kkp.create_app)
+#: the converters every route uses: name -> class (see service.app.create_app)
 CONVERTERS = {"int": IdConverter, "default": TextConverter, "string": TextConverter}
 
 

@@ -157,7 +157,7 @@ def test_config(database_url: str, redis_url: str, smtp_port: int) -> dict:
 def app(database_url, redis_url, smtp_server):
     from flask_migrate import upgrade
 
-    from kkp import create_app
+    from service.app import create_app
 
     app = create_app(test_config(database_url, redis_url, smtp_server.port))
     with app.app_context():

@@ -4,6 +4,6 @@ Creating the app builds the broker from `KKP_BROKER_URL`, binds every actor to i
 makes it Dramatiq's global broker, which the CLI then serves.
 """
 
-from kkp import create_app
+from service.app import create_app
 
 app = create_app()

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from kkp import ROOT
+from service.app import ROOT
 
 BENCHMARKS = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
 

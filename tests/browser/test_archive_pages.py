@@ -11,9 +11,9 @@ from tests.browser.conftest import assert_accessible
 
 @pytest.fixture
 def demo(ctx):
-    from kkp.demo import seed
     from kkp.extensions import db
     from newsletter.models import Article, Issue
+    from service.demo import seed
 
     seed()
     with_picture = db.session.scalar(

@@ -204,7 +204,7 @@ def test_names_never_inject_headers_or_calendar_properties(make_event, mail, dra
 
 def test_reminders_go_out_once_from_the_tick(app, make_event, mail, drain):
     from events.models import Event
-    from kkp.schedule import run_due
+    from service.schedule import run_due
 
     event = make_event(
         "Online-Infoveranstaltung",

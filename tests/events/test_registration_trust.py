@@ -281,7 +281,7 @@ def test_an_unconfirmed_hold_lapses_at_the_tick_and_the_seat_goes_to_the_waiting
     app, english, make_event, mail, drain
 ):
     from events.registrations import add_participant
-    from kkp.schedule import run_due
+    from service.schedule import run_due
 
     event = make_event("Fortbildung Gesprächsführung", kind="fortbildung", capacity=1)
     sign_up(english, event, person())  # holds the seat, never confirms

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kkp import ROOT
 from kkp.config import from_environment, settings
+from service.app import ROOT
 
 
 def _sample(default):

@@ -53,8 +53,8 @@ def test_the_address_migration_rewrites_unicode_domains_it_can(
     what the policy refuses stays for the editors' list."""
     from flask_migrate import upgrade
 
-    from kkp import create_app
     from kkp.tasks import init_broker
+    from service.app import create_app
     from tests.conftest import test_config
 
     other = create_app(test_config(f"sqlite:///{tmp_path / 'old.db'}", redis_url, smtp_server.port))

@@ -17,9 +17,9 @@ def _count(model) -> int:
 
 def test_seeding_fills_the_archive_and_leaves_a_draft(client, ctx):
     from kkp.db import utcnow
-    from kkp.demo import seed
     from kkp.extensions import db
     from newsletter.models import Issue
+    from service.demo import seed
     from tests.newsletter.test_archive import hostile_markers
 
     assert seed().startswith("demo content added")
@@ -60,8 +60,8 @@ def test_seeding_fills_the_archive_and_leaves_a_draft(client, ctx):
 
 
 def test_seeding_twice_adds_nothing(ctx):
-    from kkp.demo import seed
     from newsletter.models import Article, Image, Issue, MailingList, Subscriber
+    from service.demo import seed
 
     seed()
     counts = [_count(m) for m in (MailingList, Subscriber, Issue, Article, Image)]
@@ -70,10 +70,10 @@ def test_seeding_twice_adds_nothing(ctx):
 
 
 def test_no_demo_issues_in_a_database_that_has_issues(ctx):
-    from kkp.demo import seed
     from kkp.extensions import db
     from newsletter import issues
     from newsletter.models import Issue
+    from service.demo import seed
 
     issues.create_issue(number="1/2026", title="Eine echte Ausgabe")
     db.session.commit()
@@ -84,10 +84,10 @@ def test_no_demo_issues_in_a_database_that_has_issues(ctx):
 def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(client, ctx):
     from events.models import Event
     from kkp.db import utcnow
-    from kkp.demo import seed
     from kkp.extensions import db
     from kkp.i18n import BERLIN
     from newsletter.models import Issue
+    from service.demo import seed
 
     seed()
     events = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
@@ -129,7 +129,7 @@ def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(clie
 
 def test_seeding_twice_adds_no_events(ctx):
     from events.models import Event, EventSeries
-    from kkp.demo import seed
+    from service.demo import seed
 
     seed()
     counts = [_count(Event), _count(EventSeries)]

@@ -44,7 +44,7 @@ class Run:
         self.lines: list[str] = []
         self.lock = threading.Lock()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kkp.devserver"],
+            [sys.executable, "-m", "service.devserver"],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,

@@ -26,7 +26,7 @@ RFC3339 = re.compile(r"^\d\d\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*)?(Z|([+-]\d\d:\d
 
 @pytest.fixture
 def demo_feeds(client, ctx):
-    from kkp.demo import seed
+    from service.demo import seed
 
     assert seed().startswith("demo content added")
     feeds = {}

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kkp import ROOT
+from service.app import ROOT
 
 #: one of each kind of answer a browser or client gets
 ANSWERS = [

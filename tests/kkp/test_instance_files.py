@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kkp import ROOT
+from service.app import ROOT
 
 
 def mode(path: Path) -> int:
@@ -25,7 +25,7 @@ def test_the_prepare_step_leaves_owner_only_files(redis_url, tmp_path):
     env.update(KKP_INSTANCE_PATH=str(instance), KKP_BROKER_URL=redis_url, KKP_DEMO="0")
     # the usual umask, which leaves new files readable by everyone
     result = subprocess.run(
-        [sys.executable, "-m", "kkp.devserver", "--prepare"],
+        [sys.executable, "-m", "service.devserver", "--prepare"],
         cwd=ROOT,
         env=env,
         capture_output=True,

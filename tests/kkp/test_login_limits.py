@@ -100,8 +100,8 @@ def test_a_forwarded_for_header_is_ignored_without_trusted_proxies(strict, clien
 
 @pytest.fixture
 def proxied_app(app, broker, database_url, smtp_server):
-    from kkp import create_app
     from kkp.tasks import init_broker
+    from service.app import create_app
     from tests.conftest import test_config
 
     config = test_config(database_url, app.config["KKP_BROKER_URL"], smtp_server.port)

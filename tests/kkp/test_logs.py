@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from kkp import ROOT
 from kkp.redaction import redact_path
+from service.app import ROOT
 from tests import services
 
 TOKEN = "eyJzIjo0Mn0.Z2VoZWlt.c2VocmdlaGVpbWVzdG9rZW4"

@@ -86,8 +86,8 @@ def test_the_idle_time_is_configurable(app, logged_in):
 
 @pytest.fixture
 def https_app(app, broker, database_url, smtp_server):
-    from kkp import create_app
     from kkp.tasks import init_broker
+    from service.app import create_app
     from tests.conftest import test_config
 
     config = test_config(database_url, app.config["KKP_BROKER_URL"], smtp_server.port)

@@ -10,8 +10,8 @@ def test_healthz_reports_database_and_broker(client):
 
 
 def test_healthz_fails_when_the_broker_is_gone(app, broker, database_url, smtp_server):
-    from kkp import create_app
     from kkp.tasks import init_broker
+    from service.app import create_app
     from tests.conftest import test_config
     from tests.services import free_port
 

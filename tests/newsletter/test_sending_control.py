@@ -172,9 +172,9 @@ def test_a_scheduled_issue_starts_when_the_tick_finds_it_due(
 ):
     from kkp.db import utcnow
     from kkp.extensions import db
-    from kkp.schedule import run_due
     from newsletter import sending
     from newsletter.models import Issue
+    from service.schedule import run_due
 
     add_confirmed([lists["kkp-kompakt"]], 12)
     issue_id = compose()
@@ -205,9 +205,9 @@ def test_a_scheduled_issue_that_cannot_start_pauses_with_the_reason(
 ):
     from kkp.db import utcnow
     from kkp.extensions import db
-    from kkp.schedule import run_due
     from newsletter import sending
     from newsletter.models import Issue, Subscription
+    from service.schedule import run_due
 
     add_confirmed([lists["kkp-kompakt"]], 2)
     issue_id = compose()

@@ -117,7 +117,7 @@ def test_unconfirmed_signups_are_purged(app, lists, client):
         .values(created_at=utcnow() - timedelta(days=days, hours=1))
     )
     db.session.commit()
-    from kkp.schedule import run_due
+    from service.schedule import run_due
 
     run_due()
     emails = sorted(db.session.scalars(sa.select(Subscriber.email)).all())
@@ -128,7 +128,7 @@ def test_unconfirmed_signups_are_purged(app, lists, client):
 
 
 def test_scheduler_tick_runs_on_the_worker(app, lists, client, drain):
-    from kkp.schedule import scheduler_tick
+    from service.schedule import scheduler_tick
     from tests.newsletter.test_signup_flow import subscribe
 
     subscribe(client, email="alt@example.org", lists=[lists["kkp-kompakt"]])

@@ -80,9 +80,9 @@ def test_savepoints_neither_send_early_nor_drop_too_much(broker, lists):
 
 def test_every_actor_is_bound_to_the_function_that_runs_it(broker):
     from kkp.mail.operations import deliver
-    from kkp.schedule import run_due
     from newsletter.sending.batches import write_batch
     from newsletter.sending.chunks import send_chunk
+    from service.schedule import run_due
 
     assert broker.get_actor("send_delivery").fn is deliver
     assert broker.get_actor("write_issue_batch").fn is write_batch

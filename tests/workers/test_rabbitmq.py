@@ -15,8 +15,8 @@ AMQP_URL = os.environ.get("KKP_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:567
 def rabbit_app(app, broker, database_url, smtp_server):
     if not services.reachable("127.0.0.1", 5672):
         services.require("RabbitMQ is not reachable on 127.0.0.1:5672 (KKP_TEST_AMQP_URL)")
-    from kkp import create_app
     from kkp.tasks import init_broker
+    from service.app import create_app
     from tests.conftest import test_config
 
     rabbit = create_app(test_config(database_url, AMQP_URL, smtp_server.port))

@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kkp.devserver.children import Child, describe_status
-from kkp.devserver.output import Fatal
+from service.devserver.children import Child, describe_status
+from service.devserver.output import Fatal
 
 if TYPE_CHECKING:
-    from kkp.devserver.supervisor import Supervisor
+    from service.devserver.supervisor import Supervisor
 
 REDIS_START_TIMEOUT = 20.0
 #: AF_UNIX paths are limited to 107 bytes on Linux

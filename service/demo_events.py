@@ -9,6 +9,14 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from events.models import Event
+from events.operations import (
+    EventInput,
+    copy_event,
+    create_event,
+    ensure_default_kinds,
+    kinds,
+    publish_event,
+)
 from kkp.db import utcnow
 from kkp.i18n import BERLIN
 
@@ -130,8 +138,6 @@ def next_weekday(weekday: int, after: date) -> date:
 
 
 def _input(kind_ids: dict[str, int], kind: str, content: dict, day: date, start, end):
-    from events.operations import EventInput
-
     return EventInput(
         kind_id=kind_ids[kind],
         start_day=day,
@@ -144,14 +150,6 @@ def _input(kind_ids: dict[str, int], kind: str, content: dict, day: date, start,
 
 def seed_events() -> dict[str, Event]:
     """The demo events, published; returns them by role ("training" is the first date)."""
-    from events.operations import (
-        copy_event,
-        create_event,
-        ensure_default_kinds,
-        kinds,
-        publish_event,
-    )
-
     ensure_default_kinds()
     kind_ids = {kind.slug: kind.id for kind in kinds()}
     today = utcnow().astimezone(BERLIN).date()

@@ -1,4 +1,4 @@
-"""The prepare step, `python -m kkp.devserver --prepare`, a child of the supervisor:
+"""The prepare step, `python -m service.devserver --prepare`, a child of the supervisor:
 migrations, demo content, the first admin account and its password file."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ def prepare() -> int:
     """Migrate, seed the demo content unless KKP_DEMO=0, create the first admin."""
     from flask_migrate import upgrade
 
-    from kkp import create_app
     from kkp.config import instance_path
+    from service.app import create_app
 
     app = create_app()
     instance = instance_path()
@@ -26,7 +26,7 @@ def prepare() -> int:
 
         upgrade()
         if os.environ.get("KKP_DEMO", "1") != "0":
-            from kkp.demo import seed
+            from service.demo import seed
 
             print(seed(), flush=True)
         _ensure_admin(instance)

@@ -15,10 +15,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from kkp.devserver.children import Child, _parent_death_signal, commands, describe_status
-from kkp.devserver.output import Fatal, Output
-from kkp.devserver.prepare import ADMIN_EMAIL, PASSWORD_FILE, PASSWORD_VALID_MARK
-from kkp.devserver.redis import start_redis
+from service.devserver.children import Child, _parent_death_signal, commands, describe_status
+from service.devserver.output import Fatal, Output
+from service.devserver.prepare import ADMIN_EMAIL, PASSWORD_FILE, PASSWORD_VALID_MARK
+from service.devserver.redis import start_redis
 
 STOP_TIMEOUT = 10.0
 #: a child that stops within this many seconds of its start died "quickly"
@@ -316,7 +316,11 @@ def _run(sup: Supervisor) -> int:
         return False
 
     setup = Child(
-        "setup", [sys.executable, "-m", "kkp.devserver", "--prepare"], env, sup.output, on_line=mark
+        "setup",
+        [sys.executable, "-m", "service.devserver", "--prepare"],
+        env,
+        sup.output,
+        on_line=mark,
     )
     code = sup.run_once(setup)
     if code is None:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kkp.devserver.output import Fatal, Output
+from service.devserver.output import Fatal, Output
 
 
 def _parent_death_signal() -> Callable[[], None] | None:
@@ -166,7 +166,7 @@ def commands(port: int, instance: Path) -> dict[str, list[str]]:
             "python:kkp.gunicorn_conf",
             # one control socket per user would be shared by instances side by side
             "--no-control-socket",
-            "kkp:create_app()",
+            "service.app:create_app()",
         ],
         "worker": _script("dramatiq", ["-m", "dramatiq"])
         + [
@@ -176,5 +176,5 @@ def commands(port: int, instance: Path) -> dict[str, list[str]]:
             "8",
             "workers.app",
         ],
-        "clock": _script("kkp", ["-c", "from kkp.cli import main; main()"]) + ["clock"],
+        "clock": _script("kkp", ["-c", "from service.cli import main; main()"]) + ["clock"],
     }

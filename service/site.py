@@ -15,21 +15,22 @@ from flask import (
 )
 from markupsafe import Markup
 
+from events.blueprint import event_rows
+from events.operations import upcoming_events
 from kkp.extensions import db
 from kkp.i18n import COOKIE
+from kkp.markup import to_html
 from kkp.redirects import safe_local_path
+from kkp.tasks import ping
+from newsletter.archive import published_issues
+from newsletter.operations import current_consent_text, public_lists
+from newsletter.settings import LEGAL_PAGES, legal_page, office_settings, stored_settings
 
 bp = Blueprint("site", __name__)
 
 
 @bp.get("/")
 def index():
-    from events.blueprint import event_rows
-    from events.operations import upcoming_events
-    from newsletter.archive import published_issues
-    from newsletter.operations import public_lists
-    from newsletter.settings import office_settings
-
     latest = published_issues(limit=1)
     return render_template(
         "site/index.html",
@@ -56,8 +57,6 @@ def set_language(code: str):
 
 @bp.get("/healthz")
 def healthz():
-    from kkp.tasks import ping
-
     checks = {}
     try:
         db.session.execute(sa.text("SELECT 1"))
@@ -81,8 +80,6 @@ def _legal_links() -> dict:
     def legal_links() -> dict[str, str]:
         cache = request.environ if has_request_context() else {}
         if "kkp.legal_links" not in cache:
-            from newsletter.settings import LEGAL_PAGES, legal_page, stored_settings
-
             stored = stored_settings()
             cache["kkp.legal_links"] = {
                 name: legal_page(name, stored).url or path
@@ -96,9 +93,6 @@ def _legal_links() -> dict:
 def _legal_page(name: str, template: str, **context):
     """The office's text (Markdown, sanitised), a redirect to its page elsewhere, or,
     until the office set either, a plain note with the office's contact."""
-    from kkp.markup import to_html
-    from newsletter.settings import legal_page, stored_settings
-
     stored = stored_settings()
     page = legal_page(name, stored)
     if page.url:
@@ -123,8 +117,6 @@ def impressum():
 
 @bp.get("/datenschutz")
 def privacy():
-    from newsletter.operations import current_consent_text
-
     return _legal_page(
         "privacy",
         "site/privacy.html",

@@ -1,23 +1,26 @@
-"""The `kkp` command: Flask's commands plus editors, tokens, the clock and the demo."""
+"""The `kkp` command's own commands (editors, tokens, the clock, the demo, the address
+check), added to every app by :func:`register_commands`; the command itself is
+:mod:`service.cli`."""
 
 from __future__ import annotations
 
 import sys
 
 import click
+import sqlalchemy as sa
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
-
-def _create_app():
-    from kkp import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app)
-def main() -> None:
-    """KKP Kompakt: newsletter and events for KKP coordination offices."""
+from events.models import Registration
+from kkp.auth.models import Editor
+from kkp.auth.operations import EditorError, generate_password, known_form
+from kkp.auth.operations import create_editor as create_account
+from kkp.auth.operations import create_token as create_api_token
+from kkp.extensions import db
+from kkp.mail.transport import transport_for
+from newsletter.address_check import check, subscribers_breaking_policy, suspicious
+from service import schedule
+from service.demo import seed
 
 
 @click.command("create-editor")
@@ -33,13 +36,9 @@ def main() -> None:
 def create_editor(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Create an editor account. Without --password-stdin a password is generated and
     printed once."""
-    from kkp.auth.operations import EditorError, generate_password
-    from kkp.auth.operations import create_editor as create
-    from kkp.extensions import db
-
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
     try:
-        editor = create(email, role=role, password=password, name=name)
+        editor = create_account(email, role=role, password=password, name=name)
     except EditorError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
@@ -54,17 +53,10 @@ def create_editor(email: str, role: str, name: str, password_stdin: bool) -> Non
 @with_appcontext
 def create_token(email: str, name: str) -> None:
     """Create an API token for an editor and print it once."""
-    import sqlalchemy as sa
-
-    from kkp.auth.models import Editor
-    from kkp.auth.operations import create_token as create
-    from kkp.auth.operations import known_form
-    from kkp.extensions import db
-
     editor = db.session.scalar(sa.select(Editor).where(Editor.email == known_form(email)))
     if editor is None:
         raise click.ClickException(f"no editor with the address {email}")
-    _token, secret = create(editor, name)
+    _token, secret = create_api_token(editor, name)
     db.session.commit()
     click.echo(secret)
 
@@ -74,17 +66,13 @@ def create_token(email: str, name: str) -> None:
 @with_appcontext
 def clock(interval: float) -> None:
     """Run the scheduler: enqueue a tick every minute (one instance)."""
-    from kkp.schedule import clock as run_clock
-
-    run_clock(current_app._get_current_object(), interval=interval)
+    schedule.clock(current_app._get_current_object(), interval=interval)
 
 
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
     """Add the demo lists, consent text and subscribers (once)."""
-    from kkp.demo import seed
-
     click.echo(seed())
 
 
@@ -92,9 +80,7 @@ def seed_demo() -> None:
 @with_appcontext
 def run_tick() -> None:
     """Run the scheduler's due work once, in this process."""
-    from kkp.schedule import run_due
-
-    run_due()
+    schedule.run_due()
 
 
 @click.command("check-addresses")
@@ -102,14 +88,6 @@ def run_tick() -> None:
 def check_addresses() -> None:
     """List stored addresses that break the address policy (subscribers, participants,
     editors), with the reason; exit status 1 when there are any."""
-    import sqlalchemy as sa
-
-    from events.models import Registration
-    from kkp.auth.models import Editor
-    from kkp.extensions import db
-    from kkp.mail.transport import transport_for
-    from newsletter.address_check import check, subscribers_breaking_policy, suspicious
-
     dialect = db.session.get_bind().dialect.name
     smtputf8 = transport_for(current_app).supports_smtputf8()
     found = {"subscriber": subscribers_breaking_policy()}

@@ -8,15 +8,15 @@ their output prefixed by their name. A child that dies is started again (with a
 backoff; after several quick deaths it gives up). Ctrl-C or SIGTERM stops the
 children, Redis last.
 
-Run as `python -m kkp.devserver`; `python -m kkp.devserver --prepare` is the
+Run as `python -m service.devserver`; `python -m service.devserver --prepare` is the
 migration and seeding step it runs as a child before the others.
 """
 
-from kkp.devserver.children import Child, commands, describe_status
-from kkp.devserver.output import Fatal, Output
-from kkp.devserver.prepare import ADMIN_EMAIL, PASSWORD_FILE, prepare
-from kkp.devserver.redis import redis_server_binary, start_redis
-from kkp.devserver.supervisor import Supervisor, banner, health, lock_instance, main
+from service.devserver.children import Child, commands, describe_status
+from service.devserver.output import Fatal, Output
+from service.devserver.prepare import ADMIN_EMAIL, PASSWORD_FILE, prepare
+from service.devserver.redis import redis_server_binary, start_redis
+from service.devserver.supervisor import Supervisor, banner, health, lock_instance, main
 
 __all__ = [
     "ADMIN_EMAIL",

@@ -1,5 +1,5 @@
 """Demo issues for a first `make run`: two sent ones for the archive and its feeds, and
-a draft to try the composer on (seeded by :mod:`kkp.demo`).
+a draft to try the composer on (seeded by :mod:`service.demo`).
 
 Written for this product in the shape of a KKP office's material; nothing copied.
 """
@@ -9,10 +9,12 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, time, timedelta
 
+from PIL import Image, ImageDraw, ImageFont
+
 from kkp.db import utcnow
-from kkp.demo_events import ANNOUNCEMENT
-from kkp.demo_events import next_weekday as _next
 from kkp.i18n import BERLIN
+from service.demo_events import ANNOUNCEMENT
+from service.demo_events import next_weekday as _next
 
 WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
@@ -30,8 +32,6 @@ def morning(days_ago: int) -> datetime:
 
 def chart_png() -> bytes:
     """A bar chart, "before" 48 % and "after" 71 %; its alternative text says the same."""
-    from PIL import Image, ImageDraw, ImageFont
-
     picture = Image.new("RGB", (640, 340), "white")
     draw = ImageDraw.Draw(picture)
     font = ImageFont.load_default(size=24)

@@ -1,6 +1,6 @@
 """Demo content for a first `make run`: lists, the consent text, subscribers, two sent
 issues for the archive and its feeds, a draft to try the composer on, and upcoming
-events (`kkp.demo_events`), one of them announced in the draft.
+events (`service.demo_events`), one of them announced in the draft.
 
 Written for this product in the shape of a KKP office's material; nothing copied.
 """
@@ -13,11 +13,13 @@ import sqlalchemy as sa
 
 from events.models import Event
 from kkp.db import utcnow
-from kkp.demo_events import seed_events
-from kkp.demo_issues import DRAFT, issue_one, issue_two, morning
 from kkp.extensions import db
 from kkp.i18n import BERLIN
+from newsletter import issues
 from newsletter.models import ConsentEvent, Issue, MailingList, Subscriber, Subscription
+from newsletter.operations import publish_consent_text
+from service.demo_events import seed_events
+from service.demo_issues import DRAFT, issue_one, issue_two, morning
 
 CONSENT_TEXT = (
     "Die Geschäftsstelle für Kommunale Kriminalprävention verarbeitet Ihre E-Mail-Adresse "
@@ -59,8 +61,6 @@ PEOPLE = [
 
 def seed() -> str:
     """Add the demo content unless lists exist already; returns what it did."""
-    from newsletter.operations import publish_consent_text
-
     if any(
         db.session.scalar(sa.select(sa.func.count(model.id)))
         for model in (MailingList, Issue, Event)
@@ -105,10 +105,10 @@ def seed() -> str:
         db.session.add(subscriber)
     db.session.flush()
     events = seed_events()
-    issues = _seed_issues(lists[0], events)
+    issue_count = _seed_issues(lists[0], events)
     db.session.commit()
     return (
-        f"demo content added: {len(lists)} lists, {len(PEOPLE)} subscribers, {issues} issues, "
+        f"demo content added: {len(lists)} lists, {len(PEOPLE)} subscribers, {issue_count} issues, "
         f"{db.session.scalar(sa.select(sa.func.count(Event.id)))} events"
     )
 
@@ -125,8 +125,6 @@ def _number(sent: datetime, count_in_year: dict[int, int]) -> str:
 def _compose(
     number: str, content: dict, mailing_list: MailingList, events: dict[str, Event]
 ) -> Issue:
-    from newsletter import issues
-
     issue = issues.create_issue(
         number=number,
         title=content["title"],
