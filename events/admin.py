@@ -22,6 +22,7 @@ from kkp.auth.access import protect
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.forms import ConfirmForm
+from kkp.markup import to_html
 from kkp.views import Confirmation, confirm_page, saving
 
 bp = Blueprint("events_admin", __name__, url_prefix="/admin/events")
@@ -321,8 +322,6 @@ def event_copy(event_id: int):
 
 @bp.get("/<int:event_id>/preview")
 def event_preview(event_id: int):
-    from kkp.markup import to_html
-
     event = event_or_404(event_id)
     return render_template(
         "admin/events/preview.html", event=event, description=to_html(event.description or "")

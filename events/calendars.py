@@ -13,6 +13,7 @@ from flask import current_app
 from events.ical import CalendarEvent
 from events.models import Event
 from kkp.mail.message import sender_address
+from kkp.markup import to_text
 
 
 def event_url(event: Event) -> str:
@@ -20,8 +21,6 @@ def event_url(event: Event) -> str:
 
 
 def _description(event: Event, *, with_join_url: bool) -> str:
-    from kkp.markup import to_text
-
     parts = [event.summary.strip()] if event.summary.strip() else []
     if event.description.strip():
         parts.append(to_text(event.description).strip())

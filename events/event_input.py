@@ -12,9 +12,10 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 
+from events.errors import EventError, EventStateError  # noqa: F401  (re-exported)
 from events.models import FORMATS, REGISTRATION_MODES, Event, EventKind, EventSeries
+from events.seats import confirmed_count
 from kkp.extensions import db
-from kkp.forms import ConflictError, InputError
 from kkp.i18n import NonexistentTime, berlin_to_utc, year_problem
 from kkp.mail.message import header_text
 from kkp.markup import is_web_url
@@ -25,14 +26,6 @@ MAX_TITLE = 200
 MAX_LINE = 300
 MAX_CAPACITY = 100_000
 MAX_REMINDER_HOURS = 24 * 14
-
-
-class EventError(InputError):
-    """Bad input for an event; `errors` maps form fields to messages."""
-
-
-class EventStateError(EventError, ConflictError):
-    """A change the event's status forbids (publishing a cancelled event, say)."""
 
 
 @dataclass
@@ -240,8 +233,6 @@ def check(data: EventInput, event: Event | None) -> dict:
             "capacity", _("Seats: a number from 1 to %(n)d, or empty for no limit.", n=MAX_CAPACITY)
         )
     if capacity is not None and event is not None and event.id:
-        from events.registrations import confirmed_count
-
         taken = confirmed_count(event.id)
         if capacity < taken:
             errors.add(

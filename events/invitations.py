@@ -9,8 +9,8 @@ import secrets
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from events.errors import EventError, EventStateError
 from events.models import ACTIVE, UNCONFIRMED, Registration
-from events.operations import EventError, EventStateError
 from events.registrations import _seat, cancel, confirm, lock_event, queue_mail, require_open
 from kkp.auth.operations import audit
 from kkp.db import utcnow

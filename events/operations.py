@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,10 +27,16 @@ from events.event_input import (  # noqa: F401  (the operations' vocabulary)
     text,
 )
 from events.models import Event, EventKind, EventSeries, Registration
+from events.registrations import (
+    notify_cancellation,
+    notify_update,
+    promote_waiting,
+    queue_for_confirmed,
+)
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from kkp.i18n import year_problem
+from kkp.i18n import BERLIN, year_problem
 from kkp.text import slugify
 
 log = logging.getLogger(__name__)
@@ -71,8 +78,6 @@ def _unique_slug(model, base: str, own_id: int | None) -> str:
 
 
 def _new_uid() -> str:
-    from urllib.parse import urlsplit
-
     host = urlsplit(current_app.config["KKP_BASE_URL"]).hostname or "localhost"
     return f"{secrets.token_hex(12)}@{host}"
 
@@ -82,18 +87,12 @@ def create_event(data: EventInput) -> Event:
     start = values["starts_at"]
     event = Event(status="draft", uid=_new_uid(), sequence=0, changed_at=utcnow(), **values)
     event.slug = _unique_slug(
-        Event, f"{values['title']} {start.astimezone(_berlin()):%Y-%m-%d}", None
+        Event, f"{values['title']} {start.astimezone(BERLIN):%Y-%m-%d}", None
     )
     db.session.add(event)
     db.session.flush()
     audit("event.create", event)
     return event
-
-
-def _berlin():
-    from kkp.i18n import BERLIN
-
-    return BERLIN
 
 
 def update_event(event: Event, data: EventInput) -> list[str]:
@@ -112,15 +111,11 @@ def update_event(event: Event, data: EventInput) -> list[str]:
     if event.status == "published" and significant:
         event.sequence += 1
         _plan_reminder(event)
-        from events.registrations import notify_update
-
         notify_update(event)
     db.session.flush()
     if event.status == "published" and (
         event.capacity is None or (old_capacity is not None and event.capacity > old_capacity)
     ):
-        from events.registrations import promote_waiting
-
         promote_waiting(event)
     audit("event.update", event, fields=significant + visible)
     return significant
@@ -152,8 +147,6 @@ def cancel_event(event: Event) -> int:
     event.reminder_due_at = None
     told = 0
     if not was_draft:
-        from events.registrations import notify_cancellation
-
         told = notify_cancellation(event)
     db.session.flush()
     audit("event.cancel", event, told=told)
@@ -197,8 +190,6 @@ def copy_event(event: Event, *, start_day: date) -> Event:
 
 def input_from(event: Event) -> EventInput:
     """The event as the editor's form shows it."""
-    from kkp.i18n import BERLIN
-
     start = event.starts_at.astimezone(BERLIN)
     end = event.ends_at.astimezone(BERLIN)
     deadline = (
@@ -250,8 +241,6 @@ def _plan_reminder(event: Event, now: datetime | None = None) -> None:
 def send_due_reminders(now: datetime | None = None) -> int:
     """Queue the reminders that are due; each event's once (claimed by one UPDATE).
     Commits per event. Returns the number of reminders queued."""
-    from events.registrations import queue_for_confirmed
-
     now = now or utcnow()
     due = db.session.scalars(
         sa.select(Event.id).where(Event.reminder_due_at <= now, Event.status == "published")

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from events.errors import EventError, EventStateError
 from events.models import ACTIVE, UNCONFIRMED, Event, Registration
 from events.notices import (  # noqa: F401  (re-exported)
     PUBLIC_FORM_MAILS,
@@ -42,7 +43,6 @@ from events.notices import (  # noqa: F401  (re-exported)
     registration_for_token,
     token_for,
 )
-from events.operations import EventError, EventStateError
 from events.seats import (  # noqa: F401  (re-exported)
     RegistrationClosed,
     confirmed_count,
@@ -384,8 +384,6 @@ def move_up(registration: Registration) -> str:
                 Registration.event_id == event.id, Registration.status == "waiting"
             )
         )
-        from datetime import timedelta
-
         registration.waiting_since = first - timedelta(microseconds=1)
         db.session.flush()
     audit("registration.move_up", registration, event_id=event.id, status=registration.status)

@@ -12,8 +12,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from events.errors import EventError, EventStateError
 from events.models import SEATED, Event, Registration
-from events.operations import EventError, EventStateError
 from kkp.db import utcnow
 from kkp.extensions import db
 

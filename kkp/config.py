@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+import time
 from pathlib import Path
 
 
@@ -72,8 +73,6 @@ def load_secret_key(instance: Path) -> str:
         key = path.read_text().strip()
         if key:
             return key
-        import time
-
         time.sleep(0.02)
     raise RuntimeError(f"secret key file {path} is empty; delete it and start again")
 

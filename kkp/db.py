@@ -8,6 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from kkp.config import private_file
+from kkp.extensions import db
+
 
 def utcnow() -> datetime:
     """The current time, UTC-aware; the only clock the domain code uses."""
@@ -59,8 +62,6 @@ def _owner_only(database: str) -> None:
     SQLite creates the -wal and -shm files with the mode of the database file, so once
     that is 0600 they follow; the first connection may find them made already.
     """
-    from kkp.config import private_file
-
     for suffix in ("", "-wal", "-shm", "-journal"):
         private_file(database + suffix)
 
@@ -83,6 +84,4 @@ def _sqlite_begin_before_savepoint(connection, name) -> None:
 
 
 def is_postgresql() -> bool:
-    from kkp.extensions import db
-
     return db.engine.dialect.name == "postgresql"

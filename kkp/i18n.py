@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_datetime, format_number, get_locale
+from flask_babel import format_date, format_datetime, format_number, get_locale, gettext
 
 from kkp.addresses import display_address
 from kkp.mail.reasons import describe
@@ -39,8 +44,6 @@ def berlin_date(value: datetime | None, fmt: str = "long") -> str:
     """The day of a UTC-aware datetime in Europe/Berlin, e.g. "21. November 2026"."""
     if value is None:
         return ""
-    from flask_babel import format_date
-
     return format_date(value, fmt)
 
 
@@ -54,8 +57,6 @@ def year_problem(day: date | datetime) -> str | None:
     """Why `day` cannot be entered (translated), or None when its year is fine."""
     if EARLIEST_YEAR <= day.year <= LATEST_YEAR:
         return None
-    from flask_babel import gettext
-
     return gettext(
         "Please give a date between the years %(first)d and %(last)d.",
         first=EARLIEST_YEAR,
@@ -111,13 +112,6 @@ def compile_catalogs(directory) -> None:
     Keeps `make run`, the tests and deployments on the catalog in the repository
     without a separate build step.
     """
-    import logging
-    import os
-    from pathlib import Path
-
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
     for po_path in Path(directory).glob("*/LC_MESSAGES/messages.po"):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:

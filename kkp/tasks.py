@@ -8,9 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Middleware, default_middleware
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from kkp.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +93,6 @@ def task(name: str, **options: Any) -> Task:
 
 
 def enqueue_after_commit(message: dramatiq.Message) -> None:
-    from kkp.extensions import db
-
     session = db.session()
     session.info.setdefault(_PENDING, []).append((_depth(session), message))
 
@@ -149,8 +151,6 @@ class AppContext(Middleware):
         ctx = self._contexts.pop(message.message_id, None)
         if ctx is None:
             return
-        from kkp.extensions import db
-
         try:
             db.session.remove()
         finally:
@@ -169,11 +169,7 @@ def build_broker(url: str, *, namespace: str = "kkp") -> dramatiq.Broker:
     # which clashes between instances on one host and exposes a port nobody asked for.
     middleware = [m() for m in default_middleware if m.__name__ != "Prometheus"]
     if url.startswith(("amqp://", "amqps://")):
-        from dramatiq.brokers.rabbitmq import RabbitmqBroker
-
         return RabbitmqBroker(url=url, middleware=middleware)
-    from dramatiq.brokers.redis import RedisBroker
-
     return RedisBroker(url=url, namespace=namespace, middleware=middleware)
 
 

@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 from flask_babel import gettext as _
+from wtforms.validators import ValidationError
 
 #: the ranges refused in every text, as a regular expression character class body
 _INVISIBLE = "\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069"
@@ -49,8 +50,6 @@ class Printable:
         self.multi_line = multi_line
 
     def __call__(self, form, field) -> None:
-        from wtforms.validators import ValidationError
-
         problem = text_problem(field.data or "", multi_line=self.multi_line)
         if problem:
             raise ValidationError(problem)

@@ -18,6 +18,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import defer, selectinload
 
+from events.dates import short_day
+from events.operations import upcoming_events
 from kkp.extensions import db
 from kkp.forms import ConfirmForm, show_errors
 from kkp.headers import framed_mail
@@ -89,9 +91,6 @@ def _issue_form(issue: Issue | None = None, **kwargs) -> IssueForm:
 def _event_choices(issue: Issue | None) -> list[tuple[str, str]]:
     """Published events that have not ended, and those the issue's articles link already
     (cancelled or past ones among them marked), for each article's "Linked event"."""
-    from events.dates import short_day
-    from events.operations import upcoming_events
-
     locale = str(get_locale() or "de")
     shown = upcoming_events()
     linked = [a.event for a in issue.articles if a.event is not None] if issue else []

@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from kkp.feeds import EPOCH, FeedEntry, build_feed
 from kkp.markup import is_web_url
 from newsletter.models import Image, Issue
+from newsletter.render import event_block
 from newsletter.web_version import render_web_version
 
 #: how many issues the feeds carry, newest first
@@ -92,8 +93,6 @@ def issue_html(issue: Issue, *, base_url: str, locale: str = "de", kept: dict | 
     kept(dict): the issue's kept web version (:mod:`newsletter.web_version`), whose
     HTML is used instead of rendering the Markdown again.
     """
-    from newsletter.render import event_block
-
     if kept is None:
         kept = render_web_version(issue)
     page = issue_url(issue, base_url)

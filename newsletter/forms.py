@@ -22,7 +22,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from kkp.markup import is_web_url
 from kkp.text import Printable
+from people.addresses import SubscriptionError, normalise_email
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -229,8 +231,6 @@ class TestSendForm(FlaskForm):
         return [a for a in re.split(r"[\s,;]+", self.addresses.data or "") if a]
 
     def validate_addresses(self, field):
-        from people.addresses import SubscriptionError, normalise_email
-
         for address in self.address_list():
             try:
                 normalise_email(address)
@@ -255,8 +255,6 @@ def _single_line(form, field):
 
 
 def _web_url_or_empty(form, field):
-    from kkp.markup import is_web_url
-
     value = (field.data or "").strip()
     if value and not is_web_url(value):
         raise ValidationError(_l("Please enter an address starting with http:// or https://."))
@@ -275,8 +273,6 @@ def _url_or_text(text_field: str):
 
 
 def _email_or_empty(form, field):
-    from people.addresses import SubscriptionError, normalise_email
-
     if (field.data or "").strip():
         try:
             normalise_email(field.data)

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import warnings
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_decimal, format_number
 from flask_babel import gettext as _
+from PIL import Image as PILImage
+from PIL import UnidentifiedImageError
 
+from events.models import Event
 from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.forms import ConflictError, InputError
@@ -106,8 +111,6 @@ def update_issue(
 
 def _markdown(value: str | None, field: str) -> str:
     """An intro or article text, at most `KKP_ARTICLE_MAX_LENGTH` characters."""
-    from flask_babel import format_number
-
     value = (value or "").replace("\r\n", "\n")
     problem = text_problem(value, multi_line=True)
     if problem:
@@ -218,8 +221,6 @@ def linked_event(event_id: int | str | None, *, current_id: int | None = None):
     Only a published event can be newly linked; an article keeps the event it links
     already whatever became of it (a cancelled one shows as cancelled).
     """
-    from events.models import Event
-
     if event_id in (None, "", 0):
         return None
     try:
@@ -296,10 +297,6 @@ def remove_article(article: Article) -> None:
 def _megabytes(size: int, *, up: bool = False) -> str:
     """A size in MB as people read it, in their language: "2", "0,48", "0,004", not "0"
     for a small limit; `up` rounds up, so a file just over the limit never reads as it."""
-    import math
-
-    from flask_babel import format_decimal
-
     mb = size / 1_048_576
     if mb > 0:
         step = 10 ** (math.floor(math.log10(mb)) - 2)  # three significant digits
@@ -309,9 +306,6 @@ def _megabytes(size: int, *, up: bool = False) -> str:
 
 def store_image(data: bytes) -> Image:
     """Check an upload and keep it; refuses anything but PNG, JPEG, GIF and WebP."""
-    from PIL import Image as PILImage
-    from PIL import UnidentifiedImageError
-
     limit = current_app.config["KKP_IMAGE_MAX_BYTES"]
     if not data:
         raise IssueError(_("The file is empty."), "image")

@@ -22,8 +22,11 @@ from email.utils import format_datetime, formataddr
 
 from babel.dates import format_date, format_time
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext, ngettext
+from flask_babel import gettext as _
 
+from events.calendars import location
+from events.dates import when
 from kkp.db import utcnow
 from kkp.i18n import BERLIN
 from kkp.mail.message import FoldedHeader, header_text, mailbox, sender_address
@@ -68,12 +71,6 @@ def event_block(event, *, base_url: str, locale: str) -> dict | None:
     """
     if event is None or event.status not in ("published", "cancelled"):
         return None
-    from flask_babel import gettext as _
-    from flask_babel import ngettext
-
-    from events.calendars import location
-    from events.dates import when
-
     url = f"{base_url}/events/{event.slug}"
     cancelled = event.status == "cancelled"
     with force_locale(locale):
@@ -210,8 +207,6 @@ def greeting(name: str, locale: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _greetings(locale: str) -> tuple[str, str]:
-    from flask_babel import gettext
-
     with force_locale(locale):
         return gettext("Hello %(name)s,"), gettext("Hello,")
 

@@ -17,6 +17,8 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from kkp.auth.operations import known_form
+from kkp.errors import error_response
 from kkp.extensions import limiter
 
 
@@ -31,8 +33,6 @@ def _failed(_response) -> bool:
 
 def _account_from_form() -> str:
     """The account tried, hashed: limiter keys end up in its storage and log lines."""
-    from kkp.auth.operations import known_form
-
     typed = (request.form.get("email") or "").strip()
     email = known_form(typed) if typed else ""  # one key for every spelling of it
     return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32] if email else ""
@@ -44,8 +44,6 @@ def _account_logged_in() -> str:
 
 def _too_many(limit):
     """The answer to a locked account or address: when to try again, in words."""
-    from kkp.errors import error_response
-
     until = max(limit.reset_at, g.get("kkp_locked_until", 0))
     g.kkp_locked_until = until
     at = format_time(datetime.fromtimestamp(until + 59, UTC), "short")

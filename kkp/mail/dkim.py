@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 SIGNED_HEADERS = (
     b"from",
@@ -110,8 +111,6 @@ def _relaxed(name: bytes, value: bytes) -> bytes:
 
 
 def _key_bits(pem: bytes) -> int:
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
     try:
         return load_pem_private_key(pem, password=None).key_size
     except (ValueError, TypeError) as exc:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 from kkp.addresses import sendable
@@ -40,8 +41,6 @@ class FoldedHeader(str):
         return obj
 
     def fold(self, *, policy) -> str:
-        from email.header import Header
-
         charset = "us-ascii" if str(self).isascii() else "utf-8"
         header = Header(str(self), charset, header_name=self.name, maxlinelen=78)
         encoded = header.encode(linesep=policy.linesep)
@@ -99,8 +98,6 @@ def add_calendar(msg: EmailMessage, ics: bytes, *, method: str, filename: str) -
     """Make `msg` an invitation as Outlook, Gmail and Apple Mail read it:
     multipart/mixed > multipart/alternative (text, HTML, text/calendar with the
     `method` parameter), plus the same calendar as an `.ics` attachment."""
-    from email.message import MIMEPart
-
     part = MIMEPart(policy=policy.SMTP)
     part.set_content(
         ics, maintype="text", subtype="calendar", cte="base64", params={"method": method}

@@ -7,8 +7,12 @@ import logging
 import time
 from collections.abc import Callable
 
+import redis
 import sqlalchemy as sa
 from flask import current_app
+
+from kkp.extensions import db
+from kkp.mail.models import SendWindow
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +41,6 @@ class Throttle:
         self._prefix = f"{app.config.get('KKP_BROKER_NAMESPACE') or 'kkp'}:send-rate:"
         storage = app.config.get("RATELIMIT_STORAGE_URI", "")
         if self.rate and storage.startswith(("redis://", "rediss://", "redis+unix://")):
-            import redis
-
             url = storage.replace("redis+unix://", "unix://", 1)
             self._redis = redis.Redis.from_url(url)
 
@@ -77,9 +79,6 @@ class Throttle:
 
 
 def _take_from_database(window: int, limit: int, wanted: int) -> int:
-    from kkp.extensions import db
-    from kkp.mail.models import SendWindow
-
     session = db.session
     row = session.get(SendWindow, window)
     if row is None:

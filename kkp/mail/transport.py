@@ -14,12 +14,16 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
+from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import default
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from kkp.addresses import needs_smtputf8, sendable
+from kkp.extensions import db
 from kkp.mail import reasons
 from kkp.mail.message import as_bytes
+from kkp.mail.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -280,12 +284,6 @@ class OutboxTransport:
     def send_bytes(
         self, data: bytes, *, envelope_from: str, recipients: list[str], dot_safe: bool = False
     ) -> str:
-        from email import message_from_bytes
-        from email.policy import default
-
-        from kkp.extensions import db
-        from kkp.mail.models import OutboxMessage
-
         head = message_from_bytes(data.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n", policy=default)
         db.session.add(
             OutboxMessage(

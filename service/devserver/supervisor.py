@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from kkp.config import instance_path, load_secret_key, private_folder
 from service.devserver.children import Child, _parent_death_signal, commands, describe_status
 from service.devserver.output import Fatal, Output
 from service.devserver.prepare import ADMIN_EMAIL, PASSWORD_FILE, PASSWORD_VALID_MARK
@@ -280,8 +281,6 @@ def main() -> int:
 
 
 def _run(sup: Supervisor) -> int:
-    from kkp.config import instance_path, load_secret_key, private_folder
-
     instance = private_folder(instance_path())
     sup.lock = lock_instance(instance)  # held until the process ends
     port = sup.port = _port()
