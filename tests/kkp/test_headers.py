@@ -68,7 +68,7 @@ def test_headers_on_refused_requests_and_server_errors(client, lists, monkeypatc
     def broken(**kwargs):
         raise RuntimeError("a fault of ours")
 
-    monkeypatch.setattr("newsletter.archive.published_issues", broken)
+    monkeypatch.setattr("service.site.published_issues", broken)
     failed = client.get("/")
     assert failed.status_code == 500
     assert policy(failed)["script-src"] == "'self'"
