@@ -1,6 +1,6 @@
 """Upcoming events as feeds: RSS 2.0 and Atom (RFC 4287), soonest first.
 
-Pure builders: events in, bytes out; the routes in `events.published` only serve
+Pure builders: events in, bytes out; the routes in `events.pages.published` only serve
 them, and `kkp.feeds` writes them (same data, same bytes). An entry's id is the
 event's page, which keeps its address when the title changes.
 """

@@ -1,4 +1,4 @@
-"""Forms of the public event pages (the editors' forms: :mod:`events.admin_forms`)."""
+"""Forms of the public event pages (the editors' forms: :mod:`events.admin.forms`)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

@@ -9,7 +9,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from kkp.config import private_file
-from kkp.extensions import db
 
 
 def utcnow() -> datetime:
@@ -81,7 +80,3 @@ def _sqlite_begin_before_savepoint(connection, name) -> None:
     raw = connection.connection.dbapi_connection
     if not raw.in_transaction:
         raw.execute("BEGIN")
-
-
-def is_postgresql() -> bool:
-    return db.engine.dialect.name == "postgresql"

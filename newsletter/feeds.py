@@ -2,7 +2,7 @@
 version (intro and articles, sanitised, absolute links, no personal links).
 
 Pure builders: issues, their kept web versions and the office's settings in, bytes
-out; the routes in `newsletter.archive` only serve them, and answer a conditional
+out; the routes in `newsletter.pages.archive` only serve them, and answer a conditional
 request from :func:`fingerprint` without building anything. Same data, same bytes:
 every date comes from the issues and the events their articles announce, never from
 the clock, and the entries keep the order they are given in, so a feed's ETag changes

@@ -61,9 +61,6 @@ class Subscriber(db.Model):
         order_by="ConsentEvent.id",
     )
 
-    def lists_with(self, status: str) -> list[MailingList]:
-        return [s.mailing_list for s in self.subscriptions if s.status == status]
-
 
 class Subscription(db.Model):
     """A subscriber on one list; pending until that list is confirmed."""

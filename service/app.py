@@ -11,30 +11,18 @@ from flask import Flask, g
 from flask_babel import refresh
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-# the modules that add routes to a domain's blueprint, describe its objects in the
-# audit log or register its mail builders: all before the blueprints are registered
-import events.admin_audit  # noqa: F401
-import events.admin_participants  # noqa: F401
-import events.admin_series  # noqa: F401
+# Besides the blueprints and APIs: the modules that run actors bind their functions to
+# the actors their domain declares in its tasks module, and the mails modules register
+# their message builders.
 import events.mails  # noqa: F401
-import events.published  # noqa: F401
-import events.registration_page  # noqa: F401
-
-# the modules that run actors: each binds its functions to the actors it declares
 import kkp.mail.operations  # noqa: F401  (send_delivery)
-import newsletter.admin_audit  # noqa: F401
-import newsletter.admin_import  # noqa: F401
-import newsletter.admin_issues  # noqa: F401
-import newsletter.admin_sending  # noqa: F401
-import newsletter.admin_settings  # noqa: F401
-import newsletter.archive  # noqa: F401
 import newsletter.importer  # noqa: F401  (the import's actors)
 import newsletter.mails  # noqa: F401
 import newsletter.sending  # noqa: F401  (the send pipeline's actors)
 import service.schedule  # noqa: F401  (scheduler_tick)
 from events.admin import bp as events_admin_bp
 from events.api import register_api as register_event_api
-from events.blueprint import bp as events_bp
+from events.pages import bp as events_bp
 from kkp import api, errors, headers, i18n
 from kkp import config as configuration
 from kkp.api_docs import ApiDocs
@@ -47,7 +35,7 @@ from kkp.redaction import install_log_redaction
 from kkp.tasks import init_broker
 from newsletter.admin import bp as newsletter_admin_bp
 from newsletter.api import register_api as register_newsletter_api
-from newsletter.blueprint import bp as newsletter_bp
+from newsletter.pages import bp as newsletter_bp
 from service import site
 from service.commands import register_commands
 

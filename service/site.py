@@ -15,15 +15,15 @@ from flask import (
 )
 from markupsafe import Markup
 
-from events.blueprint import event_rows
 from events.operations import upcoming_events
+from events.pages.events import event_rows
 from kkp.extensions import db
 from kkp.i18n import COOKIE
 from kkp.markup import to_html
 from kkp.redirects import safe_local_path
 from kkp.tasks import ping
-from newsletter.archive import published_issues
 from newsletter.operations import current_consent_text, public_lists
+from newsletter.pages.archive import published_issues
 from newsletter.settings import LEGAL_PAGES, legal_page, office_settings, stored_settings
 
 bp = Blueprint("site", __name__)

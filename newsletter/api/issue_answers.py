@@ -8,8 +8,8 @@ from datetime import datetime
 import marshmallow as ma
 
 from kkp.api_fields import AnswerSchema, answer, page_of
-from newsletter.archive import PUBLISHED
 from newsletter.models import ISSUE_STATUSES, Article, Issue
+from newsletter.pages.archive import PUBLISHED
 from newsletter.render import image_url, web_url
 
 

@@ -303,7 +303,7 @@ def test_unsubscribe_and_delete_need_confirmation(logged_in, lists, action, reas
 
 def test_every_kind_of_mail_has_words(app):
     from kkp.mail.operations import _BUILDERS
-    from newsletter.admin import KIND_WORDS
+    from newsletter.admin.subscribers import KIND_WORDS
 
     assert set(_BUILDERS) <= set(KIND_WORDS)
 

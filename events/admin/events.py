@@ -1,5 +1,5 @@
-"""The editors' pages for events (participants: :mod:`events.admin_participants`;
-series and kinds: :mod:`events.admin_series`).
+"""The editors' pages for events (participants: :mod:`events.admin.participants`;
+series and kinds: :mod:`events.admin.series`).
 
 One form holds every field of an event; a refusal shows each message at its field
 with everything typed kept (422). A change the event's status forbids answers 409.
@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from events import operations
-from events.admin_forms import CopyForm, EventForm
+from events.admin.forms import CopyForm, EventForm
 from events.dates import when
 from events.models import Event, EventSeries, Registration
 from events.operations import EventError, EventStateError

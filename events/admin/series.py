@@ -8,8 +8,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from events import operations
-from events.admin import bp
-from events.admin_forms import KindForm, SeriesForm
+from events.admin.events import bp
+from events.admin.forms import KindForm, SeriesForm
 from events.models import Event, EventSeries
 from kkp.extensions import db
 from kkp.views import saving

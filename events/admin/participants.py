@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from events import invitations, registrations
-from events.admin import bp, event_or_404
-from events.admin_forms import InviteForm, ParticipantForm
+from events.admin.events import bp, event_or_404
+from events.admin.forms import InviteForm, ParticipantForm
 from events.export import STATUS_ORDER, filename, participants_csv
 from events.models import Event, Registration
 from events.operations import EventStateError

@@ -16,12 +16,12 @@ from flask import abort, current_app, request
 from flask_babel import force_locale
 
 from events import feeds
-from events.blueprint import bp
 from events.calendar_cache import Built, calendar_description, calendar_name, current
 from events.calendars import calendar_event
 from events.ical import calendar_feed
 from events.models import Event, EventKind
 from events.operations import upcoming_events
+from events.pages.events import bp
 from kkp.conditional import conditional_response
 from kkp.db import utcnow
 from kkp.extensions import db

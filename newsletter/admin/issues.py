@@ -26,7 +26,7 @@ from kkp.headers import framed_mail
 from kkp.mail.models import Delivery
 from kkp.views import Confirmation, confirm_page, saving
 from newsletter import issues, operations, sending
-from newsletter.admin import bp
+from newsletter.admin.subscribers import bp
 from newsletter.forms import IssueForm, TestSendForm, list_choices
 from newsletter.issues import IssueError
 from newsletter.models import Article, Image, Issue

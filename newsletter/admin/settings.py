@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from kkp.auth.operations import audit
 from kkp.views import saving
-from newsletter.admin import bp
+from newsletter.admin.subscribers import bp
 from newsletter.forms import SettingsForm
 from newsletter.settings import SETTINGS, save_settings, stored_settings
 

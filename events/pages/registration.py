@@ -8,11 +8,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from events import invitations, registrations
-from events.blueprint import _form_limit, _locale, bp, place_text
 from events.dates import when
 from events.errors import EventError
 from events.forms import AnswerForm
 from events.models import Registration
+from events.pages.events import _form_limit, _locale, bp, place_text
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from kkp.tokens import InvalidToken

@@ -14,8 +14,8 @@ from kkp.conditional import conditional_build
 from kkp.extensions import db
 from kkp.markup import is_web_url
 from newsletter import feeds
-from newsletter.blueprint import bp
 from newsletter.models import Article, Image, Issue, OfficeSetting
+from newsletter.pages.subscribing import bp
 from newsletter.render import MAX_IMAGE_WIDTH, event_block, image_url, web_url
 from newsletter.settings import office_settings
 from newsletter.web_version import web_version

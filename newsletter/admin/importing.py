@@ -17,7 +17,7 @@ from kkp.extensions import db
 from kkp.forms import InputError
 from kkp.views import saving
 from newsletter import csvfile, importer, operations
-from newsletter.admin import bp, require_lists
+from newsletter.admin.subscribers import bp, require_lists
 from newsletter.forms import ImportForm, list_choices
 from newsletter.models import ImportJob, MailingList
 

@@ -15,8 +15,8 @@ from kkp.i18n import BERLIN, Count, NonexistentTime, berlin, berlin_to_utc, year
 from kkp.mail.reasons import describe
 from kkp.views import Confirmation, confirm_page, saving
 from newsletter import sending
-from newsletter.admin import bp
-from newsletter.admin_issues import ISSUE_STATUS_WORDS, RUNNING, issue_or_404
+from newsletter.admin.issues import ISSUE_STATUS_WORDS, RUNNING, issue_or_404
+from newsletter.admin.subscribers import bp
 from newsletter.forms import ScheduleForm
 from newsletter.issues import IssueError
 from newsletter.models import Issue

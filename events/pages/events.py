@@ -1,6 +1,6 @@
 """Public event pages: the list, a series, one event with its registration form.
-A participant's own registration: :mod:`events.registration_page`; calendars and
-feeds: :mod:`events.published`."""
+A participant's own registration: :mod:`events.pages.registration`; calendars and
+feeds: :mod:`events.pages.published`."""
 
 from __future__ import annotations
 

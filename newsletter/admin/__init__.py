@@ -1,0 +1,16 @@
+"""The editors' pages of the newsletter, on the blueprint ``newsletter_admin`` (/admin):
+subscribers, lists and consent texts (:mod:`.subscribers`), issues and their articles
+(:mod:`.issues`), sending and its progress (:mod:`.sending`), CSV import
+(:mod:`.importing`), the office's settings (:mod:`.settings`), and how the newsletter's
+objects read in the audit log (:mod:`.audit`)."""
+
+from newsletter.admin import (  # noqa: F401  (their routes join bp)
+    audit,
+    importing,
+    issues,
+    sending,
+    settings,
+)
+from newsletter.admin.subscribers import bp
+
+__all__ = ["bp"]
