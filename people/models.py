@@ -3,15 +3,44 @@ versioned consent texts), the suppression list. Used by the newsletter and by ev
 
 from __future__ import annotations
 
+import enum
+
 import sqlalchemy as sa
 
 from kkp.db import UTCDateTime, utcnow
 from kkp.extensions import db
 
-SUBSCRIBER_STATUSES = ("pending", "confirmed")
-SUBSCRIPTION_STATUSES = ("pending", "confirmed")
+
+class SubscriberStatus(enum.StrEnum):
+    """pending → confirmed, once the address is confirmed (a person who leaves is
+    deleted, not marked). The database stores the value."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+
+
+class SubscriptionStatus(enum.StrEnum):
+    """pending → confirmed, once that list is confirmed (leaving a list deletes the
+    row). The database stores the value."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+
+
+class SubscriberSource(enum.StrEnum):
+    """Where a subscriber came from; never changes. The database stores the value."""
+
+    FORM = "form"
+    EDITOR = "editor"
+    API = "api"
+    IMPORT = "import"
+
+
+#: the values, for the API's choices
+SUBSCRIBER_STATUSES = tuple(status.value for status in SubscriberStatus)
+SUBSCRIPTION_STATUSES = tuple(status.value for status in SubscriptionStatus)
 #: where a subscriber came from
-SOURCES = ("form", "editor", "api", "import")
+SOURCES = tuple(source.value for source in SubscriberSource)
 
 
 class MailingList(db.Model):
@@ -37,10 +66,10 @@ class Subscriber(db.Model):
     email = sa.Column(sa.String(254), nullable=False, unique=True)
     name = sa.Column(sa.String(200), nullable=False, default="")
     organisation = sa.Column(sa.String(200), nullable=False, default="")
-    #: "pending" until the address is confirmed once, then "confirmed"
-    status = sa.Column(sa.String(20), nullable=False, default="pending", index=True)
-    #: "form", "editor", "api" or "import"
-    source = sa.Column(sa.String(20), nullable=False, default="form")
+    #: a :class:`SubscriberStatus`
+    status = sa.Column(sa.String(20), nullable=False, default=SubscriberStatus.PENDING, index=True)
+    #: a :class:`SubscriberSource`
+    source = sa.Column(sa.String(20), nullable=False, default=SubscriberSource.FORM)
     #: language of the mail this person gets
     locale = sa.Column(sa.String(5), nullable=False, default="de")
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
@@ -61,9 +90,6 @@ class Subscriber(db.Model):
         order_by="ConsentEvent.id",
     )
 
-    def lists_with(self, status: str) -> list[MailingList]:
-        return [s.mailing_list for s in self.subscriptions if s.status == status]
-
 
 class Subscription(db.Model):
     """A subscriber on one list; pending until that list is confirmed."""
@@ -75,7 +101,8 @@ class Subscription(db.Model):
 
     subscriber_id = sa.Column(sa.ForeignKey("subscriber.id", ondelete="CASCADE"), primary_key=True)
     list_id = sa.Column(sa.ForeignKey("mailing_list.id", ondelete="CASCADE"), primary_key=True)
-    status = sa.Column(sa.String(20), nullable=False, default="pending")
+    #: a :class:`SubscriptionStatus`
+    status = sa.Column(sa.String(20), nullable=False, default=SubscriptionStatus.PENDING)
     requested_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     confirmed_at = sa.Column(UTCDateTime)
 
