@@ -19,6 +19,7 @@ from newsletter.forms import (
     SubscribeForm,
     list_choices,
 )
+from newsletter.models import SubscriberSource, SubscriptionStatus
 
 bp = Blueprint("newsletter", __name__)
 
@@ -117,7 +118,7 @@ def subscribe():
                 organisation=form.organisation.data,
                 list_ids=form.lists.data or [],
                 consent_version=_consent_version(form),
-                source="form",
+                source=SubscriberSource.FORM,
                 ip=_client_ip(),
                 locale=str(get_locale()),
             )
@@ -183,7 +184,11 @@ def confirm(token: str):
             preferences_url=preferences,
             newly=bool(confirmed),
         )
-    pending = any(s.status == "pending" for s in subscriber.subscriptions if s.list_id in list_ids)
+    pending = any(
+        s.status == SubscriptionStatus.PENDING
+        for s in subscriber.subscriptions
+        if s.list_id in list_ids
+    )
     return render_template("newsletter/confirm.html", form=form, lists=lists, pending=pending)
 
 
@@ -202,7 +207,9 @@ def preferences(token: str):
     form.lists.choices = list_choices(lists)
     errors: dict[str, str] = {}
     if request.method == "GET":
-        form.lists.data = [s.list_id for s in subscriber.subscriptions if s.status == "confirmed"]
+        form.lists.data = [
+            s.list_id for s in subscriber.subscriptions if s.status == SubscriptionStatus.CONFIRMED
+        ]
     elif form.validate():
         try:
             operations.update_preferences(
