@@ -41,6 +41,7 @@ from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from kkp.markup import to_html
 from people.lists import consent_text_version, current_consent_text
+from people.models import ConsentPurpose
 
 bp = Blueprint("events", __name__)
 
@@ -248,7 +249,7 @@ def _render_event(event: Event, form: RegistrationForm, consent, *, errors=None,
 
 
 #: what the privacy notice on the registration form is for (see newsletter.models)
-PURPOSE = "event_registration"
+PURPOSE = ConsentPurpose.EVENT_REGISTRATION
 
 
 def _consent_version(posted: str | None, consent) -> int | None:

@@ -25,7 +25,7 @@ from newsletter.models import (
     Subscriber,
     Subscription,
 )
-from people.models import SubscriberSource, SubscriberStatus, SubscriptionStatus
+from people.models import ConsentAction, SubscriberSource, SubscriberStatus, SubscriptionStatus
 
 CONSENT_TEXT = (
     "Die Geschäftsstelle für Kommunale Kriminalprävention verarbeitet Ihre E-Mail-Adresse "
@@ -105,7 +105,7 @@ def seed() -> str:
             )
         subscriber.consent_events.append(
             ConsentEvent(
-                action="added",
+                action=ConsentAction.ADDED,
                 lists=[m.name for m in chosen],
                 source=SubscriberSource.IMPORT,
                 consent_version=consent.version,

@@ -124,12 +124,13 @@ def impressum():
 @bp.get("/datenschutz")
 def privacy():
     from newsletter.operations import current_consent_text
+    from people.models import ConsentPurpose
 
     return _legal_page(
         "privacy",
         "site/privacy.html",
-        consent=current_consent_text("newsletter"),
-        event_consent=current_consent_text("event_registration"),
+        consent=current_consent_text(ConsentPurpose.NEWSLETTER),
+        event_consent=current_consent_text(ConsentPurpose.EVENT_REGISTRATION),
     )
 
 

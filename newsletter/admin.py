@@ -41,7 +41,15 @@ from newsletter.forms import (
     SubscriberForm,
     list_choices,
 )
-from newsletter.models import MailingList, Subscriber, SubscriberSource, Subscription
+from newsletter.models import (
+    ConsentPurpose,
+    ConsentSource,
+    MailingList,
+    Subscriber,
+    SubscriberSource,
+    Subscription,
+    SuppressionReason,
+)
 from newsletter.settings import unpublished_legal_pages
 
 bp = Blueprint("newsletter_admin", __name__, url_prefix="/admin")
@@ -225,9 +233,9 @@ def remove_subscriber(subscriber_id: int, action: str):
     if ConfirmForm().validate_on_submit():
         with saving() as saved:
             if unsubscribe:
-                operations.unsubscribe(person, source=SubscriberSource.EDITOR)
+                operations.unsubscribe(person, source=ConsentSource.EDITOR)
             else:
-                operations.delete_subscriber(person, reason="deleted")
+                operations.delete_subscriber(person, reason=SuppressionReason.DELETED)
         if saved and unsubscribe:
             flash(
                 _(
@@ -313,7 +321,10 @@ def edit_list(list_id: int):
 
 
 #: the consent texts editors keep, by the last part of their address
-CONSENT_PAGES = {"newsletter": "newsletter", "events": "event_registration"}
+CONSENT_PAGES = {
+    "newsletter": ConsentPurpose.NEWSLETTER,
+    "events": ConsentPurpose.EVENT_REGISTRATION,
+}
 
 
 @bp.route("/consent", methods=["GET", "POST"], defaults={"page": "newsletter"})
@@ -334,7 +345,7 @@ def consent_text(page: str):
         else:
             with saving() as saved:
                 version = operations.publish_consent_text(text, purpose).version
-            if saved and purpose == "newsletter":
+            if saved and purpose == ConsentPurpose.NEWSLETTER:
                 flash(_("Version %(n)s is now shown on the sign-up form.", n=version), "success")
             elif saved:
                 flash(

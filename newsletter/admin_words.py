@@ -6,31 +6,37 @@ from flask_babel import lazy_gettext as _l
 
 from events.models import EventMailKind
 from kkp.mail.models import DeliveryStatus
-from newsletter.models import DeliveryKind, SubscriberSource, SubscriberStatus
+from newsletter.models import (
+    ConsentAction,
+    ConsentSource,
+    DeliveryKind,
+    SubscriberSource,
+    SubscriberStatus,
+)
 
 STATUS_WORDS = {
     SubscriberStatus.PENDING: _l("Waiting for confirmation"),
     SubscriberStatus.CONFIRMED: _l("Confirmed"),
 }
 ACTION_WORDS = {
-    "requested": _l("Signed up"),
-    "confirmation_sent": _l("Confirmation mail sent"),
-    "confirmed": _l("Confirmed"),
-    "lists_changed": _l("Lists changed"),
-    "added": _l("Added by the office"),
-    "imported": _l("Imported"),
-    "list_removed": _l("Removed from lists"),
-    "details_changed": _l("Details changed"),
-    "import_skipped": _l("Not added again by an import"),
+    ConsentAction.REQUESTED: _l("Signed up"),
+    ConsentAction.CONFIRMATION_SENT: _l("Confirmation mail sent"),
+    ConsentAction.CONFIRMED: _l("Confirmed"),
+    ConsentAction.LISTS_CHANGED: _l("Lists changed"),
+    ConsentAction.ADDED: _l("Added by the office"),
+    ConsentAction.IMPORTED: _l("Imported"),
+    ConsentAction.LIST_REMOVED: _l("Removed from lists"),
+    ConsentAction.DETAILS_CHANGED: _l("Details changed"),
+    ConsentAction.IMPORT_SKIPPED: _l("Not added again by an import"),
 }
 SOURCE_WORDS = {
     SubscriberSource.FORM: _l("Sign-up form"),
     SubscriberSource.EDITOR: _l("Editor"),
     SubscriberSource.API: _l("API"),
     SubscriberSource.IMPORT: _l("CSV import"),
-    "preferences": _l("Preference page"),
-    "unsubscribe": _l("Unsubscribe link"),
-    "one-click": _l("One-click unsubscribe in the mail program"),
+    ConsentSource.PREFERENCES: _l("Preference page"),
+    ConsentSource.UNSUBSCRIBE: _l("Unsubscribe link"),
+    ConsentSource.ONE_CLICK: _l("One-click unsubscribe in the mail program"),
 }
 DELIVERY_WORDS = {
     DeliveryStatus.QUEUED: _l("queued"),

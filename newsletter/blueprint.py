@@ -19,7 +19,7 @@ from newsletter.forms import (
     SubscribeForm,
     list_choices,
 )
-from newsletter.models import SubscriberSource, SubscriptionStatus
+from newsletter.models import ConsentSource, SubscriberSource, SubscriptionStatus, SuppressionReason
 
 bp = Blueprint("newsletter", __name__)
 
@@ -264,7 +264,7 @@ def delete_self(token: str):
         return _preferences_link_failed(exc)
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
-        operations.delete_subscriber(subscriber, reason="deleted")
+        operations.delete_subscriber(subscriber, reason=SuppressionReason.DELETED)
         db.session.commit()
         return render_template("newsletter/deleted.html")
     return render_template("newsletter/delete.html", form=form, token=token)
@@ -316,7 +316,9 @@ def unsubscribe(token: str):
         deleted = operations.unsubscribe(
             subscriber,
             list_id=None if everything else list_id,
-            source="one-click" if "List-Unsubscribe" in request.form else "unsubscribe",
+            source=ConsentSource.ONE_CLICK
+            if "List-Unsubscribe" in request.form
+            else ConsentSource.UNSUBSCRIBE,
         )
         db.session.commit()
     return render_template("newsletter/unsubscribed.html", deleted=deleted)

@@ -17,7 +17,10 @@ from people.models import (  # noqa: F401  (re-exported)
     SOURCES,
     SUBSCRIBER_STATUSES,
     SUBSCRIPTION_STATUSES,
+    ConsentAction,
     ConsentEvent,
+    ConsentPurpose,
+    ConsentSource,
     ConsentText,
     MailingList,
     Subscriber,
@@ -26,6 +29,7 @@ from people.models import (  # noqa: F401  (re-exported)
     Subscription,
     SubscriptionStatus,
     Suppression,
+    SuppressionReason,
 )
 
 

@@ -35,6 +35,9 @@ from newsletter.links import (  # noqa: F401  (re-exported)
     token_payload,
 )
 from newsletter.models import (
+    ConsentAction,
+    ConsentPurpose,
+    ConsentSource,
     MailingList,
     Subscriber,
     SubscriberSource,
@@ -42,6 +45,7 @@ from newsletter.models import (
     Subscription,
     SubscriptionStatus,
     Suppression,
+    SuppressionReason,
 )
 from newsletter.personal_data import export_data  # noqa: F401  (re-exported)
 from newsletter.roster import (  # noqa: F401  (re-exported)
@@ -108,7 +112,7 @@ def request_subscription(
     lists = checked(errors, lists_by_ids, list_ids, public_only=public_only)
     if lists == []:
         errors.setdefault("lists", _("Please choose at least one list."))
-    text = consent_text_version(consent_version, "newsletter")
+    text = consent_text_version(consent_version, ConsentPurpose.NEWSLETTER)
     if text is None:
         errors.setdefault("consent", _("Please agree to the privacy notice."))
     raise_errors(errors)
@@ -138,7 +142,14 @@ def request_subscription(
     ]
     if not pending:
         return subscriber  # everything asked for is confirmed already
-    record(subscriber, "requested", pending, source=source, consent_version=text.version, ip=ip)
+    record(
+        subscriber,
+        ConsentAction.REQUESTED,
+        pending,
+        source=source,
+        consent_version=text.version,
+        ip=ip,
+    )
     db.session.flush()
     send_confirmation(subscriber, pending, new_lists=bool(new_lists))
     return subscriber
@@ -166,7 +177,7 @@ def confirm(
                 Suppression.email_hash.in_(address_hashes(subscriber.email))
             )
         )
-        record(subscriber, "confirmed", confirmed, source=subscriber.source, ip=ip)
+        record(subscriber, ConsentAction.CONFIRMED, confirmed, source=subscriber.source, ip=ip)
     return subscriber, confirmed
 
 
@@ -179,7 +190,7 @@ def update_preferences(
     list_ids: Iterable[int],
     name: str,
     organisation: str,
-    source: str = "preferences",
+    source: str = ConsentSource.PREFERENCES,
 ) -> None:
     """Set the confirmed lists; the signed link proves the address, so new lists count
     as confirmed."""
@@ -210,16 +221,16 @@ def update_preferences(
     if added:
         if subscriber.status != SubscriberStatus.CONFIRMED:
             subscriber.status, subscriber.confirmed_at = SubscriberStatus.CONFIRMED, now
-        record(subscriber, "confirmed", added, source=source)
+        record(subscriber, ConsentAction.CONFIRMED, added, source=source)
     if removed:
-        record(subscriber, "list_removed", removed, source=source)
+        record(subscriber, ConsentAction.LIST_REMOVED, removed, source=source)
 
 
 def unsubscribe(
     subscriber: Subscriber,
     *,
     list_id: int | Iterable[int] | None = None,
-    source: str = "unsubscribe",
+    source: str = ConsentSource.UNSUBSCRIBE,
 ) -> bool:
     """Leave one list (or the lists of one mail), or everything. Leaving the last list
     deletes the subscriber and keeps only the hashed address on the suppression list.
@@ -232,13 +243,18 @@ def unsubscribe(
             for subscription in left:
                 subscriber.subscriptions.remove(subscription)
             if left:
-                record(subscriber, "list_removed", [s.mailing_list for s in left], source=source)
+                record(
+                    subscriber,
+                    ConsentAction.LIST_REMOVED,
+                    [s.mailing_list for s in left],
+                    source=source,
+                )
             return False
-    delete_subscriber(subscriber, reason="unsubscribed")
+    delete_subscriber(subscriber, reason=SuppressionReason.UNSUBSCRIBED)
     return True
 
 
-def delete_subscriber(subscriber: Subscriber, *, reason: str = "deleted") -> None:
+def delete_subscriber(subscriber: Subscriber, *, reason: str = SuppressionReason.DELETED) -> None:
     """Remove every personal detail; the hash stays so the address is never mailed again."""
     subscriber_id = subscriber.id
     suppress(subscriber.email, reason)

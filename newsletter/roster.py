@@ -17,6 +17,8 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from newsletter.consent_history import find_subscriber, insert_subscriber, record, send_confirmation
 from newsletter.models import (
+    ConsentAction,
+    ConsentSource,
     MailingList,
     Subscriber,
     SubscriberSource,
@@ -118,17 +120,21 @@ def _join(
         if subscriber.status != SubscriberStatus.CONFIRMED:
             subscriber.status, subscriber.confirmed_at = SubscriberStatus.CONFIRMED, now
         record(
-            subscriber, "added", [s.mailing_list for s in pending], source=source, evidence=evidence
+            subscriber,
+            ConsentAction.ADDED,
+            [s.mailing_list for s in pending],
+            source=source,
+            evidence=evidence,
         )
     elif pending:
-        record(subscriber, "added", [s.mailing_list for s in pending], source=source)
+        record(subscriber, ConsentAction.ADDED, [s.mailing_list for s in pending], source=source)
         send_confirmation(subscriber, [s.mailing_list for s in pending], new_lists=bool(new_lists))
     return new_lists
 
 
 #: where a person acts herself, through the signed links in her mail: the lists she
 #: leaves there are her choice, which an import never undoes
-OWN_CHOICE_SOURCES = ("unsubscribe", "one-click", "preferences")
+OWN_CHOICE_SOURCES = (ConsentSource.UNSUBSCRIBE, ConsentSource.ONE_CLICK, ConsentSource.PREFERENCES)
 
 
 def lists_left_herself(subscriber: Subscriber) -> set[int]:
@@ -136,7 +142,7 @@ def lists_left_herself(subscriber: Subscriber) -> set[int]:
     left: set[int] = set()
     ids_by_name: dict[str, int] | None = None
     for event in subscriber.consent_events:
-        if event.action != "list_removed" or event.source not in OWN_CHOICE_SOURCES:
+        if event.action != ConsentAction.LIST_REMOVED or event.source not in OWN_CHOICE_SOURCES:
             continue
         ids = (event.details or {}).get("list_ids")
         if ids is None:  # recorded before the ids were: the lists' names then
@@ -213,7 +219,7 @@ def import_subscriber(
     if left_herself:
         record(
             subscriber,
-            "import_skipped",
+            ConsentAction.IMPORT_SKIPPED,
             left_herself,
             source=SubscriberSource.IMPORT,
             reason="left_herself",
@@ -248,8 +254,10 @@ def edit_subscriber(
         )
     db.session.flush()
     if removed:
-        record(subscriber, "list_removed", [s.mailing_list for s in removed], source=source)
+        record(
+            subscriber, ConsentAction.LIST_REMOVED, [s.mailing_list for s in removed], source=source
+        )
     if added:
-        record(subscriber, "added", added, source=source)
+        record(subscriber, ConsentAction.ADDED, added, source=source)
         send_confirmation(subscriber, added, new_lists=True)
     audit("subscriber.update", subscriber, fields=["name", "organisation", "lists"])

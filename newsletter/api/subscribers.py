@@ -32,10 +32,12 @@ from newsletter.api.subscriber_answers import (
 )
 from newsletter.models import (
     SUBSCRIBER_STATUSES,
+    ConsentSource,
     MailingList,
     Subscriber,
     SubscriberSource,
     Subscription,
+    SuppressionReason,
 )
 
 bp = ApiBlueprint("subscribers", __name__)
@@ -264,7 +266,7 @@ def patch_subscriber(read_body, subscriber_id: int):
 )
 @bp.errors(404)
 def delete_subscriber(subscriber_id: int):
-    ops.delete_subscriber(_subscriber(subscriber_id), reason="deleted")
+    ops.delete_subscriber(_subscriber(subscriber_id), reason=SuppressionReason.DELETED)
     db.session.commit()
     return "", 204
 
@@ -283,7 +285,7 @@ def post_unsubscribe(read_body, subscriber_id: int):
     if list_id is not None and db.session.get(MailingList, list_id) is None:
         raise invalid("list", _("There is no such list."))
     was_on_list = any(s.list_id == list_id for s in subscriber.subscriptions)
-    deleted = ops.unsubscribe(subscriber, list_id=list_id, source=SubscriberSource.API)
+    deleted = ops.unsubscribe(subscriber, list_id=list_id, source=ConsentSource.API)
     if not deleted and was_on_list:  # leaving everything is audited as the deletion
         audit("subscriber.unsubscribe", subscriber, list_id=list_id)
     db.session.commit()
