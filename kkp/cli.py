@@ -8,6 +8,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from kkp.auth.models import ROLES, EditorRole
+
 
 def _create_app():
     from kkp import create_app
@@ -22,7 +24,9 @@ def main() -> None:
 
 @click.command("create-editor")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["admin", "editor"]), default="editor", show_default=True)
+@click.option(
+    "--role", type=click.Choice(ROLES), default=EditorRole.EDITOR.value, show_default=True
+)
 @click.option("--name", default="", help="Display name.")
 @click.option(
     "--password-stdin",
