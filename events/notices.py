@@ -18,7 +18,7 @@ from events.models import Event, EventMailKind, Registration, RegistrationStatus
 from kkp.extensions import db
 from kkp.mail.models import Delivery
 from kkp.mail.operations import queue_delivery
-from kkp.tokens import InvalidToken, make_token, read_token
+from kkp.tokens import InvalidToken, TokenPurpose, make_token, read_token
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +31,17 @@ PUBLIC_FORM_MAILS = (EventMailKind.REGISTRATION_REQUEST, EventMailKind.REGISTRAT
 
 
 def token_for(registration: Registration) -> str:
-    return make_token("registration", {"r": registration.id, "k": registration.key})
+    return make_token(TokenPurpose.REGISTRATION, {"r": registration.id, "k": registration.key})
 
 
 def confirm_token_for(registration: Registration) -> str:
     """The link in the mail that asks the owner of the address to confirm."""
-    return make_token("registration_confirm", {"r": registration.id, "k": registration.key})
+    return make_token(
+        TokenPurpose.REGISTRATION_CONFIRM, {"r": registration.id, "k": registration.key}
+    )
 
 
-def registration_for_token(token: str, purpose: str = "registration") -> Registration:
+def registration_for_token(token: str, purpose: str = TokenPurpose.REGISTRATION) -> Registration:
     """Raises :class:`InvalidToken` for a forged token or a deleted registration."""
     payload = read_token(purpose, token)
     registration = db.session.get(Registration, int(payload.get("r") or 0))

@@ -15,7 +15,7 @@ from events.models import EventStatus, Registration, RegistrationStatus
 from events.operations import EventError
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
-from kkp.tokens import InvalidToken
+from kkp.tokens import InvalidToken, TokenPurpose
 
 # -- a participant's own registration -----------------------------------------------------
 
@@ -109,7 +109,9 @@ def confirm_registration(token: str):
     """The link in the mail after registering: a page with a button (GET, which link
     scanners fetch, changes nothing); the button (POST) confirms."""
     try:
-        registration = registrations.registration_for_token(token, "registration_confirm")
+        registration = registrations.registration_for_token(
+            token, TokenPurpose.REGISTRATION_CONFIRM
+        )
     except InvalidToken:
         return render_template("events/invalid_link.html"), 404
     form = AnswerForm()

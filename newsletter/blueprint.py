@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from kkp.extensions import csrf, db, limiter
 from kkp.forms import ConfirmForm
-from kkp.tokens import InvalidToken, read_token
+from kkp.tokens import InvalidToken, TokenPurpose, read_token
 from newsletter import links, operations
 from newsletter.forms import (
     PreferencesForm,
@@ -156,7 +156,7 @@ def subscribe_sent():
 def confirm(token: str):
     max_age = current_app.config["KKP_UNCONFIRMED_RETENTION_DAYS"] * 86400
     try:
-        payload = read_token("confirm", token, max_age=max_age)
+        payload = read_token(TokenPurpose.CONFIRM, token, max_age=max_age)
         subscriber = operations.subscriber_for_token(payload)
     except InvalidToken as exc:
         return _invalid_link(exc)
@@ -176,7 +176,8 @@ def confirm(token: str):
         )
         db.session.commit()
         preferences = url_for(
-            "newsletter.preferences", token=operations.subscriber_token(subscriber, "preferences")
+            "newsletter.preferences",
+            token=operations.subscriber_token(subscriber, TokenPurpose.PREFERENCES),
         )
         return render_template(
             "newsletter/confirmed.html",
@@ -292,7 +293,7 @@ def unsubscribe(token: str):
     `List-Unsubscribe=One-Click` from their servers) and answers 200, never a redirect.
     """
     try:
-        payload = read_token("unsubscribe", token)
+        payload = read_token(TokenPurpose.UNSUBSCRIBE, token)
     except InvalidToken as exc:
         return _invalid_link(exc)
     list_id = _list_ids(payload.get("l"))
