@@ -43,7 +43,7 @@ from flask_babel import gettext as _
 
 from events.calendars import CANCELLED_KEPT, PAST_KEPT, calendar_event
 from events.ical import CalendarEvent, calendar_feed
-from events.models import Event, EventKind
+from events.models import Event, EventKind, EventStatus
 from kkp.conditional import etag_of
 from kkp.db import UTCDateTime, utcnow
 from kkp.extensions import db
@@ -70,8 +70,8 @@ def _shown(with_kind: bool):
     """
     clauses = [
         sa.case(
-            (Event.status == "published", sa.true()),
-            (Event.status == "cancelled", Event.cancelled_at > _CANCELLED_AFTER),
+            (Event.status == EventStatus.PUBLISHED, sa.true()),
+            (Event.status == EventStatus.CANCELLED, Event.cancelled_at > _CANCELLED_AFTER),
             else_=sa.false(),
         ),
         Event.ends_at > _ENDS_AFTER,
@@ -138,7 +138,7 @@ def last_change(events: list[Event], *, kind: EventKind | None, now: datetime) -
                 sa.case(
                     (
                         sa.and_(
-                            Event.status == "cancelled",
+                            Event.status == EventStatus.CANCELLED,
                             Event.cancelled_at <= now - CANCELLED_KEPT,
                         ),
                         Event.cancelled_at,
@@ -148,7 +148,9 @@ def last_change(events: list[Event], *, kind: EventKind | None, now: datetime) -
             sa.func.max(
                 sa.case(
                     (
-                        sa.and_(Event.status != "draft", Event.ends_at <= now - PAST_KEPT),
+                        sa.and_(
+                            Event.status != EventStatus.DRAFT, Event.ends_at <= now - PAST_KEPT
+                        ),
                         Event.ends_at,
                     )
                 )

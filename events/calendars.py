@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import current_app
 
 from events.ical import CalendarEvent
-from events.models import Event
+from events.models import Event, EventFormat, EventStatus, RegistrationMode
 from kkp.mail.message import sender_address
 from kkp.markup import to_text
 
@@ -32,16 +32,16 @@ def _description(event: Event, *, with_join_url: bool) -> str:
 
 def location(event: Event, *, with_join_url: bool) -> str:
     place = event.place
-    if event.format == "online":
+    if event.format == EventFormat.ONLINE:
         return event.join_url if with_join_url and event.join_url else "Online"
-    if event.format == "hybrid":
+    if event.format == EventFormat.HYBRID:
         return f"{place} / Online" if place else "Online"
     return place
 
 
 def calendar_event(event: Event, *, for_participant: bool = False) -> CalendarEvent:
     """The event as a calendar shows it; `for_participant` adds the join link."""
-    with_join = for_participant or event.registration_mode == "none"
+    with_join = for_participant or event.registration_mode == RegistrationMode.NONE
     organizer_email = event.organizer_email or sender_address(current_app.config["KKP_MAIL_FROM"])
     organizer_name = event.organizer_name or current_app.config["KKP_OFFICE_NAME"]
     if event.all_day:
@@ -60,7 +60,7 @@ def calendar_event(event: Event, *, for_participant: bool = False) -> CalendarEv
         url=event_url(event),
         organizer_name=organizer_name,
         organizer_email=organizer_email,
-        status="CANCELLED" if event.status == "cancelled" else "CONFIRMED",
+        status="CANCELLED" if event.status == EventStatus.CANCELLED else "CONFIRMED",
     )
 
 

@@ -13,7 +13,15 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import gettext as _
 
 from events.errors import EventError, EventStateError  # noqa: F401  (re-exported)
-from events.models import FORMATS, REGISTRATION_MODES, Event, EventKind, EventSeries
+from events.models import (
+    FORMATS,
+    REGISTRATION_MODES,
+    Event,
+    EventFormat,
+    EventKind,
+    EventSeries,
+    RegistrationMode,
+)
 from events.seats import confirmed_count
 from kkp.extensions import db
 from kkp.i18n import NonexistentTime, berlin_to_utc, year_problem
@@ -40,7 +48,7 @@ class EventInput:
     title: str = ""
     summary: str = ""
     description: str = ""
-    format: str = "in_person"
+    format: str = EventFormat.IN_PERSON
     venue: str = ""
     address: str = ""
     join_url: str = ""
@@ -53,7 +61,7 @@ class EventInput:
     organizer_email: str = ""
     audience: str = ""
     cost_note: str = ""
-    registration_mode: str = "open"
+    registration_mode: str = RegistrationMode.OPEN
     capacity: int | None = None
     deadline_day: date | None = None
     deadline_time: time | None = None
@@ -205,12 +213,14 @@ def check(data: EventInput, event: Event | None) -> dict:
         errors.add("join_url", _("The join link must be a web address starting with https://."))
     if len(join_url) > 1000:
         errors.add("join_url", _("At most %(n)d characters, please.", n=1000))
-    values["join_url"] = join_url if data.format in ("online", "hybrid") else ""
-    if data.format in ("in_person", "hybrid") and not (values["venue"] or values["address"]):
+    values["join_url"] = join_url if data.format in (EventFormat.ONLINE, EventFormat.HYBRID) else ""
+    if data.format in (EventFormat.IN_PERSON, EventFormat.HYBRID) and not (
+        values["venue"] or values["address"]
+    ):
         errors.add("venue", _("Please enter the venue or its address."))
-    if data.format == "in_person":
+    if data.format == EventFormat.IN_PERSON:
         values["join_url"] = ""
-    if data.format == "online":
+    if data.format == EventFormat.ONLINE:
         values["venue"] = values["address"] = ""
 
     organizer_email = (data.organizer_email or "").strip()

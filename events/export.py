@@ -9,7 +9,7 @@ import csv
 import io
 from collections.abc import Iterable
 
-from events.models import Registration
+from events.models import Registration, RegistrationSource, RegistrationStatus
 from kkp.spreadsheet import BOM, berlin_time, spreadsheet_safe
 
 #: the file is for German offices whatever language the editor uses
@@ -25,31 +25,31 @@ HEADER = (
     "Storniert am",
 )
 STATUS_WORDS = {
-    "confirmed": "angemeldet",
-    "pending": "unbestätigt (Platz vorgemerkt)",
-    "pending_waiting": "unbestätigt (Warteliste)",
-    "expired": "nicht bestätigt (verfallen)",
-    "waiting": "Warteliste",
-    "invited": "eingeladen",
-    "cancelled": "storniert",
-    "declined": "abgesagt",
+    RegistrationStatus.CONFIRMED: "angemeldet",
+    RegistrationStatus.PENDING: "unbestätigt (Platz vorgemerkt)",
+    RegistrationStatus.PENDING_WAITING: "unbestätigt (Warteliste)",
+    RegistrationStatus.EXPIRED: "nicht bestätigt (verfallen)",
+    RegistrationStatus.WAITING: "Warteliste",
+    RegistrationStatus.INVITED: "eingeladen",
+    RegistrationStatus.CANCELLED: "storniert",
+    RegistrationStatus.DECLINED: "abgesagt",
 }
 SOURCE_WORDS = {
-    "form": "Anmeldeformular",
-    "editor": "Redaktion",
-    "invitation": "Einladung",
-    "api": "API",
+    RegistrationSource.FORM: "Anmeldeformular",
+    RegistrationSource.EDITOR: "Redaktion",
+    RegistrationSource.INVITATION: "Einladung",
+    RegistrationSource.API: "API",
 }
 #: the order of the file: the people who come first, the waiting list in its order
 STATUS_ORDER = (
-    "confirmed",
-    "pending",
-    "waiting",
-    "pending_waiting",
-    "invited",
-    "declined",
-    "cancelled",
-    "expired",
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.PENDING,
+    RegistrationStatus.WAITING,
+    RegistrationStatus.PENDING_WAITING,
+    RegistrationStatus.INVITED,
+    RegistrationStatus.DECLINED,
+    RegistrationStatus.CANCELLED,
+    RegistrationStatus.EXPIRED,
 )
 
 
@@ -76,7 +76,11 @@ def participants_csv(groups: dict[str, Iterable[Registration]]) -> bytes:
     writer.writerow(HEADER)
     for status in STATUS_ORDER:
         for place, registration in enumerate(groups.get(status, ()), start=1):
-            writer.writerow(participant_row(registration, place if status == "waiting" else None))
+            writer.writerow(
+                participant_row(
+                    registration, place if status == RegistrationStatus.WAITING else None
+                )
+            )
     return buffer.getvalue().encode("utf-8")
 
 

@@ -10,22 +10,31 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from events.errors import EventError, EventStateError
-from events.models import ACTIVE, UNCONFIRMED, Registration
+from events.models import (
+    ACTIVE,
+    UNCONFIRMED,
+    EventMailKind,
+    EventStatus,
+    Registration,
+    RegistrationMode,
+    RegistrationSource,
+    RegistrationStatus,
+)
 from events.registrations import _seat, cancel, confirm, lock_event, queue_mail, require_open
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
 from people.addresses import address_hashes
-from people.models import MailingList, Subscriber, Subscription, Suppression
+from people.models import MailingList, Subscriber, Subscription, SubscriptionStatus, Suppression
 
 
 def invite_list(event_id: int, list_id: int) -> int:
     """Invite every confirmed member of a list who is not registered yet. Each gets an
     invitation with accept and decline links. Returns how many were invited."""
     event = lock_event(event_id)
-    if event.status != "published":
+    if event.status != EventStatus.PUBLISHED:
         raise EventStateError(_("Publish the event before inviting people."))
-    if event.registration_mode == "none":
+    if event.registration_mode == RegistrationMode.NONE:
         raise EventStateError(_("This event needs no registration, so nobody can be invited."))
     if utcnow() >= event.registration_closes_at():
         raise EventStateError(_("The registration deadline has passed."))
@@ -38,7 +47,7 @@ def invite_list(event_id: int, list_id: int) -> int:
     members = db.session.execute(
         sa.select(Subscriber.email, Subscriber.name, Subscriber.organisation, Subscriber.locale)
         .join(Subscription, Subscription.subscriber_id == Subscriber.id)
-        .where(Subscription.list_id == list_id, Subscription.status == "confirmed")
+        .where(Subscription.list_id == list_id, Subscription.status == SubscriptionStatus.CONFIRMED)
         .order_by(Subscriber.id)
     ).all()
     hashes = {h: m.email for m in members if m.email not in known for h in address_hashes(m.email)}
@@ -58,14 +67,14 @@ def invite_list(event_id: int, list_id: int) -> int:
             name=name,
             organisation=organisation,
             locale=locale,
-            status="invited",
-            source="invitation",
+            status=RegistrationStatus.INVITED,
+            source=RegistrationSource.INVITATION,
             key=secrets.token_hex(16),
             invited_from_list_id=list_id,
         )
         db.session.add(registration)
         db.session.flush()
-        queue_mail("event_invitation", registration, sequence=event.sequence)
+        queue_mail(EventMailKind.INVITATION, registration, sequence=event.sequence)
         invited += 1
     audit("event.invite_list", event, list_id=list_id, invited=invited)
     return invited
@@ -76,12 +85,15 @@ def respond(registration: Registration, *, accept: bool) -> str:
     declining someone who had a seat frees it. Returns the new status."""
     now = utcnow()
     if not accept:
-        if registration.status in ("confirmed", "waiting") + UNCONFIRMED:
+        if (
+            registration.status
+            in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING) + UNCONFIRMED
+        ):
             cancel(registration)
-            registration.status = "declined"
-            return "declined"
-        if registration.status == "invited":
-            registration.status = "declined"
+            registration.status = RegistrationStatus.DECLINED
+            return RegistrationStatus.DECLINED
+        if registration.status == RegistrationStatus.INVITED:
+            registration.status = RegistrationStatus.DECLINED
             registration.cancelled_at = now
             db.session.flush()
         return registration.status

@@ -16,7 +16,16 @@ from flask import current_app
 from events import ical
 from events.calendars import calendar_event
 from events.dates import instant_text, when
-from events.models import ACTIVE, UNCONFIRMED, Event, Registration
+from events.models import (
+    ACTIVE,
+    UNCONFIRMED,
+    Event,
+    EventMailKind,
+    EventStatus,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+)
 from events.registrations import confirm_token_for, token_for, waiting_place
 from kkp.db import utcnow
 from kkp.extensions import db
@@ -40,22 +49,41 @@ class MailKind:
 
 
 KINDS = {
-    "event_confirmation": MailKind(("confirmed",), "REQUEST", shows_join_link=True),
-    "event_promoted": MailKind(("confirmed",), "REQUEST", shows_join_link=True),
-    "event_update": MailKind(("confirmed", "invited"), "REQUEST", shows_join_link=True),
-    "event_invitation": MailKind(("invited",), "REQUEST"),
-    "event_waiting": MailKind(("waiting",), None),
-    "event_reminder": MailKind(("confirmed",), None, shows_join_link=True),
-    "registration_link": MailKind(ACTIVE + ("invited",), None),
-    "registration_request": MailKind(UNCONFIRMED, None),
-    "event_cancelled": MailKind(("confirmed", "invited", "waiting", "cancelled"), "CANCEL"),
-    "registration_cancelled": MailKind(("cancelled", "declined"), "CANCEL"),
+    EventMailKind.CONFIRMATION: MailKind(
+        (RegistrationStatus.CONFIRMED,), "REQUEST", shows_join_link=True
+    ),
+    EventMailKind.PROMOTED: MailKind(
+        (RegistrationStatus.CONFIRMED,), "REQUEST", shows_join_link=True
+    ),
+    EventMailKind.UPDATE: MailKind(
+        (RegistrationStatus.CONFIRMED, RegistrationStatus.INVITED), "REQUEST", shows_join_link=True
+    ),
+    EventMailKind.INVITATION: MailKind((RegistrationStatus.INVITED,), "REQUEST"),
+    EventMailKind.WAITING: MailKind((RegistrationStatus.WAITING,), None),
+    EventMailKind.REMINDER: MailKind((RegistrationStatus.CONFIRMED,), None, shows_join_link=True),
+    EventMailKind.REGISTRATION_LINK: MailKind(ACTIVE + (RegistrationStatus.INVITED,), None),
+    EventMailKind.REGISTRATION_REQUEST: MailKind(UNCONFIRMED, None),
+    EventMailKind.CANCELLED: MailKind(
+        (
+            RegistrationStatus.CONFIRMED,
+            RegistrationStatus.INVITED,
+            RegistrationStatus.WAITING,
+            RegistrationStatus.CANCELLED,
+        ),
+        "CANCEL",
+    ),
+    EventMailKind.REGISTRATION_CANCELLED: MailKind(
+        (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED), "CANCEL"
+    ),
 }
 
 
 def _method(kind: str, delivery: Delivery) -> str | None:
     method = KINDS[kind].method
-    if method == "CANCEL" and delivery.params.get("had") not in ("confirmed", "invited"):
+    if method == "CANCEL" and delivery.params.get("had") not in (
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.INVITED,
+    ):
         return None  # nothing in their calendar to take away
     return method
 
@@ -68,7 +96,7 @@ def mail_context(
     base = current_app.config["KKP_BASE_URL"]
     manage_url = f"{base}/registrations/{token_for(registration)}"
     locale = registration.locale
-    show_join = KINDS[kind].shows_join_link or event.registration_mode == "none"
+    show_join = KINDS[kind].shows_join_link or event.registration_mode == RegistrationMode.NONE
     return {
         "event": event,
         "registration": registration,
@@ -105,7 +133,7 @@ def _build(kind: str, delivery: Delivery) -> EmailMessage:
     if registration.status not in KINDS[kind].statuses:
         raise NotDeliverable(f"the registration is {registration.status} now")
     event = db.session.get(Event, registration.event_id)
-    if kind != "event_cancelled" and event.status == "cancelled":
+    if kind != EventMailKind.CANCELLED and event.status == EventStatus.CANCELLED:
         raise NotDeliverable("the event was cancelled")
     locale = registration.locale if registration.locale in ("de", "en") else "de"
     method = _method(kind, delivery)

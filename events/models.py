@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -10,33 +11,87 @@ from kkp.db import UTCDateTime, utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 
-#: draft → published → cancelled
-EVENT_STATUSES = ("draft", "published", "cancelled")
-#: where it happens: online (join link), in person (venue, address), or both
-FORMATS = ("online", "in_person", "hybrid")
-#: none (just come or join), open to anyone, or only for those invited
-REGISTRATION_MODES = ("none", "open", "invitation")
-#: A registration through the public form waits for its owner to click the link in the
-#: mail: "pending" holds a seat until `hold_until`, "pending_waiting" asked when the
-#: event was full and joins the waiting list once confirmed; unconfirmed at
-#: `hold_until`, either becomes "expired" (and a held seat goes to the waiting list).
-#: invited (no answer yet) → confirmed | waiting | declined; confirmed | waiting → cancelled
-REGISTRATION_STATUSES = (
-    "pending",
-    "pending_waiting",
-    "invited",
-    "confirmed",
-    "waiting",
-    "cancelled",
-    "declined",
-    "expired",
-)
+
+class EventStatus(enum.StrEnum):
+    """draft → published → cancelled (a draft may be cancelled too). The database
+    stores the value."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class EventFormat(enum.StrEnum):
+    """Where it happens: online (join link), in person (venue, address), or both."""
+
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+    HYBRID = "hybrid"
+
+
+class RegistrationMode(enum.StrEnum):
+    """Who registers: nobody (just come or join), anyone, or only those invited."""
+
+    NONE = "none"
+    OPEN = "open"
+    INVITATION = "invitation"
+
+
+class RegistrationStatus(enum.StrEnum):
+    """A registration through the public form waits for its owner to click the link in
+    the mail: pending holds a seat until `hold_until`, pending_waiting asked when the
+    event was full and joins the waiting list once confirmed; unconfirmed at
+    `hold_until`, either becomes expired (and a held seat goes to the waiting list).
+    invited (no answer yet) → confirmed | waiting | declined; waiting → confirmed
+    (moved up); confirmed | waiting → cancelled. The database stores the value."""
+
+    PENDING = "pending"
+    PENDING_WAITING = "pending_waiting"
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class RegistrationSource(enum.StrEnum):
+    """How a registration came about; the database stores the value."""
+
+    FORM = "form"
+    EDITOR = "editor"
+    INVITATION = "invitation"
+    API = "api"
+
+
+class EventMailKind(enum.StrEnum):
+    """The kinds of :class:`kkp.mail.models.Delivery` events write (one builder each in
+    :mod:`events.mails`); the database stores the value."""
+
+    CONFIRMATION = "event_confirmation"
+    PROMOTED = "event_promoted"
+    UPDATE = "event_update"
+    INVITATION = "event_invitation"
+    WAITING = "event_waiting"
+    REMINDER = "event_reminder"
+    REGISTRATION_LINK = "registration_link"
+    REGISTRATION_REQUEST = "registration_request"
+    CANCELLED = "event_cancelled"
+    REGISTRATION_CANCELLED = "registration_cancelled"
+
+
+#: the values, for the API's choices
+EVENT_STATUSES = tuple(status.value for status in EventStatus)
+FORMATS = tuple(format.value for format in EventFormat)
+REGISTRATION_MODES = tuple(mode.value for mode in RegistrationMode)
+REGISTRATION_STATUSES = tuple(status.value for status in RegistrationStatus)
+REGISTRATION_SOURCES = tuple(source.value for source in RegistrationSource)
 #: the statuses that hold (or wait for) a seat with a confirmed address
-ACTIVE = ("confirmed", "waiting")
+ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
 #: the statuses that take a seat: counted against the capacity
-SEATED = ("confirmed", "pending")
+SEATED = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
 #: registrations whose address is not confirmed yet
-UNCONFIRMED = ("pending", "pending_waiting")
+UNCONFIRMED = (RegistrationStatus.PENDING, RegistrationStatus.PENDING_WAITING)
 
 
 class EventKind(db.Model):
@@ -99,8 +154,8 @@ class Event(db.Model):
     summary = sa.Column(sa.Text, nullable=False, default="")
     #: Markdown, sanitised on output
     description = sa.Column(sa.Text, nullable=False, default="")
-    #: "online", "in_person" or "hybrid"
-    format = sa.Column(sa.String(20), nullable=False, default="in_person")
+    #: an :class:`EventFormat`
+    format = sa.Column(sa.String(20), nullable=False, default=EventFormat.IN_PERSON)
     venue = sa.Column(sa.String(200), nullable=False, default="")
     address = sa.Column(sa.String(300), nullable=False, default="")
     #: http(s) only; shown to confirmed participants and, without registration, to all
@@ -115,14 +170,14 @@ class Event(db.Model):
     #: e.g. "kostenfrei"
     cost_note = sa.Column(sa.String(300), nullable=False, default="")
 
-    #: "none", "open" or "invitation"
-    registration_mode = sa.Column(sa.String(20), nullable=False, default="open")
+    #: a :class:`RegistrationMode`
+    registration_mode = sa.Column(sa.String(20), nullable=False, default=RegistrationMode.OPEN)
     #: seats; NULL: no limit
     capacity = sa.Column(sa.Integer)
     #: registration closes at this instant; NULL: at the start
     registration_deadline = sa.Column(UTCDateTime)
-    #: "draft", "published" or "cancelled"
-    status = sa.Column(sa.String(20), nullable=False, default="draft")
+    #: an :class:`EventStatus`
+    status = sa.Column(sa.String(20), nullable=False, default=EventStatus.DRAFT)
 
     #: hours before the start that participants are reminded; NULL: no reminder
     reminder_hours = sa.Column(sa.Integer, default=24)
@@ -156,11 +211,11 @@ class Event(db.Model):
 
     @property
     def is_online(self) -> bool:
-        return self.format in ("online", "hybrid")
+        return self.format in (EventFormat.ONLINE, EventFormat.HYBRID)
 
     @property
     def is_in_person(self) -> bool:
-        return self.format in ("in_person", "hybrid")
+        return self.format in (EventFormat.IN_PERSON, EventFormat.HYBRID)
 
     @property
     def place(self) -> str:
@@ -189,7 +244,7 @@ class Registration(db.Model):
     email = sa.Column(sa.String(254), nullable=False)
     name = sa.Column(sa.String(200), nullable=False, default="")
     organisation = sa.Column(sa.String(200), nullable=False, default="")
-    #: one of :data:`REGISTRATION_STATUSES`
+    #: a :class:`RegistrationStatus`
     status = sa.Column(sa.String(20), nullable=False)
     #: the order of the waiting list: earlier first
     waiting_since = sa.Column(UTCDateTime)
@@ -198,8 +253,8 @@ class Registration(db.Model):
     hold_until = sa.Column(UTCDateTime)
     #: random; part of the links in mail, so a link dies with its registration
     key = sa.Column(sa.String(32), nullable=False)
-    #: "form", "editor", "invitation" or "api"
-    source = sa.Column(sa.String(20), nullable=False, default="form")
+    #: a :class:`RegistrationSource`
+    source = sa.Column(sa.String(20), nullable=False, default=RegistrationSource.FORM)
     #: language of the mail this person gets
     locale = sa.Column(sa.String(5), nullable=False, default="de")
     #: when consent to processing was given, and to which text version (the privacy

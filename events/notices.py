@@ -14,32 +14,34 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from events.models import Event, Registration
+from events.models import Event, EventMailKind, Registration, RegistrationStatus
 from kkp.extensions import db
 from kkp.mail.models import Delivery
 from kkp.mail.operations import queue_delivery
-from kkp.tokens import InvalidToken, make_token, read_token
+from kkp.tokens import InvalidToken, TokenPurpose, make_token, read_token
 
 log = logging.getLogger(__name__)
 
 #: the mails anyone can have sent to an address by typing it into a public form;
 #: limited to `KKP_REGISTRATION_MAILS_PER_HOUR` per address
-PUBLIC_FORM_MAILS = ("registration_request", "registration_link")
+PUBLIC_FORM_MAILS = (EventMailKind.REGISTRATION_REQUEST, EventMailKind.REGISTRATION_LINK)
 
 
 # -- tokens ------------------------------------------------------------------------------
 
 
 def token_for(registration: Registration) -> str:
-    return make_token("registration", {"r": registration.id, "k": registration.key})
+    return make_token(TokenPurpose.REGISTRATION, {"r": registration.id, "k": registration.key})
 
 
 def confirm_token_for(registration: Registration) -> str:
     """The link in the mail that asks the owner of the address to confirm."""
-    return make_token("registration_confirm", {"r": registration.id, "k": registration.key})
+    return make_token(
+        TokenPurpose.REGISTRATION_CONFIRM, {"r": registration.id, "k": registration.key}
+    )
 
 
-def registration_for_token(token: str, purpose: str = "registration") -> Registration:
+def registration_for_token(token: str, purpose: str = TokenPurpose.REGISTRATION) -> Registration:
     """Raises :class:`InvalidToken` for a forged token or a deleted registration."""
     payload = read_token(purpose, token)
     registration = db.session.get(Registration, int(payload.get("r") or 0))
@@ -96,7 +98,7 @@ def queue_public(kind: str, registration: Registration, now: datetime) -> None:
 def queue_for_confirmed(event: Event, kind: str) -> int:
     people = db.session.scalars(
         sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.status == "confirmed"
+            Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED
         )
     ).all()
     for registration in people:
@@ -109,11 +111,12 @@ def notify_update(event: Event) -> int:
     whose calendar holds the event, and to those invited."""
     people = db.session.scalars(
         sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.status.in_(("confirmed", "invited"))
+            Registration.event_id == event.id,
+            Registration.status.in_((RegistrationStatus.CONFIRMED, RegistrationStatus.INVITED)),
         )
     ).all()
     for registration in people:
-        queue_mail("event_update", registration, sequence=event.sequence)
+        queue_mail(EventMailKind.UPDATE, registration, sequence=event.sequence)
     return len(people)
 
 
@@ -123,11 +126,17 @@ def notify_cancellation(event: Event) -> int:
     people = db.session.scalars(
         sa.select(Registration).where(
             Registration.event_id == event.id,
-            Registration.status.in_(("confirmed", "invited", "waiting")),
+            Registration.status.in_(
+                (
+                    RegistrationStatus.CONFIRMED,
+                    RegistrationStatus.INVITED,
+                    RegistrationStatus.WAITING,
+                )
+            ),
         )
     ).all()
     for registration in people:
         queue_mail(
-            "event_cancelled", registration, sequence=event.sequence, had=registration.status
+            EventMailKind.CANCELLED, registration, sequence=event.sequence, had=registration.status
         )
     return len(people)

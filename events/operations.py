@@ -26,7 +26,7 @@ from events.event_input import (  # noqa: F401  (the operations' vocabulary)
     line,
     text,
 )
-from events.models import Event, EventKind, EventSeries, Registration
+from events.models import Event, EventKind, EventMailKind, EventSeries, EventStatus, Registration
 from events.registrations import (
     notify_cancellation,
     notify_update,
@@ -85,10 +85,10 @@ def _new_uid() -> str:
 def create_event(data: EventInput) -> Event:
     values = check(data, None)
     start = values["starts_at"]
-    event = Event(status="draft", uid=_new_uid(), sequence=0, changed_at=utcnow(), **values)
-    event.slug = _unique_slug(
-        Event, f"{values['title']} {start.astimezone(BERLIN):%Y-%m-%d}", None
+    event = Event(
+        status=EventStatus.DRAFT, uid=_new_uid(), sequence=0, changed_at=utcnow(), **values
     )
+    event.slug = _unique_slug(Event, f"{values['title']} {start.astimezone(BERLIN):%Y-%m-%d}", None)
     db.session.add(event)
     db.session.flush()
     audit("event.create", event)
@@ -98,7 +98,7 @@ def create_event(data: EventInput) -> Event:
 def update_event(event: Event, data: EventInput) -> list[str]:
     """Store the changes; a published event's participants get an update when time,
     place or join link changed. Returns what changed among those (field names)."""
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         raise EventStateError(_("A cancelled event cannot be changed."))
     values = check(data, event)
     significant = [k for k in SIGNIFICANT if getattr(event, k) != values[k]]
@@ -108,12 +108,12 @@ def update_event(event: Event, data: EventInput) -> list[str]:
         setattr(event, key, value)
     if significant or visible:
         event.changed_at = utcnow()
-    if event.status == "published" and significant:
+    if event.status == EventStatus.PUBLISHED and significant:
         event.sequence += 1
         _plan_reminder(event)
         notify_update(event)
     db.session.flush()
-    if event.status == "published" and (
+    if event.status == EventStatus.PUBLISHED and (
         event.capacity is None or (old_capacity is not None and event.capacity > old_capacity)
     ):
         promote_waiting(event)
@@ -122,11 +122,11 @@ def update_event(event: Event, data: EventInput) -> list[str]:
 
 
 def publish_event(event: Event) -> None:
-    if event.status == "published":
+    if event.status == EventStatus.PUBLISHED:
         return
-    if event.status != "draft":
+    if event.status != EventStatus.DRAFT:
         raise EventStateError(_("A cancelled event cannot be published again."))
-    event.status = "published"
+    event.status = EventStatus.PUBLISHED
     event.published_at = utcnow()
     event.changed_at = utcnow()
     _plan_reminder(event)
@@ -137,10 +137,10 @@ def publish_event(event: Event) -> None:
 def cancel_event(event: Event) -> int:
     """Cancel the event: CANCEL to everyone with a seat or an invitation, a note to
     the waiting list. Returns how many people are told."""
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         return 0
-    was_draft = event.status == "draft"
-    event.status = "cancelled"
+    was_draft = event.status == EventStatus.DRAFT
+    event.status = EventStatus.CANCELLED
     event.cancelled_at = utcnow()
     event.changed_at = utcnow()
     event.sequence += 1
@@ -155,7 +155,7 @@ def cancel_event(event: Event) -> int:
 
 def delete_event(event: Event) -> None:
     """Only a draft can be deleted; a published event is cancelled instead."""
-    if event.status != "draft":
+    if event.status != EventStatus.DRAFT:
         raise EventStateError(_("Only drafts can be deleted. Cancel the event instead."))
     audit("event.delete", event, title=event.title)
     db.session.execute(sa.delete(Registration).where(Registration.event_id == event.id))
@@ -230,7 +230,7 @@ def _plan_reminder(event: Event, now: datetime | None = None) -> None:
     (a reminder minutes after the confirmation helps nobody)."""
     now = now or utcnow()
     event.reminder_due_at = None
-    if event.status != "published" or not event.reminder_hours:
+    if event.status != EventStatus.PUBLISHED or not event.reminder_hours:
         return
     due = event.starts_at - timedelta(hours=event.reminder_hours)
     if due > now:
@@ -243,7 +243,9 @@ def send_due_reminders(now: datetime | None = None) -> int:
     Commits per event. Returns the number of reminders queued."""
     now = now or utcnow()
     due = db.session.scalars(
-        sa.select(Event.id).where(Event.reminder_due_at <= now, Event.status == "published")
+        sa.select(Event.id).where(
+            Event.reminder_due_at <= now, Event.status == EventStatus.PUBLISHED
+        )
     ).all()
     queued = 0
     for event_id in due:
@@ -254,7 +256,7 @@ def send_due_reminders(now: datetime | None = None) -> int:
         ).rowcount
         event = db.session.get(Event, event_id)
         if claimed and event.starts_at > now:
-            queued += queue_for_confirmed(event, "event_reminder")
+            queued += queue_for_confirmed(event, EventMailKind.REMINDER)
         db.session.commit()
     if queued:
         log.info("queued %d reminders for %d events", queued, len(due))
@@ -313,7 +315,7 @@ def upcoming_events(
 ):
     """Published events that have not ended, soonest first."""
     now = now or utcnow()
-    query = sa.select(Event).where(Event.status == "published", Event.ends_at > now)
+    query = sa.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_at > now)
     if kind is not None:
         query = query.where(Event.kind_id == kind.id)
     return list(db.session.scalars(query.order_by(Event.starts_at, Event.id).limit(limit)))

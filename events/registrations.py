@@ -29,9 +29,18 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from events.errors import EventError, EventStateError
-from events.models import ACTIVE, UNCONFIRMED, Event, Registration
+from events.models import (
+    ACTIVE,
+    REGISTRATION_SOURCES,
+    UNCONFIRMED,
+    Event,
+    EventMailKind,
+    EventStatus,
+    Registration,
+    RegistrationSource,
+    RegistrationStatus,
+)
 from events.notices import (  # noqa: F401  (re-exported)
-    PUBLIC_FORM_MAILS,
     confirm_token_for,
     lock_address,
     notify_cancellation,
@@ -62,8 +71,6 @@ from kkp.extensions import db
 from people.addresses import clean_text, normalise_email
 
 log = logging.getLogger(__name__)
-
-SOURCES = ("form", "editor", "invitation", "api")
 
 
 # -- registering -------------------------------------------------------------------------
@@ -100,16 +107,16 @@ def _seat(event: Event, registration: Registration, now: datetime) -> str:
     with db.session.no_autoflush:  # the new row has no status yet
         free = has_free_seat(event)
     if free:
-        registration.status = "confirmed"
+        registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
         registration.waiting_since = None
         db.session.flush()
-        queue_mail("event_confirmation", registration, sequence=event.sequence)
+        queue_mail(EventMailKind.CONFIRMATION, registration, sequence=event.sequence)
     else:
-        registration.status = "waiting"
+        registration.status = RegistrationStatus.WAITING
         registration.waiting_since = now
         db.session.flush()
-        queue_mail("event_waiting", registration)
+        queue_mail(EventMailKind.WAITING, registration)
     return registration.status
 
 
@@ -118,14 +125,14 @@ def _hold(event: Event, registration: Registration, now: datetime) -> str:
     take on the waiting list) until the owner confirms; the mail asks them to."""
     with db.session.no_autoflush:  # the new row has no status yet
         free = has_free_seat(event)
-    registration.status = "pending" if free else "pending_waiting"
+    registration.status = RegistrationStatus.PENDING if free else RegistrationStatus.PENDING_WAITING
     registration.hold_until = now + timedelta(
         minutes=current_app.config["KKP_REGISTRATION_HOLD_MINUTES"]
     )
     registration.confirmed_at = None
     registration.waiting_since = None
     db.session.flush()
-    queue_public("registration_request", registration, now)
+    queue_public(EventMailKind.REGISTRATION_REQUEST, registration, now)
     return registration.status
 
 
@@ -138,7 +145,7 @@ def register(
     consent: bool = False,
     consent_version: int | None = None,
     locale: str = "de",
-    source: str = "form",
+    source: str = RegistrationSource.FORM,
     now: datetime | None = None,
 ) -> tuple[Registration, str]:
     """Register someone through the public form. Returns the registration and what
@@ -149,7 +156,7 @@ def register(
     all alike."""
     now = now or utcnow()
     name, email, organisation = _person(name, email, organisation)
-    if source == "form" and not consent:
+    if source == RegistrationSource.FORM and not consent:
         raise EventError(_("Please agree to the processing of your data."), "consent")
     event = lock_event(event_id)
     require_open(event, now)
@@ -166,10 +173,10 @@ def register(
     )
     if registration is not None and registration.status in UNCONFIRMED:
         # the same link again; the hold is not extended, and the details stay
-        queue_public("registration_request", registration, now)
+        queue_public(EventMailKind.REGISTRATION_REQUEST, registration, now)
         return registration, "already"
-    if registration is not None and registration.status in ACTIVE + ("invited",):
-        queue_public("registration_link", registration, now)
+    if registration is not None and registration.status in ACTIVE + (RegistrationStatus.INVITED,):
+        queue_public(EventMailKind.REGISTRATION_LINK, registration, now)
         return registration, "already"
     if registration is None:
         registration = Registration(event_id=event.id, email=email, key=secrets.token_hex(16))
@@ -177,7 +184,7 @@ def register(
     registration.name = name
     registration.organisation = organisation
     registration.locale = locale if locale in ("de", "en") else "de"
-    registration.source = source if source in SOURCES else "form"
+    registration.source = source if source in REGISTRATION_SOURCES else RegistrationSource.FORM
     registration.cancelled_at = None
     if consent:
         registration.consent_at = now
@@ -203,21 +210,21 @@ def confirm(registration: Registration, now: datetime | None = None) -> str:
     db.session.refresh(registration)
     if registration.status not in UNCONFIRMED:  # confirmed or lapsed meanwhile
         return confirm(registration, now)
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         raise EventStateError(_("This event has been cancelled."))
     if event.starts_at <= now:
         raise EventStateError(_("This event has started or already taken place."))
-    held = registration.status == "pending"
+    held = registration.status == RegistrationStatus.PENDING
     registration.hold_until = None
     if held and event.capacity is not None and seated_count(event.id) > event.capacity:
         held = False  # the editor lowered the seats meanwhile: queue like anyone
-        registration.status = "pending_waiting"
+        registration.status = RegistrationStatus.PENDING_WAITING
         db.session.flush()
     if held:
-        registration.status = "confirmed"
+        registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
         db.session.flush()
-        queue_mail("event_confirmation", registration, sequence=event.sequence)
+        queue_mail(EventMailKind.CONFIRMATION, registration, sequence=event.sequence)
     else:
         _seat(event, registration, now)
     log.info("registration %s confirmed: %s", registration.id, registration.status)
@@ -247,8 +254,8 @@ def expire_holds(now: datetime | None = None) -> int:
         ).all()
         freed = False
         for registration in due:
-            freed = freed or registration.status == "pending"
-            registration.status = "expired"
+            freed = freed or registration.status == RegistrationStatus.PENDING
+            registration.status = RegistrationStatus.EXPIRED
             registration.hold_until = None
             log.info("registration %s for event %s lapsed unconfirmed", registration.id, event_id)
         db.session.flush()
@@ -267,9 +274,9 @@ def add_participant(
     now = utcnow()
     name, email, organisation = _person(name, email, organisation)
     event = lock_event(event_id)
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         raise EventStateError(_("This event has been cancelled."))
-    if event.status != "published":
+    if event.status != EventStatus.PUBLISHED:
         raise EventStateError(_("Publish the event before adding participants."))
     registration = db.session.scalar(
         sa.select(Registration).where(
@@ -282,19 +289,19 @@ def add_participant(
         registration = Registration(event_id=event.id, email=email, key=secrets.token_hex(16))
         db.session.add(registration)
     registration.name, registration.organisation = name, organisation
-    registration.source = "editor"
+    registration.source = RegistrationSource.EDITOR
     registration.cancelled_at = None
     # the editor vouches for the address: an unconfirmed registration needs no link now
     registration.hold_until = None
     with db.session.no_autoflush:
         full = not has_free_seat(event)
-    if registration.status == "pending" or (over_capacity and full):
-        registration.status = "confirmed"
+    if registration.status == RegistrationStatus.PENDING or (over_capacity and full):
+        registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
         registration.waiting_since = None
         db.session.flush()
-        queue_mail("event_confirmation", registration, sequence=event.sequence)
-        outcome = "confirmed"
+        queue_mail(EventMailKind.CONFIRMATION, registration, sequence=event.sequence)
+        outcome = RegistrationStatus.CONFIRMED
     else:
         outcome = _seat(event, registration, now)
     audit("registration.add", registration, event_id=event.id, status=outcome)
@@ -305,7 +312,7 @@ def promote_waiting(event: Event, now: datetime | None = None) -> list[Registrat
     """Give free seats to the waiting list in order; each promoted person is told.
     Call with the event locked (or from an operation that locked it)."""
     now = now or utcnow()
-    if event.status != "published" or event.starts_at <= now:
+    if event.status != EventStatus.PUBLISHED or event.starts_at <= now:
         return []
     promoted: list[Registration] = []
     free = None if event.capacity is None else event.capacity - seated_count(event.id)
@@ -313,16 +320,16 @@ def promote_waiting(event: Event, now: datetime | None = None) -> list[Registrat
         return []
     query = (
         sa.select(Registration)
-        .where(Registration.event_id == event.id, Registration.status == "waiting")
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITING)
         .order_by(Registration.waiting_since, Registration.id)
     )
     if free is not None:
         query = query.limit(free)
     for registration in db.session.scalars(query).all():
-        registration.status = "confirmed"
+        registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
         registration.waiting_since = None
-        queue_mail("event_promoted", registration, sequence=event.sequence)
+        queue_mail(EventMailKind.PROMOTED, registration, sequence=event.sequence)
         promoted.append(registration)
     db.session.flush()
     if promoted:
@@ -337,51 +344,51 @@ def cancel(registration: Registration, *, by_editor: bool = False) -> None:
     if registration.status in UNCONFIRMED:
         event = lock_event(registration.event_id)
         had = registration.status
-        registration.status = "cancelled"
+        registration.status = RegistrationStatus.CANCELLED
         registration.cancelled_at = utcnow()
         registration.hold_until = None
         db.session.flush()
         if by_editor:
             audit("registration.remove", registration, event_id=event.id)
-        if had == "pending":
+        if had == RegistrationStatus.PENDING:
             promote_waiting(event)
         return
-    if registration.status not in ("confirmed", "waiting", "invited"):
+    if registration.status not in ACTIVE + (RegistrationStatus.INVITED,):
         return
     event = lock_event(registration.event_id)
     had = registration.status
-    registration.status = "cancelled"
+    registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = utcnow()
     registration.waiting_since = None
-    if had in ("confirmed", "invited"):
+    if had in (RegistrationStatus.CONFIRMED, RegistrationStatus.INVITED):
         # a personal CANCEL needs a raised SEQUENCE, or calendars ignore it
         event.sequence += 1
         event.changed_at = utcnow()
     db.session.flush()
-    queue_mail("registration_cancelled", registration, sequence=event.sequence, had=had)
+    queue_mail(EventMailKind.REGISTRATION_CANCELLED, registration, sequence=event.sequence, had=had)
     if by_editor:
         audit("registration.remove", registration, event_id=event.id)
-    if had == "confirmed":
+    if had == RegistrationStatus.CONFIRMED:
         promote_waiting(event)
 
 
 def move_up(registration: Registration) -> str:
     """An editor moves someone from the waiting list up: a free seat if there is one,
     otherwise the first place on the waiting list."""
-    if registration.status != "waiting":
+    if registration.status != RegistrationStatus.WAITING:
         raise EventStateError(_("Only people on the waiting list can be moved up."))
     event = lock_event(registration.event_id)
     free = event.capacity is None or seated_count(event.id) < event.capacity
     if free:
-        registration.status = "confirmed"
+        registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = utcnow()
         registration.waiting_since = None
         db.session.flush()
-        queue_mail("event_promoted", registration, sequence=event.sequence)
+        queue_mail(EventMailKind.PROMOTED, registration, sequence=event.sequence)
     else:
         first = db.session.scalar(
             sa.select(sa.func.min(Registration.waiting_since)).where(
-                Registration.event_id == event.id, Registration.status == "waiting"
+                Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITING
             )
         )
         registration.waiting_since = first - timedelta(microseconds=1)

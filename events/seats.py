@@ -13,7 +13,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from events.errors import EventError, EventStateError
-from events.models import SEATED, Event, Registration
+from events.models import (
+    SEATED,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+)
 from kkp.db import utcnow
 from kkp.extensions import db
 
@@ -38,7 +45,9 @@ def confirmed_count(event_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Registration)
-        .where(Registration.event_id == event_id, Registration.status == "confirmed")
+        .where(
+            Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED
+        )
     )
 
 
@@ -60,7 +69,9 @@ def public_seats_left(event: Event) -> int | None:
     confirmed = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Registration)
-        .where(Registration.event_id == event.id, Registration.status == "confirmed")
+        .where(
+            Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED
+        )
     )
     return max(0, event.capacity - confirmed)
 
@@ -69,7 +80,7 @@ def waiting_count(event_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Registration)
-        .where(Registration.event_id == event_id, Registration.status == "waiting")
+        .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.WAITING)
     )
 
 
@@ -82,14 +93,14 @@ def seats_left(event: Event) -> int | None:
 
 def waiting_place(registration: Registration) -> int | None:
     """1 for the first on the waiting list; None when not waiting."""
-    if registration.status != "waiting":
+    if registration.status != RegistrationStatus.WAITING:
         return None
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Registration)
         .where(
             Registration.event_id == registration.event_id,
-            Registration.status == "waiting",
+            Registration.status == RegistrationStatus.WAITING,
             sa.or_(
                 Registration.waiting_since < registration.waiting_since,
                 sa.and_(
@@ -111,20 +122,20 @@ def has_free_seat(event: Event) -> bool:
 def is_open(event: Event, now: datetime | None = None) -> bool:
     now = now or utcnow()
     return (
-        event.status == "published"
-        and event.registration_mode == "open"
+        event.status == EventStatus.PUBLISHED
+        and event.registration_mode == RegistrationMode.OPEN
         and now < event.registration_closes_at()
     )
 
 
 def require_open(event: Event, now: datetime, *, invited: bool = False) -> None:
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         raise RegistrationClosed(_("This event has been cancelled."))
-    if event.status != "published":
+    if event.status != EventStatus.PUBLISHED:
         raise RegistrationClosed(_("This event is not open for registration."))
-    if event.registration_mode == "none":
+    if event.registration_mode == RegistrationMode.NONE:
         raise RegistrationClosed(_("This event needs no registration."))
-    if event.registration_mode == "invitation" and not invited:
+    if event.registration_mode == RegistrationMode.INVITATION and not invited:
         raise RegistrationClosed(_("This event is by invitation only."))
     if now >= event.registration_closes_at():
         raise RegistrationClosed(_("The registration deadline has passed."))

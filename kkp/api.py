@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from webargs.flaskparser import FlaskParser
 
 from kkp.api_docs import PREFIX, error_responses
+from kkp.auth.models import AuditChannel
 from kkp.auth.operations import editor_for_token
 from kkp.extensions import csrf, db, limiter
 from kkp.params import MAX_ID
@@ -151,7 +152,7 @@ def _authenticate():
     if editor is None:
         raise ApiError(401, _("A valid API token is required (Authorization: Bearer …)."))
     g.kkp_editor = editor
-    g.kkp_channel = "api"
+    g.kkp_channel = AuditChannel.API
     return None
 
 

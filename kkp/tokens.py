@@ -6,6 +6,7 @@ A token made for one purpose (say "unsubscribe") never verifies for another
 
 from __future__ import annotations
 
+import enum
 import functools
 from typing import Any
 
@@ -13,7 +14,21 @@ from flask import current_app
 from itsdangerous import BadSignature, Serializer, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 
-PURPOSES = ("confirm", "preferences", "unsubscribe", "registration", "registration_confirm")
+
+class TokenPurpose(enum.StrEnum):
+    """What a token is for; the value is the signer's salt, so it never changes."""
+
+    #: confirm a newsletter sign-up
+    CONFIRM = "confirm"
+    PREFERENCES = "preferences"
+    UNSUBSCRIBE = "unsubscribe"
+    #: manage an event registration
+    REGISTRATION = "registration"
+    #: confirm a registration made through the public form
+    REGISTRATION_CONFIRM = "registration_confirm"
+
+
+PURPOSES = tuple(purpose.value for purpose in TokenPurpose)
 
 
 class InvalidToken(Exception):

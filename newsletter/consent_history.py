@@ -18,7 +18,7 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail.models import Delivery
 from kkp.mail.operations import queue_delivery
-from newsletter.models import ConsentEvent, DeliveryKind, MailingList, Subscriber
+from newsletter.models import ConsentAction, ConsentEvent, DeliveryKind, MailingList, Subscriber
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def record(
     **details,
 ) -> ConsentEvent:
     lists = list(lists)
-    if action == "list_removed":  # names change; what she left must stay findable
+    if action == ConsentAction.LIST_REMOVED:  # names change; what she left must stay findable
         details.setdefault("list_ids", [m.id for m in lists])
     event = ConsentEvent(
         subscriber=subscriber,
@@ -100,6 +100,10 @@ def send_confirmation(
         params={"list_ids": [m.id for m in lists]},
     )
     record(
-        subscriber, "confirmation_sent", lists, source=subscriber.source, delivery_id=delivery.id
+        subscriber,
+        ConsentAction.CONFIRMATION_SENT,
+        lists,
+        source=subscriber.source,
+        delivery_id=delivery.id,
     )
     return delivery

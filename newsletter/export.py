@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kkp.spreadsheet import BOM, berlin_time, spreadsheet_safe  # noqa: F401  (re-exported)
+from newsletter.models import SubscriberStatus
 
 HEADER = ("E-Mail", "Name", "Organisation", "Status", "Listen", "Angemeldet am", "Bestätigt am")
 #: the file is for German offices whatever language the editor uses
-STATUS_WORDS = {"pending": "unbestätigt", "confirmed": "bestätigt"}
+STATUS_WORDS = {SubscriberStatus.PENDING: "unbestätigt", SubscriberStatus.CONFIRMED: "bestätigt"}
 
 
 @dataclass(frozen=True, slots=True)

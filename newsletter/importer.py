@@ -30,7 +30,7 @@ from newsletter.csvfile import (
     read_csv,
     reason_text,
 )
-from newsletter.models import ImportJob
+from newsletter.models import ImportJob, ImportStatus
 from newsletter.operations import (
     ImportedPerson,
     SubscriptionError,
@@ -137,9 +137,11 @@ def _claim(job_id: int, saved: int) -> bool:
     result = db.session.execute(
         sa.update(ImportJob)
         .where(
-            ImportJob.id == job_id, ImportJob.processed_rows == saved, ImportJob.status == "running"
+            ImportJob.id == job_id,
+            ImportJob.processed_rows == saved,
+            ImportJob.status == ImportStatus.RUNNING,
         )
-        .values(status="running")
+        .values(status=ImportStatus.RUNNING)
     )
     if result.rowcount != 1:
         db.session.rollback()
@@ -154,7 +156,9 @@ def _save(job_id: int, saved: int, progress: _Progress, **extra) -> bool:
     result = db.session.execute(
         sa.update(ImportJob)
         .where(
-            ImportJob.id == job_id, ImportJob.processed_rows == saved, ImportJob.status == "running"
+            ImportJob.id == job_id,
+            ImportJob.processed_rows == saved,
+            ImportJob.status == ImportStatus.RUNNING,
         )
         .values(**progress.values(), **extra)
     )
@@ -166,14 +170,14 @@ def _save(job_id: int, saved: int, progress: _Progress, **extra) -> bool:
     return True
 
 
-_OPEN = ("queued", "running")
+_OPEN = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
 def _fail(job: ImportJob, message: str) -> None:
     result = db.session.execute(
         sa.update(ImportJob)
         .where(ImportJob.id == job.id, ImportJob.status.in_(_OPEN))
-        .values(status="failed", error=message, finished_at=utcnow(), data=None)
+        .values(status=ImportStatus.FAILED, error=message, finished_at=utcnow(), data=None)
     )
     if result.rowcount == 1:  # else another run finished it meanwhile
         audit("import.fail", job)
@@ -239,7 +243,7 @@ def _run(job: ImportJob) -> None:
     started = db.session.execute(
         sa.update(ImportJob)
         .where(ImportJob.id == job_id, ImportJob.status.in_(_OPEN))
-        .values(status="running", total_rows=csv_file.total_rows)
+        .values(status=ImportStatus.RUNNING, total_rows=csv_file.total_rows)
     )
     db.session.commit()
     if started.rowcount != 1:
@@ -281,7 +285,7 @@ def _run(job: ImportJob) -> None:
         db.session.rollback()
         _fail(job, str(exc))
         return
-    if _save(job_id, saved, progress, status="done", finished_at=utcnow(), data=None):
+    if _save(job_id, saved, progress, status=ImportStatus.DONE, finished_at=utcnow(), data=None):
         audit(
             "import.finish",
             job,

@@ -19,14 +19,14 @@ from flask_babel import gettext as _
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
-from events.models import Event
+from events.models import Event, EventStatus
 from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.forms import ConflictError, InputError
 from kkp.mail.message import header_text
 from kkp.markup import is_web_url
 from kkp.text import slugify, text_problem
-from newsletter.models import Article, Image, Issue, MailingList
+from newsletter.models import Article, Image, Issue, IssueStatus, MailingList
 
 MAX_TITLE = 200
 MAX_NUMBER = 40
@@ -87,7 +87,7 @@ def _unique_slug(issue: Issue) -> str:
 def create_issue(
     *, number: str, title: str, intro: str = "", list_ids: Iterable[int] = ()
 ) -> Issue:
-    issue = Issue(status="draft")
+    issue = Issue(status=IssueStatus.DRAFT)
     _apply(issue, number=number, title=title, intro=intro, list_ids=list_ids)
     db.session.add(issue)
     db.session.flush()
@@ -146,7 +146,10 @@ def require_editable(issue: Issue) -> None:
 
 
 def delete_issue(issue: Issue) -> None:
-    if issue.status not in ("draft", "cancelled") or issue.started_at is not None:
+    if (
+        issue.status not in (IssueStatus.DRAFT, IssueStatus.CANCELLED)
+        or issue.started_at is not None
+    ):
         raise IssueStateError(_("Only drafts can be deleted."))
     audit("issue.delete", issue, number=issue.number)
     db.session.delete(issue)
@@ -230,7 +233,7 @@ def linked_event(event_id: int | str | None, *, current_id: int | None = None):
     event = db.session.get(Event, number) if 0 < number < 2**31 else None
     if event is None:
         raise IssueError(_("Please choose from the events shown."), "event_id")
-    if event.id != current_id and event.status != "published":
+    if event.id != current_id and event.status != EventStatus.PUBLISHED:
         raise IssueError(
             _("Only published events can be linked. Please publish the event first."),
             "event_id",

@@ -13,7 +13,7 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail.models import Delivery
 from kkp.mail.operations import queue_delivery
-from kkp.tokens import InvalidToken, make_token, read_token
+from kkp.tokens import InvalidToken, TokenPurpose, make_token, read_token
 from newsletter.models import DeliveryKind, Subscriber
 from people.addresses import address_hashes, email_hash, is_suppressed, normalise_email
 
@@ -55,7 +55,7 @@ def subscriber_for_preferences(token: str) -> Subscriber:
     """The subscriber a preference-centre link opens; :class:`InvalidToken` (with
     `expired`) for a forged, foreign or too old one."""
     return subscriber_for_token(
-        read_token("preferences", token, max_age=preferences_link_seconds())
+        read_token(TokenPurpose.PREFERENCES, token, max_age=preferences_link_seconds())
     )
 
 

@@ -11,7 +11,7 @@ from kkp.mail.message import mailbox
 from kkp.mail.models import Delivery
 from kkp.mail.operations import NotDeliverable, message_builder
 from kkp.mail.render import render_mail
-from kkp.tokens import make_token
+from kkp.tokens import TokenPurpose, make_token
 from newsletter.links import PREFERENCES_LINK_KIND
 from newsletter.models import MailingList, Subscriber
 from newsletter.operations import CONFIRMATION_KIND, token_payload
@@ -25,10 +25,10 @@ def confirmation_mail(delivery: Delivery) -> EmailMessage:
         raise NotDeliverable("the sign-up was deleted")
     list_ids = delivery.params.get("list_ids", [])
     lists = db.session.query(MailingList).filter(MailingList.id.in_(list_ids)).all()
-    token = make_token("confirm", token_payload(subscriber, l=list_ids))
+    token = make_token(TokenPurpose.CONFIRM, token_payload(subscriber, l=list_ids))
     base = current_app.config["KKP_BASE_URL"]
     return render_mail(
-        "subscription_confirmation",
+        CONFIRMATION_KIND,
         {
             "subscriber": subscriber,
             "lists": lists,
@@ -48,11 +48,11 @@ def preferences_link_mail(delivery: Delivery) -> EmailMessage:
         raise NotDeliverable("the subscriber was deleted")
     base = current_app.config["KKP_BASE_URL"]
     return render_mail(
-        "preferences_link",
+        PREFERENCES_LINK_KIND,
         {
             "subscriber": subscriber,
             "preferences_url": f"{base}/preferences/"
-            + make_token("preferences", token_payload(subscriber)),
+            + make_token(TokenPurpose.PREFERENCES, token_payload(subscriber)),
             "days": current_app.config["KKP_PREFERENCES_LINK_DAYS"],
         },
         to=mailbox(subscriber.name, subscriber.email),

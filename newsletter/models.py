@@ -17,13 +17,30 @@ from people.models import (  # noqa: F401  (re-exported)
     SOURCES,
     SUBSCRIBER_STATUSES,
     SUBSCRIPTION_STATUSES,
+    ConsentAction,
     ConsentEvent,
+    ConsentPurpose,
+    ConsentSource,
     ConsentText,
     MailingList,
     Subscriber,
+    SubscriberSource,
+    SubscriberStatus,
     Subscription,
+    SubscriptionStatus,
     Suppression,
+    SuppressionReason,
 )
+
+
+class ImportStatus(enum.StrEnum):
+    """queued → running → done | failed; a running job whose worker died is taken up
+    again (still running). The database stores the value."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
 
 
 class ImportJob(db.Model):
@@ -41,8 +58,8 @@ class ImportJob(db.Model):
     list_ids = sa.Column(sa.JSON, nullable=False, default=list)
     #: the editor states the people consented elsewhere (then no confirmation mail)
     consent_evidence = sa.Column(sa.Text, nullable=False, default="")
-    #: "queued", "running", "done", "failed"
-    status = sa.Column(sa.String(20), nullable=False, default="queued")
+    #: an :class:`ImportStatus`
+    status = sa.Column(sa.String(20), nullable=False, default=ImportStatus.QUEUED)
     total_rows = sa.Column(sa.Integer, nullable=False, default=0)
     processed_rows = sa.Column(sa.Integer, nullable=False, default=0)
     imported = sa.Column(sa.Integer, nullable=False, default=0)

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from kkp.mail.models import Delivery
+from kkp.mail.models import Delivery, DeliveryStatus
 from newsletter.consent_history import (  # noqa: F401  (re-exported)
     CONFIRMATION_KIND,
     find_subscriber,
@@ -35,10 +35,17 @@ from newsletter.links import (  # noqa: F401  (re-exported)
     token_payload,
 )
 from newsletter.models import (
+    ConsentAction,
+    ConsentPurpose,
+    ConsentSource,
     MailingList,
     Subscriber,
+    SubscriberSource,
+    SubscriberStatus,
     Subscription,
+    SubscriptionStatus,
     Suppression,
+    SuppressionReason,
 )
 from newsletter.personal_data import export_data  # noqa: F401  (re-exported)
 from newsletter.roster import (  # noqa: F401  (re-exported)
@@ -88,7 +95,7 @@ def request_subscription(
     organisation: str = "",
     list_ids: Iterable[int],
     consent_version: int | None,
-    source: str = "form",
+    source: str = SubscriberSource.FORM,
     ip: str | None = None,
     locale: str = "de",
     public_only: bool = True,
@@ -105,7 +112,7 @@ def request_subscription(
     lists = checked(errors, lists_by_ids, list_ids, public_only=public_only)
     if lists == []:
         errors.setdefault("lists", _("Please choose at least one list."))
-    text = consent_text_version(consent_version, "newsletter")
+    text = consent_text_version(consent_version, ConsentPurpose.NEWSLETTER)
     if text is None:
         errors.setdefault("consent", _("Please agree to the privacy notice."))
     raise_errors(errors)
@@ -119,7 +126,7 @@ def request_subscription(
             source=source,
             locale=locale if locale in ("de", "en") else "de",
         )
-    elif subscriber.status == "pending":
+    elif subscriber.status == SubscriberStatus.PENDING:
         # Not confirmed yet: the latest form wins for the personal details.
         subscriber.name = name or subscriber.name
         subscriber.organisation = organisation or subscriber.organisation
@@ -127,11 +134,22 @@ def request_subscription(
     have = {s.list_id: s for s in subscriber.subscriptions}
     new_lists = [m for m in lists if m.id not in have]
     for mailing_list in new_lists:
-        subscriber.subscriptions.append(Subscription(mailing_list=mailing_list, status="pending"))
-    pending = [m for m in lists if m.id not in have or have[m.id].status == "pending"]
+        subscriber.subscriptions.append(
+            Subscription(mailing_list=mailing_list, status=SubscriptionStatus.PENDING)
+        )
+    pending = [
+        m for m in lists if m.id not in have or have[m.id].status == SubscriptionStatus.PENDING
+    ]
     if not pending:
         return subscriber  # everything asked for is confirmed already
-    record(subscriber, "requested", pending, source=source, consent_version=text.version, ip=ip)
+    record(
+        subscriber,
+        ConsentAction.REQUESTED,
+        pending,
+        source=source,
+        consent_version=text.version,
+        ip=ip,
+    )
     db.session.flush()
     send_confirmation(subscriber, pending, new_lists=bool(new_lists))
     return subscriber
@@ -146,20 +164,20 @@ def confirm(
     now = utcnow()
     confirmed = []
     for subscription in subscriber.subscriptions:
-        if subscription.list_id in wanted and subscription.status == "pending":
-            subscription.status = "confirmed"
+        if subscription.list_id in wanted and subscription.status == SubscriptionStatus.PENDING:
+            subscription.status = SubscriptionStatus.CONFIRMED
             subscription.confirmed_at = now
             confirmed.append(subscription.mailing_list)
     if confirmed:
-        if subscriber.status != "confirmed":
-            subscriber.status = "confirmed"
+        if subscriber.status != SubscriberStatus.CONFIRMED:
+            subscriber.status = SubscriberStatus.CONFIRMED
             subscriber.confirmed_at = now
         db.session.execute(
             sa.delete(Suppression).where(
                 Suppression.email_hash.in_(address_hashes(subscriber.email))
             )
         )
-        record(subscriber, "confirmed", confirmed, source=subscriber.source, ip=ip)
+        record(subscriber, ConsentAction.CONFIRMED, confirmed, source=subscriber.source, ip=ip)
     return subscriber, confirmed
 
 
@@ -172,7 +190,7 @@ def update_preferences(
     list_ids: Iterable[int],
     name: str,
     organisation: str,
-    source: str = "preferences",
+    source: str = ConsentSource.PREFERENCES,
 ) -> None:
     """Set the confirmed lists; the signed link proves the address, so new lists count
     as confirmed."""
@@ -192,25 +210,27 @@ def update_preferences(
         current = have.get(mailing_list.id)
         if current is None:
             subscriber.subscriptions.append(
-                Subscription(mailing_list=mailing_list, status="confirmed", confirmed_at=now)
+                Subscription(
+                    mailing_list=mailing_list, status=SubscriptionStatus.CONFIRMED, confirmed_at=now
+                )
             )
             added.append(mailing_list)
-        elif current.status == "pending":
-            current.status, current.confirmed_at = "confirmed", now
+        elif current.status == SubscriptionStatus.PENDING:
+            current.status, current.confirmed_at = SubscriptionStatus.CONFIRMED, now
             added.append(mailing_list)
     if added:
-        if subscriber.status != "confirmed":
-            subscriber.status, subscriber.confirmed_at = "confirmed", now
-        record(subscriber, "confirmed", added, source=source)
+        if subscriber.status != SubscriberStatus.CONFIRMED:
+            subscriber.status, subscriber.confirmed_at = SubscriberStatus.CONFIRMED, now
+        record(subscriber, ConsentAction.CONFIRMED, added, source=source)
     if removed:
-        record(subscriber, "list_removed", removed, source=source)
+        record(subscriber, ConsentAction.LIST_REMOVED, removed, source=source)
 
 
 def unsubscribe(
     subscriber: Subscriber,
     *,
     list_id: int | Iterable[int] | None = None,
-    source: str = "unsubscribe",
+    source: str = ConsentSource.UNSUBSCRIBE,
 ) -> bool:
     """Leave one list (or the lists of one mail), or everything. Leaving the last list
     deletes the subscriber and keeps only the hashed address on the suppression list.
@@ -223,20 +243,25 @@ def unsubscribe(
             for subscription in left:
                 subscriber.subscriptions.remove(subscription)
             if left:
-                record(subscriber, "list_removed", [s.mailing_list for s in left], source=source)
+                record(
+                    subscriber,
+                    ConsentAction.LIST_REMOVED,
+                    [s.mailing_list for s in left],
+                    source=source,
+                )
             return False
-    delete_subscriber(subscriber, reason="unsubscribed")
+    delete_subscriber(subscriber, reason=SuppressionReason.UNSUBSCRIBED)
     return True
 
 
-def delete_subscriber(subscriber: Subscriber, *, reason: str = "deleted") -> None:
+def delete_subscriber(subscriber: Subscriber, *, reason: str = SuppressionReason.DELETED) -> None:
     """Remove every personal detail; the hash stays so the address is never mailed again."""
     subscriber_id = subscriber.id
     suppress(subscriber.email, reason)
     db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.subscriber_id == subscriber_id, Delivery.status == "queued")
-        .values(status="cancelled")
+        .where(Delivery.subscriber_id == subscriber_id, Delivery.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.CANCELLED)
     )
     db.session.execute(
         sa.update(Delivery).where(Delivery.subscriber_id == subscriber_id).values(recipient="")
@@ -252,7 +277,7 @@ def purge_unconfirmed(now=None) -> int:
     cutoff = now - timedelta(days=current_app.config["KKP_UNCONFIRMED_RETENTION_DAYS"])
     ids = db.session.scalars(
         sa.select(Subscriber.id)
-        .where(Subscriber.status == "pending", Subscriber.created_at < cutoff)
+        .where(Subscriber.status == SubscriberStatus.PENDING, Subscriber.created_at < cutoff)
         .limit(10_000)
     ).all()
     if ids:
@@ -261,13 +286,16 @@ def purge_unconfirmed(now=None) -> int:
             .where(Delivery.subscriber_id.in_(ids))
             .values(
                 recipient="",
-                status=sa.case((Delivery.status == "queued", "cancelled"), else_=Delivery.status),
+                status=sa.case(
+                    (Delivery.status == DeliveryStatus.QUEUED, DeliveryStatus.CANCELLED),
+                    else_=Delivery.status,
+                ),
             )
         )
         db.session.execute(sa.delete(Subscriber).where(Subscriber.id.in_(ids)))
     db.session.execute(
         sa.delete(Subscription).where(
-            Subscription.status == "pending", Subscription.requested_at < cutoff
+            Subscription.status == SubscriptionStatus.PENDING, Subscription.requested_at < cutoff
         )
     )
     if ids:
@@ -282,8 +310,8 @@ def dashboard_figures() -> dict:
         ).all()
     )
     return {
-        "confirmed": counts.get("confirmed", 0),
-        "pending": counts.get("pending", 0),
+        "confirmed": counts.get(SubscriberStatus.CONFIRMED, 0),
+        "pending": counts.get(SubscriberStatus.PENDING, 0),
         "lists": db.session.scalar(sa.select(sa.func.count(MailingList.id))),
         "suppressed": db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)),
     }

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 
 from events.calendars import location
 from events.dates import when
+from events.models import EventStatus, RegistrationMode
 from kkp.db import utcnow
 from kkp.i18n import BERLIN
 from kkp.mail.message import FoldedHeader, header_text, mailbox, sender_address
@@ -69,19 +70,23 @@ def event_block(event, *, base_url: str, locale: str) -> dict | None:
     Nothing in it depends on the clock or the registrations, so a feed built from it
     keeps its bytes until the event itself changes.
     """
-    if event is None or event.status not in ("published", "cancelled"):
+    if event is None or event.status not in (EventStatus.PUBLISHED, EventStatus.CANCELLED):
         return None
     url = f"{base_url}/events/{event.slug}"
-    cancelled = event.status == "cancelled"
+    cancelled = event.status == EventStatus.CANCELLED
     with force_locale(locale):
         notes = []
-        if event.registration_mode == "invitation":
+        if event.registration_mode == RegistrationMode.INVITATION:
             notes.append(_("Participation by invitation."))
         if event.capacity and not cancelled:
             notes.append(
                 ngettext("Limited to %(num)d seat.", "Limited to %(num)d seats.", event.capacity)
             )
-        if event.registration_mode == "open" and event.registration_deadline and not cancelled:
+        if (
+            event.registration_mode == RegistrationMode.OPEN
+            and event.registration_deadline
+            and not cancelled
+        ):
             deadline = event.registration_deadline.astimezone(BERLIN)
             until = format_date(deadline, "long", locale=locale)
             if (deadline.hour, deadline.minute) != (23, 59):  # not the end of the day
@@ -90,7 +95,7 @@ def event_block(event, *, base_url: str, locale: str) -> dict | None:
             notes.append(_("Registration until %(day)s.", day=until))
         if event.cost_note:
             notes.append(event.cost_note)
-        open_mode = event.registration_mode == "open"
+        open_mode = event.registration_mode == RegistrationMode.OPEN
         return {
             "title": event.title,
             "when": when(event, locale),
@@ -101,7 +106,7 @@ def event_block(event, *, base_url: str, locale: str) -> dict | None:
             "ics_url": f"{url}.ics",
             # without registration, the public calendars show the join link too
             "join_url": event.join_url
-            if event.registration_mode == "none" and not cancelled
+            if event.registration_mode == RegistrationMode.NONE and not cancelled
             else "",
             "words": {
                 "when": _("When"),

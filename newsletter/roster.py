@@ -16,7 +16,16 @@ from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
 from newsletter.consent_history import find_subscriber, insert_subscriber, record, send_confirmation
-from newsletter.models import MailingList, Subscriber, Subscription
+from newsletter.models import (
+    ConsentAction,
+    ConsentSource,
+    MailingList,
+    Subscriber,
+    SubscriberSource,
+    SubscriberStatus,
+    Subscription,
+    SubscriptionStatus,
+)
 from people.addresses import (
     SubscriptionError,
     clean_text,
@@ -35,7 +44,7 @@ def add_subscriber(
     organisation: str = "",
     list_ids: Iterable[int],
     consent_evidence: str | None = None,
-    source: str = "editor",
+    source: str = SubscriberSource.EDITOR,
     locale: str = "de",
 ) -> tuple[Subscriber, bool]:
     """Add someone on behalf of the office. Returns (subscriber, created).
@@ -95,27 +104,37 @@ def _join(
     now = utcnow()
     new_lists = [m for m in lists if m.id not in have]
     for mailing_list in new_lists:
-        subscriber.subscriptions.append(Subscription(mailing_list=mailing_list, status="pending"))
+        subscriber.subscriptions.append(
+            Subscription(mailing_list=mailing_list, status=SubscriptionStatus.PENDING)
+        )
     db.session.flush()
     wanted = {m.id for m in lists}
-    pending = [s for s in subscriber.subscriptions if s.status == "pending" and s.list_id in wanted]
+    pending = [
+        s
+        for s in subscriber.subscriptions
+        if s.status == SubscriptionStatus.PENDING and s.list_id in wanted
+    ]
     if evidence and pending:
         for subscription in pending:
-            subscription.status, subscription.confirmed_at = "confirmed", now
-        if subscriber.status != "confirmed":
-            subscriber.status, subscriber.confirmed_at = "confirmed", now
+            subscription.status, subscription.confirmed_at = SubscriptionStatus.CONFIRMED, now
+        if subscriber.status != SubscriberStatus.CONFIRMED:
+            subscriber.status, subscriber.confirmed_at = SubscriberStatus.CONFIRMED, now
         record(
-            subscriber, "added", [s.mailing_list for s in pending], source=source, evidence=evidence
+            subscriber,
+            ConsentAction.ADDED,
+            [s.mailing_list for s in pending],
+            source=source,
+            evidence=evidence,
         )
     elif pending:
-        record(subscriber, "added", [s.mailing_list for s in pending], source=source)
+        record(subscriber, ConsentAction.ADDED, [s.mailing_list for s in pending], source=source)
         send_confirmation(subscriber, [s.mailing_list for s in pending], new_lists=bool(new_lists))
     return new_lists
 
 
 #: where a person acts herself, through the signed links in her mail: the lists she
 #: leaves there are her choice, which an import never undoes
-OWN_CHOICE_SOURCES = ("unsubscribe", "one-click", "preferences")
+OWN_CHOICE_SOURCES = (ConsentSource.UNSUBSCRIBE, ConsentSource.ONE_CLICK, ConsentSource.PREFERENCES)
 
 
 def lists_left_herself(subscriber: Subscriber) -> set[int]:
@@ -123,7 +142,7 @@ def lists_left_herself(subscriber: Subscriber) -> set[int]:
     left: set[int] = set()
     ids_by_name: dict[str, int] | None = None
     for event in subscriber.consent_events:
-        if event.action != "list_removed" or event.source not in OWN_CHOICE_SOURCES:
+        if event.action != ConsentAction.LIST_REMOVED or event.source not in OWN_CHOICE_SOURCES:
             continue
         ids = (event.details or {}).get("list_ids")
         if ids is None:  # recorded before the ids were: the lists' names then
@@ -176,9 +195,9 @@ def import_subscriber(
     subscriber = find_subscriber(email, lock=True)
     if subscriber is None:
         subscriber = insert_subscriber(
-            email=email, name=name, organisation=organisation, source="import"
+            email=email, name=name, organisation=organisation, source=SubscriberSource.IMPORT
         )
-        _join(subscriber, lists, evidence=evidence, source="import")
+        _join(subscriber, lists, evidence=evidence, source=SubscriberSource.IMPORT)
         return ImportedPerson(subscriber, True, lists, [], False)
 
     other_details = (name and name != subscriber.name) or (
@@ -186,7 +205,9 @@ def import_subscriber(
     )
     have = {s.list_id: s for s in subscriber.subscriptions}
     left = lists_left_herself(subscriber)
-    pending = {m.id for m in lists if m.id in have and have[m.id].status == "pending"}
+    pending = {
+        m.id for m in lists if m.id in have and have[m.id].status == SubscriptionStatus.PENDING
+    }
     # a list she left herself stays hers to decide, also when a sign-up for it waits
     # for confirmation (anybody can type her address into the form)
     left_herself = [m for m in lists if m.id in left and (m.id not in have or m.id in pending)]
@@ -194,13 +215,13 @@ def import_subscriber(
     to_confirm = [m for m in lists if m.id in pending and m.id not in left]
     joined = new + (to_confirm if evidence else [])
     if joined:
-        _join(subscriber, joined, evidence=evidence, source="import")
+        _join(subscriber, joined, evidence=evidence, source=SubscriberSource.IMPORT)
     if left_herself:
         record(
             subscriber,
-            "import_skipped",
+            ConsentAction.IMPORT_SKIPPED,
             left_herself,
-            source="import",
+            source=SubscriberSource.IMPORT,
             reason="left_herself",
             import_job=job_id,
         )
@@ -214,7 +235,7 @@ def edit_subscriber(
     name: str,
     organisation: str,
     list_ids: Iterable[int],
-    source: str = "editor",
+    source: str = SubscriberSource.EDITOR,
 ) -> None:
     """An editor's change: details and lists. Lists added by an editor stay pending
     (and get a confirmation mail) unless the person confirmed before."""
@@ -228,11 +249,15 @@ def edit_subscriber(
     have = {s.list_id for s in subscriber.subscriptions}
     added = [m for m in lists if m.id not in have]
     for mailing_list in added:
-        subscriber.subscriptions.append(Subscription(mailing_list=mailing_list, status="pending"))
+        subscriber.subscriptions.append(
+            Subscription(mailing_list=mailing_list, status=SubscriptionStatus.PENDING)
+        )
     db.session.flush()
     if removed:
-        record(subscriber, "list_removed", [s.mailing_list for s in removed], source=source)
+        record(
+            subscriber, ConsentAction.LIST_REMOVED, [s.mailing_list for s in removed], source=source
+        )
     if added:
-        record(subscriber, "added", added, source=source)
+        record(subscriber, ConsentAction.ADDED, added, source=source)
         send_confirmation(subscriber, added, new_lists=True)
     audit("subscriber.update", subscriber, fields=["name", "organisation", "lists"])

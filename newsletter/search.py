@@ -18,7 +18,13 @@ from kkp.addresses import a_label
 from kkp.extensions import db
 from kkp.params import MAX_ID
 from newsletter.export import ExportRow
-from newsletter.models import SUBSCRIBER_STATUSES, MailingList, Subscriber, Subscription
+from newsletter.models import (
+    SUBSCRIBER_STATUSES,
+    MailingList,
+    Subscriber,
+    Subscription,
+    SubscriptionStatus,
+)
 
 #: subscribers on one page of the list
 PAGE_SIZE = 50
@@ -244,7 +250,7 @@ def export_batches(flt: SubscriberFilter, size: int = 2000) -> Iterator[list[Exp
                 Subscription.subscriber_id.in_([r.id for r in rows])
             )
         ):
-            lists[subscriber_id].append((names[list_id], status == "confirmed"))
+            lists[subscriber_id].append((names[list_id], status == SubscriptionStatus.CONFIRMED))
         yield [
             ExportRow(
                 email=r.email,

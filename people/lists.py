@@ -12,7 +12,7 @@ from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.text import text_problem
 from people.addresses import ConflictError, SubscriptionError
-from people.models import CONSENT_PURPOSES, ConsentText, MailingList
+from people.models import CONSENT_PURPOSES, ConsentPurpose, ConsentText, MailingList
 
 
 def public_lists() -> list[MailingList]:
@@ -42,7 +42,7 @@ def lists_by_ids(ids: Iterable[int], *, public_only: bool) -> list[MailingList]:
     return found
 
 
-def current_consent_text(purpose: str = "newsletter") -> ConsentText | None:
+def current_consent_text(purpose: str = ConsentPurpose.NEWSLETTER) -> ConsentText | None:
     """The latest version of the text for `purpose` (see :data:`CONSENT_PURPOSES`)."""
     return db.session.scalar(
         sa.select(ConsentText)
@@ -52,7 +52,9 @@ def current_consent_text(purpose: str = "newsletter") -> ConsentText | None:
     )
 
 
-def consent_text_version(version: int | None, purpose: str = "newsletter") -> ConsentText | None:
+def consent_text_version(
+    version: int | None, purpose: str = ConsentPurpose.NEWSLETTER
+) -> ConsentText | None:
     """Version `version` of the text for `purpose`, if there is one (old ones included)."""
     if version is None:
         return None
@@ -60,7 +62,7 @@ def consent_text_version(version: int | None, purpose: str = "newsletter") -> Co
     return text if text is not None and text.purpose == purpose else None
 
 
-def consent_text_versions(purpose: str = "newsletter") -> list[ConsentText]:
+def consent_text_versions(purpose: str = ConsentPurpose.NEWSLETTER) -> list[ConsentText]:
     """Every version for `purpose`, the newest first."""
     return db.session.scalars(
         sa.select(ConsentText)
@@ -69,7 +71,7 @@ def consent_text_versions(purpose: str = "newsletter") -> list[ConsentText]:
     ).all()
 
 
-def publish_consent_text(text: str, purpose: str = "newsletter") -> ConsentText:
+def publish_consent_text(text: str, purpose: str = ConsentPurpose.NEWSLETTER) -> ConsentText:
     """A new version for `purpose`; the old ones stay as they are (records point to them)."""
     if purpose not in CONSENT_PURPOSES:
         raise ValueError(f"unknown consent purpose {purpose!r}")

@@ -3,15 +3,92 @@ versioned consent texts), the suppression list. Used by the newsletter and by ev
 
 from __future__ import annotations
 
+import enum
+
 import sqlalchemy as sa
 
 from kkp.db import UTCDateTime, utcnow
 from kkp.extensions import db
 
-SUBSCRIBER_STATUSES = ("pending", "confirmed")
-SUBSCRIPTION_STATUSES = ("pending", "confirmed")
+
+class SubscriberStatus(enum.StrEnum):
+    """pending → confirmed, once the address is confirmed (a person who leaves is
+    deleted, not marked). The database stores the value."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+
+
+class SubscriptionStatus(enum.StrEnum):
+    """pending → confirmed, once that list is confirmed (leaving a list deletes the
+    row). The database stores the value."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+
+
+class SubscriberSource(enum.StrEnum):
+    """Where a subscriber came from; never changes. The database stores the value."""
+
+    FORM = "form"
+    EDITOR = "editor"
+    API = "api"
+    IMPORT = "import"
+
+
+class ConsentAction(enum.StrEnum):
+    """What a :class:`ConsentEvent` records: a sign-up requested, its confirmation mail
+    sent, then confirmed; later she is added or imported by the office, leaves lists,
+    or an import does not add her again to lists she left herself (import_skipped).
+    lists_changed, imported and details_changed may stand in older rows. The database
+    stores the value."""
+
+    REQUESTED = "requested"
+    CONFIRMATION_SENT = "confirmation_sent"
+    CONFIRMED = "confirmed"
+    LISTS_CHANGED = "lists_changed"
+    ADDED = "added"
+    IMPORTED = "imported"
+    LIST_REMOVED = "list_removed"
+    DETAILS_CHANGED = "details_changed"
+    IMPORT_SKIPPED = "import_skipped"
+
+
+class ConsentSource(enum.StrEnum):
+    """Through what a :class:`ConsentEvent` happened: one of the
+    :class:`SubscriberSource` values, or the person's own choice through the signed
+    links in her mail. The database stores the value."""
+
+    FORM = "form"
+    EDITOR = "editor"
+    API = "api"
+    IMPORT = "import"
+    PREFERENCES = "preferences"
+    UNSUBSCRIBE = "unsubscribe"
+    ONE_CLICK = "one-click"
+
+
+class SuppressionReason(enum.StrEnum):
+    """Why an address is on the suppression list; the database stores the value."""
+
+    UNSUBSCRIBED = "unsubscribed"
+    DELETED = "deleted"
+    BOUNCED = "bounced"
+
+
+class ConsentPurpose(enum.StrEnum):
+    """What a consent text is for: signing up for the newsletter, or registering for an
+    event. The database stores the value."""
+
+    NEWSLETTER = "newsletter"
+    EVENT_REGISTRATION = "event_registration"
+
+
+#: the values, for the API's choices
+SUBSCRIBER_STATUSES = tuple(status.value for status in SubscriberStatus)
+SUBSCRIPTION_STATUSES = tuple(status.value for status in SubscriptionStatus)
 #: where a subscriber came from
-SOURCES = ("form", "editor", "api", "import")
+SOURCES = tuple(source.value for source in SubscriberSource)
 
 
 class MailingList(db.Model):
@@ -37,10 +114,10 @@ class Subscriber(db.Model):
     email = sa.Column(sa.String(254), nullable=False, unique=True)
     name = sa.Column(sa.String(200), nullable=False, default="")
     organisation = sa.Column(sa.String(200), nullable=False, default="")
-    #: "pending" until the address is confirmed once, then "confirmed"
-    status = sa.Column(sa.String(20), nullable=False, default="pending", index=True)
-    #: "form", "editor", "api" or "import"
-    source = sa.Column(sa.String(20), nullable=False, default="form")
+    #: a :class:`SubscriberStatus`
+    status = sa.Column(sa.String(20), nullable=False, default=SubscriberStatus.PENDING, index=True)
+    #: a :class:`SubscriberSource`
+    source = sa.Column(sa.String(20), nullable=False, default=SubscriberSource.FORM)
     #: language of the mail this person gets
     locale = sa.Column(sa.String(5), nullable=False, default="de")
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
@@ -72,7 +149,8 @@ class Subscription(db.Model):
 
     subscriber_id = sa.Column(sa.ForeignKey("subscriber.id", ondelete="CASCADE"), primary_key=True)
     list_id = sa.Column(sa.ForeignKey("mailing_list.id", ondelete="CASCADE"), primary_key=True)
-    status = sa.Column(sa.String(20), nullable=False, default="pending")
+    #: a :class:`SubscriptionStatus`
+    status = sa.Column(sa.String(20), nullable=False, default=SubscriptionStatus.PENDING)
     requested_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     confirmed_at = sa.Column(UTCDateTime)
 
@@ -80,8 +158,8 @@ class Subscription(db.Model):
     mailing_list = db.relationship(MailingList)
 
 
-#: what a consent text is for: signing up for the newsletter, or registering for an event
-CONSENT_PURPOSES = ("newsletter", "event_registration")
+#: what a consent text is for (see :class:`ConsentPurpose`)
+CONSENT_PURPOSES = tuple(purpose.value for purpose in ConsentPurpose)
 
 
 class ConsentText(db.Model):
@@ -95,9 +173,12 @@ class ConsentText(db.Model):
     __table_args__ = (sa.Index("ix_consent_text_purpose_version", "purpose", "version"),)
 
     version = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
-    #: one of :data:`CONSENT_PURPOSES`
+    #: a :class:`ConsentPurpose`
     purpose = sa.Column(
-        sa.String(30), nullable=False, default="newsletter", server_default="newsletter"
+        sa.String(30),
+        nullable=False,
+        default=ConsentPurpose.NEWSLETTER,
+        server_default=ConsentPurpose.NEWSLETTER.value,
     )
     text = sa.Column(sa.Text, nullable=False)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
@@ -113,14 +194,13 @@ class ConsentEvent(db.Model):
         sa.ForeignKey("subscriber.id", ondelete="CASCADE"), nullable=False, index=True
     )
     at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
-    #: "requested", "confirmation_sent", "confirmed", "lists_changed", "added",
-    #: "imported", "list_removed", "details_changed", "import_skipped" (an import did
-    #: not add her again to lists she left herself)
+    #: a :class:`ConsentAction`
     action = sa.Column(sa.String(40), nullable=False)
     #: names of the lists concerned, at the time
     lists = sa.Column(sa.JSON, nullable=False, default=list)
     consent_version = sa.Column(sa.ForeignKey("consent_text.version"))
-    source = sa.Column(sa.String(20), nullable=False, default="form")
+    #: a :class:`ConsentSource`
+    source = sa.Column(sa.String(20), nullable=False, default=ConsentSource.FORM)
     #: client address, only when KKP_RECORD_IP=1
     ip = sa.Column(sa.String(45))
     #: e.g. the delivery id of the confirmation mail, the editor's evidence note
@@ -137,6 +217,6 @@ class Suppression(db.Model):
 
     #: SHA-256 of the normalised address, hex
     email_hash = sa.Column(sa.String(64), primary_key=True)
-    #: "unsubscribed", "deleted", "bounced"
+    #: a :class:`SuppressionReason`
     reason = sa.Column(sa.String(20), nullable=False)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

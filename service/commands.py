@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from events.models import Registration
-from kkp.auth.models import Editor
+from kkp.auth.models import ROLES, Editor, EditorRole
 from kkp.auth.operations import EditorError, generate_password, known_form
 from kkp.auth.operations import create_editor as create_account
 from kkp.auth.operations import create_token as create_api_token
@@ -25,7 +25,9 @@ from service.demo import seed
 
 @click.command("create-editor")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["admin", "editor"]), default="editor", show_default=True)
+@click.option(
+    "--role", type=click.Choice(ROLES), default=EditorRole.EDITOR.value, show_default=True
+)
 @click.option("--name", default="", help="Display name.")
 @click.option(
     "--password-stdin",

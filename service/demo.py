@@ -16,8 +16,16 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 from newsletter import issues
-from newsletter.models import ConsentEvent, Issue, MailingList, Subscriber, Subscription
+from newsletter.models import (
+    ConsentEvent,
+    Issue,
+    IssueStatus,
+    MailingList,
+    Subscriber,
+    Subscription,
+)
 from newsletter.operations import publish_consent_text
+from people.models import ConsentAction, SubscriberSource, SubscriberStatus, SubscriptionStatus
 from service.demo_events import seed_events
 from service.demo_issues import DRAFT, issue_one, issue_two, morning
 
@@ -80,8 +88,8 @@ def seed() -> str:
             email=f"{local}@example.org",
             name=name,
             organisation=organisation,
-            status="confirmed",
-            source="import",
+            status=SubscriberStatus.CONFIRMED,
+            source=SubscriberSource.IMPORT,
             confirmed_at=now,
         )
         chosen = (
@@ -91,13 +99,15 @@ def seed() -> str:
         )
         for mailing_list in chosen:
             subscriber.subscriptions.append(
-                Subscription(mailing_list=mailing_list, status="confirmed", confirmed_at=now)
+                Subscription(
+                    mailing_list=mailing_list, status=SubscriptionStatus.CONFIRMED, confirmed_at=now
+                )
             )
         subscriber.consent_events.append(
             ConsentEvent(
-                action="added",
+                action=ConsentAction.ADDED,
                 lists=[m.name for m in chosen],
-                source="import",
+                source=SubscriberSource.IMPORT,
                 consent_version=consent.version,
                 details={"evidence": "Demo-Daten: Anmeldeliste des Netzwerktreffens"},
             )
@@ -152,7 +162,7 @@ def _seed_issues(mailing_list: MailingList, events: dict[str, Event]) -> int:
     for days_ago, make in ((37, issue_one), (16, issue_two)):
         sent = morning(days_ago)
         issue = _compose(_number(sent, count_in_year), make(sent), mailing_list, events)
-        issue.status = "sent"
+        issue.status = IssueStatus.SENT
         issue.started_at = sent
         issue.finished_at = sent + timedelta(minutes=4)
     _compose(_number(morning(0), count_in_year), DRAFT, mailing_list, events)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from events.models import Event
+from events.models import Event, EventFormat, RegistrationMode
 from events.operations import (
     EventInput,
     copy_event,
@@ -42,12 +42,12 @@ TRAINING = {
         "Bitte melden Sie sich für jeden Termin einzeln an; die Teilnahme an allen drei "
         "Terminen wird empfohlen."
     ),
-    "format": "in_person",
+    "format": EventFormat.IN_PERSON,
     "venue": "Bildungszentrum der Landesverwaltung, Seminarraum 2",
     "address": "Am Schlossgarten 12, 70173 Stuttgart",
     "audience": "Beschäftigte aus Verwaltung, Polizei und freien Trägern",
     "cost_note": "kostenfrei",
-    "registration_mode": "open",
+    "registration_mode": RegistrationMode.OPEN,
     "capacity": 16,
 }
 
@@ -63,11 +63,11 @@ INFO = {
         "gelungene Beispiele aus dem vergangenen Jahr und beantworten Ihre Fragen.\n\n"
         "Fragen können Sie uns gern auch vorab per E-Mail schicken."
     ),
-    "format": "online",
+    "format": EventFormat.ONLINE,
     "join_url": "https://meet.example.org/kkp-foerderaufruf-nachbarschaft",
     "audience": "Vereine, Initiativen und Kommunen",
     "cost_note": "kostenfrei",
-    "registration_mode": "none",
+    "registration_mode": RegistrationMode.NONE,
 }
 
 NETWORK = {
@@ -84,13 +84,13 @@ NETWORK = {
         "Wer nicht anreisen kann, wählt sich online ein; den Link erhalten Sie mit der "
         "Anmeldebestätigung."
     ),
-    "format": "hybrid",
+    "format": EventFormat.HYBRID,
     "venue": "Rathaus Bergfeld, Großer Sitzungssaal",
     "address": "Rathausplatz 1, 79100 Bergfeld",
     "join_url": "https://meet.example.org/kkp-netzwerktreffen-bahnhof",
     "audience": "Ansprechpersonen der kommunalen Präventionsnetzwerke",
     "cost_note": "kostenfrei; Reisekosten werden nicht erstattet",
-    "registration_mode": "open",
+    "registration_mode": RegistrationMode.OPEN,
 }
 
 COMMITTEE = {
@@ -104,11 +104,11 @@ COMMITTEE = {
         "4. Verschiedenes\n\n"
         "Die Unterlagen gehen den Mitgliedern eine Woche vor der Sitzung zu."
     ),
-    "format": "in_person",
+    "format": EventFormat.IN_PERSON,
     "venue": "Geschäftsstelle, Besprechungsraum 3. OG",
     "address": "Königstraße 40, 70173 Stuttgart",
     "audience": "Mitglieder der Lenkungsgruppe",
-    "registration_mode": "invitation",
+    "registration_mode": RegistrationMode.INVITATION,
 }
 
 #: an article of the draft issue that announces the network meeting

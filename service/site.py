@@ -25,6 +25,7 @@ from kkp.tasks import ping
 from newsletter.operations import current_consent_text, public_lists
 from newsletter.pages.archive import published_issues
 from newsletter.settings import LEGAL_PAGES, legal_page, office_settings, stored_settings
+from people.models import ConsentPurpose
 
 bp = Blueprint("site", __name__)
 
@@ -120,8 +121,8 @@ def privacy():
     return _legal_page(
         "privacy",
         "site/privacy.html",
-        consent=current_consent_text("newsletter"),
-        event_consent=current_consent_text("event_registration"),
+        consent=current_consent_text(ConsentPurpose.NEWSLETTER),
+        event_consent=current_consent_text(ConsentPurpose.EVENT_REGISTRATION),
     )
 
 

@@ -16,7 +16,14 @@ from flask_babel import lazy_gettext as _l
 from events import operations
 from events.admin.forms import CopyForm, EventForm
 from events.dates import when
-from events.models import Event, EventSeries, Registration
+from events.models import (
+    Event,
+    EventFormat,
+    EventSeries,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+)
 from events.operations import EventError, EventStateError
 from kkp.auth.access import protect
 from kkp.db import utcnow
@@ -29,11 +36,15 @@ bp = Blueprint("events_admin", __name__, url_prefix="/admin/events")
 protect(bp)
 
 EVENT_STATUS_WORDS = {
-    "draft": _l("Draft"),
-    "published": _l("Published"),
-    "cancelled": lazy_pgettext("event", "Cancelled"),
+    EventStatus.DRAFT: _l("Draft"),
+    EventStatus.PUBLISHED: _l("Published"),
+    EventStatus.CANCELLED: lazy_pgettext("event", "Cancelled"),
 }
-FORMAT_WORDS = {"online": _l("Online"), "in_person": _l("In person"), "hybrid": _l("Hybrid")}
+FORMAT_WORDS = {
+    EventFormat.ONLINE: _l("Online"),
+    EventFormat.IN_PERSON: _l("In person"),
+    EventFormat.HYBRID: _l("Hybrid"),
+}
 #: the tabs of the list: (name, label)
 SHOWN = (
     ("upcoming", _l("Upcoming")),
@@ -82,16 +93,16 @@ def event_list():
     now = utcnow()
     query = sa.select(Event).options(sa.orm.selectinload(Event.kind))
     if shown == "past":
-        query = query.where(Event.status == "published", Event.ends_at <= now)
+        query = query.where(Event.status == EventStatus.PUBLISHED, Event.ends_at <= now)
         query = query.order_by(Event.starts_at.desc(), Event.id.desc())
     elif shown == "drafts":
-        query = query.where(Event.status == "draft").order_by(Event.starts_at, Event.id)
+        query = query.where(Event.status == EventStatus.DRAFT).order_by(Event.starts_at, Event.id)
     elif shown == "cancelled":
-        query = query.where(Event.status == "cancelled")
+        query = query.where(Event.status == EventStatus.CANCELLED)
         query = query.order_by(Event.starts_at.desc(), Event.id.desc())
     else:
         shown = "upcoming"
-        query = query.where(Event.status == "published", Event.ends_at > now)
+        query = query.where(Event.status == EventStatus.PUBLISHED, Event.ends_at > now)
         query = query.order_by(Event.starts_at, Event.id)
     events = db.session.scalars(query.limit(500)).all()
     return render_template(
@@ -162,7 +173,10 @@ def _told(event: Event) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Registration)
-        .where(Registration.event_id == event.id, Registration.status.in_(("confirmed", "invited")))
+        .where(
+            Registration.event_id == event.id,
+            Registration.status.in_((RegistrationStatus.CONFIRMED, RegistrationStatus.INVITED)),
+        )
     )
 
 
@@ -176,7 +190,7 @@ def event_edit(event_id: int):
     data = form.event_input()
     with saving(form, valid=ok) as saved:
         significant = operations.update_event(event, data)
-        told = _told(event) if ok and event.status == "published" and significant else 0
+        told = _told(event) if ok and event.status == EventStatus.PUBLISHED and significant else 0
     if not saved:
         db.session.refresh(event)
         return _editor(form, event, status=refused_status(saved.error))
@@ -218,7 +232,7 @@ def event_publish(event_id: int):
 @bp.route("/<int:event_id>/cancel", methods=["GET", "POST"])
 def event_cancel(event_id: int):
     event = event_or_404(event_id)
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         flash(_("The event is cancelled already."), "error")
         return redirect(url_for(".event_edit", event_id=event.id), 303)
     if ConfirmForm().validate_on_submit():
@@ -240,9 +254,11 @@ def event_cancel(event_id: int):
 
 def _cancel_question(event: Event) -> Confirmation:
     counts = registration_counts([event.id])
-    if event.status == "published":
-        seated = counts.get((event.id, "confirmed"), 0) + counts.get((event.id, "invited"), 0)
-        waiting = counts.get((event.id, "waiting"), 0)
+    if event.status == EventStatus.PUBLISHED:
+        seated = counts.get((event.id, RegistrationStatus.CONFIRMED), 0) + counts.get(
+            (event.id, RegistrationStatus.INVITED), 0
+        )
+        waiting = counts.get((event.id, RegistrationStatus.WAITING), 0)
         touches = ngettext(
             "%(num)d participant gets a cancellation that takes the event out of their calendar.",
             "All %(num)d participants get a cancellation that takes the event out of their "
@@ -272,7 +288,7 @@ def _cancel_question(event: Event) -> Confirmation:
 @bp.route("/<int:event_id>/delete", methods=["GET", "POST"])
 def event_delete(event_id: int):
     event = event_or_404(event_id)
-    if event.status != "draft":
+    if event.status != EventStatus.DRAFT:
         return _conflict(event, EventStateError(_("Only drafts can be deleted.")))
     if ConfirmForm().validate_on_submit():
         title = event.title

@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from events.models import EventFormat, RegistrationMode
 from events.operations import EventInput
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -60,11 +61,11 @@ class EventForm(FlaskForm):
     format = RadioField(
         _l("Format"),
         choices=[
-            ("in_person", _l("In person")),
-            ("online", _l("Online")),
-            ("hybrid", _l("Hybrid (in person and online)")),
+            (EventFormat.IN_PERSON, _l("In person")),
+            (EventFormat.ONLINE, _l("Online")),
+            (EventFormat.HYBRID, _l("Hybrid (in person and online)")),
         ],
-        default="in_person",
+        default=EventFormat.IN_PERSON,
         validate_choice=False,
     )
     venue = StringField(_l("Venue"), description=_l("For example “Rathaus, Sitzungssaal”."))
@@ -95,11 +96,11 @@ class EventForm(FlaskForm):
     registration_mode = RadioField(
         _l("Registration"),
         choices=[
-            ("open", _l("Open to anyone")),
-            ("invitation", _l("By invitation only")),
-            ("none", _l("No registration (people just come or join)")),
+            (RegistrationMode.OPEN, _l("Open to anyone")),
+            (RegistrationMode.INVITATION, _l("By invitation only")),
+            (RegistrationMode.NONE, _l("No registration (people just come or join)")),
         ],
-        default="open",
+        default=RegistrationMode.OPEN,
         validate_choice=False,
     )
     capacity = IntegerField(

@@ -13,7 +13,7 @@ from events import invitations, registrations
 from events.admin.events import bp, event_or_404
 from events.admin.forms import InviteForm, ParticipantForm
 from events.export import STATUS_ORDER, filename, participants_csv
-from events.models import Event, Registration
+from events.models import Event, Registration, RegistrationSource, RegistrationStatus
 from events.operations import EventStateError
 from kkp.extensions import db
 from kkp.forms import ConfirmForm, show_errors
@@ -23,10 +23,10 @@ from people.lists import all_lists
 
 def _source_words() -> dict[str, str]:
     return {
-        "form": _("Registration form"),
-        "editor": _("Editor"),
-        "invitation": _("Invitation"),
-        "api": _("API"),
+        RegistrationSource.FORM: _("Registration form"),
+        RegistrationSource.EDITOR: _("Editor"),
+        RegistrationSource.INVITATION: _("Invitation"),
+        RegistrationSource.API: _("API"),
     }
 
 
@@ -95,7 +95,7 @@ def participant_add(event_id: int):
             )
             place = registrations.waiting_place(registration)
         if saved:
-            if outcome == "waiting":
+            if outcome == RegistrationStatus.WAITING:
                 message = _(
                     "%(name)s is on the waiting list, place %(place)d.",
                     name=registration.name,
@@ -138,11 +138,11 @@ def participant_remove(event_id: int, registration_id: int):
 
 
 def _remove_question(event: Event, registration: Registration) -> Confirmation:
-    if registration.status in ("confirmed", "invited"):
+    if registration.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.INVITED):
         touches = _("The person gets a mail that takes the event out of their calendar.")
-        if registration.status == "confirmed":
+        if registration.status == RegistrationStatus.CONFIRMED:
             touches += " " + _("The freed seat goes to the first person on the waiting list.")
-    elif registration.status == "waiting":
+    elif registration.status == RegistrationStatus.WAITING:
         touches = _("The person leaves the waiting list and is told by mail.")
     else:
         touches = None
@@ -176,7 +176,7 @@ def participant_move_up(event_id: int, registration_id: int):
         db.session.refresh(event)
         return _page(event, problem=str(saved.error), status=409)
     name = registration.name or registration.email
-    if status == "confirmed":
+    if status == RegistrationStatus.CONFIRMED:
         flash(_("%(name)s has a seat now and is told by mail.", name=name), "success")
     else:
         flash(_("%(name)s is first on the waiting list now.", name=name), "success")

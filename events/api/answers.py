@@ -19,11 +19,13 @@ from events.models import (
     EVENT_STATUSES,
     FORMATS,
     REGISTRATION_MODES,
+    REGISTRATION_SOURCES,
     REGISTRATION_STATUSES,
     Event,
     EventKind,
     EventSeries,
     Registration,
+    RegistrationStatus,
 )
 from kkp.api_fields import AnswerSchema, answer, page_of
 from kkp.extensions import db
@@ -166,7 +168,7 @@ class RegistrationSchema(AnswerSchema):
         nullable=True,
         description="1 for the first on the waiting list; null when not waiting.",
     )
-    source = answer(enum=["form", "editor", "invitation", "api"])
+    source = answer(enum=list(REGISTRATION_SOURCES))
     created_at = answer(ma.fields.DateTime, description="UTC.")
     confirmed_at = answer(ma.fields.DateTime, nullable=True)
     cancelled_at = answer(ma.fields.DateTime, nullable=True)
@@ -230,7 +232,13 @@ def seat_counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
         sa.select(Registration.event_id, Registration.status, sa.func.count())
         .where(
             Registration.event_id.in_(event_ids),
-            Registration.status.in_(("confirmed", "pending", "waiting")),
+            Registration.status.in_(
+                (
+                    RegistrationStatus.CONFIRMED,
+                    RegistrationStatus.PENDING,
+                    RegistrationStatus.WAITING,
+                )
+            ),
         )
         .group_by(Registration.event_id, Registration.status)
     )
@@ -243,9 +251,9 @@ def seat_counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
 def event_json(event: Event, counts: dict | None = None, notes: list[str] | None = None) -> dict:
     if counts is None:
         counts = seat_counts([event.id])
-    confirmed = counts.get(event.id, {}).get("confirmed", 0)
-    pending = counts.get(event.id, {}).get("pending", 0)
-    waiting = counts.get(event.id, {}).get("waiting", 0)
+    confirmed = counts.get(event.id, {}).get(RegistrationStatus.CONFIRMED, 0)
+    pending = counts.get(event.id, {}).get(RegistrationStatus.PENDING, 0)
+    waiting = counts.get(event.id, {}).get(RegistrationStatus.WAITING, 0)
     data = {
         "id": event.id,
         "slug": event.slug,
@@ -290,7 +298,7 @@ def event_json(event: Event, counts: dict | None = None, notes: list[str] | None
 
 
 def registration_json(registration: Registration, place: int | None = None) -> dict:
-    if place is None and registration.status == "waiting":
+    if place is None and registration.status == RegistrationStatus.WAITING:
         place = regs.waiting_place(registration)
     return {
         "id": registration.id,

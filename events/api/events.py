@@ -29,7 +29,7 @@ from events.api.schemas import (
     EventUpdateSchema,
     InvitationSchema,
 )
-from events.models import Event, EventKind
+from events.models import Event, EventKind, EventStatus
 from kkp.api import ApiBlueprint, ApiError, get_or_404, keyset_page
 from kkp.api_docs import id_parameter, links_to
 from kkp.api_fields import PAGE_SIZE, NoBodySchema
@@ -131,7 +131,7 @@ def get_event(event_id: int):
 @bp.errors(400, 404, 409, 422)
 def patch_event(read_body, event_id: int):
     event = find_event(event_id)
-    require(event.status != "cancelled", _("A cancelled event cannot be changed."))
+    require(event.status != EventStatus.CANCELLED, _("A cancelled event cannot be changed."))
     data = event_input_of(read_body(), ops.input_from(event))
     ops.update_event(event, data)
     db.session.commit()
@@ -175,7 +175,7 @@ def _action(path: str, endpoint: str, operation_id: str, summary: str, descripti
 def post_publish(read_body, event_id: int):
     event = find_event(event_id)
     read_body()
-    require(event.status != "published", _("This event is published already."))
+    require(event.status != EventStatus.PUBLISHED, _("This event is published already."))
     ops.publish_event(event)
     db.session.commit()
     return _event_response(event)
@@ -194,7 +194,7 @@ def post_publish(read_body, event_id: int):
 def post_cancel(read_body, event_id: int):
     event = find_event(event_id)
     read_body()
-    require(event.status != "cancelled", _("This event is cancelled already."))
+    require(event.status != EventStatus.CANCELLED, _("This event is cancelled already."))
     ops.cancel_event(event)
     db.session.commit()
     return _event_response(event)

@@ -12,7 +12,7 @@ from events.api.answers import RegistrationPageSchema, RegistrationSchema, regis
 from events.api.errors import handle_errors
 from events.api.events import EVENT_ID, find_event, require
 from events.api.schemas import RegistrationCreateSchema, RegistrationQuerySchema
-from events.models import Registration
+from events.models import Registration, RegistrationStatus
 from kkp.api import ApiBlueprint, get_or_404, keyset_page
 from kkp.api_docs import id_parameter
 from kkp.api_fields import PAGE_SIZE, NoBodySchema
@@ -33,7 +33,7 @@ def _registration(registration_id: int) -> Registration:
 def _waiting_places(event_id: int) -> dict[int, int]:
     ids = db.session.scalars(
         sa.select(Registration.id)
-        .where(Registration.event_id == event_id, Registration.status == "waiting")
+        .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.WAITING)
         .order_by(Registration.waiting_since, Registration.id)
     )
     return {registration_id: n for n, registration_id in enumerate(ids, start=1)}
@@ -121,7 +121,14 @@ def post_cancel_registration(read_body, registration_id: int):
     registration = _registration(registration_id)
     read_body()
     require(
-        registration.status in ("confirmed", "waiting", "invited", "pending", "pending_waiting"),
+        registration.status
+        in (
+            RegistrationStatus.CONFIRMED,
+            RegistrationStatus.WAITING,
+            RegistrationStatus.INVITED,
+            RegistrationStatus.PENDING,
+            RegistrationStatus.PENDING_WAITING,
+        ),
         _("This registration is cancelled or declined already."),
     )
     regs.cancel(registration, by_editor=True)

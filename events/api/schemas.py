@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from events import event_input
 from events.api.input import WHEN, parse_day, when, when_or_null
-from events.models import EVENT_STATUSES, FORMATS, REGISTRATION_MODES, REGISTRATION_STATUSES
+from events.models import (
+    EVENT_STATUSES,
+    FORMATS,
+    REGISTRATION_MODES,
+    REGISTRATION_STATUSES,
+    EventFormat,
+    RegistrationMode,
+)
 from kkp.api_docs import DATE_IN_RANGE
 from kkp.api_fields import (
     ApiSchema,
@@ -37,7 +44,7 @@ def _event_fields(required: bool) -> dict:
             MAX_SUMMARY, metadata={"description": "One or two sentences for lists and feeds."}
         ),
         "description": _description(),
-        "format": Text(20, choices=FORMATS, metadata={"default": "in_person"}),
+        "format": Text(20, choices=FORMATS, metadata={"default": EventFormat.IN_PERSON}),
         "venue": Text(
             200, metadata={"description": "In person and hybrid: venue or address needed."}
         ),
@@ -62,7 +69,9 @@ def _event_fields(required: bool) -> dict:
             event_input.MAX_LINE, metadata={"description": 'e.g. "Netzwerkkoordinatorinnen".'}
         ),
         "cost_note": Text(event_input.MAX_LINE, metadata={"description": 'e.g. "kostenfrei".'}),
-        "registration_mode": Text(20, choices=REGISTRATION_MODES, metadata={"default": "open"}),
+        "registration_mode": Text(
+            20, choices=REGISTRATION_MODES, metadata={"default": RegistrationMode.OPEN}
+        ),
         "capacity": Number(
             nullable=True,
             maximum=event_input.MAX_CAPACITY,
@@ -100,7 +109,7 @@ EventCreateSchema.EXAMPLES = [
         "kind": "fortbildung",
         "title": "Fortbildung Gewaltprävention",
         "summary": "Grundlagen für Fachkräfte der Jugendhilfe.",
-        "format": "hybrid",
+        "format": EventFormat.HYBRID,
         "venue": "Rathaus, Sitzungssaal",
         "address": "Markt 1, 01067 Dresden",
         "join_url": "https://meet.example.org/gewaltpraevention",
@@ -108,7 +117,7 @@ EventCreateSchema.EXAMPLES = [
         "end": "2026-05-12T15:30",
         "organizer_name": "Koordinierungsstelle",
         "organizer_email": "kkp@example.org",
-        "registration_mode": "open",
+        "registration_mode": RegistrationMode.OPEN,
         "capacity": 25,
         "registration_deadline": "2026-05-05",
     },
@@ -118,7 +127,7 @@ EventCreateSchema.EXAMPLES = [
         "all_day": True,
         "start": "2026-06-20",
         "venue": "Marktplatz",
-        "registration_mode": "none",
+        "registration_mode": RegistrationMode.NONE,
     },
 ]
 EventUpdateSchema = ApiSchema.from_dict(_event_fields(False), name="EventUpdateSchema")

@@ -25,17 +25,28 @@ from markupsafe import Markup
 from events import registrations
 from events.dates import instant_text, when
 from events.forms import RegistrationForm
-from events.models import Event, EventKind, EventSeries, Registration
+from events.models import (
+    Event,
+    EventFormat,
+    EventKind,
+    EventSeries,
+    EventStatus,
+    Registration,
+    RegistrationMode,
+    RegistrationSource,
+    RegistrationStatus,
+)
 from events.operations import EventError, kinds, upcoming_events
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from kkp.markup import to_html
 from people.lists import consent_text_version, current_consent_text
+from people.models import ConsentPurpose
 
 bp = Blueprint("events", __name__)
 
 #: events whose page is public; drafts are not
-VISIBLE = ("published", "cancelled")
+VISIBLE = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
 
 def _form_limit() -> str:
@@ -63,20 +74,20 @@ class EventRow:
 
 
 def place_text(event: Event) -> str:
-    if event.format == "online":
+    if event.format == EventFormat.ONLINE:
         return _("Online")
-    if event.format == "hybrid":
+    if event.format == EventFormat.HYBRID:
         return _("%(place)s and online", place=event.place) if event.place else _("Online")
     return event.place
 
 
 def availability(event: Event, left: int | None, now: datetime) -> str:
     """Whether and how one can take part: seats left, waiting list, invitation…"""
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         return pgettext("event", "Cancelled")
-    if event.registration_mode == "none":
+    if event.registration_mode == RegistrationMode.NONE:
         return _("No registration needed")
-    if event.registration_mode == "invitation":
+    if event.registration_mode == RegistrationMode.INVITATION:
         return _("By invitation only")
     if now >= event.registration_closes_at():
         return _("Registration closed")
@@ -89,9 +100,9 @@ def availability(event: Event, left: int | None, now: datetime) -> str:
 
 def deadline_text(event: Event, now: datetime, locale: str) -> str:
     if (
-        event.registration_mode == "none"
+        event.registration_mode == RegistrationMode.NONE
         or event.registration_deadline is None
-        or event.status != "published"
+        or event.status != EventStatus.PUBLISHED
         or now >= event.registration_deadline
     ):
         return ""
@@ -105,7 +116,7 @@ def _seated_counts(ids: list[int]) -> dict[int, int]:
         return {}
     rows = db.session.execute(
         sa.select(Registration.event_id, sa.func.count())
-        .where(Registration.event_id.in_(ids), Registration.status == "confirmed")
+        .where(Registration.event_id.in_(ids), Registration.status == RegistrationStatus.CONFIRMED)
         .group_by(Registration.event_id)
     )
     return dict(rows.all())
@@ -118,7 +129,7 @@ def _series_positions(events: list[Event]) -> dict[int, tuple[int, int]]:
         return {}
     rows = db.session.execute(
         sa.select(Event.id, Event.series_id)
-        .where(Event.series_id.in_(series_ids), Event.status != "draft")
+        .where(Event.series_id.in_(series_ids), Event.status != EventStatus.DRAFT)
         .order_by(Event.starts_at, Event.id)
     ).all()
     dates: dict[int, list[int]] = {}
@@ -200,11 +211,11 @@ def _visible_event(slug: str) -> Event:
 
 def _state(event: Event, now: datetime) -> str:
     """What the registration box shows: open, closed, invitation, none, past, cancelled."""
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         return "cancelled"
     if event.ends_at <= now:
         return "past"
-    if event.registration_mode in ("none", "invitation"):
+    if event.registration_mode in (RegistrationMode.NONE, RegistrationMode.INVITATION):
         return event.registration_mode
     return "open" if registrations.is_open(event, now) else "closed"
 
@@ -238,7 +249,7 @@ def _render_event(event: Event, form: RegistrationForm, consent, *, errors=None,
 
 
 #: what the privacy notice on the registration form is for (see newsletter.models)
-PURPOSE = "event_registration"
+PURPOSE = ConsentPurpose.EVENT_REGISTRATION
 
 
 def _consent_version(posted: str | None, consent) -> int | None:
@@ -282,7 +293,7 @@ def event_page(slug: str):
             consent=bool(form.consent.data),
             consent_version=version,
             locale=_locale(),
-            source="form",
+            source=RegistrationSource.FORM,
         )
     except registrations.RegistrationClosed as exc:
         db.session.rollback()

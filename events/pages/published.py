@@ -19,7 +19,7 @@ from events import feeds
 from events.calendar_cache import Built, calendar_description, calendar_name, current
 from events.calendars import calendar_event
 from events.ical import calendar_feed
-from events.models import Event, EventKind
+from events.models import Event, EventKind, EventStatus
 from events.operations import upcoming_events
 from events.pages.events import bp
 from kkp.conditional import conditional_response
@@ -65,7 +65,9 @@ def _calendar_response(built: Built):
 @bp.get("/events/<slug>.ics")
 def event_ics(slug: str):
     event = db.session.scalar(
-        sa.select(Event).where(Event.slug == slug, Event.status.in_(("published", "cancelled")))
+        sa.select(Event).where(
+            Event.slug == slug, Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED))
+        )
     )
     if event is None:
         abort(404)
@@ -107,10 +109,13 @@ def feeds_changed(now: datetime) -> datetime:
     changed, ended = db.session.execute(
         sa.select(
             sa.select(sa.func.max(Event.changed_at))
-            .where(Event.status.in_(("published", "cancelled")), Event.ends_at > Event.changed_at)
+            .where(
+                Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)),
+                Event.ends_at > Event.changed_at,
+            )
             .scalar_subquery(),
             sa.select(sa.func.max(Event.ends_at))
-            .where(Event.status == "published", Event.ends_at <= now)
+            .where(Event.status == EventStatus.PUBLISHED, Event.ends_at <= now)
             .scalar_subquery(),
         )
     ).one()

@@ -11,11 +11,11 @@ from events import invitations, registrations
 from events.dates import when
 from events.errors import EventError
 from events.forms import AnswerForm
-from events.models import Registration
+from events.models import EventStatus, Registration, RegistrationStatus
 from events.pages.events import _form_limit, _locale, bp, place_text
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
-from kkp.tokens import InvalidToken
+from kkp.tokens import InvalidToken, TokenPurpose
 
 # -- a participant's own registration -----------------------------------------------------
 
@@ -43,12 +43,12 @@ def _answer(action: str, registration: Registration) -> str:
         registrations.cancel(registration)
         return _("Your registration has been cancelled.")
     status = invitations.respond(registration, accept=action == "accept")
-    if status == "confirmed":
+    if status == RegistrationStatus.CONFIRMED:
         return _(
             "Thank you for accepting. The confirmation with the calendar invitation is on its "
             "way by e-mail."
         )
-    if status == "waiting":
+    if status == RegistrationStatus.WAITING:
         return _(
             "Thank you for accepting. The event is fully booked: you are number %(n)d on the "
             "waiting list.",
@@ -74,7 +74,7 @@ def own_registration(token: str):
     if action not in ("cancel", "accept", "decline") or not form.validate():
         abort(400)
     event = registration.event
-    if event.status == "cancelled" or event.starts_at <= utcnow():
+    if event.status == EventStatus.CANCELLED or event.starts_at <= utcnow():
         return _render_registration(registration, form), 409
     try:
         message = _answer(action, registration)
@@ -109,7 +109,9 @@ def confirm_registration(token: str):
     """The link in the mail after registering: a page with a button (GET, which link
     scanners fetch, changes nothing); the button (POST) confirms."""
     try:
-        registration = registrations.registration_for_token(token, "registration_confirm")
+        registration = registrations.registration_for_token(
+            token, TokenPurpose.REGISTRATION_CONFIRM
+        )
     except InvalidToken:
         return render_template("events/invalid_link.html"), 404
     form = AnswerForm()
@@ -125,9 +127,9 @@ def confirm_registration(token: str):
         db.session.refresh(registration)
         return _render_confirm(registration, form, problem=str(exc)), 409
     db.session.commit()
-    if was not in ("pending", "pending_waiting"):
+    if was not in (RegistrationStatus.PENDING, RegistrationStatus.PENDING_WAITING):
         flash(_("Your registration is confirmed already."), "info")
-    elif status == "confirmed":
+    elif status == RegistrationStatus.CONFIRMED:
         flash(
             _(
                 "Thank you: your registration is confirmed. The confirmation with the "

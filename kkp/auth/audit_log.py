@@ -19,7 +19,7 @@ from flask_babel import format_number, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from kkp.auth.models import ApiToken, Editor
+from kkp.auth.models import ApiToken, AuditChannel, Editor, EditorRole
 from kkp.extensions import db
 from kkp.i18n import berlin
 
@@ -66,11 +66,11 @@ ACTIONS = {
 
 #: through what an editor (or nobody) acted, `AuditEntry.channel`
 CHANNELS = {
-    "web": _l("Editors' interface"),
-    "api": _l("API"),
-    "cli": _l("Command line"),
-    "worker": _l("Background job"),
-    "public": _l("Public page"),
+    AuditChannel.WEB: _l("Editors' interface"),
+    AuditChannel.API: _l("API"),
+    AuditChannel.CLI: _l("Command line"),
+    AuditChannel.WORKER: _l("Background job"),
+    AuditChannel.PUBLIC: _l("Public page"),
 }
 
 #: what `AuditEntry.object_type` (a model's class name) is
@@ -126,7 +126,7 @@ VALUES = {
         "cancelled": lazy_pgettext("registration", "Cancelled"),
         "declined": _l("Declined"),
     },
-    "role": {"admin": _l("Administrator"), "editor": _l("Editor")},
+    "role": {EditorRole.ADMIN: _l("Administrator"), EditorRole.EDITOR: _l("Editor")},
     "reason": {"unsubscribed": _l("Unsubscribed"), "deleted": _l("Deletion requested")},
     "purpose": {
         "newsletter": _l("Newsletter sign-up"),

@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from kkp.auth.models import EditorRole
 from kkp.auth.operations import MIN_PASSWORD_LENGTH
 from kkp.text import Printable
 
@@ -23,7 +24,8 @@ class EditorForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Length(max=200), Printable()])
     role = SelectField(
-        _l("Role"), choices=[("editor", _l("Editor")), ("admin", _l("Administrator"))]
+        _l("Role"),
+        choices=[(EditorRole.EDITOR, _l("Editor")), (EditorRole.ADMIN, _l("Administrator"))],
     )
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500)]

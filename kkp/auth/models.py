@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import secrets
 
 import sqlalchemy as sa
@@ -10,7 +11,27 @@ from flask_login import UserMixin
 from kkp.db import UTCDateTime, utcnow
 from kkp.extensions import db
 
-ROLES = ("admin", "editor")
+
+class EditorRole(enum.StrEnum):
+    """An admin manages editors and tokens; an editor does the daily work. Set when the
+    account is made; the database stores the value."""
+
+    ADMIN = "admin"
+    EDITOR = "editor"
+
+
+ROLES = tuple(role.value for role in EditorRole)
+
+
+class AuditChannel(enum.StrEnum):
+    """Through what an action came: the editors' pages, the API, the command line, a
+    background job or a public page. The database stores the value."""
+
+    WEB = "web"
+    API = "api"
+    CLI = "cli"
+    WORKER = "worker"
+    PUBLIC = "public"
 
 
 class Editor(UserMixin, db.Model):
@@ -20,8 +41,8 @@ class Editor(UserMixin, db.Model):
     #: login address, stored lower-case
     email = sa.Column(sa.String(254), nullable=False, unique=True)
     name = sa.Column(sa.String(200), nullable=False, default="")
-    #: "admin" manages editors and tokens; "editor" does the daily work
-    role = sa.Column(sa.String(20), nullable=False, default="editor")
+    #: an :class:`EditorRole`
+    role = sa.Column(sa.String(20), nullable=False, default=EditorRole.EDITOR)
     #: argon2id hash
     password_hash = sa.Column(sa.String(255), nullable=False)
     is_active_account = sa.Column(sa.Boolean, nullable=False, default=True)
@@ -41,7 +62,7 @@ class Editor(UserMixin, db.Model):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == EditorRole.ADMIN
 
 
 class ApiToken(db.Model):
@@ -68,8 +89,8 @@ class AuditEntry(db.Model):
     at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
     #: who acted: an editor, or null for the system and subscribers themselves
     editor_id = sa.Column(sa.ForeignKey("editor.id", ondelete="SET NULL"))
-    #: through what: "web", "api", "cli", "worker", "public"
-    channel = sa.Column(sa.String(20), nullable=False, default="web")
+    #: an :class:`AuditChannel`
+    channel = sa.Column(sa.String(20), nullable=False, default=AuditChannel.WEB)
     #: dotted verb, e.g. "subscriber.create"
     action = sa.Column(sa.String(80), nullable=False)
     object_type = sa.Column(sa.String(40))

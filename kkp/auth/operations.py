@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kkp.addresses import AddressError, normalise_address
-from kkp.auth.models import ROLES, ApiToken, AuditEntry, Editor
+from kkp.auth.models import ROLES, ApiToken, AuditChannel, AuditEntry, Editor, EditorRole
 from kkp.auth.sessions import end_all_sessions
 from kkp.db import utcnow
 from kkp.extensions import db
@@ -44,7 +44,9 @@ def hash_password(password: str) -> str:
     return _hasher()[0].hash(password)
 
 
-def create_editor(email: str, *, role: str = "editor", password: str, name: str = "") -> Editor:
+def create_editor(
+    email: str, *, role: str = EditorRole.EDITOR, password: str, name: str = ""
+) -> Editor:
     if role not in ROLES:
         raise EditorError(f"role must be one of {', '.join(ROLES)}")
     try:
@@ -140,7 +142,9 @@ def acting_editor() -> Editor | None:
 def audit(action: str, obj=None, **details) -> None:
     """Record who changed what; details hold ids and field names, never addresses."""
     editor = acting_editor()
-    channel = g.get("kkp_channel", "web") if has_request_context() else "worker"
+    channel = (
+        g.get("kkp_channel", AuditChannel.WEB) if has_request_context() else AuditChannel.WORKER
+    )
     db.session.add(
         AuditEntry(
             editor_id=editor.id if editor else None,

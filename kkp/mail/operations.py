@@ -15,7 +15,7 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail import dkim, reasons
 from kkp.mail.message import as_bytes
-from kkp.mail.models import Delivery
+from kkp.mail.models import Delivery, DeliveryStatus
 from kkp.mail.tasks import send_delivery
 from kkp.mail.transport import DeliveryError, transport_for
 from kkp.mail.verp import return_path
@@ -68,11 +68,11 @@ def _claim(delivery_id: int) -> bool:
         .where(
             Delivery.id == delivery_id,
             sa.or_(
-                Delivery.status == "queued",
-                sa.and_(Delivery.status == "sending", Delivery.updated_at < stale),
+                Delivery.status == DeliveryStatus.QUEUED,
+                sa.and_(Delivery.status == DeliveryStatus.SENDING, Delivery.updated_at < stale),
             ),
         )
-        .values(status="sending", attempts=Delivery.attempts + 1, updated_at=utcnow())
+        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1, updated_at=utcnow())
     )
     db.session.commit()
     return result.rowcount == 1
@@ -96,23 +96,29 @@ def deliver(delivery_id: int) -> str:
     try:
         data, message_id = _build(delivery)
     except NotDeliverable as exc:
-        return _settle(delivery, "cancelled", str(exc))
+        return _settle(delivery, DeliveryStatus.CANCELLED, str(exc))
     except _PASSING as exc:
         db.session.rollback()
         delivery = db.session.get(Delivery, delivery_id)
         final = delivery.attempts >= MAX_ATTEMPTS
         error = f"{type(exc).__name__}: {exc}"
-        _settle(delivery, "failed" if final else "queued", _gave_up(error) if final else error)
+        _settle(
+            delivery,
+            DeliveryStatus.FAILED if final else DeliveryStatus.QUEUED,
+            _gave_up(error) if final else error,
+        )
         if final:
-            return "failed"
+            return DeliveryStatus.FAILED
         raise
     except Exception as exc:  # noqa: BLE001 - this message's alone
         db.session.rollback()
         delivery = db.session.get(Delivery, delivery_id)
         log.warning("delivery %s (%s) not built: %r", delivery_id, delivery.kind, exc)
-        return _settle(delivery, "failed", reasons.reason(reasons.UNBUILDABLE, repr(exc)))
+        return _settle(
+            delivery, DeliveryStatus.FAILED, reasons.reason(reasons.UNBUILDABLE, repr(exc))
+        )
     # From here the mail server may have it: after a crash it is not handed out again.
-    delivery.status = "submitting"
+    delivery.status = DeliveryStatus.SUBMITTING
     db.session.commit()
     try:
         transport_for(current_app).send_bytes(
@@ -121,22 +127,22 @@ def deliver(delivery_id: int) -> str:
     except DeliveryError as exc:
         # lost after handing it over (it may have arrived): never sent again
         final = exc.permanent or exc.in_doubt or delivery.attempts >= MAX_ATTEMPTS
-        _settle(delivery, "failed" if final else "queued", str(exc))
+        _settle(delivery, DeliveryStatus.FAILED if final else DeliveryStatus.QUEUED, str(exc))
         log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.kind, exc)
         if not final:
             raise
-        return "failed"
+        return DeliveryStatus.FAILED
     except BaseException:
         db.session.rollback()
-        _settle(db.session.get(Delivery, delivery_id), "failed", reasons.INTERRUPTED)
+        _settle(db.session.get(Delivery, delivery_id), DeliveryStatus.FAILED, reasons.INTERRUPTED)
         raise
-    delivery.status = "sent"
+    delivery.status = DeliveryStatus.SENT
     delivery.sent_at = utcnow()
     delivery.message_id = message_id
     delivery.last_error = None
     db.session.commit()
     log.info("delivery %s (%s) sent", delivery.id, delivery.kind)
-    return "sent"
+    return DeliveryStatus.SENT
 
 
 def _build(delivery: Delivery) -> tuple[bytes, str]:
@@ -174,15 +180,19 @@ def sweep_stale() -> int:
     mine = sa.and_(Delivery.issue_id.is_(None), Delivery.updated_at < stale)
     interrupted = db.session.execute(
         sa.update(Delivery)
-        .where(mine, Delivery.status == "submitting")
-        .values(status="failed", last_error=reasons.INTERRUPTED, updated_at=now)
+        .where(mine, Delivery.status == DeliveryStatus.SUBMITTING)
+        .values(status=DeliveryStatus.FAILED, last_error=reasons.INTERRUPTED, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     given_up = db.session.execute(
         sa.update(Delivery)
-        .where(mine, Delivery.status.in_(("sending", "queued")), Delivery.attempts >= MAX_ATTEMPTS)
+        .where(
+            mine,
+            Delivery.status.in_((DeliveryStatus.SENDING, DeliveryStatus.QUEUED)),
+            Delivery.attempts >= MAX_ATTEMPTS,
+        )
         .values(
-            status="failed",
+            status=DeliveryStatus.FAILED,
             last_error=sa.literal(reasons.GAVE_UP + ": ")
             + sa.func.coalesce(Delivery.last_error, ""),
             updated_at=now,
@@ -196,7 +206,7 @@ def sweep_stale() -> int:
         )
     ids = db.session.scalars(
         sa.select(Delivery.id)
-        .where(mine, Delivery.status.in_(("sending", "queued")))
+        .where(mine, Delivery.status.in_((DeliveryStatus.SENDING, DeliveryStatus.QUEUED)))
         .order_by(Delivery.id)
         .limit(5000)
     ).all()

@@ -19,13 +19,13 @@ from kkp.views import saving
 from newsletter import csvfile, importer, operations
 from newsletter.admin.subscribers import bp, require_lists
 from newsletter.forms import ImportForm, list_choices
-from newsletter.models import ImportJob, MailingList
+from newsletter.models import ImportJob, ImportStatus, MailingList
 
 IMPORT_STATUS_WORDS = {
-    "queued": _l("waiting to start"),
-    "running": _l("running"),
-    "done": _l("finished"),
-    "failed": _l("failed"),
+    ImportStatus.QUEUED: _l("waiting to start"),
+    ImportStatus.RUNNING: _l("running"),
+    ImportStatus.DONE: _l("finished"),
+    ImportStatus.FAILED: _l("failed"),
 }
 
 
@@ -102,7 +102,7 @@ def _progress(job: ImportJob) -> dict:
         "imported": job.imported,
         "updated": job.updated,
         "rejected": rejected or 0,
-        "finished": job.status in ("done", "failed"),
+        "finished": job.status in (ImportStatus.DONE, ImportStatus.FAILED),
         "text": _(
             "%(done)s of %(total)s rows",
             done=format_number(job.processed_rows),

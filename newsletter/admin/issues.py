@@ -19,30 +19,31 @@ from flask_login import current_user
 from sqlalchemy.orm import defer, selectinload
 
 from events.dates import short_day
+from events.models import EventStatus
 from events.operations import upcoming_events
 from kkp.extensions import db
 from kkp.forms import ConfirmForm, show_errors
 from kkp.headers import framed_mail
-from kkp.mail.models import Delivery
+from kkp.mail.models import Delivery, DeliveryStatus
 from kkp.views import Confirmation, confirm_page, saving
 from newsletter import issues, operations, sending
 from newsletter.admin.subscribers import bp
 from newsletter.forms import IssueForm, TestSendForm, list_choices
 from newsletter.issues import IssueError
-from newsletter.models import Article, Image, Issue
+from newsletter.models import Article, Image, Issue, IssueStatus
 from newsletter.render import PERSONAL, greeting, placeholder, render_issue
 from newsletter.settings import office_settings
 
 ISSUE_STATUS_WORDS = {
-    "draft": _l("Draft"),
-    "scheduled": _l("Scheduled"),
-    "sending": _l("Being sent"),
-    "paused": _l("Paused"),
-    "sent": _l("Sent"),
-    "cancelled": _l("Cancelled"),
+    IssueStatus.DRAFT: _l("Draft"),
+    IssueStatus.SCHEDULED: _l("Scheduled"),
+    IssueStatus.SENDING: _l("Being sent"),
+    IssueStatus.PAUSED: _l("Paused"),
+    IssueStatus.SENT: _l("Sent"),
+    IssueStatus.CANCELLED: _l("Cancelled"),
 }
 #: the progress page asks for news while the issue is in one of these
-RUNNING = ("scheduled", "sending", "paused")
+RUNNING = (IssueStatus.SCHEDULED, IssueStatus.SENDING, IssueStatus.PAUSED)
 #: the person the preview greets
 SAMPLE_NAME = "Max Mustermann"
 
@@ -69,7 +70,9 @@ def issue_list():
     sent = dict(
         db.session.execute(
             sa.select(Delivery.issue_id, sa.func.count())
-            .where(Delivery.issue_id.in_([i.id for i in found]), Delivery.status == "sent")
+            .where(
+                Delivery.issue_id.in_([i.id for i in found]), Delivery.status == DeliveryStatus.SENT
+            )
             .group_by(Delivery.issue_id)
         ).all()
     )
@@ -97,7 +100,7 @@ def _event_choices(issue: Issue | None) -> list[tuple[str, str]]:
     choices = [("", _("No event"))]
     for event in sorted({*shown, *linked}, key=lambda e: (e.starts_at, e.id)):
         label = f"{short_day(event, locale)} · {event.title}"
-        if event.status == "cancelled":
+        if event.status == EventStatus.CANCELLED:
             label += " (" + pgettext("event", "cancelled") + ")"
         elif event not in shown:
             label += " (" + _("past") + ")"

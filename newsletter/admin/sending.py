@@ -19,7 +19,7 @@ from newsletter.admin.issues import ISSUE_STATUS_WORDS, RUNNING, issue_or_404
 from newsletter.admin.subscribers import bp
 from newsletter.forms import ScheduleForm
 from newsletter.issues import IssueError
-from newsletter.models import Issue
+from newsletter.models import Issue, IssueStatus
 
 # -- sending and scheduling --------------------------------------------------------------
 
@@ -50,7 +50,7 @@ def _send_page(issue: Issue, *, schedule_form=None, error: str | None = None, st
 @bp.route("/issues/<int:issue_id>/send", methods=["GET", "POST"])
 def issue_send(issue_id: int):
     issue = issue_or_404(issue_id)
-    if issue.status not in ("draft", "scheduled"):
+    if issue.status not in (IssueStatus.DRAFT, IssueStatus.SCHEDULED):
         return redirect(url_for(".issue_progress", issue_id=issue.id), 303)
     if not ConfirmForm().validate_on_submit():
         return _send_page(issue)

@@ -14,7 +14,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from kkp.auth.access import protect
 from kkp.auth.blueprint import dashboard_part
@@ -27,6 +26,13 @@ from kkp.mail.models import Delivery
 from kkp.params import query_number
 from kkp.views import Confirmation, confirm_page, saving
 from newsletter import address_check, export, operations, search
+from newsletter.admin.words import (
+    ACTION_WORDS,
+    DELIVERY_WORDS,
+    KIND_WORDS,
+    SOURCE_WORDS,
+    STATUS_WORDS,
+)
 from newsletter.forms import (
     ConsentTextForm,
     ListForm,
@@ -35,58 +41,19 @@ from newsletter.forms import (
     SubscriberForm,
     list_choices,
 )
-from newsletter.models import MailingList, Subscriber, Subscription
+from newsletter.models import (
+    ConsentPurpose,
+    ConsentSource,
+    MailingList,
+    Subscriber,
+    SubscriberSource,
+    Subscription,
+    SuppressionReason,
+)
 from newsletter.settings import unpublished_legal_pages
 
 bp = Blueprint("newsletter_admin", __name__, url_prefix="/admin")
 protect(bp)
-
-STATUS_WORDS = {"pending": _l("Waiting for confirmation"), "confirmed": _l("Confirmed")}
-ACTION_WORDS = {
-    "requested": _l("Signed up"),
-    "confirmation_sent": _l("Confirmation mail sent"),
-    "confirmed": _l("Confirmed"),
-    "lists_changed": _l("Lists changed"),
-    "added": _l("Added by the office"),
-    "imported": _l("Imported"),
-    "list_removed": _l("Removed from lists"),
-    "details_changed": _l("Details changed"),
-    "import_skipped": _l("Not added again by an import"),
-}
-SOURCE_WORDS = {
-    "form": _l("Sign-up form"),
-    "editor": _l("Editor"),
-    "api": _l("API"),
-    "import": _l("CSV import"),
-    "preferences": _l("Preference page"),
-    "unsubscribe": _l("Unsubscribe link"),
-    "one-click": _l("One-click unsubscribe in the mail program"),
-}
-DELIVERY_WORDS = {
-    "queued": _l("queued"),
-    "sending": _l("being sent"),
-    "submitting": _l("being handed to the mail server"),
-    "sent": _l("sent"),
-    "failed": _l("failed"),
-    "cancelled": _l("cancelled"),
-}
-#: what a delivery is (`Delivery.kind`); every kind of mail has words (a test checks)
-KIND_WORDS = {
-    "subscription_confirmation": _l("Confirmation mail"),
-    "preferences_link": _l("Link to the newsletter settings"),
-    "issue": _l("Newsletter issue"),
-    "issue_test": _l("Test mail of an issue"),
-    "registration_request": _l("Request to confirm a registration"),
-    "event_confirmation": _l("Registration confirmed"),
-    "event_promoted": _l("Moved up from the waiting list"),
-    "event_update": _l("Change of an event"),
-    "event_invitation": _l("Invitation to an event"),
-    "event_waiting": _l("On the waiting list"),
-    "event_reminder": _l("Reminder of an event"),
-    "registration_link": _l("Link to the registration"),
-    "event_cancelled": _l("Event called off"),
-    "registration_cancelled": _l("Registration cancelled"),
-}
 
 
 @bp.context_processor
@@ -198,7 +165,7 @@ def new_subscriber():
                 organisation=form.organisation.data or "",
                 list_ids=form.lists.data,
                 consent_evidence=evidence or None,
-                source="editor",
+                source=SubscriberSource.EDITOR,
             )
         if saved:
             if not created:
@@ -266,9 +233,9 @@ def remove_subscriber(subscriber_id: int, action: str):
     if ConfirmForm().validate_on_submit():
         with saving() as saved:
             if unsubscribe:
-                operations.unsubscribe(person, source="editor")
+                operations.unsubscribe(person, source=ConsentSource.EDITOR)
             else:
-                operations.delete_subscriber(person, reason="deleted")
+                operations.delete_subscriber(person, reason=SuppressionReason.DELETED)
         if saved and unsubscribe:
             flash(
                 _(
@@ -354,7 +321,10 @@ def edit_list(list_id: int):
 
 
 #: the consent texts editors keep, by the last part of their address
-CONSENT_PAGES = {"newsletter": "newsletter", "events": "event_registration"}
+CONSENT_PAGES = {
+    "newsletter": ConsentPurpose.NEWSLETTER,
+    "events": ConsentPurpose.EVENT_REGISTRATION,
+}
 
 
 @bp.route("/consent", methods=["GET", "POST"], defaults={"page": "newsletter"})
@@ -375,7 +345,7 @@ def consent_text(page: str):
         else:
             with saving() as saved:
                 version = operations.publish_consent_text(text, purpose).version
-            if saved and purpose == "newsletter":
+            if saved and purpose == ConsentPurpose.NEWSLETTER:
                 flash(_("Version %(n)s is now shown on the sign-up form.", n=version), "success")
             elif saved:
                 flash(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from kkp.api_fields import AnswerSchema, answer, page_of
-from newsletter.models import SUBSCRIBER_STATUSES, Subscriber
+from newsletter.models import SOURCES, SUBSCRIBER_STATUSES, SUBSCRIPTION_STATUSES, Subscriber
 
 
 class SubscriptionSchema(AnswerSchema):
@@ -14,7 +14,7 @@ class SubscriptionSchema(AnswerSchema):
     list_slug = answer()
     list_name = answer()
     status = answer(
-        enum=["pending", "confirmed"], description="pending until the person confirmed this list"
+        enum=list(SUBSCRIPTION_STATUSES), description="pending until the person confirmed this list"
     )
     requested_at = answer(ma.fields.DateTime)
     confirmed_at = answer(ma.fields.DateTime, nullable=True)
@@ -28,7 +28,7 @@ class SubscriberSchema(AnswerSchema):
     status = answer(
         enum=list(SUBSCRIBER_STATUSES), description="confirmed once any list was confirmed"
     )
-    source = answer(enum=["form", "editor", "api", "import"])
+    source = answer(enum=list(SOURCES))
     language = answer(description="Language of the mail.")
     created_at = answer(ma.fields.DateTime)
     updated_at = answer(ma.fields.DateTime)

@@ -30,7 +30,15 @@ from newsletter.api.subscriber_answers import (
     UnsubscribeResultSchema,
     subscriber_json,
 )
-from newsletter.models import SUBSCRIBER_STATUSES, MailingList, Subscriber, Subscription
+from newsletter.models import (
+    SUBSCRIBER_STATUSES,
+    ConsentSource,
+    MailingList,
+    Subscriber,
+    SubscriberSource,
+    Subscription,
+    SuppressionReason,
+)
 
 bp = ApiBlueprint("subscribers", __name__)
 handle_errors(bp)
@@ -209,7 +217,7 @@ def post_subscriber(read_body):
         organisation=values.get("organisation", ""),
         list_ids=values["lists"],
         consent_evidence=values.get("consent_evidence"),
-        source="api",
+        source=SubscriberSource.API,
         locale=values.get("language", "de"),
     )
     db.session.commit()
@@ -244,7 +252,7 @@ def patch_subscriber(read_body, subscriber_id: int):
         name=values.get("name", subscriber.name),
         organisation=values.get("organisation", subscriber.organisation),
         list_ids=list_ids,
-        source="api",
+        source=SubscriberSource.API,
     )
     db.session.commit()
     return _subscriber_response(subscriber)
@@ -258,7 +266,7 @@ def patch_subscriber(read_body, subscriber_id: int):
 )
 @bp.errors(404)
 def delete_subscriber(subscriber_id: int):
-    ops.delete_subscriber(_subscriber(subscriber_id), reason="deleted")
+    ops.delete_subscriber(_subscriber(subscriber_id), reason=SuppressionReason.DELETED)
     db.session.commit()
     return "", 204
 
@@ -277,7 +285,7 @@ def post_unsubscribe(read_body, subscriber_id: int):
     if list_id is not None and db.session.get(MailingList, list_id) is None:
         raise invalid("list", _("There is no such list."))
     was_on_list = any(s.list_id == list_id for s in subscriber.subscriptions)
-    deleted = ops.unsubscribe(subscriber, list_id=list_id, source="api")
+    deleted = ops.unsubscribe(subscriber, list_id=list_id, source=ConsentSource.API)
     if not deleted and was_on_list:  # leaving everything is audited as the deletion
         audit("subscriber.unsubscribe", subscriber, list_id=list_id)
     db.session.commit()

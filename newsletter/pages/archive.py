@@ -14,14 +14,14 @@ from kkp.conditional import conditional_build
 from kkp.extensions import db
 from kkp.markup import is_web_url
 from newsletter import feeds
-from newsletter.models import Article, Image, Issue, OfficeSetting
+from newsletter.models import Article, Image, Issue, IssueStatus, OfficeSetting
 from newsletter.pages.subscribing import bp
 from newsletter.render import MAX_IMAGE_WIDTH, event_block, image_url, web_url
 from newsletter.settings import office_settings
 from newsletter.web_version import web_version
 
 #: issues people may have received: shown in the archive and the feeds
-PUBLISHED = ("sending", "paused", "sent")
+PUBLISHED = (IssueStatus.SENDING, IssueStatus.PAUSED, IssueStatus.SENT)
 #: how long a feed reader or proxy may reuse a feed without asking again, in seconds
 FEED_MAX_AGE = 300
 

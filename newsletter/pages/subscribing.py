@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from kkp.extensions import csrf, db, limiter
 from kkp.forms import ConfirmForm
-from kkp.tokens import InvalidToken, read_token
+from kkp.tokens import InvalidToken, TokenPurpose, read_token
 from newsletter import links, operations
 from newsletter.forms import (
     PreferencesForm,
@@ -19,6 +19,7 @@ from newsletter.forms import (
     SubscribeForm,
     list_choices,
 )
+from newsletter.models import ConsentSource, SubscriberSource, SubscriptionStatus, SuppressionReason
 
 bp = Blueprint("newsletter", __name__)
 
@@ -117,7 +118,7 @@ def subscribe():
                 organisation=form.organisation.data,
                 list_ids=form.lists.data or [],
                 consent_version=_consent_version(form),
-                source="form",
+                source=SubscriberSource.FORM,
                 ip=_client_ip(),
                 locale=str(get_locale()),
             )
@@ -155,7 +156,7 @@ def subscribe_sent():
 def confirm(token: str):
     max_age = current_app.config["KKP_UNCONFIRMED_RETENTION_DAYS"] * 86400
     try:
-        payload = read_token("confirm", token, max_age=max_age)
+        payload = read_token(TokenPurpose.CONFIRM, token, max_age=max_age)
         subscriber = operations.subscriber_for_token(payload)
     except InvalidToken as exc:
         return _invalid_link(exc)
@@ -175,7 +176,8 @@ def confirm(token: str):
         )
         db.session.commit()
         preferences = url_for(
-            "newsletter.preferences", token=operations.subscriber_token(subscriber, "preferences")
+            "newsletter.preferences",
+            token=operations.subscriber_token(subscriber, TokenPurpose.PREFERENCES),
         )
         return render_template(
             "newsletter/confirmed.html",
@@ -183,7 +185,11 @@ def confirm(token: str):
             preferences_url=preferences,
             newly=bool(confirmed),
         )
-    pending = any(s.status == "pending" for s in subscriber.subscriptions if s.list_id in list_ids)
+    pending = any(
+        s.status == SubscriptionStatus.PENDING
+        for s in subscriber.subscriptions
+        if s.list_id in list_ids
+    )
     return render_template("newsletter/confirm.html", form=form, lists=lists, pending=pending)
 
 
@@ -202,7 +208,9 @@ def preferences(token: str):
     form.lists.choices = list_choices(lists)
     errors: dict[str, str] = {}
     if request.method == "GET":
-        form.lists.data = [s.list_id for s in subscriber.subscriptions if s.status == "confirmed"]
+        form.lists.data = [
+            s.list_id for s in subscriber.subscriptions if s.status == SubscriptionStatus.CONFIRMED
+        ]
     elif form.validate():
         try:
             operations.update_preferences(
@@ -257,7 +265,7 @@ def delete_self(token: str):
         return _preferences_link_failed(exc)
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
-        operations.delete_subscriber(subscriber, reason="deleted")
+        operations.delete_subscriber(subscriber, reason=SuppressionReason.DELETED)
         db.session.commit()
         return render_template("newsletter/deleted.html")
     return render_template("newsletter/delete.html", form=form, token=token)
@@ -285,7 +293,7 @@ def unsubscribe(token: str):
     `List-Unsubscribe=One-Click` from their servers) and answers 200, never a redirect.
     """
     try:
-        payload = read_token("unsubscribe", token)
+        payload = read_token(TokenPurpose.UNSUBSCRIBE, token)
     except InvalidToken as exc:
         return _invalid_link(exc)
     list_id = _list_ids(payload.get("l"))
@@ -309,7 +317,9 @@ def unsubscribe(token: str):
         deleted = operations.unsubscribe(
             subscriber,
             list_id=None if everything else list_id,
-            source="one-click" if "List-Unsubscribe" in request.form else "unsubscribe",
+            source=ConsentSource.ONE_CLICK
+            if "List-Unsubscribe" in request.form
+            else ConsentSource.UNSUBSCRIBE,
         )
         db.session.commit()
     return render_template("newsletter/unsubscribed.html", deleted=deleted)

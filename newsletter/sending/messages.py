@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import current_app
 
 from kkp.mail.message import sender_address
-from kkp.tokens import make_token
+from kkp.tokens import TokenPurpose, make_token
 from newsletter.links import token_payload
 from newsletter.models import Issue
 from newsletter.render import PreparedIssue, Recipient, greeting
@@ -65,7 +65,7 @@ def recipient_for(subscriber, list_ids: list[int], message_id: str) -> Recipient
         name=subscriber.name,
         greeting=greeting(subscriber.name, subscriber.locale),
         unsubscribe_url=f"{base}/unsubscribe/"
-        + make_token("unsubscribe", {**payload, "l": list_ids}),
-        preferences_url=f"{base}/preferences/" + make_token("preferences", payload),
+        + make_token(TokenPurpose.UNSUBSCRIBE, {**payload, "l": list_ids}),
+        preferences_url=f"{base}/preferences/" + make_token(TokenPurpose.PREFERENCES, payload),
         message_id=message_id,
     )

@@ -5,7 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kkp.extensions import db
-from newsletter.models import Issue, Subscriber, Subscription, issue_list
+from newsletter.models import (
+    Issue,
+    Subscriber,
+    SubscriberStatus,
+    Subscription,
+    SubscriptionStatus,
+    issue_list,
+)
 
 
 def confirmed_recipients(issue_id: int):
@@ -15,13 +22,13 @@ def confirmed_recipients(issue_id: int):
         .join(issue_list, issue_list.c.list_id == Subscription.list_id)
         .where(
             issue_list.c.issue_id == issue_id,
-            Subscription.status == "confirmed",
+            Subscription.status == SubscriptionStatus.CONFIRMED,
             Subscription.subscriber_id == Subscriber.id,
         )
         .exists()
     )
     return sa.select(Subscriber.id, Subscriber.email, Subscriber.name, Subscriber.locale).where(
-        Subscriber.status == "confirmed", on_list
+        Subscriber.status == SubscriberStatus.CONFIRMED, on_list
     )
 
 

@@ -45,7 +45,7 @@ def _ensure_admin(instance: Path) -> None:
     from argon2 import PasswordHasher
     from argon2.exceptions import InvalidHashError, VerificationError
 
-    from kkp.auth.models import Editor
+    from kkp.auth.models import Editor, EditorRole
     from kkp.auth.operations import create_editor, generate_password
     from kkp.extensions import db
 
@@ -56,7 +56,7 @@ def _ensure_admin(instance: Path) -> None:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(password + "\n")
-        create_editor(ADMIN_EMAIL, role="admin", password=password, name="Admin")
+        create_editor(ADMIN_EMAIL, role=EditorRole.ADMIN, password=password, name="Admin")
         db.session.commit()
         print(f"created the admin account {ADMIN_EMAIL}; its password is in {path}", flush=True)
         print(PASSWORD_VALID_MARK, flush=True)

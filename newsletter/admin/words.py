@@ -1,0 +1,65 @@
+"""The words the editors' subscriber pages show for statuses, sources and kinds of mail."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from events.models import EventMailKind
+from kkp.mail.models import DeliveryStatus
+from newsletter.models import (
+    ConsentAction,
+    ConsentSource,
+    DeliveryKind,
+    SubscriberSource,
+    SubscriberStatus,
+)
+
+STATUS_WORDS = {
+    SubscriberStatus.PENDING: _l("Waiting for confirmation"),
+    SubscriberStatus.CONFIRMED: _l("Confirmed"),
+}
+ACTION_WORDS = {
+    ConsentAction.REQUESTED: _l("Signed up"),
+    ConsentAction.CONFIRMATION_SENT: _l("Confirmation mail sent"),
+    ConsentAction.CONFIRMED: _l("Confirmed"),
+    ConsentAction.LISTS_CHANGED: _l("Lists changed"),
+    ConsentAction.ADDED: _l("Added by the office"),
+    ConsentAction.IMPORTED: _l("Imported"),
+    ConsentAction.LIST_REMOVED: _l("Removed from lists"),
+    ConsentAction.DETAILS_CHANGED: _l("Details changed"),
+    ConsentAction.IMPORT_SKIPPED: _l("Not added again by an import"),
+}
+SOURCE_WORDS = {
+    SubscriberSource.FORM: _l("Sign-up form"),
+    SubscriberSource.EDITOR: _l("Editor"),
+    SubscriberSource.API: _l("API"),
+    SubscriberSource.IMPORT: _l("CSV import"),
+    ConsentSource.PREFERENCES: _l("Preference page"),
+    ConsentSource.UNSUBSCRIBE: _l("Unsubscribe link"),
+    ConsentSource.ONE_CLICK: _l("One-click unsubscribe in the mail program"),
+}
+DELIVERY_WORDS = {
+    DeliveryStatus.QUEUED: _l("queued"),
+    DeliveryStatus.SENDING: _l("being sent"),
+    DeliveryStatus.SUBMITTING: _l("being handed to the mail server"),
+    DeliveryStatus.SENT: _l("sent"),
+    DeliveryStatus.FAILED: _l("failed"),
+    DeliveryStatus.CANCELLED: _l("cancelled"),
+}
+#: what a delivery is (`Delivery.kind`); every kind of mail has words (a test checks)
+KIND_WORDS = {
+    DeliveryKind.SUBSCRIPTION_CONFIRMATION: _l("Confirmation mail"),
+    DeliveryKind.PREFERENCES_LINK: _l("Link to the newsletter settings"),
+    DeliveryKind.ISSUE: _l("Newsletter issue"),
+    DeliveryKind.ISSUE_TEST: _l("Test mail of an issue"),
+    EventMailKind.REGISTRATION_REQUEST: _l("Request to confirm a registration"),
+    EventMailKind.CONFIRMATION: _l("Registration confirmed"),
+    EventMailKind.PROMOTED: _l("Moved up from the waiting list"),
+    EventMailKind.UPDATE: _l("Change of an event"),
+    EventMailKind.INVITATION: _l("Invitation to an event"),
+    EventMailKind.WAITING: _l("On the waiting list"),
+    EventMailKind.REMINDER: _l("Reminder of an event"),
+    EventMailKind.REGISTRATION_LINK: _l("Link to the registration"),
+    EventMailKind.CANCELLED: _l("Event called off"),
+    EventMailKind.REGISTRATION_CANCELLED: _l("Registration cancelled"),
+}
