@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from kkp.auth.access import protect
-from kkp.auth.blueprint import dashboard_part
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
@@ -36,7 +35,6 @@ from newsletter.forms import (
     list_choices,
 )
 from newsletter.models import MailingList, Subscriber, Subscription
-from newsletter.settings import unpublished_legal_pages
 
 bp = Blueprint("newsletter_admin", __name__, url_prefix="/admin")
 protect(bp)
@@ -389,10 +387,3 @@ def consent_text(page: str):
     versions = operations.consent_text_versions(purpose)
     status = 400 if form.errors else 200
     return render_template("admin/consent.html", form=form, versions=versions, page=page), status
-
-
-@dashboard_part
-def _dashboard() -> dict:
-    """The editors' start page: the figures of the lists, and the legal pages the
-    office has not published yet."""
-    return {"figures": operations.dashboard_figures(), "unpublished": unpublished_legal_pages()}
