@@ -71,8 +71,12 @@ def _registrations(event, *statuses: str) -> None:
 
 @pytest.fixture
 def busy_office(ctx, lists):
+    return make_busy_office()
+
+
+def make_busy_office() -> dict[str, int]:
     """A send under way (1,234 of 5,000), one planned, one failed delivery, an event
-    with a waiting list, one beyond 30 days, and no Impressum."""
+    with a waiting list, one beyond 30 days, and no Impressum; their ids."""
     from kkp.db import utcnow
     from kkp.mail.models import Delivery
     from newsletter import issues
