@@ -18,7 +18,9 @@ from flask import url_for
 from flask_babel import format_number, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
+from kkp.auth.audit_sentences import NOBODY, SENTENCES, SYSTEM
 from kkp.auth.models import ApiToken, AuditChannel, Editor, EditorRole
 from kkp.extensions import db
 from kkp.i18n import berlin
@@ -195,6 +197,10 @@ class Line:
     who: str | None
     channel: str
     action: str
+    #: who did what to which object, in a sentence with the object linked
+    sentence: Markup
+    #: what kind of object (e.g. "Issue"), and the object by name
+    object_label: str | None
     object: Named | None
     details: list[tuple[str, list[Named]]]
 
@@ -224,25 +230,41 @@ def describe(entries: Iterable) -> list[Line]:
 
     lines = []
     for entry in entries:
-        obj = None
+        label = obj = None
         if entry.object_type:
             label = str(OBJECT_TYPES.get(entry.object_type, entry.object_type))
-            if entry.object_id is None:
-                obj = Named(label)
-            else:
-                found = named(entry.object_type, entry.object_id)
-                obj = Named(f"{label}: {found.text}", found.url)
+            if entry.object_id is not None:
+                obj = named(entry.object_type, entry.object_id)
+                if obj.url is None:  # deleted since: the name it had, where recorded
+                    gone = (entry.details or {}).get("title") or (entry.details or {}).get("number")
+                    obj = Named(str(gone)) if gone else obj
+        who = (entry.editor.name or entry.editor.email) if entry.editor else None
         lines.append(
             Line(
                 at=entry.at,
-                who=entry.editor.email if entry.editor else None,
+                who=who,
                 channel=str(CHANNELS.get(entry.channel, entry.channel)),
                 action=action_label(entry.action),
+                sentence=sentence(entry.action, entry.channel, who, obj),
+                object_label=label,
                 object=obj,
                 details=_details(entry.details or {}, named),
             )
         )
     return lines
+
+
+def sentence(action: str, channel: str, who: str | None, obj: Named | None) -> Markup:
+    """Who did what to which object, the object a link where it has a page."""
+    if who is None:
+        who = str(NOBODY.get(channel, SYSTEM))
+    shown: Markup | str = _("(unknown)")
+    if obj is not None:
+        shown = Markup('<a href="%s">%s</a>') % (obj.url, obj.text) if obj.url else obj.text
+    template = SENTENCES.get(action)
+    if template is None:
+        return Markup("%s: %s") % (who, action_label(action))
+    return escape(str(template)) % {"who": who, "object": shown}
 
 
 def _details(details: dict, named: Callable[[str, int], Named]) -> list[tuple[str, list[Named]]]:

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from kkp.auth import limits, operations, sessions
+from kkp.auth import audit_pages, limits, operations, sessions
 from kkp.auth.access import admin_required
-from kkp.auth.audit_log import describe
+from kkp.auth.dashboard import dashboard_context, dashboard_part
 from kkp.auth.forms import EditorForm, LoginForm, PasswordForm, TokenForm
-from kkp.auth.models import ApiToken, AuditEntry, Editor
+from kkp.auth.models import ApiToken, Editor
 from kkp.extensions import db, login_manager
-from kkp.params import query_number
 from kkp.redirects import safe_local_path
 from kkp.views import saving
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
+
+#: where the domains register their parts of the start page (see kkp.auth.dashboard)
+__all__ = ["bp", "dashboard_part"]
 
 
 @bp.before_request
@@ -74,24 +74,9 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-#: what the dashboard shows, given by the domains that keep it (the foundation knows
-#: none): functions that return the template's variables, registered with
-#: :func:`dashboard_part`
-_DASHBOARD_PARTS: list[Callable[[], dict]] = []
-
-
-def dashboard_part(fn: Callable[[], dict]) -> Callable[[], dict]:
-    """Register a function whose variables the dashboard's template shows."""
-    _DASHBOARD_PARTS.append(fn)
-    return fn
-
-
 @bp.get("/")
 def dashboard():
-    context: dict = {}
-    for part in _DASHBOARD_PARTS:
-        context.update(part())
-    return render_template("auth/dashboard.html", **context)
+    return render_template("auth/dashboard.html", **dashboard_context())
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -145,16 +130,11 @@ def editors():
 @bp.get("/audit")
 @admin_required
 def audit_log():
-    before = query_number("before")
-    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100)
-    if before:
-        query = query.where(AuditEntry.id < before)
-    entries = db.session.scalars(query).all()
+    flt = audit_pages.read_filter()
+    page = audit_pages.audit_page(flt)
     return render_template(
-        "auth/audit.html",
-        lines=describe(entries),
-        last_id=entries[-1].id if entries else None,
-    )
+        "auth/audit.html", flt=flt, page=page, choices=audit_pages.choices()
+    ), 400 if flt.errors else 200
 
 
 @bp.route("/account", methods=["GET", "POST"])

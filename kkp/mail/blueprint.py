@@ -4,30 +4,29 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template
 
 from kkp.auth.access import protect
 from kkp.extensions import db
 from kkp.headers import framed_mail
+from kkp.mail import outbox as listing
 from kkp.mail.models import OutboxMessage
-from kkp.params import query_number
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/outbox")
 protect(bp)
 
-PAGE = 50
-
 
 @bp.get("/")
 def outbox():
-    before = query_number("before")
-    query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(PAGE + 1)
-    if before:
-        query = query.where(OutboxMessage.id < before)
-    messages = db.session.scalars(query).all()
-    more = len(messages) > PAGE
-    return render_template("admin/outbox.html", messages=messages[:PAGE], more=more)
+    flt = listing.read_filter()
+    page = listing.outbox_page(flt)
+    return render_template(
+        "admin/outbox.html",
+        flt=flt,
+        page=page,
+        kinds=sorted(((k, str(v)) for k, v in listing.KIND_WORDS.items()), key=lambda c: c[1]),
+        kind_words=listing.kind_words,
+    ), 400 if flt.errors else 200
 
 
 def _parsed(message_id: int):
@@ -57,6 +56,7 @@ def show(message_id: int):
         headers=list(parsed.items()),
         text=text_part.get_content() if text_part else "",
         has_html=html_part is not None,
+        kind=listing.kind_words(listing.kinds_of([stored.message_id]).get(stored.message_id)),
         attachments=attachments,
     )
 

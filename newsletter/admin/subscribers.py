@@ -16,7 +16,6 @@ from flask import (
 from flask_babel import gettext as _
 
 from kkp.auth.access import protect
-from kkp.auth.blueprint import dashboard_part
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
@@ -50,7 +49,6 @@ from newsletter.models import (
     Subscription,
     SuppressionReason,
 )
-from newsletter.settings import unpublished_legal_pages
 
 bp = Blueprint("newsletter_admin", __name__, url_prefix="/admin")
 protect(bp)
@@ -359,10 +357,3 @@ def consent_text(page: str):
     versions = operations.consent_text_versions(purpose)
     status = 400 if form.errors else 200
     return render_template("admin/consent.html", form=form, versions=versions, page=page), status
-
-
-@dashboard_part
-def _dashboard() -> dict:
-    """The editors' start page: the figures of the lists, and the legal pages the
-    office has not published yet."""
-    return {"figures": operations.dashboard_figures(), "unpublished": unpublished_legal_pages()}

@@ -57,9 +57,9 @@ def test_the_largest_id_the_database_holds_is_looked_up(logged_in):
         f"/admin/subscribers?before={HUGE}",
         f"/admin/subscribers?list={HUGE}",
         f"/admin/subscribers/export.csv?list={HUGE}",
-        f"/admin/outbox/?before={HUGE}",
-        f"/admin/audit?before={HUGE}",
-        f"/admin/audit?before={ENDLESS}",
+        f"/admin/outbox/?page={HUGE}",
+        f"/admin/audit?page={HUGE}",
+        f"/admin/audit?page={ENDLESS}",
     ],
 )
 def test_a_paging_number_the_database_cannot_hold_is_a_400(logged_in, url):
@@ -76,8 +76,8 @@ def test_a_paging_number_the_database_cannot_hold_is_a_400(logged_in, url):
         "/admin/subscribers?list=١٢",
         "/admin/subscribers?list=²",  # a digit to str.isdigit, not to int()
         "/admin/subscribers?before=-1",
-        "/admin/audit?before=abc",
-        "/admin/outbox/?before=1e9",
+        "/admin/audit?page=abc",
+        "/admin/outbox/?page=1e9",
     ],
 )
 def test_what_is_no_number_at_all_is_ignored(logged_in, url):

@@ -1,0 +1,123 @@
+"""What the newsletter puts on the editors' start page: sends running and planned,
+the last week's sign-ups and departures, and mail that did not get through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from kkp.db import utcnow
+from kkp.extensions import db
+from kkp.mail.models import Delivery, DeliveryStatus
+from newsletter.models import Issue, IssueStatus
+from people.models import Subscriber, Suppression, SuppressionReason
+
+#: how far back "lately" reaches: sign-ups, departures, failures (days)
+RECENT_DAYS = 7
+
+
+@dataclass(frozen=True)
+class RunningSend:
+    issue: Issue
+    #: deliveries handed to the mail server
+    sent: int
+    #: recipients counted when sending started (at least the rows written)
+    total: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class IssueFailures:
+    issue: Issue
+    #: deliveries of this issue that failed in the last :data:`RECENT_DAYS` days
+    failed: int
+
+
+def running_sends() -> list[RunningSend]:
+    """Issues being sent or paused, oldest start first, with their progress."""
+    issues = db.session.scalars(
+        sa.select(Issue)
+        .where(Issue.status.in_((IssueStatus.SENDING, IssueStatus.PAUSED)))
+        .order_by(Issue.started_at, Issue.id)
+    ).all()
+    if not issues:
+        return []
+    counts: dict[int, dict[str, int]] = {}
+    for issue_id, status, n in db.session.execute(
+        sa.select(Delivery.issue_id, Delivery.status, sa.func.count())
+        .where(Delivery.issue_id.in_([i.id for i in issues]))
+        .group_by(Delivery.issue_id, Delivery.status)
+    ):
+        counts.setdefault(issue_id, {})[status] = n
+    return [
+        RunningSend(
+            issue=issue,
+            sent=counts.get(issue.id, {}).get(DeliveryStatus.SENT, 0),
+            total=max(issue.to_send, sum(counts.get(issue.id, {}).values())),
+            failed=counts.get(issue.id, {}).get(DeliveryStatus.FAILED, 0),
+        )
+        for issue in issues
+    ]
+
+
+def scheduled_sends() -> list[Issue]:
+    """Issues waiting for their time, the next first."""
+    return db.session.scalars(
+        sa.select(Issue)
+        .where(Issue.status == IssueStatus.SCHEDULED)
+        .order_by(Issue.scheduled_at, Issue.id)
+    ).all()
+
+
+def _since(now: datetime | None) -> datetime:
+    return (now or utcnow()) - timedelta(days=RECENT_DAYS)
+
+
+def audience_changes(now: datetime | None = None) -> dict[str, int]:
+    """The last week: new sign-ups (of them confirmed), unsubscribes, deletions."""
+    since = _since(now)
+    left = dict(
+        db.session.execute(
+            sa.select(Suppression.reason, sa.func.count())
+            .where(Suppression.created_at >= since)
+            .group_by(Suppression.reason)
+        ).all()
+    )
+    return {
+        "new": db.session.scalar(
+            sa.select(sa.func.count(Subscriber.id)).where(Subscriber.created_at >= since)
+        )
+        or 0,
+        "confirmed": db.session.scalar(
+            sa.select(sa.func.count(Subscriber.id)).where(Subscriber.confirmed_at >= since)
+        )
+        or 0,
+        "unsubscribed": left.get(SuppressionReason.UNSUBSCRIBED, 0),
+        "deleted": left.get(SuppressionReason.DELETED, 0),
+    }
+
+
+def failures(now: datetime | None = None) -> dict:
+    """The last week's failed deliveries (all kinds), the issues they belong to, and
+    the addresses suppressed after bounces."""
+    since = _since(now)
+    failed = sa.and_(Delivery.status == DeliveryStatus.FAILED, Delivery.updated_at >= since)
+    by_issue = db.session.execute(
+        sa.select(Issue, sa.func.count(Delivery.id))
+        .join(Delivery, Delivery.issue_id == Issue.id)
+        .where(failed)
+        .group_by(Issue.id)
+        .order_by(Issue.id.desc())
+    ).all()
+    return {
+        "failed": db.session.scalar(sa.select(sa.func.count(Delivery.id)).where(failed)) or 0,
+        "issues": [IssueFailures(issue, n) for issue, n in by_issue],
+        "bounced": db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Suppression)
+            .where(Suppression.reason == SuppressionReason.BOUNCED, Suppression.created_at >= since)
+        )
+        or 0,
+    }
