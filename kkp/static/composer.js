@@ -92,6 +92,7 @@
     var pane = editor.querySelector(".md-preview");
     var area = document.getElementById(toolbar.getAttribute("data-for"));
     var timer = null;
+    area.parentNode.insertBefore(toolbar, area);  // between the label and the text
     toolbar.hidden = false;
     pane.hidden = false;
     editor.classList.add("md-enhanced");
@@ -135,7 +136,8 @@
     post(autosaveUrl, data, false).then(function (answer) {
       saving = false;
       if (answer.ok) {
-        say(text("saved", { time: answer.data.saved_at }));
+        // changed again meanwhile: still "Saving…" until that is stored too
+        if (!dirty) { say(text("saved", { time: answer.data.saved_at })); }
         (answer.data.articles || []).forEach(function (id, i) {
           var input = document.getElementById("articles-" + i + "-id");
           if (id && input && !input.value) {
@@ -154,6 +156,7 @@
   if (autosaveUrl) {
     var changed = function (event) {
       if (event.target.type === "file" || !event.target.name) { return; }
+      if (!dirty && !saving) { say(text("saving")); }
       dirty = true;
       if (!saveTimer) { saveTimer = setTimeout(autosave, 5000); }
     };
@@ -218,6 +221,7 @@
       handle: ".drag-handle",
       draggable: ".article-form[data-article-id]",
       animation: 150,
+      forceFallback: true,  // mouse and touch events, the same in every browser
       onEnd: function (event) { if (event.oldIndex !== event.newIndex) { saveOrder(event.item); } }
     });
   }

@@ -201,7 +201,7 @@ def test_order_is_stored(logged_in, token, issue_id):
         headers={**JSON, "X-CSRFToken": token},
     )
     assert response.status_code == 200
-    assert response.get_json()["message"] == "Die Reihenfolge der Artikel wurde gespeichert."
+    assert response.get_json()["message"] == "Die Reihenfolge der Beiträge wurde gespeichert."
     assert [a.title for a in fresh(issue_id).articles] == ["Artikel 3", "Artikel 2", "Artikel 1"]
 
 
@@ -218,7 +218,7 @@ def test_order_refuses_bad_input(logged_in, token, issue_id, body):
     )
     assert response.status_code == 400
     message = response.get_json()["message"]
-    assert message.startswith("Die Anfrage") or message.startswith("Die Artikel haben sich")
+    assert message.startswith("Die Anfrage") or message.startswith("Die Beiträge haben sich")
     assert [a.id for a in fresh(issue_id).articles] == ids
 
 
