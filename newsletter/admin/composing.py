@@ -69,6 +69,8 @@ def issue_autosave(issue_id: int):
         return refusal
     form = issue_form(issue)
     stored, articles = apply_form(form, issue)
+    # apply_form changed everything already (or marked every refusal at its field):
+    # saving commits it, or rolls it all back
     with saving(form, valid=stored is not None) as saved:
         pass
     if not saved:
