@@ -26,9 +26,14 @@ def _messages() -> dict[int, str]:
     }
 
 
+def wants_json() -> bool:
+    """A script of ours asking (it says ``Accept: application/json``), not a person."""
+    return request.accept_mimetypes.best == "application/json"
+
+
 def error_response(status: int, message: str | None = None):
     message = message or _messages().get(status, _messages()[500])
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or wants_json():
         return jsonify({"error": {"status": status, "message": message}}), status
     return make_response(
         render_template("errors/error.html", status=status, message=message)

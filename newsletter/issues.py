@@ -109,7 +109,7 @@ def update_issue(
     return issue
 
 
-def _markdown(value: str | None, field: str) -> str:
+def markdown_text(value: str | None, field: str) -> str:
     """An intro or article text, at most `KKP_ARTICLE_MAX_LENGTH` characters."""
     value = (value or "").replace("\r\n", "\n")
     problem = text_problem(value, multi_line=True)
@@ -133,7 +133,7 @@ def _markdown(value: str | None, field: str) -> str:
 def _apply(issue: Issue, *, number, title, intro, list_ids) -> None:
     issue.number = _clean_line(number, "number", MAX_NUMBER, required=True)
     issue.title = _clean_line(title, "title", MAX_TITLE, required=True)
-    issue.intro = _markdown(intro, "intro")
+    issue.intro = markdown_text(intro, "intro")
     issue.lists = _lists(list_ids)
     issue.slug = _unique_slug(issue)
 
@@ -253,7 +253,7 @@ def _apply_article(
     event_id: int | str | None = None,
 ) -> None:
     article.title = _clean_line(title, "title", MAX_TITLE, required=True)
-    article.body = _markdown(body, "body")
+    article.body = markdown_text(body, "body")
     if isinstance(links, str) or links is None:
         article.links = parse_links(links)
     else:
@@ -281,6 +281,20 @@ def move_article(article: Article, delta: int) -> None:
     articles.insert(j, articles.pop(i))
     for position, a in enumerate(articles):
         a.position = position
+    db.session.flush()
+    db.session.expire(issue, ["articles"])
+
+
+def reorder_articles(issue: Issue, article_ids: list[int]) -> None:
+    """Put the issue's articles in the order given: every article's id once."""
+    require_editable(issue)
+    by_id = {a.id: a for a in issue.articles}
+    if sorted(article_ids) != sorted(by_id):
+        raise IssueError(
+            _("The articles have changed in the meantime. Please reload the page."), "articles"
+        )
+    for position, article_id in enumerate(article_ids):
+        by_id[article_id].position = position
     db.session.flush()
     db.session.expire(issue, ["articles"])
 

@@ -12,6 +12,7 @@ from kkp.auth.access import admin_required
 from kkp.auth.dashboard import dashboard_context, dashboard_part
 from kkp.auth.forms import EditorForm, LoginForm, PasswordForm, TokenForm
 from kkp.auth.models import ApiToken, Editor
+from kkp.errors import error_response, wants_json
 from kkp.extensions import db, login_manager
 from kkp.redirects import safe_local_path
 from kkp.views import saving
@@ -33,6 +34,8 @@ def _require_editor():
 
 @login_manager.unauthorized_handler
 def unauthorized():
+    if wants_json():  # a script of the editors' pages, after the session ended
+        return error_response(401)
     if sessions.ended_for_idleness():
         flash(
             _(

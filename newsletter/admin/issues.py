@@ -26,7 +26,7 @@ from kkp.forms import ConfirmForm, show_errors
 from kkp.headers import framed_mail
 from kkp.mail.models import Delivery, DeliveryStatus
 from kkp.views import Confirmation, confirm_page, saving
-from newsletter import issues, operations, sending
+from newsletter import drafts, issues, operations, sending
 from newsletter.admin.subscribers import bp
 from newsletter.forms import IssueForm, TestSendForm, list_choices
 from newsletter.issues import IssueError
@@ -82,7 +82,7 @@ def issue_list():
 # -- the composer ------------------------------------------------------------------------
 
 
-def _issue_form(issue: Issue | None = None, **kwargs) -> IssueForm:
+def issue_form(issue: Issue | None = None, **kwargs) -> IssueForm:
     form = IssueForm(**kwargs)
     form.lists.choices = list_choices(operations.all_lists())
     choices = _event_choices(issue)
@@ -136,6 +136,7 @@ def _composer(form: IssueForm, issue: Issue | None, *, failed: bool = False):
         issue=issue,
         stored={str(a.id): a for a in issue.articles} if issue else {},
         failed=failed,
+        autosave=issue is not None and issue.status == "draft",
         max_image_mb=format_decimal(
             current_app.config["KKP_IMAGE_MAX_BYTES"] / 1_048_576, format="#,##0.##"
         ),
@@ -145,8 +146,9 @@ def _composer(form: IssueForm, issue: Issue | None, *, failed: bool = False):
 @bp.route("/issues/new", methods=["GET", "POST"])
 def issue_new():
     if request.method == "GET":
-        return _composer(_issue_form(formdata=None, data={"articles": [{}]}), None)
-    return _submit(_issue_form(), None)
+        data = {"number": drafts.next_number(), "articles": [{}]}
+        return _composer(issue_form(formdata=None, data=data), None)
+    return _submit(issue_form(), None)
 
 
 @bp.route("/issues/<int:issue_id>", methods=["GET", "POST"])
@@ -159,15 +161,15 @@ def issue_edit(issue_id: int):
         return render_template("admin/issues/view.html", issue=issue)
     if request.method == "GET":
         data = _form_data(issue, blank_article=bool(request.args.get("add")))
-        return _composer(_issue_form(issue, formdata=None, data=data), issue)
-    return _submit(_issue_form(issue), issue)
+        return _composer(issue_form(issue, formdata=None, data=data), issue)
+    return _submit(issue_form(issue), issue)
 
 
 def _upload(file) -> Image | None:
     return issues.store_image(file.read()) if file else None
 
 
-def _save(form: IssueForm, issue: Issue | None) -> tuple[Issue | None, list[Article | None]]:
+def apply_form(form: IssueForm, issue: Issue | None) -> tuple[Issue | None, list[Article | None]]:
     """Apply the whole form in the open transaction: the issue, then each article, each
     in a savepoint so that one refusal does not hide the next. Every refusal is marked
     at its field; the caller rolls everything back if there was one."""
@@ -225,7 +227,7 @@ def _save(form: IssueForm, issue: Issue | None) -> tuple[Issue | None, list[Arti
 def _submit(form: IssueForm, issue: Issue | None):
     """Save everything, then do what the pressed button asks."""
     kind, _sep, index = request.form.get("action", "save").partition("-")
-    stored, articles = _save(form, issue)
+    stored, articles = apply_form(form, issue)
     article = articles[int(index)] if index.isdigit() and int(index) < len(articles) else None
     moving = kind in ("up", "down") and article is not None
     with saving(form, valid=stored is not None) as saved:

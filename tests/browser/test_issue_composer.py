@@ -106,8 +106,15 @@ def test_compose_preview_test_send_and_watch(page, editor, lists, mail, worker, 
     assert page.locator("#recipient-count").text_content() == "4"
     assert_accessible(page)
     mail.answer = lambda envelope: time.sleep(0.8)
+    # the browser asks first, naming the issue and how many get it
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.locator("#send-now").click()
     page.wait_for_url(f"**/admin/issues/{issue.id}/progress")
+    assert questions == [
+        "7/2026 jetzt an 4 Empfängerinnen und Empfänger senden? "
+        "Das lässt sich nicht rückgängig machen."
+    ]
     assert page.locator("#status-text").get_attribute("data-status") == "sending"
     badge = page.locator(".issue-meta .badge")  # the status beside the title
     expect(badge).to_have_text("Wird versandt")
@@ -144,6 +151,9 @@ def test_compose_preview_test_send_and_watch(page, editor, lists, mail, worker, 
 def test_errors_and_the_other_pages_are_accessible(page, editor, lists):
     log_in(page, editor)
     page.goto("/admin/issues/new")
+    # the next number is suggested; without one, the issue is refused
+    expect(page.locator("#number")).to_have_value(re.compile(r"^1/\d{4}$"))
+    page.locator("#number").fill("")
     page.locator("#articles-0-title").fill("Ohne Ausgabe")
     page.locator("#articles-0-links").fill("kaputt")
     page.locator('button[value="save"]').first.click()
