@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from events.models import EventStatus
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 from newsletter import issues
@@ -52,6 +53,8 @@ def duplicate_issue(issue: Issue) -> Issue:
             links=list(article.links or []),
             image=article.image,
             image_alt=article.image_alt,
-            event_id=event.id if event is not None and event.status == "published" else None,
+            event_id=event.id
+            if event is not None and event.status == EventStatus.PUBLISHED
+            else None,
         )
     return copy

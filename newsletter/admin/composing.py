@@ -19,7 +19,7 @@ from newsletter import drafts, issues
 from newsletter.admin.issues import apply_form, issue_form, issue_or_404
 from newsletter.admin.subscribers import bp
 from newsletter.forms import IssueForm
-from newsletter.models import Issue
+from newsletter.models import Issue, IssueStatus
 
 
 def _refused(message: str, status: int = 400, **more):
@@ -33,7 +33,7 @@ def _draft_or_refusal(issue: Issue):
         return _refused(
             _("This issue is being sent or was sent; it can no longer be changed."), 409
         )
-    if issue.status != "draft":
+    if issue.status != IssueStatus.DRAFT:
         return _refused(_("Only drafts are saved automatically; please press Save."), 409)
     return None
 
