@@ -119,6 +119,7 @@
 
   var autosaveUrl = form.getAttribute("data-autosave-url");
   var dirty = false, saving = false, again = false, saveTimer = null;
+  var pending = null;  // the autosave on its way
 
   function autosave() {
     clearTimeout(saveTimer);
@@ -133,8 +134,9 @@
       // files and "remove the image" wait for the Save button
       if (/-(image|remove_image)$/.test(name) || name === "action") { data.delete(name); }
     });
-    post(autosaveUrl, data, false).then(function (answer) {
+    pending = post(autosaveUrl, data, false).then(function (answer) {
       saving = false;
+      pending = null;
       if (answer.ok) {
         // changed again meanwhile: still "Saving…" until that is stored too
         if (!dirty) { say(text("saved", { time: answer.data.saved_at })); }
@@ -163,7 +165,17 @@
     form.addEventListener("input", changed);
     form.addEventListener("change", changed);
     form.addEventListener("focusout", function () { if (dirty) { autosave(); } });
-    form.addEventListener("submit", function () { clearTimeout(saveTimer); dirty = false; });
+    form.addEventListener("submit", function (event) {
+      clearTimeout(saveTimer);
+      dirty = false;
+      if (pending) {
+        // the button's post waits for the autosave on its way: both change the same rows,
+        // and a new article gets its id from the autosave's answer
+        event.preventDefault();
+        var submitter = event.submitter;
+        pending.then(function () { form.requestSubmit(submitter); });
+      }
+    });
   }
 
   // -- moving articles ---------------------------------------------------------------
