@@ -169,3 +169,14 @@ def test_on_a_desktop_the_side_bar_is_open_and_marks_the_page(page, editor, list
     for name in ("Geschäftsstelle", "Redaktion", "API-Tokens", "Änderungsprotokoll", "Postausgang"):
         expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="Ihr Konto")).to_be_visible()
+    # a detail page says where it is: the series list, then this series
+    series = save_series(None, title="Fachtag Prävention")
+    db.session.commit()
+    page.goto(f"/admin/events/series/{series.id}")
+    crumbs = page.get_by_role("navigation", name="Navigationspfad")
+    expect(crumbs.get_by_role("listitem")).to_have_text(["Reihe", "Fachtag Prävention"])
+    expect(crumbs.get_by_role("link", name="Reihe")).to_have_attribute(
+        "href", "/admin/events/series"
+    )
+    expect(crumbs.locator('[aria-current="page"]')).to_have_text("Fachtag Prävention")
+    expect(nav.get_by_role("link", name="Reihen")).not_to_have_attribute("aria-current", "page")
