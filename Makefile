@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo au
 BROWSER := tests/browser
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint translations clean chromium browser-deps
+.PHONY: run test lint translations clean chromium browser-deps assets
 
 # -- the virtual environment -----------------------------------------------------------------
 
@@ -93,6 +93,33 @@ translations: $(VENV)/.installed
 	  echo "no catalogs yet; start one with:"; \
 	  echo "  $(BIN)/pybabel init -i kkp/translations/messages.pot -d kkp/translations -l de"; \
 	fi
+
+# -- front-end assets -----------------------------------------------------------------------
+
+# The vendored front-end libraries, fetched again from npm at the versions pinned in
+# kkp/static/vendor/VERSIONS (the files are committed: `make run` needs no npm).
+VENDOR := kkp/static/vendor
+
+assets:
+	@command -v npm >/dev/null 2>&1 || { echo "make assets needs npm"; exit 1; }
+	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for name in kern htmx sortablejs; do \
+	  spec=$$(awk -v n=$$name '$$1 == n {print $$2 "@" $$3}' $(VENDOR)/VERSIONS); \
+	  echo "fetching $$spec"; mkdir -p "$$tmp/$$name"; \
+	  (cd "$$tmp/$$name" && npm pack --silent "$$spec" >/dev/null && tar xzf *.tgz); \
+	done; \
+	kern=$$tmp/kern/package; \
+	rm -rf $(VENDOR)/kern && mkdir -p $(VENDOR)/kern/fonts/fira-sans; \
+	cp $$kern/dist/kern.min.css $$kern/LICENSE.md $(VENDOR)/kern/; \
+	cp $$kern/dist/fonts/fira-sans.css $(VENDOR)/kern/fonts/; \
+	for font in $$(grep -o 'fira-sans/[^")]*' $$kern/dist/fonts/fira-sans.css); do \
+	  cp $$kern/dist/fonts/$$font $(VENDOR)/kern/fonts/$$font; \
+	done; \
+	rm -rf $(VENDOR)/htmx && mkdir -p $(VENDOR)/htmx; \
+	cp $$tmp/htmx/package/dist/htmx.min.js $$tmp/htmx/package/LICENSE $(VENDOR)/htmx/; \
+	rm -rf $(VENDOR)/sortablejs && mkdir -p $(VENDOR)/sortablejs; \
+	cp $$tmp/sortablejs/package/Sortable.min.js $$tmp/sortablejs/package/LICENSE $(VENDOR)/sortablejs/; \
+	echo "vendored into $(VENDOR): $$(grep -v '^#' $(VENDOR)/VERSIONS | awk '{printf "%s@%s ", $$2, $$3}')"
 
 # -- clean ----------------------------------------------------------------------------------
 

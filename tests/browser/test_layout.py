@@ -1,0 +1,182 @@
+"""The page shell in Chromium: every editor page and every public page reachable by GET
+(the rules of app.url_map without arguments, plus the detail pages of the demo content)
+fits a phone's 375 px and a desktop's 1280 px without sideways scrolling of the page and
+passes axe-core; on a phone the editors' side bar waits behind a menu button that the
+keyboard opens."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from events.models import Event
+from events.operations import save_series
+from kkp.extensions import db
+from newsletter.models import Issue, MailingList, Subscriber
+from service.demo import seed
+from tests.browser.conftest import assert_accessible
+from tests.events.conftest import register_confirmed
+
+#: rules that answer with something other than a page, or that leave the session
+NOT_PAGES = ("/api/", "/static/", "/healthz", "/favicon.ico", "/admin/login")
+NOT_PAGE_ENDINGS = (".ics", ".csv", ".json", ".xml")
+
+LONG_ADDRESS = (
+    "teilnehmerin.mit.einem.sehr.langen.namen@kriminalpraevention-beispielkommune.example.org"
+)
+
+
+def page_urls(app) -> list[str]:
+    """The addresses of app.url_map that answer GET and need no argument."""
+    urls = set()
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.arguments - set(rule.defaults or {}):
+            continue
+        if rule.rule.startswith(NOT_PAGES) or rule.rule.endswith(NOT_PAGE_ENDINGS):
+            continue
+        urls.add(rule.rule)
+    return sorted(urls)
+
+
+def seeded_detail_urls() -> list[str]:
+    """The demo content, a series, a registration with a long address, and their pages."""
+    seed()
+    events = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
+    open_event = next(
+        e for e in events if e.registration_mode == "open" and e.status == "published"
+    )
+    series = save_series(None, title="Qualifizierungsreihe Kommunale Kriminalprävention")
+    open_event.series = series
+    db.session.commit()
+    register_confirmed(open_event.id, name="Lange Adresse", email=LONG_ADDRESS)
+    db.session.commit()
+    subscriber = Subscriber(
+        email=LONG_ADDRESS, name="Lange Adresse", status="confirmed", source="form"
+    )
+    db.session.add(subscriber)
+    db.session.commit()
+    urls = []
+    for issue in db.session.scalars(sa.select(Issue)):
+        urls += [f"/admin/issues/{issue.id}", f"/admin/issues/{issue.id}/progress"]
+        if issue.is_editable:
+            urls += [f"/admin/issues/{issue.id}/preview", f"/admin/issues/{issue.id}/send"]
+        if issue.status == "sent":
+            urls.append(f"/newsletter/{issue.slug}")
+    for event in events:
+        urls += [
+            f"/admin/events/{event.id}/edit",
+            f"/admin/events/{event.id}/participants",
+            f"/admin/events/{event.id}/preview",
+        ]
+        if event.status == "published":
+            urls.append(f"/events/{event.slug}")
+    urls += [f"/admin/events/series/{series.id}", f"/events/series/{series.slug}"]
+    for mailing_list in db.session.scalars(sa.select(MailingList)):
+        urls.append(f"/admin/lists/{mailing_list.id}")
+    some = db.session.scalars(sa.select(Subscriber).order_by(Subscriber.id)).first()
+    urls += [
+        f"/admin/subscribers/{some.id}",
+        f"/admin/subscribers/{subscriber.id}",
+        f"/admin/subscribers/{subscriber.id}/delete",
+        "/admin/consent/events",
+        "/admin/subscribers?q=example",
+    ]
+    return urls
+
+
+def log_in(page, editor) -> None:
+    page.goto("/admin/login")
+    page.get_by_label("E-Mail-Adresse").fill(editor["email"])
+    page.get_by_label("Passwort").fill(editor["password"])
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def overflow(page) -> int:
+    """How far the page is wider than the window (0: it fits)."""
+    return page.evaluate(
+        "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"
+    )
+
+
+def widest(page) -> list[str]:
+    """The elements that stick out on the right, to say in a failure what is too wide."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(-3).map(e => e.tagName + '.' + e.className + ' ' +
+                Math.round(e.getBoundingClientRect().right))"""
+    )
+
+
+@pytest.mark.parametrize("width", [375, 1280], ids=["phone", "desktop"])
+def test_every_page_fits_the_screen_and_passes_axe(app, ctx, page, editor, width):
+    urls = page_urls(app) + seeded_detail_urls()
+    assert "/admin/" in urls and "/events/" in urls and "/newsletter/" in urls
+    page.set_viewport_size({"width": width, "height": 800})
+    log_in(page, editor)
+    too_wide = {}
+    for url in urls:
+        response = page.goto(url)
+        assert response.ok, f"{url}: {response.status}"
+        expect(page.locator("main h1")).to_be_visible()
+        if overflow(page):
+            too_wide[url] = widest(page)
+        assert_accessible(page)
+    assert not too_wide, f"wider than {width} px: {too_wide}"
+
+
+def test_on_a_phone_the_side_bar_opens_with_the_keyboard(page, editor, lists):
+    page.set_viewport_size({"width": 375, "height": 740})
+    log_in(page, editor)
+    page.goto("/admin/subscribers")
+    nav = page.get_by_role("navigation", name="Navigation der Redaktion")
+    subscribers = nav.get_by_role("link", name="Abonnent/innen")
+    menu = page.locator("summary", has_text="Menü")
+    expect(menu).to_be_visible()
+    expect(subscribers).to_be_hidden()
+    for _ in range(20):  # Tab from the top of the page until the menu button has the focus
+        page.keyboard.press("Tab")
+        if menu.evaluate("m => m === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the menu button cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    expect(subscribers).to_be_visible()
+    expect(subscribers).to_have_attribute("aria-current", "page")
+    expect(nav.get_by_role("link", name="Termine")).to_be_visible()
+    expect(nav.get_by_role("button", name="Abmelden")).to_be_visible()
+    assert overflow(page) == 0
+    assert_accessible(page)
+    page.keyboard.press("Space")  # closes it again
+    expect(subscribers).to_be_hidden()
+    page.keyboard.press("Space")
+    expect(subscribers).to_be_visible()
+    page.keyboard.press("Tab")  # on to the first link of the open menu
+    expect(nav.get_by_role("link", name="Übersicht")).to_be_focused()
+
+
+def test_on_a_desktop_the_side_bar_is_open_and_marks_the_page(page, editor, lists):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, editor)
+    page.goto("/admin/events/series")
+    expect(page.locator("summary", has_text="Menü")).to_be_hidden()
+    nav = page.get_by_role("navigation", name="Navigation der Redaktion")
+    expect(nav.get_by_role("link", name="Reihen")).to_have_attribute("aria-current", "page")
+    for name in ("Übersicht", "Ausgaben", "Listen", "Import", "Termine", "Anmeldungen", "Texte"):
+        expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
+    for name in ("Geschäftsstelle", "Redaktion", "API-Tokens", "Änderungsprotokoll", "Postausgang"):
+        expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="Ihr Konto")).to_be_visible()
+    # a detail page says where it is: the series list, then this series
+    series = save_series(None, title="Fachtag Prävention")
+    db.session.commit()
+    page.goto(f"/admin/events/series/{series.id}")
+    crumbs = page.get_by_role("navigation", name="Navigationspfad")
+    expect(crumbs.get_by_role("listitem")).to_have_text(["Reihe", "Fachtag Prävention"])
+    expect(crumbs.get_by_role("link", name="Reihe")).to_have_attribute(
+        "href", "/admin/events/series"
+    )
+    expect(crumbs.locator('[aria-current="page"]')).to_have_text("Fachtag Prävention")
+    expect(nav.get_by_role("link", name="Reihen")).not_to_have_attribute("aria-current", "page")
