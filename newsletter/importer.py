@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import g
+from flask import current_app, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import defer
@@ -30,7 +30,7 @@ from newsletter.csvfile import (
     read_csv,
     reason_text,
 )
-from newsletter.models import ImportJob
+from newsletter.models import ExistingPolicy, ImportJob
 from newsletter.operations import (
     ImportedPerson,
     SubscriptionError,
@@ -44,8 +44,6 @@ log = logging.getLogger(__name__)
 
 #: largest upload accepted, in bytes
 MAX_BYTES = 10 * 1024 * 1024
-#: rows stored per transaction; the progress shown moves in these steps
-BATCH_SIZE = 500
 
 #: why people were left as they were, as the report says it; "suppressed" comes from
 #: the rejected rows, the others from :attr:`ImportJob.skipped`
@@ -54,7 +52,77 @@ SKIP_REASONS = {
     "left_herself": _l("Left a chosen list themselves: not added to it again"),
     "suppressed": _l("On the suppression list (unsubscribed or deleted): not imported"),
     "other_details": _l("Another name or organisation in the file: the stored ones were kept"),
+    "existing": _l("Already subscribed: left as they were, as chosen for this import"),
+    "unchanged": _l("Already subscribed with the same details: nothing changed"),
 }
+
+
+def store_upload(data: bytes, *, filename: str, editor: Editor | None) -> ImportJob:
+    """The wizard's first step: keep the upload until the editor has mapped its columns
+    and made her choices (status "uploaded"; nothing is enqueued yet).
+
+    Reads only the start of the file; a header without a recognisable address column
+    is fine here (the editor chooses it next). Raises :class:`ImportFileError` for a
+    file that cannot be imported at all.
+    """
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(
+            _("The file is larger than 10 MB. Please split it into smaller files.")
+        )
+    total_rows = check_upload(data, need_email=False)
+    job = ImportJob(
+        editor_id=editor.id if editor else None,
+        filename=filename.replace("\\", "/").rsplit("/", 1)[-1][:255],
+        data=data,
+        list_ids=[],
+        status="uploaded",
+        total_rows=total_rows,
+    )
+    db.session.add(job)
+    db.session.flush()
+    audit("import.upload", job, rows=job.total_rows)
+    return job
+
+
+def start_import_job(
+    job: ImportJob,
+    *,
+    column_fields: list[str] | None,
+    existing: ExistingPolicy,
+    list_ids: Iterable[int],
+    consent_evidence: str,
+) -> None:
+    """The wizard's last step: record the editor's choices and enqueue the job once
+    the transaction commits. A job started already is left as it is."""
+    lists = lists_by_ids(list_ids, public_only=False)
+    started = db.session.execute(
+        sa.update(ImportJob)
+        .where(ImportJob.id == job.id, ImportJob.status == "uploaded")
+        .values(
+            status="queued",
+            column_fields=None if column_fields is None else list(column_fields),
+            existing=ExistingPolicy(existing).value,
+            list_ids=[m.id for m in lists],
+            consent_evidence=(consent_evidence or "").strip()[:1000],
+        )
+    )
+    if started.rowcount != 1:
+        return
+    audit(
+        "import.create",
+        job,
+        lists=[m.id for m in lists],
+        rows=job.total_rows,
+        existing=str(existing),
+        with_evidence=bool((consent_evidence or "").strip()),
+    )
+    run_import.send_with_options(args=(job.id,), on_failure=import_failed)
+
+
+def batch_size() -> int:
+    """Rows stored per transaction (``KKP_IMPORT_BATCH_SIZE``); the progress shown
+    moves in these steps."""
+    return current_app.config["KKP_IMPORT_BATCH_SIZE"]
 
 
 def create_import_job(
@@ -64,37 +132,21 @@ def create_import_job(
     list_ids: Iterable[int],
     consent_evidence: str,
     editor: Editor | None,
+    existing: ExistingPolicy = ExistingPolicy.ADD_LISTS,
 ) -> ImportJob:
-    """Store the upload and enqueue its processing once the transaction commits.
-
-    Reads only the start of the file (:func:`~newsletter.csvfile.check_upload`); the
-    job reads the rest. Raises :class:`ImportFileError` for a file that cannot be
-    imported at all.
-    """
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(
-            _("The file is larger than 10 MB. Please split it into smaller files.")
-        )
-    total_rows = check_upload(data)
-    lists = lists_by_ids(list_ids, public_only=False)
-    job = ImportJob(
-        editor_id=editor.id if editor else None,
-        filename=filename.replace("\\", "/").rsplit("/", 1)[-1][:255],
-        data=data,
-        list_ids=[m.id for m in lists],
-        consent_evidence=(consent_evidence or "").strip()[:1000],
-        total_rows=total_rows,
-    )
-    db.session.add(job)
-    db.session.flush()
-    audit(
-        "import.create",
+    """Upload and start in one: the columns found by the header's names (what scripts
+    and the CLI use). Raises :class:`ImportFileError` as :func:`store_upload` does, and
+    for a header without an address column."""
+    if len(data) <= MAX_BYTES:  # else store_upload says it is too large
+        check_upload(data)
+    job = store_upload(data, filename=filename, editor=editor)
+    start_import_job(
         job,
-        lists=job.list_ids,
-        rows=job.total_rows,
-        with_evidence=bool(job.consent_evidence),
+        column_fields=None,
+        existing=existing,
+        list_ids=list_ids,
+        consent_evidence=consent_evidence,
     )
-    run_import.send_with_options(args=(job.id,), on_failure=import_failed)
     return job
 
 
@@ -116,11 +168,15 @@ class _Progress:
             "skipped": dict(self.skipped),
         }
 
-    def count(self, outcome: ImportedPerson) -> None:
+    def count(self, outcome: ImportedPerson, existing: str) -> None:
         if outcome.created:
             self.imported += 1
-        elif outcome.joined:
+        elif outcome.joined or outcome.details_updated:
             self.updated += 1
+        elif existing == ExistingPolicy.SKIP:
+            self._skip("existing")
+        elif existing == ExistingPolicy.UPDATE:
+            self._skip("unchanged")
         elif not outcome.left_herself:
             self._skip("already_subscribed")
         if outcome.left_herself:
@@ -227,7 +283,7 @@ def _run(job: ImportJob) -> None:
         _fail(job, _("The uploaded file is no longer stored. Please upload it again."))
         return
     try:
-        csv_file = read_csv(data)
+        csv_file = read_csv(data, job.column_fields)
         lists_by_ids(job.list_ids, public_only=False)
     except ImportFileError as exc:
         _fail(job, str(exc))
@@ -258,6 +314,7 @@ def _run(job: ImportJob) -> None:
     seen: dict[str, int] = {}
     if not _claim(job_id, saved):
         return
+    size = batch_size()
     try:
         for index, (number, cells) in enumerate(csv_file.rows()):
             person = check_row(csv_file, cells)
@@ -269,9 +326,9 @@ def _run(job: ImportJob) -> None:
             if isinstance(outcome, dict):
                 progress.rejected.append(outcome)
             else:
-                progress.count(outcome)
+                progress.count(outcome, job.existing)
             progress.processed += 1
-            if progress.processed % BATCH_SIZE == 0:
+            if progress.processed % size == 0:
                 if not _save(job_id, saved, progress):
                     return
                 saved = progress.processed
@@ -323,6 +380,8 @@ def _import_row(
                 list_ids=job.list_ids,
                 consent_evidence=job.consent_evidence or None,
                 job_id=job.id,
+                locale=person.language,
+                existing=job.existing or ExistingPolicy.ADD_LISTS,
             )
     except SubscriptionError as exc:
         # import_subscriber checks the suppression list itself; asked only on refusal

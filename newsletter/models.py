@@ -26,6 +26,19 @@ from people.models import (  # noqa: F401  (re-exported)
 )
 
 
+class ExistingPolicy(enum.StrEnum):
+    """What an import does with a person who is subscribed already; the database
+    stores the value. Whatever it is, a list she left herself and a suppressed
+    address stay as they are."""
+
+    #: leave her as she is
+    SKIP = "skip"
+    #: take the name and organisation from the file (where the file has one)
+    UPDATE = "update"
+    #: put her on the chosen lists; her name and organisation stay
+    ADD_LISTS = "add_lists"
+
+
 class ImportJob(db.Model):
     """A CSV upload processed in the background, with its report."""
 
@@ -41,8 +54,17 @@ class ImportJob(db.Model):
     list_ids = sa.Column(sa.JSON, nullable=False, default=list)
     #: the editor states the people consented elsewhere (then no confirmation mail)
     consent_evidence = sa.Column(sa.Text, nullable=False, default="")
-    #: "queued", "running", "done", "failed"
+    #: "uploaded" (waiting for the editor's column mapping and choices), "queued",
+    #: "running", "done", "failed"
     status = sa.Column(sa.String(20), nullable=False, default="queued")
+    #: the field each column of the file goes to, in the order of the header row
+    #: ("email", "name", "first_name", "last_name", "organisation", "language", or ""
+    #: to ignore the column); None: found by the header's names
+    column_fields = sa.Column(sa.JSON)
+    #: what happens to people already subscribed (:class:`ExistingPolicy`)
+    existing = sa.Column(
+        sa.String(20), nullable=False, default="add_lists", server_default="add_lists"
+    )
     total_rows = sa.Column(sa.Integer, nullable=False, default=0)
     processed_rows = sa.Column(sa.Integer, nullable=False, default=0)
     imported = sa.Column(sa.Integer, nullable=False, default=0)
