@@ -158,7 +158,8 @@ def _progress(job: ImportJob) -> dict:
         "processed_rows": job.processed_rows,
         "imported": job.imported,
         "updated": job.updated,
-        "skipped": sum((job.skipped or {}).values()),
+        # each row is new, updated, rejected, or a person left as she was
+        "skipped": max(job.processed_rows - job.imported - job.updated - (rejected or 0), 0),
         "rejected": rejected or 0,
         "finished": job.status in ("done", "failed"),
         "text": _(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 from tests.helpers import csrf_token
 
@@ -62,3 +63,17 @@ def upload(client, content: bytes, *, lists, filename: str = "liste.csv", **choi
     if response.status_code != 303:
         return response
     return set_up(client, response.headers["Location"], lists=lists, **choices)
+
+
+def finished(client, response, drain, timeout: float = 30.0) -> tuple[str, dict]:
+    """Wait for the job the wizard started; returns its page URL and last progress."""
+    assert response.status_code == 303, response.get_data(as_text=True)
+    url = response.headers["Location"]
+    deadline = time.monotonic() + timeout
+    while True:
+        drain()
+        progress = client.get(url + ".json").get_json()
+        if progress["finished"]:
+            return url, progress
+        assert time.monotonic() < deadline, progress
+        time.sleep(0.1)
