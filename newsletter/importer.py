@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app, g
@@ -22,20 +21,16 @@ from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
 from newsletter.csvfile import (
-    REASONS,
     ImportFileError,
     Person,
     check_row,
     check_upload,
     read_csv,
-    reason_text,
 )
+from newsletter.import_batch import Progress, import_rows
 from newsletter.models import ExistingPolicy, ImportJob
 from newsletter.operations import (
-    ImportedPerson,
     SubscriptionError,
-    import_subscriber,
-    is_suppressed,
     lists_by_ids,
 )
 from newsletter.tasks import import_failed, run_import
@@ -150,44 +145,6 @@ def create_import_job(
     return job
 
 
-@dataclass
-class _Progress:
-    processed: int
-    imported: int
-    updated: int
-    rejected: list[dict]
-    #: people the import left as they were, by reason (see :data:`SKIP_REASONS`)
-    skipped: dict[str, int]
-
-    def values(self) -> dict:
-        return {
-            "processed_rows": self.processed,
-            "imported": self.imported,
-            "updated": self.updated,
-            "rejected": list(self.rejected),
-            "skipped": dict(self.skipped),
-        }
-
-    def count(self, outcome: ImportedPerson, existing: str) -> None:
-        if outcome.created:
-            self.imported += 1
-        elif outcome.joined or outcome.details_updated:
-            self.updated += 1
-        elif existing == ExistingPolicy.SKIP:
-            self._skip("existing")
-        elif existing == ExistingPolicy.UPDATE:
-            self._skip("unchanged")
-        elif not outcome.left_herself:
-            self._skip("already_subscribed")
-        if outcome.left_herself:
-            self._skip("left_herself")
-        if outcome.other_details:
-            self._skip("other_details")
-
-    def _skip(self, reason: str) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + 1
-
-
 def _claim(job_id: int, saved: int) -> bool:
     """Open a batch: check that no other run got ahead, and take the job row first."""
     result = db.session.execute(
@@ -204,7 +161,7 @@ def _claim(job_id: int, saved: int) -> bool:
     return True
 
 
-def _save(job_id: int, saved: int, progress: _Progress, **extra) -> bool:
+def _save(job_id: int, saved: int, progress: Progress, **extra) -> bool:
     """Write the progress and commit, unless another run moved on meanwhile (then the
     batch and the mails it queued are dropped)."""
     result = db.session.execute(
@@ -300,7 +257,7 @@ def _run(job: ImportJob) -> None:
     db.session.commit()
     if started.rowcount != 1:
         return  # another run finished it meanwhile
-    progress = _Progress(
+    progress = Progress(
         job.processed_rows,
         job.imported,
         job.updated,
@@ -315,6 +272,8 @@ def _run(job: ImportJob) -> None:
     if not _claim(job_id, saved):
         return
     size = batch_size()
+    lists = lists_by_ids(job.list_ids, public_only=False)
+    batch: list[tuple[int, Person | str]] = []
     try:
         for index, (number, cells) in enumerate(csv_file.rows()):
             person = check_row(csv_file, cells)
@@ -322,18 +281,17 @@ def _run(job: ImportJob) -> None:
                 if isinstance(person, Person):
                     seen.setdefault(person.email, number)
                 continue
-            outcome = _import_row(job, number, person, seen)
-            if isinstance(outcome, dict):
-                progress.rejected.append(outcome)
-            else:
-                progress.count(outcome, job.existing)
-            progress.processed += 1
-            if progress.processed % size == 0:
+            batch.append((number, person))
+            if len(batch) == size:
+                import_rows(job, batch, seen, lists, progress)
+                batch = []
                 if not _save(job_id, saved, progress):
                     return
                 saved = progress.processed
                 if not _claim(job_id, saved):
                     return
+        if batch:
+            import_rows(job, batch, seen, lists, progress)
     except ImportFileError as exc:
         db.session.rollback()
         _fail(job, str(exc))
@@ -355,41 +313,3 @@ def _run(job: ImportJob) -> None:
             len(progress.rejected),
             progress.skipped,
         )
-
-
-def _import_row(
-    job: ImportJob, number: int, person: Person | str, seen: dict[str, int]
-) -> ImportedPerson | dict:
-    """What the import did with the person in the row, or the row's rejection."""
-    if isinstance(person, str):
-        return {"row": number, "code": person, "reason": reason_text({"code": person})}
-    first = seen.setdefault(person.email, number)
-    if first != number:
-        return {
-            "row": number,
-            "code": "duplicate",
-            "first_row": first,
-            "reason": str(REASONS["duplicate"]) % {"row": first},
-        }
-    try:
-        with db.session.begin_nested():
-            outcome = import_subscriber(
-                email=person.email,
-                name=person.name,
-                organisation=person.organisation,
-                list_ids=job.list_ids,
-                consent_evidence=job.consent_evidence or None,
-                job_id=job.id,
-                locale=person.language,
-                existing=job.existing or ExistingPolicy.ADD_LISTS,
-            )
-    except SubscriptionError as exc:
-        # import_subscriber checks the suppression list itself; asked only on refusal
-        # because that saves a query for every row that goes in.
-        if is_suppressed(person.email):
-            return {"row": number, "code": "suppressed", "reason": str(REASONS["suppressed"])}
-        return {"row": number, "code": "refused", "reason": str(exc)}
-    except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
-        log.warning("import %s: row %d not stored (%s)", job.id, number, type(exc).__name__)
-        return {"row": number, "code": "failed", "reason": str(REASONS["failed"])}
-    return outcome

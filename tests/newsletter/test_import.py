@@ -11,7 +11,7 @@ from flask import current_app
 
 from kkp.auth.models import AuditEntry
 from kkp.extensions import db
-from newsletter import csvfile, importer
+from newsletter import csvfile, import_batch, importer
 from newsletter.models import ConsentEvent, ImportJob, Subscriber, Subscription
 from newsletter.operations import add_subscriber, subscriber_token, suppress
 from tests.helpers import parse_mail
@@ -313,14 +313,14 @@ def test_progress_is_committed_in_batches_and_a_crashed_job_resumes(
     db.session.commit()
     job_id = pending.id
     monkeypatch.setitem(current_app.config, "KKP_IMPORT_BATCH_SIZE", 3)
-    real_add = importer.import_subscriber
+    real_add = import_batch.insert_new_people
 
-    def crash_at_person8(**kwargs):
-        if kwargs["email"] == "person8@example.org":
+    def crash_at_person8(people, **kwargs):  # new people with evidence go in bulk
+        if any(p.email == "person8@example.org" for p in people):
             raise RuntimeError("worker killed")
-        return real_add(**kwargs)
+        return real_add(people, **kwargs)
 
-    monkeypatch.setattr(importer, "import_subscriber", crash_at_person8)
+    monkeypatch.setattr(import_batch, "insert_new_people", crash_at_person8)
     with pytest.raises(RuntimeError):
         importer.run_import_job(job_id)
     db.session.rollback()
@@ -328,7 +328,7 @@ def test_progress_is_committed_in_batches_and_a_crashed_job_resumes(
     assert (crashed.status, crashed.processed_rows, crashed.imported) == ("running", 6, 6)
     assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 6
 
-    monkeypatch.setattr(importer, "import_subscriber", real_add)
+    monkeypatch.setattr(import_batch, "insert_new_people", real_add)
     importer.run_import_job(job_id)
     resumed = job()
     assert (resumed.status, resumed.processed_rows, resumed.imported, resumed.updated) == (

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from kkp.extensions import db
-from newsletter import importer
+from newsletter import import_batch, importer
 from newsletter.models import ImportJob, Subscriber
 from newsletter.operations import add_subscriber, suppress
 from tests.helpers import csrf_token
@@ -320,15 +320,15 @@ def test_the_job_commits_once_per_batch(ctx, lists, editor, monkeypatch):
     db.session.commit()
     monkeypatch.setitem(current_app.config, "KKP_IMPORT_BATCH_SIZE", 3)
     seen = []
-    real = importer.import_subscriber
+    real = import_batch.sort_batch
 
-    def watching(**kwargs):
+    def watching(people):
         with db.engine.connect() as other:  # what the progress page sees meanwhile
             seen.append(other.scalar(sa.select(ImportJob.processed_rows)))
-        return real(**kwargs)
+        return real(people)
 
-    monkeypatch.setattr(importer, "import_subscriber", watching)
+    monkeypatch.setattr(import_batch, "sort_batch", watching)
     importer.run_import_job(pending.id)
-    assert seen == [0, 0, 0, 3, 3, 3, 6]
+    assert seen == [0, 3, 6]
     done = job()
     assert (done.status, done.processed_rows, done.imported, done.data) == ("done", 7, 7, None)
