@@ -138,7 +138,8 @@ def lists_left_herself(subscriber: Subscriber) -> set[int]:
 class ImportedPerson:
     """What an import did with one person."""
 
-    subscriber: Subscriber
+    #: None where a batch settled her without loading her (inserted in bulk, or skipped)
+    subscriber: Subscriber | None
     created: bool
     #: chosen lists she joined, or whose pending sign-up the evidence confirmed
     joined: list[MailingList]
