@@ -108,6 +108,8 @@ class Defaults:
     #: subscribers per batch of delivery rows, and deliveries per chunk that one
     #: worker thread sends over one SMTP connection
     KKP_ISSUE_BATCH_SIZE = 1000
+    #: rows of a CSV import stored per transaction
+    KKP_IMPORT_BATCH_SIZE = 500
     KKP_ISSUE_CHUNK_SIZE = 250
     #: where rate-limit counters are kept; unset: the broker's Redis (else in memory)
     KKP_RATELIMIT_STORAGE_URL: str | None = None
@@ -170,6 +172,7 @@ _DERIVED = ("KKP_INSTANCE_PATH", "KKP_DATABASE_URL", "KKP_BROKER_URL", "KKP_BASE
 #: would let two workers take the same mail; no mail an hour, no registration at all)
 AT_LEAST_ONE = (
     "KKP_ISSUE_BATCH_SIZE",
+    "KKP_IMPORT_BATCH_SIZE",
     "KKP_ISSUE_CHUNK_SIZE",
     "KKP_UNCONFIRMED_RETENTION_DAYS",
     "KKP_CONFIRMATION_MAILS_PER_DAY",

@@ -11,6 +11,7 @@ file's size.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Iterator
@@ -51,6 +52,7 @@ REASONS = {
         "sign up again, through the sign-up form."
     ),
     "failed": _l("Could not be stored."),
+    "language": _l("Unknown language (“de” or “en”, “Deutsch” or “Englisch”)."),
 }
 
 _HEADERS = {
@@ -67,6 +69,18 @@ _HEADERS = {
         "dienststelle",
         "firma",
     },
+    "language": {"language", "sprache", "lang", "locale"},
+}
+#: what a language cell may say, lower case -> the subscriber's locale
+_LANGUAGES = {
+    "de": "de",
+    "deutsch": "de",
+    "german": "de",
+    "ger": "de",
+    "en": "en",
+    "englisch": "en",
+    "english": "en",
+    "eng": "en",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BROKEN = re.compile("[\udc80-\udcff]")
@@ -114,6 +128,19 @@ def _decode(data: bytes) -> str:
 
 def _header_key(cell: str) -> str:
     return re.sub(r"[\s_\-.:]+", "", cell.strip().strip('"').lower())
+
+
+def suggested_fields(header: list[str]) -> list[str]:
+    """The field each column goes to as found by the header's names, "" for none."""
+    fields = [""] * len(header)
+    for field, index in _columns(header).items():
+        fields[index] = field
+    return fields
+
+
+def columns_from_fields(fields: list[str]) -> dict[str, int]:
+    """field -> column from an editor's mapping (one field per column, "" to ignore)."""
+    return {field: index for index, field in enumerate(fields) if field}
 
 
 def _columns(header: list[str]) -> dict[str, int]:
@@ -168,12 +195,15 @@ class CsvFile:
 
     text: str
     delimiter: str
-    #: field ("email", "name", "first_name", "last_name", "organisation") -> column
+    #: field ("email", "name", "first_name", "last_name", "organisation", "language")
+    #: -> column
     columns: dict[str, int]
     #: number of columns in the header row
     width: int
     #: data rows, not counting empty lines
     total_rows: int
+    #: the header row's cells
+    header: list[str] = dataclasses.field(default_factory=list)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(row number as a spreadsheet shows it, cells) for each non-empty data row."""
@@ -216,8 +246,11 @@ def _binary_check(data: bytes) -> None:
         )
 
 
-def _open(data: bytes) -> CsvFile:
-    """The file's text, separator and columns, its rows not counted yet."""
+def _open(data: bytes, fields: list[str] | None = None, *, need_email: bool = True) -> CsvFile:
+    """The file's text, separator and columns, its rows not counted yet; the columns
+    from the editor's `fields` where given, else found by the header's names.
+    `need_email=False`: a file whose header names no address column is opened too
+    (the editor maps its columns next)."""
     _binary_check(data)
     text = _decode(data)
     if len(text) - len(_CONTROL.sub("", text)) > max(32, len(text) // 100):
@@ -238,19 +271,43 @@ def _open(data: bytes) -> CsvFile:
             delimiter = candidate
             break
     else:
+        try:  # the editor says, or will say, which column holds the address
+            header = next(_reader(text, delimiter), [])
+        except csv.Error:
+            header = []
+    if fields is not None:
+        columns = columns_from_fields(fields)
+    if "email" not in columns and need_email:
         raise ImportFileError(
             _(
                 "No column with e-mail addresses found. The first row must name the columns, "
                 "e.g. “E-Mail;Name;Organisation”."
             )
         )
-    return CsvFile(text=text, delimiter=delimiter, columns=columns, width=len(header), total_rows=0)
+    return CsvFile(
+        text=text,
+        delimiter=delimiter,
+        columns=columns,
+        width=len(header),
+        total_rows=0,
+        header=[c.strip() for c in header],
+    )
 
 
-def read_csv(data: bytes) -> CsvFile:
+def open_head(data: bytes) -> CsvFile:
+    """The start of a file (:data:`PREFIX_BYTES`), opened whether or not its header
+    names an address column: what the wizard's preview shows."""
+    head = data[:PREFIX_BYTES]
+    if len(data) > PREFIX_BYTES:  # whole lines only, so that no character is cut in half
+        head = head[: head.rfind(b"\n") + 1] or head
+    return _open(head, need_email=False)
+
+
+def read_csv(data: bytes, fields: list[str] | None = None, *, need_email: bool = True) -> CsvFile:
     """Check and open a whole file, its rows counted (what the import job does); raises
-    :class:`ImportFileError` if it is no CSV file we can use."""
-    csv_file = _open(data)
+    :class:`ImportFileError` if it is no CSV file we can use. `fields`: the editor's
+    mapping of the columns (see :func:`_open`)."""
+    csv_file = _open(data, fields, need_email=need_email)
     for total, _row in enumerate(csv_file.rows(), start=1):
         if total > MAX_ROWS:
             raise ImportFileError(
@@ -265,7 +322,7 @@ def read_csv(data: bytes) -> CsvFile:
     return csv_file
 
 
-def check_upload(data: bytes) -> int:
+def check_upload(data: bytes, *, need_email: bool = True) -> int:
     """What the upload request checks before it stores the file: the kind of file, its
     separator and its header row, from the first :data:`PREFIX_BYTES` only, so that no
     upload holds a web process long. Returns the number of data rows: exact for a file
@@ -275,12 +332,12 @@ def check_upload(data: bytes) -> int:
     Raises :class:`ImportFileError` as :func:`read_csv` does.
     """
     if len(data) <= PREFIX_BYTES:
-        return read_csv(data).total_rows
+        return read_csv(data, need_email=need_email).total_rows
     _binary_check(data)
     head = data[:PREFIX_BYTES]
     # whole lines only, so that no character is cut in half
     head = head[: head.rfind(b"\n") + 1] or head
-    _open(head)
+    _open(head, need_email=need_email)
     lines = data.count(b"\n") + (not data.endswith(b"\n"))
     return max(lines - 1, 1)
 
@@ -292,6 +349,8 @@ class Person:
     email: str
     name: str
     organisation: str
+    #: "de" or "en"; "" where the file says nothing
+    language: str = ""
 
 
 def _cell(cells: list[str], index: int | None) -> str:
@@ -331,10 +390,18 @@ def check_row(csv_file: CsvFile, cells: list[str]) -> Person | str:
         return "too_long"
     if not values["email"]:
         return "no_email"
+    language = _cell(cells, columns.get("language")).lower()
+    if language and language not in _LANGUAGES:
+        return "language"
     try:
         email = normalise_email(values["email"])
     except SubscriptionError as exc:
         # the address policy's own reason, e.g. "email:not_ascii" (see reason_text)
         code = getattr(exc, "code", "invalid")
         return "invalid_email" if code == "invalid" else f"email:{code}"
-    return Person(email=email, name=values["name"], organisation=values["organisation"])
+    return Person(
+        email=email,
+        name=values["name"],
+        organisation=values["organisation"],
+        language=_LANGUAGES.get(language, ""),
+    )

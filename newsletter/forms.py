@@ -12,6 +12,7 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -24,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from kkp.markup import is_web_url
 from kkp.text import Printable
+from newsletter.models import ExistingPolicy
 from people.addresses import SubscriptionError, normalise_email
 
 
@@ -110,7 +112,32 @@ class SubscriberEditForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
+    """The import wizard's first step: the file."""
+
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Please choose a file."))])
+
+
+#: what the import does with people already subscribed, as the form offers it
+EXISTING_CHOICES = [
+    (
+        ExistingPolicy.ADD_LISTS,
+        _l("Add them to the chosen lists; keep their name and organisation"),
+    ),
+    (
+        ExistingPolicy.UPDATE,
+        _l("Update their name, organisation and language from the file; keep their lists"),
+    ),
+    (ExistingPolicy.SKIP, _l("Leave them as they are")),
+]
+
+
+class ImportSetupForm(FlaskForm):
+    """The wizard's second step: a field for each column, and what the import does."""
+
+    columns = FieldList(SelectField(coerce=str, validate_choice=False))
+    existing = RadioField(
+        _l("People already subscribed"), choices=EXISTING_CHOICES, default=ExistingPolicy.ADD_LISTS
+    )
     lists = MultiCheckboxField(_l("Lists"), coerce=int)
     consent_evidence = TextAreaField(
         _l("Consent evidence (optional)"),

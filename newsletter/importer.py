@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import g
+from flask import current_app, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import defer
@@ -22,20 +21,16 @@ from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
 from newsletter.csvfile import (
-    REASONS,
     ImportFileError,
     Person,
     check_row,
     check_upload,
     read_csv,
-    reason_text,
 )
-from newsletter.models import ImportJob, ImportStatus
+from newsletter.import_batch import Progress, import_rows
+from newsletter.models import ExistingPolicy, ImportJob, ImportStatus
 from newsletter.operations import (
-    ImportedPerson,
     SubscriptionError,
-    import_subscriber,
-    is_suppressed,
     lists_by_ids,
 )
 from newsletter.tasks import import_failed, run_import
@@ -44,8 +39,6 @@ log = logging.getLogger(__name__)
 
 #: largest upload accepted, in bytes
 MAX_BYTES = 10 * 1024 * 1024
-#: rows stored per transaction; the progress shown moves in these steps
-BATCH_SIZE = 500
 
 #: why people were left as they were, as the report says it; "suppressed" comes from
 #: the rejected rows, the others from :attr:`ImportJob.skipped`
@@ -54,7 +47,77 @@ SKIP_REASONS = {
     "left_herself": _l("Left a chosen list themselves: not added to it again"),
     "suppressed": _l("On the suppression list (unsubscribed or deleted): not imported"),
     "other_details": _l("Another name or organisation in the file: the stored ones were kept"),
+    "existing": _l("Already subscribed: left as they were, as chosen for this import"),
+    "unchanged": _l("Already subscribed with the same details: nothing changed"),
 }
+
+
+def store_upload(data: bytes, *, filename: str, editor: Editor | None) -> ImportJob:
+    """The wizard's first step: keep the upload until the editor has mapped its columns
+    and made her choices (status "uploaded"; nothing is enqueued yet).
+
+    Reads only the start of the file; a header without a recognisable address column
+    is fine here (the editor chooses it next). Raises :class:`ImportFileError` for a
+    file that cannot be imported at all.
+    """
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(
+            _("The file is larger than 10 MB. Please split it into smaller files.")
+        )
+    total_rows = check_upload(data, need_email=False)
+    job = ImportJob(
+        editor_id=editor.id if editor else None,
+        filename=filename.replace("\\", "/").rsplit("/", 1)[-1][:255],
+        data=data,
+        list_ids=[],
+        status=ImportStatus.UPLOADED,
+        total_rows=total_rows,
+    )
+    db.session.add(job)
+    db.session.flush()
+    audit("import.upload", job, rows=job.total_rows)
+    return job
+
+
+def start_import_job(
+    job: ImportJob,
+    *,
+    column_fields: list[str] | None,
+    existing: ExistingPolicy,
+    list_ids: Iterable[int],
+    consent_evidence: str,
+) -> None:
+    """The wizard's last step: record the editor's choices and enqueue the job once
+    the transaction commits. A job started already is left as it is."""
+    lists = lists_by_ids(list_ids, public_only=False)
+    started = db.session.execute(
+        sa.update(ImportJob)
+        .where(ImportJob.id == job.id, ImportJob.status == ImportStatus.UPLOADED)
+        .values(
+            status=ImportStatus.QUEUED,
+            column_fields=None if column_fields is None else list(column_fields),
+            existing=ExistingPolicy(existing).value,
+            list_ids=[m.id for m in lists],
+            consent_evidence=(consent_evidence or "").strip()[:1000],
+        )
+    )
+    if started.rowcount != 1:
+        return
+    audit(
+        "import.create",
+        job,
+        lists=[m.id for m in lists],
+        rows=job.total_rows,
+        existing=str(existing),
+        with_evidence=bool((consent_evidence or "").strip()),
+    )
+    run_import.send_with_options(args=(job.id,), on_failure=import_failed)
+
+
+def batch_size() -> int:
+    """Rows stored per transaction (``KKP_IMPORT_BATCH_SIZE``); the progress shown
+    moves in these steps."""
+    return current_app.config["KKP_IMPORT_BATCH_SIZE"]
 
 
 def create_import_job(
@@ -64,72 +127,22 @@ def create_import_job(
     list_ids: Iterable[int],
     consent_evidence: str,
     editor: Editor | None,
+    existing: ExistingPolicy = ExistingPolicy.ADD_LISTS,
 ) -> ImportJob:
-    """Store the upload and enqueue its processing once the transaction commits.
-
-    Reads only the start of the file (:func:`~newsletter.csvfile.check_upload`); the
-    job reads the rest. Raises :class:`ImportFileError` for a file that cannot be
-    imported at all.
-    """
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(
-            _("The file is larger than 10 MB. Please split it into smaller files.")
-        )
-    total_rows = check_upload(data)
-    lists = lists_by_ids(list_ids, public_only=False)
-    job = ImportJob(
-        editor_id=editor.id if editor else None,
-        filename=filename.replace("\\", "/").rsplit("/", 1)[-1][:255],
-        data=data,
-        list_ids=[m.id for m in lists],
-        consent_evidence=(consent_evidence or "").strip()[:1000],
-        total_rows=total_rows,
-    )
-    db.session.add(job)
-    db.session.flush()
-    audit(
-        "import.create",
+    """Upload and start in one: the columns found by the header's names (what scripts
+    and the CLI use). Raises :class:`ImportFileError` as :func:`store_upload` does, and
+    for a header without an address column."""
+    if len(data) <= MAX_BYTES:  # else store_upload says it is too large
+        check_upload(data)
+    job = store_upload(data, filename=filename, editor=editor)
+    start_import_job(
         job,
-        lists=job.list_ids,
-        rows=job.total_rows,
-        with_evidence=bool(job.consent_evidence),
+        column_fields=None,
+        existing=existing,
+        list_ids=list_ids,
+        consent_evidence=consent_evidence,
     )
-    run_import.send_with_options(args=(job.id,), on_failure=import_failed)
     return job
-
-
-@dataclass
-class _Progress:
-    processed: int
-    imported: int
-    updated: int
-    rejected: list[dict]
-    #: people the import left as they were, by reason (see :data:`SKIP_REASONS`)
-    skipped: dict[str, int]
-
-    def values(self) -> dict:
-        return {
-            "processed_rows": self.processed,
-            "imported": self.imported,
-            "updated": self.updated,
-            "rejected": list(self.rejected),
-            "skipped": dict(self.skipped),
-        }
-
-    def count(self, outcome: ImportedPerson) -> None:
-        if outcome.created:
-            self.imported += 1
-        elif outcome.joined:
-            self.updated += 1
-        elif not outcome.left_herself:
-            self._skip("already_subscribed")
-        if outcome.left_herself:
-            self._skip("left_herself")
-        if outcome.other_details:
-            self._skip("other_details")
-
-    def _skip(self, reason: str) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
 def _claim(job_id: int, saved: int) -> bool:
@@ -150,7 +163,7 @@ def _claim(job_id: int, saved: int) -> bool:
     return True
 
 
-def _save(job_id: int, saved: int, progress: _Progress, **extra) -> bool:
+def _save(job_id: int, saved: int, progress: Progress, **extra) -> bool:
     """Write the progress and commit, unless another run moved on meanwhile (then the
     batch and the mails it queued are dropped)."""
     result = db.session.execute(
@@ -231,7 +244,7 @@ def _run(job: ImportJob) -> None:
         _fail(job, _("The uploaded file is no longer stored. Please upload it again."))
         return
     try:
-        csv_file = read_csv(data)
+        csv_file = read_csv(data, job.column_fields)
         lists_by_ids(job.list_ids, public_only=False)
     except ImportFileError as exc:
         _fail(job, str(exc))
@@ -248,7 +261,7 @@ def _run(job: ImportJob) -> None:
     db.session.commit()
     if started.rowcount != 1:
         return  # another run finished it meanwhile
-    progress = _Progress(
+    progress = Progress(
         job.processed_rows,
         job.imported,
         job.updated,
@@ -262,6 +275,9 @@ def _run(job: ImportJob) -> None:
     seen: dict[str, int] = {}
     if not _claim(job_id, saved):
         return
+    size = batch_size()
+    lists = lists_by_ids(job.list_ids, public_only=False)
+    batch: list[tuple[int, Person | str]] = []
     try:
         for index, (number, cells) in enumerate(csv_file.rows()):
             person = check_row(csv_file, cells)
@@ -269,18 +285,17 @@ def _run(job: ImportJob) -> None:
                 if isinstance(person, Person):
                     seen.setdefault(person.email, number)
                 continue
-            outcome = _import_row(job, number, person, seen)
-            if isinstance(outcome, dict):
-                progress.rejected.append(outcome)
-            else:
-                progress.count(outcome)
-            progress.processed += 1
-            if progress.processed % BATCH_SIZE == 0:
+            batch.append((number, person))
+            if len(batch) == size:
+                import_rows(job, batch, seen, lists, progress)
+                batch = []
                 if not _save(job_id, saved, progress):
                     return
                 saved = progress.processed
                 if not _claim(job_id, saved):
                     return
+        if batch:
+            import_rows(job, batch, seen, lists, progress)
     except ImportFileError as exc:
         db.session.rollback()
         _fail(job, str(exc))
@@ -302,39 +317,3 @@ def _run(job: ImportJob) -> None:
             len(progress.rejected),
             progress.skipped,
         )
-
-
-def _import_row(
-    job: ImportJob, number: int, person: Person | str, seen: dict[str, int]
-) -> ImportedPerson | dict:
-    """What the import did with the person in the row, or the row's rejection."""
-    if isinstance(person, str):
-        return {"row": number, "code": person, "reason": reason_text({"code": person})}
-    first = seen.setdefault(person.email, number)
-    if first != number:
-        return {
-            "row": number,
-            "code": "duplicate",
-            "first_row": first,
-            "reason": str(REASONS["duplicate"]) % {"row": first},
-        }
-    try:
-        with db.session.begin_nested():
-            outcome = import_subscriber(
-                email=person.email,
-                name=person.name,
-                organisation=person.organisation,
-                list_ids=job.list_ids,
-                consent_evidence=job.consent_evidence or None,
-                job_id=job.id,
-            )
-    except SubscriptionError as exc:
-        # import_subscriber checks the suppression list itself; asked only on refusal
-        # because that saves a query for every row that goes in.
-        if is_suppressed(person.email):
-            return {"row": number, "code": "suppressed", "reason": str(REASONS["suppressed"])}
-        return {"row": number, "code": "refused", "reason": str(exc)}
-    except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
-        log.warning("import %s: row %d not stored (%s)", job.id, number, type(exc).__name__)
-        return {"row": number, "code": "failed", "reason": str(REASONS["failed"])}
-    return outcome

@@ -34,13 +34,28 @@ from people.models import (  # noqa: F401  (re-exported)
 
 
 class ImportStatus(enum.StrEnum):
-    """queued → running → done | failed; a running job whose worker died is taken up
-    again (still running). The database stores the value."""
+    """uploaded (waiting for the editor's column mapping and choices) → queued → running
+    → done | failed; a running job whose worker died is taken up again (still running).
+    The database stores the value."""
 
+    UPLOADED = "uploaded"
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+class ExistingPolicy(enum.StrEnum):
+    """What an import does with a person who is subscribed already; the database
+    stores the value. Whatever it is, a list she left herself and a suppressed
+    address stay as they are."""
+
+    #: leave her as she is
+    SKIP = "skip"
+    #: take the name and organisation from the file (where the file has one)
+    UPDATE = "update"
+    #: put her on the chosen lists; her name and organisation stay
+    ADD_LISTS = "add_lists"
 
 
 class ImportJob(db.Model):
@@ -60,6 +75,17 @@ class ImportJob(db.Model):
     consent_evidence = sa.Column(sa.Text, nullable=False, default="")
     #: an :class:`ImportStatus`
     status = sa.Column(sa.String(20), nullable=False, default=ImportStatus.QUEUED)
+    #: the field each column of the file goes to, in the order of the header row
+    #: ("email", "name", "first_name", "last_name", "organisation", "language", or ""
+    #: to ignore the column); None: found by the header's names
+    column_fields = sa.Column(sa.JSON)
+    #: what happens to people already subscribed (:class:`ExistingPolicy`)
+    existing = sa.Column(
+        sa.String(20),
+        nullable=False,
+        default=ExistingPolicy.ADD_LISTS,
+        server_default=ExistingPolicy.ADD_LISTS.value,
+    )
     total_rows = sa.Column(sa.Integer, nullable=False, default=0)
     processed_rows = sa.Column(sa.Integer, nullable=False, default=0)
     imported = sa.Column(sa.Integer, nullable=False, default=0)

@@ -19,6 +19,7 @@ from newsletter.consent_history import find_subscriber, insert_subscriber, recor
 from newsletter.models import (
     ConsentAction,
     ConsentSource,
+    ExistingPolicy,
     MailingList,
     Subscriber,
     SubscriberSource,
@@ -157,7 +158,8 @@ def lists_left_herself(subscriber: Subscriber) -> set[int]:
 class ImportedPerson:
     """What an import did with one person."""
 
-    subscriber: Subscriber
+    #: None where a batch settled her without loading her (inserted in bulk, or skipped)
+    subscriber: Subscriber | None
     created: bool
     #: chosen lists she joined, or whose pending sign-up the evidence confirmed
     joined: list[MailingList]
@@ -165,6 +167,8 @@ class ImportedPerson:
     left_herself: list[MailingList]
     #: the file gave another name or organisation; hers were kept
     other_details: bool
+    #: her name, organisation or language were taken from the file
+    details_updated: bool = False
 
 
 def import_subscriber(
@@ -175,6 +179,8 @@ def import_subscriber(
     list_ids: Iterable[int],
     consent_evidence: str | None = None,
     job_id: int | None = None,
+    locale: str = "",
+    existing: str = ExistingPolicy.ADD_LISTS,
 ) -> ImportedPerson:
     """One person of a CSV import.
 
@@ -185,6 +191,12 @@ def import_subscriber(
     ("import_skipped"). Pending sign-ups on the chosen lists are confirmed only with
     `consent_evidence`, and never get another confirmation mail from an import.
     Suppressed addresses are refused with :class:`SubscriptionError`.
+
+    `existing` (an :class:`~newsletter.models.ExistingPolicy` value) says what happens
+    to a subscriber who is there already: "add_lists" as above; "skip" leaves her as
+    she is; "update" takes the name, organisation and language the file gives (empty
+    cells change nothing) and leaves her lists as they are. `locale`: the language
+    the file gives, "" for none ("de" for a new subscriber).
     """
     email = normalise_email(email)
     name = clean_text(name, "name")
@@ -195,10 +207,18 @@ def import_subscriber(
     subscriber = find_subscriber(email, lock=True)
     if subscriber is None:
         subscriber = insert_subscriber(
-            email=email, name=name, organisation=organisation, source=SubscriberSource.IMPORT
+            email=email,
+            name=name,
+            organisation=organisation,
+            source=SubscriberSource.IMPORT,
+            locale=locale or "de",
         )
         _join(subscriber, lists, evidence=evidence, source=SubscriberSource.IMPORT)
         return ImportedPerson(subscriber, True, lists, [], False)
+    if existing == ExistingPolicy.SKIP:
+        return ImportedPerson(subscriber, False, [], [], False)
+    if existing == ExistingPolicy.UPDATE:
+        return _update_details(subscriber, name=name, organisation=organisation, locale=locale)
 
     other_details = (name and name != subscriber.name) or (
         organisation and organisation != subscriber.organisation
@@ -227,6 +247,22 @@ def import_subscriber(
         )
     db.session.flush()
     return ImportedPerson(subscriber, False, joined, left_herself, bool(other_details))
+
+
+def _update_details(
+    subscriber: Subscriber, *, name: str, organisation: str, locale: str
+) -> ImportedPerson:
+    """An import's "update" choice: what the file gives replaces what is stored."""
+    changes = {
+        field: value
+        for field, value in (("name", name), ("organisation", organisation), ("locale", locale))
+        if value and value != getattr(subscriber, field)
+    }
+    for field, value in changes.items():
+        setattr(subscriber, field, value)
+    if changes:  # the job's own audit entry ("import.finish") counts them
+        db.session.flush()
+    return ImportedPerson(subscriber, False, [], [], False, details_updated=bool(changes))
 
 
 def edit_subscriber(

@@ -1,4 +1,6 @@
-"""The editors' pages for CSV imports: upload, progress, report."""
+"""The editors' pages for CSV imports, a wizard of plain form posts: upload, then the
+first rows with a field for each column and what happens to people already
+subscribed, then progress and the report."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask import Response, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,12 +18,13 @@ from sqlalchemy.orm import defer
 from kkp.extensions import db
 from kkp.forms import InputError
 from kkp.views import saving
-from newsletter import csvfile, importer, operations
+from newsletter import csvfile, import_columns, importer, operations
 from newsletter.admin.subscribers import bp, require_lists
-from newsletter.forms import ImportForm, list_choices
-from newsletter.models import ImportJob, ImportStatus, MailingList
+from newsletter.forms import EXISTING_CHOICES, ImportForm, ImportSetupForm, list_choices
+from newsletter.models import ExistingPolicy, ImportJob, ImportStatus, MailingList
 
 IMPORT_STATUS_WORDS = {
+    ImportStatus.UPLOADED: _l("uploaded, not started"),
     ImportStatus.QUEUED: _l("waiting to start"),
     ImportStatus.RUNNING: _l("running"),
     ImportStatus.DONE: _l("finished"),
@@ -31,7 +34,7 @@ IMPORT_STATUS_WORDS = {
 
 @bp.context_processor
 def _words():
-    return {"import_status_words": IMPORT_STATUS_WORDS}
+    return {"import_status_words": IMPORT_STATUS_WORDS, "existing_words": dict(EXISTING_CHOICES)}
 
 
 def _import_page(form: ImportForm, status: int = 200):
@@ -50,21 +53,76 @@ def _import_page(form: ImportForm, status: int = 200):
 @bp.route("/import", methods=["GET", "POST"])
 def import_form():
     form = ImportForm()
-    form.lists.choices = list_choices(operations.all_lists())
-    if request.method == "GET" or not form.validate() or not require_lists(form):
+    if request.method == "GET" or not form.validate():
         return _import_page(form, 200 if request.method == "GET" else 400)
     upload = form.file.data
     data = upload.stream.read(importer.MAX_BYTES + 1)
     with saving(form, default="file", refused=(InputError, csvfile.ImportFileError)) as saved:
-        job = importer.create_import_job(
-            data,
-            filename=upload.filename or "",
-            list_ids=form.lists.data,
-            consent_evidence=form.consent_evidence.data or "",
-            editor=current_user._get_current_object(),
+        job = importer.store_upload(
+            data, filename=upload.filename or "", editor=current_user._get_current_object()
         )
     if not saved:
         return _import_page(form, 400)
+    return redirect(url_for(".import_setup", job_id=job.id), code=303)
+
+
+def _uploaded_job(job_id: int) -> ImportJob:
+    job = db.first_or_404(sa.select(ImportJob).where(ImportJob.id == job_id))
+    if job.status != ImportStatus.UPLOADED or job.data is None:
+        abort(redirect(url_for(".import_job", job_id=job.id), code=303))
+    return job
+
+
+def _setup_page(form: ImportSetupForm, job: ImportJob, preview, errors: list[str], status=200):
+    return render_template(
+        "admin/import_setup.html",
+        form=form,
+        job=job,
+        preview=preview,
+        column_errors=errors,
+        fields=import_columns.FIELDS,
+    ), status
+
+
+@bp.route("/import/<int:job_id>/setup", methods=["GET", "POST"])
+def import_setup(job_id: int):
+    """Step two: the first rows, a field for each column, what happens to people
+    already subscribed, the lists; the post starts the job."""
+    job = _uploaded_job(job_id)
+    try:
+        preview = import_columns.preview(job.data)
+    except csvfile.ImportFileError:  # checked at the upload; rules changed since
+        abort(redirect(url_for(".import_job", job_id=job.id), code=303))
+    width = len(preview.header)
+    if request.method == "GET":
+        form = ImportSetupForm(data={"columns": preview.suggested})
+    else:
+        form = ImportSetupForm()
+    while len(form.columns) < width:  # a forged post with fewer columns
+        form.columns.append_entry("")
+    choices = [(key, str(label)) for key, label in import_columns.FIELDS.items()]
+    for select in form.columns:
+        select.choices = choices
+    form.lists.choices = list_choices(operations.all_lists())
+    form.existing.choices = [(k, str(v)) for k, v in EXISTING_CHOICES]
+    if request.method == "GET":
+        return _setup_page(form, job, preview, [])
+    fields = [select.data or "" for select in form.columns]
+    errors = import_columns.mapping_errors(fields, width)
+    valid = form.validate()
+    valid = require_lists(form) and valid
+    if not valid or errors:
+        return _setup_page(form, job, preview, errors, 400)
+    with saving(form, default="lists", refused=InputError) as saved:
+        importer.start_import_job(
+            job,
+            column_fields=fields,
+            existing=ExistingPolicy(form.existing.data),
+            list_ids=form.lists.data,
+            consent_evidence=form.consent_evidence.data or "",
+        )
+    if not saved:
+        return _setup_page(form, job, preview, [], 400)
     return redirect(url_for(".import_job", job_id=job.id), code=303)
 
 
@@ -77,7 +135,6 @@ def _upload_too_large(exc):
             "errors/error.html", status=413, message=_("The file is too large.")
         ), 413
     form = ImportForm(formdata=None)
-    form.lists.choices = list_choices(operations.all_lists())
     form.file.errors = [_("The file is larger than 10 MB. Please split it into smaller files.")]
     return _import_page(form, 413)
 
@@ -101,6 +158,8 @@ def _progress(job: ImportJob) -> dict:
         "processed_rows": job.processed_rows,
         "imported": job.imported,
         "updated": job.updated,
+        # each row is new, updated, rejected, or a person left as she was
+        "skipped": max(job.processed_rows - job.imported - job.updated - (rejected or 0), 0),
         "rejected": rejected or 0,
         "finished": job.status in (ImportStatus.DONE, ImportStatus.FAILED),
         "text": _(
@@ -118,6 +177,8 @@ SHOWN_REJECTIONS = 2000
 @bp.get("/import/<int:job_id>")
 def import_job(job_id: int):
     job = _job(job_id)
+    if job.status == ImportStatus.UPLOADED:
+        return redirect(url_for(".import_setup", job_id=job.id), code=303)
     lists = db.session.scalars(
         sa.select(MailingList)
         .where(MailingList.id.in_(job.list_ids or []))

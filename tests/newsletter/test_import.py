@@ -3,34 +3,21 @@ Dramatiq worker, confirmation mail through the real SMTP server."""
 
 from __future__ import annotations
 
-import io
 import time
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from kkp.auth.models import AuditEntry
 from kkp.extensions import db
-from newsletter import csvfile, importer
+from newsletter import csvfile, import_batch, importer
 from newsletter.models import ConsentEvent, ImportJob, Subscriber, Subscription
 from newsletter.operations import add_subscriber, subscriber_token, suppress
-from tests.helpers import csrf_token, parse_mail
+from tests.helpers import parse_mail
+from tests.newsletter.importing import upload
 
 MB = 1024 * 1024
-
-
-def upload(client, content: bytes, *, lists, evidence: str = "", filename: str = "liste.csv"):
-    page = client.get("/admin/import").get_data(as_text=True)
-    return client.post(
-        "/admin/import",
-        content_type="multipart/form-data",
-        data={
-            "csrf_token": csrf_token(page),
-            "file": (io.BytesIO(content), filename),
-            "lists": list(lists),
-            "consent_evidence": evidence,
-        },
-    )
 
 
 def finished(client, response, drain, timeout: float = 30.0) -> tuple[str, dict]:
@@ -214,12 +201,15 @@ def test_hostile_file(english, lists, mail, drain):
 
 
 def test_a_file_without_an_email_column_is_refused(english, lists):
+    """The wizard lets the editor choose the address column; without one nothing starts."""
     content = b"Name;Organisation\r\nAnna;Amt\r\n"
     response = upload(english, content, lists=[lists["kkp-kompakt"]])
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert 'id="file-error"' in html and "No column with e-mail addresses found" in html
-    assert db.session.scalar(sa.select(sa.func.count(ImportJob.id))) == 0
+    assert 'id="columns-error"' in html
+    assert "Please choose the column with the e-mail addresses." in html
+    assert job().status == "uploaded"
+    assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 0
 
 
 def test_a_job_with_an_unusable_file_fails_clearly(ctx, lists, editor):
@@ -297,6 +287,7 @@ def test_progress_page_polls_without_inline_script(english, lists):
         "processed_rows": 0,
         "imported": 0,
         "updated": 0,
+        "skipped": 0,
         "rejected": 0,
         "finished": False,
         "text": "0 of 1,200 rows",
@@ -321,15 +312,15 @@ def test_progress_is_committed_in_batches_and_a_crashed_job_resumes(
     db.session.add(pending)
     db.session.commit()
     job_id = pending.id
-    monkeypatch.setattr(importer, "BATCH_SIZE", 3)
-    real_add = importer.import_subscriber
+    monkeypatch.setitem(current_app.config, "KKP_IMPORT_BATCH_SIZE", 3)
+    real_add = import_batch.insert_new_people
 
-    def crash_at_person8(**kwargs):
-        if kwargs["email"] == "person8@example.org":
+    def crash_at_person8(people, **kwargs):  # new people with evidence go in bulk
+        if any(p.email == "person8@example.org" for p in people):
             raise RuntimeError("worker killed")
-        return real_add(**kwargs)
+        return real_add(people, **kwargs)
 
-    monkeypatch.setattr(importer, "import_subscriber", crash_at_person8)
+    monkeypatch.setattr(import_batch, "insert_new_people", crash_at_person8)
     with pytest.raises(RuntimeError):
         importer.run_import_job(job_id)
     db.session.rollback()
@@ -337,7 +328,7 @@ def test_progress_is_committed_in_batches_and_a_crashed_job_resumes(
     assert (crashed.status, crashed.processed_rows, crashed.imported) == ("running", 6, 6)
     assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 6
 
-    monkeypatch.setattr(importer, "import_subscriber", real_add)
+    monkeypatch.setattr(import_batch, "insert_new_people", real_add)
     importer.run_import_job(job_id)
     resumed = job()
     assert (resumed.status, resumed.processed_rows, resumed.imported, resumed.updated) == (
@@ -414,7 +405,7 @@ def test_confirmation_mails_are_enqueued_only_after_their_rows_commit(
     )
     db.session.add(pending)
     db.session.commit()
-    monkeypatch.setattr(importer, "BATCH_SIZE", 3)
+    monkeypatch.setitem(current_app.config, "KKP_IMPORT_BATCH_SIZE", 3)
     importer.run_import_job(pending.id)
     assert job().imported == 7
     assert visible == [1] * 7
