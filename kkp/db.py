@@ -73,13 +73,10 @@ def _sqlite_begin_before_savepoint(connection, name) -> None:
     Not SQLAlchemy's recipe (BEGIN at the first statement): under WAL a transaction
     that read first and writes later fails at once with "database is locked" when
     another process committed meanwhile. Beginning at the first write, as pysqlite
-    does, takes the write lock through the busy timeout instead; and a savepoint is
-    only taken to write, so the transaction it opens takes the write lock at once
-    (IMMEDIATE): reads inside it then see no commit of another writer that would make
-    its first write fail (two saves of one issue at once queue, neither fails).
+    does, takes the write lock through the busy timeout instead.
     """
     if connection.dialect.name != "sqlite":
         return
     raw = connection.connection.dbapi_connection
     if not raw.in_transaction:
-        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("BEGIN")

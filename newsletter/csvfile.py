@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from kkp.addresses import message as address_message
+from kkp.spreadsheet import DELIMITERS, detect_delimiter
 from newsletter.operations import SubscriptionError, normalise_email
 
 #: most data rows in one file
@@ -154,35 +155,6 @@ def _columns(header: list[str]) -> dict[str, int]:
         # "Vorname;Name" is the common German pair: there "Name" is the surname.
         found["last_name"] = found.pop("name")
     return found
-
-
-#: the separators a file may use, the most common first (ties go to the earlier one)
-DELIMITERS = (";", ",", "\t")
-#: how many lines at the start of a file decide its separator
-SNIFF_LINES = 20
-_QUOTED = re.compile(r'"[^"]*"')
-
-
-def detect_delimiter(sample: str) -> str:
-    """The separator of a CSV text, from its first lines: the candidate that occurs
-    outside quotation marks most often in the same number in every line, else `;`.
-
-    Linear in the length of `sample`, whatever it holds (the standard library's
-    `csv.Sniffer` takes half a minute for 64 KB of unbalanced quotation marks).
-    """
-    # A quoted value, its doubled quotation marks included, is one or more "…" runs
-    # in a row: removing them leaves the separators between the values.
-    lines = [line for line in _QUOTED.sub("", sample).splitlines() if line.strip()]
-    lines = lines[:SNIFF_LINES]
-    best, best_score = ";", (0, 0)
-    for candidate in DELIMITERS:
-        counts = [line.count(candidate) for line in lines]
-        if not counts or not counts[0]:
-            continue  # the header row names at least two columns
-        score = (sum(1 for n in counts if n == counts[0]), counts[0])
-        if score > best_score:
-            best, best_score = candidate, score
-    return best
 
 
 def _reader(text: str, delimiter: str) -> Iterator[list[str]]:
