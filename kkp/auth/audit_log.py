@@ -40,6 +40,7 @@ ACTIONS = {
     "event.invite_list": _l("List invited to the event"),
     "event_kind.create": _l("Kind of event created"),
     "event_series.save": _l("Series saved"),
+    "import.upload": _l("CSV file uploaded for import"),
     "import.create": _l("CSV import started"),
     "import.fail": _l("CSV import failed"),
     "import.finish": _l("CSV import finished"),
@@ -95,6 +96,7 @@ DETAILS = {
     "cancelled": _l("No longer sent"),
     "count": _l("How many"),
     "event_id": _l("Event"),
+    "existing": _l("People already subscribed"),
     "fields": _l("Changed"),
     "imported": _l("Added"),
     "invited": _l("Invited"),
@@ -129,6 +131,15 @@ VALUES = {
         "declined": _l("Declined"),
     },
     "role": {EditorRole.ADMIN: _l("Administrator"), EditorRole.EDITOR: _l("Editor")},
+    # the import's choices (newsletter.models.ExistingPolicy, which the foundation
+    # cannot import)
+    "existing": {
+        "add_lists": _l("Add them to the chosen lists; keep their name and organisation"),
+        "update": _l(
+            "Update their name, organisation and language from the file; keep their lists"
+        ),
+        "skip": _l("Leave them as they are"),
+    },
     "reason": {"unsubscribed": _l("Unsubscribed"), "deleted": _l("Deletion requested")},
     "purpose": {
         "newsletter": _l("Newsletter sign-up"),

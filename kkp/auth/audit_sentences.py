@@ -24,6 +24,7 @@ SENTENCES = {
     "event.invite_list": _l("%(who)s invited a list to the event %(object)s"),
     "event_kind.create": _l("%(who)s created the kind of event %(object)s"),
     "event_series.save": _l("%(who)s saved the series %(object)s"),
+    "import.upload": _l("%(who)s uploaded the file for the CSV import %(object)s"),
     "import.create": _l("%(who)s started the CSV import %(object)s"),
     "import.fail": _l("The CSV import %(object)s failed"),
     "import.finish": _l("The CSV import %(object)s finished"),

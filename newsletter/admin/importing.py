@@ -140,7 +140,14 @@ def _upload_too_large(exc):
 
 
 def _job(job_id: int, *, with_rejected: bool = True) -> ImportJob:
-    query = sa.select(ImportJob).where(ImportJob.id == job_id).options(defer(ImportJob.data))
+    # read afresh: the job moves on in a worker while the page polls it, and a session
+    # that outlives a request (one app context around several) would show it as it was
+    query = (
+        sa.select(ImportJob)
+        .where(ImportJob.id == job_id)
+        .options(defer(ImportJob.data))
+        .execution_options(populate_existing=True)
+    )
     if not with_rejected:
         query = query.options(defer(ImportJob.rejected))
     return db.first_or_404(query)
