@@ -26,7 +26,15 @@ from events.event_input import (  # noqa: F401  (the operations' vocabulary)
     line,
     text,
 )
-from events.models import Event, EventKind, EventMailKind, EventSeries, EventStatus, Registration
+from events.models import (
+    Event,
+    EventFormat,
+    EventKind,
+    EventMailKind,
+    EventSeries,
+    EventStatus,
+    Registration,
+)
 from events.registrations import (
     notify_cancellation,
     notify_update,
@@ -311,11 +319,21 @@ def save_series(series: EventSeries | None, *, title: str, description: str = ""
 
 
 def upcoming_events(
-    *, kind: EventKind | None = None, now: datetime | None = None, limit: int = 200
+    *,
+    kind: EventKind | None = None,
+    now: datetime | None = None,
+    limit: int = 200,
+    event_format: EventFormat | None = None,
+    starting: tuple[datetime, datetime] | None = None,
 ):
-    """Published events that have not ended, soonest first."""
+    """Published events that have not ended, soonest first; only those of a kind, a
+    format, or starting in [start, end) if given."""
     now = now or utcnow()
     query = sa.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_at > now)
     if kind is not None:
         query = query.where(Event.kind_id == kind.id)
+    if event_format is not None:
+        query = query.where(Event.format == event_format)
+    if starting is not None:
+        query = query.where(Event.starts_at >= starting[0], Event.starts_at < starting[1])
     return list(db.session.scalars(query.order_by(Event.starts_at, Event.id).limit(limit)))

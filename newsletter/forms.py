@@ -371,3 +371,12 @@ class SettingsForm(FlaskForm):
         description=_l("Markdown; shown on this site's page “Privacy” (/datenschutz)."),
         render_kw={"rows": 8},
     )
+    accessibility_text = TextAreaField(
+        _l("Accessibility statement"),
+        validators=[Length(max=20000), Printable(multi_line=True)],
+        description=_l(
+            "Markdown; shown on the page “Accessibility” (/barrierefreiheit) above the "
+            "form for reporting barriers. Empty: a general statement is shown."
+        ),
+        render_kw={"rows": 8},
+    )

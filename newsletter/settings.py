@@ -46,6 +46,8 @@ SETTINGS = (
     Setting("impressum_text", "", multiline=True),
     Setting("privacy_url", "", url=True),
     Setting("privacy_text", "", multiline=True),
+    #: the accessibility statement (BITV 2.0); empty: the service's general one
+    Setting("accessibility_text", "", multiline=True),
 )
 #: the two legal pages: their setting prefix, the environment default, the own page
 LEGAL_PAGES = {

@@ -17,7 +17,8 @@ from markupsafe import Markup
 
 from events.operations import upcoming_events
 from events.pages.events import event_rows
-from kkp.extensions import db
+from kkp.extensions import db, limiter
+from kkp.forms import form_errors
 from kkp.i18n import COOKIE
 from kkp.markup import to_html
 from kkp.redirects import safe_local_path
@@ -26,6 +27,7 @@ from newsletter.operations import current_consent_text, public_lists
 from newsletter.pages.archive import published_issues
 from newsletter.settings import LEGAL_PAGES, legal_page, office_settings, stored_settings
 from people.models import ConsentPurpose
+from service.accessibility import FeedbackForm, queue_feedback
 
 bp = Blueprint("site", __name__)
 
@@ -98,17 +100,24 @@ def _legal_page(name: str, template: str, **context):
     page = legal_page(name, stored)
     if page.url:
         return redirect(page.url)
-    html = to_html(page.text)
+    return render_template(
+        template,
+        text=_page_html(page.text),
+        contact_email=stored.get("contact_email", ""),
+        **context,
+    )
+
+
+def _page_html(text: str) -> Markup | None:
+    """The office's Markdown as a page's body (sanitised), or None if it is empty."""
+    if not text.strip():
+        return None
+    html = to_html(text)
     # to_html puts an article's headings below its title (h3, h4); here the page's
     # title is the h1, so they move up one level
     html = html.replace("<h3>", "<h2>").replace("</h3>", "</h2>")
     html = html.replace("<h4>", "<h3>").replace("</h4>", "</h3>")
-    return render_template(
-        template,
-        text=Markup(html) if page.text.strip() else None,
-        contact_email=stored.get("contact_email", ""),
-        **context,
-    )
+    return Markup(html)
 
 
 @bp.get("/impressum")
@@ -124,6 +133,37 @@ def privacy():
         consent=current_consent_text(ConsentPurpose.NEWSLETTER),
         event_consent=current_consent_text(ConsentPurpose.EVENT_REGISTRATION),
     )
+
+
+def _form_limit() -> str:
+    return current_app.config["KKP_PUBLIC_FORM_LIMIT"]
+
+
+@bp.route("/barrierefreiheit", methods=["GET", "POST"])
+@limiter.limit(_form_limit, methods=["POST"])
+def accessibility():
+    """The accessibility statement (BITV 2.0): the office's text, else ours, and a form
+    to report a barrier."""
+    stored = stored_settings()
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        queue_feedback(
+            name=form.name.data or "", email=form.email.data or "", message=form.message.data
+        )
+        db.session.commit()
+        return redirect(url_for("site.accessibility_thanks"), 303)
+    return render_template(
+        "site/accessibility.html",
+        text=_page_html(stored.get("accessibility_text", "")),
+        contact_email=stored.get("contact_email", ""),
+        form=form,
+        errors=form_errors(form) if request.method == "POST" else {},
+    ), (422 if request.method == "POST" else 200)
+
+
+@bp.get("/barrierefreiheit/danke")
+def accessibility_thanks():
+    return render_template("site/accessibility_thanks.html")
 
 
 @bp.get("/favicon.ico")

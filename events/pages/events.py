@@ -37,8 +37,10 @@ from events.models import (
     RegistrationStatus,
 )
 from events.operations import EventError, kinds, upcoming_events
+from events.pages.event_filter import EventFilter, UnknownKind, format_choices, month_choices
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
+from kkp.i18n import BERLIN
 from kkp.markup import to_html
 from people.lists import consent_text_version, current_consent_text
 from people.models import ConsentPurpose
@@ -92,7 +94,7 @@ def availability(event: Event, left: int | None, now: datetime) -> str:
     if now >= event.registration_closes_at():
         return _("Registration closed")
     if left is None:
-        return _("Registration open")
+        return ""  # unlimited: nothing to say
     if left <= 0:
         return _("Fully booked – waiting list")
     return ngettext("%(num)d seat left", "%(num)d seats left", left)
@@ -185,16 +187,23 @@ def calendar_links(kind_list: list[EventKind] = ()) -> dict:
 @bp.get("/events/")
 def index():
     kind_list = kinds()
-    chosen = None
-    if request.args.get("kind"):
-        chosen = next((k for k in kind_list if k.slug == request.args["kind"]), None)
-        if chosen is None:
-            abort(404)
+    locale = _locale()
+    today = utcnow().astimezone(BERLIN).date()
+    try:
+        chosen = EventFilter.from_args(request.args, kind_list, today)
+    except UnknownKind:
+        abort(404)
+    events = upcoming_events(
+        kind=chosen.kind, event_format=chosen.format, starting=chosen.month_bounds()
+    )
     return render_template(
         "events/list.html",
-        rows=event_rows(upcoming_events(kind=chosen)),
+        rows=event_rows(events, locale),
         kinds=kind_list,
-        chosen=chosen,
+        chosen=chosen.kind,
+        filter=chosen,
+        formats=format_choices(),
+        months=month_choices(today, locale),
         calendars=calendar_links(kind_list),
     )
 

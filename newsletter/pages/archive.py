@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, render_template
+from flask import Response, abort, current_app, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -17,11 +17,14 @@ from newsletter import feeds
 from newsletter.models import Article, Image, Issue, IssueStatus, OfficeSetting
 from newsletter.pages.subscribing import bp
 from newsletter.render import MAX_IMAGE_WIDTH, event_block, image_url, web_url
+from newsletter.search import _like_pattern, _umlaut_spellings
 from newsletter.settings import office_settings
 from newsletter.web_version import web_version
 
 #: issues people may have received: shown in the archive and the feeds
 PUBLISHED = (IssueStatus.SENDING, IssueStatus.PAUSED, IssueStatus.SENT)
+#: the longest search text taken; the rest is cut off
+MAX_QUERY = 200
 #: how long a feed reader or proxy may reuse a feed without asking again, in seconds
 FEED_MAX_AGE = 300
 
@@ -41,10 +44,40 @@ def published_issues(limit: int | None = None, *, with_articles: bool = False) -
     return db.session.scalars(query).all()
 
 
+def search_issues(text: str) -> list[Issue]:
+    """Published issues whose number, title, intro or an article's title or text
+    contains `text` (case-insensitive, `%` and `_` taken literally), newest first."""
+    if db.engine.dialect.name == "postgresql":
+        patterns = [_like_pattern(text.lower())]  # lower() folds umlauts there
+    else:
+        # SQLite's lower() folds ASCII letters only: umlauts are tried as German
+        # words spell them (see newsletter.search)
+        spellings = _umlaut_spellings(text)
+        patterns = [
+            _like_pattern("".join(c.lower() if c.isascii() else c for c in v)) for v in spellings
+        ]
+
+    def found(*columns) -> sa.ColumnElement[bool]:
+        return sa.or_(*(sa.func.lower(c).like(p, escape="\\") for p in patterns for c in columns))
+
+    in_articles = sa.select(Article.issue_id).where(found(Article.title, Article.body))
+    query = (
+        sa.select(Issue)
+        .where(Issue.status.in_(PUBLISHED), Issue.started_at.is_not(None))
+        .where(sa.or_(found(Issue.number, Issue.title, Issue.intro), Issue.id.in_(in_articles)))
+        .order_by(Issue.started_at.desc(), Issue.id.desc())
+    )
+    return db.session.scalars(query).all()
+
+
 @bp.route("/newsletter/")
 def archive():
+    q = " ".join(request.args.get("q", "").split())[:MAX_QUERY]
     return render_template(
-        "newsletter/archive.html", issues=published_issues(), settings=office_settings()
+        "newsletter/archive.html",
+        issues=search_issues(q) if q else published_issues(),
+        q=q,
+        settings=office_settings(),
     )
 
 

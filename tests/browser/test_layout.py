@@ -81,6 +81,12 @@ def seeded_detail_urls() -> list[str]:
         f"/admin/subscribers/{subscriber.id}/delete",
         "/admin/consent/events",
         "/admin/subscribers?q=example",
+        # the public list filtered (and an empty result), the archive searched
+        f"/events/?kind={open_event.kind.slug}&format={open_event.format}"
+        f"&month={open_event.starts_at:%Y-%m}",
+        "/events/?format=hybrid&month=" + f"{open_event.starts_at:%Y-%m}",
+        "/newsletter/?q=Pr%C3%A4vention",
+        "/newsletter/?q=gibt-es-nicht",
     ]
     return urls
 
@@ -114,6 +120,7 @@ def widest(page) -> list[str]:
 def test_every_page_fits_the_screen_and_passes_axe(app, ctx, page, editor, width):
     urls = page_urls(app) + seeded_detail_urls()
     assert "/admin/" in urls and "/events/" in urls and "/newsletter/" in urls
+    assert "/barrierefreiheit" in urls and "/barrierefreiheit/danke" in urls
     page.set_viewport_size({"width": width, "height": 800})
     log_in(page, editor)
     too_wide = {}

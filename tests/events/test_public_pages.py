@@ -73,7 +73,7 @@ def test_the_kind_filter(english, make_event):
 
     html = page(english, "/events/?kind=fortbildung")
     assert "Fortbildung Nord" in html and "Netzwerktreffen Nord" not in html
-    assert '<a href="/events/?kind=fortbildung" aria-current="page">Training</a>' in html
+    assert '<option value="fortbildung" selected>Training</option>' in html
     assert "Events: Training" in html
 
     empty = page(english, "/events/?kind=gremiensitzung")
