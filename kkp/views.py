@@ -104,6 +104,8 @@ class Confirmation:
     notes: list[str] = field(default_factory=list)
     #: the address the form posts to; None: the page's own
     action: str | None = None
+    #: (name, value) of hidden fields the form posts again (a selection of rows)
+    hidden: list[tuple[str, str]] = field(default_factory=list)
 
 
 def confirm_page(confirmation: Confirmation, status: int = 200):

@@ -51,10 +51,13 @@ from newsletter.personal_data import export_data  # noqa: F401  (re-exported)
 from newsletter.roster import (  # noqa: F401  (re-exported)
     OWN_CHOICE_SOURCES,
     ImportedPerson,
+    ListChange,
     add_subscriber,
+    add_to_list,
     edit_subscriber,
     import_subscriber,
     lists_left_herself,
+    remove_from_list,
 )
 from people.addresses import (  # noqa: F401  (re-exported)
     MAX_NAME,

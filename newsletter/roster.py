@@ -6,6 +6,7 @@ again here (see :func:`lists_left_herself`), and a suppressed address is refused
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -297,3 +298,35 @@ def edit_subscriber(
         record(subscriber, ConsentAction.ADDED, added, source=source)
         send_confirmation(subscriber, added, new_lists=True)
     audit("subscriber.update", subscriber, fields=["name", "organisation", "lists"])
+
+
+class ListChange(enum.StrEnum):
+    """What an editor's bulk change of one list did to one person."""
+
+    DONE = "done"
+    #: she was on the list already (adding) or not on it (removing)
+    UNCHANGED = "unchanged"
+    #: she left the list herself: an editor does not put her back
+    OWN_CHOICE = "own-choice"
+
+
+def add_to_list(subscriber: Subscriber, mailing_list: MailingList) -> ListChange:
+    """An editor puts the person on a list: pending, with the mail to confirm it.
+    Refused for a list she left herself (her own choice outranks the editor's)."""
+    if any(s.list_id == mailing_list.id for s in subscriber.subscriptions):
+        return ListChange.UNCHANGED
+    if mailing_list.id in lists_left_herself(subscriber):
+        return ListChange.OWN_CHOICE
+    _join(subscriber, [mailing_list], evidence="", source=SubscriberSource.EDITOR)
+    return ListChange.DONE
+
+
+def remove_from_list(subscriber: Subscriber, mailing_list: MailingList) -> ListChange:
+    """An editor takes the person off a list; her other lists and details stay."""
+    left = [s for s in subscriber.subscriptions if s.list_id == mailing_list.id]
+    if not left:
+        return ListChange.UNCHANGED
+    subscriber.subscriptions.remove(left[0])
+    db.session.flush()
+    record(subscriber, ConsentAction.LIST_REMOVED, [mailing_list], source=ConsentSource.EDITOR)
+    return ListChange.DONE

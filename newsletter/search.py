@@ -166,20 +166,85 @@ def count(flt: SubscriberFilter) -> int:
     return db.session.scalar(flt.apply(sa.select(sa.func.count()).select_from(Subscriber)))
 
 
+#: the columns the list sorts by, by their name in `sort=`; "created" is the id order
+SORT_COLUMNS = ("email", "name", "organisation", "status", "created")
+
+
+@dataclass(frozen=True)
+class Sorting:
+    """The column the editor sorted by and its direction; newest first unless told."""
+
+    column: str = "created"
+    descending: bool = True
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> Sorting:
+        column = args.get("sort") or ""
+        if column not in SORT_COLUMNS:
+            return cls()
+        default_desc = column == "created"
+        direction = args.get("dir") or ""
+        return cls(column, direction == "desc" if direction in ("asc", "desc") else default_desc)
+
+    def as_args(self) -> dict[str, str]:
+        if self == Sorting():
+            return {}
+        return {"sort": self.column, "dir": "desc" if self.descending else "asc"}
+
+    def link_args(self, column: str) -> dict[str, str]:
+        """Parameters of a column header's link: that column, the other way round if
+        it is the sorted one."""
+        if column == self.column:
+            return {"sort": column, "dir": "asc" if self.descending else "desc"}
+        return {"sort": column, "dir": "desc" if column == "created" else "asc"}
+
+    def column_of(self, flt: SubscriberFilter) -> sa.ColumnElement | None:
+        """The column rows are sorted by before the key; None: the key alone."""
+        if self.column == "created":
+            return None
+        return getattr(Subscriber, self.column)
+
+
 @dataclass
 class Page:
     subscribers: list[Subscriber] = field(default_factory=list)
-    #: id for the link to newer subscribers (`after=`), None on the first page
+    #: id for the link to the previous page (`after=`), None on the first page
     newer: int | None = None
-    #: id for the link to older subscribers (`before=`), None on the last page
+    #: id for the link to the next page (`before=`), None on the last page
     older: int | None = None
+    #: which page this is (from 1), and how many there are
+    number: int = 1
+    pages: int = 1
 
 
-def _rows(flt: SubscriberFilter, condition, order, limit: int) -> list[Subscriber]:
+def _order(flt: SubscriberFilter, sorting: Sorting, forward: bool) -> list:
+    """ORDER BY of the display order (`forward`) or its reverse."""
+    descending = sorting.descending == forward
+    columns = [c for c in (sorting.column_of(flt), flt.key) if c is not None]
+    return [c.desc() if descending else c.asc() for c in columns]
+
+
+def _beyond(flt: SubscriberFilter, sorting: Sorting, cursor: int, forward: bool):
+    """Rows after subscriber `cursor` in the display order (`forward`), or before it.
+    None when the cursor is gone (then the list starts from its beginning)."""
+    key = flt.key
+    later = sorting.descending != forward  # True: greater values come next
+    column = sorting.column_of(flt)
+    if column is None:
+        return key > cursor if later else key < cursor
+    value = db.session.scalar(sa.select(column).where(Subscriber.id == cursor))
+    if value is None:
+        return None
+    if later:
+        return sa.or_(column > value, sa.and_(column == value, key > cursor))
+    return sa.or_(column < value, sa.and_(column == value, key < cursor))
+
+
+def _rows(flt: SubscriberFilter, condition, order: list, limit: int) -> list[Subscriber]:
     query = (
         flt.apply(sa.select(Subscriber))
         .options(selectinload(Subscriber.subscriptions).joinedload(Subscription.mailing_list))
-        .order_by(order)
+        .order_by(*order)
         .limit(limit)
     )
     if condition is not None:
@@ -198,24 +263,43 @@ def page(
     after: int | None = None,
     before: int | None = None,
     size: int = PAGE_SIZE,
+    sorting: Sorting | None = None,
+    total: int | None = None,
 ) -> Page:
-    """One page, newest first. `after=0` gives the last page (the oldest subscribers)."""
-    key = flt.key
+    """One page in the chosen order (newest first unless told). `before=<id>` is the
+    page after that subscriber, `after=<id>` the one before it; `after=0` the last page.
+    With `total`, the page also knows its number."""
+    sorting = sorting or Sorting()
     if after is not None:
-        rows = _rows(flt, key > after, key.asc(), size + 1)
+        condition = _beyond(flt, sorting, after, forward=False) if after else None
+        rows = _rows(flt, condition, _order(flt, sorting, False), size + 1)
         has_newer = len(rows) > size
         rows = list(reversed(rows[:size]))
-        has_older = bool(rows) and _exists(flt, key < rows[-1].id)
+        has_older = bool(rows) and _exists(flt, _beyond(flt, sorting, rows[-1].id, True))
     else:
-        rows = _rows(flt, key < before if before is not None else None, key.desc(), size + 1)
+        condition = _beyond(flt, sorting, before, True) if before is not None else None
+        rows = _rows(flt, condition, _order(flt, sorting, True), size + 1)
         has_older = len(rows) > size
         rows = rows[:size]
-        has_newer = bool(rows) and before is not None and _exists(flt, key > rows[0].id)
-    return Page(
+        has_newer = (
+            bool(rows)
+            and condition is not None
+            and _exists(flt, _beyond(flt, sorting, rows[0].id, False))
+        )
+    found = Page(
         subscribers=rows,
         newer=rows[0].id if has_newer else None,
         older=rows[-1].id if has_older else None,
     )
+    if total is not None:
+        found.pages = max(1, -(-total // size))
+        if has_newer and not has_older:  # the last page, which `after=0` fills up
+            found.number = found.pages
+        elif has_newer:
+            ahead = flt.apply(sa.select(sa.func.count()).select_from(Subscriber))
+            ahead = ahead.where(_beyond(flt, sorting, rows[0].id, False))
+            found.number = db.session.scalar(ahead) // size + 1
+    return found
 
 
 def export_batches(flt: SubscriberFilter, size: int = 2000) -> Iterator[list[ExportRow]]:

@@ -8,6 +8,7 @@ start page (:mod:`.dashboard`), and how the newsletter's objects read in the aud
 
 from newsletter.admin import (  # noqa: F401  (their routes join bp)
     audit,
+    bulk,
     composing,
     dashboard,
     importing,

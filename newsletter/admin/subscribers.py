@@ -84,18 +84,18 @@ def subscribers():
     lists = operations.all_lists()
     form, flt = _filter_form(lists)
     after, before = query_number("after"), query_number("before")
-    found = search.page(flt, after=after, before=before)
-    if after is None and before is None and found.older is None:
-        total = len(found.subscribers)  # the first page holds them all: no count needed
-    else:
-        total = search.count(flt)
+    sorting = search.Sorting.from_args(request.args)
+    total = search.count(flt)
+    found = search.page(flt, after=after, before=before, sorting=sorting, total=total)
     return render_template(
         "admin/subscribers.html",
         form=form,
         flt=flt,
+        sorting=sorting,
         page=found,
         total=total,
         filtered=bool(flt.as_args()),
+        lists=lists,
         breaking_policy=len(address_check.subscribers_breaking_policy()),
     )
 
