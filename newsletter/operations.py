@@ -56,6 +56,7 @@ from newsletter.roster import (  # noqa: F401  (re-exported)
     import_subscriber,
     lists_left_herself,
 )
+from newsletter.sending.report import UNSUBSCRIBE_DAYS
 from people.addresses import (  # noqa: F401  (re-exported)
     MAX_NAME,
     ConflictError,
@@ -257,6 +258,22 @@ def unsubscribe(
 def delete_subscriber(subscriber: Subscriber, *, reason: str = SuppressionReason.DELETED) -> None:
     """Remove every personal detail; the hash stays so the address is never mailed again."""
     subscriber_id = subscriber.id
+    details: dict = {"subscriber_id": subscriber_id, "reason": reason}
+    if reason == SuppressionReason.UNSUBSCRIBED:
+        # the issues she got lately, for their reports' unsubscribe figures (the link
+        # stays without her: her deliveries lose her address and id)
+        details["issues"] = sorted(
+            db.session.scalars(
+                sa.select(Delivery.issue_id)
+                .where(
+                    Delivery.subscriber_id == subscriber_id,
+                    Delivery.issue_id.is_not(None),
+                    Delivery.status == DeliveryStatus.SENT,
+                    Delivery.sent_at >= utcnow() - timedelta(days=UNSUBSCRIBE_DAYS),
+                )
+                .distinct()
+            )
+        )
     suppress(subscriber.email, reason)
     db.session.execute(
         sa.update(Delivery)
@@ -268,7 +285,7 @@ def delete_subscriber(subscriber: Subscriber, *, reason: str = SuppressionReason
     )
     db.session.delete(subscriber)
     db.session.flush()
-    audit("subscriber.delete", None, subscriber_id=subscriber_id, reason=reason)
+    audit("subscriber.delete", None, **details)
 
 
 def purge_unconfirmed(now=None) -> int:
