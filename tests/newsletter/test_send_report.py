@@ -4,74 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 
 import pytest
 
-from tests.newsletter.conftest import add_confirmed
+from tests.newsletter.reports import make_sent_issue
 
 DE = {"Accept-Language": "de"}
 
 
 @pytest.fixture
-def sent_issue(ctx, lists, compose):
-    """An issue sent an hour ago to 1,203 people: 1,200 delivered, one failed because
-    the server refused, two given up; one of the delivered bounced since, one left a
-    list and one left the newsletter through their links."""
-    import sqlalchemy as sa
-
-    from kkp.db import utcnow
-    from kkp.extensions import db
-    from kkp.mail import reasons
-    from kkp.mail.models import Delivery, DeliveryStatus
-    from newsletter import operations
-    from newsletter.models import Issue, IssueStatus, Subscriber
-    from people.addresses import email_hash, suppress
-    from people.models import Suppression, SuppressionReason
-
-    kompakt, fortbildungen = lists["kkp-kompakt"], lists["fortbildungen"]
-    ids = add_confirmed([kompakt, fortbildungen], 1203)
-    issue = db.session.get(Issue, compose())
-    now = utcnow()
-    started = now - timedelta(hours=1)
-    issue.status, issue.started_at, issue.finished_at = IssueStatus.SENT, started, now
-    issue.to_send = len(ids)
-    failed = {ids[0]: "550 5.1.1 Unbekannter Empfänger", ids[1]: reasons.reason(reasons.GAVE_UP)}
-    failed[ids[2]] = reasons.reason(reasons.GAVE_UP, "421 try later")
-    rows = []
-    for n, subscriber_id in enumerate(ids):
-        error = failed.get(subscriber_id)
-        rows.append(
-            {
-                "kind": "issue",
-                "recipient": f"person{n}@example.org",
-                "subscriber_id": subscriber_id,
-                "issue_id": issue.id,
-                "params": {},
-                "status": DeliveryStatus.FAILED if error else DeliveryStatus.SENT,
-                "attempts": 5 if error else 1,
-                "last_error": error,
-                "created_at": started,
-                "updated_at": started,
-                "sent_at": None if error else started,
-            }
-        )
-    db.session.execute(sa.insert(Delivery), rows)
-    db.session.commit()
-    # after the send: a bounce, a list left, the newsletter left
-    suppress("person10@example.org", SuppressionReason.BOUNCED)
-    operations.unsubscribe(db.session.get(Subscriber, ids[11]), list_id=fortbildungen)
-    operations.unsubscribe(db.session.get(Subscriber, ids[12]))
-    # a bounce before the send started does not count
-    db.session.add(
-        Suppression(
-            email_hash=email_hash("person20@example.org"),
-            reason=SuppressionReason.BOUNCED,
-            created_at=started - timedelta(days=1),
-        )
-    )
-    db.session.commit()
-    return issue.id
+def sent_issue(ctx, lists):
+    return make_sent_issue(lists)
 
 
 def _main(html: str) -> str:
