@@ -258,11 +258,11 @@ def unsubscribe(
 def delete_subscriber(subscriber: Subscriber, *, reason: str = SuppressionReason.DELETED) -> None:
     """Remove every personal detail; the hash stays so the address is never mailed again."""
     subscriber_id = subscriber.id
-    details: dict = {"subscriber_id": subscriber_id, "reason": reason}
+    issues: list[int] = []
     if reason == SuppressionReason.UNSUBSCRIBED:
         # the issues she got lately, for their reports' unsubscribe figures (the link
         # stays without her: her deliveries lose her address and id)
-        details["issues"] = sorted(
+        issues = sorted(
             db.session.scalars(
                 sa.select(Delivery.issue_id)
                 .where(
@@ -285,7 +285,10 @@ def delete_subscriber(subscriber: Subscriber, *, reason: str = SuppressionReason
     )
     db.session.delete(subscriber)
     db.session.flush()
-    audit("subscriber.delete", None, **details)
+    if issues:
+        audit("subscriber.delete", None, subscriber_id=subscriber_id, reason=reason, issues=issues)
+    else:
+        audit("subscriber.delete", None, subscriber_id=subscriber_id, reason=reason)
 
 
 def purge_unconfirmed(now=None) -> int:
