@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo au
 BROWSER := tests/browser
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint translations clean chromium browser-deps assets
+.PHONY: run test lint translations clean chromium browser-deps assets screenshots
 
 # -- the virtual environment -----------------------------------------------------------------
 
@@ -120,6 +120,13 @@ assets:
 	rm -rf $(VENDOR)/sortablejs && mkdir -p $(VENDOR)/sortablejs; \
 	cp $$tmp/sortablejs/package/Sortable.min.js $$tmp/sortablejs/package/LICENSE $(VENDOR)/sortablejs/; \
 	echo "vendored into $(VENDOR): $$(grep -v '^#' $(VENDOR)/VERSIONS | awk '{printf "%s@%s ", $$2, $$3}')"
+
+# -- screenshots ----------------------------------------------------------------------------
+
+# The main pages on the demo content at 1280 and 375 px, into docs/screenshots/ (a
+# temporary SQLite database, headless Chromium; see docs/screenshots.py).
+screenshots: $(VENV)/.installed-test chromium
+	$(BIN)/python docs/screenshots.py
 
 # -- clean ----------------------------------------------------------------------------------
 

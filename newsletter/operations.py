@@ -59,6 +59,7 @@ from newsletter.roster import (  # noqa: F401  (re-exported)
     lists_left_herself,
     remove_from_list,
 )
+from newsletter.sending.report import UNSUBSCRIBE_DAYS
 from people.addresses import (  # noqa: F401  (re-exported)
     MAX_NAME,
     ConflictError,
@@ -260,6 +261,22 @@ def unsubscribe(
 def delete_subscriber(subscriber: Subscriber, *, reason: str = SuppressionReason.DELETED) -> None:
     """Remove every personal detail; the hash stays so the address is never mailed again."""
     subscriber_id = subscriber.id
+    issues: list[int] = []
+    if reason == SuppressionReason.UNSUBSCRIBED:
+        # the issues she got lately, for their reports' unsubscribe figures (the link
+        # stays without her: her deliveries lose her address and id)
+        issues = sorted(
+            db.session.scalars(
+                sa.select(Delivery.issue_id)
+                .where(
+                    Delivery.subscriber_id == subscriber_id,
+                    Delivery.issue_id.is_not(None),
+                    Delivery.status == DeliveryStatus.SENT,
+                    Delivery.sent_at >= utcnow() - timedelta(days=UNSUBSCRIBE_DAYS),
+                )
+                .distinct()
+            )
+        )
     suppress(subscriber.email, reason)
     db.session.execute(
         sa.update(Delivery)
@@ -271,7 +288,10 @@ def delete_subscriber(subscriber: Subscriber, *, reason: str = SuppressionReason
     )
     db.session.delete(subscriber)
     db.session.flush()
-    audit("subscriber.delete", None, subscriber_id=subscriber_id, reason=reason)
+    if issues:
+        audit("subscriber.delete", None, subscriber_id=subscriber_id, reason=reason, issues=issues)
+    else:
+        audit("subscriber.delete", None, subscriber_id=subscriber_id, reason=reason)
 
 
 def purge_unconfirmed(now=None) -> int:

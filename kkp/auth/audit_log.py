@@ -100,6 +100,7 @@ DETAILS = {
     "fields": _l("Changed"),
     "imported": _l("Added"),
     "invited": _l("Invited"),
+    "issues": _l("Issues received lately"),
     "keys": _l("Changed settings"),
     "list_id": _l("List"),
     "lists": _l("Lists"),

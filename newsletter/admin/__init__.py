@@ -1,10 +1,10 @@
 """The editors' pages of the newsletter, on the blueprint ``newsletter_admin`` (/admin):
 subscribers, lists and consent texts (:mod:`.subscribers`), issues and their articles
 (:mod:`.issues`), what the composer's script asks and copies of issues
-(:mod:`.composing`), sending and its progress (:mod:`.sending`), CSV import
-(:mod:`.importing`), the office's settings (:mod:`.settings`), its sections of the
-start page (:mod:`.dashboard`), and how the newsletter's objects read in the audit log
-(:mod:`.audit`)."""
+(:mod:`.composing`), sending and its progress (:mod:`.sending`), a sent issue's report
+(:mod:`.reports`), CSV import (:mod:`.importing`), the office's settings
+(:mod:`.settings`), its sections of the start page (:mod:`.dashboard`), and how the
+newsletter's objects read in the audit log (:mod:`.audit`)."""
 
 from newsletter.admin import (  # noqa: F401  (their routes join bp)
     audit,
@@ -13,6 +13,7 @@ from newsletter.admin import (  # noqa: F401  (their routes join bp)
     dashboard,
     importing,
     issues,
+    reports,
     sending,
     settings,
 )

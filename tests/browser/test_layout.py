@@ -62,7 +62,7 @@ def seeded_detail_urls() -> list[str]:
         if issue.is_editable:
             urls += [f"/admin/issues/{issue.id}/preview", f"/admin/issues/{issue.id}/send"]
         if issue.status == "sent":
-            urls.append(f"/newsletter/{issue.slug}")
+            urls += [f"/newsletter/{issue.slug}", f"/admin/issues/{issue.id}/report"]
     for event in events:
         urls += [
             f"/admin/events/{event.id}/edit",
