@@ -29,6 +29,9 @@ from kkp.i18n import berlin
 ACTIONS = {
     "api_token.create": _l("API token created"),
     "api_token.revoke": _l("API token revoked"),
+    "subscriber.bulk_add": _l("Subscribers added to a list"),
+    "subscriber.bulk_remove": _l("Subscribers removed from a list"),
+    "subscriber.bulk_delete": _l("Subscribers deleted"),
     "consent_text.publish": _l("Consent text published"),
     "editor.create": _l("Editor account created"),
     "editor.password_change": _l("Password changed"),
@@ -96,6 +99,8 @@ DETAILS = {
     "cancelled": _l("No longer sent"),
     "count": _l("How many"),
     "event_id": _l("Event"),
+    "own_choice": _l("Left alone: they left the list themselves"),
+    "unchanged": _l("Unchanged"),
     "existing": _l("People already subscribed"),
     "fields": _l("Changed"),
     "imported": _l("Added"),
@@ -112,6 +117,7 @@ DETAILS = {
     "role": _l("Role"),
     "rows": _l("Rows"),
     "searched": _l("With a search"),
+    "selected": _l("Selected"),
     "status": _l("Status"),
     "subscriber_id": _l("Subscriber no."),
     "title": _l("Title"),
@@ -180,6 +186,7 @@ VALUES = {
         "impressum_text": _l("Or the legal notice as text"),
         "privacy_url": _l("Address of the privacy notice"),
         "privacy_text": _l("Or the privacy notice as text"),
+        "accessibility_text": _l("Accessibility statement"),
     },
 }
 #: detail keys whose ids name an object of this type

@@ -13,6 +13,9 @@ from flask_babel import lazy_gettext as _l
 SENTENCES = {
     "api_token.create": _l("%(who)s created the API token %(object)s"),
     "api_token.revoke": _l("%(who)s revoked the API token %(object)s"),
+    "subscriber.bulk_add": _l("%(who)s added subscribers to the list %(object)s"),
+    "subscriber.bulk_remove": _l("%(who)s removed subscribers from the list %(object)s"),
+    "subscriber.bulk_delete": _l("%(who)s deleted subscribers"),
     "consent_text.publish": _l("%(who)s published a new consent text"),
     "editor.create": _l("%(who)s created the editor account %(object)s"),
     "editor.password_change": _l("%(who)s changed the password of %(object)s"),

@@ -141,13 +141,26 @@ def _carry_out(action: str, people: list[Subscriber], mailing_list):
             else:
                 operations.delete_subscriber(person, reason=SuppressionReason.DELETED)
                 counts[operations.ListChange.DONE] += 1
-        audit(
-            f"subscriber.bulk_{action}",
-            mailing_list,
-            count=counts[operations.ListChange.DONE],
-            unchanged=counts[operations.ListChange.UNCHANGED],
-            own_choice=counts[operations.ListChange.OWN_CHOICE],
+        done, unchanged, own = (
+            counts[operations.ListChange.DONE],
+            counts[operations.ListChange.UNCHANGED],
+            counts[operations.ListChange.OWN_CHOICE],
         )
+        # one literal action per call: the audit log's words are checked against them
+        if action == "add":
+            audit(
+                "subscriber.bulk_add", mailing_list, count=done, unchanged=unchanged, own_choice=own
+            )
+        elif action == "remove":
+            audit(
+                "subscriber.bulk_remove",
+                mailing_list,
+                count=done,
+                unchanged=unchanged,
+                own_choice=own,
+            )
+        else:
+            audit("subscriber.bulk_delete", mailing_list, count=done)
     if not saved:
         return _back()
     done = counts[operations.ListChange.DONE]

@@ -52,6 +52,8 @@ KIND_WORDS = {
     DeliveryKind.PREFERENCES_LINK: _l("Link to the newsletter settings"),
     DeliveryKind.ISSUE: _l("Newsletter issue"),
     DeliveryKind.ISSUE_TEST: _l("Test mail of an issue"),
+    # service.accessibility's report of a barrier (the top floor, not imported here)
+    "accessibility_feedback": _l("Report of a barrier"),
     EventMailKind.REGISTRATION_REQUEST: _l("Request to confirm a registration"),
     EventMailKind.CONFIRMATION: _l("Registration confirmed"),
     EventMailKind.PROMOTED: _l("Moved up from the waiting list"),
