@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from kkp.config import private_file
+from kkp.extensions import db
 
 
 def utcnow() -> datetime:
@@ -80,3 +83,35 @@ def _sqlite_begin_before_savepoint(connection, name) -> None:
     raw = connection.connection.dbapi_connection
     if not raw.in_transaction:
         raw.execute("BEGIN")
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (with ``escape="\\"``) for `text` anywhere: its ``%`` and ``_``
+    are taken as they are."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass
+class NumberedPage:
+    rows: list[Any]
+    total: int
+    #: the page shown, from 1
+    number: int
+    pages: int
+
+
+def numbered_page(model, conditions: list, *, size: int, asked: int | None) -> NumberedPage:
+    """The rows of `model` that match `conditions`, newest (highest id) first, on page
+    `asked` (from 1; out of range: the nearest page there is)."""
+    total = db.session.scalar(sa.select(sa.func.count(model.id)).where(*conditions)) or 0
+    pages = max(1, -(-total // size))
+    number = min(max(asked or 1, 1), pages)
+    rows = db.session.scalars(
+        sa.select(model)
+        .where(*conditions)
+        .order_by(model.id.desc())
+        .limit(size)
+        .offset((number - 1) * size)
+    ).all()
+    return NumberedPage(list(rows), total, number, pages)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from kkp.addresses import a_label
+from kkp.db import contains_pattern
 from kkp.extensions import db
 from kkp.params import MAX_ID
 from newsletter.export import ExportRow
@@ -112,10 +113,10 @@ def _matches(text: str) -> sa.ColumnElement[bool]:
     columns = (Subscriber.email, Subscriber.name, Subscriber.organisation)
     # SQLite folds only ASCII letters in LIKE (and in lower()); umlauts are tried in
     # the spellings German names really use, so "örtel" finds "Örtel".
-    patterns = [_like_pattern(v) for v in _umlaut_spellings(text)]
+    patterns = [contains_pattern(v) for v in _umlaut_spellings(text)]
     found = [c.like(p, escape="\\") for p in patterns for c in columns]
     if stored:
-        found.append(Subscriber.email.like(_like_pattern(stored), escape="\\"))
+        found.append(Subscriber.email.like(contains_pattern(stored), escape="\\"))
     return sa.or_(*found)
 
 
@@ -129,11 +130,6 @@ def _as_stored(text: str) -> str | None:
         return f"{local}{at}{a_label(domain)}"
     except UnicodeError:
         return None
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _swap(char: str, upper: bool) -> str:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from kkp.auth.audit_log import ACTIONS, OBJECT_TYPES, Line, describe
 from kkp.auth.models import AuditEntry, Editor
+from kkp.db import numbered_page
 from kkp.extensions import db
 from kkp.i18n import berlin_to_utc, year_problem
 from kkp.params import MAX_ID, query_number
@@ -115,18 +116,10 @@ def _where(flt: AuditFilter) -> list:
 
 def audit_page(flt: AuditFilter) -> AuditPage:
     """The entries that match, newest first, on the page the query string asks for."""
-    conditions = _where(flt)
-    total = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(*conditions)) or 0
-    pages = max(1, -(-total // PAGE))
-    number = min(max(query_number("page") or 1, 1), pages)
-    entries = db.session.scalars(
-        sa.select(AuditEntry)
-        .where(*conditions)
-        .order_by(AuditEntry.id.desc())
-        .limit(PAGE)
-        .offset((number - 1) * PAGE)
-    ).all()
-    return AuditPage(lines=describe(entries), total=total, number=number, pages=pages)
+    page = numbered_page(AuditEntry, _where(flt), size=PAGE, asked=query_number("page"))
+    return AuditPage(
+        lines=describe(page.rows), total=page.total, number=page.number, pages=page.pages
+    )
 
 
 def choices() -> dict[str, list[tuple[str, str]]]:

@@ -14,6 +14,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from kkp.db import contains_pattern, numbered_page
 from kkp.extensions import db
 from kkp.mail.models import Delivery, OutboxMessage
 from kkp.params import query_number
@@ -95,30 +96,21 @@ def _where(flt: OutboxFilter) -> list:
             )
         )
     if flt.q and "q" not in flt.errors:
-        pattern = flt.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(sa.func.lower(OutboxMessage.recipients).like(f"%{pattern}%", escape="\\"))
+        pattern = contains_pattern(flt.q.lower())
+        conditions.append(sa.func.lower(OutboxMessage.recipients).like(pattern, escape="\\"))
     return conditions
 
 
 def outbox_page(flt: OutboxFilter) -> OutboxPage:
     """The messages that match, newest first, on the page the query string asks for."""
-    conditions = _where(flt)
-    total = db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(*conditions)) or 0
-    pages = max(1, -(-total // PAGE))
-    number = min(max(query_number("page") or 1, 1), pages)
-    messages = db.session.scalars(
-        sa.select(OutboxMessage)
-        .where(*conditions)
-        .order_by(OutboxMessage.id.desc())
-        .limit(PAGE)
-        .offset((number - 1) * PAGE)
-    ).all()
+    page = numbered_page(OutboxMessage, _where(flt), size=PAGE, asked=query_number("page"))
+    messages = page.rows
     kinds = kinds_of([m.message_id for m in messages if m.message_id])
     return OutboxPage(
         lines=[OutboxLine(m, kinds.get(m.message_id)) for m in messages],
-        total=total,
-        number=number,
-        pages=pages,
+        total=page.total,
+        number=page.number,
+        pages=page.pages,
     )
 
 

@@ -11,13 +11,14 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from kkp.conditional import conditional_build
+from kkp.db import contains_pattern
 from kkp.extensions import db
 from kkp.markup import is_web_url
 from newsletter import feeds
 from newsletter.models import Article, Image, Issue, IssueStatus, OfficeSetting
 from newsletter.pages.subscribing import bp
 from newsletter.render import MAX_IMAGE_WIDTH, event_block, image_url, web_url
-from newsletter.search import _like_pattern, _umlaut_spellings
+from newsletter.search import _umlaut_spellings
 from newsletter.settings import office_settings
 from newsletter.web_version import web_version
 
@@ -48,13 +49,13 @@ def search_issues(text: str) -> list[Issue]:
     """Published issues whose number, title, intro or an article's title or text
     contains `text` (case-insensitive, `%` and `_` taken literally), newest first."""
     if db.engine.dialect.name == "postgresql":
-        patterns = [_like_pattern(text.lower())]  # lower() folds umlauts there
+        patterns = [contains_pattern(text.lower())]  # lower() folds umlauts there
     else:
         # SQLite's lower() folds ASCII letters only: umlauts are tried as German
         # words spell them (see newsletter.search)
         spellings = _umlaut_spellings(text)
         patterns = [
-            _like_pattern("".join(c.lower() if c.isascii() else c for c in v)) for v in spellings
+            contains_pattern("".join(c.lower() if c.isascii() else c for c in v)) for v in spellings
         ]
 
     def found(*columns) -> sa.ColumnElement[bool]:

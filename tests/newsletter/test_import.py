@@ -15,23 +15,9 @@ from newsletter import csvfile, import_batch, importer
 from newsletter.models import ConsentEvent, ImportJob, Subscriber, Subscription
 from newsletter.operations import add_subscriber, subscriber_token, suppress
 from tests.helpers import parse_mail
-from tests.newsletter.importing import upload
+from tests.newsletter.importing import finished, upload
 
 MB = 1024 * 1024
-
-
-def finished(client, response, drain, timeout: float = 30.0) -> tuple[str, dict]:
-    """Wait for the job the upload created; returns its page URL and last progress."""
-    assert response.status_code == 303, response.get_data(as_text=True)
-    url = response.headers["Location"]
-    deadline = time.monotonic() + timeout
-    while True:
-        drain()
-        progress = client.get(url + ".json").get_json()
-        if progress["finished"]:
-            return url, progress
-        assert time.monotonic() < deadline, progress
-        time.sleep(0.1)
 
 
 def job() -> ImportJob:
