@@ -5,6 +5,7 @@ the next number, the count in the send confirmation. Answers in German by defaul
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date
 
 import pytest
@@ -281,3 +282,36 @@ def test_send_confirmation_names_the_recipients(logged_in, issue_id, lists):
     page = logged_in.get(f"/admin/issues/{issue_id}/send").get_data(as_text=True)
     assert 'data-confirm="3/2026 jetzt an 3 Empfänger' in page
     assert "confirm.js" in page
+
+
+def test_saves_of_one_issue_at_once_wait_for_each_other(app, logged_in, token, issue_id):
+    """Autosave and the Save button (or two editors) at the same moment, again and
+    again: each save waits for the other, none fails (on SQLite, with its one writer,
+    and on PostgreSQL)."""
+    cookie = logged_in.get_cookie("session")
+    saves = 6
+    data = [autosave_data(issue_id, token, intro=f"Fassung {n}") for n in range(saves)]
+    start = threading.Barrier(saves)
+    answers: list[int] = []
+
+    def save(n: int) -> None:
+        client = app.test_client()
+        client.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+        start.wait()
+        for _round in range(5):
+            if n % 2:
+                response = client.post(
+                    f"/admin/issues/{issue_id}/autosave", data=data[n], headers=JSON
+                )
+                answers.append(response.status_code)
+            else:
+                response = client.post(f"/admin/issues/{issue_id}", data=data[n])
+                answers.append(response.status_code)
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(saves)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(answers) <= {200, 303}, answers  # saved, or saved and sent on
+    assert fresh(issue_id).intro.startswith("Fassung ")
