@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo au
 BROWSER := tests/browser
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint translations clean chromium browser-deps assets screenshots
+.PHONY: run test lint translations clean chromium browser-deps assets screenshots accessibility-report
 
 # -- the virtual environment -----------------------------------------------------------------
 
@@ -130,6 +130,10 @@ assets:
 # temporary SQLite database, headless Chromium; see docs/screenshots.py).
 screenshots: $(VENV)/.installed-test chromium
 	$(BIN)/python docs/screenshots.py
+
+# axe-core's results for every page at 375 and 1280 px, into docs/accessibility.md.
+accessibility-report: $(VENV)/.installed-test chromium browser-deps
+	$(BIN)/python docs/accessibility_report.py
 
 # -- clean ----------------------------------------------------------------------------------
 

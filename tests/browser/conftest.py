@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -102,4 +103,24 @@ def assert_accessible(page) -> None:
         }
         for v in result["violations"]
     ]
+    if os.environ.get("KKP_AXE_REPORT"):
+        _record(page, result, violations)
     assert not violations, f"{page.url}: " + json.dumps(violations, indent=1, ensure_ascii=False)
+
+
+def _record(page, result: dict, violations: list) -> None:
+    """One line per check for `make accessibility-report` (docs/accessibility_report.py):
+    the page, the window's width, the rules checked and passed, the violations."""
+    line = {
+        "url": page.url.split("/", 3)[-1],
+        "width": page.viewport_size["width"],
+        "title": page.title(),
+        "passed": len(result["passes"]),
+        "not_applicable": len(result["inapplicable"]),
+        "to_review": len(result["incomplete"]),
+        "violations": [v["id"] for v in violations],
+    }
+    folder = Path(os.environ["KKP_AXE_REPORT"])
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"axe-{os.getpid()}.jsonl", "a", encoding="utf-8") as out:
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
