@@ -42,7 +42,7 @@ from events.registrations import (
     queue_for_confirmed,
 )
 from kkp.auth.operations import audit
-from kkp.db import utcnow
+from kkp.db import contains_pattern, utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN, year_problem
 from kkp.text import slugify
@@ -325,11 +325,23 @@ def upcoming_events(
     limit: int = 200,
     event_format: EventFormat | None = None,
     starting: tuple[datetime, datetime] | None = None,
+    matching: str | None = None,
 ):
     """Published events that have not ended, soonest first; only those of a kind, a
-    format, or starting in [start, end) if given."""
+    format, starting in [start, end), or with `matching` in the title, venue or
+    address (any case), if given."""
     now = now or utcnow()
     query = sa.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_at > now)
+    if matching:
+        pattern = contains_pattern(matching.lower())
+        query = query.where(
+            sa.or_(
+                *(
+                    sa.func.lower(column).like(pattern, escape="\\")
+                    for column in (Event.title, Event.venue, Event.address)
+                )
+            )
+        )
     if kind is not None:
         query = query.where(Event.kind_id == kind.id)
     if event_format is not None:

@@ -20,6 +20,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
+import sqlalchemy as sa
 from babel.dates import format_date, format_time
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext, ngettext
@@ -29,11 +30,12 @@ from events.calendars import location
 from events.dates import when
 from events.models import EventStatus, RegistrationMode
 from kkp.db import utcnow
+from kkp.extensions import db
 from kkp.i18n import BERLIN
 from kkp.mail.message import FoldedHeader, header_text, mailbox, sender_address
 from kkp.mail.render import MAIL_COLOUR, compile_mjml
-from kkp.markup import to_html, to_text, with_link_colour
-from newsletter.models import Issue
+from kkp.markup import own_image_path, own_images, to_html, to_text, with_link_colour
+from newsletter.models import Image, Issue
 
 PERSONAL = ("greeting", "unsubscribe_url", "preferences_url")
 _PLACEHOLDER = re.compile(r"\[\[kkp:(" + "|".join(PERSONAL) + r")\]\]")
@@ -54,12 +56,31 @@ def web_url(issue: Issue) -> str:
     return f"{current_app.config['KKP_BASE_URL']}/newsletter/{issue.slug}"
 
 
-def image_url(image) -> str:
-    ext = image.mime.split("/")[1]
-    return (
-        f"{current_app.config['KKP_BASE_URL']}/newsletter/image/"
-        f"{image.id}-{image.sha256[:16]}.{ext}"
-    )
+#: where the archive serves the pictures (newsletter/pages/archive.py: image); the
+#: texts may show these and no others (kkp.markup.own_images)
+IMAGE_PATH = "/newsletter/image/"
+_IMAGE_NAME = r"(\d+)-[0-9a-f]{16}\.(?:png|jpeg|gif|webp)"
+own_images(IMAGE_PATH + _IMAGE_NAME)
+
+
+def image_path(image: Image) -> str:
+    """The picture's site path, e.g. "/newsletter/image/12-0123456789abcdef.png"."""
+    return f"{IMAGE_PATH}{image.id}-{image.sha256[:16]}.{image.mime.split('/')[1]}"
+
+
+def image_url(image: Image) -> str:
+    return current_app.config["KKP_BASE_URL"] + image_path(image)
+
+
+def text_image_width(src: str) -> int | None:
+    """The width in pixels a picture in an article's text is shown with in mail (at
+    most :data:`MAX_IMAGE_WIDTH`), or None for a picture we do not know."""
+    path = own_image_path(src)
+    match = re.fullmatch(re.escape(IMAGE_PATH) + _IMAGE_NAME, path or "")
+    if match is None:
+        return None
+    width = db.session.scalar(sa.select(Image.width).where(Image.id == int(match[1])))
+    return min(width, MAX_IMAGE_WIDTH) if width else None
 
 
 def event_block(event, *, base_url: str, locale: str) -> dict | None:
@@ -189,9 +210,10 @@ def render_issue(issue: Issue, settings: dict[str, str], locale: str = "de") -> 
         "greets_itself": greets_itself(issue.intro),
     }
     # links the editor wrote: the mail's colour, not the mail program's blue
-    context["intro_html"] = with_link_colour(context["intro_html"], MAIL_COLOUR)
+    # (pictures in the text with the width Outlook needs)
+    context["intro_html"] = with_link_colour(context["intro_html"], MAIL_COLOUR, text_image_width)
     context["articles"] = [
-        {**article, "html": with_link_colour(article["html"], MAIL_COLOUR)}
+        {**article, "html": with_link_colour(article["html"], MAIL_COLOUR, text_image_width)}
         for article in context["articles"]
     ]
     if context["greets_itself"]:

@@ -57,6 +57,8 @@ ACTIONS = {
     "issue.cancel": _l("Sending cancelled"),
     "issue.resend_interrupted": _l("Interrupted deliveries sent again"),
     "issue.test_send": _l("Test mail sent"),
+    "issue.template_set": _l("Issue made the template"),
+    "issue.template_clear": _l("Issue no longer the template"),
     "list.create": _l("List created"),
     "list.update": _l("List changed"),
     "registration.add": _l("Registration added"),

@@ -39,6 +39,8 @@ SENTENCES = {
     "issue.pause": _l("%(who)s paused sending the issue %(object)s"),
     "issue.resume": _l("%(who)s resumed sending the issue %(object)s"),
     "issue.cancel": _l("%(who)s cancelled sending the issue %(object)s"),
+    "issue.template_set": _l("%(who)s made the issue %(object)s the template for new issues"),
+    "issue.template_clear": _l("%(who)s stopped using the issue %(object)s as the template"),
     "issue.resend_interrupted": _l(
         "%(who)s sent the interrupted deliveries of the issue %(object)s again"
     ),

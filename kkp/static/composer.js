@@ -1,7 +1,9 @@
 // The composer's enhancements (templates/admin/issues/edit.html): a Markdown toolbar
-// and a live preview beside each Markdown text area, autosave of a draft, and moving
-// articles without a reload (buttons, or dragging with SortableJS). Without this file
-// the form does all of it by posting; the texts come translated in data-text-*.
+// (with "Insert image": upload a picture and put it in the text) and a live preview
+// beside each Markdown text area, autosave of a draft, and moving articles without a
+// reload (buttons, or dragging with SortableJS). Without this file the form does all
+// of it by posting (a picture is the article's own image field); the texts come
+// translated in data-text-*.
 (function () {
   "use strict";
   var form = document.getElementById("composer");
@@ -75,6 +77,68 @@
       a.setSelectionRange(url, url + 8);
     }
   };
+
+  // -- a picture in the text: the dialog asks for the file and its words -------------
+
+  var dialog = document.getElementById("image-dialog");
+  var imageFor = null;  // the text area and its selection the picture goes into
+
+  function imageError(message) {
+    var error = document.getElementById("image-dialog-error");
+    error.textContent = message || "";
+    error.hidden = !message;
+  }
+
+  function openImageDialog(area) {
+    if (!dialog || !dialog.showModal) { return; }
+    imageFor = { area: area, start: area.selectionStart, end: area.selectionEnd };
+    dialog.querySelector("form").reset();
+    imageError("");
+    dialog.showModal();
+  }
+
+  function markdownImage(alt, path) {
+    var words = alt.replace(/\s+/g, " ").trim().replace(/([\\\[\]])/g, "\\$1");
+    return "![" + words + "](" + path + ")";
+  }
+
+  if (dialog) {
+    var fileInput = document.getElementById("image-file");
+    var altInput = document.getElementById("image-alt");
+    var insertButton = document.getElementById("image-dialog-insert");
+    document.getElementById("image-dialog-cancel").addEventListener("click", function () {
+      dialog.close();
+    });
+    dialog.addEventListener("close", function () {
+      if (imageFor) { imageFor.area.focus(); }
+    });
+    dialog.querySelector("form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var file = fileInput.files[0], alt = altInput.value.trim();
+      if (!file) { imageError(text("image-missing")); fileInput.focus(); return; }
+      if (!alt) { imageError(text("alt-missing")); altInput.focus(); return; }
+      var data = new FormData();
+      data.append("image", file);
+      insertButton.disabled = true;
+      imageError("");
+      post(dialog.getAttribute("data-upload-url"), data, false).then(function (answer) {
+        insertButton.disabled = false;
+        if (!answer.ok) { imageError(answer.message); fileInput.focus(); return; }
+        var target = imageFor;
+        imageFor = null;
+        dialog.close();
+        var value = target.area.value;
+        // a picture is a paragraph of its own
+        var before = target.start > 0 && value[target.start - 1] !== "\n" ? "\n\n" : "";
+        var after = target.end < value.length && value[target.end] !== "\n" ? "\n\n" : "";
+        var markdown = before + markdownImage(alt, answer.data.path) + after;
+        insert(target.area, target.start, target.end, markdown);
+        var caret = target.start + markdown.length;
+        target.area.setSelectionRange(caret, caret);
+      });
+    });
+  }
+  ACTIONS.image = openImageDialog;
 
   // -- the live preview --------------------------------------------------------------
 

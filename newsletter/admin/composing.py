@@ -1,25 +1,29 @@
-"""What the composer's script asks while an editor types (kkp/static/composer.js):
-the Markdown preview, autosave of a draft, the articles' order; and the copy of an
-issue. Each answer is JSON with German (or English) messages; every change goes
-through the same operations and checks as the composer's form post, and without
-the script the form post does all of it."""
+"""What the composer's script asks while an editor types (kkp/static/composer.js,
+kkp/static/event_search.js): the Markdown preview, autosave of a draft, the articles'
+order, a picture for a text, the events to announce; and the copy of an issue. Each
+answer is JSON with German (or English) messages; every change goes through the same
+operations and checks as the composer's form post, and without the script the form
+post does all of it (an article's own image field stands in for pictures in its text)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import flash, jsonify, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from events.operations import upcoming_events
 from kkp.forms import ConfirmForm, InputError
 from kkp.i18n import BERLIN
 from kkp.markup import to_html
 from kkp.views import saving
 from newsletter import drafts, issues
-from newsletter.admin.issues import apply_form, issue_form, issue_or_404
+from newsletter.admin.issues import apply_form, event_label, issue_form, issue_or_404
 from newsletter.admin.subscribers import bp
 from newsletter.forms import IssueForm
 from newsletter.models import Issue, IssueStatus
+from newsletter.render import image_path
 
 
 def _refused(message: str, status: int = 400, **more):
@@ -58,6 +62,41 @@ def preview_markdown():
     except InputError as exc:
         return _refused(str(exc))
     return jsonify({"html": to_html(text)})
+
+
+@bp.post("/issues/images")
+def image_upload():
+    """A picture for a text (the toolbar's "Insert image"), checked as an article's
+    image is: ``{"path": "/newsletter/image/…", "width": …, "height": …}``. The text
+    names it by its site path; the sanitiser keeps only such pictures."""
+    file = request.files.get("image")
+    if file is None or not file.filename:
+        return _refused(_("Please choose an image."))
+    with saving(quiet=True) as saved:
+        image = issues.store_image(file.read())
+    if not saved:
+        return _refused(str(saved.error))
+    return jsonify({"path": image_path(image), "width": image.width, "height": image.height})
+
+
+#: the most events a search answers with
+EVENT_SEARCH_SIZE = 20
+
+
+@bp.get("/issues/events.json")
+def event_search():
+    """Published events still to come whose title, venue or address holds `q`, soonest
+    first: ``{"events": [{"id": "12", "label": "12.05.2026 · …", "place": "…"}]}``."""
+    text = request.args.get("q", "").strip()[:100]
+    locale = str(get_locale() or "de")
+    found = upcoming_events(matching=text or None, limit=EVENT_SEARCH_SIZE)
+    return jsonify(
+        {
+            "events": [
+                {"id": str(e.id), "label": event_label(e, locale), "place": e.place} for e in found
+            ]
+        }
+    )
 
 
 @bp.post("/issues/<int:issue_id>/autosave")
@@ -123,3 +162,31 @@ def issue_duplicate(issue_id: int):
         "success",
     )
     return redirect(url_for(".issue_edit", issue_id=copy.id), 303)
+
+
+@bp.post("/issues/<int:issue_id>/template")
+def issue_template(issue_id: int):
+    """This issue as the office's template, or no longer."""
+    issue = issue_or_404(issue_id)
+    if ConfirmForm().validate_on_submit():
+        keep = request.form.get("template") != "clear"
+        with saving() as saved:
+            drafts.set_template(issue if keep else None)
+        if saved and keep:
+            flash(_("This issue is now the template for new issues."), "success")
+        elif saved:
+            flash(_("This issue is no longer the template."), "success")
+    return redirect(url_for(".issue_edit", issue_id=issue.id, _anchor="template-form"), 303)
+
+
+@bp.post("/issues/from-template")
+def issue_from_template():
+    """A new draft from the office's template; the editor lands in it."""
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".issue_list"), 303)
+    with saving() as saved:
+        draft = drafts.draft_from_template()
+    if not saved:
+        return redirect(url_for(".issue_list"), 303)
+    flash(_("A new draft from the template. Check the number and the texts."), "success")
+    return redirect(url_for(".issue_edit", issue_id=draft.id), 303)

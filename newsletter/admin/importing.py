@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import defer
 
+from kkp.errors import error_response, wants_json
 from kkp.extensions import db
 from kkp.forms import InputError
 from kkp.views import saving
@@ -130,6 +131,8 @@ def import_setup(job_id: int):
 def _upload_too_large(exc):
     """Bigger than even Flask takes (MAX_CONTENT_LENGTH): say so on the form."""
     # Raised while the CSRF check reads the body, before the login check has run.
+    if wants_json():  # the composer's picture upload
+        return error_response(413)
     if request.endpoint != "newsletter_admin.import_form" or not current_user.is_authenticated:
         return render_template(
             "errors/error.html", status=413, message=_("The file is too large.")

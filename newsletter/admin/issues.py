@@ -76,7 +76,9 @@ def issue_list():
             .group_by(Delivery.issue_id)
         ).all()
     )
-    return render_template("admin/issues/list.html", issues=found, sent=sent)
+    return render_template(
+        "admin/issues/list.html", issues=found, sent=sent, template=drafts.template_issue()
+    )
 
 
 # -- the composer ------------------------------------------------------------------------
@@ -91,6 +93,11 @@ def issue_form(issue: Issue | None = None, **kwargs) -> IssueForm:
     return form
 
 
+def event_label(event, locale: str) -> str:
+    """How the composer names an event: "12.05.2026 · Netzwerktreffen"."""
+    return f"{short_day(event, locale)} · {event.title}"
+
+
 def _event_choices(issue: Issue | None) -> list[tuple[str, str]]:
     """Published events that have not ended, and those the issue's articles link already
     (cancelled or past ones among them marked), for each article's "Linked event"."""
@@ -99,7 +106,7 @@ def _event_choices(issue: Issue | None) -> list[tuple[str, str]]:
     linked = [a.event for a in issue.articles if a.event is not None] if issue else []
     choices = [("", _("No event"))]
     for event in sorted({*shown, *linked}, key=lambda e: (e.starts_at, e.id)):
-        label = f"{short_day(event, locale)} · {event.title}"
+        label = event_label(event, locale)
         if event.status == EventStatus.CANCELLED:
             label += " (" + pgettext("event", "cancelled") + ")"
         elif event not in shown:
@@ -136,6 +143,7 @@ def _composer(form: IssueForm, issue: Issue | None, *, failed: bool = False):
         issue=issue,
         stored={str(a.id): a for a in issue.articles} if issue else {},
         failed=failed,
+        template_issue=drafts.template_issue() if issue is not None else None,
         autosave=issue is not None and issue.status == "draft",
         max_image_mb=format_decimal(
             current_app.config["KKP_IMAGE_MAX_BYTES"] / 1_048_576, format="#,##0.##"
@@ -158,7 +166,9 @@ def issue_edit(issue_id: int):
         if request.method == "POST":
             flash(_("This issue is being sent or was sent; it can no longer be changed."), "error")
             return redirect(url_for(".issue_edit", issue_id=issue.id), code=303)
-        return render_template("admin/issues/view.html", issue=issue)
+        return render_template(
+            "admin/issues/view.html", issue=issue, template_issue=drafts.template_issue()
+        )
     if request.method == "GET":
         data = _form_data(issue, blank_article=bool(request.args.get("add")))
         return _composer(issue_form(issue, formdata=None, data=data), issue)

@@ -14,7 +14,7 @@ from kkp.conditional import conditional_build
 from kkp.db import contains_pattern
 from kkp.extensions import db
 from kkp.markup import is_web_url
-from newsletter import feeds
+from newsletter import drafts, feeds
 from newsletter.models import Article, Image, Issue, IssueStatus, OfficeSetting
 from newsletter.pages.subscribing import bp
 from newsletter.render import MAX_IMAGE_WIDTH, event_block, image_url, web_url
@@ -200,5 +200,10 @@ def _feed_description() -> str:
 def _last_modified(issues: list[Issue]) -> datetime:
     """The newest issue's publication, or a later change of the settings the feeds
     show (the newsletter's name)."""
-    settings_changed = db.session.scalar(sa.select(sa.func.max(OfficeSetting.updated_at)))
+    # (the choice of a template is no setting the feeds show)
+    settings_changed = db.session.scalar(
+        sa.select(sa.func.max(OfficeSetting.updated_at)).where(
+            OfficeSetting.key != drafts.TEMPLATE_KEY
+        )
+    )
     return max(feeds.last_change(issues), settings_changed or feeds.EPOCH)
