@@ -43,10 +43,24 @@
     if (dialog.open) { return true; }
     var confirm = dialog.querySelector("[data-dialog-confirm]");
     var cancel = dialog.querySelector("[data-dialog-cancel]");
-    var confirmed = false;
+    var done = false;
 
-    function onConfirm() { confirmed = true; dialog.close(); }
-    function onCancel() { dialog.close(); }
+    // confirmed at once, not when the "close" event comes later: a second press in
+    // between must find the form sent already
+    function finish(confirmed) {
+      if (done) { return; }
+      done = true;
+      confirm.removeEventListener("click", onConfirm);
+      cancel.removeEventListener("click", onCancel);
+      dialog.removeEventListener("keydown", onKey);
+      dialog.removeEventListener("close", onClose);
+      if (dialog.open) { dialog.close(); }
+      if (opener && opener.focus) { opener.focus(); }
+      if (confirmed) { sendOnce(form); }
+    }
+    function onConfirm() { finish(true); }
+    function onCancel() { finish(false); }
+    function onClose() { finish(false); }  // Escape
     function onKey(event) {
       if (event.key !== "Tab") { return; }
       var items = focusable(dialog);
@@ -57,18 +71,6 @@
         event.preventDefault(); last.focus();
       } else if (!event.shiftKey && (document.activeElement === last || !inside)) {
         event.preventDefault(); first.focus();
-      }
-    }
-    function onClose() {
-      confirm.removeEventListener("click", onConfirm);
-      cancel.removeEventListener("click", onCancel);
-      dialog.removeEventListener("keydown", onKey);
-      dialog.removeEventListener("close", onClose);
-      if (confirmed) {
-        if (opener && opener.focus) { opener.focus(); }
-        sendOnce(form);
-      } else if (opener && opener.focus) {
-        opener.focus();
       }
     }
 

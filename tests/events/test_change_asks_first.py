@@ -55,8 +55,7 @@ def test_a_new_time_asks_first_naming_the_participants_and_stores_nothing(
     page = response.get_data(as_text=True)
     assert "Zeit oder Ort ändern und die Teilnehmenden informieren?" in page
     assert (
-        "3 Teilnehmende erhalten eine Mail mit der Änderung und dem neuen Kalendereintrag."
-        in page
+        "3 Teilnehmende erhalten eine Mail mit der Änderung und dem neuen Kalendereintrag." in page
     )
     assert "Ja, ändern und 3 Teilnehmende informieren" in page
     # nothing stored, nobody told: not the time, not the title typed with it
@@ -74,9 +73,9 @@ def test_a_new_time_asks_first_naming_the_participants_and_stores_nothing(
     stored = fresh(event.id)
     assert stored.sequence == 1 and stored.title == "Fortbildung Prävention (neu)"
     assert _deliveries() == before[2] + 3
-    assert "Eine Aktualisierung wurde an 3 Teilnehmende verschickt." in logged_in.get(
-        url
-    ).get_data(as_text=True)
+    assert "Eine Aktualisierung wurde an 3 Teilnehmende verschickt." in logged_in.get(url).get_data(
+        as_text=True
+    )
 
 
 def test_a_new_place_asks_too(logged_in, kinds, make_event):
@@ -101,9 +100,7 @@ def test_without_participants_or_a_new_time_it_saves_at_once(logged_in, kinds, m
     assert fresh(quiet.id).starts_at.date() >= day_in(19)
 
     event = _with_participants(make_event, 2)
-    data = form_data(
-        kinds, title="Neuer Titel", start_day=day_in(14).isoformat(), end_time="12:00"
-    )
+    data = form_data(kinds, title="Neuer Titel", start_day=day_in(14).isoformat(), end_time="12:00")
     response = post_form(logged_in, f"/admin/events/{event.id}/edit", data)
     assert response.status_code == 303  # only the title: nobody is told, nothing to ask
     assert fresh(event.id).title == "Neuer Titel"
