@@ -1,9 +1,10 @@
 // Asks before a mass action (templates/_confirm_dialog.html): a form with
 // data-confirm-dialog="<id>" opens that <dialog> as a modal instead of being sent; so
 // does a link with data-confirm-dialog and data-confirm-form="<id of the form to send>"
-// (without JavaScript the link leads to the server's confirm page). Focus moves into the
-// dialog and stays there; Escape and "Cancel" close it and give focus back to the
-// button that opened it; the confirm button sends the form once.
+// (without JavaScript the link leads to the server's confirm page). An element in the
+// dialog with data-copy-from="<id>" shows that element's text when it opens (a figure
+// the page updates). Focus moves into the dialog and stays there; Escape and "Cancel"
+// close it and give focus back to what opened it; the confirm button sends the form once.
 // No inline handlers: the Content-Security-Policy allows only script files of ours.
 (function () {
   "use strict";
@@ -78,6 +79,11 @@
     cancel.addEventListener("click", onCancel);
     dialog.addEventListener("keydown", onKey);
     dialog.addEventListener("close", onClose);
+    // figures that change while the page is open (a sending's progress): as shown now
+    Array.prototype.forEach.call(dialog.querySelectorAll("[data-copy-from]"), function (el) {
+      var source = document.getElementById(el.getAttribute("data-copy-from"));
+      if (source) { el.textContent = source.textContent; }
+    });
     dialog.showModal();
     // the harmless choice first: Enter right away does not start the action
     cancel.focus();
