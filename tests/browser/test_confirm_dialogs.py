@@ -1,13 +1,17 @@
-"""The dialogs that ask before a mass action, on the pages besides "send now" (see
+"""The questions before a mass action, on the pages besides "send now" (see
 test_keyboard_path.py): cancelling a sending names the figures as the page shows them,
-and scheduling names the recipients; each passes axe-core while open."""
+scheduling names the recipients, moving an event names the participants told; each
+passes axe-core while it asks."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from playwright.sync_api import expect
 
+from events.models import Event
+from events.operations import EventInput, create_event, ensure_default_kinds, kinds, publish_event
+from events.registrations import add_participant
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN
@@ -15,6 +19,7 @@ from newsletter import issues, sending
 from newsletter.models import Issue
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_issue_composer import log_in
+from tests.events.conftest import day_in
 from tests.newsletter.conftest import add_confirmed
 
 
@@ -79,3 +84,46 @@ def test_scheduling_asks_in_a_dialog(page, editor, lists):
     dialog.get_by_role("button", name="Ja, planen").click()
     expect(page.locator("#scheduled")).to_be_visible()
     assert _status(issue_id) == "scheduled"
+
+
+def test_a_new_time_asks_first_on_an_accessible_page(page, editor):
+    """The event editor's question (server-side, no JavaScript needed) at both widths."""
+    ensure_default_kinds()
+    kind = next(k.id for k in kinds() if k.slug == "fortbildung")
+    event = create_event(
+        EventInput(
+            kind_id=kind,
+            title="Fortbildung Prävention",
+            format="in_person",
+            venue="Rathaus",
+            start_day=day_in(14),
+            start_time=time(10, 0),
+            end_time=time(12, 0),
+            organizer_name="Koordinierungsstelle",
+            organizer_email="kkp@example.org",
+        )
+    )
+    publish_event(event)
+    db.session.commit()
+    for n in range(2):
+        add_participant(event.id, name=f"Person {n}", email=f"p{n}@example.org")
+    db.session.commit()
+    log_in(page, editor)
+    page.goto(f"/admin/events/{event.id}/edit")
+    page.locator("#start_time").fill("11:00")
+    page.locator("#save").click()
+    box = page.locator("#confirm-change")
+    expect(box).to_contain_text("2 Teilnehmende erhalten eine Mail")
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert_accessible(page)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    db.session.rollback()
+    assert db.session.get(Event, event.id).sequence == 0
+    page.locator("#confirm-save").focus()
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_text("Eine Aktualisierung wurde an 2 Teilnehmende verschickt.")
+    ).to_be_visible()
+    db.session.rollback()
+    assert db.session.get(Event, event.id).sequence == 1
