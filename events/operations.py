@@ -129,6 +129,14 @@ def update_event(event: Event, data: EventInput) -> list[str]:
     return significant
 
 
+def changes_for_participants(event: Event, data: EventInput) -> list[str]:
+    """What :func:`update_event` would change among time, place and join link (field
+    names), the changes that send participants an update; nothing is stored.
+    :class:`EventError` if the input is wrong."""
+    values = check(data, event)
+    return [k for k in SIGNIFICANT if getattr(event, k) != values[k]]
+
+
 def publish_event(event: Event) -> None:
     if event.status == EventStatus.PUBLISHED:
         return

@@ -135,7 +135,16 @@ def _stored_form(event: Event) -> EventForm:
     return _event_form(formdata=None, data=data)
 
 
-def _editor(form: EventForm, event: Event | None, *, status: int = 200, copy_form=None):
+def _editor(
+    form: EventForm,
+    event: Event | None,
+    *,
+    status: int = 200,
+    copy_form=None,
+    to_tell: int = 0,
+):
+    """The editor; `to_tell` > 0: the change is not saved yet, the page asks first
+    (that many participants would get an update) with the input to send again."""
     failed = status >= 400 and (form.errors or form.form_errors)
     return render_template(
         "admin/events/edit.html",
@@ -145,6 +154,15 @@ def _editor(form: EventForm, event: Event | None, *, status: int = 200, copy_for
         copy_form=copy_form or CopyForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
         counts=registration_counts([event.id]) if event else {},
+        to_tell=to_tell,
+        typed=[
+            (name, value)
+            for name, values in request.form.lists()
+            if name not in ("csrf_token", "confirmed")
+            for value in values
+        ]
+        if to_tell
+        else [],
     ), status
 
 
@@ -170,6 +188,8 @@ def event_new():
 
 
 def _told(event: Event) -> int:
+    """How many get an update when time or place changes: those with a seat or an
+    invitation (:func:`events.notices.notify_update`)."""
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Registration)
@@ -180,14 +200,33 @@ def _told(event: Event) -> int:
     )
 
 
+def _to_tell(event: Event, data) -> int:
+    """How many participants the change would send an update to: 0 unless the event
+    is published and its time, place or join link changes. Wrong input: 0 (saving
+    shows what is wrong)."""
+    if event.status != EventStatus.PUBLISHED:
+        return 0
+    try:
+        changes = operations.changes_for_participants(event, data)
+    except EventError:
+        return 0
+    return _told(event) if changes else 0
+
+
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
 def event_edit(event_id: int):
+    """Saves the event; a change that sends participants an update is saved only
+    once confirmed (the editor asks first, naming how many, with all input kept)."""
     event = event_or_404(event_id)
     if request.method == "GET":
         return _editor(_stored_form(event), event)
     form = _event_form()
     ok = form.validate()
     data = form.event_input()
+    if ok and request.form.get("confirmed") != "1":
+        to_tell = _to_tell(event, data)
+        if to_tell:
+            return _editor(form, event, to_tell=to_tell)
     with saving(form, valid=ok) as saved:
         significant = operations.update_event(event, data)
         told = _told(event) if ok and event.status == EventStatus.PUBLISHED and significant else 0

@@ -106,15 +106,17 @@ def test_compose_preview_test_send_and_watch(page, editor, lists, mail, worker, 
     assert page.locator("#recipient-count").text_content() == "4"
     assert_accessible(page)
     mail.answer = lambda envelope: time.sleep(0.8)
-    # the browser asks first, naming the issue and how many get it
-    questions = []
-    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    # the page asks first in a dialog, naming the issue and how many get it
     page.locator("#send-now").click()
-    page.wait_for_url(f"**/admin/issues/{issue.id}/progress")
-    assert questions == [
+    dialog = page.get_by_role("dialog", name="Jetzt versenden")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(
         "7/2026 jetzt an 4 Empfängerinnen und Empfänger senden? "
         "Das lässt sich nicht rückgängig machen."
-    ]
+    )
+    assert_accessible(page)
+    dialog.get_by_role("button", name="Ja, jetzt an 4 Empfänger/innen senden").click()
+    page.wait_for_url(f"**/admin/issues/{issue.id}/progress")
     assert page.locator("#status-text").get_attribute("data-status") == "sending"
     badge = page.locator(".issue-meta .badge")  # the status beside the title
     expect(badge).to_have_text("Wird versandt")

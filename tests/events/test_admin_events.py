@@ -255,7 +255,9 @@ def test_a_new_time_sends_an_update_with_a_raised_sequence(english, kinds, make_
     data = form_data(
         kinds, title="Fortbildung Prävention", start_day=day_in(14).isoformat(), start_time="11:00"
     )
-    response = post_form(english, url, data)
+    response = post_form(english, url, data)  # asks first (tests/events/test_change_asks_first.py)
+    assert response.status_code == 200 and 'id="confirm-save"' in response.get_data(as_text=True)
+    response = post_form(english, url, {**data, "confirmed": "1"})
     assert response.status_code == 303
     page = english.get(url).get_data(as_text=True)
     assert "An update went to 2 participants." in page

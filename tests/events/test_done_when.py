@@ -205,6 +205,9 @@ def test_done_when(app, logged_in, kinds, lists, worker, drain, mail):
     meeting = db.session.get(Event, meeting.id)
     form = _meeting_form(kinds, meeting_day, "15:00", "17:00")  # an hour later
     response = post_form(client, f"/admin/events/{meeting.id}/edit", form)
+    assert response.status_code == 200 and 'id="confirm-save"' in response.get_data(as_text=True)
+    form["confirmed"] = "1"  # the editor confirms that the two are told
+    response = post_form(client, f"/admin/events/{meeting.id}/edit", form)
     assert response.status_code == 303, response.get_data(as_text=True)
     drain()
     for item in mail.wait_for(2):

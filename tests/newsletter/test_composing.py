@@ -280,7 +280,10 @@ def test_duplicate_needs_the_csrf_token(logged_in, issue_id):
 def test_send_confirmation_names_the_recipients(logged_in, issue_id, lists):
     add_confirmed([lists["kkp-kompakt"]], 3)
     page = logged_in.get(f"/admin/issues/{issue_id}/send").get_data(as_text=True)
-    assert 'data-confirm="3/2026 jetzt an 3 Empfänger' in page
+    assert 'data-confirm-dialog="send-dialog"' in page
+    dialog = page[page.index('<dialog id="send-dialog"') : page.index("</dialog>")]
+    assert "3/2026 jetzt an 3 Empfänger" in dialog
+    assert "Ja, jetzt an 3 Empfänger/innen senden" in dialog and "Abbrechen" in dialog
     assert "confirm.js" in page
 
 
