@@ -31,8 +31,9 @@ from events.models import EventStatus, RegistrationMode
 from kkp.db import utcnow
 from kkp.i18n import BERLIN
 from kkp.mail.message import FoldedHeader, header_text, mailbox, sender_address
-from kkp.mail.render import MAIL_COLOUR, compile_mjml
+from kkp.mail.render import compile_mjml
 from kkp.markup import to_html, to_text, with_link_colour
+from newsletter.branding import mail_branding
 from newsletter.models import Issue
 
 PERSONAL = ("greeting", "unsubscribe_url", "preferences_url")
@@ -55,11 +56,7 @@ def web_url(issue: Issue) -> str:
 
 
 def image_url(image) -> str:
-    ext = image.mime.split("/")[1]
-    return (
-        f"{current_app.config['KKP_BASE_URL']}/newsletter/image/"
-        f"{image.id}-{image.sha256[:16]}.{ext}"
-    )
+    return current_app.config["KKP_BASE_URL"] + image.path
 
 
 def event_block(event, *, base_url: str, locale: str) -> dict | None:
@@ -181,7 +178,7 @@ def greets_itself(intro: str | None) -> bool:
 def render_issue(issue: Issue, settings: dict[str, str], locale: str = "de") -> dict[str, str]:
     """Subject, HTML and text of the issue with placeholders for the personal parts."""
     context = {
-        "office_name": current_app.config["KKP_OFFICE_NAME"],
+        **mail_branding(settings),
         "base_url": current_app.config["KKP_BASE_URL"],
         "lang": locale,
         **issue_context(issue, settings, locale),
@@ -189,9 +186,10 @@ def render_issue(issue: Issue, settings: dict[str, str], locale: str = "de") -> 
         "greets_itself": greets_itself(issue.intro),
     }
     # links the editor wrote: the mail's colour, not the mail program's blue
-    context["intro_html"] = with_link_colour(context["intro_html"], MAIL_COLOUR)
+    colour = context["accent"]
+    context["intro_html"] = with_link_colour(context["intro_html"], colour)
     context["articles"] = [
-        {**article, "html": with_link_colour(article["html"], MAIL_COLOUR)}
+        {**article, "html": with_link_colour(article["html"], colour)}
         for article in context["articles"]
     ]
     if context["greets_itself"]:
