@@ -88,6 +88,13 @@ def test_every_refusal_at_once_and_the_input_kept(logged_in, app):
     assert response.status_code == 422
     assert "PNG-, JPEG- oder WebP-Bild" in response.get_data(as_text=True)
 
+    # and in English
+    logged_in.set_cookie("kkp_lang", "en")
+    response = post(logged_in, accent_colour="#bbbbbb", logo=(b"GIF89a", "logo.gif"))
+    html = response.get_data(as_text=True)
+    assert "This colour is too light" in html and "contrast 1.7:1, at least 4.5:1" in html
+    assert "Please upload the logo as a PNG, JPEG or WebP image." in html
+
     with app.app_context():
         stored = stored_settings()
     assert stored["postal_address"] == "" and stored["logo_image_id"] == ""
@@ -177,6 +184,27 @@ def test_the_issue_shows_logo_and_address(ctx, lists, compose, mail, worker, dra
     assert logo["alt"] == "Präventionsrat Musterstadt" and logo["width"] == "240"
     # the editor's links take the office's colour too
     assert f"color:{COLOUR}" in html.replace(" ", "") and "#0b4f8a" not in html
+
+
+def test_the_office_s_words_are_escaped(ctx, client, lists, mail, drain):
+    from kkp.extensions import db
+    from newsletter.branding import save_branding
+
+    save_branding(
+        office_name="Rat <b>Musterstadt</b>",
+        postal_address="<script>x()</script>\nMarkt 1",
+        accent_colour="",
+        logo=None,
+        remove_logo=False,
+    )
+    db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert "Rat &lt;b&gt;Musterstadt&lt;/b&gt;" in html and "<script>x()" not in html
+    assert subscribe(client, lists=[lists["kkp-kompakt"]]).status_code == 303
+    drain()
+    (received,) = mail.wait_for(1)
+    mail_html = html_of(parse_mail(received["data"]))
+    assert "&lt;script&gt;x()&lt;/script&gt;" in mail_html and "<script>x()" not in mail_html
 
 
 def test_without_settings_the_mail_looks_as_before(ctx, client, lists, mail, drain):
