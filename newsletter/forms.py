@@ -276,7 +276,7 @@ class ScheduleForm(FlaskForm):
     )
 
 
-def _single_line(form, field):
+def single_line(form, field):
     if any(c in (field.data or "") for c in "\r\n"):
         raise ValidationError(_l("Line breaks are not allowed here."))
 
@@ -312,12 +312,12 @@ class SettingsForm(FlaskForm):
 
     newsletter_name = StringField(
         _l("Name of the newsletter"),
-        validators=[DataRequired(), Length(max=100), _single_line, Printable()],
+        validators=[DataRequired(), Length(max=100), single_line, Printable()],
         description=_l("Begins every subject line, e.g. “KKP Kompakt 3/2026: …”."),
     )
     sender_name = StringField(
         _l("Sender name"),
-        validators=[DataRequired(), Length(max=100), _single_line, Printable()],
+        validators=[DataRequired(), Length(max=100), single_line, Printable()],
         description=_l("The name people see as the sender of the mail."),
     )
     disclaimer = TextAreaField(

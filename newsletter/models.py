@@ -230,6 +230,11 @@ class Image(db.Model):
     sha256 = sa.Column(sa.String(64), nullable=False)
     data = sa.Column(sa.LargeBinary, nullable=False)
 
+    @property
+    def path(self) -> str:
+        """Where the archive serves it (newsletter.pages.archive.image); never changes."""
+        return f"/newsletter/image/{self.id}-{self.sha256[:16]}.{self.mime.split('/')[1]}"
+
 
 class OfficeSetting(db.Model):
     """The office's standard texts that every issue uses (disclaimer, sender name, ...)."""

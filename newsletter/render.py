@@ -33,8 +33,9 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 from kkp.mail.message import FoldedHeader, header_text, mailbox, sender_address
-from kkp.mail.render import MAIL_COLOUR, compile_mjml
+from kkp.mail.render import compile_mjml
 from kkp.markup import own_image_path, own_images, to_html, to_text, with_link_colour
+from newsletter.branding import mail_branding
 from newsletter.models import Image, Issue
 
 PERSONAL = ("greeting", "unsubscribe_url", "preferences_url")
@@ -56,8 +57,8 @@ def web_url(issue: Issue) -> str:
     return f"{current_app.config['KKP_BASE_URL']}/newsletter/{issue.slug}"
 
 
-#: where the archive serves the pictures (newsletter/pages/archive.py: image); the
-#: texts may show these and no others (kkp.markup.own_images)
+#: where the archive serves the pictures (newsletter/pages/archive.py: image; the path
+#: of each is Image.path); the texts may show these and no others (kkp.markup.own_images)
 IMAGE_PATH = "/newsletter/image/"
 _IMAGE_NAME = r"(\d+)-[0-9a-f]{16}\.(?:png|jpeg|gif|webp)"
 own_images(IMAGE_PATH + _IMAGE_NAME)
@@ -65,11 +66,11 @@ own_images(IMAGE_PATH + _IMAGE_NAME)
 
 def image_path(image: Image) -> str:
     """The picture's site path, e.g. "/newsletter/image/12-0123456789abcdef.png"."""
-    return f"{IMAGE_PATH}{image.id}-{image.sha256[:16]}.{image.mime.split('/')[1]}"
+    return image.path
 
 
 def image_url(image: Image) -> str:
-    return current_app.config["KKP_BASE_URL"] + image_path(image)
+    return current_app.config["KKP_BASE_URL"] + image.path
 
 
 def text_image_width(src: str) -> int | None:
@@ -202,7 +203,7 @@ def greets_itself(intro: str | None) -> bool:
 def render_issue(issue: Issue, settings: dict[str, str], locale: str = "de") -> dict[str, str]:
     """Subject, HTML and text of the issue with placeholders for the personal parts."""
     context = {
-        "office_name": current_app.config["KKP_OFFICE_NAME"],
+        **mail_branding(settings),
         "base_url": current_app.config["KKP_BASE_URL"],
         "lang": locale,
         **issue_context(issue, settings, locale),
@@ -211,9 +212,10 @@ def render_issue(issue: Issue, settings: dict[str, str], locale: str = "de") -> 
     }
     # links the editor wrote: the mail's colour, not the mail program's blue
     # (pictures in the text with the width Outlook needs)
-    context["intro_html"] = with_link_colour(context["intro_html"], MAIL_COLOUR, text_image_width)
+    colour = context["accent"]
+    context["intro_html"] = with_link_colour(context["intro_html"], colour, text_image_width)
     context["articles"] = [
-        {**article, "html": with_link_colour(article["html"], MAIL_COLOUR, text_image_width)}
+        {**article, "html": with_link_colour(article["html"], colour, text_image_width)}
         for article in context["articles"]
     ]
     if context["greets_itself"]:

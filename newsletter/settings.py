@@ -25,7 +25,8 @@ class Setting:
     url: bool = False
 
 
-SETTINGS = (
+#: the texts of /admin/settings
+TEXT_SETTINGS = (
     Setting("newsletter_name", "KKP Kompakt"),
     Setting("sender_name", "KKP Kompakt"),
     Setting(
@@ -49,6 +50,16 @@ SETTINGS = (
     #: the accessibility statement (BITV 2.0); empty: the service's general one
     Setting("accessibility_text", "", multiline=True),
 )
+#: the office's appearance, /admin/settings/branding (newsletter.branding); empty: the
+#: service's own (the name KKP_OFFICE_NAME, no address, KERN's colour, no logo)
+BRANDING_SETTINGS = (
+    Setting("office_name", ""),
+    Setting("postal_address", "", multiline=True),
+    Setting("accent_colour", ""),
+    #: the id of the logo's `newsletter.models.Image` row; empty: no logo
+    Setting("logo_image_id", ""),
+)
+SETTINGS = TEXT_SETTINGS + BRANDING_SETTINGS
 #: the two legal pages: their setting prefix, the environment default, the own page
 LEGAL_PAGES = {
     "impressum": ("KKP_IMPRESSUM_URL", "/impressum"),

@@ -1,6 +1,6 @@
-"""Demo content for a first `make run`: lists, the consent text, subscribers, two sent
-issues for the archive and its feeds, a draft to try the composer on, and upcoming
-events (`service.demo_events`), one of them announced in the draft.
+"""Demo content for a first `make run`: lists, the consent text, the office's postal
+address, subscribers, two sent issues for the archive and its feeds, a draft to try the
+composer on, and upcoming events (`service.demo_events`), one of them announced in the draft.
 
 Written for this product in the shape of a KKP office's material; nothing copied.
 """
@@ -25,6 +25,7 @@ from newsletter.models import (
     Subscription,
 )
 from newsletter.operations import publish_consent_text
+from newsletter.settings import save_settings
 from people.models import ConsentAction, SubscriberSource, SubscriberStatus, SubscriptionStatus
 from service.demo_events import seed_events
 from service.demo_issues import DRAFT, issue_one, issue_two, morning
@@ -55,6 +56,9 @@ LISTS = [
     ),
 ]
 
+#: the sender's postal address that every newsletter's footer names (fictitious)
+POSTAL_ADDRESS = "Geschäftsstelle Kommunale Kriminalprävention\nMusterstraße 12\n12345 Musterstadt"
+
 PEOPLE = [
     ("Jana Oberländer", "Stadt Weinsheim, Ordnungsamt"),
     ("Mehmet Arslan", "Landratsamt Talkreis, Kriminalpräventiver Rat"),
@@ -80,6 +84,7 @@ def seed() -> str:
         db.session.add(mailing_list)
         lists.append(mailing_list)
     consent = publish_consent_text(CONSENT_TEXT)
+    save_settings({"postal_address": POSTAL_ADDRESS})
     now = utcnow()
     for index, (name, organisation) in enumerate(PEOPLE):
         local = name.lower().replace("dr. ", "").replace(" ", ".").replace("-", "")

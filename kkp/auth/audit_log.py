@@ -189,6 +189,10 @@ VALUES = {
         "privacy_url": _l("Address of the privacy notice"),
         "privacy_text": _l("Or the privacy notice as text"),
         "accessibility_text": _l("Accessibility statement"),
+        "office_name": _l("Name of the office"),
+        "postal_address": _l("Postal address"),
+        "accent_colour": _l("Accent colour"),
+        "logo_image_id": _l("Logo"),
     },
 }
 #: detail keys whose ids name an object of this type

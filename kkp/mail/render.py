@@ -1,7 +1,8 @@
 """Mail templates as files: `templates/mail/<name>/{subject.txt,body.txt,body.mjml}`.
 
 Each is a Jinja template; the MJML body is compiled to HTML with mjml-python. The
-bodies see the rendered subject as `subject`; they share the layout in
+bodies see the rendered subject as `subject` and the office's name, address, colour and
+logo (`mail_branding`); they share the layout in
 `templates/mail/_layout/` (base.mjml, base.txt with the footer, macros.txt).
 """
 
@@ -33,6 +34,30 @@ def legal_links_from(fn: Callable[[], dict[str, str]]) -> Callable[[], dict[str,
     return fn
 
 
+#: returns what every mail shows of the office: {"office_name": …, "postal_address": …
+#: (lines, or ""), "accent": "#rrggbb" (its header, buttons and links), "logo": None or
+#: {"url", "width", "height", "alt"}}; set by the domain that keeps them (the settings)
+_branding: Callable[[], dict] | None = None
+
+
+def branding_from(fn: Callable[[], dict]) -> Callable[[], dict]:
+    """Register the function that says how the office looks in mail."""
+    global _branding
+    _branding = fn
+    return fn
+
+
+def mail_branding(config) -> dict:
+    """The office's name, address, colour and logo for a mail (see `branding_from`)."""
+    default = {
+        "office_name": config["KKP_OFFICE_NAME"],
+        "postal_address": "",
+        "accent": MAIL_COLOUR,
+        "logo": None,
+    }
+    return {**default, **(_branding() if _branding is not None else {})}
+
+
 def _footer_links(config) -> dict[str, str]:
     if _legal_links is not None:
         return _legal_links()
@@ -55,7 +80,7 @@ def render_mail(
     """Render the three parts of mail `name` in `locale` and build the message."""
     config = current_app.config
     context = {
-        "office_name": config["KKP_OFFICE_NAME"],
+        **mail_branding(config),
         "base_url": config["KKP_BASE_URL"],
         **_footer_links(config),
         "lang": locale,

@@ -3,11 +3,13 @@ subscribers, lists and consent texts (:mod:`.subscribers`), issues and their art
 (:mod:`.issues`), what the composer's script asks and copies of issues
 (:mod:`.composing`), sending and its progress (:mod:`.sending`), a sent issue's report
 (:mod:`.reports`), CSV import (:mod:`.importing`), the office's settings
-(:mod:`.settings`), its sections of the start page (:mod:`.dashboard`), and how the
-newsletter's objects read in the audit log (:mod:`.audit`)."""
+(:mod:`.settings`) and appearance (:mod:`.branding`), its sections of the start page
+(:mod:`.dashboard`), and how the newsletter's objects read in the audit log
+(:mod:`.audit`)."""
 
 from newsletter.admin import (  # noqa: F401  (their routes join bp)
     audit,
+    branding,
     bulk,
     composing,
     dashboard,

@@ -9,7 +9,7 @@ from kkp.auth.operations import audit
 from kkp.views import saving
 from newsletter.admin.subscribers import bp
 from newsletter.forms import SettingsForm
-from newsletter.settings import SETTINGS, save_settings, stored_settings
+from newsletter.settings import TEXT_SETTINGS, save_settings, stored_settings
 
 # -- the office's standard texts ---------------------------------------------------------
 
@@ -20,7 +20,9 @@ def office_settings_page():
     current = stored_settings()
     form = SettingsForm(data=current)
     if form.validate_on_submit():
-        values = {s.key: (form[s.key].data or "").replace("\r\n", "\n").strip() for s in SETTINGS}
+        values = {
+            s.key: (form[s.key].data or "").replace("\r\n", "\n").strip() for s in TEXT_SETTINGS
+        }
         with saving(form) as saved:
             save_settings(values)
             audit("settings.change", None, keys=[k for k, v in values.items() if current[k] != v])

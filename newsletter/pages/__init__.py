@@ -1,8 +1,9 @@
 """The newsletter's public pages, on the blueprint ``newsletter``: subscribing,
 confirming, the preferences and leaving (:mod:`.subscribing`), and the archive with its
-feeds and pictures (:mod:`.archive`)."""
+feeds and pictures (:mod:`.archive`), and the office's appearance on every page
+(:mod:`.branding`)."""
 
-from newsletter.pages import archive  # noqa: F401  (its routes join bp)
+from newsletter.pages import archive, branding  # noqa: F401  (their routes join bp)
 from newsletter.pages.subscribing import bp
 
 __all__ = ["bp"]

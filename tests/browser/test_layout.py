@@ -1,8 +1,8 @@
 """The page shell in Chromium: every editor page and every public page reachable by GET
 (the rules of app.url_map without arguments, plus the detail pages of the demo content)
 fits a phone's 375 px and a desktop's 1280 px without sideways scrolling of the page and
-passes axe-core (in three shares that the test workers check at once); on a phone the editors' side bar waits behind a menu button that the
-keyboard opens."""
+passes axe-core (in three shares that the test workers check at once); on a phone the
+editors' side bar waits behind a menu button that the keyboard opens."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ from playwright.sync_api import expect
 from events.models import Event
 from events.operations import save_series
 from kkp.extensions import db
+from newsletter.branding import save_branding
 from newsletter.models import Issue, MailingList, Subscriber
-from service.demo import seed
+from service.demo import POSTAL_ADDRESS, seed
 from tests.browser.conftest import assert_accessible
 from tests.events.conftest import register_confirmed
+from tests.newsletter.test_branding import picture
 
 #: rules that answer with something other than a page, or that leave the session
 NOT_PAGES = ("/api/", "/static/", "/healthz", "/favicon.ico", "/admin/login")
-NOT_PAGE_ENDINGS = (".ics", ".csv", ".json", ".xml")
+NOT_PAGE_ENDINGS = (".ics", ".csv", ".json", ".xml", ".css")
 
 LONG_ADDRESS = (
     "teilnehmerin.mit.einem.sehr.langen.namen@kriminalpraevention-beispielkommune.example.org"
@@ -40,8 +42,16 @@ def page_urls(app) -> list[str]:
 
 
 def seeded_detail_urls() -> list[str]:
-    """The demo content, a series, a registration with a long address, and their pages."""
+    """The demo content, a series, a registration with a long address, and their pages;
+    the office with a logo, a colour of its own and a long name."""
     seed()
+    save_branding(
+        office_name="Geschäftsstelle für Kommunale Kriminalprävention der Stadt Musterstadt",
+        postal_address=POSTAL_ADDRESS,
+        accent_colour="#7a1f5c",
+        logo=picture(size=(600, 120)),
+        remove_logo=False,
+    )
     events = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
     open_event = next(
         e for e in events if e.registration_mode == "open" and e.status == "published"

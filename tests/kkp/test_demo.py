@@ -57,6 +57,10 @@ def test_seeding_fills_the_archive_and_leaves_a_draft(client, ctx):
             f"{i.number}: {i.title}" for i in reversed(sent)
         ]
     assert sent[-1].title in client.get("/").get_data(as_text=True)
+    # the office's postal address in every page's footer (and every mail's)
+    assert "Musterstraße 12<br>12345 Musterstadt</address>" in client.get("/").get_data(
+        as_text=True
+    )
 
 
 def test_seeding_twice_adds_nothing(ctx):
