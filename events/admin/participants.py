@@ -15,6 +15,7 @@ from events.admin.forms import InviteForm, ParticipantForm
 from events.export import STATUS_ORDER, filename, participants_csv
 from events.models import Event, Registration, RegistrationSource, RegistrationStatus
 from events.operations import EventStateError
+from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.forms import ConfirmForm, show_errors
 from kkp.params import query_number
@@ -263,8 +264,12 @@ def _invite_question(event: Event, list_id: int, reached: int) -> Confirmation:
 @bp.get("/<int:event_id>/participants.csv")
 def participants_export(event_id: int):
     event = event_or_404(event_id)
+    groups = grouped(event)
+    # what was taken away as a file, like the subscribers' export
+    audit("registration.export", event, rows=sum(len(g) for g in groups.values()))
+    db.session.commit()
     return Response(
-        participants_csv(grouped(event)),
+        participants_csv(groups),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename(event.slug)}"',

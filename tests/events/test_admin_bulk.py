@@ -226,9 +226,11 @@ def test_the_selection_as_csv(english, make_event):
         )
     )
     assert [r[2] for r in rows[1:]] == ['\'=HYPERLINK("http://evil")', "Ben"]
+    assert english.get(f"/admin/events/{event.id}/participants.csv").status_code == 200
     assert [e.details for e in audit_entries("registration.export")] == [
         {"selected": 1},
         {"selected": 2},
+        {"rows": 3},
     ]
 
 
