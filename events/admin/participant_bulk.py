@@ -44,7 +44,8 @@ def selection() -> list[int]:
 
 
 def _back(event: Event):
-    return redirect(url_for(".participants", event_id=event.id, _anchor="bulk"), 303)
+    # to the top, where the messages about what happened are
+    return redirect(url_for(".participants", event_id=event.id), 303)
 
 
 def _refuse(event: Event, message: str):

@@ -101,7 +101,7 @@ def test_move_up_a_selection_with_the_keyboard(page, editor, kinds, worker):  # 
     _tab_to(page, "main form button[type=submit]")
     page.keyboard.press("Enter")
 
-    page.wait_for_url(f"**{url}#bulk")
+    page.wait_for_url(f"**{url}")
     expect(
         page.get_by_text(
             "1 Person ist von der Warteliste nachgerückt und wird per E-Mail benachrichtigt."
