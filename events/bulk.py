@@ -179,7 +179,8 @@ def message_selected(
     """A message with the editor's subject and Markdown text to each selected person
     who takes part or was invited (one delivery each, sent after the commit). `key`
     names this message: whoever has it already is not mailed again."""
-    subject, text = subject.strip(), text.strip()
+    # a browser sends a textarea's lines with CRLF: the mail's text has one kind
+    subject, text = subject.strip(), text.replace("\r\n", "\n").strip()
     errors = message_problems(subject, text)
     if errors:
         first = next(iter(errors))

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from events.models import Event
 from kkp.extensions import db
+from kkp.mail.models import Delivery
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_event_admin import kinds, log_in  # noqa: F401  (a fixture)
 from tests.events.conftest import day_in
@@ -142,7 +143,7 @@ def test_a_message_to_the_confirmed(page, editor, kinds):  # noqa: F811
     for width in (375, 1280):
         _fits(page, width)
     page.locator("#subject").fill("Neuer Raum")
-    page.locator("#text").fill("Wir treffen uns in **Raum 2**.")
+    page.locator("#text").fill("Wir treffen uns in **Raum 2**.\n\nBitte pünktlich.")
     page.locator("#message-continue").click()
     expect(page.locator("#confirm-touches")).to_have_text(
         "2 Personen bekommen diese Nachricht per E-Mail."
@@ -151,3 +152,11 @@ def test_a_message_to_the_confirmed(page, editor, kinds):  # noqa: F811
         _fits(page, width)
     page.locator("main form button[type=submit]").click()
     expect(page.get_by_text("Die Nachricht geht an 2 Personen.")).to_be_visible()
+    # the text went through the confirm page's hidden field with its paragraphs
+    db.session.remove()
+    texts = db.session.scalars(
+        sa.select(Delivery.params).where(Delivery.kind == "event_message")
+    ).all()
+    assert [p["text"] for p in texts] == [
+        "Wir treffen uns in **Raum 2**.\n\nBitte pünktlich."
+    ] * 2
