@@ -347,3 +347,19 @@ def test_events_are_sorted_searched_and_paged(english, make_event, monkeypatch):
     args = set(html.unescape(pager).split("?")[1].split("&"))
     assert args == {"show=upcoming", "q=e", "sort=date", "dir=desc", "page=2"}
     assert "No events match." in english.get("/admin/events/?q=zzz").get_data(as_text=True)
+
+
+def test_a_refusal_stores_nothing(english, make_event):
+    event = make_event(capacity=5)
+    ben, cem = (public_registration(event.id, n) for n in ("Ben", "Cem"))
+    page = bulk(english, event.id, "confirm", [ben.id, cem.id]).get_data(as_text=True)
+    from events.operations import cancel_event
+
+    cancel_event(db.session.get(Event, event.id))
+    db.session.commit()
+    response = confirm_again(english, event.id, page)
+    assert response.status_code == 303
+    shown = english.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Only a published event&#39;s participants can be changed." in shown
+    assert statuses(event.id) == {"ben@example.org": "pending", "cem@example.org": "pending"}
+    assert audit_entries("registration.bulk_confirm") == []
