@@ -68,19 +68,22 @@ def participant_row(registration: Registration, place: int | None) -> list[str]:
     return [spreadsheet_safe(c) for c in cells]
 
 
-def participants_csv(groups: dict[str, Iterable[Registration]]) -> bytes:
-    """`groups` maps each status to its registrations, the waiting list in order."""
+def participants_csv(
+    groups: dict[str, Iterable[Registration]], places: dict[int, int] | None = None
+) -> bytes:
+    """`groups` maps each status to its registrations, the waiting list in order;
+    `places` (registration id → place) when the waiting list given is only a part."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADER)
     for status in STATUS_ORDER:
         for place, registration in enumerate(groups.get(status, ()), start=1):
-            writer.writerow(
-                participant_row(
-                    registration, place if status == RegistrationStatus.WAITING else None
-                )
-            )
+            if status != RegistrationStatus.WAITING:
+                place = None
+            elif places is not None:
+                place = places.get(registration.id)
+            writer.writerow(participant_row(registration, place))
     return buffer.getvalue().encode("utf-8")
 
 

@@ -13,6 +13,7 @@ from events.errors import EventError, EventStateError
 from events.models import (
     ACTIVE,
     UNCONFIRMED,
+    Event,
     EventMailKind,
     EventStatus,
     Registration,
@@ -28,18 +29,21 @@ from people.addresses import address_hashes
 from people.models import MailingList, Subscriber, Subscription, SubscriptionStatus, Suppression
 
 
-def invite_list(event_id: int, list_id: int) -> int:
-    """Invite every confirmed member of a list who is not registered yet. Each gets an
-    invitation with accept and decline links. Returns how many were invited."""
-    event = lock_event(event_id)
+def _require_invitable(event: Event) -> None:
     if event.status != EventStatus.PUBLISHED:
         raise EventStateError(_("Publish the event before inviting people."))
     if event.registration_mode == RegistrationMode.NONE:
         raise EventStateError(_("This event needs no registration, so nobody can be invited."))
     if utcnow() >= event.registration_closes_at():
         raise EventStateError(_("The registration deadline has passed."))
-    mailing_list = db.session.get(MailingList, list_id)
-    if mailing_list is None:
+
+
+def invitees(event: Event, list_id: int) -> list[sa.Row]:
+    """The confirmed members of a list who are not registered or invited yet and may
+    be mailed (email, name, organisation, locale), in the order they subscribed.
+    Refuses what :func:`invite_list` refuses."""
+    _require_invitable(event)
+    if db.session.get(MailingList, list_id) is None:
         raise EventError(_("Please choose from the lists shown."), "list_id")
     known = set(
         db.session.scalars(sa.select(Registration.email).where(Registration.event_id == event.id))
@@ -57,10 +61,15 @@ def invite_list(event_id: int, list_id: int) -> int:
             sa.select(Suppression.email_hash).where(Suppression.email_hash.in_(list(hashes)))
         )
     }
+    return [m for m in members if m.email not in known and m.email not in suppressed]
+
+
+def invite_list(event_id: int, list_id: int) -> int:
+    """Invite every confirmed member of a list who is not registered yet. Each gets an
+    invitation with accept and decline links. Returns how many were invited."""
+    event = lock_event(event_id)
     invited = 0
-    for email, name, organisation, locale in members:
-        if email in known or email in suppressed:
-            continue
+    for email, name, organisation, locale in invitees(event, list_id):
         registration = Registration(
             event_id=event.id,
             email=email,

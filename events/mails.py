@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import current_app
+from markupsafe import Markup
 
 from events import ical
 from events.calendars import calendar_event
 from events.dates import instant_text, when
 from events.models import (
     ACTIVE,
+    MESSAGED,
     UNCONFIRMED,
     Event,
     EventMailKind,
@@ -32,7 +34,8 @@ from kkp.extensions import db
 from kkp.mail.message import add_calendar, mailbox
 from kkp.mail.models import Delivery
 from kkp.mail.operations import NotDeliverable, message_builder
-from kkp.mail.render import render_mail
+from kkp.mail.render import MAIL_COLOUR, render_mail
+from kkp.markup import to_html, to_text, with_link_colour
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ KINDS = {
     EventMailKind.REGISTRATION_CANCELLED: MailKind(
         (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED), "CANCEL"
     ),
+    EventMailKind.MESSAGE: MailKind(MESSAGED, None),
 }
 
 
@@ -126,6 +130,17 @@ def _confirmation_request(registration: Registration, base: str, locale: str) ->
     }
 
 
+def message_context(params: dict) -> dict:
+    """An editor's message (:mod:`events.bulk`): her subject, and her Markdown as
+    sanitised HTML and as plain text."""
+    text = params.get("text") or ""
+    return {
+        "message_subject": params.get("subject") or "",
+        "message_html": Markup(with_link_colour(to_html(text), MAIL_COLOUR)),
+        "message_text": to_text(text),
+    }
+
+
 def _build(kind: str, delivery: Delivery) -> EmailMessage:
     registration = db.session.get(Registration, delivery.params.get("registration_id") or 0)
     if registration is None:
@@ -133,11 +148,15 @@ def _build(kind: str, delivery: Delivery) -> EmailMessage:
     if registration.status not in KINDS[kind].statuses:
         raise NotDeliverable(f"the registration is {registration.status} now")
     event = db.session.get(Event, registration.event_id)
-    if kind != EventMailKind.CANCELLED and event.status == EventStatus.CANCELLED:
+    if kind not in (EventMailKind.CANCELLED, EventMailKind.MESSAGE) and (
+        event.status == EventStatus.CANCELLED
+    ):
         raise NotDeliverable("the event was cancelled")
     locale = registration.locale if registration.locale in ("de", "en") else "de"
     method = _method(kind, delivery)
     context = mail_context(kind, registration, event, removes_calendar_entry=method == "CANCEL")
+    if kind == EventMailKind.MESSAGE:
+        context.update(message_context(delivery.params))
     msg = render_mail(
         kind, context, to=mailbox(registration.name, registration.email), locale=locale
     )

@@ -78,6 +78,8 @@ class EventMailKind(enum.StrEnum):
     REGISTRATION_REQUEST = "registration_request"
     CANCELLED = "event_cancelled"
     REGISTRATION_CANCELLED = "registration_cancelled"
+    #: a message an editor wrote to the participants she selected
+    MESSAGE = "event_message"
 
 
 #: the values, for the API's choices
@@ -92,6 +94,9 @@ ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
 SEATED = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
 #: registrations whose address is not confirmed yet
 UNCONFIRMED = (RegistrationStatus.PENDING, RegistrationStatus.PENDING_WAITING)
+#: who an editor's message reaches: confirmed addresses that still take part, and
+#: members of a list who were invited (never an address nobody confirmed)
+MESSAGED = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING, RegistrationStatus.INVITED)
 
 
 class EventKind(db.Model):

@@ -101,16 +101,19 @@ class NumberedPage:
     pages: int
 
 
-def numbered_page(model, conditions: list, *, size: int, asked: int | None) -> NumberedPage:
-    """The rows of `model` that match `conditions`, newest (highest id) first, on page
-    `asked` (from 1; out of range: the nearest page there is)."""
+def numbered_page(
+    model, conditions: list, *, size: int, asked: int | None, order: list | None = None
+) -> NumberedPage:
+    """The rows of `model` that match `conditions`, newest (highest id) first unless
+    `order` (ORDER BY clauses) says otherwise, on page `asked` (from 1; out of range: the
+    nearest page there is)."""
     total = db.session.scalar(sa.select(sa.func.count(model.id)).where(*conditions)) or 0
     pages = max(1, -(-total // size))
     number = min(max(asked or 1, 1), pages)
     rows = db.session.scalars(
         sa.select(model)
         .where(*conditions)
-        .order_by(model.id.desc())
+        .order_by(*(order or [model.id.desc()]))
         .limit(size)
         .offset((number - 1) * size)
     ).all()

@@ -1,9 +1,16 @@
 """The editors' pages of the events, on the blueprint ``events_admin`` (/admin/events):
-the events themselves (:mod:`.events`), their participants (:mod:`.participants`),
-series (:mod:`.series`), the forms (:mod:`.forms`), their section of the start page
-(:mod:`.dashboard`), and how events read in the audit log (:mod:`.audit`)."""
+the events themselves (:mod:`.events`), their participants (:mod:`.participants`; the
+bulk actions on a selection in :mod:`.participant_bulk`), series (:mod:`.series`), the
+forms (:mod:`.forms`), their section of the start page (:mod:`.dashboard`), and how
+events read in the audit log (:mod:`.audit`)."""
 
-from events.admin import audit, dashboard, participants, series  # noqa: F401  (their routes join bp)
+from events.admin import (  # noqa: F401  (their routes join bp)
+    audit,
+    dashboard,
+    participant_bulk,
+    participants,
+    series,
+)
 from events.admin.events import bp
 
 __all__ = ["bp"]

@@ -13,7 +13,7 @@ from flask_babel import get_locale, lazy_pgettext, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from events import operations
+from events import operations, search
 from events.admin.forms import CopyForm, EventForm
 from events.dates import when
 from events.models import (
@@ -30,6 +30,7 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.forms import ConfirmForm
 from kkp.markup import to_html
+from kkp.params import query_number
 from kkp.views import Confirmation, confirm_page, saving
 
 bp = Blueprint("events_admin", __name__, url_prefix="/admin/events")
@@ -89,28 +90,20 @@ def registration_counts(event_ids) -> dict[tuple[int, str], int]:
 
 @bp.get("/")
 def event_list():
-    shown = request.args.get("show", "upcoming")
-    now = utcnow()
-    query = sa.select(Event).options(sa.orm.selectinload(Event.kind))
-    if shown == "past":
-        query = query.where(Event.status == EventStatus.PUBLISHED, Event.ends_at <= now)
-        query = query.order_by(Event.starts_at.desc(), Event.id.desc())
-    elif shown == "drafts":
-        query = query.where(Event.status == EventStatus.DRAFT).order_by(Event.starts_at, Event.id)
-    elif shown == "cancelled":
-        query = query.where(Event.status == EventStatus.CANCELLED)
-        query = query.order_by(Event.starts_at.desc(), Event.id.desc())
-    else:
-        shown = "upcoming"
-        query = query.where(Event.status == EventStatus.PUBLISHED, Event.ends_at > now)
-        query = query.order_by(Event.starts_at, Event.id)
-    events = db.session.scalars(query.limit(500)).all()
+    """The events of a tab (upcoming, past, drafts, cancelled), searched by title,
+    sorted by a column, 50 to a page."""
+    flt = search.EventFilter.from_args(request.args)
+    sorting = search.Sorting.from_args(request.args, search.EVENT_COLUMNS)
+    found = search.event_page(flt, sorting, utcnow(), query_number("page"))
     return render_template(
         "admin/events/list.html",
-        events=events,
-        shown=shown,
+        events=found.rows,
+        found=found,
+        flt=flt,
+        sorting=sorting,
+        shown=flt.show,
         tabs=SHOWN,
-        counts=registration_counts(e.id for e in events),
+        counts=registration_counts(e.id for e in found.rows),
     )
 
 

@@ -190,6 +190,21 @@ class InviteForm(FlaskForm):
     list_id = SelectField(_l("Mailing list"), coerce=int, validate_choice=False)
 
 
+class MessageForm(FlaskForm):
+    """A message to selected participants; the rules are :func:`events.bulk.message_problems`."""
+
+    subject = StringField(_l("Subject"), render_kw={"autocomplete": "off", "maxlength": 200})
+    text = TextAreaField(
+        _l("Message"),
+        description=_l(
+            "Markdown: **bold**, *italic*, lists with “-”, links as [text](https://…). "
+            "The mail adds a greeting, the event's date and place and the link to the "
+            "registration."
+        ),
+        render_kw={"rows": 10},
+    )
+
+
 class KindForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=120)])
     name_en = StringField(

@@ -5,20 +5,23 @@ the CSV export."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from events import invitations, registrations
-from events.admin.events import bp, event_or_404
+from events import invitations, registrations, search
+from events.admin.events import bp, event_or_404, registration_counts
 from events.admin.forms import InviteForm, ParticipantForm
 from events.export import STATUS_ORDER, filename, participants_csv
 from events.models import Event, Registration, RegistrationSource, RegistrationStatus
 from events.operations import EventStateError
+from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.forms import ConfirmForm, show_errors
+from kkp.params import query_number
 from kkp.views import Confirmation, confirm_page, saving
 from people.lists import all_lists
+from people.models import MailingList
 
 
 def _source_words() -> dict[str, str]:
@@ -50,10 +53,22 @@ def _invite_form(**kwargs) -> InviteForm:
 
 
 def _page(event: Event, *, add_form=None, invite_form=None, problem=None, status=200):
+    flt = search.ParticipantFilter.from_args(request.args)
+    sorting = search.Sorting.from_args(request.args, search.PARTICIPANT_COLUMNS)
+    asked = query_number("page")
+    sections = {
+        name: search.section_page(event.id, name, flt, sorting, asked if flt.section else 1)
+        for name in ([flt.section] if flt.section else search.SECTIONS)
+    }
+    counts = {s: n for (_e, s), n in registration_counts([event.id]).items()}
     return render_template(
         "admin/events/participants.html",
         event=event,
-        groups=grouped(event),
+        sections=sections,
+        counts=counts,
+        places=search.waiting_places(event.id),
+        flt=flt,
+        sorting=sorting,
         seats_left=registrations.seats_left(event),
         add_form=add_form or ParticipantForm(formdata=None),
         invite_form=invite_form or _invite_form(formdata=None),
@@ -185,11 +200,18 @@ def participant_move_up(event_id: int, registration_id: int):
 
 @bp.post("/<int:event_id>/participants/invite")
 def participant_invite(event_id: int):
+    """Invite a list, after a page that says how many people get the invitation."""
     event = event_or_404(event_id)
     form = _invite_form()
     if form.validate():
+        confirmed = request.form.get("confirmed") == "1"
         with saving(quiet=True) as saved:
-            invited = invitations.invite_list(event.id, form.list_id.data)
+            if confirmed:
+                invited = invitations.invite_list(event.id, form.list_id.data)
+            else:
+                reached = len(invitations.invitees(event, form.list_id.data))
+        if saved and not confirmed:
+            return confirm_page(_invite_question(event, form.list_id.data, reached))
         if saved:
             flash(
                 ngettext("%(num)d person invited.", "%(num)d people invited.", invited),
@@ -203,11 +225,51 @@ def participant_invite(event_id: int):
     return _page(event, invite_form=form, status=422)
 
 
+def _invite_question(event: Event, list_id: int, reached: int) -> Confirmation:
+    mailing_list = db.session.get(MailingList, list_id)
+    back = url_for(".participants", event_id=event.id, _anchor="invite")
+    if not reached:
+        touches = _(
+            "Nobody on this list is left to invite: everyone is registered or invited "
+            "already, or has asked not to get mail."
+        )
+    else:
+        touches = ngettext(
+            "%(num)d person will get an invitation with links to accept or decline.",
+            "%(num)d people will get an invitation with links to accept or decline.",
+            reached,
+        )
+    return Confirmation(
+        title=_("Invite a mailing list"),
+        question=_(
+            "Invite the list “%(list)s” to “%(title)s”?",
+            list=mailing_list.name,
+            title=event.title,
+        ),
+        touches=touches,
+        notes=[
+            _(
+                "Only confirmed subscribers of the list are invited; whoever is registered "
+                "or invited already, or asked not to get mail, is left out."
+            )
+        ],
+        button=_("Yes, send invitations") if reached else None,
+        danger=False,
+        back=back,
+        back_label=_("No, back to the participants"),
+        hidden=[("list_id", str(list_id)), ("confirmed", "1")],
+    )
+
+
 @bp.get("/<int:event_id>/participants.csv")
 def participants_export(event_id: int):
     event = event_or_404(event_id)
+    groups = grouped(event)
+    # what was taken away as a file, like the subscribers' export
+    audit("registration.export", event, rows=sum(len(g) for g in groups.values()))
+    db.session.commit()
     return Response(
-        participants_csv(grouped(event)),
+        participants_csv(groups),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename(event.slug)}"',

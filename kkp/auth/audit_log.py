@@ -64,6 +64,10 @@ ACTIONS = {
     "registration.add": _l("Registration added"),
     "registration.remove": _l("Participant removed"),
     "registration.move_up": _l("Moved up from the waiting list"),
+    "registration.bulk_confirm": _l("Registrations confirmed by the office"),
+    "registration.bulk_move_up": _l("Several moved up from the waiting list"),
+    "registration.message": _l("Message sent to participants"),
+    "registration.export": _l("Participants exported"),
     "settings.change": _l("Settings changed"),
     "subscriber.create": _l("Subscriber added"),
     "subscriber.update": _l("Subscriber changed"),
@@ -104,6 +108,7 @@ DETAILS = {
     "own_choice": _l("Left alone: they left the list themselves"),
     "unchanged": _l("Unchanged"),
     "existing": _l("People already subscribed"),
+    "full": _l("Not moved up: no free seat"),
     "fields": _l("Changed"),
     "imported": _l("Added"),
     "invited": _l("Invited"),
@@ -126,6 +131,7 @@ DETAILS = {
     "told": _l("Participants told"),
     "updated": _l("Updated"),
     "version": _l("Version"),
+    "waiting": _l("On the waiting list (the event was full)"),
     "with_evidence": _l("With consent evidence"),
 }
 

@@ -52,6 +52,12 @@ SENTENCES = {
     "registration.move_up": _l(
         "%(who)s moved a registration for %(object)s up from the waiting list"
     ),
+    "registration.bulk_confirm": _l("%(who)s confirmed registrations for %(object)s"),
+    "registration.bulk_move_up": _l(
+        "%(who)s moved registrations for %(object)s up from the waiting list"
+    ),
+    "registration.message": _l("%(who)s sent a message to participants of %(object)s"),
+    "registration.export": _l("%(who)s exported participants of %(object)s"),
     "settings.change": _l("%(who)s changed the settings"),
     "subscriber.create": _l("%(who)s added the subscriber %(object)s"),
     "subscriber.update": _l("%(who)s changed the subscriber %(object)s"),

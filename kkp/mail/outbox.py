@@ -39,6 +39,7 @@ KIND_WORDS = {
     "registration_request": _l("Confirmation of a registration"),
     "event_cancelled": _l("Event called off"),
     "registration_cancelled": _l("Registration cancelled"),
+    "event_message": _l("Message to participants"),
 }
 
 

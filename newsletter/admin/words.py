@@ -64,4 +64,5 @@ KIND_WORDS = {
     EventMailKind.REGISTRATION_LINK: _l("Link to the registration"),
     EventMailKind.CANCELLED: _l("Event called off"),
     EventMailKind.REGISTRATION_CANCELLED: _l("Registration cancelled"),
+    EventMailKind.MESSAGE: _l("Message to participants"),
 }

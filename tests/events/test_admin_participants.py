@@ -228,7 +228,7 @@ def test_invite_a_list(english, make_event, lists, mail, drain):
     response = post_form(
         english,
         f"/admin/events/{event.id}/participants/invite",
-        {"list_id": str(lists["netzwerktreffen"])},
+        {"list_id": str(lists["netzwerktreffen"]), "confirmed": "1"},
         page=page_url,
     )
     assert response.status_code == 303
@@ -253,7 +253,7 @@ def test_invite_a_list(english, make_event, lists, mail, drain):
     again = post_form(
         english,
         f"/admin/events/{event.id}/participants/invite",
-        {"list_id": str(lists["netzwerktreffen"])},
+        {"list_id": str(lists["netzwerktreffen"]), "confirmed": "1"},
         page=page_url,
     )
     assert "0 people invited." in english.get(again.headers["Location"]).get_data(as_text=True)

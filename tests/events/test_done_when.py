@@ -130,6 +130,16 @@ def test_done_when(app, logged_in, kinds, lists, worker, drain, mail):
         {"list_id": str(lists["netzwerktreffen"])},
         page=f"/admin/events/{meeting.id}/participants",
     )
+    assert response.status_code == 200  # the confirm page first: how many are invited
+    assert re.search(
+        r'id="confirm-touches">3 Personen bekommen eine Einladung', response.get_data(as_text=True)
+    )
+    response = post_form(
+        client,
+        f"/admin/events/{meeting.id}/participants/invite",
+        {"list_id": str(lists["netzwerktreffen"]), "confirmed": "1"},
+        page=f"/admin/events/{meeting.id}/participants",
+    )
     assert response.status_code == 303
     drain()
     invitations = {m["to"][0]: parse_mail(m["data"]) for m in mail.wait_for(3)}

@@ -54,7 +54,17 @@ CASES = [
     Case("event_cancelled", "waiting", had="waiting", variant="waiting"),
     Case("registration_cancelled", "cancelled", had="confirmed"),
     Case("registration_cancelled", "cancelled", had="waiting", variant="waiting"),
+    Case("event_message", "confirmed"),
 ]
+
+#: the editor's message (events.bulk): Markdown with a link and a list, and a script
+#: that the mail must not carry
+MESSAGE = {
+    "subject": "Neuer Raum für das Treffen",
+    "text": "Wir treffen uns in **Raum 2** ([Lageplan](https://example.org/plan)).\n\n"
+    "- Bitte pünktlich\n- Parkplätze im Hof\n\n<script>alert(1)</script>",
+    "key": "snapshot",
+}
 
 
 def _event(kinds, case: Case) -> Event:
@@ -119,6 +129,8 @@ def test_participant_mail_matches_its_snapshot(case, locale, kinds, mail, monkey
     monkeypatch.setattr("events.mails.utcnow", lambda: NOW)
     registration = _registration(_event(kinds, case), case, locale)
     params = {"had": case.had} if case.had else {}
+    if case.kind == "event_message":
+        params.update(MESSAGE)
     delivery = queue_delivery(
         case.kind, registration.email, params={"registration_id": registration.id, **params}
     )
