@@ -70,7 +70,7 @@ def test_import_progress_in_the_browser(page, editor, lists, drain, tmp_path, mo
     assert "0 von 1.502 Zeilen" in texts
     assert texts & {"500 von 1.502 Zeilen", "1.000 von 1.502 Zeilen", "1.500 von 1.502 Zeilen"}
     result = page.locator("#import-result").text_content()
-    assert "1500" in result and "2" in result
+    assert "1.500" in result and "2" in result
     assert page.locator("#rejected tbody tr").count() == 2
     assert page.locator("#rejected tbody tr").first.text_content().strip().startswith("1502")
     assert_accessible(page)

@@ -114,7 +114,8 @@ def test_insert_an_image_from_the_toolbar(page, editor, issue_id):
     picture = page.locator("#articles-0-body-preview img")
     expect(picture).to_have_attribute("alt", "Plakat [Aktionswoche]")
     expect(picture).to_have_js_property("naturalWidth", 300)  # loaded from our server
-    page.locator('button[value="save"]').first.click()
+    with page.expect_navigation():  # the page after the save, not the one before it
+        page.locator('button[value="save"]').first.click()
     expect(page.locator(".flash-success")).to_be_visible()
     assert "/newsletter/image/" in stored(issue_id).articles[0].body
 
@@ -146,7 +147,8 @@ def test_choose_an_event_by_typing_and_the_keyboard(page, editor, issue_id, even
     expect(page.locator("#articles-0-event_id")).to_have_value(
         str(events["Fachtag Gewaltprävention"])
     )
-    page.locator('button[value="save"]').first.click()
+    with page.expect_navigation():  # the page after the save, not the one before it
+        page.locator('button[value="save"]').first.click()
     expect(page.locator(".flash-success")).to_be_visible()
     assert stored(issue_id).articles[0].event_id == events["Fachtag Gewaltprävention"]
 
@@ -161,7 +163,8 @@ def test_choose_an_event_by_typing_and_the_keyboard(page, editor, issue_id, even
     expect(search).to_have_value(re.compile("Fachtag Gewaltprävention$"))
     search.fill("")
     expect(page.locator("#articles-0-event_id")).to_have_value("")
-    page.locator('button[value="save"]').first.click()
+    with page.expect_navigation():  # the page after the save, not the one before it
+        page.locator('button[value="save"]').first.click()
     expect(page.locator(".flash-success")).to_be_visible()
     assert stored(issue_id).articles[0].event_id is None
 
