@@ -66,14 +66,18 @@ browser-deps:
 	fi
 
 # Both databases; pytest's exit code 5 (nothing collected) is not a failure. The browser
-# tests (what a page looks like, its keyboard paths and axe) run in the SQLite pass only:
-# they ask nothing of the database that the PostgreSQL pass's other tests do not.
+# tests (what a page looks like, its keyboard paths and axe) run once: they ask nothing
+# of the database that the other tests do not ask in both passes. Most run in the SQLite
+# pass, those marked once_in_postgresql in the PostgreSQL pass, so that the passes take
+# about as long. Tests that use no database (no_database, marked by tests/conftest.py)
+# run in the SQLite pass only.
 test: $(VENV)/.installed-test chromium browser-deps
 	@status=0; \
 	for db in sqlite postgresql; do \
 	  echo "== pytest with KKP_TEST_DB=$$db"; \
-	  if [ $$db = postgresql ]; then only_once="--ignore=$(BROWSER)"; else only_once=; fi; \
-	  KKP_TEST_DB=$$db $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $$only_once $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$db = postgresql ]; then once="not no_database and (not browser or once_in_postgresql)"; \
+	  else once="not once_in_postgresql"; fi; \
+	  KKP_TEST_DB=$$db $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -m "$$once" $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then \
 	    echo "== pytest with KKP_TEST_DB=$$db failed (exit code $$rc)"; status=1; \
 	  fi; \

@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from aiosmtpd.controller import Controller
 from tests import services
 
 BACKEND = os.environ.get("KKP_TEST_DB", "sqlite")
+BROWSER_TESTS = Path(__file__).parent / "browser"
 os.environ.setdefault("KKP_INSTANCE_PATH", tempfile.mkdtemp(prefix="kkp-test-instance-"))
 
 
@@ -26,6 +28,17 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: runs only in the SQLite pass (deselected)")
     config.addinivalue_line(
         "markers", "postgresql_only: runs only in the PostgreSQL pass (deselected)"
+    )
+    config.addinivalue_line("markers", "browser: a test in Chromium (tests/browser)")
+    config.addinivalue_line(
+        "markers",
+        "no_database: a test that uses no test database (set by itself), the same in both "
+        "passes: make test runs it in the SQLite pass only",
+    )
+    config.addinivalue_line(
+        "markers",
+        "once_in_postgresql: a browser test that make test runs in the PostgreSQL pass "
+        "instead of the SQLite pass (the two passes then take about as long)",
     )
     config.addinivalue_line(
         "markers",
@@ -35,6 +48,11 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     """Tests of one database's own behaviour have nothing to check in the other's pass."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker("browser")
+        if not {"app", "database_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker("no_database")
     other = "postgresql_only" if BACKEND == "sqlite" else "sqlite_only"
     left_out = [other] if os.environ.get("KKP_FEEDVALIDATOR") else [other, "feedvalidator"]
     kept = [item for item in items if not any(item.get_closest_marker(m) for m in left_out)]

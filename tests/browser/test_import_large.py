@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
@@ -14,6 +15,9 @@ from kkp.extensions import db
 from newsletter.models import Subscriber
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_admin_pages import log_in
+
+#: runs in make test's PostgreSQL pass (the SQLite pass has most other browser tests)
+pytestmark = pytest.mark.once_in_postgresql
 
 ROWS = 100_000
 #: one in a thousand rows has no usable address

@@ -157,6 +157,4 @@ def test_a_message_to_the_confirmed(page, editor, kinds):  # noqa: F811
     texts = db.session.scalars(
         sa.select(Delivery.params).where(Delivery.kind == "event_message")
     ).all()
-    assert [p["text"] for p in texts] == [
-        "Wir treffen uns in **Raum 2**.\n\nBitte pünktlich."
-    ] * 2
+    assert [p["text"] for p in texts] == ["Wir treffen uns in **Raum 2**.\n\nBitte pünktlich."] * 2
