@@ -1,10 +1,5 @@
 """Finding events and participants for the editors' tables: a search text, a sorted
-column and numbered pages (:func:`kkp.db.numbered_page`).
-
-Both tables read the same query parameters: `q` (the search text), `sort` and `dir`
-(the column and its direction) and `page` (from 1); links keep them with
-:meth:`Sorting.as_args` and the filters' `as_args`.
-"""
+column and numbered pages, as every table reads them (:mod:`kkp.tables`)."""
 
 from __future__ import annotations
 
@@ -22,13 +17,12 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
-from kkp.db import NumberedPage, contains_pattern, numbered_page
+from kkp.db import NumberedPage, numbered_page
 from kkp.extensions import db
+from kkp.tables import Sorting, matches, search_text
 
 #: rows on one page of either table
 PAGE_SIZE = 50
-#: longest search text taken into account, in characters
-MAX_QUERY = 200
 
 #: the sections of the participants page, by their name in `status=`, and the
 #: registration statuses each shows
@@ -41,57 +35,6 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "declined": (RegistrationStatus.DECLINED,),
     "expired": (RegistrationStatus.EXPIRED,),
 }
-
-
-def search_text(args: Mapping[str, str]) -> str:
-    """`q` without what cannot be typed (NUL), trimmed and cut to :data:`MAX_QUERY`."""
-    query = "".join(c for c in (args.get("q") or "") if c.isprintable())
-    return query.strip()[:MAX_QUERY]
-
-
-def _matches(text: str, *columns) -> sa.ColumnElement[bool]:
-    """Any of `columns` holds `text`, whatever the case of ASCII letters."""
-    pattern = contains_pattern(text)
-    return sa.or_(*(c.ilike(pattern, escape="\\") for c in columns))
-
-
-@dataclass(frozen=True)
-class Sorting:
-    """The column the editor sorted by (None: the table's own order) and its direction."""
-
-    column: str | None = None
-    descending: bool = False
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str], columns: tuple[str, ...]) -> Sorting:
-        column = args.get("sort") or ""
-        if column not in columns:
-            return cls()
-        return cls(column, (args.get("dir") or "") == "desc")
-
-    def as_args(self) -> dict[str, str]:
-        if self.column is None:
-            return {}
-        return {"sort": self.column, "dir": "desc" if self.descending else "asc"}
-
-    def link_args(self, column: str) -> dict[str, str]:
-        """Parameters of a column header's link: that column, ascending, or the other
-        way round if it is the sorted one."""
-        if column == self.column:
-            return {"sort": column, "dir": "asc" if self.descending else "desc"}
-        return {"sort": column, "dir": "asc"}
-
-    def aria(self, column: str) -> str | None:
-        """The header's `aria-sort`, or None where the table is not sorted by it."""
-        if column != self.column:
-            return None
-        return "descending" if self.descending else "ascending"
-
-    def order(self, column: sa.ColumnElement, key: sa.ColumnElement) -> list:
-        return [
-            column.desc() if self.descending else column.asc(),
-            key.desc() if self.descending else key.asc(),
-        ]
 
 
 # -- events ------------------------------------------------------------------------------
@@ -127,7 +70,7 @@ class EventFilter:
         else:
             found = [Event.status == EventStatus.PUBLISHED, Event.ends_at > now]
         if self.q:
-            found.append(_matches(self.q, Event.title))
+            found.append(matches(self.q, Event.title))
         return found
 
     @property
@@ -194,7 +137,7 @@ class ParticipantFilter:
         found = [Registration.event_id == event_id, Registration.status.in_(SECTIONS[section])]
         if self.q:
             found.append(
-                _matches(self.q, Registration.name, Registration.email, Registration.organisation)
+                matches(self.q, Registration.name, Registration.email, Registration.organisation)
             )
         return found
 

@@ -102,17 +102,24 @@ class NumberedPage:
 
 
 def numbered_page(
-    model, conditions: list, *, size: int, asked: int | None, order: list | None = None
+    model,
+    conditions: list,
+    *,
+    size: int,
+    asked: int | None,
+    order: list | None = None,
+    options: tuple = (),
 ) -> NumberedPage:
     """The rows of `model` that match `conditions`, newest (highest id) first unless
     `order` (ORDER BY clauses) says otherwise, on page `asked` (from 1; out of range: the
-    nearest page there is)."""
+    nearest page there is); `options`: loader options for the rows."""
     total = db.session.scalar(sa.select(sa.func.count(model.id)).where(*conditions)) or 0
     pages = max(1, -(-total // size))
     number = min(max(asked or 1, 1), pages)
     rows = db.session.scalars(
         sa.select(model)
         .where(*conditions)
+        .options(*options)
         .order_by(*(order or [model.id.desc()]))
         .limit(size)
         .offset((number - 1) * size)

@@ -16,7 +16,6 @@ from flask_babel import format_decimal, get_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import defer, selectinload
 
 from events.dates import short_day
 from events.models import EventStatus
@@ -24,9 +23,9 @@ from events.operations import upcoming_events
 from kkp.extensions import db
 from kkp.forms import ConfirmForm, show_errors
 from kkp.headers import framed_mail
-from kkp.mail.models import Delivery, DeliveryStatus
+from kkp.tables import Sorting
 from kkp.views import Confirmation, confirm_page, saving
-from newsletter import drafts, issues, operations, sending
+from newsletter import drafts, issue_table, issues, operations, sending
 from newsletter.admin.subscribers import bp
 from newsletter.forms import IssueForm, TestSendForm, list_choices
 from newsletter.issues import IssueError
@@ -62,22 +61,17 @@ def issue_or_404(issue_id: int) -> Issue:
 
 @bp.get("/issues")
 def issue_list():
-    found = db.session.scalars(
-        sa.select(Issue)
-        .order_by(Issue.created_at.desc(), Issue.id.desc())
-        .options(selectinload(Issue.lists), defer(Issue.rendered), defer(Issue.intro))
-    ).all()
-    sent = dict(
-        db.session.execute(
-            sa.select(Delivery.issue_id, sa.func.count())
-            .where(
-                Delivery.issue_id.in_([i.id for i in found]), Delivery.status == DeliveryStatus.SENT
-            )
-            .group_by(Delivery.issue_id)
-        ).all()
-    )
+    flt = issue_table.IssueFilter.from_args(request.args)
+    sorting = Sorting.from_args(request.args, issue_table.COLUMNS)
+    page = issue_table.issue_page(flt, sorting, request.args.get("page", type=int))
     return render_template(
-        "admin/issues/list.html", issues=found, sent=sent, template=drafts.template_issue()
+        "admin/issues/list.html",
+        issues=page.rows,
+        page=page,
+        flt=flt,
+        sorting=sorting,
+        sent=issue_table.sent_counts(page.rows),
+        template=drafts.template_issue(),
     )
 
 

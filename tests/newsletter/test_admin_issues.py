@@ -16,6 +16,7 @@ from PIL import Image as PILImage
 from kkp.auth.models import AuditEntry
 from kkp.extensions import db
 from kkp.i18n import NonexistentTime, berlin_to_utc
+from newsletter import issue_table
 from newsletter.models import Article, Image, Issue, OfficeSetting
 from tests.helpers import csrf_token, parse_mail, post_form
 from tests.newsletter.conftest import add_confirmed
@@ -408,6 +409,26 @@ def test_the_list_shows_status_lists_and_progress(english, compose, lists):
     assert "0 of 12" in page
     assert "10:00" in page  # 09:00 UTC in Berlin, in winter
 
+
+
+def test_the_list_is_searched_sorted_and_paged(english, compose, monkeypatch):
+    monkeypatch.setattr(issue_table, "PAGE_SIZE", 2)
+    for number, title in [("1/2026", "Bahnhof"), ("2/2026", "Anfang"), ("3/2026", "Chancen")]:
+        compose(number=number, title=title, articles=0)
+    page = english.get("/admin/issues?q=an").get_data(as_text=True)
+    assert "2 issues." in page and "Anfang" in page and "Chancen" in page
+    assert "Bahnhof" not in page
+    page = english.get("/admin/issues?sort=title&dir=asc").get_data(as_text=True)
+    assert page.index("Anfang") < page.index("Bahnhof") and "Chancen" not in page
+    assert 'aria-sort="ascending"' in page
+    assert 'href="/admin/issues?sort=title&amp;dir=desc"' in page  # the other way round
+    assert 'rel="next" href="/admin/issues?page=2&amp;sort=title&amp;dir=asc"' in page
+    page = english.get("/admin/issues?sort=title&dir=asc&page=2").get_data(as_text=True)
+    assert "Chancen" in page and "Anfang" not in page and "Page 2 of 2" in page
+    # the newest first without a choice; nonsense in the address is ignored
+    page = english.get("/admin/issues?sort=nonsense&page=x").get_data(as_text=True)
+    assert page.index("Chancen") < page.index("Anfang")
+    assert "No issues match." in english.get("/admin/issues?q=zzz").get_data(as_text=True)
 
 # -- preview and test mail -------------------------------------------------------------------
 

@@ -1,0 +1,75 @@
+"""The editors' list of issues: searched by number or title, sorted by a column,
+in numbered pages (:mod:`kkp.tables`, :func:`kkp.db.numbered_page`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import defer, selectinload
+
+from kkp.db import NumberedPage, numbered_page
+from kkp.extensions import db
+from kkp.mail.models import Delivery, DeliveryStatus
+from kkp.tables import Sorting, matches, search_text
+from newsletter.models import Issue
+
+#: issues on one page
+PAGE_SIZE = 50
+COLUMNS = ("number", "title", "status", "time")
+#: what the list shows of each issue, loaded at once (not the large rendered mail)
+LIST_OPTIONS = (selectinload(Issue.lists), defer(Issue.rendered), defer(Issue.intro))
+
+
+@dataclass(frozen=True)
+class IssueFilter:
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> IssueFilter:
+        return cls(search_text(args))
+
+    def as_args(self) -> dict[str, str]:
+        return {"q": self.q} if self.q else {}
+
+    def conditions(self) -> list:
+        return [matches(self.q, Issue.number, Issue.title)] if self.q else []
+
+
+def _column(column: str) -> sa.ColumnElement:
+    if column == "number":
+        return Issue.number
+    if column == "title":
+        return sa.func.lower(Issue.title)
+    if column == "status":
+        return Issue.status
+    # the time the list shows: sent, else scheduled, else started, else made
+    return sa.func.coalesce(
+        Issue.finished_at, Issue.scheduled_at, Issue.started_at, Issue.created_at
+    )
+
+
+def issue_page(flt: IssueFilter, sorting: Sorting, asked: int | None) -> NumberedPage:
+    """One page of the issues that match; the newest first unless sorted otherwise."""
+    if sorting.column is None:
+        order = Sorting(None, descending=True).order(Issue.created_at, Issue.id)
+    else:
+        order = sorting.order(_column(sorting.column), Issue.id)
+    return numbered_page(
+        Issue, flt.conditions(), size=PAGE_SIZE, asked=asked, order=order, options=LIST_OPTIONS
+    )
+
+
+def sent_counts(issues: list[Issue]) -> dict[int, int]:
+    """How many mails of each issue went out."""
+    return dict(
+        db.session.execute(
+            sa.select(Delivery.issue_id, sa.func.count())
+            .where(
+                Delivery.issue_id.in_([i.id for i in issues]),
+                Delivery.status == DeliveryStatus.SENT,
+            )
+            .group_by(Delivery.issue_id)
+        ).all()
+    )
