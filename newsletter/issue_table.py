@@ -18,8 +18,6 @@ from newsletter.models import Issue
 #: issues on one page
 PAGE_SIZE = 50
 COLUMNS = ("number", "title", "status", "time")
-#: what the list shows of each issue, loaded at once (not the large rendered mail)
-LIST_OPTIONS = (selectinload(Issue.lists), defer(Issue.rendered), defer(Issue.intro))
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,12 @@ def _column(column: str) -> sa.ColumnElement:
     )
 
 
+def _list_options() -> tuple:
+    """What the list shows of each issue, loaded at once (not the large rendered mail);
+    made when asked: at import, the mappers may not all be there yet."""
+    return (selectinload(Issue.lists), defer(Issue.rendered), defer(Issue.intro))
+
+
 def issue_page(flt: IssueFilter, sorting: Sorting, asked: int | None) -> NumberedPage:
     """One page of the issues that match; the newest first unless sorted otherwise."""
     if sorting.column is None:
@@ -57,7 +61,7 @@ def issue_page(flt: IssueFilter, sorting: Sorting, asked: int | None) -> Numbere
     else:
         order = sorting.order(_column(sorting.column), Issue.id)
     return numbered_page(
-        Issue, flt.conditions(), size=PAGE_SIZE, asked=asked, order=order, options=LIST_OPTIONS
+        Issue, flt.conditions(), size=PAGE_SIZE, asked=asked, order=order, options=_list_options()
     )
 
 
