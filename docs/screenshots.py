@@ -90,6 +90,16 @@ PAGES: tuple[Shot, ...] = (
         "event_id",
         caption="An event's participants and waiting list.",
     ),
+    Shot(
+        "events-admin",
+        "events_admin.event_list",
+        caption="The editors' events: searched, sorted, in pages.",
+    ),
+    Shot(
+        "branding",
+        "newsletter_admin.branding_page",
+        caption="The office's name, address, colour and logo for pages and mail.",
+    ),
     Shot("audit", "auth.audit_log", caption="The audit log in sentences."),
     Shot("outbox", "mail.outbox", caption="The local outbox (mail kept when there is no SMTP)."),
 )
