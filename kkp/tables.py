@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from kkp.db import contains_pattern
+from kkp.extensions import db
 
 #: longest search text taken into account, in characters
 MAX_QUERY = 200
@@ -26,9 +27,33 @@ def search_text(args: Mapping[str, str]) -> str:
 
 
 def matches(text: str, *columns) -> sa.ColumnElement[bool]:
-    """Any of `columns` holds `text`, whatever the case of ASCII letters."""
-    pattern = contains_pattern(text)
-    return sa.or_(*(c.ilike(pattern, escape="\\") for c in columns))
+    """Any of `columns` holds `text`, whatever the case ("köln" finds "Köln")."""
+    if db.engine.dialect.name == "postgresql":  # ILIKE folds every letter there
+        pattern = contains_pattern(text)
+        return sa.or_(*(c.ilike(pattern, escape="\\") for c in columns))
+    # SQLite's LIKE folds ASCII letters only: the others are tried as words spell them
+    patterns = [contains_pattern(v) for v in umlaut_spellings(text)]
+    return sa.or_(*(c.like(p, escape="\\") for p in patterns for c in columns))
+
+
+def _swap(char: str, upper: bool) -> str:
+    changed = char.upper() if upper else char.lower()
+    return changed if len(changed) == 1 else char  # "ß".upper() is "SS": keep "ß"
+
+
+def umlaut_spellings(text: str) -> list[str]:
+    """`text` with its non-ASCII letters all lower, all upper, and capitalised at word
+    starts, for SQLite, whose LIKE and lower() fold ASCII letters only; ASCII letters
+    are left to LIKE."""
+    if text.isascii():
+        return [text]
+    lower = "".join(c if c.isascii() else _swap(c, False) for c in text)
+    upper = "".join(c if c.isascii() else _swap(c, True) for c in text)
+    words = "".join(
+        c if c.isascii() else _swap(c, i == 0 or not text[i - 1].isalpha())
+        for i, c in enumerate(text)
+    )
+    return list(dict.fromkeys([lower, upper, words]))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from kkp.addresses import a_label
 from kkp.db import contains_pattern
 from kkp.extensions import db
 from kkp.params import MAX_ID
+from kkp.tables import umlaut_spellings
 from newsletter.export import ExportRow
 from newsletter.models import (
     SUBSCRIBER_STATUSES,
@@ -113,7 +114,7 @@ def _matches(text: str) -> sa.ColumnElement[bool]:
     columns = (Subscriber.email, Subscriber.name, Subscriber.organisation)
     # SQLite folds only ASCII letters in LIKE (and in lower()); umlauts are tried in
     # the spellings German names really use, so "örtel" finds "Örtel".
-    patterns = [contains_pattern(v) for v in _umlaut_spellings(text)]
+    patterns = [contains_pattern(v) for v in umlaut_spellings(text)]
     found = [c.like(p, escape="\\") for p in patterns for c in columns]
     if stored:
         found.append(Subscriber.email.like(contains_pattern(stored), escape="\\"))
@@ -130,25 +131,6 @@ def _as_stored(text: str) -> str | None:
         return f"{local}{at}{a_label(domain)}"
     except UnicodeError:
         return None
-
-
-def _swap(char: str, upper: bool) -> str:
-    changed = char.upper() if upper else char.lower()
-    return changed if len(changed) == 1 else char  # "ß".upper() is "SS": keep "ß"
-
-
-def _umlaut_spellings(text: str) -> list[str]:
-    """`text` with its non-ASCII letters all lower, all upper, and capitalised at word
-    starts; ASCII letters are left to LIKE."""
-    if text.isascii():
-        return [text]
-    lower = "".join(c if c.isascii() else _swap(c, False) for c in text)
-    upper = "".join(c if c.isascii() else _swap(c, True) for c in text)
-    words = "".join(
-        c if c.isascii() else _swap(c, i == 0 or not text[i - 1].isalpha())
-        for i, c in enumerate(text)
-    )
-    return list(dict.fromkeys([lower, upper, words]))
 
 
 def count(flt: SubscriberFilter) -> int:

@@ -14,11 +14,11 @@ from kkp.conditional import conditional_build
 from kkp.db import contains_pattern
 from kkp.extensions import db
 from kkp.markup import is_web_url
+from kkp.tables import umlaut_spellings
 from newsletter import drafts, feeds
 from newsletter.models import Article, Image, Issue, IssueStatus, OfficeSetting
 from newsletter.pages.subscribing import bp
 from newsletter.render import MAX_IMAGE_WIDTH, event_block, image_url, web_url
-from newsletter.search import _umlaut_spellings
 from newsletter.settings import office_settings
 from newsletter.web_version import web_version
 
@@ -53,7 +53,7 @@ def search_issues(text: str) -> list[Issue]:
     else:
         # SQLite's lower() folds ASCII letters only: umlauts are tried as German
         # words spell them (see newsletter.search)
-        spellings = _umlaut_spellings(text)
+        spellings = umlaut_spellings(text)
         patterns = [
             contains_pattern("".join(c.lower() if c.isascii() else c for c in v)) for v in spellings
         ]

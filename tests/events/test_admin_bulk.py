@@ -347,6 +347,10 @@ def test_events_are_sorted_searched_and_paged(english, make_event, monkeypatch):
     args = set(html.unescape(pager).split("?")[1].split("&"))
     assert args == {"show=upcoming", "q=e", "sort=date", "dir=desc", "page=2"}
     assert "No events match." in english.get("/admin/events/?q=zzz").get_data(as_text=True)
+    # letters beyond ASCII in any case, on SQLite too
+    make_event("Fachtag Österreich und Übersee", days=40)
+    assert titles("?q=%C3%B6sterreich") == ["Fachtag Österreich und Übersee"]
+    assert titles("?q=%C3%9CBERSEE") == ["Fachtag Österreich und Übersee"]
 
 
 def test_a_refusal_stores_nothing(english, make_event):
