@@ -42,9 +42,10 @@ from events.registrations import (
     queue_for_confirmed,
 )
 from kkp.auth.operations import audit
-from kkp.db import contains_pattern, utcnow
+from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN, year_problem
+from kkp.tables import matches
 from kkp.text import slugify
 
 log = logging.getLogger(__name__)
@@ -341,15 +342,7 @@ def upcoming_events(
     now = now or utcnow()
     query = sa.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_at > now)
     if matching:
-        pattern = contains_pattern(matching.lower())
-        query = query.where(
-            sa.or_(
-                *(
-                    sa.func.lower(column).like(pattern, escape="\\")
-                    for column in (Event.title, Event.venue, Event.address)
-                )
-            )
-        )
+        query = query.where(matches(matching, Event.title, Event.venue, Event.address))
     if kind is not None:
         query = query.where(Event.kind_id == kind.id)
     if event_format is not None:
