@@ -12,7 +12,8 @@ What a calendar shows (`/calendar.ics`, `/calendar/<kind>.ics`):
 Building 2,000 VEVENTs takes the better part of a second, so each process keeps the
 last bytes of every calendar (plain and gzipped) with a fingerprint of the rows they
 came from: count, highest id and newest `updated_at` of the events in the window, in
-one aggregate query, plus the settings and kind names that show in the output. Any
+one aggregate query, plus the settings and kind names that show in the output and the
+office's name as the editors set it (`kkp.office`: one primary-key query). Any
 write to an event moves its `updated_at` past every other (`changed_at` moves with
 it), nothing enters the window without a write, and an event leaving it lowers the
 count. So the fingerprint changes whenever the bytes could; every process computes
@@ -22,7 +23,8 @@ built early and built again at the next check, never served stale.
 
 The query reads every event in the window, which costs about as much as a whole
 /healthz request at 2,000 events; so a process asks again at most every
-`RECHECK_SECONDS` (1 s) per calendar and serves what it has in between. Calendar apps
+`RECHECK_SECONDS` (1 s) per calendar and serves what it has in between, without a
+query (a new office name, too, shows from the next check on). Calendar apps
 poll hourly and proxies may keep an answer for minutes (Cache-Control), so the second
 is invisible to subscribers; tests set it to 0.
 """
@@ -35,6 +37,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import sqlalchemy as sa
 from flask import current_app
@@ -47,6 +50,7 @@ from events.models import Event, EventKind, EventStatus
 from kkp.conditional import etag_of
 from kkp.db import UTCDateTime, utcnow
 from kkp.extensions import db
+from kkp.office import OfficeName, current_office_name, office_name
 
 #: what an empty calendar gives as its last change
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -109,22 +113,26 @@ def calendar_events(*, kind: EventKind | None = None, now: datetime | None = Non
     return list(db.session.scalars(_EVENTS[kind is not None], _window(kind, now)))
 
 
-def calendar_name(kind: EventKind | None = None) -> str:
-    """e.g. "Geschäftsstelle KKP – Veranstaltungen", "… – Fortbildung" for a kind."""
-    config = current_app.config
-    locale = config["BABEL_DEFAULT_LOCALE"]
+def calendar_name(kind: EventKind | None = None, office: str | None = None) -> str:
+    """e.g. "Geschäftsstelle KKP – Veranstaltungen", "… – Fortbildung" for a kind.
+
+    office: the office's name (`kkp.office.office_name`, read when not given).
+    """
+    office = office or office_name()
+    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     if kind is not None:
-        return f"{config['KKP_OFFICE_NAME']} – {kind.label(locale)}"
+        return f"{office} – {kind.label(locale)}"
     with force_locale(locale):
-        return f"{config['KKP_OFFICE_NAME']} – {_('Events')}"
+        return f"{office} – {_('Events')}"
 
 
-def calendar_description() -> str:
+def calendar_description(office: str | None = None) -> str:
+    """e.g. "Meetings, trainings and information events of <office>." (office: as for
+    `calendar_name`)."""
+    office = office or office_name()
     # the office's language whatever the reader's cookie says: everyone gets the same bytes
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return _("Meetings, trainings and information events of %(office)s.") % {
-            "office": current_app.config["KKP_OFFICE_NAME"]
-        }
+        return _("Meetings, trainings and information events of %(office)s.") % {"office": office}
 
 
 def last_change(events: list[Event], *, kind: EventKind | None, now: datetime) -> datetime:
@@ -167,20 +175,29 @@ def last_change(events: list[Event], *, kind: EventKind | None, now: datetime) -
 
 
 def build(
-    kind: EventKind | None = None, now: datetime | None = None, *, convert=calendar_event
+    kind: EventKind | None = None,
+    now: datetime | None = None,
+    *,
+    convert=None,
+    office: OfficeName | None = None,
 ) -> tuple[bytes, datetime]:
-    """The calendar's bytes at `now` and their Last-Modified.
+    """The calendar's bytes at `now` and their Last-Modified (a later change of the
+    office's name counts: it shows in the calendar's name and its organizers).
 
-    convert: Event -> CalendarEvent (the cache passes one that remembers them).
+    convert: Event -> CalendarEvent (the cache passes one that remembers them);
+    office: the office's name as read for this build (read when not given).
     """
     now = now or utcnow()
+    office = office or current_office_name()
+    convert = convert or partial(calendar_event, office=office.name)
     events = calendar_events(kind=kind, now=now)
     body = calendar_feed(
         [convert(e) for e in events],
-        name=calendar_name(kind),
-        description=calendar_description(),
+        name=calendar_name(kind, office.name),
+        description=calendar_description(office.name),
     )
-    return body, last_change(events, kind=kind, now=now)
+    changed = last_change(events, kind=kind, now=now)
+    return body, max(changed, office.changed_at or changed)
 
 
 @dataclass(frozen=True)
@@ -228,12 +245,15 @@ class CalendarCache:
         ):
             return entry
         now = now or utcnow()
-        key = (settings, _fingerprint(kind, now))
+        office = current_office_name()
+        key = (settings, office, _fingerprint(kind, now))
         if entry is None or entry.key != key:
             with self._lock:  # one build at a time; the others wait for it and reuse it
                 entry = self._entries.get(scope)
                 if entry is None or entry.key != key:
-                    body, last_modified = build(kind, now, convert=self._converter(settings))
+                    body, last_modified = build(
+                        kind, now, convert=self._converter(settings, office.name), office=office
+                    )
                     gzipped = gzip.compress(body, compresslevel=6, mtime=0)
                     entry = Built(
                         key, body, etag_of(body), gzipped, etag_of(gzipped), last_modified
@@ -242,14 +262,15 @@ class CalendarCache:
         self._checked[scope] = self._clock()
         return entry
 
-    def _converter(self, settings: tuple):
-        office = settings[0]
+    def _converter(self, settings: tuple, name: str):
+        """name: the office's, the organizer of events without one of their own."""
+        office = (settings[0], name)
 
         def convert(event: Event) -> CalendarEvent:
             known = self._converted.get(event.id)
             if known is not None and known[:2] == (event.updated_at, office):
                 return known[2]
-            converted = calendar_event(event)
+            converted = calendar_event(event, office=name)
             self._converted[event.id] = (event.updated_at, office, converted)
             return converted
 
@@ -263,8 +284,8 @@ class CalendarCache:
 
 
 def _settings(kind: EventKind | None) -> tuple:
-    """What the bytes depend on besides the events: (the settings that show in every
-    event, the kind's names)."""
+    """What the bytes depend on besides the events and the office's name as the editors
+    set it: (the settings that show in every event, the kind's names); no query."""
     config = current_app.config
     office = tuple(
         config[name]

@@ -14,6 +14,7 @@ from events.ical import CalendarEvent
 from events.models import Event, EventFormat, EventStatus, RegistrationMode
 from kkp.mail.message import sender_address
 from kkp.markup import to_text
+from kkp.office import office_name
 
 
 def event_url(event: Event) -> str:
@@ -39,11 +40,17 @@ def location(event: Event, *, with_join_url: bool) -> str:
     return place
 
 
-def calendar_event(event: Event, *, for_participant: bool = False) -> CalendarEvent:
-    """The event as a calendar shows it; `for_participant` adds the join link."""
+def calendar_event(
+    event: Event, *, for_participant: bool = False, office: str | None = None
+) -> CalendarEvent:
+    """The event as a calendar shows it; `for_participant` adds the join link.
+
+    office: the office's name, the organizer's without one of its own (read when not
+    given; a whole calendar reads it once).
+    """
     with_join = for_participant or event.registration_mode == RegistrationMode.NONE
     organizer_email = event.organizer_email or sender_address(current_app.config["KKP_MAIL_FROM"])
-    organizer_name = event.organizer_name or current_app.config["KKP_OFFICE_NAME"]
+    organizer_name = event.organizer_name or office or office_name()
     if event.all_day:
         start, end = event.first_day, event.last_day
     else:

@@ -170,15 +170,20 @@ def invitation(
 
 
 def calendar_feed(events: list[CalendarEvent], *, name: str, description: str = "") -> bytes:
-    """A subscribable calendar (no METHOD): name, refresh interval, events in order."""
+    """A subscribable calendar (no METHOD): name, refresh interval, events in order.
+
+    name: one line (line breaks become spaces); both are text the editors set (the
+    office's name), cleaned as every property is.
+    """
+    name = " ".join(clean(name).split())
     extra = {
-        "name": name,
-        "x-wr-calname": name,
+        "name": vText(name),
+        "x-wr-calname": vText(name),
         "x-wr-timezone": TZID,
         "x-published-ttl": "PT1H",
     }
     if description:
-        extra["x-wr-caldesc"] = description
+        extra["x-wr-caldesc"] = vText(clean(description))
     calendar = _calendar(None, extra)
     calendar.add("refresh-interval", "PT1H", parameters={"VALUE": "DURATION"})
     ordered = sorted(events, key=lambda e: (_sort_key(e.start), e.uid))

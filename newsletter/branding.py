@@ -4,7 +4,8 @@ Editors set them in /admin/settings/branding (`newsletter.admin.branding`); they
 settings like the texts (`newsletter.settings.BRANDING_SETTINGS`), the logo an `Image`
 row whose id a setting keeps. The public pages show them in their header and footer
 (`newsletter.pages.branding`: a context processor and /branding.css), every mail in its
-header and footer (registered with the foundation: `kkp.mail.render.branding_from`).
+header and footer (registered with the foundation: `kkp.mail.render.branding_from`),
+and the calendars, feeds and invitations name the office by it (`kkp.office`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import io
 import math
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -24,8 +27,9 @@ from sqlalchemy.orm import defer
 from kkp.extensions import db
 from kkp.forms import InputError
 from kkp.mail.render import MAIL_COLOUR, branding_from
+from kkp.office import office_name_from
 from newsletter.issues import IssueError, store_image
-from newsletter.models import Image
+from newsletter.models import Image, OfficeSetting
 from newsletter.settings import save_settings, stored_settings
 
 #: "#" and six hexadecimal digits, nothing else
@@ -131,6 +135,20 @@ def mail_branding(stored: dict[str, str] | None = None) -> dict:
 @branding_from
 def _mail_branding() -> dict:
     return mail_branding()
+
+
+#: the one row the calendars and feeds read, by its primary key
+_OFFICE_NAME = sa.select(OfficeSetting.value, OfficeSetting.updated_at).where(
+    OfficeSetting.key == "office_name"
+)
+
+
+@office_name_from
+def _office_name() -> tuple[str, datetime | None]:
+    """The name as the editors set it and its last change, in one primary-key query
+    (Core: what the database holds, never an object the session remembers)."""
+    row = db.session.execute(_OFFICE_NAME).first()
+    return (row.value, row.updated_at) if row is not None else ("", None)
 
 
 # -- the colour --------------------------------------------------------------------------

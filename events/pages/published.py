@@ -25,6 +25,7 @@ from events.pages.events import bp
 from kkp.conditional import conditional_response
 from kkp.db import utcnow
 from kkp.extensions import db
+from kkp.office import current_office_name
 
 CALENDAR_TYPE = "text/calendar"
 #: calendar apps poll hourly (REFRESH-INTERVAL); proxies may reuse an answer this long
@@ -71,13 +72,16 @@ def event_ics(slug: str):
     )
     if event is None:
         abort(404)
+    office = current_office_name()
     body = calendar_feed(
-        [calendar_event(event)], name=event.title, description=calendar_description()
+        [calendar_event(event, office=office.name)],
+        name=event.title,
+        description=calendar_description(office.name),
     )
     return conditional_response(
         body,
         CALENDAR_TYPE,
-        event.changed_at,
+        max(event.changed_at, office.changed_at or event.changed_at),
         {"Content-Disposition": f'attachment; filename="{slug}.ics"'},
         max_age=CALENDAR_MAX_AGE,
     )
@@ -89,15 +93,18 @@ def feed(kind: str):
     config = current_app.config
     locale = config["BABEL_DEFAULT_LOCALE"]
     events = upcoming_events(now=now, limit=feeds.FEED_SIZE)
+    office = current_office_name()
+    updated = feeds_changed(now)
     common = {
-        "title": calendar_name(),
-        "description": calendar_description(),
+        "title": calendar_name(office=office.name),
+        "description": calendar_description(office.name),
         "base_url": config["KKP_BASE_URL"],
-        "updated": feeds_changed(now),
+        # the office's name shows in the title and as the author
+        "updated": max(updated, office.changed_at or updated),
         "language": locale,
     }
     with force_locale(locale):
-        body = feeds.feed(kind, events, author=config["KKP_OFFICE_NAME"], **common)
+        body = feeds.feed(kind, events, author=office.name, **common)
     return conditional_response(body, f"application/{kind}+xml", common["updated"])
 
 

@@ -14,6 +14,7 @@ from kkp.conditional import conditional_build
 from kkp.db import contains_pattern
 from kkp.extensions import db
 from kkp.markup import is_web_url
+from kkp.office import office_name
 from kkp.tables import umlaut_spellings
 from newsletter import drafts, feeds
 from newsletter.models import Article, Image, Issue, IssueStatus, OfficeSetting
@@ -159,7 +160,7 @@ def feed(kind: str):
             "base_url": config["KKP_BASE_URL"],
             "description": _feed_description(),
             "language": config["BABEL_DEFAULT_LOCALE"],
-            "author": config["KKP_OFFICE_NAME"],
+            "author": office_name(),
         }
     etag = feeds.fingerprint(kind, issues, settings, **common)
 
