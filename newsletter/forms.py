@@ -238,8 +238,8 @@ class IssueForm(FlaskForm):
         _l("Introduction"),
         description=_l(
             "Markdown. If it opens with a salutation of its own (such as “Dear "
-            "colleagues,”), the mail greets with it; otherwise “Hello <name>,” stands "
-            "above it."
+            "colleagues,”), the mail greets with it; otherwise the reader's name does, "
+            "as in “Hello Anna Schmidt,”."
         ),
         render_kw={"rows": 5},
     )

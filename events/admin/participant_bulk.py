@@ -169,25 +169,29 @@ def _carry_out(event: Event, action: str, chosen: list[Registration]):
             outcome = bulk.move_up_selected(event.id, ids)
     if not saved:
         return _back(event)
+    # only what happened: no "0 people were confirmed" above what did happen
     if action == "confirm":
-        flash(
-            ngettext(
-                "%(num)d person was confirmed and is told by mail.",
-                "%(num)d people were confirmed and are told by mail.",
-                outcome.done,
-            ),
-            "success",
-        )
+        if outcome.done:
+            flash(
+                ngettext(
+                    "%(num)d person was confirmed and is told by mail.",
+                    "%(num)d people were confirmed and are told by mail.",
+                    outcome.done,
+                ),
+                "success",
+            )
         if outcome.waiting:
             flash(
                 ngettext(
-                    "%(num)d person joined the waiting list: the event is full.",
-                    "%(num)d people joined the waiting list: the event is full.",
+                    "%(num)d person is confirmed and on the waiting list, as the event is "
+                    "full; she is told by mail.",
+                    "%(num)d people are confirmed and on the waiting list, as the event is "
+                    "full; they are told by mail.",
                     outcome.waiting,
                 ),
-                "info",
+                "success",
             )
-    else:
+    elif outcome.done:
         flash(
             ngettext(
                 "%(num)d person moved up from the waiting list and is told by mail.",

@@ -27,7 +27,7 @@ from people.models import MailingList
 def _source_words() -> dict[str, str]:
     return {
         RegistrationSource.FORM: _("Registration form"),
-        RegistrationSource.EDITOR: _("Editor"),
+        RegistrationSource.EDITOR: _("Editors"),
         RegistrationSource.INVITATION: _("Invitation"),
         RegistrationSource.API: _("API"),
     }

@@ -359,7 +359,18 @@ def issue_test_send(issue_id: int):
     if form.validate():
         with saving(form, default="addresses") as saved:
             ids = sending.test_send(issue, form.address_list())
-        if saved:
+        if saved and not current_app.config.get("KKP_SMTP_URL"):
+            flash(
+                ngettext(
+                    "The test mail to %(num)d address is in the outbox (Settings › "
+                    "Outbox): no mail server is set up, so nothing leaves this machine.",
+                    "The test mail to %(num)d addresses is in the outbox (Settings › "
+                    "Outbox): no mail server is set up, so nothing leaves this machine.",
+                    len(ids),
+                ),
+                "info",
+            )
+        elif saved:
             flash(
                 ngettext(
                     "Test mail sent to %(num)d address.",

@@ -194,6 +194,9 @@ def test_on_a_phone_the_side_bar_opens_with_the_keyboard(page, editor, lists):
     expect(subscribers).to_be_visible()
     page.keyboard.press("Tab")  # on to the first link of the open menu
     expect(nav.get_by_role("link", name="Übersicht")).to_be_focused()
+    page.keyboard.press("Escape")  # closes it, the focus back on its button
+    expect(subscribers).to_be_hidden()
+    expect(menu).to_be_focused()
 
 
 def test_on_a_desktop_the_side_bar_is_open_and_marks_the_page(page, editor, lists):
