@@ -7,11 +7,12 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from events import operations
+from events import operations, series_table
 from events.admin.events import bp
 from events.admin.forms import KindForm, SeriesForm
 from events.models import Event, EventSeries
 from kkp.extensions import db
+from kkp.tables import Sorting
 from kkp.views import saving
 
 # -- kinds and series --------------------------------------------------------------------
@@ -46,12 +47,17 @@ def series_list():
         if saved is not None:
             return redirect(url_for(".series_edit", series_id=saved.id), 303)
         status = 422
-    found = db.session.scalars(
-        sa.select(EventSeries)
-        .options(sa.orm.selectinload(EventSeries.events))
-        .order_by(EventSeries.created_at.desc(), EventSeries.id.desc())
-    ).all()
-    return render_template("admin/events/series.html", series=found, form=form), status
+    flt = series_table.SeriesFilter.from_args(request.args)
+    sorting = Sorting.from_args(request.args, series_table.COLUMNS)
+    page = series_table.series_page(flt, sorting, request.args.get("page", type=int))
+    return render_template(
+        "admin/events/series.html",
+        series=page.rows,
+        page=page,
+        flt=flt,
+        sorting=sorting,
+        form=form,
+    ), status
 
 
 def _save_series(form: SeriesForm, series: EventSeries | None) -> EventSeries | None:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from kkp.auth import audit_pages, limits, operations, sessions
+from kkp.auth import audit_pages, limits, operations, sessions, tables
 from kkp.auth.access import admin_required
 from kkp.auth.dashboard import dashboard_context, dashboard_part
 from kkp.auth.forms import EditorForm, LoginForm, PasswordForm, TokenForm
-from kkp.auth.models import ApiToken, Editor
+from kkp.auth.models import ApiToken
 from kkp.errors import error_response, wants_json
 from kkp.extensions import db, login_manager
 from kkp.redirects import safe_local_path
+from kkp.tables import Sorting
 from kkp.views import saving
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
@@ -91,11 +91,22 @@ def tokens():
             _token, secret = operations.create_token(current_user, form.name.data)
         if saved:  # shown once, on this page: no redirect
             form = TokenForm(formdata=None)
-    query = sa.select(ApiToken).order_by(ApiToken.id.desc())
-    if not current_user.is_admin:
-        query = query.where(ApiToken.editor_id == current_user.id)
+    flt = tables.TextFilter.from_args(request.args)
+    sorting = Sorting.from_args(request.args, tables.TOKEN_COLUMNS)
+    page = tables.token_page(
+        flt,
+        sorting,
+        request.args.get("page", type=int),
+        editor_id=None if current_user.is_admin else current_user.id,
+    )
     return render_template(
-        "auth/tokens.html", form=form, tokens=db.session.scalars(query).all(), secret=secret
+        "auth/tokens.html",
+        form=form,
+        tokens=page.rows,
+        page=page,
+        flt=flt,
+        sorting=sorting,
+        secret=secret,
     ), 400 if form.errors else 200
 
 
@@ -126,8 +137,12 @@ def editors():
         if saved:
             flash(_("The editor was created."), "success")
             return redirect(url_for("auth.editors"))
-    all_editors = db.session.scalars(sa.select(Editor).order_by(Editor.email)).all()
-    return render_template("auth/editors.html", form=form, editors=all_editors)
+    flt = tables.TextFilter.from_args(request.args)
+    sorting = Sorting.from_args(request.args, tables.EDITOR_COLUMNS)
+    page = tables.editor_page(flt, sorting, request.args.get("page", type=int))
+    return render_template(
+        "auth/editors.html", form=form, editors=page.rows, page=page, flt=flt, sorting=sorting
+    )
 
 
 @bp.get("/audit")

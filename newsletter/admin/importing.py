@@ -18,8 +18,9 @@ from sqlalchemy.orm import defer
 from kkp.errors import error_response, wants_json
 from kkp.extensions import db
 from kkp.forms import InputError
+from kkp.tables import Sorting
 from kkp.views import saving
-from newsletter import csvfile, import_columns, importer, operations
+from newsletter import csvfile, import_columns, import_table, importer, operations
 from newsletter.admin.subscribers import bp, require_lists
 from newsletter.forms import EXISTING_CHOICES, ImportForm, ImportSetupForm, list_choices
 from newsletter.models import ExistingPolicy, ImportJob, ImportStatus, MailingList
@@ -39,13 +40,17 @@ def _words():
 
 
 def _import_page(form: ImportForm, status: int = 200):
-    jobs = db.session.scalars(
-        sa.select(ImportJob).order_by(ImportJob.id.desc()).limit(10).options(defer(ImportJob.data))
-    ).all()
+    flt = import_table.ImportFilter.from_args(request.args)
+    sorting = Sorting.from_args(request.args, import_table.COLUMNS)
+    page = import_table.import_page(flt, sorting, request.args.get("page", type=int))
     return render_template(
         "admin/import.html",
         form=form,
-        jobs=jobs,
+        jobs=page.rows,
+        page=page,
+        flt=flt,
+        sorting=sorting,
+        rejected=import_table.rejected_counts(page.rows),
         max_mb=importer.MAX_BYTES // (1024 * 1024),
         max_rows=csvfile.MAX_ROWS,
     ), status

@@ -45,7 +45,7 @@ def test_import_progress_in_the_browser(page, editor, lists, drain, tmp_path, mo
         f"E-Mail;Name\r\n{rows}kaputt;X\r\nweg@example.org;Weg\r\n", encoding="utf-8-sig"
     )
     page.locator("#file").set_input_files(str(csv_file))
-    page.locator("main form button[type=submit]").click()
+    page.get_by_role("button", name="Hochladen und erste Zeilen zeigen").click()
     assert page.url.endswith("/setup")
     page.get_by_label("Fortbildungen").check()
     page.locator("#consent_evidence").fill("Teilnehmerliste Fachtag")

@@ -12,6 +12,7 @@ from datetime import date, time
 import pytest
 import sqlalchemy as sa
 
+from events import series_table
 from events.models import Event, EventKind, EventSeries
 from kkp.extensions import db
 from tests.events.conftest import day_in
@@ -471,3 +472,44 @@ def test_dates_are_shown_in_berlin_time(english, kinds):
     page = english.get("/admin/events/?show=drafts").get_data(as_text=True)
     assert "09:30–11:00" in page
     assert csrf_token(english.get(f"/admin/events/{event.id}/edit").get_data(as_text=True))
+
+
+def test_the_series_are_searched_sorted_and_paged(english, make_event, monkeypatch):
+    monkeypatch.setattr(series_table, "PAGE_SIZE", 2)
+    dates = {"Aufbaukurs": [30], "Basiskurs": [10, 40], "Chefsache": []}
+    for title, days in dates.items():
+        series = EventSeries(title=title, slug=title.lower())
+        db.session.add(series)
+        db.session.flush()
+        for n in days:
+            make_event("Termin", days=n).series_id = series.id
+    db.session.commit()
+
+    def table(address: str) -> str:
+        return english.get(address).get_data(as_text=True).split('id="result-count"')[1]
+
+    page = table("/admin/events/series?q=KURS")
+    assert "2 series." in page and "Basiskurs" in page and "Chefsache" not in page
+    page = table("/admin/events/series?sort=title&dir=asc")
+    assert page.index("Aufbaukurs") < page.index("Basiskurs") and "Chefsache" not in page
+    assert 'aria-sort="ascending"' in page
+    assert 'href="/admin/events/series?sort=title&amp;dir=desc"' in page
+    assert 'rel="next" href="/admin/events/series?page=2&amp;sort=title&amp;dir=asc"' in page
+    page = table("/admin/events/series?sort=title&dir=asc&page=2")
+    assert "Chefsache" in page and "Aufbaukurs" not in page and "Page 2 of 2" in page
+    page = table("/admin/events/series?sort=dates&dir=desc")
+    assert page.index("Basiskurs") < page.index("Aufbaukurs") and "Chefsache" not in page
+    assert 'aria-sort="descending"' in page
+    # by the first date; a series without dates last, either way round
+    page = table("/admin/events/series?sort=first&dir=asc")
+    assert page.index("Basiskurs") < page.index("Aufbaukurs")
+    page = table("/admin/events/series?sort=first&dir=desc")
+    assert page.index("Aufbaukurs") < page.index("Basiskurs")
+    assert "Chefsache" in table("/admin/events/series?sort=first&dir=desc&page=2")
+    assert "q=kurs" in table("/admin/events/series?q=kurs&sort=title&dir=asc")  # kept
+    # the newest first without a choice; nonsense in the address is ignored
+    response = english.get("/admin/events/series?sort=nonsense&dir=up&page=-3&q=%00")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.index("Chefsache") < page.index("Basiskurs") and "aria-sort" not in page
+    assert "No series match." in table("/admin/events/series?q=zzz")

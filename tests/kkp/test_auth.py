@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from kkp.auth.models import ApiToken, AuditEntry, Editor
@@ -232,3 +234,86 @@ def test_editors_on_a_local_domain_can_be_added_in_the_form(app, logged_in, ctx)
     assert "Es gibt schon ein Redaktionskonto" in refused.get_data(as_text=True)
     token = app.test_cli_runner().invoke(args=["create-token", "TEAM@localhost"])
     assert token.exit_code == 0, token.output
+
+
+def _table(client, address: str) -> str:
+    response = client.get(address)
+    assert response.status_code == 200
+    return response.get_data(as_text=True).split('id="result-count"')[1]
+
+
+def test_the_editors_are_searched_sorted_and_paged(logged_in, monkeypatch):
+    from kkp.auth import tables
+    from kkp.auth.operations import create_editor
+
+    monkeypatch.setattr(tables, "PAGE_SIZE", 2)
+    logged_in.set_cookie("kkp_lang", "en")
+    create_editor(
+        "anna@kkp.test", role="editor", password="ein-langes-passwort", name="Zora Anders"
+    )
+    create_editor("zeno@kkp.test", role="editor", password="ein-langes-passwort", name="Anton Berg")
+    db.session.commit()
+    page = _table(logged_in, "/admin/editors?q=ANDER")
+    assert "1 editor." in page and "anna@kkp.test" in page and "zeno@" not in page
+    page = _table(logged_in, "/admin/editors?q=zeno@")  # the address too
+    assert "zeno@kkp.test" in page and "anna@" not in page
+    page = _table(logged_in, "/admin/editors")  # by address without a choice
+    assert page.index("anna@") < page.index("redaktion@") and "zeno@" not in page
+    assert "aria-sort" not in page
+    assert 'rel="next" href="/admin/editors?page=2"' in page
+    page = _table(logged_in, "/admin/editors?sort=name&dir=asc")
+    assert page.index("zeno@") < page.index("redaktion@") and "anna@" not in page
+    assert 'aria-sort="ascending"' in page
+    assert 'href="/admin/editors?sort=name&amp;dir=desc"' in page
+    assert 'rel="next" href="/admin/editors?page=2&amp;sort=name&amp;dir=asc"' in page
+    page = _table(logged_in, "/admin/editors?sort=name&dir=asc&page=2")
+    assert "anna@" in page and "zeno@" not in page and "Page 2 of 2" in page
+    page = _table(logged_in, "/admin/editors?sort=role&dir=asc")
+    assert page.index("redaktion@") < page.index("anna@")  # the administrator first
+    # the one who logged in first, the others after, either way round
+    for direction in ("asc", "desc"):
+        page = _table(logged_in, f"/admin/editors?sort=login&dir={direction}")
+        assert re.search(r"<td>([^<]+)</td>", page).group(1) == "redaktion@kkp.test"
+    assert 'aria-sort="descending"' in page
+    page = _table(logged_in, "/admin/editors?sort=email&dir=desc&q=kkp")
+    assert page.index("zeno@") < page.index("redaktion@") and "q=kkp" in page
+    page = _table(logged_in, "/admin/editors?sort=nonsense&dir=up&page=x&q=%00")
+    assert page.index("anna@") < page.index("redaktion@")
+    assert "No editors match." in _table(logged_in, "/admin/editors?q=zzz")
+
+
+def test_the_tokens_are_searched_sorted_and_paged(logged_in, editor, monkeypatch):
+    from kkp.auth import tables
+    from kkp.auth.operations import create_editor, create_token
+    from kkp.db import utcnow
+
+    monkeypatch.setattr(tables, "PAGE_SIZE", 2)
+    logged_in.set_cookie("kkp_lang", "en")
+    admin = db.session.get(Editor, editor["id"])
+    other = create_editor("helfer@kkp.test", role="editor", password="ein-langes-passwort")
+    for name in ("Website", "backup-Skript"):
+        create_token(admin, name)
+    used, _secret = create_token(other, "Intranet")
+    used.last_used_at = utcnow()
+    db.session.commit()
+    page = _table(logged_in, "/admin/tokens?q=SKRIPT")
+    assert "1 token." in page and "backup-Skript" in page and "Website" not in page
+    page = _table(logged_in, "/admin/tokens")  # the newest first without a choice
+    assert page.index("Intranet") < page.index("backup-Skript") and "Website" not in page
+    assert "aria-sort" not in page
+    page = _table(logged_in, "/admin/tokens?sort=name&dir=asc")
+    assert page.index("backup-Skript") < page.index("Intranet") and "Website" not in page
+    assert 'aria-sort="ascending"' in page
+    assert 'href="/admin/tokens?sort=name&amp;dir=desc#tokens"' in page
+    assert 'rel="next" href="/admin/tokens?page=2&amp;sort=name&amp;dir=asc"' in page
+    page = _table(logged_in, "/admin/tokens?sort=name&dir=asc&page=2")
+    assert "Website" in page and "Intranet" not in page and "Page 2 of 2" in page
+    page = _table(logged_in, "/admin/tokens?sort=created&dir=asc")
+    assert page.index("Website") < page.index("backup-Skript") and "Intranet" not in page
+    for direction in ("asc", "desc"):  # never used: last, either way round
+        page = _table(logged_in, f"/admin/tokens?sort=used&dir={direction}")
+        assert "Intranet" in page
+    assert 'aria-sort="descending"' in page
+    page = _table(logged_in, "/admin/tokens?sort=nonsense&dir=up&page=99&q=%00")
+    assert "Page 2 of 2" in page and "Website" in page
+    assert "No tokens match." in _table(logged_in, "/admin/tokens?q=zzz")

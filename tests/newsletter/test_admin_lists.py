@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -125,3 +127,33 @@ def test_editors_publish_a_new_consent_text_version(logged_in, lists, client):
     from newsletter.models import ConsentEvent
 
     assert db.session.scalar(sa.select(ConsentEvent.consent_version)) == 1
+
+
+def test_lists_keep_their_sign_up_order_unless_sorted(logged_in, lists):
+    logged_in.set_cookie("kkp_lang", "en")
+    for i in range(2):
+        add_subscriber(
+            email=f"c{i}@example.org", list_ids=[lists["intern"]], consent_evidence="Liste"
+        )
+    add_subscriber(email="p@example.org", list_ids=[lists["netzwerktreffen"]])
+    db.session.commit()
+
+    def names(address: str) -> list[str]:
+        response = logged_in.get(address)
+        assert response.status_code == 200
+        table = response.get_data(as_text=True).split('<table id="lists"')[1]
+        return re.findall(r"<tr>\s*<td>([^<]+)</td>", table)
+
+    signup_order = ["KKP Kompakt", "Fortbildungen", "Netzwerktreffen", "Lenkungsgruppe intern"]
+    page = logged_in.get("/admin/lists").get_data(as_text=True)
+    assert "in their order on the public sign-up form" in page and "aria-sort" not in page
+    assert names("/admin/lists") == signup_order
+    assert names("/admin/lists?sort=name&dir=asc") == sorted(signup_order)
+    assert names("/admin/lists?sort=name&dir=desc") == sorted(signup_order, reverse=True)
+    assert names("/admin/lists?sort=confirmed&dir=desc")[0] == "Lenkungsgruppe intern"
+    assert names("/admin/lists?sort=pending&dir=desc")[0] == "Netzwerktreffen"
+    page = logged_in.get("/admin/lists?sort=confirmed&dir=desc").get_data(as_text=True)
+    assert 'aria-sort="descending"' in page
+    assert 'href="/admin/lists?sort=confirmed&amp;dir=asc"' in page
+    assert 'href="/admin/lists">Show them in that order</a>' in page
+    assert names("/admin/lists?sort=position&dir=up&page=x") == signup_order  # ignored

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from kkp.extensions import db
-from newsletter import import_batch, importer
+from newsletter import import_batch, import_table, importer
 from newsletter.models import ImportJob, Subscriber
 from newsletter.operations import add_subscriber, suppress
 from tests.helpers import csrf_token
@@ -332,3 +332,52 @@ def test_the_job_commits_once_per_batch(ctx, lists, editor, monkeypatch):
     assert seen == [0, 3, 6]
     done = job()
     assert (done.status, done.processed_rows, done.imported, done.data) == ("done", 7, 7, None)
+
+
+def test_past_imports_are_searched_sorted_and_paged(logged_in, monkeypatch):
+    monkeypatch.setattr(import_table, "PAGE_SIZE", 2)
+    logged_in.set_cookie("kkp_lang", "en")
+    for filename, status, imported, rejected in [
+        ("adressen.csv", "done", 5, 2),
+        ("Bestand.csv", "failed", 0, 0),
+        ("cluster.csv", "done", 9, 1),
+    ]:
+        db.session.add(
+            ImportJob(
+                filename=filename,
+                status=status,
+                imported=imported,
+                rejected=[{"row": n + 2, "reason": "x"} for n in range(rejected)],
+            )
+        )
+    db.session.commit()
+
+    def table(address: str) -> str:
+        page = logged_in.get(address).get_data(as_text=True)
+        return page.split('id="result-count"')[1]
+
+    page = table("/admin/import?q=best")
+    assert "1 import." in page and "Bestand.csv" in page and "adressen.csv" not in page
+    page = table("/admin/import?sort=file&dir=asc")
+    assert page.index("adressen.csv") < page.index("Bestand.csv") and "cluster" not in page
+    assert 'aria-sort="ascending"' in page
+    assert 'href="/admin/import?sort=file&amp;dir=desc#imports"' in page
+    assert 'rel="next" href="/admin/import?page=2&amp;sort=file&amp;dir=asc"' in page
+    page = table("/admin/import?sort=file&dir=asc&page=2")
+    assert "cluster.csv" in page and "adressen" not in page and "Page 2 of 2" in page
+    page = table("/admin/import?sort=imported&dir=desc")
+    assert page.index("cluster.csv") < page.index("adressen.csv") and "Bestand" not in page
+    assert 'aria-sort="descending"' in page
+    page = table("/admin/import?sort=rejected&dir=desc")  # counted in the database
+    assert page.index("adressen.csv") < page.index("cluster.csv") and "Bestand" not in page
+    assert "<td>2</td></tr>" in page
+    page = table("/admin/import?sort=status&dir=asc&q=csv")
+    assert "adressen.csv" in page and "cluster.csv" in page  # "done" before "failed"
+    assert "Bestand" not in page
+    assert "q=csv" in page.split('rel="next"')[1].split(">")[0]  # the search kept
+    # the newest first without a choice; nonsense in the address is ignored
+    response = logged_in.get("/admin/import?sort=nonsense&dir=up&page=x&q=%00")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.index("cluster.csv") < page.index("Bestand.csv") and "aria-sort" not in page
+    assert "No imports match." in table("/admin/import?q=zzz")
