@@ -177,7 +177,7 @@ def test_the_last_week_in_numbers(logged_in, lists):
     db.session.commit()
     page = logged_in.get("/admin/").get_data(as_text=True)
     audience = _section(page, "dash-audience")
-    assert "Neue Anmeldungen 3" in audience
+    assert "Neue Abonnements 3" in audience
     assert "Abgemeldet 1" in audience
     failures = _section(page, "dash-failures")
     assert "1 Adresse wurde nach Unzustellbarkeit gesperrt." in failures
