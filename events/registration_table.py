@@ -48,12 +48,8 @@ class RegistrationFilter:
             found.append(Registration.status.in_(SECTIONS[self.section]))
         if self.q:
             events = sa.select(Event.id).where(matches(self.q, Event.title))
-            found.append(
-                sa.or_(
-                    matches(self.q, Registration.name, Registration.email, Registration.organisation),
-                    Registration.event_id.in_(events),
-                )
-            )
+            person = (Registration.name, Registration.email, Registration.organisation)
+            found.append(sa.or_(matches(self.q, *person), Registration.event_id.in_(events)))
         return found
 
 
