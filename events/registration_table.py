@@ -65,9 +65,7 @@ def _column(column: str) -> sa.ColumnElement:
     return Registration.created_at
 
 
-def registration_page(
-    flt: RegistrationFilter, sorting: Sorting, asked: int | None
-) -> NumberedPage:
+def registration_page(flt: RegistrationFilter, sorting: Sorting, asked: int | None) -> NumberedPage:
     """One page of the registrations that match; the newest first unless sorted."""
     if sorting.column is None:
         order = Sorting(None, descending=True).order(Registration.created_at, Registration.id)

@@ -87,7 +87,10 @@ def test_confirm_asks_with_the_count_then_confirms_once(english, make_event):
     assert response.status_code == 303
     shown = english.get(response.headers["Location"]).get_data(as_text=True)
     assert "2 people were confirmed and are told by mail." in shown
-    assert "1 person is confirmed and on the waiting list, as the event is full; she is told by mail." in shown
+    assert (
+        "1 person is confirmed and on the waiting list, as the event is full; "
+        "she is told by mail." in shown
+    )
     assert statuses(event.id) == {
         "anna@example.org": "confirmed",
         "ben@example.org": "confirmed",

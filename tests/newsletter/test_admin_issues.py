@@ -410,7 +410,6 @@ def test_the_list_shows_status_lists_and_progress(english, compose, lists):
     assert "10:00" in page  # 09:00 UTC in Berlin, in winter
 
 
-
 def test_the_list_is_searched_sorted_and_paged(english, compose, monkeypatch):
     monkeypatch.setattr(issue_table, "PAGE_SIZE", 2)
     for number, title in [("1/2026", "Bahnhof"), ("2/2026", "Anfang"), ("3/2026", "Chancen")]:
@@ -429,6 +428,7 @@ def test_the_list_is_searched_sorted_and_paged(english, compose, monkeypatch):
     page = english.get("/admin/issues?sort=nonsense&page=x").get_data(as_text=True)
     assert page.index("Chancen") < page.index("Anfang")
     assert "No issues match." in english.get("/admin/issues?q=zzz").get_data(as_text=True)
+
 
 # -- preview and test mail -------------------------------------------------------------------
 
