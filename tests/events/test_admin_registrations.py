@@ -21,7 +21,7 @@ def english(logged_in):
 
 def names(client, query: str = "") -> list[str]:
     page = client.get(f"/admin/events/registrations{query}").get_data(as_text=True)
-    return re.findall(r"<tr>\s*<td>([^<]+)</td>", page)
+    return re.findall(r"<tr>\s*<td[^>]*>([^<]+)</td>", page)
 
 
 def test_who_registered_for_what(english, make_event, monkeypatch):
