@@ -42,26 +42,34 @@
   function ask(dialog, form, opener) {
     if (!dialog || typeof dialog.showModal !== "function") { return false; }
     if (dialog.open) { return true; }
+    // asked again before the last "close" event came (Escape, then Enter at once):
+    // the last asking's listeners go, so that they cannot close this one
+    if (dialog.kkpAbandon) { dialog.kkpAbandon(); }
     var confirm = dialog.querySelector("[data-dialog-confirm]");
     var cancel = dialog.querySelector("[data-dialog-cancel]");
     var done = false;
 
-    // confirmed at once, not when the "close" event comes later: a second press in
-    // between must find the form sent already
-    function finish(confirmed) {
-      if (done) { return; }
+    function detach() {
       done = true;
+      dialog.kkpAbandon = null;
       confirm.removeEventListener("click", onConfirm);
       cancel.removeEventListener("click", onCancel);
       dialog.removeEventListener("keydown", onKey);
       dialog.removeEventListener("close", onClose);
+    }
+    // confirmed at once, not when the "close" event comes later: a second press in
+    // between must find the form sent already
+    function finish(confirmed) {
+      if (done) { return; }
+      detach();
       if (dialog.open) { dialog.close(); }
       if (opener && opener.focus) { opener.focus(); }
       if (confirmed) { sendOnce(form); }
     }
     function onConfirm() { finish(true); }
     function onCancel() { finish(false); }
-    function onClose() { finish(false); }  // Escape
+    // Escape; a late "close" of an earlier asking finds the dialog open again: not ours
+    function onClose() { if (!dialog.open) { finish(false); } }
     function onKey(event) {
       if (event.key !== "Tab") { return; }
       var items = focusable(dialog);
@@ -75,6 +83,7 @@
       }
     }
 
+    dialog.kkpAbandon = detach;
     confirm.addEventListener("click", onConfirm);
     cancel.addEventListener("click", onCancel);
     dialog.addEventListener("keydown", onKey);

@@ -137,8 +137,25 @@ def test_log_in_compose_preview_test_and_send_by_keyboard(page, editor, lists, m
     db.session.rollback()
     assert db.session.get(Issue, issue.id).status == "draft"
 
+    # asked again before the closing's "close" event came: the new question stays open
+    still_open = page.evaluate(
+        """async () => {
+            const dialog = document.getElementById("send-dialog");
+            document.getElementById("send-now").click();
+            dialog.close();
+            document.getElementById("send-now").click();
+            await new Promise((done) => setTimeout(done, 100));
+            const open = dialog.open;
+            dialog.querySelector("[data-dialog-cancel]").click();
+            return open;
+        }"""
+    )
+    assert still_open, "a late close event shut the dialog asked again"
+    page.locator("#send-now").focus()
+
     page.keyboard.press("Enter")
     assert dialog.evaluate("d => d.open")
+    page.wait_for_function(IN_OPEN_DIALOG)
     tab_to(page, "#send-dialog [data-dialog-confirm]", limit=3)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/admin/issues/{issue.id}/progress")
