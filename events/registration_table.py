@@ -5,52 +5,30 @@ its event's participants page, where the registration is handled."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from events.models import Event, Registration
-from events.search import SECTIONS
+from events.search import SECTIONS, ParticipantFilter
 from kkp.db import NumberedPage, numbered_page
-from kkp.tables import Sorting, matches, search_text
+from kkp.tables import Sorting, matches
 
 #: registrations on one page
 PAGE_SIZE = 50
 COLUMNS = ("name", "email", "event", "status", "date")
 
 
-@dataclass(frozen=True)
-class RegistrationFilter:
-    """The search text (a person's name, address or organisation, or the event's
-    title) and the one section shown (None: every status)."""
-
-    q: str = ""
-    section: str | None = None
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> RegistrationFilter:
-        section = args.get("status") or ""
-        return cls(search_text(args), section if section in SECTIONS else None)
-
-    def as_args(self) -> dict[str, str]:
-        args = {}
-        if self.q:
-            args["q"] = self.q
-        if self.section:
-            args["status"] = self.section
-        return args
-
-    def conditions(self) -> list:
-        found = []
-        if self.section:
-            found.append(Registration.status.in_(SECTIONS[self.section]))
-        if self.q:
-            events = sa.select(Event.id).where(matches(self.q, Event.title))
-            person = (Registration.name, Registration.email, Registration.organisation)
-            found.append(sa.or_(matches(self.q, *person), Registration.event_id.in_(events)))
-        return found
+def _conditions(flt: ParticipantFilter) -> list:
+    """The participants page's filter over every event: the section's statuses, and the
+    search text in the person's name, address or organisation, or the event's title."""
+    found = []
+    if flt.section:
+        found.append(Registration.status.in_(SECTIONS[flt.section]))
+    if flt.q:
+        events = sa.select(Event.id).where(matches(flt.q, Event.title))
+        person = (Registration.name, Registration.email, Registration.organisation)
+        found.append(sa.or_(matches(flt.q, *person), Registration.event_id.in_(events)))
+    return found
 
 
 def _column(column: str) -> sa.ColumnElement:
@@ -65,7 +43,7 @@ def _column(column: str) -> sa.ColumnElement:
     return Registration.created_at
 
 
-def registration_page(flt: RegistrationFilter, sorting: Sorting, asked: int | None) -> NumberedPage:
+def registration_page(flt: ParticipantFilter, sorting: Sorting, asked: int | None) -> NumberedPage:
     """One page of the registrations that match; the newest first unless sorted."""
     if sorting.column is None:
         order = Sorting(None, descending=True).order(Registration.created_at, Registration.id)
@@ -73,7 +51,7 @@ def registration_page(flt: RegistrationFilter, sorting: Sorting, asked: int | No
         order = sorting.order(_column(sorting.column), Registration.id)
     return numbered_page(
         Registration,
-        flt.conditions(),
+        _conditions(flt),
         size=PAGE_SIZE,
         asked=asked,
         order=order,

@@ -3,34 +3,16 @@ pages (:mod:`kkp.tables`, :func:`kkp.db.numbered_page`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from events.models import Event, EventSeries
 from kkp.db import NumberedPage, numbered_page
-from kkp.tables import Sorting, matches, search_text
+from kkp.tables import Sorting, TextFilter
 
 #: series on one page
 PAGE_SIZE = 50
 COLUMNS = ("title", "dates", "first")
-
-
-@dataclass(frozen=True)
-class SeriesFilter:
-    q: str = ""
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> SeriesFilter:
-        return cls(search_text(args))
-
-    def as_args(self) -> dict[str, str]:
-        return {"q": self.q} if self.q else {}
-
-    def conditions(self) -> list:
-        return [matches(self.q, EventSeries.title)] if self.q else []
 
 
 def _dates() -> sa.ScalarSelect:
@@ -45,7 +27,7 @@ def _first_date() -> sa.ScalarSelect:
     ).scalar_subquery()
 
 
-def series_page(flt: SeriesFilter, sorting: Sorting, asked: int | None) -> NumberedPage:
+def series_page(flt: TextFilter, sorting: Sorting, asked: int | None) -> NumberedPage:
     """One page of the series that match; the newest first unless sorted otherwise.
     Series without dates come last by their first date, either way round."""
     if sorting.column is None:
@@ -59,7 +41,7 @@ def series_page(flt: SeriesFilter, sorting: Sorting, asked: int | None) -> Numbe
         order = [first.is_(None), *sorting.order(first, EventSeries.id)]
     return numbered_page(
         EventSeries,
-        flt.conditions(),
+        flt.conditions(EventSeries.title),
         size=PAGE_SIZE,
         asked=asked,
         order=order,

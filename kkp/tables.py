@@ -57,6 +57,24 @@ def umlaut_spellings(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class TextFilter:
+    """A table's search text alone (tables with more filters have their own class)."""
+
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> TextFilter:
+        return cls(search_text(args))
+
+    def as_args(self) -> dict[str, str]:
+        return {"q": self.q} if self.q else {}
+
+    def conditions(self, *columns) -> list:
+        """The rows whose `columns` hold the search text (all rows without one)."""
+        return [matches(self.q, *columns)] if self.q else []
+
+
+@dataclass(frozen=True)
 class Sorting:
     """The column the editor sorted by (None: the table's own order) and its direction."""
 

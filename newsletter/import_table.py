@@ -3,35 +3,17 @@ in numbered pages (:mod:`kkp.tables`, :func:`kkp.db.numbered_page`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
 
 from kkp.db import NumberedPage, numbered_page
 from kkp.extensions import db
-from kkp.tables import Sorting, matches, search_text
+from kkp.tables import Sorting, TextFilter
 from newsletter.models import ImportJob
 
 #: imports on one page
 PAGE_SIZE = 50
 COLUMNS = ("date", "file", "status", "imported", "rejected")
-
-
-@dataclass(frozen=True)
-class ImportFilter:
-    q: str = ""
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> ImportFilter:
-        return cls(search_text(args))
-
-    def as_args(self) -> dict[str, str]:
-        return {"q": self.q} if self.q else {}
-
-    def conditions(self) -> list:
-        return [matches(self.q, ImportJob.filename)] if self.q else []
 
 
 def _column(column: str) -> sa.ColumnElement:
@@ -46,7 +28,7 @@ def _column(column: str) -> sa.ColumnElement:
     return ImportJob.created_at
 
 
-def import_page(flt: ImportFilter, sorting: Sorting, asked: int | None) -> NumberedPage:
+def import_page(flt: TextFilter, sorting: Sorting, asked: int | None) -> NumberedPage:
     """One page of the imports that match; the newest first unless sorted otherwise
     (without the uploaded files)."""
     if sorting.column is None:
@@ -55,7 +37,7 @@ def import_page(flt: ImportFilter, sorting: Sorting, asked: int | None) -> Numbe
         order = sorting.order(_column(sorting.column), ImportJob.id)
     return numbered_page(
         ImportJob,
-        flt.conditions(),
+        flt.conditions(ImportJob.filename),
         size=PAGE_SIZE,
         asked=asked,
         order=order,

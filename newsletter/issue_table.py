@@ -3,36 +3,18 @@ in numbered pages (:mod:`kkp.tables`, :func:`kkp.db.numbered_page`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, selectinload
 
 from kkp.db import NumberedPage, numbered_page
 from kkp.extensions import db
 from kkp.mail.models import Delivery, DeliveryStatus
-from kkp.tables import Sorting, matches, search_text
+from kkp.tables import Sorting, TextFilter
 from newsletter.models import Issue
 
 #: issues on one page
 PAGE_SIZE = 50
 COLUMNS = ("number", "title", "status", "time")
-
-
-@dataclass(frozen=True)
-class IssueFilter:
-    q: str = ""
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> IssueFilter:
-        return cls(search_text(args))
-
-    def as_args(self) -> dict[str, str]:
-        return {"q": self.q} if self.q else {}
-
-    def conditions(self) -> list:
-        return [matches(self.q, Issue.number, Issue.title)] if self.q else []
 
 
 def _column(column: str) -> sa.ColumnElement:
@@ -54,14 +36,19 @@ def _list_options() -> tuple:
     return (selectinload(Issue.lists), defer(Issue.rendered), defer(Issue.intro))
 
 
-def issue_page(flt: IssueFilter, sorting: Sorting, asked: int | None) -> NumberedPage:
+def issue_page(flt: TextFilter, sorting: Sorting, asked: int | None) -> NumberedPage:
     """One page of the issues that match; the newest first unless sorted otherwise."""
     if sorting.column is None:
         order = Sorting(None, descending=True).order(Issue.created_at, Issue.id)
     else:
         order = sorting.order(_column(sorting.column), Issue.id)
     return numbered_page(
-        Issue, flt.conditions(), size=PAGE_SIZE, asked=asked, order=order, options=_list_options()
+        Issue,
+        flt.conditions(Issue.number, Issue.title),
+        size=PAGE_SIZE,
+        asked=asked,
+        order=order,
+        options=_list_options(),
     )
 
 

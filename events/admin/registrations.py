@@ -10,6 +10,7 @@ from flask_babel import pgettext
 from events import registration_table
 from events.admin.events import bp
 from events.models import RegistrationStatus
+from events.search import ParticipantFilter
 from kkp.tables import Sorting
 
 
@@ -28,7 +29,7 @@ def status_words() -> dict[str, str]:
 
 @bp.get("/registrations")
 def registrations():
-    flt = registration_table.RegistrationFilter.from_args(request.args)
+    flt = ParticipantFilter.from_args(request.args)
     sorting = Sorting.from_args(request.args, registration_table.COLUMNS)
     page = registration_table.registration_page(flt, sorting, request.args.get("page", type=int))
     return render_template(

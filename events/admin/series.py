@@ -12,7 +12,7 @@ from events.admin.events import bp
 from events.admin.forms import KindForm, SeriesForm
 from events.models import Event, EventSeries
 from kkp.extensions import db
-from kkp.tables import Sorting
+from kkp.tables import Sorting, TextFilter
 from kkp.views import saving
 
 # -- kinds and series --------------------------------------------------------------------
@@ -47,7 +47,7 @@ def series_list():
         if saved is not None:
             return redirect(url_for(".series_edit", series_id=saved.id), 303)
         status = 422
-    flt = series_table.SeriesFilter.from_args(request.args)
+    flt = TextFilter.from_args(request.args)
     sorting = Sorting.from_args(request.args, series_table.COLUMNS)
     page = series_table.series_page(flt, sorting, request.args.get("page", type=int))
     return render_template(

@@ -14,7 +14,7 @@ from kkp.auth.models import ApiToken
 from kkp.errors import error_response, wants_json
 from kkp.extensions import db, login_manager
 from kkp.redirects import safe_local_path
-from kkp.tables import Sorting
+from kkp.tables import Sorting, TextFilter
 from kkp.views import saving
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
@@ -91,7 +91,7 @@ def tokens():
             _token, secret = operations.create_token(current_user, form.name.data)
         if saved:  # shown once, on this page: no redirect
             form = TokenForm(formdata=None)
-    flt = tables.TextFilter.from_args(request.args)
+    flt = TextFilter.from_args(request.args)
     sorting = Sorting.from_args(request.args, tables.TOKEN_COLUMNS)
     page = tables.token_page(
         flt,
@@ -137,7 +137,7 @@ def editors():
         if saved:
             flash(_("The editor was created."), "success")
             return redirect(url_for("auth.editors"))
-    flt = tables.TextFilter.from_args(request.args)
+    flt = TextFilter.from_args(request.args)
     sorting = Sorting.from_args(request.args, tables.EDITOR_COLUMNS)
     page = tables.editor_page(flt, sorting, request.args.get("page", type=int))
     return render_template(

@@ -3,34 +3,17 @@ pages (:mod:`kkp.tables`, :func:`kkp.db.numbered_page`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from kkp.auth.models import ApiToken, Editor
 from kkp.db import NumberedPage, numbered_page
-from kkp.tables import Sorting, matches, search_text
+from kkp.tables import Sorting, TextFilter
 
 #: rows on one page
 PAGE_SIZE = 50
 EDITOR_COLUMNS = ("name", "email", "role", "login")
 TOKEN_COLUMNS = ("name", "created", "used")
-
-
-@dataclass(frozen=True)
-class TextFilter:
-    """The search text of a table."""
-
-    q: str = ""
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> TextFilter:
-        return cls(search_text(args))
-
-    def as_args(self) -> dict[str, str]:
-        return {"q": self.q} if self.q else {}
 
 
 def _never_last(sorting: Sorting, column: sa.ColumnElement, key: sa.ColumnElement) -> list:
@@ -42,7 +25,7 @@ def _never_last(sorting: Sorting, column: sa.ColumnElement, key: sa.ColumnElemen
 def editor_page(flt: TextFilter, sorting: Sorting, asked: int | None) -> NumberedPage:
     """One page of the editors whose name or address holds the search text; by address
     unless sorted otherwise."""
-    conditions = [matches(flt.q, Editor.name, Editor.email)] if flt.q else []
+    conditions = flt.conditions(Editor.name, Editor.email)
     if sorting.column == "name":
         order = sorting.order(sa.func.lower(Editor.name), Editor.id)
     elif sorting.column == "role":
@@ -59,7 +42,7 @@ def token_page(
 ) -> NumberedPage:
     """One page of the tokens whose name holds the search text (only `editor_id`'s
     unless None: all); the newest first unless sorted otherwise."""
-    conditions = [matches(flt.q, ApiToken.name)] if flt.q else []
+    conditions = flt.conditions(ApiToken.name)
     if editor_id is not None:
         conditions.append(ApiToken.editor_id == editor_id)
     if sorting.column == "name":

@@ -18,7 +18,7 @@ from sqlalchemy.orm import defer
 from kkp.errors import error_response, wants_json
 from kkp.extensions import db
 from kkp.forms import InputError
-from kkp.tables import Sorting
+from kkp.tables import Sorting, TextFilter
 from kkp.views import saving
 from newsletter import csvfile, import_columns, import_table, importer, operations
 from newsletter.admin.subscribers import bp, require_lists
@@ -40,7 +40,7 @@ def _words():
 
 
 def _import_page(form: ImportForm, status: int = 200):
-    flt = import_table.ImportFilter.from_args(request.args)
+    flt = TextFilter.from_args(request.args)
     sorting = Sorting.from_args(request.args, import_table.COLUMNS)
     page = import_table.import_page(flt, sorting, request.args.get("page", type=int))
     return render_template(

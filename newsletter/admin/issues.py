@@ -23,7 +23,7 @@ from events.operations import upcoming_events
 from kkp.extensions import db
 from kkp.forms import ConfirmForm, show_errors
 from kkp.headers import framed_mail
-from kkp.tables import Sorting
+from kkp.tables import Sorting, TextFilter
 from kkp.views import Confirmation, confirm_page, saving
 from newsletter import drafts, issue_table, issues, operations, sending
 from newsletter.admin.subscribers import bp
@@ -61,7 +61,7 @@ def issue_or_404(issue_id: int) -> Issue:
 
 @bp.get("/issues")
 def issue_list():
-    flt = issue_table.IssueFilter.from_args(request.args)
+    flt = TextFilter.from_args(request.args)
     sorting = Sorting.from_args(request.args, issue_table.COLUMNS)
     page = issue_table.issue_page(flt, sorting, request.args.get("page", type=int))
     return render_template(
