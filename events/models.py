@@ -55,6 +55,32 @@ class RegistrationStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+class RegistrationScope(enum.StrEnum):
+    """How people register for the dates of a series: each date on its own (the
+    default), the whole course at once (one registration, seats and waiting list per
+    course), or one of several dates offering the same event."""
+
+    DATES = "dates"
+    COURSE = "course"
+    ONE_OF = "one_of"
+
+
+class Participation(enum.StrEnum):
+    """How a participant of a hybrid event takes part; on-site and online seats are
+    counted apart. Empty for events that are only one or the other."""
+
+    ON_SITE = "on_site"
+    ONLINE = "online"
+
+
+class AttendanceStatus(enum.StrEnum):
+    """What the editor marked for one participant on one date; NULL: not marked."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+
+
 class RegistrationSource(enum.StrEnum):
     """How a registration came about; the database stores the value."""
 
@@ -88,6 +114,9 @@ FORMATS = tuple(format.value for format in EventFormat)
 REGISTRATION_MODES = tuple(mode.value for mode in RegistrationMode)
 REGISTRATION_STATUSES = tuple(status.value for status in RegistrationStatus)
 REGISTRATION_SOURCES = tuple(source.value for source in RegistrationSource)
+REGISTRATION_SCOPES = tuple(scope.value for scope in RegistrationScope)
+PARTICIPATIONS = tuple(participation.value for participation in Participation)
+ATTENDANCE_STATUSES = tuple(status.value for status in AttendanceStatus)
 #: the statuses that hold (or wait for) a seat with a confirmed address
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
 #: the statuses that take a seat: counted against the capacity
@@ -118,7 +147,10 @@ class EventKind(db.Model):
 
 
 class EventSeries(db.Model):
-    """One training in several dates: each date is an event of its own with its own seats."""
+    """One training in several dates, each an event of its own. `registration_scope`
+    says how people register: per date (each date's own seats), for the whole course
+    (a :class:`events.course_models.CourseBooking`; seats and waiting list here), or for
+    one of the dates."""
 
     __tablename__ = "event_series"
 
@@ -128,6 +160,26 @@ class EventSeries(db.Model):
     title = sa.Column(sa.String(200), nullable=False)
     #: Markdown, sanitised on output
     description = sa.Column(sa.Text, nullable=False, default="")
+    #: a :class:`RegistrationScope`
+    registration_scope = sa.Column(
+        sa.String(20), nullable=False, default=RegistrationScope.DATES, server_default="dates"
+    )
+    #: seats of the whole course; NULL: no limit (only for the course scope)
+    capacity = sa.Column(sa.Integer)
+    #: booking the course closes at this instant; NULL: at the first date's start
+    registration_deadline = sa.Column(UTCDateTime)
+    #: the share of dates (percent) a participant must attend for a certificate
+    certificate_share = sa.Column(sa.Integer, nullable=False, default=75, server_default="75")
+    #: certificates count teaching units of 45 minutes beside the hours
+    teaching_units = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    #: what the course covered, a few lines on the certificate
+    certificate_summary = sa.Column(sa.Text, nullable=False, default="", server_default="")
+    #: who signs the certificates, and in which role
+    signer_name = sa.Column(sa.String(200), nullable=False, default="", server_default="")
+    signer_role = sa.Column(sa.String(200), nullable=False, default="", server_default="")
+    #: months after the last date until registrations are anonymised; NULL: the default
+    #: (`KKP_RETENTION_MONTHS`)
+    retention_months = sa.Column(sa.Integer)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
 
     events = db.relationship("Event", back_populates="series", order_by="Event.starts_at")
@@ -177,8 +229,10 @@ class Event(db.Model):
 
     #: a :class:`RegistrationMode`
     registration_mode = sa.Column(sa.String(20), nullable=False, default=RegistrationMode.OPEN)
-    #: seats; NULL: no limit
+    #: seats (of a hybrid event: on site); NULL: no limit
     capacity = sa.Column(sa.Integer)
+    #: a hybrid event's online seats, counted apart; NULL: no limit
+    capacity_online = sa.Column(sa.Integer)
     #: registration closes at this instant; NULL: at the start
     registration_deadline = sa.Column(UTCDateTime)
     #: an :class:`EventStatus`
@@ -196,6 +250,11 @@ class Event(db.Model):
     changed_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     published_at = sa.Column(UTCDateTime)
     cancelled_at = sa.Column(UTCDateTime)
+    #: months after the event (or its series' last date) until its registrations are
+    #: anonymised; NULL: the series' or the default (`KKP_RETENTION_MONTHS`)
+    retention_months = sa.Column(sa.Integer)
+    #: when the nightly job anonymised its registrations; NULL: not yet
+    anonymised_at = sa.Column(UTCDateTime)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -269,6 +328,17 @@ class Registration(db.Model):
     consent_version = sa.Column(sa.ForeignKey("consent_text.version"))
     #: the list an invitation went to, if any
     invited_from_list_id = sa.Column(sa.ForeignKey("mailing_list.id", ondelete="SET NULL"))
+    #: the course booking this date belongs to (whole-course series): its status follows
+    #: the booking's, and it is cancelled only with the booking
+    booking_id = sa.Column(sa.ForeignKey("course_booking.id", ondelete="CASCADE"), index=True)
+    #: a :class:`Participation` for hybrid events; empty otherwise
+    participation = sa.Column(sa.String(10), nullable=False, default="", server_default="")
+    #: an :class:`AttendanceStatus`; NULL: not marked
+    attendance = sa.Column(sa.String(10))
+    attendance_at = sa.Column(UTCDateTime)
+    #: when name, address and answers were removed (retention or erasure); the row stays
+    #: for the counts and the attendance statistics
+    anonymised_at = sa.Column(UTCDateTime)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     confirmed_at = sa.Column(UTCDateTime)
