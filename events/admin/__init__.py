@@ -6,6 +6,7 @@ section of the start page (:mod:`.dashboard`), and how events read in the audit 
 (:mod:`.audit`)."""
 
 from events.admin import (  # noqa: F401  (their routes join bp)
+    attendance,
     audit,
     dashboard,
     participant_bulk,
