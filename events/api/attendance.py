@@ -104,7 +104,7 @@ def get_attendance(event_id: int):
 @bp.route(
     "/registrations/<int:registration_id>/attendance",
     endpoint="mark_attendance",
-    methods=["PUT"],
+    methods=["PATCH"],
     parameters=[id_parameter("registration_id", "The registration's id.")],
 )
 @bp.doc(
@@ -118,7 +118,7 @@ def get_attendance(event_id: int):
 @bp.body(AttendanceMarkSchema)
 @bp.response(200, AttendanceSchema, description="The participant's mark afterwards.")
 @bp.errors(400, 404, 409, 422)
-def put_attendance(read_body, registration_id: int):
+def patch_attendance(read_body, registration_id: int):
     registration = get_or_404(Registration, registration_id, _("There is no such registration."))
     values = read_body()
     attendance.mark(registration.id, values["attendance"], utcnow())

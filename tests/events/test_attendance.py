@@ -155,24 +155,25 @@ def test_api_lists_and_marks(api, make_event):
     event = make_event(days=1)
     ids = people(event.id, "Anna Berger", "Ben Krüger")
     early = api(
-        "PUT", f"/registrations/{ids['Anna Berger']}/attendance", json={"attendance": "present"}
+        "PATCH", f"/registrations/{ids['Anna Berger']}/attendance", json={"attendance": "present"}
     )
     assert early.status_code == 409
 
     started(event)
     marked = api(
-        "PUT", f"/registrations/{ids['Anna Berger']}/attendance", json={"attendance": "present"}
+        "PATCH", f"/registrations/{ids['Anna Berger']}/attendance", json={"attendance": "present"}
     )
     assert marked.status_code == 200, marked.get_data(as_text=True)
     assert marked.get_json()["attendance"] == "present"
     assert (
         api(
-            "PUT", f"/registrations/{ids['Anna Berger']}/attendance", json={"attendance": "x"}
+            "PATCH", f"/registrations/{ids['Anna Berger']}/attendance", json={"attendance": "x"}
         ).status_code
         == 422
     )
     assert (
-        api("PUT", "/registrations/999999/attendance", json={"attendance": None}).status_code == 404
+        api("PATCH", "/registrations/999999/attendance", json={"attendance": None}).status_code
+        == 404
     )
 
     listed = api("GET", f"/events/{event.id}/attendance").get_json()
@@ -181,7 +182,7 @@ def test_api_lists_and_marks(api, make_event):
         ("Ben Krüger", None),
     ]
     assert listed["counts"] == {"present": 1, "absent": 0, "excused": 0, "unmarked": 1}
-    api("PUT", f"/registrations/{ids['Anna Berger']}/attendance", json={"attendance": None})
+    api("PATCH", f"/registrations/{ids['Anna Berger']}/attendance", json={"attendance": None})
     assert marks(event.id)["Anna Berger"] is None
 
 
