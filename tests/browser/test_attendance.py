@@ -20,7 +20,7 @@ def _fits(page) -> None:
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375, page.url
 
 
-def test_search_and_tap_present_on_a_phone(page, editor, make_event):
+def test_search_and_tap_present_on_a_phone(page, editor, make_event):  # noqa: F811
     event = make_event("Kurs Prävention: Termin 1", days=1)
     ids = people(event.id, "Anna Berger", "Ben Krüger", "Cem Yilmaz-Oberhausen-Langname")
     started(event)
