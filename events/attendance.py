@@ -24,6 +24,7 @@ from events.models import (
     RegistrationStatus,
 )
 from kkp.auth.operations import audit
+from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 
@@ -169,7 +170,7 @@ def attendance_share(series_id: int, now: datetime | None = None) -> dict[str, t
     """Per confirmed participant (by address) of the series' dates: how many of the
     dates held so far she attended, and how many were held. Anonymised registrations
     are left out; `now` defaults to the present instant."""
-    now = now or datetime.now(BERLIN)
+    now = now or utcnow()
     dates = [event.id for event in held_dates(series_id, now)]
     if not dates:
         return {}

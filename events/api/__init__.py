@@ -1,6 +1,6 @@
-"""The events' part of the JSON API under /api/v1: kinds, series, events and
-registrations, each a blueprint whose routes declare their input and output as schemas
-(see :mod:`kkp.api`)."""
+"""The events' part of the JSON API under /api/v1: kinds, series, events,
+registrations and attendance, each a blueprint whose routes declare their input and
+output as schemas (see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
