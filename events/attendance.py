@@ -8,7 +8,7 @@ series' dates (:func:`attendance_share`) is what certificates are issued on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -44,6 +44,9 @@ class AttendanceCounts:
     @property
     def total(self) -> int:
         return self.present + self.absent + self.excused + self.unmarked
+
+    def as_json(self) -> dict[str, int]:
+        return asdict(self)
 
 
 def markable(event: Event, now: datetime) -> bool:

@@ -54,7 +54,6 @@ def _page(event, *, scan_form=None, status=200):
         marks=MARKS,
         scans=attendance_scans.scans(event.id),
         scan_form=scan_form or ScanForm(formdata=None),
-        confirm_form=ConfirmForm(formdata=None),
     ), status
 
 
@@ -96,12 +95,7 @@ def registration_json(registration: Registration, counts: attendance.AttendanceC
     return {
         "id": registration.id,
         "attendance": registration.attendance,
-        "counts": {
-            "present": counts.present,
-            "absent": counts.absent,
-            "excused": counts.excused,
-            "unmarked": counts.unmarked,
-        },
+        "counts": counts.as_json(),
     }
 
 

@@ -89,14 +89,8 @@ def attendance_json(registration: Registration) -> dict:
 @bp.errors(404)
 def get_attendance(event_id: int):
     event = find_event(event_id)
-    counts = attendance.counts(event.id)
     return jsonify(
-        counts={
-            "present": counts.present,
-            "absent": counts.absent,
-            "excused": counts.excused,
-            "unmarked": counts.unmarked,
-        },
+        counts=attendance.counts(event.id).as_json(),
         items=[attendance_json(r) for r in attendance.confirmed(event.id)],
     )
 
