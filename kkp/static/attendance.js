@@ -39,6 +39,19 @@
     });
   }
 
+  // without the script's help: the server answers with the page and its message
+  function sendPlainly(form, button) {
+    var plain = document.createElement("input");
+    plain.type = "hidden";
+    plain.name = "status";
+    plain.value = button.value;
+    form.appendChild(plain);
+    Array.prototype.forEach.call(form.querySelectorAll("button[data-mark]"), function (b) {
+      b.removeAttribute("name");
+    });
+    form.submit();
+  }
+
   list.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.hasAttribute("data-attendance-form") || !window.fetch || !window.FormData) { return; }
@@ -54,29 +67,20 @@
       credentials: "same-origin",
       headers: { "Accept": "application/json" }
     }).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
-    }).then(function (answer) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (data) {
       form.removeAttribute("aria-busy");
-      if (!answer.ok) {
-        if (announce) { announce.textContent = answer.data.error || ""; }
-        return;
-      }
-      show(form, answer.data);
+      show(form, data);
       if (announce) {
         var name = form.closest(".attendance-row").querySelector(".attendance-name").textContent;
         var pressed = form.querySelector("button[aria-pressed='true']");
         announce.textContent = name + ": " + (pressed ? pressed.firstChild.textContent : "–");
       }
     }).catch(function () {
-      // the network failed: send the form the old way
+      // refused (the page shows why) or the network failed: send the form the old way
       form.removeAttribute("aria-busy");
-      var fallback = document.createElement("input");
-      fallback.type = "hidden";
-      fallback.name = "status";
-      fallback.value = button.value;
-      form.appendChild(fallback);
-      Array.prototype.forEach.call(form.querySelectorAll("button[data-mark]"), function (b) { b.name = ""; });
-      form.submit();
+      sendPlainly(form, button);
     });
   });
 })();
