@@ -1,7 +1,8 @@
 """The editors' pages of the events, on the blueprint ``events_admin`` (/admin/events):
 the events themselves (:mod:`.events`), their participants (:mod:`.participants`; the
 bulk actions on a selection in :mod:`.participant_bulk`), every registration across
-them (:mod:`.registrations`), series (:mod:`.series`), the forms (:mod:`.forms`), their
+them (:mod:`.registrations`), series (:mod:`.series`), the registration
+questions and consents of either (:mod:`.questions`), the forms (:mod:`.forms`), their
 section of the start page (:mod:`.dashboard`), and how events read in the audit log
 (:mod:`.audit`)."""
 
@@ -10,6 +11,7 @@ from events.admin import (  # noqa: F401  (their routes join bp)
     dashboard,
     participant_bulk,
     participants,
+    questions,
     registrations,
     series,
 )
