@@ -340,3 +340,65 @@ def test_answers_in_participant_list_and_csv_hostile_text_defused(logged_in, mak
     assert row[-3] == "'=1+1" and row[-2].startswith("'=HYPERLINK")
     assert row[-1].startswith("ja, ")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsentOffer)) == 1
+
+
+# -- the API -------------------------------------------------------------------------------
+
+
+def test_api_shows_questions_takes_and_returns_answers(api, asked):
+    from tests.api_client import error_fields
+
+    event = asked["event"]
+    shown = api("GET", f"/events/{event.id}").get_json()
+    labels = [q["label"] for q in shown["questions"]]
+    assert labels == [
+        "Funktion",
+        "Wie nehmen Sie teil?",
+        "Essenswünsche",
+        "Brauchen Sie einen Parkplatz?",
+    ]
+    food = shown["questions"][2]
+    assert food["shown_if"] == {"question_id": shown["questions"][1]["id"], "value": "vor Ort"}
+    assert shown["consents"][0]["text"].startswith("Mein Name")
+    listed = api("GET", "/events").get_json()["items"][0]
+    assert listed["questions"] == shown["questions"]
+
+    ids = {name: asked[name].removeprefix("q-") for name in ("function", "how", "food", "parking")}
+    offer_id = int(asked["consent"].removeprefix("consent-"))
+    bad = api(
+        "POST",
+        f"/events/{event.id}/registrations",
+        json={
+            "name": "Anna Berger",
+            "email": "anna@example.org",
+            "answers": {ids["how"]: "vor Ort", ids["parking"]: "vielleicht", "999": "x"},
+            "consents": [offer_id + 1],
+        },
+    )
+    assert set(error_fields(bad)) == {
+        f"answers.{ids['function']}",
+        f"answers.{ids['food']}",
+        f"answers.{ids['parking']}",
+        "answers.999",
+        "consents",
+    }
+    good = api(
+        "POST",
+        f"/events/{event.id}/registrations",
+        json={
+            "name": "Anna Berger",
+            "email": "anna@example.org",
+            "answers": {ids["function"]: "Polizei", ids["how"]: "online", ids["parking"]: False},
+            "consents": [offer_id],
+        },
+    )
+    assert good.status_code == 201, good.get_data(as_text=True)
+    body = good.get_json()
+    assert body["answers"] == {
+        ids["function"]: "Polizei",
+        ids["how"]: "online",
+        ids["parking"]: False,
+    }
+    assert [c["id"] for c in body["consents"]] == [offer_id]
+    again = api("GET", f"/events/{event.id}/registrations").get_json()["items"][0]
+    assert again["answers"] == body["answers"]
