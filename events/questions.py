@@ -48,8 +48,7 @@ def _owner_ids(owner: Owner) -> dict:
 
 
 def _audit(owner: Owner) -> None:
-    action = "event.questions" if isinstance(owner, Event) else "event_series.questions"
-    audit(action, owner)
+    audit("event.questions" if isinstance(owner, Event) else "event_series.questions", owner)
 
 
 def questions_of(owner: Owner) -> list[Question]:
