@@ -5,18 +5,20 @@ rules are :mod:`events.questions`'."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from events import questions as ops
 from events.admin.events import bp
 from events.admin.forms import ConsentOfferForm, QuestionForm
 from events.models import Event, EventSeries
-from events.question_models import ConsentOffer, Question
+from events.question_models import Answer, ConsentOffer, Question
 from events.questions import YES
 from kkp.extensions import db
 from kkp.forms import ConfirmForm
-from kkp.views import saving
+from kkp.views import Confirmation, confirm_page, saving
 
 EVENT = {"owner": "event"}
 SERIES = {"owner": "series"}
@@ -144,16 +146,35 @@ def question_typical(owner: str, owner_id: int):
     return redirect(_page_url(owner_obj, "questions"), 303)
 
 
-@_route("/questions/<int:question_id>/delete", methods=["POST"])
+@_route("/questions/<int:question_id>/delete", methods=["GET", "POST"])
 def question_delete(owner: str, owner_id: int, question_id: int):
     owner_obj = _owner(owner, owner_id)
     question = _own(Question, question_id, owner_obj)
-    if ConfirmForm().validate():
+    if ConfirmForm().validate_on_submit():
         with saving() as saved:
             ops.delete_question(owner_obj, question)
         if saved:
             flash(_("The question was deleted."), "success")
-    return redirect(_page_url(owner_obj, "questions"), 303)
+        return redirect(_page_url(owner_obj, "questions"), 303)
+    answered = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Answer).where(Answer.question_id == question.id)
+    )
+    return confirm_page(
+        Confirmation(
+            title=_("Delete question"),
+            question=_("Delete the question “%(label)s”?", label=question.label),
+            back=_page_url(owner_obj, f"question-{question.id}"),
+            back_label=_("No, back to the questions"),
+            button=_("Yes, delete the question"),
+            touches=ngettext(
+                "%(num)d person answered it: the answer is deleted too.",
+                "%(num)d people answered it: their answers are deleted too.",
+                answered,
+            )
+            if answered
+            else None,
+        )
+    )
 
 
 @_route("/questions/<int:question_id>/move", methods=["POST"])

@@ -174,7 +174,10 @@ def test_editor_creates_questions_a_condition_and_a_consent(logged_in, make_even
     page = logged_in.get(page_url).get_data(as_text=True)
     assert "Fotos dürfen veröffentlicht werden." in page and "Raumwunsch" in page
 
-    # deleting the question others wait for shows them always
+    # deleting asks first; the question others wait for: they show always
+    asks = logged_in.get(f"{page_url}/{how.id}/delete")
+    assert asks.status_code == 200 and "Teilnahme" in asks.get_data(as_text=True)
+    assert db.session.get(Question, how.id) is not None
     post(f"{page_url}/{how.id}/delete", {})
     db.session.expire_all()
     room = db.session.get(Question, room.id)
