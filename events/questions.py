@@ -250,6 +250,40 @@ def add_typical(owner: Owner, name: str) -> Question:
     )
 
 
+def copy_questions(source: Owner, target: Owner) -> None:
+    """The source's questions and consents for another date (a copy of an event),
+    conditions pointing at the copies; no audit entry (the copy's own is enough)."""
+    copies: dict[int, Question] = {}
+    for question in questions_of(source):
+        copy = Question(
+            purpose=question.purpose,
+            position=question.position,
+            kind=question.kind,
+            label=question.label,
+            label_en=question.label_en,
+            help=question.help,
+            choices=list(question.choices or []),
+            required=question.required,
+            shown_if_value=question.shown_if_value,
+            **_owner_ids(target),
+        )
+        copy.shown_if = copies.get(question.shown_if_question_id)
+        if copy.shown_if is None:
+            copy.shown_if_value = ""
+        db.session.add(copy)
+        copies[question.id] = copy
+    for offer in consents_of(source):
+        db.session.add(
+            ConsentOffer(
+                position=offer.position,
+                text=offer.text,
+                text_en=offer.text_en,
+                **_owner_ids(target),
+            )
+        )
+    db.session.flush()
+
+
 # -- consents ----------------------------------------------------------------------------
 
 

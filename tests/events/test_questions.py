@@ -405,3 +405,17 @@ def test_api_shows_questions_takes_and_returns_answers(api, asked):
     assert [c["id"] for c in body["consents"]] == [offer_id]
     again = api("GET", f"/events/{event.id}/registrations").get_json()["items"][0]
     assert again["answers"] == body["answers"]
+
+
+def test_a_copy_of_the_event_asks_the_same(asked):
+    from events.operations import copy_event
+    from tests.events.conftest import day_in
+
+    copy = copy_event(asked["event"], start_day=day_in(30))
+    db.session.commit()
+    copied = ops.questions_of(copy)
+    assert [q.label for q in copied] == [q.label for q in ops.questions_of(asked["event"])]
+    assert copied[2].shown_if_question_id == copied[1].id and copied[2].shown_if_value == "vor Ort"
+    assert [o.text for o in ops.consents_of(copy)] == [
+        "Mein Name darf auf der Teilnehmendenliste stehen."
+    ]
