@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from events.export import ExtraColumns
@@ -20,6 +21,7 @@ from events.questions import NO, YES
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.spreadsheet import berlin_time
+from kkp.text import text_problem
 
 #: longest answers in characters
 MAX_SHORT = 300
@@ -89,22 +91,28 @@ def _read_one(question: Question, posted: list[str]) -> tuple[Value | None, str 
         if text not in question.choices:
             return None, _("Please choose one of the offered answers.")
         return text, None
-    limit = MAX_LONG if kind == QuestionKind.LONG_TEXT else MAX_SHORT
+    long = kind == QuestionKind.LONG_TEXT
+    # a short answer is one line: what a paste brought along (tabs, breaks) is a space
+    text = text.replace("\r\n", "\n") if long else " ".join(text.split())
+    problem = text_problem(text, multi_line=long)
+    if problem:
+        return None, problem
+    limit = MAX_LONG if long else MAX_SHORT
     if len(text) > limit:
         return None, _("At most %(num)d characters.", num=limit)
-    if kind == QuestionKind.SHORT_TEXT:
-        text = " ".join(text.split())
     return text, None
 
 
 def read_answers(
-    questions: Sequence[Question], formdata: Mapping, locale: str = "de"
+    questions: Sequence[Question], formdata: Mapping, locale: str | None = None
 ) -> tuple[dict[int, Value], dict[str, str]]:
     """The answers to keep (question id → value) and every fault (field name →
-    message). `questions` in the form's order: a condition refers to an earlier one.
-    `formdata` a form's MultiDict or, from the API, a dict whose keys are the field
-    names (`q-<id>`). `locale` is the language of the messages' caller (the request's)."""
-    del locale  # the messages follow the request's language (flask_babel)
+    message, in `locale`; None: the request's language). `questions` in the form's
+    order: a condition refers to an earlier one. `formdata` a form's MultiDict or, from
+    the API, a dict whose keys are the field names (`q-<id>`)."""
+    if locale is not None:
+        with force_locale(locale):
+            return read_answers(questions, formdata)
     values: dict[int, Value] = {}
     errors: dict[str, str] = {}
     shown: set[int] = set()
@@ -128,23 +136,23 @@ def read_answers(
     return values, errors
 
 
-def _owner(registration, booking) -> dict:
+def _owner(registration, booking) -> tuple[str, int]:
+    """The column that names the owner, and its id."""
     if (registration is None) == (booking is None):
         raise ValueError("give either a registration or a booking")
     if registration is not None:
-        return {"registration_id": registration.id}
-    return {"booking_id": booking.id}
+        return "registration_id", registration.id
+    return "booking_id", booking.id
 
 
 def save_answers(values: Mapping[int, Value], *, registration=None, booking=None) -> None:
     """Store the answers of one registration or booking, in place of any earlier ones
     (registering again after cancelling answers afresh)."""
     db.session.flush()  # a new registration's id
-    owner = _owner(registration, booking)
-    column = Answer.registration_id if registration is not None else Answer.booking_id
-    db.session.execute(sa.delete(Answer).where(column == next(iter(owner.values()))))
+    key, owner_id = _owner(registration, booking)
+    db.session.execute(sa.delete(Answer).where(getattr(Answer, key) == owner_id))
     for question_id, value in values.items():
-        db.session.add(Answer(question_id=question_id, value=value, **owner))
+        db.session.add(Answer(question_id=question_id, value=value, **{key: owner_id}))
     db.session.flush()
 
 
@@ -160,13 +168,12 @@ def record_consents(
     ``consents``: a list of offer ids, from the API), with the very words shown in
     `locale`; one already given and not withdrawn is not given twice."""
     db.session.flush()
-    owner = _owner(registration, booking)
+    key, owner_id = _owner(registration, booking)
     ticked_ids = {str(i) for i in _posted(formdata, "consents")}
-    column = ConsentRecord.registration_id if registration is not None else ConsentRecord.booking_id
     given = set(
         db.session.scalars(
             sa.select(ConsentRecord.consent_id).where(
-                column == next(iter(owner.values())), ConsentRecord.withdrawn_at.is_(None)
+                getattr(ConsentRecord, key) == owner_id, ConsentRecord.withdrawn_at.is_(None)
             )
         )
     )
@@ -176,7 +183,9 @@ def record_consents(
         ticked = bool(_posted(formdata, consent_field(offer))) or str(offer.id) in ticked_ids
         if not ticked or offer.id in given:
             continue
-        record = ConsentRecord(consent_id=offer.id, text=offer.label(locale), given_at=now, **owner)
+        record = ConsentRecord(
+            consent_id=offer.id, text=offer.label(locale), given_at=now, **{key: owner_id}
+        )
         db.session.add(record)
         records.append(record)
     db.session.flush()

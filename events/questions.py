@@ -20,6 +20,7 @@ from events.models import Event, EventSeries
 from events.question_models import ConsentOffer, Question, QuestionKind, QuestionPurpose
 from kkp.auth.operations import audit
 from kkp.extensions import db
+from kkp.text import text_problem
 
 Owner = Event | EventSeries
 
@@ -98,6 +99,9 @@ class QuestionInput:
 def _clean_choices(values, errors: dict) -> list[str]:
     choices: list[str] = []
     for value in values:
+        if text_problem(str(value)):
+            errors["choices"] = text_problem(str(value))
+            return []
         value = " ".join(str(value).split())
         if value and value not in choices:
             choices.append(value)
@@ -157,14 +161,18 @@ def save_question(owner: Owner, question: Question | None, data: QuestionInput) 
     label = " ".join((data.label or "").split())
     label_en = " ".join((data.label_en or "").split())
     help_text = " ".join((data.help or "").split())
+    for name, raw, text, limit in (
+        ("label", data.label, label, MAX_LABEL),
+        ("label_en", data.label_en, label_en, MAX_LABEL),
+        ("help", data.help, help_text, MAX_HELP),
+    ):
+        problem = text_problem(raw or "")
+        if problem is None and len(text) > limit:
+            problem = _("At most %(num)d characters.", num=limit)
+        if problem:
+            errors[name] = problem
     if not label:
-        errors["label"] = _("Please enter the question.")
-    elif len(label) > MAX_LABEL:
-        errors["label"] = _("At most %(num)d characters.", num=MAX_LABEL)
-    if len(label_en) > MAX_LABEL:
-        errors["label_en"] = _("At most %(num)d characters.", num=MAX_LABEL)
-    if len(help_text) > MAX_HELP:
-        errors["help"] = _("At most %(num)d characters.", num=MAX_HELP)
+        errors.setdefault("label", _("Please enter the question."))
     choices: list[str] = []
     if data.kind in (QuestionKind.ONE_CHOICE, QuestionKind.CHOICES):
         choices = _clean_choices(data.choices, errors)
@@ -294,12 +302,14 @@ def save_consent(
     people agreed to before keeps the words they saw."""
     text, text_en = (text or "").strip(), (text_en or "").strip()
     errors: dict[str, str] = {}
+    for name, value in (("text", text), ("text_en", text_en)):
+        problem = text_problem(value.replace("\r\n", "\n"), multi_line=True)
+        if problem is None and len(value) > MAX_CONSENT:
+            problem = _("At most %(num)d characters.", num=MAX_CONSENT)
+        if problem:
+            errors[name] = problem
     if not text:
-        errors["text"] = _("Please enter the text people agree to.")
-    elif len(text) > MAX_CONSENT:
-        errors["text"] = _("At most %(num)d characters.", num=MAX_CONSENT)
-    if len(text_en) > MAX_CONSENT:
-        errors["text_en"] = _("At most %(num)d characters.", num=MAX_CONSENT)
+        errors.setdefault("text", _("Please enter the text people agree to."))
     if errors:
         first = next(iter(errors))
         raise EventError(errors[first], first, errors)

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from events import questions as ops
+from events.errors import EventError
 from events.question_models import Answer, ConsentOffer, ConsentRecord, Question
 from kkp.extensions import db
 from tests.helpers import csrf_token
@@ -419,3 +420,31 @@ def test_a_copy_of_the_event_asks_the_same(asked):
     assert [o.text for o in ops.consents_of(copy)] == [
         "Mein Name darf auf der Teilnehmendenliste stehen."
     ]
+
+
+def test_lengths_and_control_characters_refused(asked, app):
+    from events.answers import read_answers
+
+    note = ops.save_question(
+        asked["event"], None, ops.QuestionInput(kind="long_text", label="Notiz")
+    )
+    db.session.commit()
+    questions = ops.questions_of(asked["event"])
+    with app.test_request_context():
+        values, errors = read_answers(
+            questions,
+            {asked["function"]: "a\x00b", f"q-{note.id}": "x" * 4001, asked["how"]: "online"},
+            "de",
+        )
+        assert set(errors) == {asked["function"], f"q-{note.id}"}
+        assert errors[f"q-{note.id}"] == "Höchstens 4000 Zeichen."
+        _values, english = read_answers(questions, {}, "en")
+        assert english[asked["function"]] == "Please answer this question."
+        values, errors = read_answers(
+            questions, {asked["function"]: "  Polizei \t Nord ", f"q-{note.id}": "a\r\nb"}
+        )
+    assert not errors and values[note.id] == "a\nb"
+    assert values[int(asked["function"].removeprefix("q-"))] == "Polizei Nord"
+    with pytest.raises(EventError) as refused:
+        ops.save_question(asked["event"], None, ops.QuestionInput(kind="choices", label="a\nb"))
+    assert set(refused.value.errors) == {"label", "choices"}
