@@ -2,7 +2,8 @@
 the events themselves (:mod:`.events`), their participants (:mod:`.participants`; the
 bulk actions on a selection in :mod:`.participant_bulk`), who came to a date, its
 scanned sheets and its sign-in sheet (:mod:`.attendance`), every registration across
-them (:mod:`.registrations`), series (:mod:`.series`), the forms (:mod:`.forms`), their
+them (:mod:`.registrations`), series (:mod:`.series`), the registration questions and
+consents of either (:mod:`.questions`), the forms (:mod:`.forms`), their
 section of the start page (:mod:`.dashboard`), and how events read in the audit log
 (:mod:`.audit`)."""
 
@@ -12,6 +13,7 @@ from events.admin import (  # noqa: F401  (their routes join bp)
     dashboard,
     participant_bulk,
     participants,
+    questions,
     registrations,
     series,
 )

@@ -37,6 +37,8 @@ ACTIONS = {
     "editor.password_change": _l("Password changed"),
     "event.create": _l("Event created"),
     "event.update": _l("Event changed"),
+    "event.questions": _l("Registration questions of an event changed"),
+    "event_series.questions": _l("Registration questions of a series changed"),
     "event.publish": _l("Event published"),
     "event.cancel": _l("Event called off"),
     "event.delete": _l("Event deleted"),

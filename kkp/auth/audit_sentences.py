@@ -21,6 +21,10 @@ SENTENCES = {
     "editor.password_change": _l("%(who)s changed the password of %(object)s"),
     "event.create": _l("%(who)s created the event %(object)s"),
     "event.update": _l("%(who)s changed the event %(object)s"),
+    "event.questions": _l("%(who)s changed the registration questions of the event %(object)s"),
+    "event_series.questions": _l(
+        "%(who)s changed the registration questions of the series %(object)s"
+    ),
     "event.publish": _l("%(who)s published the event %(object)s"),
     "event.cancel": _l("%(who)s called off the event %(object)s"),
     "event.delete": _l("%(who)s deleted the event %(object)s"),
