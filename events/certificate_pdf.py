@@ -60,7 +60,9 @@ def _date_row(entry: dict, locale: str) -> tuple[str, str, str]:
     """Day, time and place of one date attended."""
     start = datetime.fromisoformat(entry["starts_at"]).astimezone(BERLIN)
     end = datetime.fromisoformat(entry["ends_at"]).astimezone(BERLIN)
-    day = format_date(start.date(), "EEE, dd.MM.yyyy" if locale == "de" else "medium", locale=locale)
+    day = format_date(
+        start.date(), "EEE, dd.MM.yyyy" if locale == "de" else "medium", locale=locale
+    )
     if entry.get("all_day"):
         return day, _("all day"), entry.get("place", "")
     times = "–".join(format_time(t, "HH:mm", locale=locale) for t in (start, end))
@@ -123,9 +125,7 @@ def _totals(content: CertificateContent, locale: str) -> str:
     text = _("In total: %(hours)s hours", hours=_number(minutes / 60, locale))
     if content.teaching_units:
         units = sum(entry.get("units") or 0 for entry in content.dates)
-        text += " " + _(
-            "(%(units)s teaching units of 45 minutes)", units=_number(units, locale)
-        )
+        text += " " + _("(%(units)s teaching units of 45 minutes)", units=_number(units, locale))
     return text
 
 
@@ -175,8 +175,6 @@ def certificate_pdf(content: CertificateContent) -> bytes:
     pdf.ln(8)
     pdf.set_text_color(70, 70, 70)
     pdf.line_of_text(_("Certificate no. %(number)s", number=content.number), size=8.5)
-    pdf.line_of_text(
-        _("Check that it is genuine: %(url)s", url=content.verify_url), size=8.5
-    )
+    pdf.line_of_text(_("Check that it is genuine: %(url)s", url=content.verify_url), size=8.5)
     pdf.set_text_color(0, 0, 0)
     return pdf.bytes()

@@ -252,7 +252,9 @@ def course_rows(series: EventSeries) -> list[BookingRow]:
     held = held_events(series)
     certificates = {
         c.booking_id: c
-        for c in db.session.scalars(sa.select(Certificate).where(Certificate.series_id == series.id))
+        for c in db.session.scalars(
+            sa.select(Certificate).where(Certificate.series_id == series.id)
+        )
     }
     bookings = db.session.scalars(
         sa.select(CourseBooking)

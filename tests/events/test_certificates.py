@@ -6,12 +6,9 @@ from __future__ import annotations
 import io
 import re
 from datetime import time
-from email import message_from_bytes, policy
 
 import pytest
 from pypdf import PdfReader
-
-from tests.helpers import post_form
 
 HOSTILE = "Zoë <b>O'Brien</b> & {{ 7*7 }}"
 
@@ -39,7 +36,9 @@ def course(ctx, make_event):
     db.session.add(series)
     db.session.commit()
     past = [
-        make_event(f"Deeskalation {n}", days=-30 + 7 * n, series_id=series.id, end_time=time(11, 30))
+        make_event(
+            f"Deeskalation {n}", days=-30 + 7 * n, series_id=series.id, end_time=time(11, 30)
+        )
         for n in range(3)
     ]
     dropped = make_event("Deeskalation ausgefallen", days=-5, series_id=series.id)
@@ -85,9 +84,10 @@ def pdf_text(data: bytes) -> str:
 
 
 def test_eligibility_and_the_reason_of_a_refusal(course):
+    from flask_babel import force_locale
+
     from events import certificates
     from events.errors import EventError
-    from flask_babel import force_locale
 
     full = course["book"]("Anna Beispiel", "anna@example.org", ["present"] * 3)
     two = course["book"]("Bernd Beispiel", "bernd@example.org", ["present", "absent", "present"])
@@ -149,3 +149,123 @@ def test_the_pdf_shows_what_the_certificate_says(course):
     assert flat.count("10:00–11:30") == 3
     assert "1,5" in flat and "2,0" in flat  # hours, units of each date
     assert "4,5 Stunden" in flat and "6,0 Unterrichtseinheiten" in flat
+
+
+# -- the editors' page and sending to everyone ------------------------------------------
+
+
+def test_send_to_everyone_eligible_once(course, logged_in, mail, drain):
+    from events.course_models import Certificate
+    from kkp.auth.models import AuditEntry
+    from tests.helpers import links, parse_mail, post_form, row_count, text_of
+
+    course["book"]("Anna Beispiel", "anna@example.org", ["present"] * 3)
+    course["book"](HOSTILE, "zoe@example.org", ["present", "present", "present"], locale="en")
+    course["book"]("Bernd Beispiel", "bernd@example.org", ["present", "absent", "present"])
+    course["book"]("Dora Storniert", "dora@example.org", ["present"] * 3, status="cancelled")
+    page_url = f"/admin/events/series/{course['series_id']}/certificates"
+    send_url = page_url + "/send"
+
+    page = logged_in.get(page_url).get_data(as_text=True)
+    assert "2 von 3 Terminen besucht (66 %), nötig sind 75 %" in page
+    assert "Dora" not in page
+    confirm = logged_in.get(send_url).get_data(as_text=True)
+    assert "2 Personen" in confirm or "2 Teilnehmende" in confirm
+
+    response = post_form(logged_in, send_url, {})
+    assert response.status_code == 303
+    drain()
+    received = {item["to"][0]: parse_mail(item["data"]) for item in mail.wait_for(2)}
+    assert set(received) == {"anna@example.org", "zoe@example.org"}
+    for msg in received.values():
+        (attachment,) = msg.iter_attachments()
+        assert attachment.get_content_type() == "application/pdf"
+        text = " ".join(pdf_text(attachment.get_content()).split())
+        number = re.search(r"\d{4}-\d{4}-[A-Z0-9]{4}", text_of(msg)).group(0)
+        assert number in text
+        assert links(text_of(msg), "/certificates/") == [f"/certificates/{number}"]
+    assert "Teilnahmebescheinigung" in received["anna@example.org"]["Subject"]
+    filename = next(received["anna@example.org"].iter_attachments()).get_filename()
+    assert re.fullmatch(r"teilnahmebescheinigung-\d{4}-0\d{3}-\w{4}\.pdf", filename)
+    zoe = received["zoe@example.org"]
+    assert "certificate of attendance" in zoe["Subject"]
+    assert HOSTILE in " ".join(pdf_text(next(zoe.iter_attachments()).get_content()).split())
+    assert row_count(Certificate) == 2
+    assert row_count(AuditEntry, AuditEntry.action == "certificate.issue") == 2
+    assert row_count(AuditEntry, AuditEntry.action == "certificate.send_all") == 1
+
+    # again: nobody gets a second mail
+    mail.clear()
+    again = logged_in.get(send_url).get_data(as_text=True)
+    assert "Ja, ausstellen und senden" not in again
+    post_form(logged_in, send_url, {}, page=page_url)
+    drain()
+    assert mail.messages == []
+    assert row_count(Certificate) == 2
+    page = logged_in.get(page_url).get_data(as_text=True)
+    assert page.count("/admin/events/certificates/") == 2
+    download = logged_in.get(re.search(r"/admin/events/certificates/\d+\.pdf", page).group(0))
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+
+
+# -- the holder's download and the public check -------------------------------------------
+
+
+def test_holder_downloads_by_signed_link(course, client, app):
+    from events import certificates
+    from kkp.extensions import db
+    from kkp.tokens import TokenPurpose, make_token
+
+    certificate = certificates.issue(
+        course["book"]("Anna Beispiel", "a@example.org", ["present"] * 3)
+    )
+    db.session.commit()
+    with app.test_request_context():
+        html = app.jinja_env.get_template("events/_certificate_link.html").render(
+            certificate=certificate
+        )
+    href = re.search(r'href="([^"]+)"', html).group(1)
+    assert href.startswith("/events/certificate/") and href.endswith(".pdf")
+    response = client.get(href)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert certificate.number in " ".join(pdf_text(response.data).split())
+
+    forged = make_token(TokenPurpose.REGISTRATION, {"c": certificate.id, "n": certificate.number})
+    assert client.get(f"/events/certificate/{forged}.pdf").status_code == 404
+    assert client.get("/events/certificate/nonsense.pdf").status_code == 404
+
+
+def test_public_check_of_number_and_name(course, client):
+    from events import certificates
+    from kkp.extensions import db
+    from tests.helpers import post_form
+
+    certificate = certificates.issue(course["book"](HOSTILE, "z@example.org", ["present"] * 3))
+    db.session.commit()
+    url = f"/certificates/{certificate.number}"
+
+    page = client.get(url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'id="certificate-valid"' in html and "Deeskalation im Alltag" in html
+    assert "Zoë" not in html and "O&#39;Brien" not in html
+    assert client.get(url.lower()).status_code == 200  # typed in lower case
+
+    wrong = post_form(client, url, {"name": "Anna Beispiel"})
+    assert 'id="name-result"' in wrong.get_data(as_text=True)
+    assert "nicht auf diesen Namen" in wrong.get_data(as_text=True)
+    # case and spacing do not matter; the name is never echoed from the database
+    right = post_form(client, url, {"name": "  zoë <B>o'brien</B>   &  {{ 7*7 }} "})
+    assert "wurde auf diesen Namen ausgestellt" in right.get_data(as_text=True)
+
+    # still verifiable after the name went
+    certificate.holder_name = ""
+    db.session.commit()
+    right = post_form(client, url, {"name": HOSTILE})
+    assert "wurde auf diesen Namen ausgestellt" in right.get_data(as_text=True)
+
+    unknown = client.get("/certificates/2026-9999-XXXX")
+    assert unknown.status_code == 404
+    assert 'id="certificate-unknown"' in unknown.get_data(as_text=True)
+    assert client.post(url, data={"name": "x"}).status_code == 400  # no CSRF token
