@@ -269,3 +269,33 @@ def test_public_check_of_number_and_name(course, client):
     assert unknown.status_code == 404
     assert 'id="certificate-unknown"' in unknown.get_data(as_text=True)
     assert client.post(url, data={"name": "x"}).status_code == 400  # no CSRF token
+
+
+# -- the API -------------------------------------------------------------------------------
+
+
+def test_api_issues_and_lists(course, api, mail, drain):
+    from tests.helpers import parse_mail
+
+    full = course["book"]("Anna Beispiel", "anna@example.org", ["present"] * 3)
+    half = course["book"]("Bernd Beispiel", "bernd@example.org", ["present", None, None])
+
+    issued = api("POST", f"/bookings/{full}/certificate", json={"send": True})
+    assert issued.status_code == 200, issued.get_data(as_text=True)
+    body = issued.get_json()
+    assert body["booking_id"] == full and body["sent_at"]
+    assert body["verify_url"] == f"http://kkp.test/certificates/{body['number']}"
+    assert [d["units"] for d in body["dates"]] == [2.0, 2.0, 2.0]
+    again = api("POST", f"/bookings/{full}/certificate")
+    assert again.get_json()["number"] == body["number"]
+
+    refused = api("POST", f"/bookings/{half}/certificate", json={})
+    assert refused.status_code == 422
+    assert "1 von 3 Terminen besucht (33 %)" in refused.get_json()["error"]["message"]
+    assert api("POST", "/bookings/999/certificate").status_code == 404
+
+    listed = api("GET", f"/series/{course['series_id']}/certificates").get_json()["items"]
+    assert [c["number"] for c in listed] == [body["number"]]
+    drain()
+    (item,) = mail.wait_for(1)
+    assert next(parse_mail(item["data"]).iter_attachments()).get_content().startswith(b"%PDF")
