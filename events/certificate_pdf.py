@@ -66,6 +66,7 @@ def _date_row(entry: dict, locale: str) -> tuple[str, str, str]:
     if entry.get("all_day"):
         return day, _("all day"), entry.get("place", "")
     times = "–".join(format_time(t, "HH:mm", locale=locale) for t in (start, end))
+    times += " Uhr" if locale == "de" else ""
     if start.date() != end.date():
         times += " (" + format_date(end.date(), "dd.MM.yyyy", locale=locale) + ")"
     return day, times, entry.get("place", "")
@@ -89,7 +90,7 @@ def _letterhead(pdf: Document, content: CertificateContent) -> None:
     for line in content.postal_address.splitlines():
         if line.strip():
             pdf.multi_cell(100, 4.5, plain(line.strip()), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(max(pdf.get_y(), top + LOGO_BOX[1]) + 12)
+    pdf.set_y(max(pdf.get_y(), top + LOGO_BOX[1]) + 8)
 
 
 def _centred(pdf: Document, text: str, *, size: float, bold: bool = False) -> None:
@@ -97,24 +98,36 @@ def _centred(pdf: Document, text: str, *, size: float, bold: bool = False) -> No
     pdf.multi_cell(0, size * 0.5, plain(text), align="C", new_x="LMARGIN", new_y="NEXT")
 
 
+def _places(content: CertificateContent) -> list[str]:
+    """The distinct places, in the order of the dates."""
+    return list(dict.fromkeys(entry.get("place", "") for entry in content.dates))
+
+
 def _dates_table(pdf: Document, content: CertificateContent, locale: str) -> None:
+    """A row per date; the place in a column only when the dates had several."""
     units = content.teaching_units
-    headings = [_("Date"), _("Time"), _("Venue"), _("Hours")]
-    widths = [32, 32, 70, 20]
+    by_place = len(_places(content)) > 1
+    columns = [(_("Date"), 34, "LEFT"), (_("Time"), 34, "LEFT")]
+    if by_place:
+        columns.append((_("Venue"), 60, "LEFT"))
+    columns.append((_("Hours"), 18, "RIGHT"))
     if units:
-        headings.append(_("Units"))
-        widths = [30, 30, 62, 18, 18]
+        columns.append((_("Units"), 16, "RIGHT"))
     pdf.set_font(FAMILY, size=9.5)
     with pdf.table(
-        col_widths=widths,
-        text_align=["LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"][: len(widths)],
+        col_widths=[width for _heading, width, _align in columns],
+        text_align=[align for _heading, _width, align in columns],
         headings_style=FontFace(emphasis="BOLD"),
-        line_height=5.5,
-        padding=1.2,
+        line_height=4.6,
+        padding=(0.8, 1.2),
+        width=sum(width for _heading, width, _align in columns),
+        align="LEFT",
     ) as table:
-        table.row([plain(h) for h in headings])
+        table.row([plain(heading) for heading, _width, _align in columns])
         for entry in content.dates:
-            cells = [*_date_row(entry, locale), _number(entry.get("minutes", 0) / 60, locale)]
+            day, times, place = _date_row(entry, locale)
+            cells = [day, times] + ([place] if by_place else [])
+            cells.append(_number(entry.get("minutes", 0) / 60, locale))
             if units:
                 cells.append(_number(entry.get("units") or 0, locale))
             table.row([plain(c) for c in cells])
@@ -130,10 +143,13 @@ def _totals(content: CertificateContent, locale: str) -> str:
 
 
 def _signature(pdf: Document, content: CertificateContent, locale: str) -> None:
-    pdf.ln(6)
+    """Day of issue, a line to sign on, the signer: kept together on one page."""
+    if pdf.will_page_break(40):
+        pdf.add_page()
+    pdf.ln(5)
     issued = format_date(content.issued_on, "long", locale=locale)
     pdf.line_of_text(_("Issued on %(date)s", date=issued))
-    pdf.ln(16)
+    pdf.ln(14)
     y = pdf.get_y()
     pdf.set_draw_color(0, 0, 0)
     pdf.line(pdf.l_margin, y, pdf.l_margin + 75, y)
@@ -154,25 +170,29 @@ def certificate_pdf(content: CertificateContent) -> bytes:
     pdf.set_lang(locale)
     pdf.add_page()
     _letterhead(pdf, content)
-    _centred(pdf, _("Certificate of attendance"), size=22, bold=True)
-    pdf.ln(8)
-    _centred(pdf, content.holder_name, size=16, bold=True)
-    pdf.ln(3)
-    _centred(pdf, _("took part in"), size=11)
-    pdf.ln(3)
-    _centred(pdf, content.title, size=14, bold=True)
-    pdf.ln(3)
-    _centred(pdf, _("on the dates below:"), size=11)
+    _centred(pdf, _("Certificate of attendance"), size=20, bold=True)
     pdf.ln(6)
+    _centred(pdf, content.holder_name, size=15, bold=True)
+    pdf.ln(2)
+    _centred(pdf, _("took part in"), size=11)
+    pdf.ln(2)
+    _centred(pdf, content.title, size=13, bold=True)
+    pdf.ln(2)
+    _centred(pdf, _("on the dates below:"), size=11)
+    pdf.ln(5)
+    places = _places(content)
+    if len(places) == 1 and places[0]:
+        pdf.line_of_text(_("Venue") + ": " + places[0])
+        pdf.ln(2)
     _dates_table(pdf, content, locale)
     pdf.ln(2)
     pdf.line_of_text(_totals(content, locale), bold=True)
     if content.summary.strip():
-        pdf.ln(5)
+        pdf.ln(4)
         pdf.line_of_text(_("Contents"), bold=True)
         pdf.line_of_text(content.summary.strip(), size=9.5)
     _signature(pdf, content, locale)
-    pdf.ln(8)
+    pdf.ln(6)
     pdf.set_text_color(70, 70, 70)
     pdf.line_of_text(_("Certificate no. %(number)s", number=content.number), size=8.5)
     pdf.line_of_text(_("Check that it is genuine: %(url)s", url=content.verify_url), size=8.5)
