@@ -170,6 +170,13 @@ def certificate_for(booking_id: int) -> Certificate | None:
     return db.session.scalar(sa.select(Certificate).where(Certificate.booking_id == booking_id))
 
 
+def certificate_for_registration(registration_id: int) -> Certificate | None:
+    """A single event's certificate for this registration, if issued."""
+    return db.session.scalar(
+        sa.select(Certificate).where(Certificate.registration_id == registration_id)
+    )
+
+
 def issue(booking_id: int) -> Certificate:
     """The booking's certificate, issued now unless it has one (then that one). Raises
     :class:`EventError` with the reason when the booking has not earned one."""
@@ -199,9 +206,7 @@ def issue(booking_id: int) -> Certificate:
 
 def issue_for_registration(registration_id: int) -> Certificate:
     """A single event's certificate (no series), as :func:`issue`."""
-    existing = db.session.scalar(
-        sa.select(Certificate).where(Certificate.registration_id == registration_id)
-    )
+    existing = certificate_for_registration(registration_id)
     if existing is not None:
         return existing
     registration = db.session.get(Registration, registration_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -299,3 +299,49 @@ def test_api_issues_and_lists(course, api, mail, drain):
     drain()
     (item,) = mail.wait_for(1)
     assert next(parse_mail(item["data"]).iter_attachments()).get_content().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("locale", ["de", "en"])
+def test_the_mail_matches_its_snapshot(course, locale):
+    from events import certificates
+    from events.certificate_mail import certificate_message
+    from kkp.extensions import db
+    from kkp.mail.models import Delivery
+    from tests.mail_snapshots import assert_snapshot
+
+    booking = course["book"]("Anna Beispiel", "anna@example.org", ["present"] * 3, locale=locale)
+    certificate = certificates.issue(booking)
+    certificate.number = "2026-0001-TEST"
+    db.session.flush()
+    delivery = Delivery(
+        kind="certificate", recipient="anna@example.org", params={"certificate_id": certificate.id}
+    )
+    msg = certificate_message(delivery)
+    assert [p.get_filename() for p in msg.iter_attachments()] == [
+        "teilnahmebescheinigung-2026-0001-TEST.pdf"
+        if locale == "de"
+        else "certificate-2026-0001-TEST.pdf"
+    ]
+    assert_snapshot(f"certificate.{locale}", msg)
+
+
+def test_a_single_event_without_series(make_event):
+    from events import certificates
+    from events.errors import EventError
+    from kkp.extensions import db
+    from tests.events.conftest import register_confirmed
+
+    event = make_event("Vortrag Einbruchschutz", days=3)
+    registration, _status = register_confirmed(
+        event.id, name="Anna Beispiel", email="a@example.org"
+    )
+    db.session.commit()
+    with pytest.raises(EventError):
+        certificates.issue_for_registration(registration.id)  # not yet held
+    event.starts_at -= timedelta(days=10)
+    event.ends_at -= timedelta(days=10)
+    registration.attendance = "present"
+    certificate = certificates.issue_for_registration(registration.id)
+    assert certificate.event_id == event.id and certificate.series_id is None
+    assert certificate.dates[0]["minutes"] == 120 and certificate.dates[0]["units"] is None
+    assert certificates.certificate_for_registration(registration.id) is certificate
