@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from events.course_models import Certificate, CourseBooking
 from events.errors import EventError
@@ -270,6 +271,7 @@ def course_rows(series: EventSeries) -> list[BookingRow]:
                 CourseBooking.id.in_([i for i in certificates if i is not None]),
             ),
         )
+        .options(selectinload(CourseBooking.registrations))
         .order_by(CourseBooking.name, CourseBooking.id)
     )
     return [BookingRow(b, booking_attendance(b, held), certificates.get(b.id)) for b in bookings]

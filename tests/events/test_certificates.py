@@ -234,6 +234,8 @@ def test_holder_downloads_by_signed_link(course, client, app):
     forged = make_token(TokenPurpose.REGISTRATION, {"c": certificate.id, "n": certificate.number})
     assert client.get(f"/events/certificate/{forged}.pdf").status_code == 404
     assert client.get("/events/certificate/nonsense.pdf").status_code == 404
+    # the editors' download needs a login
+    assert client.get(f"/admin/events/certificates/{certificate.id}.pdf").status_code == 302
 
 
 def test_public_check_of_number_and_name(course, client):
@@ -345,3 +347,9 @@ def test_a_single_event_without_series(make_event):
     assert certificate.event_id == event.id and certificate.series_id is None
     assert certificate.dates[0]["minutes"] == 120 and certificate.dates[0]["units"] is None
     assert certificates.certificate_for_registration(registration.id) is certificate
+
+
+def test_the_public_check_is_rate_limited(app, client):
+    limit = int(app.config["KKP_PUBLIC_FORM_LIMIT"].split(" ")[0])
+    answers = [client.get("/certificates/2026-0001-ABCD").status_code for _ in range(limit + 1)]
+    assert answers[:limit] == [404] * limit and answers[-1] == 429
