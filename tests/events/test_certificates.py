@@ -353,3 +353,33 @@ def test_the_public_check_is_rate_limited(app, client):
     limit = int(app.config["KKP_PUBLIC_FORM_LIMIT"].split(" ")[0])
     answers = [client.get("/certificates/2026-0001-ABCD").status_code for _ in range(limit + 1)]
     assert answers[:limit] == [404] * limit and answers[-1] == 429
+
+
+def test_the_letterhead_is_the_offices(course):
+    from PIL import Image
+
+    from events import certificates
+    from events.certificate_mail import content_for, document
+    from kkp.extensions import db
+    from newsletter.branding import save_branding
+
+    logo = io.BytesIO()
+    Image.new("RGB", (300, 90), (11, 79, 138)).save(logo, "PNG")
+    save_branding(
+        office_name="Präventionsrat Musterstadt",
+        postal_address="Markt 1\n01067 Musterstadt",
+        accent_colour="",
+        logo=logo.getvalue(),
+        remove_logo=False,
+    )
+    certificate = certificates.issue(
+        course["book"]("Anna Beispiel", "a@example.org", ["present"] * 3)
+    )
+    db.session.commit()
+    content = content_for(certificate)
+    assert content.logo == logo.getvalue()
+    data = document(certificate)
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1 and list(reader.pages[0].images)
+    text = pdf_text(data)
+    assert "Präventionsrat Musterstadt" in text and "01067 Musterstadt" in text
