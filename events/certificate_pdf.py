@@ -34,7 +34,7 @@ class CertificateContent:
     holder_name: str
     title: str
     #: [{"starts_at": ISO, "ends_at": ISO, "all_day": bool, "minutes": int,
-    #: "units": float or None, "place": str}]
+    #: "units": float or None, "place": str ("" if online only), "online": bool}]
     dates: list[dict]
     issued_on: date
     verify_url: str
@@ -63,13 +63,14 @@ def _date_row(entry: dict, locale: str) -> tuple[str, str, str]:
     day = format_date(
         start.date(), "EEE, dd.MM.yyyy" if locale == "de" else "medium", locale=locale
     )
+    place = entry.get("place") or (_("Online") if entry.get("online") else "")
     if entry.get("all_day"):
-        return day, _("all day"), entry.get("place", "")
+        return day, _("all day"), place
     times = "–".join(format_time(t, "HH:mm", locale=locale) for t in (start, end))
     times += " Uhr" if locale == "de" else ""
     if start.date() != end.date():
         times += " (" + format_date(end.date(), "dd.MM.yyyy", locale=locale) + ")"
-    return day, times, entry.get("place", "")
+    return day, times, place
 
 
 def _letterhead(pdf: Document, content: CertificateContent) -> None:
@@ -100,7 +101,7 @@ def _centred(pdf: Document, text: str, *, size: float, bold: bool = False) -> No
 
 def _places(content: CertificateContent) -> list[str]:
     """The distinct places, in the order of the dates."""
-    return list(dict.fromkeys(entry.get("place", "") for entry in content.dates))
+    return list(dict.fromkeys(_date_row(entry, "de")[2] for entry in content.dates))
 
 
 def _dates_table(pdf: Document, content: CertificateContent, locale: str) -> None:

@@ -37,6 +37,7 @@ from events.models import (
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
+from kkp.i18n import BERLIN
 from kkp.mail.operations import queue_delivery
 from kkp.tokens import InvalidToken, TokenPurpose, make_token, read_token
 
@@ -132,7 +133,8 @@ def _date_entry(event: Event, *, units: bool) -> dict:
         "all_day": event.all_day,
         "minutes": minutes,
         "units": round(minutes / UNIT_MINUTES, 1) if units else None,
-        "place": event.place if event.is_in_person else _("Online"),
+        "place": event.place if event.is_in_person else "",
+        "online": event.is_online,
     }
 
 
@@ -154,7 +156,7 @@ def _store(certificate: Certificate, unique_on: tuple, course: EventSeries | Eve
     """Add it under the next number; when another request issued the same certificate
     first (`unique_on`: the column and value that make it the same), that one."""
     column, value = unique_on
-    certificate.number = _next_number(certificate.issued_at.year)
+    certificate.number = _next_number(certificate.issued_at.astimezone(BERLIN).year)
     try:
         with db.session.begin_nested():
             db.session.add(certificate)

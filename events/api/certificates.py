@@ -33,7 +33,8 @@ class CertificateDateSchema(AnswerSchema):
     units = answer(
         ma.fields.Float, nullable=True, description="Teaching units of 45 minutes, if counted."
     )
-    place = answer()
+    place = answer(description="Venue and address; empty for a date only online.")
+    online = answer(ma.fields.Boolean, description="Whether the date was (also) online.")
 
 
 class CertificateSchema(AnswerSchema):
@@ -70,7 +71,14 @@ def certificate_json(certificate: Certificate) -> dict:
         "holder_name": certificate.holder_name,
         "title": certificate.title,
         "dates": [
-            {key: entry.get(key) for key in ("starts_at", "ends_at", "minutes", "units", "place")}
+            {
+                "starts_at": entry["starts_at"],
+                "ends_at": entry["ends_at"],
+                "minutes": entry.get("minutes", 0),
+                "units": entry.get("units"),
+                "place": entry.get("place", ""),
+                "online": bool(entry.get("online")),
+            }
             for entry in certificate.dates or []
         ],
         "issued_at": certificate.issued_at.isoformat(),
