@@ -1,11 +1,13 @@
 """The editors' pages of the events, on the blueprint ``events_admin`` (/admin/events):
 the events themselves (:mod:`.events`), their participants (:mod:`.participants`; the
-bulk actions on a selection in :mod:`.participant_bulk`), every registration across
+bulk actions on a selection in :mod:`.participant_bulk`), who came to a date, its
+scanned sheets and its sign-in sheet (:mod:`.attendance`), every registration across
 them (:mod:`.registrations`), series (:mod:`.series`) and their certificates of
 attendance (:mod:`.certificates`), the forms (:mod:`.forms`), their section of the start
 page (:mod:`.dashboard`), and how events read in the audit log (:mod:`.audit`)."""
 
 from events.admin import (  # noqa: F401  (their routes join bp)
+    attendance,
     audit,
     certificates,
     dashboard,

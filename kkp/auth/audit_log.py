@@ -70,6 +70,9 @@ ACTIONS = {
     "registration.bulk_move_up": _l("Several moved up from the waiting list"),
     "registration.message": _l("Message sent to participants"),
     "registration.export": _l("Participants exported"),
+    "registration.attendance": _l("Attendance marked"),
+    "attendance_scan.upload": _l("Scan of a sign-in sheet uploaded"),
+    "attendance_scan.delete": _l("Scan of a sign-in sheet deleted"),
     "settings.change": _l("Settings changed"),
     "subscriber.create": _l("Subscriber added"),
     "subscriber.update": _l("Subscriber changed"),
@@ -104,6 +107,7 @@ OBJECT_TYPES = {
 #: the details' keys; every keyword of an `audit(…)` call has one (a test checks)
 DETAILS = {
     "at": _l("Time"),
+    "attendance": _l("Attendance"),
     "cancelled": _l("No longer sent"),
     "count": _l("How many"),
     "event_id": _l("Event"),
@@ -146,6 +150,12 @@ VALUES = {
         "invited": _l("Invited"),
         "cancelled": lazy_pgettext("registration", "Cancelled"),
         "declined": _l("Declined"),
+    },
+    "attendance": {
+        "present": _l("Present"),
+        "absent": _l("Absent"),
+        "excused": _l("Excused"),
+        "unmarked": _l("Not marked"),
     },
     "role": {EditorRole.ADMIN: _l("Administrator"), EditorRole.EDITOR: _l("Editor")},
     # the import's choices (newsletter.models.ExistingPolicy, which the foundation

@@ -62,6 +62,13 @@ SENTENCES = {
     ),
     "registration.message": _l("%(who)s sent a message to participants of %(object)s"),
     "registration.export": _l("%(who)s exported participants of %(object)s"),
+    "registration.attendance": _l("%(who)s marked the attendance of a participant of %(object)s"),
+    "attendance_scan.upload": _l(
+        "%(who)s uploaded a scan of the signed sign-in sheet of %(object)s"
+    ),
+    "attendance_scan.delete": _l(
+        "%(who)s deleted a scan of the signed sign-in sheet of %(object)s"
+    ),
     "settings.change": _l("%(who)s changed the settings"),
     "subscriber.create": _l("%(who)s added the subscriber %(object)s"),
     "subscriber.update": _l("%(who)s changed the subscriber %(object)s"),
