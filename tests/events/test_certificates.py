@@ -169,6 +169,7 @@ def test_send_to_everyone_eligible_once(course, logged_in, mail, drain):
     page = logged_in.get(page_url).get_data(as_text=True)
     assert "2 von 3 Terminen besucht (66 %), nötig sind 75 %" in page
     assert "Dora" not in page
+    assert 'data-confirm-form="send-form"' in page and 'id="send-dialog"' in page
     confirm = logged_in.get(send_url).get_data(as_text=True)
     assert "2 Personen" in confirm or "2 Teilnehmende" in confirm
 
@@ -204,6 +205,7 @@ def test_send_to_everyone_eligible_once(course, logged_in, mail, drain):
     assert row_count(Certificate) == 2
     page = logged_in.get(page_url).get_data(as_text=True)
     assert page.count("/admin/events/certificates/") == 2
+    assert 'id="all-sent"' in page and 'id="send-form"' not in page
     download = logged_in.get(re.search(r"/admin/events/certificates/\d+\.pdf", page).group(0))
     assert download.status_code == 200 and download.data.startswith(b"%PDF")
 
