@@ -1,14 +1,14 @@
 """The events' part of the JSON API under /api/v1: kinds, series, events,
-registrations and attendance, each a blueprint whose routes declare their input and
-output as schemas (see :mod:`kkp.api`)."""
+registrations, attendance and certificates, each a blueprint whose routes declare their
+input and output as schemas (see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
-from events.api import attendance, events, kinds, registrations
+from events.api import attendance, certificates, events, kinds, registrations
 from kkp.api import nest
 
 
 def register_api() -> None:
     """Put the events' routes below /api/v1."""
-    for module in (kinds, events, registrations, attendance):
+    for module in (kinds, events, registrations, attendance, certificates):
         nest(module.bp)

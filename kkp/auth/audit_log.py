@@ -32,6 +32,8 @@ ACTIONS = {
     "subscriber.bulk_add": _l("Subscribers added to a list"),
     "subscriber.bulk_remove": _l("Subscribers removed from a list"),
     "subscriber.bulk_delete": _l("Subscribers deleted"),
+    "certificate.issue": _l("Certificate of attendance issued"),
+    "certificate.send_all": _l("Certificates of attendance sent"),
     "consent_text.publish": _l("Consent text published"),
     "editor.create": _l("Editor account created"),
     "editor.password_change": _l("Password changed"),

@@ -16,6 +16,10 @@ SENTENCES = {
     "subscriber.bulk_add": _l("%(who)s added subscribers to the list %(object)s"),
     "subscriber.bulk_remove": _l("%(who)s removed subscribers from the list %(object)s"),
     "subscriber.bulk_delete": _l("%(who)s deleted subscribers"),
+    "certificate.issue": _l("%(who)s issued a certificate of attendance for %(object)s"),
+    "certificate.send_all": _l(
+        "%(who)s sent the certificates of attendance for %(object)s to everyone eligible"
+    ),
     "consent_text.publish": _l("%(who)s published a new consent text"),
     "editor.create": _l("%(who)s created the editor account %(object)s"),
     "editor.password_change": _l("%(who)s changed the password of %(object)s"),

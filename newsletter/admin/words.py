@@ -65,4 +65,5 @@ KIND_WORDS = {
     EventMailKind.CANCELLED: _l("Event called off"),
     EventMailKind.REGISTRATION_CANCELLED: _l("Registration cancelled"),
     EventMailKind.MESSAGE: _l("Message to participants"),
+    EventMailKind.CERTIFICATE: _l("Certificate of attendance"),
 }
