@@ -30,6 +30,7 @@ from events.models import (
     Event,
     EventSeries,
     Participation,
+    RegistrationScope,
     RegistrationSource,
     RegistrationStatus,
 )
@@ -267,11 +268,8 @@ def _lookups(people: list[Participant]) -> dict:
 def event_columns(event: Event, people: list[Participant] = ()) -> list[Column]:
     """The columns of one date's list: the fixed ones, the date's attendance, and the
     questions and consents of the date (and of its course, for bookings)."""
-    course = (
-        event.series_id
-        if any(p.registration and p.registration.booking_id for p in people)
-        else None
-    )
+    booked = event.series and event.series.registration_scope == RegistrationScope.COURSE
+    course = event.series_id if booked else None
     questions, consents = _extras([event.id], course)
     columns = _fixed_columns(event.format == "hybrid")
     columns.append(Column("attendance", _("Attendance"), _attendance_of(0), 12))

@@ -9,6 +9,7 @@ from events.admin import (  # noqa: F401  (their routes join bp)
     audit,
     dashboard,
     participant_bulk,
+    participant_groups,
     participants,
     registrations,
     series,
