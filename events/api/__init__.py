@@ -4,11 +4,11 @@ registrations, each a blueprint whose routes declare their input and output as s
 
 from __future__ import annotations
 
-from events.api import events, kinds, registrations
+from events.api import events, kinds, participants, registrations
 from kkp.api import nest
 
 
 def register_api() -> None:
     """Put the events' routes below /api/v1."""
-    for module in (kinds, events, registrations):
+    for module in (kinds, events, registrations, participants):
         nest(module.bp)
