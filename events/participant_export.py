@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from events.models import (
     AttendanceStatus,
     Event,
+    EventFormat,
     EventSeries,
     Participation,
     RegistrationScope,
@@ -271,7 +272,7 @@ def event_columns(event: Event, people: list[Participant] = ()) -> list[Column]:
     booked = event.series and event.series.registration_scope == RegistrationScope.COURSE
     course = event.series_id if booked else None
     questions, consents = _extras([event.id], course)
-    columns = _fixed_columns(event.format == "hybrid")
+    columns = _fixed_columns(event.format == EventFormat.HYBRID)
     columns.append(Column("attendance", _("Attendance"), _attendance_of(0), 12))
     return columns + _question_columns(questions, consents, _lookups(list(people)))
 
@@ -281,7 +282,7 @@ def course_columns(series: EventSeries, people: list[Participant] = ()) -> list[
     sum, and the course's questions and consents."""
     dates = course_dates(series.id)
     questions, consents = _extras([], series.id)
-    columns = _fixed_columns(any(e.format == "hybrid" for e in dates))
+    columns = _fixed_columns(any(e.format == EventFormat.HYBRID for e in dates))
     for index, event in enumerate(dates):
         columns.append(Column(f"d{event.id}", _date_label(event), _attendance_of(index), 11))
     columns.append(Column("attended", _("Dates attended"), _attended, 11, True))

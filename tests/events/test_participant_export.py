@@ -127,13 +127,17 @@ def test_csv_has_the_chosen_columns_and_no_formulas(date_with_people):
 
 def test_xlsx_bold_frozen_dates_and_no_formulas(date_with_people):
     event, _, _ = date_with_people
+    hostile = Question(event_id=event.id, kind="short_text", label="@SUM(1)\x07", position=2)
+    db.session.add(hostile)
+    db.session.commit()
     people = event_participants(event.id)
-    columns = chosen_columns(event_columns(event, people), ["name", "email", "registered_at"])
+    keys = ["name", "email", "registered_at", f"q{hostile.id}"]
+    columns = chosen_columns(event_columns(event, people), keys)
     book = openpyxl.load_workbook(
         io.BytesIO(sheet_xlsx(participant_sheet(event.title, columns, people)))
     )
     table = book.active
-    assert [c.value for c in table[1]] == ["Name", "E-mail", "Registered at"]
+    assert [c.value for c in table[1]] == ["Name", "E-mail", "Registered at", "'@SUM(1)"]
     assert table["A1"].font.bold and table.freeze_panes == "A2"
     assert table.column_dimensions["A"].width > 20
     evil = table["A3"]
