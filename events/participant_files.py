@@ -10,13 +10,10 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from events.models import Event, EventSeries
+from events.participant_columns import Column, chosen_columns, course_columns, event_columns
 from events.participant_export import (
     MIME_TYPES,
-    Column,
     ExportFormat,
-    chosen_columns,
-    course_columns,
-    event_columns,
     filename,
     participant_sheet,
     sheet_csv,

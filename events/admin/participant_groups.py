@@ -18,7 +18,8 @@ from events.admin.participant_forms import ExportForm, GroupMessageForm
 from events.bulk import message_problems
 from events.group_messages import group_recipients, message_group
 from events.models import Event, EventSeries
-from events.participant_export import ExportFormat, unknown_keys
+from events.participant_columns import unknown_keys
+from events.participant_export import ExportFormat
 from events.participant_files import columns_of, participant_file, people_of
 from events.participant_groups import PARTICIPANT_GROUPS
 from kkp.extensions import db

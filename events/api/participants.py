@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from events.api.errors import handle_errors
 from events.api.events import EVENT_ID, find_event
 from events.models import EventSeries
-from events.participant_export import ExportFormat, chosen_columns, unknown_keys
+from events.participant_columns import chosen_columns, unknown_keys
+from events.participant_export import ExportFormat
 from events.participant_files import columns_of, participant_file, people_of
 from events.participant_groups import PARTICIPANT_GROUPS, ParticipantGroup
 from kkp.api import ApiBlueprint, ApiError, get_or_404

@@ -12,10 +12,8 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
+from events.participant_columns import chosen_columns, course_columns, event_columns
 from events.participant_export import (
-    chosen_columns,
-    course_columns,
-    event_columns,
     participant_sheet,
     sheet_csv,
     sheet_xlsx,
