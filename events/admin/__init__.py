@@ -1,9 +1,10 @@
 """The editors' pages of the events, on the blueprint ``events_admin`` (/admin/events):
 the events themselves (:mod:`.events`), their participants (:mod:`.participants`; the
-bulk actions on a selection in :mod:`.participant_bulk`), every registration across
-them (:mod:`.registrations`), series (:mod:`.series`), the forms (:mod:`.forms`), their
-section of the start page (:mod:`.dashboard`), and how events read in the audit log
-(:mod:`.audit`)."""
+bulk actions on a selection in :mod:`.participant_bulk`; the export and the message to
+a group of a date's or a course's participants in :mod:`.participant_groups`), every
+registration across them (:mod:`.registrations`), series (:mod:`.series`), the forms
+(:mod:`.forms`, :mod:`.participant_forms`), their section of the start page
+(:mod:`.dashboard`), and how events read in the audit log (:mod:`.audit`)."""
 
 from events.admin import (  # noqa: F401  (their routes join bp)
     audit,
