@@ -178,3 +178,23 @@ def test_badges_have_the_names_and_long_ones_fit(ctx):
     text = pdf_text(data)
     assert "Person 0" in text and "Person 10" in text and "Stadt Leipzig" in text
     assert "Maximiliane" in text
+
+
+def test_a_course_question_shows_on_the_course_and_on_each_date(make_event):
+    series = course(make_event, dates=2)
+    question = Question(series_id=series.id, kind="yes_no", label="Vegetarisch?")
+    offer = ConsentOffer(series_id=series.id, text="Fotos")
+    db.session.add_all([question, offer])
+    db.session.flush()
+    anna = booking(series, "Anna Berger")
+    db.session.add(Answer(question_id=question.id, booking_id=anna.id, value=True))
+    db.session.add(ConsentRecord(consent_id=offer.id, booking_id=anna.id, text="Fotos"))
+    db.session.commit()
+    keys = ["name", f"q{question.id}", f"c{offer.id}"]
+    people = course_participants(series.id)
+    sheet = participant_sheet("", chosen_columns(course_columns(series, people), keys), people)
+    assert sheet.rows == [["Anna Berger", "yes", "yes"]]
+    date = series.events[1]
+    people = event_participants(date.id)
+    sheet = participant_sheet("", chosen_columns(event_columns(date, people), keys), people)
+    assert sheet.rows == [["Anna Berger", "yes", "yes"]]
