@@ -4,6 +4,8 @@ a module each:
 - :mod:`.events`: the events themselves; :mod:`.series`: series and courses;
 - :mod:`.participants`: a date's participants, with the bulk actions on a selection in
   :mod:`.participant_bulk`; :mod:`.registrations`: every registration across them;
+- :mod:`.participant_groups`: the export and the message to a group of a date's or a
+  course's participants (their forms in :mod:`.participant_forms`);
 - :mod:`.questions`: the registration questions and consents of an event or a series;
 - :mod:`.attendance`: who came to a date, its scanned sheets and its sign-in sheet;
 - :mod:`.certificates`: a course's certificates of attendance;
@@ -17,6 +19,7 @@ from events.admin import (  # noqa: F401  (their routes join bp)
     certificates,
     dashboard,
     participant_bulk,
+    participant_groups,
     participants,
     questions,
     registrations,

@@ -4,11 +4,11 @@ input and output as schemas (see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
-from events.api import attendance, certificates, events, kinds, registrations
+from events.api import attendance, certificates, events, kinds, participants, registrations
 from kkp.api import nest
 
 
 def register_api() -> None:
     """Put the events' routes below /api/v1."""
-    for module in (kinds, events, registrations, attendance, certificates):
+    for module in (kinds, events, registrations, attendance, certificates, participants):
         nest(module.bp)
