@@ -117,6 +117,9 @@ DETAILS = {
     "unchanged": _l("Unchanged"),
     "existing": _l("People already subscribed"),
     "full": _l("Not moved up: no free seat"),
+    "group": _l("Group"),
+    "columns": _l("Columns"),
+    "format": _l("Format"),
     "fields": _l("Changed"),
     "imported": _l("Added"),
     "invited": _l("Invited"),
@@ -168,6 +171,13 @@ VALUES = {
             "Update their name, organisation and language from the file; keep their lists"
         ),
         "skip": _l("Leave them as they are"),
+    },
+    "group": {
+        "all": _l("All"),
+        "confirmed": _l("Confirmed"),
+        "waiting": _l("Waiting list"),
+        "attended": _l("Attended"),
+        "absent": _l("Absent"),
     },
     "reason": {"unsubscribed": _l("Unsubscribed"), "deleted": _l("Deletion requested")},
     "purpose": {
