@@ -26,6 +26,10 @@ class TokenPurpose(enum.StrEnum):
     REGISTRATION = "registration"
     #: confirm a registration made through the public form
     REGISTRATION_CONFIRM = "registration_confirm"
+    #: manage a whole-course booking
+    BOOKING = "booking"
+    #: confirm a course booking made through the public form
+    BOOKING_CONFIRM = "booking_confirm"
 
 
 PURPOSES = tuple(purpose.value for purpose in TokenPurpose)
