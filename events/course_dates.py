@@ -25,7 +25,8 @@ def _date_registration(booking: CourseBooking, event_id: int) -> Registration:
         )
     )
     if registration is None:
-        registration = Registration(event_id=event_id, email=booking.email, key=secrets.token_hex(16))
+        key = secrets.token_hex(16)
+        registration = Registration(event_id=event_id, email=booking.email, key=key)
         db.session.add(registration)
     registration.booking_id = booking.id
     return registration

@@ -11,6 +11,8 @@ from flask import Flask, g
 from flask_babel import refresh
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import events.course_mails  # noqa: F401
+
 # Besides the blueprints and APIs: the modules that run actors bind their functions to
 # the actors their domain declares in its tasks module, and the mails modules register
 # their message builders; every table the models declare is known before the first query.
