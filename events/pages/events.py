@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from events import registrations
+from events.course_seats import is_course
 from events.dates import instant_text, when
 from events.forms import RegistrationForm
 from events.models import (
@@ -37,6 +38,7 @@ from events.models import (
     RegistrationStatus,
 )
 from events.operations import EventError, kinds, upcoming_events
+from events.pages.course_box import course_box
 from events.pages.event_filter import EventFilter, UnknownKind, format_choices, month_choices
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
@@ -226,6 +228,8 @@ def _state(event: Event, now: datetime) -> str:
         return "past"
     if event.registration_mode in (RegistrationMode.NONE, RegistrationMode.INVITATION):
         return event.registration_mode
+    if is_course(event.series):
+        return "course"
     return "open" if registrations.is_open(event, now) else "closed"
 
 
@@ -339,6 +343,11 @@ def series_page(slug: str):
     series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == slug))
     if series is None:
         abort(404)
+    return render_series(series)
+
+
+def render_series(series: EventSeries, *, course: dict | None = None, status: int = 200):
+    """A series' page; `course`: its booking box as a post left it (the course scope)."""
     dates = [e for e in series.events if e.status in VISIBLE]
     if not dates:
         abort(404)
@@ -348,4 +357,5 @@ def series_page(slug: str):
         description=Markup(to_html(series.description)) if series.description.strip() else "",
         rows=event_rows(dates),
         calendars=calendar_links(),
-    )
+        course=course or course_box(series),
+    ), status
