@@ -135,3 +135,69 @@ def test_bad_input_keeps_the_form(app, client, kinds):
     body = response.get_data(as_text=True)
     assert "&lt;b&gt;Anna&lt;/b&gt;" in body and 'class="error"' in body
     assert body.count('class="error"') >= 2  # the address and the consent at once
+
+
+def test_editor_sets_the_course_up_and_manages_its_participants(logged_in, kinds):
+    from events.models import EventSeries
+
+    client = logged_in
+    series = make_course(kinds, capacity=None)
+    series.registration_scope = "dates"
+    db.session.commit()
+    page = f"/admin/events/series/{series.id}"
+    form = {
+        "title": series.title,
+        "description": "Vier Termine.",
+        "registration_scope": "course",
+        "capacity": "1",
+        "deadline_day": "",
+        "deadline_time": "",
+        "certificate_share": "80",
+        "teaching_units": "y",
+        "certificate_summary": "Grundlagen",
+        "signer_name": "Dr. Maria Muster",
+        "signer_role": "Leiterin",
+        "retention_months": "x",
+    }
+    response = post_form(client, page, form)
+    assert response.status_code == 422  # every error at once, the input kept
+    body = response.get_data(as_text=True)
+    assert "Dr. Maria Muster" in body and 'class="error"' in body
+    response = post_form(client, page, {**form, "retention_months": "12"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    db.session.expire_all()
+    stored = db.session.get(EventSeries, series.id)
+    assert (stored.registration_scope, stored.capacity, stored.certificate_share) == (
+        "course",
+        1,
+        80,
+    )
+    assert stored.teaching_units and stored.retention_months == 12
+
+    people = f"{page}/participants"
+    for name in ("Anna", "Bernd"):
+        response = post_form(
+            client,
+            f"{people}/add",
+            {"name": name, "email": f"{name.lower()}@example.org"},
+            page=people,
+        )
+        assert response.status_code == 303
+    html = client.get(people).get_data(as_text=True)
+    assert 'id="confirmed-table"' in html and 'id="waiting-table"' in html
+    anna = db.session.scalar(sa.select(CourseBooking).where(CourseBooking.name == "Anna"))
+    remove = f"{page}/bookings/{anna.id}/remove"
+    response = post_form(client, remove, {})
+    assert response.status_code == 303
+    db.session.expire_all()
+    statuses = dict(db.session.execute(sa.select(CourseBooking.name, CourseBooking.status)).all())
+    assert statuses == {"Anna": "cancelled", "Bernd": "confirmed"}
+    # a single date of the course: the editor is pointed to the course
+    date = stored.events[0]
+    response = post_form(
+        client,
+        f"/admin/events/{date.id}/participants/add",
+        {"name": "Carla", "email": "carla@example.org"},
+        page=f"/admin/events/{date.id}/participants",
+    )
+    assert response.status_code == 409
