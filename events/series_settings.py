@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 
-from events.course_seats import lock_series
+from events.course_seats import course_dates, lock_series
 from events.courses import promote_waiting
 from events.event_input import MAX_CAPACITY, Errors, line, text
 from events.models import REGISTRATION_SCOPES, EventSeries, RegistrationScope
@@ -54,15 +54,17 @@ class SeriesSettings:
         return cls(**{name: getattr(series, name) for name in FIELDS})
 
 
-def berlin_deadline(day: date | None, at: time | None, errors: Errors) -> datetime | None:
+def berlin_deadline(
+    day: date | None, at: time | None, errors: Errors, field: str = "registration_deadline"
+) -> datetime | None:
     """A deadline typed as a day (and a time; none: the end of that day) in German
-    time, in UTC."""
+    time, in UTC; a problem goes to `field`."""
     if day is None:
         if at is not None:
-            errors.add("deadline_day", _("Please enter the date of the deadline."))
+            errors.add(field, _("Please enter the date of the deadline."))
         return None
     if year_problem(day):
-        errors.add("deadline_day", year_problem(day))
+        errors.add(field, year_problem(day))
         return None
     try:
         if at is None:
@@ -70,7 +72,7 @@ def berlin_deadline(day: date | None, at: time | None, errors: Errors) -> dateti
             return instant - timedelta(minutes=1)
         instant, _ambiguous = berlin_to_utc(day, at)
     except NonexistentTime:
-        errors.add("deadline_time", _("This time does not exist on that day (clocks go forward)."))
+        errors.add(field, _("This time does not exist on that day (clocks go forward)."))
         return None
     return instant
 
@@ -86,11 +88,21 @@ def _number(value, field: str, low: int, high: int, errors: Errors) -> int | Non
     return value
 
 
-def save_settings(series: EventSeries, settings: SeriesSettings, errors: Errors | None = None):
+def save_settings(
+    series: EventSeries,
+    settings: SeriesSettings,
+    errors: Errors | None = None,
+    *,
+    deadline_field: str = "registration_deadline",
+) -> EventSeries:
     """Check and store; raises :class:`~events.errors.EventError` naming every wrong
     field (with those already in `errors`, e.g. a deadline the form could not read).
     More course seats give the waiting list its seats at once."""
     errors = errors if errors is not None else Errors()
+    first = next((e.starts_at for e in course_dates(series)), None)
+    deadline = settings.registration_deadline
+    if deadline is not None and first is not None and deadline > first:
+        errors.add(deadline_field, _("The booking deadline must not be after the first date."))
     if settings.registration_scope not in REGISTRATION_SCOPES:
         errors.add("registration_scope", _("Please choose from the options shown."))
     capacity = _number(settings.capacity, "capacity", 1, MAX_CAPACITY, errors)

@@ -89,7 +89,9 @@ def _save_settings(form: SeriesSettingsForm, series: EventSeries) -> bool:
     valid = form.validate()
     with saving(form, default="title", valid=valid) as saved:
         errors = Errors()
-        deadline = berlin_deadline(form.deadline_day.data, form.deadline_time.data, errors)
+        deadline = berlin_deadline(
+            form.deadline_day.data, form.deadline_time.data, errors, "deadline_day"
+        )
         operations.save_series(
             series, title=form.title.data, description=form.description.data or ""
         )
@@ -108,6 +110,7 @@ def _save_settings(form: SeriesSettingsForm, series: EventSeries) -> bool:
                 retention_months=form.retention_months.data,
             ),
             errors,
+            deadline_field="deadline_day",
         )
     if saved:
         flash(_("The series was saved."), "success")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from events import event_input
+from events.api.booking_schemas import settings_fields
 from events.api.input import WHEN, parse_day, when, when_or_null
 from events.models import (
     EVENT_STATUSES,
@@ -174,6 +175,7 @@ def _series_fields(required: bool) -> dict:
     return {
         "title": Text(event_input.MAX_TITLE, min_length=1, required=required),
         "description": _description(),
+        **settings_fields(),
     }
 
 
