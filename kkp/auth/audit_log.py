@@ -106,6 +106,7 @@ OBJECT_TYPES = {
 #: the details' keys; every keyword of an `audit(…)` call has one (a test checks)
 DETAILS = {
     "at": _l("Time"),
+    "booking_id": _l("Booking no."),
     "cancelled": _l("No longer sent"),
     "count": _l("How many"),
     "event_id": _l("Event"),
@@ -127,6 +128,7 @@ DETAILS = {
     "rejected": _l("Rejected"),
     "role": _l("Role"),
     "rows": _l("Rows"),
+    "scope": _l("How people register"),
     "searched": _l("With a search"),
     "selected": _l("Selected"),
     "status": _l("Status"),
@@ -141,6 +143,11 @@ DETAILS = {
 
 #: values that are codes, by detail key; a code missing here is shown as it is
 VALUES = {
+    "scope": {
+        "dates": _l("Each date on its own"),
+        "course": _l("The whole course at once (one booking for all dates)"),
+        "one_of": _l("One of several dates (the same event offered more than once)"),
+    },
     "status": {
         "confirmed": _l("Confirmed"),
         "pending": _l("Waiting for confirmation"),
