@@ -104,3 +104,43 @@ def test_editor_moves_up_and_adds_over_capacity(ctx, kinds):
     assert outcome == "confirmed" and _dates(dora) == ["confirmed"] * 4
     with pytest.raises(courses.EventError):
         courses.add_booking(series.id, name="Dora", email="dora@example.org")
+
+
+def test_a_date_published_later_joins_every_booking(ctx, kinds):
+    from datetime import time
+
+    from events import courses
+    from events.operations import EventInput, create_event, publish_event
+    from tests.events.conftest import day_in
+
+    series = make_course(kinds, dates=2)
+    anna, _ = courses.add_booking(series.id, name="Anna", email="anna@example.org")
+    db.session.commit()
+    later = create_event(
+        EventInput(
+            kind_id=kinds["fortbildung"],
+            title=series.title,
+            venue="Rathaus",
+            start_day=day_in(40),
+            start_time=time(10),
+            end_time=time(12),
+            series_id=series.id,
+        )
+    )
+    assert _dates(anna) == ["confirmed"] * 2  # a draft is no date of the course yet
+    publish_event(later)
+    db.session.commit()
+    assert _dates(anna) == ["confirmed"] * 3
+    assert _kinds_of("anna@example.org").count("course_date") == 3
+
+
+def test_a_date_link_leads_to_the_booking(client, kinds):
+    from events import courses
+    from events.notices import token_for
+
+    series = make_course(kinds)
+    anna, _ = courses.add_booking(series.id, name="Anna", email="anna@example.org")
+    db.session.commit()
+    response = client.get(f"/registrations/{token_for(anna.registrations[0])}")
+    assert response.status_code == 302 and "/events/booking/" in response.location
+    assert "Anna" in client.get(response.location).get_data(as_text=True)
