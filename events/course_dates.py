@@ -32,10 +32,14 @@ def _date_registration(booking: CourseBooking, event_id: int) -> Registration:
     return registration
 
 
-def sync_dates(booking: CourseBooking, now: datetime | None = None) -> None:
+def sync_dates(
+    booking: CourseBooking, now: datetime | None = None, *, only_new: bool = False
+) -> None:
     """Bring the registrations of the dates still to come in step with the booking: a
     confirmed booking has a confirmed registration on each (and its calendar entry goes
-    out), any other has none. Dates that began keep what they had (attendance)."""
+    out), any other has none. Dates that began keep what they had (attendance).
+    `only_new`: only dates without a registration of the booking (a date published
+    later), so that one an editor took away from a single date stays away."""
     now = now or utcnow()
     children = {
         r.event_id: r
@@ -47,7 +51,10 @@ def sync_dates(booking: CourseBooking, now: datetime | None = None) -> None:
         for event in course_dates(booking.series):
             if event.starts_at <= now:
                 continue
-            registration = children.get(event.id) or _date_registration(booking, event.id)
+            registration = children.get(event.id)
+            if registration is not None and only_new:
+                continue
+            registration = registration or _date_registration(booking, event.id)
             if registration.status == RegistrationStatus.CONFIRMED:
                 continue
             registration.name, registration.organisation = booking.name, booking.organisation
@@ -92,7 +99,7 @@ def sync_course_dates(series_id: int) -> int:
         )
     ).all()
     for booking in bookings:
-        sync_dates(booking)
+        sync_dates(booking, only_new=True)
     return len(bookings)
 
 
