@@ -93,6 +93,8 @@ def availability(event: Event, left: int | None, now: datetime) -> str:
         return _("No registration needed")
     if event.registration_mode == RegistrationMode.INVITATION:
         return _("By invitation only")
+    if event.series_id is not None and is_course(event.series):
+        return _("Booked as a whole course")
     if now >= event.registration_closes_at():
         return _("Registration closed")
     if left is None:
