@@ -1,5 +1,5 @@
 """JSON API for the bookings of a whole course: thin routes over :mod:`events.courses`
-(list, book someone, one booking, cancel it on every date); a refusal the course's
+(list, book someone, one booking, cancel it on every date, move up); a refusal the course's
 state decides is a 409."""
 
 from __future__ import annotations
@@ -142,5 +142,26 @@ def post_cancel_booking(read_body, booking_id: int):
     read_body()
     require(booking.status in ACTIVE + UNCONFIRMED, _("This booking is cancelled already."))
     courses.cancel_booking(booking, by_editor=True)
+    db.session.commit()
+    return jsonify(booking_json(booking))
+
+
+@bp.route(_ONE + "/move-up", endpoint="move_up_booking", methods=["POST"], parameters=_ID)
+@bp.doc(
+    operationId="moveUpBooking",
+    summary="Move someone up from the course's waiting list.",
+    description=(
+        "A free seat if there is one (the person is told, with a calendar invitation per "
+        "date), otherwise the first place on the waiting list. Only people waiting; "
+        "otherwise 409."
+    ),
+)
+@bp.body(NoBodySchema, optional=True)
+@bp.response(200, BookingSchema, description="The booking afterwards.")
+@bp.errors(400, 404, 409, 422)
+def post_move_up_booking(read_body, booking_id: int):
+    booking = _booking(booking_id)
+    read_body()
+    courses.move_up_booking(booking)
     db.session.commit()
     return jsonify(booking_json(booking))

@@ -181,7 +181,15 @@ def _series_fields(required: bool) -> dict:
 
 EventSeriesCreateSchema = ApiSchema.from_dict(_series_fields(True), name="EventSeriesCreateSchema")
 EventSeriesCreateSchema.EXAMPLES = [
-    {"title": "Fortbildungsreihe Gewaltprävention", "description": "Vier Termine."}
+    {"title": "Fortbildungsreihe Gewaltprävention", "description": "Vier Termine."},
+    {
+        "title": "Sicherheitsaudits in der Kommune planen",
+        "registration_scope": "course",
+        "capacity": 25,
+        "registration_deadline": "2026-05-05",
+        "certificate_share": 75,
+        "teaching_units": True,
+    },
 ]
 EventSeriesUpdateSchema = ApiSchema.from_dict(_series_fields(False), name="EventSeriesUpdateSchema")
 EventSeriesUpdateSchema.EXAMPLES = [{"description": "Fünf Termine, jeweils dienstags."}]

@@ -35,11 +35,16 @@ def test_bookings_through_the_api(api, kinds):
     )
     assert set(error_fields(again)) == {"email"}
 
+    carla = _book(api, series.id, "Carla Dorn")
+    moved = api("POST", f"/bookings/{carla['id']}/move-up").get_json()
+    assert (moved["status"], moved["waiting_place"]) == ("waiting", 1)
+    assert api("GET", f"/bookings/{bernd['id']}").get_json()["waiting_place"] == 2
+    assert api("POST", f"/bookings/{anna['id']}/move-up").status_code == 409
     listed = api("GET", f"/series/{series.id}/bookings?status=waiting").get_json()
-    assert [b["id"] for b in listed["items"]] == [bernd["id"]]
+    assert sorted(b["id"] for b in listed["items"]) == [bernd["id"], carla["id"]]
     cancelled = api("POST", f"/bookings/{anna['id']}/cancel").get_json()
     assert cancelled["status"] == "cancelled"
-    assert api("GET", f"/bookings/{bernd['id']}").get_json()["status"] == "confirmed"
+    assert api("GET", f"/bookings/{carla['id']}").get_json()["status"] == "confirmed"
     assert api("POST", f"/bookings/{anna['id']}/cancel").status_code == 409
 
     # the settings of the series
