@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 
-from events.course_seats import course_dates, lock_series
+from events.course_seats import course_dates, lock_series, seated_count, waiting_count
 from events.courses import promote_waiting
 from events.event_input import MAX_CAPACITY, Errors, line, text
 from events.models import REGISTRATION_SCOPES, EventSeries, RegistrationScope
@@ -99,6 +99,15 @@ def save_settings(
     field (with those already in `errors`, e.g. a deadline the form could not read).
     More course seats give the waiting list its seats at once."""
     errors = errors if errors is not None else Errors()
+    if (
+        series.registration_scope == RegistrationScope.COURSE
+        and settings.registration_scope != RegistrationScope.COURSE
+        and seated_count(series.id) + waiting_count(series.id) > 0
+    ):
+        errors.add(
+            "registration_scope",
+            _("People have booked the whole course: remove their bookings first."),
+        )
     first = next((e.starts_at for e in course_dates(series)), None)
     deadline = settings.registration_deadline
     if deadline is not None and first is not None and deadline > first:

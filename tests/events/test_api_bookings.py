@@ -61,6 +61,8 @@ def test_bookings_through_the_api(api, kinds):
         True,
         "course",
     )
+    back = api("PATCH", f"/series/{series.id}", json={"registration_scope": "dates"})
+    assert "registration_scope" in error_fields(back)  # people booked the course
     plain = api("POST", "/series", json={"title": "Reihe"}).get_json()
     assert plain["registration_scope"] == "dates"
     assert api("GET", f"/series/{plain['id']}/bookings").status_code == 409
