@@ -66,8 +66,15 @@ def refuse_course_date(event: Event) -> None:
 
 
 def course_dates(series: EventSeries) -> list[Event]:
-    """The dates a booking covers: published, not cancelled, earliest first."""
-    return [e for e in series.events if e.status == EventStatus.PUBLISHED]
+    """The dates a booking covers: published, not cancelled, earliest first (asked of
+    the database: a date published in this transaction counts)."""
+    return list(
+        db.session.scalars(
+            sa.select(Event)
+            .where(Event.series_id == series.id, Event.status == EventStatus.PUBLISHED)
+            .order_by(Event.starts_at, Event.id)
+        )
+    )
 
 
 def closes_at(series: EventSeries) -> datetime | None:
