@@ -10,6 +10,7 @@ import logging
 import time
 from datetime import datetime
 
+from events.courses import expire_booking_holds
 from events.operations import send_due_reminders
 from events.registrations import expire_holds
 from kkp.extensions import db
@@ -40,6 +41,8 @@ def run_due(now: datetime | None = None) -> None:
     send_due_reminders(now)
     db.session.commit()
     expire_holds(now)
+    db.session.commit()
+    expire_booking_holds(now)
     db.session.commit()
 
 
