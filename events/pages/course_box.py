@@ -3,6 +3,7 @@ _series_course.html): seats left, the deadline, whether it is open, the form."""
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
@@ -10,6 +11,8 @@ from events import course_seats
 from events.dates import instant_text, when
 from events.forms import RegistrationForm
 from events.models import EventSeries, EventStatus
+from events.questions import consents_of, questions_of
+from events.registration_extras import registration_extras
 from kkp.db import utcnow
 from people.lists import current_consent_text
 from people.models import ConsentPurpose
@@ -55,4 +58,12 @@ def course_box(
         "consent": consent,
         "errors": errors or {},
         "problem": problem,
+        # the course's own questions, optional consents and the newsletter box
+        "extras": registration_extras(
+            questions_of(series),
+            consents_of(series),
+            formdata=request.form if request.method == "POST" else None,
+            errors=errors,
+            locale=locale,
+        ),
     }

@@ -9,6 +9,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from events import course_seats, courses
+from events.answers import read_answers, record_consents, save_answers
+from events.certificates import certificate_for
 from events.course_dates import booking_dates
 from events.course_models import CourseBooking
 from events.course_notices import booking_for_token, token_for
@@ -16,6 +18,7 @@ from events.dates import when
 from events.errors import EventError
 from events.forms import AnswerForm, RegistrationForm
 from events.models import EventSeries, EventStatus, RegistrationStatus
+from events.newsletter_box import start_newsletter_signup
 from events.pages.course_box import course_box
 from events.pages.events import (
     PURPOSE,
@@ -26,6 +29,7 @@ from events.pages.events import (
     place_text,
     render_series,
 )
+from events.questions import consents_of, questions_of
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from kkp.tokens import InvalidToken, TokenPurpose
@@ -40,9 +44,11 @@ def _course(slug: str) -> EventSeries:
 
 
 def save_booking_form(series: EventSeries, form: RegistrationForm, consent_version: int | None):
-    """The form's booking; what else the form asks (answers, consents) goes here, in
-    the same transaction. Raises :class:`EventError` with the fields' messages."""
-    return courses.book(
+    """The form's booking with the answers to the course's questions, the optional
+    consents and the newsletter box, in one transaction. Raises :class:`EventError` with
+    every field's message at once."""
+    values, answer_errors = read_answers(questions_of(series), request.form, _locale())
+    booking, outcome = courses.book(
         series.id,
         name=form.name.data or "",
         email=form.email.data or "",
@@ -51,6 +57,21 @@ def save_booking_form(series: EventSeries, form: RegistrationForm, consent_versi
         consent_version=consent_version,
         locale=_locale(),
     )
+    if answer_errors:  # the booking's own checks passed: these are all
+        raise EventError(next(iter(answer_errors.values())), None, answer_errors)
+    if outcome in (RegistrationStatus.PENDING, RegistrationStatus.PENDING_WAITING):
+        # a new booking (or one again after cancelling); "already" keeps its details
+        save_answers(values, booking=booking)
+        record_consents(consents_of(series), request.form, booking=booking, locale=_locale())
+    start_newsletter_signup(
+        request.form,
+        email=form.email.data or "",
+        name=form.name.data or "",
+        organisation=form.organisation.data or "",
+        locale=_locale(),
+        ip=request.remote_addr,
+    )
+    return booking, outcome
 
 
 @bp.route("/events/series/<slug>/book", methods=["GET", "POST"])
@@ -65,6 +86,8 @@ def book_course(slug: str):
         return render_series(series, course=course_box(series, form), status=409)
     if not form.validate():
         errors = {field: messages[0] for field, messages in form.errors.items()}
+        answer_errors = read_answers(questions_of(series), request.form, _locale())[1]
+        errors = {**errors, **answer_errors}
         return render_series(series, course=course_box(series, form, errors=errors), status=422)
     try:
         save_booking_form(series, form, _consent_version(form.consent_version.data, consent))
@@ -112,6 +135,7 @@ def _render_booking(booking: CourseBooking, token: str, **context):
         token=token,
         form=AnswerForm(),
         place_in_line=course_seats.waiting_place(booking),
+        certificate=certificate_for(booking.id),
         can_cancel=booking.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
         and any(d["event"].ends_at > now for d in upcoming),
         **context,

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from events import invitations, registrations
+from events.certificates import certificate_for_registration
 from events.course_notices import token_for as booking_token_for
 from events.dates import when
 from events.errors import EventError
@@ -34,6 +35,7 @@ def _render_registration(registration: Registration, form: AnswerForm, **context
         started=event.starts_at <= now,
         closed=now >= event.registration_closes_at(),
         form=form,
+        certificate=certificate_for_registration(registration.id),
         **context,
     )
 
