@@ -27,7 +27,8 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
-from events.registrations import confirm, lock_event, queue_mail, seated_count
+from events.registrations import confirm, lock_event, queue_mail
+from events.seats import pool, pools, seats_left
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
@@ -111,16 +112,19 @@ def move_up_selected(event_id: int, ids: list[int]) -> Outcome:
     each promoted person is told by mail. Who finds no seat keeps her place (`full`)."""
     event = lock_event(event_id)
     _open(event)
-    free = None if event.capacity is None else max(0, event.capacity - seated_count(event.id))
+    free = {kind: seats_left(event, kind) for kind in pools(event)}  # None: no limit
     now = utcnow()
     outcome = Outcome()
     for registration in selected(event.id, ids):
         if registration.status != RegistrationStatus.WAITING:
             outcome.unchanged += 1
             continue
-        if free is not None and outcome.done >= free:
+        kind = pool(event, registration.participation)
+        if free[kind] is not None and free[kind] <= 0:
             outcome.full += 1
             continue
+        if free[kind] is not None:
+            free[kind] -= 1
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
         registration.waiting_since = None

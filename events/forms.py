@@ -2,8 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.validators import Length, Optional
+
+from events.models import Participation
 
 
 class RegistrationForm(FlaskForm):
@@ -17,6 +19,12 @@ class RegistrationForm(FlaskForm):
         _l("Organisation (optional)"),
         validators=[Optional(), Length(max=200)],
         render_kw={"autocomplete": "organization"},
+    )
+    #: asked for hybrid events only (see templates/events/_participation.html)
+    participation = RadioField(
+        _l("How will you take part?"),
+        choices=[(Participation.ON_SITE, _l("On site")), (Participation.ONLINE, _l("Online"))],
+        validate_choice=False,
     )
     consent = BooleanField(_l("I agree to the processing of my data for this event."))
     consent_version = HiddenField()

@@ -9,11 +9,18 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from events import invitations, registrations, search
+from events import invitations, moving, registrations, search, seats
 from events.admin.events import bp, event_or_404, registration_counts
 from events.admin.forms import InviteForm, ParticipantForm
 from events.export import STATUS_ORDER, filename, participants_csv
-from events.models import Event, Registration, RegistrationSource, RegistrationStatus
+from events.models import (
+    Event,
+    EventFormat,
+    Participation,
+    Registration,
+    RegistrationSource,
+    RegistrationStatus,
+)
 from events.operations import EventStateError
 from kkp.auth.operations import audit
 from kkp.extensions import db
@@ -46,6 +53,24 @@ def grouped(event: Event) -> dict[str, list[Registration]]:
     return groups
 
 
+def seat_pools(event: Event) -> list[dict]:
+    """A hybrid event's seats by kind (on site, online): confirmed, seats, free,
+    waiting; empty for other events."""
+    if event.format != EventFormat.HYBRID:
+        return []
+    words = {Participation.ON_SITE: _("On site"), Participation.ONLINE: _("Online")}
+    return [
+        {
+            "label": words[kind],
+            "confirmed": registrations.confirmed_count(event.id, kind),
+            "capacity": seats.capacity_for(event, kind),
+            "free": registrations.seats_left(event, kind),
+            "waiting": registrations.waiting_count(event.id, kind),
+        }
+        for kind in seats.pools(event)
+    ]
+
+
 def _invite_form(**kwargs) -> InviteForm:
     form = InviteForm(**kwargs)
     form.list_id.choices = [(m.id, m.name) for m in all_lists()]
@@ -70,6 +95,8 @@ def _page(event: Event, *, add_form=None, invite_form=None, problem=None, status
         flt=flt,
         sorting=sorting,
         seats_left=registrations.seats_left(event),
+        pools=seat_pools(event),
+        movable=moving.is_one_of(event),
         add_form=add_form or ParticipantForm(formdata=None),
         invite_form=invite_form or _invite_form(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
@@ -107,6 +134,7 @@ def participant_add(event_id: int):
                 email=form.email.data or "",
                 organisation=form.organisation.data or "",
                 over_capacity=bool(form.over_capacity.data),
+                participation=form.participation.data or "",
             )
             place = registrations.waiting_place(registration)
         if saved:

@@ -13,6 +13,7 @@ from events.api.errors import handle_errors
 from events.api.events import EVENT_ID, find_event, require
 from events.api.schemas import RegistrationCreateSchema, RegistrationQuerySchema
 from events.models import Registration, RegistrationStatus
+from events.search import waiting_places
 from kkp.api import ApiBlueprint, get_or_404, keyset_page
 from kkp.api_docs import id_parameter
 from kkp.api_fields import PAGE_SIZE, NoBodySchema
@@ -28,15 +29,6 @@ _ONE = "/registrations/<int:registration_id>"
 
 def _registration(registration_id: int) -> Registration:
     return get_or_404(Registration, registration_id, _("There is no such registration."))
-
-
-def _waiting_places(event_id: int) -> dict[int, int]:
-    ids = db.session.scalars(
-        sa.select(Registration.id)
-        .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.WAITING)
-        .order_by(Registration.waiting_since, Registration.id)
-    )
-    return {registration_id: n for n, registration_id in enumerate(ids, start=1)}
 
 
 @bp.route(_OF_EVENT, endpoint="registrations", methods=["GET"], parameters=EVENT_ID)
@@ -59,7 +51,7 @@ def get_registrations(read_query, event_id: int):
     )
     if "status" in args:
         query = query.where(Registration.status == args["status"])
-    places = _waiting_places(event.id)
+    places = waiting_places(event.id)
     return keyset_page(query, limit, lambda r: registration_json(r, places.get(r.id)))
 
 
@@ -90,6 +82,7 @@ def post_registration(read_body, event_id: int):
         email=values["email"],
         organisation=values.get("organisation", ""),
         over_capacity=values.get("over_capacity", False),
+        participation=values.get("participation", ""),
     )
     db.session.commit()
     response = jsonify(registration_json(registration))

@@ -7,6 +7,7 @@ from events.api.input import WHEN, parse_day, when, when_or_null
 from events.models import (
     EVENT_STATUSES,
     FORMATS,
+    PARTICIPATIONS,
     REGISTRATION_MODES,
     REGISTRATION_STATUSES,
     EventFormat,
@@ -75,7 +76,19 @@ def _event_fields(required: bool) -> dict:
         "capacity": Number(
             nullable=True,
             maximum=event_input.MAX_CAPACITY,
-            metadata={"description": "Seats; null: no limit. Not below the people confirmed."},
+            metadata={
+                "description": "Seats (of a hybrid event: on site); null: no limit. Not below "
+                "the people confirmed."
+            },
+        ),
+        "capacity_online": Number(
+            nullable=True,
+            maximum=event_input.MAX_CAPACITY,
+            metadata={
+                "description": "Only for hybrid events: the online seats, counted apart from "
+                "those on site, with their own waiting list; null: no limit. Ignored for "
+                "other formats."
+            },
         ),
         "registration_deadline": Structured(
             when_or_null,
@@ -216,6 +229,11 @@ class RegistrationCreateSchema(ApiSchema):
     name = Text(200, min_length=1, required=True)
     email = Text(254, required=True, metadata={"format": "email"})
     organisation = Text(200)
+    participation = Text(
+        10,
+        choices=PARTICIPATIONS,
+        metadata={"description": "Hybrid events (required there): on site or online."},
+    )
     over_capacity = Flag(
         metadata={
             "default": False,

@@ -26,6 +26,7 @@ from events import registrations
 from events.dates import instant_text, when
 from events.forms import RegistrationForm
 from events.models import (
+    PARTICIPATIONS,
     Event,
     EventFormat,
     EventKind,
@@ -38,6 +39,7 @@ from events.models import (
 )
 from events.operations import EventError, kinds, upcoming_events
 from events.pages.event_filter import EventFilter, UnknownKind, format_choices, month_choices
+from events.seats import PARTICIPATION_MISSING
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from kkp.i18n import BERLIN
@@ -149,7 +151,9 @@ def event_rows(events: list[Event], locale: str | None = None) -> list[EventRow]
     rows = []
     for event in events:
         left = None
-        if event.capacity is not None:
+        if event.format == EventFormat.HYBRID:  # two pools of seats: counted apart
+            left = registrations.public_seats_left(event)
+        elif event.capacity is not None:
             left = max(0, event.capacity - counts.get(event.id, 0))
         n, total = positions.get(event.id, (1, 1))
         rows.append(
@@ -229,6 +233,13 @@ def _state(event: Event, now: datetime) -> str:
     return "open" if registrations.is_open(event, now) else "closed"
 
 
+def _seats_by_kind(event: Event) -> dict[str, int | None]:
+    """A hybrid event's seats left on site and online (None: no limit); else empty."""
+    if event.format != EventFormat.HYBRID:
+        return {}
+    return {kind: registrations.public_seats_left(event, kind) for kind in PARTICIPATIONS}
+
+
 def _render_event(event: Event, form: RegistrationForm, consent, *, errors=None, problem=None):
     now = utcnow()
     locale = _locale()
@@ -246,6 +257,7 @@ def _render_event(event: Event, form: RegistrationForm, consent, *, errors=None,
         row=row,
         state=_state(event, now),
         seats_left=registrations.public_seats_left(event),
+        seats_by_kind=_seats_by_kind(event),
         closes_at=instant_text(event.registration_closes_at(), locale),
         description=Markup(to_html(event.description)),
         siblings=siblings,
@@ -301,6 +313,7 @@ def event_page(slug: str):
             organisation=form.organisation.data or "",
             consent=bool(form.consent.data),
             consent_version=version,
+            participation=form.participation.data or "",
             locale=_locale(),
             source=RegistrationSource.FORM,
         )
@@ -312,6 +325,8 @@ def event_page(slug: str):
         errors = dict(exc.errors) or {exc.field or "email": str(exc)}
         if not form.consent.data:
             errors.setdefault("consent", _("Please agree to the processing of your data."))
+        if event.format == EventFormat.HYBRID and form.participation.data not in PARTICIPATIONS:
+            errors.setdefault("participation", str(PARTICIPATION_MISSING))
         form.consent_version.data = str(consent.version) if consent else ""  # the current
         return _render_event(event, form, consent, errors=errors), 422
     # Every address gets this same answer, registered before or not: the mail tells

@@ -65,4 +65,6 @@ KIND_WORDS = {
     EventMailKind.CANCELLED: _l("Event called off"),
     EventMailKind.REGISTRATION_CANCELLED: _l("Registration cancelled"),
     EventMailKind.MESSAGE: _l("Message to participants"),
+    EventMailKind.MOVED: _l("Moved to another date"),
+    EventMailKind.MOVED_AWAY: _l("Calendar entry of the date left"),
 }
