@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
 from events.dates import when
@@ -73,7 +73,9 @@ def changes(event: Event, old: dict, locale: str, participation: str = "") -> li
             )
             now = event.place if event.is_in_person else ""
             if was != now:
-                lines.append(Change(_("Place"), was or "–", now or _("online only")))
+                lines.append(
+                    Change(pgettext("location", "Place"), was or "–", now or _("online only"))
+                )
         if "join_url" in old and not (hybrid and participation == Participation.ON_SITE):
             if event.join_url and event.is_online:
                 lines.append(Change(_("Link"), "", event.join_url))
