@@ -133,9 +133,16 @@ def _location(msg) -> str:
     return str(vevent.get("LOCATION", ""))
 
 
-def test_mail_gives_the_address_on_site_and_the_link_online(hybrid, mail, drain):
-    join(hybrid, "ort@example.org", "on_site")
-    join(hybrid, "netz@example.org", "online")
+def test_mail_gives_the_address_on_site_and_the_link_online(client, hybrid, mail, drain):
+    from events.registrations import token_for
+
+    on_site_person = join(hybrid, "ort@example.org", "on_site")
+    online_person = join(hybrid, "netz@example.org", "online")
+    # and so does her own page
+    assert LINK not in client.get(f"/registrations/{token_for(on_site_person)}").get_data(
+        as_text=True
+    )
+    assert LINK in client.get(f"/registrations/{token_for(online_person)}").get_data(as_text=True)
     drain()
     found = _mails(mail, 2)
     on_site, online = text_of(found["ort@example.org"]), text_of(found["netz@example.org"])
