@@ -7,11 +7,16 @@ import sqlalchemy as sa
 from flask import jsonify, url_for
 from flask_babel import gettext as _
 
+from events import moving
 from events import registrations as regs
 from events.api.answers import RegistrationPageSchema, RegistrationSchema, registration_json
 from events.api.errors import handle_errors
 from events.api.events import EVENT_ID, find_event, require
-from events.api.schemas import RegistrationCreateSchema, RegistrationQuerySchema
+from events.api.schemas import (
+    RegistrationCreateSchema,
+    RegistrationMoveSchema,
+    RegistrationQuerySchema,
+)
 from events.models import Registration, RegistrationStatus
 from events.search import waiting_places
 from kkp.api import ApiBlueprint, get_or_404, keyset_page
@@ -145,5 +150,27 @@ def post_move_up(read_body, registration_id: int):
     registration = _registration(registration_id)
     read_body()
     regs.move_up(registration)
+    db.session.commit()
+    return jsonify(registration_json(registration))
+
+
+@bp.route(_ONE + "/move", endpoint="move_registration", methods=["POST"], parameters=_ID)
+@bp.doc(
+    operationId="moveRegistration",
+    summary="Move someone to another date of a series of one of several dates.",
+    description=(
+        "The same registration moves, confirmed on the new date; the person gets a CANCEL "
+        "for the old date and a REQUEST for the new, and the old date's seat goes to its "
+        "waiting list. A date of another series: 422 on `event_id`; a full, started or "
+        "unpublished date, or a registration without a seat or waiting place: 409."
+    ),
+)
+@bp.body(RegistrationMoveSchema)
+@bp.response(200, RegistrationSchema, description="The registration afterwards.")
+@bp.errors(400, 404, 409, 422)
+def post_move_registration(read_body, registration_id: int):
+    registration = _registration(registration_id)
+    values = read_body()
+    moving.move(registration, values["event_id"], by_editor=True)
     db.session.commit()
     return jsonify(registration_json(registration))

@@ -242,6 +242,15 @@ class RegistrationCreateSchema(ApiSchema):
     )
 
 
+class RegistrationMoveSchema(ApiSchema):
+    EXAMPLES = [{"event_id": 12}]
+
+    event_id = Number(
+        required=True,
+        metadata={"description": "Another date of the same series of one of several dates."},
+    )
+
+
 class RegistrationQuerySchema(ApiSchema):
     status = Text(
         20,

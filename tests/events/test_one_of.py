@@ -156,3 +156,17 @@ def test_the_editor_moves_someone(logged_in, dates):
     assert post_form(logged_in, url, {"to_event_id": str(second.id)}).status_code == 303
     db.session.expire_all()
     assert db.session.get(Registration, anna.id).event_id == second.id
+
+
+def test_the_api_moves_someone(api, dates, make_event):
+    from tests.api_client import error_fields
+
+    first, second = dates
+    anna = join(first, "anna@example.org")
+    moved = api("POST", f"/registrations/{anna.id}/move", json={"event_id": second.id})
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+    assert (moved.get_json()["event_id"], moved.get_json()["status"]) == (second.id, "confirmed")
+    # a date of no series of one of several dates
+    alone = join(make_event("Einzeltermin"), "bernd@example.org")
+    refused = api("POST", f"/registrations/{alone.id}/move", json={"event_id": second.id})
+    assert "event_id" in error_fields(refused)
