@@ -27,6 +27,7 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
+from events.moving import registered_elsewhere
 from events.registrations import confirm, lock_event, queue_mail
 from events.seats import pool, pools, seats_left
 from kkp.auth.operations import audit
@@ -88,7 +89,9 @@ def confirm_selected(event_id: int, ids: list[int]) -> Outcome:
     _open(event)
     outcome = Outcome()
     for registration in selected(event.id, ids):
-        if registration.status not in UNCONFIRMED:
+        if registration.status not in UNCONFIRMED or registered_elsewhere(
+            event, registration.email
+        ):  # one of several dates: registered for another date already
             outcome.unchanged += 1
             continue
         status = confirm(registration)
