@@ -191,3 +191,18 @@ def test_the_api_takes_and_shows_the_choice(api, hybrid):
     seats = api("GET", f"/events/{hybrid.id}").get_json()["registration"]
     assert seats["capacity_online"] == 1 and seats["seats_left_online"] == 0
     assert seats["seats_left"] == 1
+
+
+def test_moving_the_selected_up_counts_each_kind_of_seat(hybrid):
+    from events.bulk import move_up_selected
+
+    join(hybrid, "ort@example.org", "on_site")
+    join(hybrid, "netz@example.org", "online")
+    on_site = join(hybrid, "ort2@example.org", "on_site")
+    online = join(hybrid, "netz2@example.org", "online")
+    hybrid.capacity_online = 2  # a seat free online (as if the editor had just added it)
+    db.session.commit()
+    outcome = move_up_selected(hybrid.id, [on_site.id, online.id])
+    db.session.commit()
+    assert (outcome.done, outcome.full) == (1, 1)
+    assert (online.status, on_site.status) == ("confirmed", "waiting")
