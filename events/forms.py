@@ -5,7 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.validators import Length, Optional
 
-from events.models import Participation
+from events.models import PARTICIPATIONS, Event, EventFormat, Participation
+from events.seats import PARTICIPATION_MISSING
 
 
 class RegistrationForm(FlaskForm):
@@ -29,6 +30,23 @@ class RegistrationForm(FlaskForm):
     consent = BooleanField(_l("I agree to the processing of my data for this event."))
     consent_version = HiddenField()
 
+    def participation_error(self, event: Event) -> dict[str, str]:
+        """A hybrid event's registration without the choice: the error at its field
+        (shown with every other, whichever check failed first)."""
+        if event.format == EventFormat.HYBRID and self.participation.data not in PARTICIPATIONS:
+            return {"participation": str(PARTICIPATION_MISSING)}
+        return {}
+
 
 class AnswerForm(FlaskForm):
     """A POST with a button: accept, decline or cancel (a GET changes nothing)."""
+
+
+class CertificateCheckForm(FlaskForm):
+    """Whom a certificate was issued to: the name as printed on it."""
+
+    name = StringField(
+        _l("Name on the certificate"),
+        validators=[Length(max=200)],
+        render_kw={"autocomplete": "off"},
+    )

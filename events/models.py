@@ -110,6 +110,8 @@ class EventMailKind(enum.StrEnum):
     MOVED = "event_moved"
     #: ... and the CANCEL for the date she left
     MOVED_AWAY = "event_moved_away"
+    #: a certificate of attendance, the PDF attached (events.certificate_mail)
+    CERTIFICATE = "certificate"
 
 
 #: the values, for the API's choices

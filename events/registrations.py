@@ -62,6 +62,7 @@ from events.seats import (  # noqa: F401  (re-exported)
     is_open,
     lock_event,
     pool,
+    public_seats_by_kind,
     public_seats_left,
     require_open,
     seated_count,

@@ -131,6 +131,14 @@ def public_seats_left(event: Event, participation: str | None = None) -> int | N
     return max(0, capacity - confirmed_count(event.id, pool(event, participation)))
 
 
+def public_seats_by_kind(event: Event) -> dict[str, int | None]:
+    """A hybrid event's seats left on site and online, as the public pages show them
+    (None: no limit); empty for other events."""
+    if event.format != EventFormat.HYBRID:
+        return {}
+    return {kind: public_seats_left(event, kind) for kind in PARTICIPATIONS}
+
+
 def waiting_count(event_id: int, participation: str | None = None) -> int:
     return _count(event_id, (RegistrationStatus.WAITING,), participation)
 

@@ -32,11 +32,15 @@ ACTIONS = {
     "subscriber.bulk_add": _l("Subscribers added to a list"),
     "subscriber.bulk_remove": _l("Subscribers removed from a list"),
     "subscriber.bulk_delete": _l("Subscribers deleted"),
+    "certificate.issue": _l("Certificate of attendance issued"),
+    "certificate.send_all": _l("Certificates of attendance sent"),
     "consent_text.publish": _l("Consent text published"),
     "editor.create": _l("Editor account created"),
     "editor.password_change": _l("Password changed"),
     "event.create": _l("Event created"),
     "event.update": _l("Event changed"),
+    "event.questions": _l("Registration questions of an event changed"),
+    "event_series.questions": _l("Registration questions of a series changed"),
     "event.publish": _l("Event published"),
     "event.cancel": _l("Event called off"),
     "event.delete": _l("Event deleted"),
@@ -69,6 +73,9 @@ ACTIONS = {
     "registration.bulk_move_up": _l("Several moved up from the waiting list"),
     "registration.message": _l("Message sent to participants"),
     "registration.export": _l("Participants exported"),
+    "registration.attendance": _l("Attendance marked"),
+    "attendance_scan.upload": _l("Scan of a sign-in sheet uploaded"),
+    "attendance_scan.delete": _l("Scan of a sign-in sheet deleted"),
     "settings.change": _l("Settings changed"),
     "subscriber.create": _l("Subscriber added"),
     "subscriber.update": _l("Subscriber changed"),
@@ -103,6 +110,7 @@ OBJECT_TYPES = {
 #: the details' keys; every keyword of an `audit(…)` call has one (a test checks)
 DETAILS = {
     "at": _l("Time"),
+    "attendance": _l("Attendance"),
     "cancelled": _l("No longer sent"),
     "count": _l("How many"),
     "event_id": _l("Event"),
@@ -111,6 +119,9 @@ DETAILS = {
     "existing": _l("People already subscribed"),
     "full": _l("Not moved up: no free seat"),
     "from_event_id": _l("Previous date"),
+    "group": _l("Group"),
+    "columns": _l("Columns"),
+    "format": _l("Format"),
     "fields": _l("Changed"),
     "imported": _l("Added"),
     "invited": _l("Invited"),
@@ -147,6 +158,12 @@ VALUES = {
         "cancelled": lazy_pgettext("registration", "Cancelled"),
         "declined": _l("Declined"),
     },
+    "attendance": {
+        "present": _l("Present"),
+        "absent": _l("Absent"),
+        "excused": _l("Excused"),
+        "unmarked": _l("Not marked"),
+    },
     "role": {EditorRole.ADMIN: _l("Administrator"), EditorRole.EDITOR: _l("Editor")},
     # the import's choices (newsletter.models.ExistingPolicy, which the foundation
     # cannot import)
@@ -156,6 +173,13 @@ VALUES = {
             "Update their name, organisation and language from the file; keep their lists"
         ),
         "skip": _l("Leave them as they are"),
+    },
+    "group": {
+        "all": _l("All"),
+        "confirmed": _l("Confirmed"),
+        "waiting": _l("Waiting list"),
+        "attended": _l("Attended"),
+        "absent": _l("Absent"),
     },
     "reason": {"unsubscribed": _l("Unsubscribed"), "deleted": _l("Deletion requested")},
     "purpose": {

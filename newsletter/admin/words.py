@@ -67,4 +67,5 @@ KIND_WORDS = {
     EventMailKind.MESSAGE: _l("Message to participants"),
     EventMailKind.MOVED: _l("Moved to another date"),
     EventMailKind.MOVED_AWAY: _l("Calendar entry of the date left"),
+    EventMailKind.CERTIFICATE: _l("Certificate of attendance"),
 }
