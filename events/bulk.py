@@ -27,7 +27,9 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
-from events.registrations import confirm, lock_event, queue_mail, seated_count
+from events.moving import registered_elsewhere
+from events.registrations import confirm, lock_event, queue_mail
+from events.seats import pool, pools, seats_left
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
@@ -87,7 +89,9 @@ def confirm_selected(event_id: int, ids: list[int]) -> Outcome:
     _open(event)
     outcome = Outcome()
     for registration in selected(event.id, ids):
-        if registration.status not in UNCONFIRMED:
+        if registration.status not in UNCONFIRMED or registered_elsewhere(
+            event, registration.email
+        ):  # one of several dates: registered for another date already
             outcome.unchanged += 1
             continue
         status = confirm(registration)
@@ -106,21 +110,31 @@ def confirm_selected(event_id: int, ids: list[int]) -> Outcome:
     return outcome
 
 
+def with_a_seat(event: Event, waiting: list[Registration]) -> list[Registration]:
+    """Those of `waiting` (in order) that a free seat awaits; a hybrid event's on-site
+    and online seats counted apart."""
+    free = {kind: seats_left(event, kind) for kind in pools(event)}  # None: no limit
+    seated = []
+    for registration in waiting:
+        kind = pool(event, registration.participation)
+        if free[kind] is None or free[kind] > 0:
+            seated.append(registration)
+            if free[kind] is not None:
+                free[kind] -= 1
+    return seated
+
+
 def move_up_selected(event_id: int, ids: list[int]) -> Outcome:
     """Free seats go to the selected people on the waiting list, in the list's order;
     each promoted person is told by mail. Who finds no seat keeps her place (`full`)."""
     event = lock_event(event_id)
     _open(event)
-    free = None if event.capacity is None else max(0, event.capacity - seated_count(event.id))
+    chosen = selected(event.id, ids)
+    waiting = [r for r in chosen if r.status == RegistrationStatus.WAITING]
+    seated = with_a_seat(event, waiting)
     now = utcnow()
-    outcome = Outcome()
-    for registration in selected(event.id, ids):
-        if registration.status != RegistrationStatus.WAITING:
-            outcome.unchanged += 1
-            continue
-        if free is not None and outcome.done >= free:
-            outcome.full += 1
-            continue
+    outcome = Outcome(unchanged=len(chosen) - len(waiting), full=len(waiting) - len(seated))
+    for registration in seated:
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
         registration.waiting_since = None

@@ -20,6 +20,7 @@ from events.models import (
     EventFormat,
     EventKind,
     EventSeries,
+    Participation,
     RegistrationMode,
 )
 from events.seats import confirmed_count
@@ -63,6 +64,9 @@ class EventInput:
     cost_note: str = ""
     registration_mode: str = RegistrationMode.OPEN
     capacity: int | None = None
+    #: a hybrid event's online seats (then `capacity` is the seats on site); None: no
+    #: limit; ignored for other formats
+    capacity_online: int | None = None
     deadline_day: date | None = None
     deadline_time: time | None = None
     #: hours before the start; None: no reminder
@@ -182,6 +186,30 @@ def _deadline(data: EventInput, start: datetime | None, errors: Errors) -> datet
     return deadline
 
 
+def _online_seats(data: EventInput, event: Event | None, errors: Errors) -> int | None:
+    """A hybrid event's online seats; None for other formats."""
+    seats = data.capacity_online
+    if data.format != EventFormat.HYBRID or seats is None:
+        return None
+    if not (1 <= seats <= MAX_CAPACITY):
+        errors.add(
+            "capacity_online",
+            _("Seats: a number from 1 to %(n)d, or empty for no limit.", n=MAX_CAPACITY),
+        )
+    elif event is not None and event.id:
+        taken = confirmed_count(event.id, Participation.ONLINE)
+        if seats < taken:
+            errors.add(
+                "capacity_online",
+                _(
+                    "%(n)d people are already confirmed. Remove participants before "
+                    "lowering the seats below that.",
+                    n=taken,
+                ),
+            )
+    return seats
+
+
 def check(data: EventInput, event: Event | None) -> dict:
     """The columns to store, or :class:`EventError` naming every wrong field."""
     errors = Errors()
@@ -243,7 +271,8 @@ def check(data: EventInput, event: Event | None) -> dict:
             "capacity", _("Seats: a number from 1 to %(n)d, or empty for no limit.", n=MAX_CAPACITY)
         )
     if capacity is not None and event is not None and event.id:
-        taken = confirmed_count(event.id)
+        on_site = Participation.ON_SITE if data.format == EventFormat.HYBRID else None
+        taken = confirmed_count(event.id, on_site)
         if capacity < taken:
             errors.add(
                 "capacity",
@@ -254,6 +283,7 @@ def check(data: EventInput, event: Event | None) -> dict:
                 ),
             )
     values["capacity"] = capacity
+    values["capacity_online"] = _online_seats(data, event, errors)
     values["registration_deadline"] = _deadline(data, start, errors)
     hours = data.reminder_hours
     if hours is not None and not (1 <= hours <= MAX_REMINDER_HOURS):

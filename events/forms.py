@@ -2,8 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.validators import Length, Optional
+
+from events.models import PARTICIPATIONS, Event, EventFormat, Participation
+from events.seats import PARTICIPATION_MISSING
 
 
 class RegistrationForm(FlaskForm):
@@ -18,8 +21,21 @@ class RegistrationForm(FlaskForm):
         validators=[Optional(), Length(max=200)],
         render_kw={"autocomplete": "organization"},
     )
+    #: asked for hybrid events only (see templates/events/_participation.html)
+    participation = RadioField(
+        _l("How will you take part?"),
+        choices=[(Participation.ON_SITE, _l("On site")), (Participation.ONLINE, _l("Online"))],
+        validate_choice=False,
+    )
     consent = BooleanField(_l("I agree to the processing of my data for this event."))
     consent_version = HiddenField()
+
+    def participation_error(self, event: Event) -> dict[str, str]:
+        """A hybrid event's registration without the choice: the error at its field
+        (shown with every other, whichever check failed first)."""
+        if event.format == EventFormat.HYBRID and self.participation.data not in PARTICIPATIONS:
+            return {"participation": str(PARTICIPATION_MISSING)}
+        return {}
 
 
 class AnswerForm(FlaskForm):

@@ -16,14 +16,17 @@ from markupsafe import Markup
 
 from events import ical
 from events.calendars import calendar_event
+from events.changes import changes
 from events.dates import instant_text, when
 from events.models import (
     ACTIVE,
     MESSAGED,
     UNCONFIRMED,
     Event,
+    EventFormat,
     EventMailKind,
     EventStatus,
+    Participation,
     Registration,
     RegistrationMode,
     RegistrationStatus,
@@ -79,6 +82,9 @@ KINDS = {
         (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED), "CANCEL"
     ),
     EventMailKind.MESSAGE: MailKind(MESSAGED, None),
+    EventMailKind.MOVED: MailKind((RegistrationStatus.CONFIRMED,), "REQUEST", shows_join_link=True),
+    #: the event is the date she left (`from_event_id`); the registration has moved on
+    EventMailKind.MOVED_AWAY: MailKind(ACTIVE, "CANCEL"),
 }
 
 
@@ -101,13 +107,14 @@ def mail_context(
     manage_url = f"{base}/registrations/{token_for(registration)}"
     locale = registration.locale
     show_join = KINDS[kind].shows_join_link or event.registration_mode == RegistrationMode.NONE
+    on_site, online = _how(event, registration)
     return {
         "event": event,
         "registration": registration,
         "when": when(event, locale),
-        "place": event.place,
-        "online": event.is_online,
-        "join_url": event.join_url if show_join else "",
+        "place": event.place if on_site else "",
+        "online": online,
+        "join_url": event.join_url if show_join and online else "",
         "event_url": f"{base}/events/{event.slug}",
         "manage_url": manage_url,
         "accept_url": f"{manage_url}?answer=accept",
@@ -116,6 +123,38 @@ def mail_context(
         "removes_calendar_entry": removes_calendar_entry,
         **_confirmation_request(registration, base, locale),
     }
+
+
+def _how(event: Event, registration: Registration) -> tuple[bool, bool]:
+    """Whether her mail shows the address and the join link: for a hybrid event, what
+    she chose (on site: the address; online: the link), else what the event is."""
+    if event.format == EventFormat.HYBRID and registration.participation:
+        return (
+            registration.participation == Participation.ON_SITE,
+            registration.participation == Participation.ONLINE,
+        )
+    return event.is_in_person, event.is_online
+
+
+def _extras(kind: str, delivery: Delivery, registration: Registration, event: Event) -> dict:
+    """What some kinds add from their delivery params: an editor's message, what an
+    update changed, the date a move came from, the date someone asked for."""
+    params, locale = delivery.params, registration.locale
+    if kind == EventMailKind.MESSAGE:
+        return message_context(params)
+    if kind == EventMailKind.UPDATE:
+        return {
+            "changes": changes(
+                event, params.get("before") or {}, locale, registration.participation
+            )
+        }
+    other_id = params.get("from_event_id") or params.get("asked_event_id")
+    other = db.session.get(Event, other_id) if other_id else None
+    if kind == EventMailKind.MOVED and other is not None:
+        return {"from_when": when(other, locale)}
+    if kind == EventMailKind.REGISTRATION_LINK and other is not None:
+        return {"asked_when": when(other, locale)}
+    return {}
 
 
 def _confirmation_request(registration: Registration, base: str, locale: str) -> dict:
@@ -147,7 +186,12 @@ def _build(kind: str, delivery: Delivery) -> EmailMessage:
         raise NotDeliverable("the registration was deleted")
     if registration.status not in KINDS[kind].statuses:
         raise NotDeliverable(f"the registration is {registration.status} now")
-    event = db.session.get(Event, registration.event_id)
+    event_id = registration.event_id
+    if kind == EventMailKind.MOVED_AWAY:
+        event_id = delivery.params.get("from_event_id") or 0
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotDeliverable("the event was deleted")
     if kind not in (EventMailKind.CANCELLED, EventMailKind.MESSAGE) and (
         event.status == EventStatus.CANCELLED
     ):
@@ -155,14 +199,13 @@ def _build(kind: str, delivery: Delivery) -> EmailMessage:
     locale = registration.locale if registration.locale in ("de", "en") else "de"
     method = _method(kind, delivery)
     context = mail_context(kind, registration, event, removes_calendar_entry=method == "CANCEL")
-    if kind == EventMailKind.MESSAGE:
-        context.update(message_context(delivery.params))
+    context.update(_extras(kind, delivery, registration, event))
     msg = render_mail(
         kind, context, to=mailbox(registration.name, registration.email), locale=locale
     )
     if method:
         ics = ical.invitation(
-            calendar_event(event, for_participant=True),
+            calendar_event(event, for_participant=True, participation=registration.participation),
             attendee_name=registration.name,
             attendee_email=registration.email,
             method=method,

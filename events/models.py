@@ -106,6 +106,10 @@ class EventMailKind(enum.StrEnum):
     REGISTRATION_CANCELLED = "registration_cancelled"
     #: a message an editor wrote to the participants she selected
     MESSAGE = "event_message"
+    #: one of several dates: her registration moved to another date (REQUEST for it)
+    MOVED = "event_moved"
+    #: ... and the CANCEL for the date she left
+    MOVED_AWAY = "event_moved_away"
     #: a certificate of attendance, the PDF attached (events.certificate_mail)
     CERTIFICATE = "certificate"
     #: a whole course (:mod:`events.course_mails`): asking to confirm a booking, the

@@ -87,10 +87,10 @@ def lock_address(email: str) -> None:
         )
 
 
-def queue_public(kind: str, registration: Registration, now: datetime) -> None:
+def queue_public(kind: str, registration: Registration, now: datetime, **params) -> None:
     """A mail that a public form asks for, unless the address had enough this hour."""
     if public_mail_allowed(registration.email, now):
-        queue_mail(kind, registration)
+        queue_mail(kind, registration, **params)
     else:
         log.info(
             "registration %s for event %s: mail limit for this address reached, no %s",
@@ -111,9 +111,11 @@ def queue_for_confirmed(event: Event, kind: str) -> int:
     return len(people)
 
 
-def notify_update(event: Event) -> int:
+def notify_update(event: Event, before: dict | None = None) -> int:
     """Time, place or link changed: an update (same UID, higher SEQUENCE) to everyone
-    whose calendar holds the event, and to those invited."""
+    whose calendar holds the event, and to those invited. `before`: the changed
+    columns' old values as JSON (:func:`events.changes.before`), for the mail to say
+    what changed."""
     people = db.session.scalars(
         sa.select(Registration).where(
             Registration.event_id == event.id,
@@ -121,7 +123,7 @@ def notify_update(event: Event) -> int:
         )
     ).all()
     for registration in people:
-        queue_mail(EventMailKind.UPDATE, registration, sequence=event.sequence)
+        queue_mail(EventMailKind.UPDATE, registration, sequence=event.sequence, before=before or {})
     return len(people)
 
 

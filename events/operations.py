@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from events import changes
 from events.course_dates import sync_course_dates
 from events.event_input import (  # noqa: F401  (the operations' vocabulary)
     MAX_TITLE,
@@ -114,7 +115,8 @@ def update_event(event: Event, data: EventInput) -> list[str]:
     values = check(data, event)
     significant = [k for k in SIGNIFICANT if getattr(event, k) != values[k]]
     visible = [k for k in VISIBLE if getattr(event, k) != values[k]]
-    old_capacity = event.capacity
+    old_seats = (event.capacity, event.capacity_online)
+    old_values = changes.before(event, significant)
     for key, value in values.items():
         setattr(event, key, value)
     if significant or visible:
@@ -122,10 +124,11 @@ def update_event(event: Event, data: EventInput) -> list[str]:
     if event.status == EventStatus.PUBLISHED and significant:
         event.sequence += 1
         _plan_reminder(event)
-        notify_update(event)
+        notify_update(event, old_values)
     db.session.flush()
-    if event.status == EventStatus.PUBLISHED and (
-        event.capacity is None or (old_capacity is not None and event.capacity > old_capacity)
+    if event.status == EventStatus.PUBLISHED and any(
+        new is None or (old is not None and new > old)
+        for old, new in zip(old_seats, (event.capacity, event.capacity_online), strict=True)
     ):
         promote_waiting(event)
     audit("event.update", event, fields=significant + visible)
@@ -237,6 +240,7 @@ def input_from(event: Event) -> EventInput:
         cost_note=event.cost_note,
         registration_mode=event.registration_mode,
         capacity=event.capacity,
+        capacity_online=event.capacity_online,
         deadline_day=deadline.date() if deadline else None,
         deadline_time=deadline.time().replace(tzinfo=None) if deadline else None,
         reminder_hours=event.reminder_hours,

@@ -41,6 +41,7 @@ from events.models import (
     RegistrationSource,
     RegistrationStatus,
 )
+from events.moving import ELSEWHERE, registered_elsewhere
 from events.notices import (  # noqa: F401  (re-exported)
     confirm_token_for,
     lock_address,
@@ -55,10 +56,14 @@ from events.notices import (  # noqa: F401  (re-exported)
 )
 from events.seats import (  # noqa: F401  (re-exported)
     RegistrationClosed,
+    capacity_for,
+    checked_participation,
     confirmed_count,
     has_free_seat,
     is_open,
     lock_event,
+    pool,
+    public_seats_by_kind,
     public_seats_left,
     require_open,
     seated_count,
@@ -66,6 +71,7 @@ from events.seats import (  # noqa: F401  (re-exported)
     waiting_count,
     waiting_place,
 )
+from events.waiting_list import move_up, promote_waiting  # noqa: F401  (re-exported)
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
@@ -106,7 +112,7 @@ def _person(name: str, email: str, organisation: str) -> tuple[str, str, str]:
 def _seat(event: Event, registration: Registration, now: datetime) -> str:
     """Confirm, or put at the end of the waiting list; queue the matching mail."""
     with db.session.no_autoflush:  # the new row has no status yet
-        free = has_free_seat(event)
+        free = has_free_seat(event, registration.participation)
     if free:
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
@@ -125,7 +131,7 @@ def _hold(event: Event, registration: Registration, now: datetime) -> str:
     """A registration from the public form: a seat held (or, when full, a place to
     take on the waiting list) until the owner confirms; the mail asks them to."""
     with db.session.no_autoflush:  # the new row has no status yet
-        free = has_free_seat(event)
+        free = has_free_seat(event, registration.participation)
     registration.status = RegistrationStatus.PENDING if free else RegistrationStatus.PENDING_WAITING
     registration.hold_until = now + timedelta(
         minutes=current_app.config["KKP_REGISTRATION_HOLD_MINUTES"]
@@ -145,6 +151,7 @@ def register(
     organisation: str = "",
     consent: bool = False,
     consent_version: int | None = None,
+    participation: str = "",
     locale: str = "de",
     source: str = RegistrationSource.FORM,
     now: datetime | None = None,
@@ -152,14 +159,16 @@ def register(
     """Register someone through the public form. Returns the registration and what
     happened: "pending" (a seat held until the owner of the address confirms),
     "pending_waiting" (full: the waiting list once confirmed), "already" (known
-    before: the mail says so, nothing changes) or "limited" (the address had its mails
-    this hour: nothing happens, and the registration is None). The caller must answer
-    all alike."""
+    before, for this date or, in a series of one of several dates, for another: the
+    mail says so, nothing changes) or "limited" (the address had its mails this hour:
+    nothing happens, and the registration is None). The caller must answer all
+    alike. `participation`: on site or online, for hybrid events (required there)."""
     now = now or utcnow()
     name, email, organisation = _person(name, email, organisation)
     if source == RegistrationSource.FORM and not consent:
         raise EventError(_("Please agree to the processing of your data."), "consent")
     event = lock_event(event_id)
+    participation = checked_participation(event, participation)
     require_open(event, now)
     refuse_course_date(event)
     lock_address(email)
@@ -180,9 +189,14 @@ def register(
     if registration is not None and registration.status in ACTIVE + (RegistrationStatus.INVITED,):
         queue_public(EventMailKind.REGISTRATION_LINK, registration, now)
         return registration, "already"
+    other = registered_elsewhere(event, email)
+    if other is not None:  # one of several dates: she has one already
+        queue_public(EventMailKind.REGISTRATION_LINK, other, now, asked_event_id=event.id)
+        return other, "already"
     if registration is None:
         registration = Registration(event_id=event.id, email=email, key=secrets.token_hex(16))
         db.session.add(registration)
+    registration.participation = participation
     registration.name = name
     registration.organisation = organisation
     registration.locale = locale if locale in ("de", "en") else "de"
@@ -216,9 +230,13 @@ def confirm(registration: Registration, now: datetime | None = None) -> str:
         raise EventStateError(_("This event has been cancelled."))
     if event.starts_at <= now:
         raise EventStateError(_("This event has started or already taken place."))
+    if registered_elsewhere(event, registration.email) is not None:
+        raise EventStateError(str(ELSEWHERE))
     held = registration.status == RegistrationStatus.PENDING
     registration.hold_until = None
-    if held and event.capacity is not None and seated_count(event.id) > event.capacity:
+    capacity = capacity_for(event, registration.participation)
+    kind = pool(event, registration.participation)
+    if held and capacity is not None and seated_count(event.id, kind) > capacity:
         held = False  # the editor lowered the seats meanwhile: queue like anyone
         registration.status = RegistrationStatus.PENDING_WAITING
         db.session.flush()
@@ -269,13 +287,20 @@ def expire_holds(now: datetime | None = None) -> int:
 
 
 def add_participant(
-    event_id: int, *, name: str, email: str, organisation: str = "", over_capacity: bool = False
+    event_id: int,
+    *,
+    name: str,
+    email: str,
+    organisation: str = "",
+    over_capacity: bool = False,
+    participation: str = "",
 ) -> tuple[Registration, str]:
     """An editor adds someone (who agreed elsewhere); with `over_capacity` the person
-    gets a seat even when the event is full."""
+    gets a seat even when the event (her pool of a hybrid event) is full."""
     now = utcnow()
     name, email, organisation = _person(name, email, organisation)
     event = lock_event(event_id)
+    participation = checked_participation(event, participation)
     if event.status == EventStatus.CANCELLED:
         raise EventStateError(_("This event has been cancelled."))
     if event.status != EventStatus.PUBLISHED:
@@ -292,12 +317,13 @@ def add_participant(
         registration = Registration(event_id=event.id, email=email, key=secrets.token_hex(16))
         db.session.add(registration)
     registration.name, registration.organisation = name, organisation
+    registration.participation = participation
     registration.source = RegistrationSource.EDITOR
     registration.cancelled_at = None
     # the editor vouches for the address: an unconfirmed registration needs no link now
     registration.hold_until = None
     with db.session.no_autoflush:
-        full = not has_free_seat(event)
+        full = not has_free_seat(event, participation)
     if registration.status == RegistrationStatus.PENDING or (over_capacity and full):
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
@@ -309,35 +335,6 @@ def add_participant(
         outcome = _seat(event, registration, now)
     audit("registration.add", registration, event_id=event.id, status=outcome)
     return registration, outcome
-
-
-def promote_waiting(event: Event, now: datetime | None = None) -> list[Registration]:
-    """Give free seats to the waiting list in order; each promoted person is told.
-    Call with the event locked (or from an operation that locked it)."""
-    now = now or utcnow()
-    if event.status != EventStatus.PUBLISHED or event.starts_at <= now:
-        return []
-    promoted: list[Registration] = []
-    free = None if event.capacity is None else event.capacity - seated_count(event.id)
-    if free is not None and free <= 0:
-        return []
-    query = (
-        sa.select(Registration)
-        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITING)
-        .order_by(Registration.waiting_since, Registration.id)
-    )
-    if free is not None:
-        query = query.limit(free)
-    for registration in db.session.scalars(query).all():
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.confirmed_at = now
-        registration.waiting_since = None
-        queue_mail(EventMailKind.PROMOTED, registration, sequence=event.sequence)
-        promoted.append(registration)
-    db.session.flush()
-    if promoted:
-        log.info("event %s: %d moved up from the waiting list", event.id, len(promoted))
-    return promoted
 
 
 def cancel(registration: Registration, *, by_editor: bool = False) -> None:
@@ -373,28 +370,3 @@ def cancel(registration: Registration, *, by_editor: bool = False) -> None:
         audit("registration.remove", registration, event_id=event.id)
     if had == RegistrationStatus.CONFIRMED:
         promote_waiting(event)
-
-
-def move_up(registration: Registration) -> str:
-    """An editor moves someone from the waiting list up: a free seat if there is one,
-    otherwise the first place on the waiting list."""
-    if registration.status != RegistrationStatus.WAITING:
-        raise EventStateError(_("Only people on the waiting list can be moved up."))
-    event = lock_event(registration.event_id)
-    free = event.capacity is None or seated_count(event.id) < event.capacity
-    if free:
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.confirmed_at = utcnow()
-        registration.waiting_since = None
-        db.session.flush()
-        queue_mail(EventMailKind.PROMOTED, registration, sequence=event.sequence)
-    else:
-        first = db.session.scalar(
-            sa.select(sa.func.min(Registration.waiting_since)).where(
-                Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITING
-            )
-        )
-        registration.waiting_since = first - timedelta(microseconds=1)
-        db.session.flush()
-    audit("registration.move_up", registration, event_id=event.id, status=registration.status)
-    return registration.status

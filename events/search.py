@@ -17,6 +17,7 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
+from events.seats import pool
 from kkp.db import NumberedPage, numbered_page
 from kkp.extensions import db
 from kkp.tables import Sorting, matches, search_text
@@ -179,10 +180,18 @@ def section_page(
 
 
 def waiting_places(event_id: int) -> dict[int, int]:
-    """Registration id → place on the event's waiting list (from 1)."""
-    ids = db.session.scalars(
-        sa.select(Registration.id)
+    """Registration id → place on the event's waiting list (from 1); a hybrid event's
+    online and on-site waiting lists count apart."""
+    event = db.session.get(Event, event_id)
+    rows = db.session.execute(
+        sa.select(Registration.id, Registration.participation)
         .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.WAITING)
         .order_by(Registration.waiting_since, Registration.created_at, Registration.id)
     ).all()
-    return {registration_id: place for place, registration_id in enumerate(ids, start=1)}
+    places: dict[int, int] = {}
+    counted: dict[str | None, int] = {}
+    for registration_id, participation in rows:
+        kind = pool(event, participation)
+        counted[kind] = counted.get(kind, 0) + 1
+        places[registration_id] = counted[kind]
+    return places

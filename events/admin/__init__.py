@@ -4,7 +4,8 @@ a module each:
 - :mod:`.events`: the events themselves; :mod:`.series`: series and courses, a whole
   course's participants in :mod:`.course_participants`;
 - :mod:`.participants`: a date's participants, with the bulk actions on a selection in
-  :mod:`.participant_bulk`; :mod:`.registrations`: every registration across them;
+  :mod:`.participant_bulk` and moving one to another date in :mod:`.participant_moving`;
+  :mod:`.registrations`: every registration across them;
 - :mod:`.participant_groups`: the export and the message to a group of a date's or a
   course's participants (their forms in :mod:`.participant_forms`);
 - :mod:`.questions`: the registration questions and consents of an event or a series;
@@ -22,6 +23,7 @@ from events.admin import (  # noqa: F401  (their routes join bp)
     dashboard,
     participant_bulk,
     participant_groups,
+    participant_moving,
     participants,
     questions,
     registrations,

@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from events.models import EventFormat, RegistrationMode, RegistrationScope
+from events.models import EventFormat, Participation, RegistrationMode, RegistrationScope
 from events.operations import EventInput
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -109,6 +109,16 @@ class EventForm(FlaskForm):
         description=_l("Empty: no limit. When all seats are taken, people join a waiting list."),
         render_kw={"inputmode": "numeric"},
     )
+    capacity_online = IntegerField(
+        _l("Online seats (hybrid events only)"),
+        validators=[Optional()],
+        description=_l(
+            "Only for hybrid events, whose participants choose on site or online: the seats "
+            "above are then those on site, these the online ones, each with its own waiting "
+            "list. Empty: no limit online."
+        ),
+        render_kw={"inputmode": "numeric"},
+    )
     deadline_day = _day(
         _l("Registration deadline"), description=_l("Empty: registration closes at the start.")
     )
@@ -151,6 +161,7 @@ class EventForm(FlaskForm):
             cost_note=self.cost_note.data or "",
             registration_mode=self.registration_mode.data or "",
             capacity=self.capacity.data,
+            capacity_online=self.capacity_online.data,
             deadline_day=self.deadline_day.data,
             deadline_time=self.deadline_time.data,
             reminder_hours=self.reminder_hours.data,
@@ -184,6 +195,22 @@ class ParticipantForm(FlaskForm):
         _l("Even if fully booked"),
         description=_l("Gives a seat beyond the limit instead of a place on the waiting list."),
     )
+    #: hybrid events only: which seats the person takes
+    participation = SelectField(
+        _l("Takes part"),
+        choices=[
+            ("", _l("Please choose")),
+            (Participation.ON_SITE, _l("On site")),
+            (Participation.ONLINE, _l("Online")),
+        ],
+        validate_choice=False,
+    )
+
+
+class MoveForm(FlaskForm):
+    """Another date of a series of one of several dates (:mod:`events.moving`)."""
+
+    to_event_id = SelectField(_l("New date"), coerce=int, validate_choice=False)
 
 
 class InviteForm(FlaskForm):

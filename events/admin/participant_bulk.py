@@ -18,7 +18,6 @@ from events.admin.forms import MessageForm
 from events.admin.participants import extra_columns
 from events.export import filename, participants_csv
 from events.models import UNCONFIRMED, Event, Registration, RegistrationStatus
-from events.registrations import seats_left
 from kkp.extensions import db
 from kkp.forms import ConfirmForm
 from kkp.params import MAX_ID
@@ -103,25 +102,24 @@ def _question(event: Event, action: str, chosen: list[Registration]) -> Confirma
         )
         button = _("Yes, confirm")
     else:
-        people = [r for r in chosen if r.status == RegistrationStatus.WAITING]
-        eligible = len(people)
-        free = seats_left(event)
-        moving = len(people) if free is None else min(free, len(people))
+        waiting = [r for r in chosen if r.status == RegistrationStatus.WAITING]
+        eligible = len(waiting)
+        people = bulk.with_a_seat(event, waiting)
+        moving = len(people)
         title = _("Move up from the waiting list")
         touches = ngettext(
             "%(num)d person will get a seat and be told by mail.",
             "%(num)d people will get a seat and be told by mail.",
             moving,
         )
-        if moving < len(people):
+        if moving < len(waiting):
             notes.append(
                 ngettext(
                     "%(num)d person cannot move up: the event is full. They keep their place.",
                     "%(num)d people cannot move up: the event is full. They keep their places.",
-                    len(people) - moving,
+                    len(waiting) - moving,
                 )
             )
-        people = people[:moving]
         button = _("Yes, move up")
     if others := len(chosen) - eligible:
         notes.append(_others(others, action))

@@ -9,12 +9,19 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from events import invitations, registrations, search
+from events import invitations, moving, registrations, search, seats
 from events.admin.events import bp, event_or_404, registration_counts
 from events.admin.forms import InviteForm, ParticipantForm
 from events.answers import answers_for, consents_for, export_columns
 from events.export import STATUS_ORDER, ExtraColumns, filename, participants_csv
-from events.models import Event, Registration, RegistrationSource, RegistrationStatus
+from events.models import (
+    Event,
+    EventFormat,
+    Participation,
+    Registration,
+    RegistrationSource,
+    RegistrationStatus,
+)
 from events.operations import EventStateError
 from events.questions import consents_of, questions_of
 from kkp.auth.operations import audit
@@ -46,6 +53,24 @@ def grouped(event: Event) -> dict[str, list[Registration]]:
     for registration in found:
         groups.setdefault(registration.status, []).append(registration)
     return groups
+
+
+def seat_pools(event: Event) -> list[dict]:
+    """A hybrid event's seats by kind (on site, online): confirmed, seats, free,
+    waiting; empty for other events."""
+    if event.format != EventFormat.HYBRID:
+        return []
+    words = {Participation.ON_SITE: _("On site"), Participation.ONLINE: _("Online")}
+    return [
+        {
+            "label": words[kind],
+            "confirmed": registrations.confirmed_count(event.id, kind),
+            "capacity": seats.capacity_for(event, kind),
+            "free": registrations.seats_left(event, kind),
+            "waiting": registrations.waiting_count(event.id, kind),
+        }
+        for kind in seats.pools(event)
+    ]
 
 
 def extra_columns(event: Event, groups: dict[str, list[Registration]]) -> ExtraColumns:
@@ -80,6 +105,8 @@ def _page(event: Event, *, add_form=None, invite_form=None, problem=None, status
         flt=flt,
         sorting=sorting,
         seats_left=registrations.seats_left(event),
+        pools=seat_pools(event),
+        movable=moving.is_one_of(event),
         add_form=add_form or ParticipantForm(formdata=None),
         invite_form=invite_form or _invite_form(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
@@ -121,6 +148,7 @@ def participant_add(event_id: int):
                 email=form.email.data or "",
                 organisation=form.organisation.data or "",
                 over_capacity=bool(form.over_capacity.data),
+                participation=form.participation.data or "",
             )
             place = registrations.waiting_place(registration)
         if saved:

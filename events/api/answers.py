@@ -26,13 +26,16 @@ from events.calendars import event_url
 from events.models import (
     EVENT_STATUSES,
     FORMATS,
+    PARTICIPATIONS,
     REGISTRATION_MODES,
     REGISTRATION_SCOPES,
     REGISTRATION_SOURCES,
     REGISTRATION_STATUSES,
     Event,
+    EventFormat,
     EventKind,
     EventSeries,
+    Participation,
     Registration,
     RegistrationStatus,
 )
@@ -100,7 +103,15 @@ class OrganizerSchema(AnswerSchema):
 
 class SeatsSchema(AnswerSchema):
     mode = answer(enum=list(REGISTRATION_MODES))
-    capacity = answer(ma.fields.Integer, nullable=True, description="null: no limit.")
+    capacity = answer(
+        ma.fields.Integer, nullable=True, description="Of a hybrid event: on site. null: no limit."
+    )
+    capacity_online = answer(
+        ma.fields.Integer,
+        nullable=True,
+        description="Hybrid events: the online seats, counted apart; null: no limit (or not "
+        "hybrid).",
+    )
     deadline = answer(
         ma.fields.DateTime,
         nullable=True,
@@ -116,7 +127,13 @@ class SeatsSchema(AnswerSchema):
     seats_left = answer(
         ma.fields.Integer,
         nullable=True,
-        description="Capacity less confirmed and pending; null: no limit.",
+        description="Capacity less confirmed and pending (of a hybrid event: on site); "
+        "null: no limit.",
+    )
+    seats_left_online = answer(
+        ma.fields.Integer,
+        nullable=True,
+        description="Hybrid events: the online seats left; null: no limit (or not hybrid).",
     )
 
 
@@ -191,6 +208,11 @@ class RegistrationSchema(AnswerSchema):
     email = answer()
     organisation = answer()
     status = answer(enum=list(REGISTRATION_STATUSES))
+    participation = answer(
+        enum=["", *PARTICIPATIONS],
+        description="Hybrid events: on site or online (each kind has its own seats and "
+        "waiting list); empty for others.",
+    )
     waiting_place = answer(
         ma.fields.Integer,
         nullable=True,
@@ -334,7 +356,13 @@ def event_json(
             "waiting": waiting,
             "seats_left": (
                 None if event.capacity is None else max(0, event.capacity - confirmed - pending)
-            ),
+            )
+            if event.format != EventFormat.HYBRID
+            else regs.seats_left(event, Participation.ON_SITE),
+            "capacity_online": event.capacity_online,
+            "seats_left_online": regs.seats_left(event, Participation.ONLINE)
+            if event.format == EventFormat.HYBRID
+            else None,
         },
         "reminder_hours": event.reminder_hours,
         "status": event.status,
@@ -362,6 +390,7 @@ def registration_json(
         "email": registration.email,
         "organisation": registration.organisation,
         "status": registration.status,
+        "participation": registration.participation,
         "waiting_place": place,
         "source": registration.source,
         "created_at": _iso(registration.created_at),

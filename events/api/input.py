@@ -88,6 +88,7 @@ _SIMPLE = (
     "cost_note",
     "registration_mode",
     "capacity",
+    "capacity_online",
     "reminder_hours",
     "series_id",
 )

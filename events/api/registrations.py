@@ -7,15 +7,21 @@ import sqlalchemy as sa
 from flask import jsonify, url_for
 from flask_babel import gettext as _
 
+from events import moving
 from events import registrations as regs
 from events.answers import record_consents, save_answers
 from events.api.answers import RegistrationPageSchema, RegistrationSchema, registration_json
 from events.api.errors import handle_errors
 from events.api.events import EVENT_ID, find_event, require
 from events.api.questions import given_json, read_sent_answers
-from events.api.schemas import RegistrationCreateSchema, RegistrationQuerySchema
+from events.api.schemas import (
+    RegistrationCreateSchema,
+    RegistrationMoveSchema,
+    RegistrationQuerySchema,
+)
 from events.models import Registration, RegistrationStatus
 from events.questions import consents_of, questions_of
+from events.search import waiting_places
 from kkp.api import ApiBlueprint, get_or_404, keyset_page
 from kkp.api_docs import id_parameter
 from kkp.api_fields import PAGE_SIZE, NoBodySchema
@@ -31,15 +37,6 @@ _ONE = "/registrations/<int:registration_id>"
 
 def _registration(registration_id: int) -> Registration:
     return get_or_404(Registration, registration_id, _("There is no such registration."))
-
-
-def _waiting_places(event_id: int) -> dict[int, int]:
-    ids = db.session.scalars(
-        sa.select(Registration.id)
-        .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.WAITING)
-        .order_by(Registration.waiting_since, Registration.id)
-    )
-    return {registration_id: n for n, registration_id in enumerate(ids, start=1)}
 
 
 @bp.route(_OF_EVENT, endpoint="registrations", methods=["GET"], parameters=EVENT_ID)
@@ -62,7 +59,7 @@ def get_registrations(read_query, event_id: int):
     )
     if "status" in args:
         query = query.where(Registration.status == args["status"])
-    places = _waiting_places(event.id)
+    places = waiting_places(event.id)
     given = given_json(db.session.scalars(query.with_only_columns(Registration.id)))
     return keyset_page(query, limit, lambda r: registration_json(r, places.get(r.id), given))
 
@@ -96,6 +93,7 @@ def post_registration(read_body, event_id: int):
         email=values["email"],
         organisation=values.get("organisation", ""),
         over_capacity=values.get("over_capacity", False),
+        participation=values.get("participation", ""),
     )
     save_answers(kept, registration=registration)
     record_consents(offers, ticked, registration=registration, locale=registration.locale)
@@ -160,5 +158,27 @@ def post_move_up(read_body, registration_id: int):
     registration = _registration(registration_id)
     read_body()
     regs.move_up(registration)
+    db.session.commit()
+    return jsonify(registration_json(registration))
+
+
+@bp.route(_ONE + "/move", endpoint="move_registration", methods=["POST"], parameters=_ID)
+@bp.doc(
+    operationId="moveRegistration",
+    summary="Move someone to another date of a series of one of several dates.",
+    description=(
+        "The same registration moves, confirmed on the new date; the person gets a CANCEL "
+        "for the old date and a REQUEST for the new, and the old date's seat goes to its "
+        "waiting list. A date of another series: 422 on `event_id`; a full, started or "
+        "unpublished date, or a registration without a seat or waiting place: 409."
+    ),
+)
+@bp.body(RegistrationMoveSchema)
+@bp.response(200, RegistrationSchema, description="The registration afterwards.")
+@bp.errors(400, 404, 409, 422)
+def post_move_registration(read_body, registration_id: int):
+    registration = _registration(registration_id)
+    values = read_body()
+    moving.move(registration, values["event_id"], by_editor=True)
     db.session.commit()
     return jsonify(registration_json(registration))

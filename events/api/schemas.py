@@ -9,6 +9,7 @@ from events.api.questions import ANSWER_FIELDS
 from events.models import (
     EVENT_STATUSES,
     FORMATS,
+    PARTICIPATIONS,
     REGISTRATION_MODES,
     REGISTRATION_STATUSES,
     EventFormat,
@@ -77,7 +78,19 @@ def _event_fields(required: bool) -> dict:
         "capacity": Number(
             nullable=True,
             maximum=event_input.MAX_CAPACITY,
-            metadata={"description": "Seats; null: no limit. Not below the people confirmed."},
+            metadata={
+                "description": "Seats (of a hybrid event: on site); null: no limit. Not below "
+                "the people confirmed."
+            },
+        ),
+        "capacity_online": Number(
+            nullable=True,
+            maximum=event_input.MAX_CAPACITY,
+            metadata={
+                "description": "Only for hybrid events: the online seats, counted apart from "
+                "those on site, with their own waiting list; null: no limit. Ignored for "
+                "other formats."
+            },
         ),
         "registration_deadline": Structured(
             when_or_null,
@@ -227,6 +240,11 @@ class RegistrationCreateSchema(ApiSchema):
     name = Text(200, min_length=1, required=True)
     email = Text(254, required=True, metadata={"format": "email"})
     organisation = Text(200)
+    participation = Text(
+        10,
+        choices=PARTICIPATIONS,
+        metadata={"description": "Hybrid events (required there): on site or online."},
+    )
     over_capacity = Flag(
         metadata={
             "default": False,
@@ -235,6 +253,15 @@ class RegistrationCreateSchema(ApiSchema):
     )
     answers = ANSWER_FIELDS["answers"]
     consents = ANSWER_FIELDS["consents"]
+
+
+class RegistrationMoveSchema(ApiSchema):
+    EXAMPLES = [{"event_id": 12}]
+
+    event_id = Number(
+        required=True,
+        metadata={"description": "Another date of the same series of one of several dates."},
+    )
 
 
 class RegistrationQuerySchema(ApiSchema):

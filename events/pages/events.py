@@ -157,7 +157,9 @@ def event_rows(events: list[Event], locale: str | None = None) -> list[EventRow]
     rows = []
     for event in events:
         left = None
-        if event.capacity is not None:
+        if event.format == EventFormat.HYBRID:  # two pools of seats: counted apart
+            left = registrations.public_seats_left(event)
+        elif event.capacity is not None:
             left = max(0, event.capacity - counts.get(event.id, 0))
         n, total = positions.get(event.id, (1, 1))
         rows.append(
@@ -266,6 +268,7 @@ def _render_event(event: Event, form: RegistrationForm, consent, *, errors=None,
         row=row,
         state=_state(event, now),
         seats_left=registrations.public_seats_left(event),
+        seats_by_kind=registrations.public_seats_by_kind(event),
         closes_at=instant_text(event.registration_closes_at(), locale),
         description=Markup(to_html(event.description)),
         siblings=siblings,
@@ -315,7 +318,8 @@ def event_page(slug: str):
     values, answer_errors = read_answers(questions, request.form, _locale())
     if not valid:
         errors = {field: messages[0] for field, messages in form.errors.items()}
-        return _render_event(event, form, consent, errors={**errors, **answer_errors}), 422
+        errors = {**form.participation_error(event), **errors, **answer_errors}
+        return _render_event(event, form, consent, errors=errors), 422
     try:
         version = _consent_version(form.consent_version.data, consent)
         registration, outcome = registrations.register(
@@ -325,6 +329,7 @@ def event_page(slug: str):
             organisation=form.organisation.data or "",
             consent=bool(form.consent.data),
             consent_version=version,
+            participation=form.participation.data or "",
             locale=_locale(),
             source=RegistrationSource.FORM,
         )
@@ -338,6 +343,7 @@ def event_page(slug: str):
         errors = {**dict(exc.errors), **answer_errors} or {exc.field or "email": str(exc)}
         if not form.consent.data:
             errors.setdefault("consent", _("Please agree to the processing of your data."))
+        errors = {**form.participation_error(event), **errors}
         form.consent_version.data = str(consent.version) if consent else ""  # the current
         return _render_event(event, form, consent, errors=errors), 422
     if outcome in (RegistrationStatus.PENDING, RegistrationStatus.PENDING_WAITING):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from events import invitations, registrations
+from events import invitations, moving, registrations
 from events.certificates import certificate_for_registration
 from events.course_notices import token_for as booking_token_for
 from events.dates import when
@@ -34,14 +34,36 @@ def _render_registration(registration: Registration, form: AnswerForm, **context
         place_in_line=registrations.waiting_place(registration),
         started=event.starts_at <= now,
         closed=now >= event.registration_closes_at(),
+        other_dates=_other_dates(registration),
         form=form,
         certificate=certificate_for_registration(registration.id),
         **context,
     )
 
 
+def _other_dates(registration: Registration) -> list[dict]:
+    """One of several dates: the dates she may move to, with their seats left."""
+    locale = _locale()
+    return [
+        {
+            "event": event,
+            "when": when(event, locale),
+            "left": registrations.public_seats_left(event, registration.participation or None),
+        }
+        for event in moving.dates_to_move_to(registration)
+    ]
+
+
 def _answer(action: str, registration: Registration) -> str:
     """Carry out the person's choice; the message that confirms it."""
+    if action == "move":
+        to = request.form.get("to", "")
+        moving.move(registration, int(to) if to.isdigit() and len(to) < 10 else 0)
+        return _(
+            "You are registered for %(when)s now. The confirmation with the calendar "
+            "invitation is on its way by e-mail.",
+            when=when(registration.event, _locale()),
+        )
     if action == "cancel":
         registrations.cancel(registration)
         return _("Your registration has been cancelled.")
@@ -78,7 +100,7 @@ def own_registration(token: str):
             registration, form, answer=answer if answer in ("accept", "decline") else None
         )
     action = request.form.get("action")
-    if action not in ("cancel", "accept", "decline") or not form.validate():
+    if action not in ("cancel", "accept", "decline", "move") or not form.validate():
         abort(400)
     event = registration.event
     if event.status == EventStatus.CANCELLED or event.starts_at <= utcnow():

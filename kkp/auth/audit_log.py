@@ -72,6 +72,7 @@ ACTIONS = {
     "registration.add": _l("Registration added"),
     "registration.remove": _l("Participant removed"),
     "registration.move_up": _l("Moved up from the waiting list"),
+    "registration.move": _l("Moved to another date"),
     "registration.bulk_confirm": _l("Registrations confirmed by the office"),
     "registration.bulk_move_up": _l("Several moved up from the waiting list"),
     "registration.message": _l("Message sent to participants"),
@@ -122,6 +123,7 @@ DETAILS = {
     "unchanged": _l("Unchanged"),
     "existing": _l("People already subscribed"),
     "full": _l("Not moved up: no free seat"),
+    "from_event_id": _l("Previous date"),
     "group": _l("Group"),
     "columns": _l("Columns"),
     "format": _l("Format"),
@@ -237,7 +239,12 @@ VALUES = {
     },
 }
 #: detail keys whose ids name an object of this type
-ID_KEYS = {"list_id": "MailingList", "lists": "MailingList", "event_id": "Event"}
+ID_KEYS = {
+    "list_id": "MailingList",
+    "lists": "MailingList",
+    "event_id": "Event",
+    "from_event_id": "Event",
+}
 
 #: object type -> function(ids) -> {id: (name, url or None)}
 Namer = Callable[[set[int]], dict[int, tuple[str, str | None]]]

@@ -64,6 +64,7 @@ SENTENCES = {
     "registration.move_up": _l(
         "%(who)s moved a registration for %(object)s up from the waiting list"
     ),
+    "registration.move": _l("%(who)s moved a registration to another date: %(object)s"),
     "registration.bulk_confirm": _l("%(who)s confirmed registrations for %(object)s"),
     "registration.bulk_move_up": _l(
         "%(who)s moved registrations for %(object)s up from the waiting list"

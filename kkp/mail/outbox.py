@@ -40,6 +40,8 @@ KIND_WORDS = {
     "event_cancelled": _l("Event called off"),
     "registration_cancelled": _l("Registration cancelled"),
     "event_message": _l("Message to participants"),
+    "event_moved": _l("Moved to another date"),
+    "event_moved_away": _l("Calendar entry of the date left"),
 }
 
 

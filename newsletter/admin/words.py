@@ -65,6 +65,8 @@ KIND_WORDS = {
     EventMailKind.CANCELLED: _l("Event called off"),
     EventMailKind.REGISTRATION_CANCELLED: _l("Registration cancelled"),
     EventMailKind.MESSAGE: _l("Message to participants"),
+    EventMailKind.MOVED: _l("Moved to another date"),
+    EventMailKind.MOVED_AWAY: _l("Calendar entry of the date left"),
     EventMailKind.CERTIFICATE: _l("Certificate of attendance"),
     EventMailKind.COURSE_REQUEST: _l("Request to confirm a course booking"),
     EventMailKind.COURSE_LINK: _l("Link to the course booking"),

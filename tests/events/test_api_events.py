@@ -71,6 +71,8 @@ def test_create_publish_and_read_an_event(api, app):
         "pending": 0,
         "waiting": 0,
         "seats_left": 25,
+        "capacity_online": None,
+        "seats_left_online": None,
     }
     assert event["notes"] == [] and event["reminder_hours"] == 24 and event["uid"]
 

@@ -48,6 +48,8 @@ def test_people_get_seats_then_the_waiting_list(api, make_event, mail, drain):
         "pending": 0,
         "waiting": 2,
         "seats_left": 0,
+        "capacity_online": None,
+        "seats_left_online": None,
     }
 
     extra = add(api, event.id, "Eva Fuchs", over_capacity=True)

@@ -55,7 +55,18 @@ CASES = [
     Case("registration_cancelled", "cancelled", had="confirmed"),
     Case("registration_cancelled", "cancelled", had="waiting", variant="waiting"),
     Case("event_message", "confirmed"),
+    Case("event_update", "confirmed", variant="changed"),
+    Case("event_moved", "confirmed"),
+    Case("event_moved_away", "confirmed", had="confirmed"),
+    Case("registration_link", "confirmed", variant="other_date"),
 ]
+
+#: what the editor changed before an update (events.changes): the old time and place
+BEFORE = {
+    "starts_at": (STARTS - timedelta(days=1)).isoformat(),
+    "ends_at": (STARTS - timedelta(days=1) + timedelta(hours=2)).isoformat(),
+    "venue": "Bürgerhaus",
+}
 
 #: the editor's message (events.bulk): Markdown with a link and a list, and a script
 #: that the mail must not carry
@@ -131,6 +142,25 @@ def test_participant_mail_matches_its_snapshot(case, locale, kinds, mail, monkey
     params = {"had": case.had} if case.had else {}
     if case.kind == "event_message":
         params.update(MESSAGE)
+    if case.variant == "changed":
+        params["before"] = BEFORE
+    if case.kind.startswith("event_moved") or case.variant == "other_date":
+        other = Event(  # another date of the same event, a week earlier
+            slug="fortbildung-frueher",
+            uid="event-snapshot-earlier@kkp.test",
+            kind_id=kinds["fortbildung"],
+            title="Fortbildung: Gesprächsführung",
+            format="in_person",
+            venue="Rathaus, Sitzungssaal",
+            starts_at=STARTS - timedelta(days=7),
+            ends_at=STARTS - timedelta(days=7) + timedelta(hours=2),
+            status="published",
+            changed_at=NOW,
+            sequence=1,
+        )
+        db.session.add(other)
+        db.session.flush()
+        params["asked_event_id" if case.variant == "other_date" else "from_event_id"] = other.id
     delivery = queue_delivery(
         case.kind, registration.email, params={"registration_id": registration.id, **params}
     )

@@ -43,8 +43,8 @@ def _mails_to(mail, address: str, count: int = 1):
     return found
 
 
-def _register(event, email, name="Anna Berger"):
-    registration, outcome = register_confirmed(event.id, name=name, email=email)
+def _register(event, email, name="Anna Berger", **kwargs):
+    registration, outcome = register_confirmed(event.id, name=name, email=email, **kwargs)
     db.session.commit()
     return registration, outcome
 
@@ -53,7 +53,7 @@ def test_confirmation_is_an_invitation_clients_show(make_event, mail, drain):
     event = make_event(
         "Fortbildung: Gesprächsführung", format="hybrid", join_url="https://meet.example.org/r/42"
     )
-    _register(event, "anna@example.org")
+    _register(event, "anna@example.org", participation="on_site")
     drain()
     (msg,) = _mails_to(mail, "anna@example.org")
 
@@ -87,11 +87,12 @@ def test_confirmation_is_an_invitation_clients_show(make_event, mail, drain):
     vevent = parsed.walk("VEVENT")[0]
     assert str(vevent["SUMMARY"]) == "Fortbildung: Gesprächsführung"
 
-    # the body shows date, place and join link (Outlook shows the body, not DESCRIPTION)
+    # the body shows date and place (Outlook shows the body, not DESCRIPTION); who
+    # takes part on site gets no join link
     body = text_of(msg)
     assert "10:00–12:00 Uhr" in body
     assert "Rathaus, Sitzungssaal, Markt 1, 01067 Dresden" in body
-    assert "https://meet.example.org/r/42" in body
+    assert "https://meet.example.org/r/42" not in body
     assert "/registrations/" in body
     assert msg["Subject"] == "Anmeldung bestätigt: Fortbildung: Gesprächsführung"
 
@@ -262,11 +263,11 @@ def test_labels_of_the_details_never_break(make_event, mail, drain):
         join_url="https://meet.example.org/r/42-sehr-langer-raumname-ohne-leerzeichen",
         cost_note="kostenfrei; Reisekosten werden nicht erstattet",
     )
-    _register(event, "anna@example.org")
+    _register(event, "anna@example.org", participation="online")
     drain()
     (msg,) = _mails_to(mail, "anna@example.org")
     labels = elements(html_of(msg), "th")
-    assert [text for _attrs, text in labels] == ["Wann", "Wo", "Online", "Kosten", "Kontakt"]
+    assert [text for _attrs, text in labels] == ["Wann", "Online", "Kosten", "Kontakt"]
     for attrs, text in labels:
         assert "nowrap" in attrs, text
         style = style_of(attrs)
