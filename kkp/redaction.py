@@ -23,6 +23,7 @@ TOKEN_PREFIXES = (
     "registrations/confirm",
     "events/booking",
     "events/booking/confirm",
+    "events/certificate",
 )
 
 _TOKEN_PATH = re.compile(  # the longest prefix first: /registrations/confirm/<token>
