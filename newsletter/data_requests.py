@@ -108,6 +108,21 @@ def exported(found: PersonData) -> dict:
     return export(found)
 
 
+def own_export(subscriber: Subscriber) -> dict:
+    """A subscriber's own download from the preference centre: her subscriber data as
+    before (:func:`newsletter.personal_data.export_data`), and her events' part and the
+    mails sent to her beside it."""
+    found = find(subscriber.email)
+    everything = export(found)
+    return {
+        **export_data(subscriber),
+        "events": {
+            key: everything[key] for key in ("registrations", "course_bookings", "certificates")
+        },
+        "mails": everything["mails"],
+    }
+
+
 @dataclass
 class Erasure:
     subscriber_id: int | None

@@ -159,3 +159,51 @@ def test_a_later_import_does_not_bring_her_back(ctx, anna, lists):
         import_subscriber(email=ANNA, list_ids=[lists["kkp-kompakt"]], consent_evidence="Liste")
     # erasing again changes nothing and still answers
     assert erase(ANNA).erased.registration_ids == []
+
+
+# -- the participant herself, from the preference centre ----------------------------------
+
+
+def _own_pages(client, anna) -> str:
+    from newsletter.models import Subscriber
+    from newsletter.operations import subscriber_token
+
+    client.set_cookie("kkp_lang", "en")
+    token = subscriber_token(db.session.get(Subscriber, anna["subscriber"]), "preferences")
+    return f"/preferences/{token}"
+
+
+def test_her_download_includes_her_events(client, anna):
+    url = _own_pages(client, anna)
+    page = client.get(url).get_data(as_text=True)
+    assert f"{url}/data.html" in page
+    data = json.loads(client.get(f"{url}/data.json").get_data(as_text=True))
+    assert data["email"] == ANNA and data["consent_history"]  # as before
+    events = {r["event"]: r for r in data["events"]["registrations"]}
+    assert events["Fortbildung Prävention"]["answers"][0]["answer"] == "Leitung"
+    assert data["mails"]
+    printed = client.get(f"{url}/data.html")
+    assert printed.status_code == 200 and printed.headers["Cache-Control"] == "no-store"
+    text = printed.get_data(as_text=True)
+    assert "Netzwerktreffen Süd" in text and "Fotos" in text and "Anna Berger" in text
+
+
+def test_she_deletes_everything_about_herself(client, anna):
+    from events.models import Registration
+    from kkp.auth.models import AuditEntry
+    from newsletter.models import Subscriber
+
+    url = _own_pages(client, anna) + "/delete"
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="event-data"' in page and "Your 2 registrations for events" in page
+    response = client.post(url, data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 200
+    assert "Your data has been deleted" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Subscriber, anna["subscriber"]) is None
+    assert db.session.get(Registration, anna["past"]).name == ""
+    assert db.session.get(Registration, anna["seat"]).status == "cancelled"
+    assert db.session.get(Registration, anna["waiting"]).status == "confirmed"
+    assert db.session.scalar(
+        sa.select(AuditEntry.details).where(AuditEntry.action == "data_request.erase")
+    )["registration_ids"] == [anna["past"], anna["seat"]]
