@@ -182,3 +182,57 @@ def test_the_editor_sets_the_months_and_sees_when_it_happened(logged_in, kinds, 
     db.session.commit()
     page = logged_in.get(url).get_data(as_text=True)
     assert "data was anonymised on" in page
+
+
+def test_a_course_booking_goes_with_the_series_last_date(ctx, make_event):
+    from events.course_models import Certificate, CourseBooking
+    from events.models import EventSeries, Registration
+    from events.retention import anonymise_event, placeholder
+    from kkp.extensions import db
+
+    series = EventSeries(slug="kurs", title="Kurs", registration_scope="course")
+    db.session.add(series)
+    db.session.flush()
+    dates = [make_event(f"Termin {n}", days=3 + 7 * n, series_id=series.id) for n in range(2)]
+    booking = CourseBooking(
+        series_id=series.id, email="anna@example.org", name="Anna", status="confirmed", key="k" * 32
+    )
+    db.session.add(booking)
+    db.session.flush()
+    for event in dates:
+        db.session.add(
+            Registration(
+                event_id=event.id,
+                email="anna@example.org",
+                name="Anna",
+                status="confirmed",
+                key="r" * 32,
+                booking_id=booking.id,
+                attendance="present",
+            )
+        )
+    db.session.add(
+        Certificate(
+            number="2026-0002-CD34",
+            series_id=series.id,
+            booking_id=booking.id,
+            holder_name="Anna",
+            holder_check="d" * 64,
+            title="Kurs",
+        )
+    )
+    db.session.commit()
+
+    first = anonymise_event(dates[0].id)
+    assert (first.registrations, first.bookings) == (1, 0)  # the course still runs
+    assert booking.name == "Anna"
+    second = anonymise_event(dates[1].id)
+    assert (second.registrations, second.bookings, second.certificates) == (1, 1, 1)
+    db.session.commit()
+    db.session.expire_all()
+    assert booking.email == placeholder("booking-", booking.id) and booking.name == ""
+    assert [r.attendance for r in booking.registrations] == ["present", "present"]
+    certificate = db.session.scalar(sa.select(Certificate))
+    assert (certificate.number, certificate.holder_name) == ("2026-0002-CD34", "")
+    assert certificate.holder_check == "d" * 64
+    assert anonymise_event(dates[1].id) is None
