@@ -5,10 +5,20 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from kkp.auth.models import AuditChannel
 from kkp.extensions import csrf, db, limiter
 from kkp.forms import ConfirmForm
 from kkp.tokens import InvalidToken, TokenPurpose, read_token
@@ -281,7 +291,9 @@ def delete_self(token: str):
         return _preferences_link_failed(exc)
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
-        # everything about her, the events' part too (newsletter.data_requests)
+        # everything about her, the events' part too (newsletter.data_requests); the
+        # audit log says she did it herself
+        g.kkp_channel = AuditChannel.PUBLIC
         data_requests.erase(subscriber.email)
         db.session.commit()
         return render_template("newsletter/deleted.html")

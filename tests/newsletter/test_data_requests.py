@@ -204,6 +204,8 @@ def test_she_deletes_everything_about_herself(client, anna):
     assert db.session.get(Registration, anna["past"]).name == ""
     assert db.session.get(Registration, anna["seat"]).status == "cancelled"
     assert db.session.get(Registration, anna["waiting"]).status == "confirmed"
-    assert db.session.scalar(
-        sa.select(AuditEntry.details).where(AuditEntry.action == "data_request.erase")
-    )["registration_ids"] == [anna["past"], anna["seat"]]
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.action == "data_request.erase")
+    )
+    assert entry.details["registration_ids"] == [anna["past"], anna["seat"]]
+    assert (entry.channel, entry.editor_id) == ("public", None)
