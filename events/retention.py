@@ -125,9 +125,10 @@ def _forget_mails(
     (or, `every`, of every mail to these addresses); a queued one is not sent."""
     if not emails:
         return 0
-    deliveries = db.session.scalars(
-        sa.select(Delivery).where(Delivery.recipient.in_(sorted(emails)))
-    ).all()
+    query = sa.select(Delivery).where(Delivery.recipient.in_(sorted(emails)))
+    if not every:  # event mails belong to no issue (and the index knows only those)
+        query = query.where(Delivery.issue_id.is_(None))
+    deliveries = db.session.scalars(query).all()
     count = 0
     for delivery in deliveries:
         params = delivery.params or {}
