@@ -145,6 +145,9 @@ def test_erasing_asks_first_then_removes_everything(logged_in, anna):
     }
     found = _post(logged_in, "/admin/data-requests", {"email": ANNA}).get_data(as_text=True)
     assert 'id="nothing"' in found
+    log = logged_in.get("/admin/audit").get_data(as_text=True)
+    assert "Redaktion erased a person&#39;s data (data subject request)" in log
+    assert ANNA not in log
 
 
 def test_a_later_import_does_not_bring_her_back(ctx, anna, lists):
