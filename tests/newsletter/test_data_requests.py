@@ -212,3 +212,28 @@ def test_she_deletes_everything_about_herself(client, anna):
     )
     assert entry.details["registration_ids"] == [anna["past"], anna["seat"]]
     assert (entry.channel, entry.editor_id) == ("public", None)
+
+
+def test_a_participant_who_never_subscribed_uses_her_registration_link(client, ctx, make_event):  # noqa: F811
+    from events.models import Registration
+    from events.notices import token_for
+
+    event = make_event("Netzwerktreffen West", days=8)
+    registration, _ = register_confirmed(event.id, name="Carla Neu", email="carla@example.org")
+    db.session.commit()
+    client.set_cookie("kkp_lang", "en")
+    url = "/registrations/" + token_for(registration)
+    page = client.get(url).get_data(as_text=True)
+    assert f"{url}/data.html" in page and f"{url}/delete" in page
+    printed = client.get(f"{url}/data.html").get_data(as_text=True)
+    assert "Carla Neu" in printed and "Netzwerktreffen West" in printed
+    data = json.loads(client.get(f"{url}/data.json").get_data(as_text=True))
+    assert data["newsletter"] is None and data["registrations"][0]["name"] == "Carla Neu"
+    asked = client.get(f"{url}/delete").get_data(as_text=True)
+    assert "Delete everything about me?" in asked and "Unsubscribe" not in asked
+    response = client.post(f"{url}/delete", data={"csrf_token": csrf_token(asked)})
+    assert response.status_code == 200
+    db.session.expire_all()
+    stored = db.session.get(Registration, registration.id)
+    assert (stored.status, stored.name) == ("cancelled", "")
+    assert client.get(url).status_code == 404  # the link died with her data
