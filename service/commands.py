@@ -1,6 +1,6 @@
 """The `kkp` command's own commands (editors, tokens, the clock, the demo, the address
-check), added to every app by :func:`register_commands`; the command itself is
-:mod:`service.cli`."""
+check, the anonymisation of events past their retention period), added to every app by
+:func:`register_commands`; the command itself is :mod:`service.cli`."""
 
 from __future__ import annotations
 
