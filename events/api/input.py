@@ -89,6 +89,7 @@ _SIMPLE = (
     "registration_mode",
     "capacity",
     "reminder_hours",
+    "retention_months",
     "series_id",
 )
 
