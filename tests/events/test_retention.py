@@ -236,3 +236,14 @@ def test_a_course_booking_goes_with_the_series_last_date(ctx, make_event):
     assert (certificate.number, certificate.holder_name) == ("2026-0002-CD34", "")
     assert certificate.holder_check == "d" * 64
     assert anonymise_event(dates[1].id) is None
+
+
+def test_the_api_sets_and_shows_the_retention(api):
+    from tests.events.test_api_events import new_event
+
+    event = new_event(api, retention_months=6)
+    assert (event["retention_months"], event["anonymised_at"]) == (6, None)
+    kept = api("PATCH", f"/events/{event['id']}", json={"title": "Neu"}).get_json()
+    assert kept["retention_months"] == 6
+    refused = api("PATCH", f"/events/{event['id']}", json={"retention_months": 0})
+    assert refused.status_code == 422
