@@ -166,6 +166,20 @@ def export(found: EventData) -> dict:
     }
 
 
+def _give_up_booking(booking: CourseBooking, now: datetime) -> None:
+    """A course booking ends: its seat on every date still ahead is freed (each date's
+    waiting list moves up). The course's own waiting list is the courses' business
+    (their cancellation replaces this at the merge)."""
+    if booking.status in _HOLDING:
+        booking.status = RegistrationStatus.CANCELLED
+        booking.cancelled_at = now
+        booking.waiting_since = None
+        booking.hold_until = None
+    for registration in booking.registrations:
+        if registration.status in _HOLDING and registration.event.starts_at > now:
+            cancel(registration)
+
+
 @dataclass
 class Erased:
     """What an erasure did: the rows' ids (for the audit log) and the counts."""
@@ -183,15 +197,8 @@ def erase(email: str, now: datetime | None = None) -> Erased:
     now = now or utcnow()
     found = find(email)
     for booking in found.bookings:
-        if booking.status in _HOLDING:
-            booking.status = RegistrationStatus.CANCELLED
-            booking.cancelled_at = now
-            booking.waiting_since = None
-            booking.hold_until = None
-    for registration in [
-        *found.registrations,
-        *(r for b in found.bookings for r in b.registrations),
-    ]:
+        _give_up_booking(booking, now)
+    for registration in found.registrations:
         if registration.status in _HOLDING and registration.event.starts_at > now:
             cancel(registration)
     db.session.flush()
