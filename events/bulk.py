@@ -161,7 +161,7 @@ def recipients(registrations: list[Registration]) -> list[Registration]:
     return [r for r in registrations if r.status in MESSAGED]
 
 
-def _mailed_with(key: str, emails: list[str]) -> set[str]:
+def mailed_with(key: str, emails: list[str]) -> set[str]:
     """Addresses that have the message with `key` already."""
     if not emails:
         return set()
@@ -190,7 +190,7 @@ def message_selected(
         raise EventError(_("This event does not exist."))
     chosen = selected(event.id, ids)
     reached = recipients(chosen)
-    already = _mailed_with(key, [r.email for r in reached])
+    already = mailed_with(key, [r.email for r in reached])
     outcome = Outcome(unchanged=len(chosen) - len(reached))
     for registration in reached:
         if registration.email in already:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from events.models import Registration, RegistrationSource, RegistrationStatus
 from kkp.spreadsheet import BOM, berlin_time, spreadsheet_safe
@@ -53,6 +54,18 @@ STATUS_ORDER = (
 )
 
 
+@dataclass(frozen=True)
+class ExtraColumns:
+    """Columns after the fixed ones: the editor's questions and optional consents
+    (:func:`events.answers.export_columns`); the cells per registration id."""
+
+    headings: Sequence[str] = ()
+    cells: Mapping[int, Sequence[str]] = field(default_factory=dict)
+
+    def row(self, registration_id: int) -> list[str]:
+        return list(self.cells.get(registration_id, ())) or [""] * len(self.headings)
+
+
 def participant_row(registration: Registration, place: int | None) -> list[str]:
     cells = [
         STATUS_WORDS.get(registration.status, registration.status),
@@ -69,21 +82,27 @@ def participant_row(registration: Registration, place: int | None) -> list[str]:
 
 
 def participants_csv(
-    groups: dict[str, Iterable[Registration]], places: dict[int, int] | None = None
+    groups: dict[str, Iterable[Registration]],
+    places: dict[int, int] | None = None,
+    *,
+    extra: ExtraColumns | None = None,
 ) -> bytes:
     """`groups` maps each status to its registrations, the waiting list in order;
-    `places` (registration id → place) when the waiting list given is only a part."""
+    `places` (registration id → place) when the waiting list given is only a part;
+    `extra` the answers and consents, a column each."""
+    extra = extra or ExtraColumns()
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADER)
+    writer.writerow([*HEADER, *(spreadsheet_safe(h) for h in extra.headings)])
     for status in STATUS_ORDER:
         for place, registration in enumerate(groups.get(status, ()), start=1):
             if status != RegistrationStatus.WAITING:
                 place = None
             elif places is not None:
                 place = places.get(registration.id)
-            writer.writerow(participant_row(registration, place))
+            cells = [spreadsheet_safe(c) for c in extra.row(registration.id)]
+            writer.writerow([*participant_row(registration, place), *cells])
     return buffer.getvalue().encode("utf-8")
 
 

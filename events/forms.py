@@ -24,3 +24,13 @@ class RegistrationForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     """A POST with a button: accept, decline or cancel (a GET changes nothing)."""
+
+
+class CertificateCheckForm(FlaskForm):
+    """Whom a certificate was issued to: the name as printed on it."""
+
+    name = StringField(
+        _l("Name on the certificate"),
+        validators=[Length(max=200)],
+        render_kw={"autocomplete": "off"},
+    )

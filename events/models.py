@@ -106,6 +106,8 @@ class EventMailKind(enum.StrEnum):
     REGISTRATION_CANCELLED = "registration_cancelled"
     #: a message an editor wrote to the participants she selected
     MESSAGE = "event_message"
+    #: a certificate of attendance, the PDF attached (events.certificate_mail)
+    CERTIFICATE = "certificate"
 
 
 #: the values, for the API's choices

@@ -35,6 +35,7 @@ from events.models import (
     EventStatus,
     Registration,
 )
+from events.questions import copy_questions
 from events.registrations import (
     notify_cancellation,
     notify_update,
@@ -202,6 +203,7 @@ def copy_event(event: Event, *, start_day: date) -> Event:
         data.deadline_day += shift
     data.series_id = event.series_id
     copy = create_event(data)
+    copy_questions(event, copy)
     return copy
 
 

@@ -53,6 +53,26 @@ def current_office_name() -> OfficeName:
     return OfficeName(name or current_app.config["KKP_OFFICE_NAME"], changed_at)
 
 
+#: returns the office's logo as (bytes, MIME type), or None; set by the domain that keeps
+#: it (the settings). For documents that carry the picture itself (PDF certificates):
+#: mail only links to it (`kkp.mail.render.branding_from`).
+_logo: Callable[[], tuple[bytes, str] | None] | None = None
+
+
+def office_logo_from(
+    fn: Callable[[], tuple[bytes, str] | None],
+) -> Callable[[], tuple[bytes, str] | None]:
+    """Register the function that reads the office's logo."""
+    global _logo
+    _logo = fn
+    return fn
+
+
+def office_logo() -> tuple[bytes, str] | None:
+    """The logo's bytes and MIME type, or None when there is none."""
+    return _logo() if _logo is not None else None
+
+
 def office_name() -> str:
     """The office's name, e.g. "Präventionsrat Musterstadt" (see `current_office_name`)."""
     return current_office_name().name

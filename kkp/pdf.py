@@ -49,8 +49,10 @@ def _font_files() -> dict[str, Path]:
 
 
 def plain(value: object) -> str:
-    """Any value as text to print: control characters out."""
-    return _CONTROL.sub("", "" if value is None else str(value))
+    """Any value as text to print: control characters out, and fpdf2's page-count alias
+    "{nb}" broken by a zero-width space (fpdf2 replaces it anywhere on the page, so a
+    name holding it would print as the number of pages)."""
+    return _CONTROL.sub("", "" if value is None else str(value)).replace("{nb}", "{\u200bnb}")
 
 
 class Document(FPDF):

@@ -26,6 +26,8 @@ class TokenPurpose(enum.StrEnum):
     REGISTRATION = "registration"
     #: confirm a registration made through the public form
     REGISTRATION_CONFIRM = "registration_confirm"
+    #: download one's certificate of attendance (events.certificates)
+    CERTIFICATE = "certificate"
 
 
 PURPOSES = tuple(purpose.value for purpose in TokenPurpose)

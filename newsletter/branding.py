@@ -27,7 +27,7 @@ from sqlalchemy.orm import defer
 from kkp.extensions import db
 from kkp.forms import InputError
 from kkp.mail.render import MAIL_COLOUR, branding_from
-from kkp.office import office_name_from
+from kkp.office import office_logo_from, office_name_from
 from newsletter.issues import IssueError, store_image
 from newsletter.models import Image, OfficeSetting
 from newsletter.settings import save_settings, stored_settings
@@ -135,6 +135,14 @@ def mail_branding(stored: dict[str, str] | None = None) -> dict:
 @branding_from
 def _mail_branding() -> dict:
     return mail_branding()
+
+
+@office_logo_from
+def _office_logo() -> tuple[bytes, str] | None:
+    """The logo's bytes for documents that embed it (the certificates' PDF)."""
+    image_id = stored_settings().get("logo_image_id", "")
+    image = db.session.get(Image, int(image_id)) if image_id.isdigit() else None
+    return (image.data, image.mime) if image is not None else None
 
 
 #: the one row the calendars and feeds read, by its primary key

@@ -1,15 +1,27 @@
-"""The editors' pages of the events, on the blueprint ``events_admin`` (/admin/events):
-the events themselves (:mod:`.events`), their participants (:mod:`.participants`; the
-bulk actions on a selection in :mod:`.participant_bulk`), every registration across
-them (:mod:`.registrations`), series (:mod:`.series`), the forms (:mod:`.forms`), their
-section of the start page (:mod:`.dashboard`), and how events read in the audit log
-(:mod:`.audit`)."""
+"""The editors' pages of the events, on the blueprint ``events_admin`` (/admin/events),
+a module each:
+
+- :mod:`.events`: the events themselves; :mod:`.series`: series and courses;
+- :mod:`.participants`: a date's participants, with the bulk actions on a selection in
+  :mod:`.participant_bulk`; :mod:`.registrations`: every registration across them;
+- :mod:`.participant_groups`: the export and the message to a group of a date's or a
+  course's participants (their forms in :mod:`.participant_forms`);
+- :mod:`.questions`: the registration questions and consents of an event or a series;
+- :mod:`.attendance`: who came to a date, its scanned sheets and its sign-in sheet;
+- :mod:`.certificates`: a course's certificates of attendance;
+- :mod:`.forms`: the forms; :mod:`.dashboard`: their section of the start page;
+  :mod:`.audit`: how events read in the audit log.
+"""
 
 from events.admin import (  # noqa: F401  (their routes join bp)
+    attendance,
     audit,
+    certificates,
     dashboard,
     participant_bulk,
+    participant_groups,
     participants,
+    questions,
     registrations,
     series,
 )

@@ -228,3 +228,41 @@ class SeriesForm(FlaskForm):
         description=_l("Markdown, shown on the series' public page."),
         render_kw={"rows": 6},
     )
+
+
+class QuestionForm(FlaskForm):
+    """A registration question (:func:`events.questions.save_question` checks it)."""
+
+    kind = SelectField(
+        _l("Kind of answer"),
+        choices=[
+            ("short_text", _l("Short text")),
+            ("long_text", _l("Long text")),
+            ("one_choice", _l("One choice")),
+            ("choices", _l("Several choices")),
+            ("yes_no", _l("Yes or no")),
+        ],
+        validate_choice=False,
+    )
+    label = StringField(_l("Question"), validators=[Length(max=300)])
+    label_en = StringField(_l("Question in English (optional)"), validators=[Length(max=300)])
+    help = StringField(_l("Hint below the question (optional)"), validators=[Length(max=500)])
+    choices = TextAreaField(
+        _l("Choices"),
+        description=_l("Only for one or several choices: one choice per line."),
+        render_kw={"rows": 4},
+    )
+    required = BooleanField(_l("An answer is required"))
+    #: "" or "<question id>:<value>"
+    shown_if = SelectField(_l("Show this question"), validate_choice=False)
+
+
+class ConsentOfferForm(FlaskForm):
+    """An optional consent (:func:`events.questions.save_consent` checks it)."""
+
+    text = TextAreaField(
+        _l("Text people agree to"), validators=[Length(max=2000)], render_kw={"rows": 3}
+    )
+    text_en = TextAreaField(
+        _l("Text in English (optional)"), validators=[Length(max=2000)], render_kw={"rows": 3}
+    )

@@ -15,6 +15,7 @@ from flask_babel import ngettext
 from events import bulk, search
 from events.admin.events import bp, event_or_404
 from events.admin.forms import MessageForm
+from events.admin.participants import extra_columns
 from events.export import filename, participants_csv
 from events.models import UNCONFIRMED, Event, Registration, RegistrationStatus
 from events.registrations import seats_left
@@ -314,7 +315,9 @@ def _export(event: Event, chosen: list[Registration]) -> Response:
     for registration in chosen:
         groups.setdefault(registration.status, []).append(registration)
     return Response(
-        participants_csv(groups, search.waiting_places(event.id)),
+        participants_csv(
+            groups, search.waiting_places(event.id), extra=extra_columns(event, groups)
+        ),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename(event.slug)}"',

@@ -12,9 +12,11 @@ from flask_babel import ngettext
 from events import invitations, registrations, search
 from events.admin.events import bp, event_or_404, registration_counts
 from events.admin.forms import InviteForm, ParticipantForm
-from events.export import STATUS_ORDER, filename, participants_csv
+from events.answers import answers_for, consents_for, export_columns
+from events.export import STATUS_ORDER, ExtraColumns, filename, participants_csv
 from events.models import Event, Registration, RegistrationSource, RegistrationStatus
 from events.operations import EventStateError
+from events.questions import consents_of, questions_of
 from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.forms import ConfirmForm, show_errors
@@ -46,6 +48,12 @@ def grouped(event: Event) -> dict[str, list[Registration]]:
     return groups
 
 
+def extra_columns(event: Event, groups: dict[str, list[Registration]]) -> ExtraColumns:
+    """The event's questions and optional consents as the export's last columns."""
+    ids = [r.id for group in groups.values() for r in group]
+    return export_columns(questions_of(event), consents_of(event), registration_ids=ids)
+
+
 def _invite_form(**kwargs) -> InviteForm:
     form = InviteForm(**kwargs)
     form.list_id.choices = [(m.id, m.name) for m in all_lists()]
@@ -61,6 +69,8 @@ def _page(event: Event, *, add_form=None, invite_form=None, problem=None, status
         for name in ([flt.section] if flt.section else search.SECTIONS)
     }
     counts = {s: n for (_e, s), n in registration_counts([event.id]).items()}
+    shown = [r.id for found in sections.values() for r in found.rows]
+    questions, offers = questions_of(event), consents_of(event)
     return render_template(
         "admin/events/participants.html",
         event=event,
@@ -75,6 +85,10 @@ def _page(event: Event, *, add_form=None, invite_form=None, problem=None, status
         confirm_form=ConfirmForm(formdata=None),
         source_words=_source_words(),
         problem=problem,
+        questions=questions,
+        offers=offers,
+        answers=answers_for(shown) if questions and shown else {},
+        given=consents_for(shown) if offers and shown else {},
     ), status
 
 
@@ -269,7 +283,7 @@ def participants_export(event_id: int):
     audit("registration.export", event, rows=sum(len(g) for g in groups.values()))
     db.session.commit()
     return Response(
-        participants_csv(groups),
+        participants_csv(groups, extra=extra_columns(event, groups)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename(event.slug)}"',

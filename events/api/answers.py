@@ -14,6 +14,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from events import registrations as regs
+from events.api.questions import (
+    ConsentOfferSchema,
+    GivenConsentSchema,
+    QuestionSchema,
+    asked_json,
+    given_json,
+)
 from events.calendars import event_url
 from events.models import (
     EVENT_STATUSES,
@@ -139,6 +146,16 @@ class EventSchema(AnswerSchema):
         description="iCalendar SEQUENCE; rises when time, place or link change.",
     )
     updated_at = answer(ma.fields.DateTime, description="UTC.")
+    questions = answer(
+        ma.fields.List,
+        ma.fields.Nested(QuestionSchema),
+        description="The editor's questions of the registration form, in order.",
+    )
+    consents = answer(
+        ma.fields.List,
+        ma.fields.Nested(ConsentOfferSchema),
+        description="The optional consents the registration form offers.",
+    )
     notes = ma.fields.List(
         ma.fields.String(),
         metadata={
@@ -181,6 +198,17 @@ class RegistrationSchema(AnswerSchema):
         nullable=True,
         description="pending, pending_waiting: lapses then unless the person clicks the link "
         "in the mail (UTC); otherwise null.",
+    )
+    answers = answer(
+        ma.fields.Dict,
+        keys=ma.fields.String(),
+        values=ma.fields.Raw(),
+        description="Answers by question id: text, a list of choices, or true/false.",
+    )
+    consents = answer(
+        ma.fields.List,
+        ma.fields.Nested(GivenConsentSchema),
+        description="The optional consents given (and not withdrawn).",
     )
 
 
@@ -252,9 +280,18 @@ def seat_counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
-def event_json(event: Event, counts: dict | None = None, notes: list[str] | None = None) -> dict:
+def event_json(
+    event: Event,
+    counts: dict | None = None,
+    notes: list[str] | None = None,
+    asked: dict | None = None,
+) -> dict:
+    """`counts` (:func:`seat_counts`) and `asked` (:func:`asked_json`) for a page of
+    events at once; read for this one if None."""
     if counts is None:
         counts = seat_counts([event.id])
+    if asked is None:
+        asked = asked_json([event.id])
     confirmed = counts.get(event.id, {}).get(RegistrationStatus.CONFIRMED, 0)
     pending = counts.get(event.id, {}).get(RegistrationStatus.PENDING, 0)
     waiting = counts.get(event.id, {}).get(RegistrationStatus.WAITING, 0)
@@ -297,15 +334,21 @@ def event_json(event: Event, counts: dict | None = None, notes: list[str] | None
         "status": event.status,
         "sequence": event.sequence,
         "updated_at": _iso(event.updated_at),
+        **asked.get(event.id, {"questions": [], "consents": []}),
     }
     if notes is not None:
         data["notes"] = notes
     return data
 
 
-def registration_json(registration: Registration, place: int | None = None) -> dict:
+def registration_json(
+    registration: Registration, place: int | None = None, given: dict | None = None
+) -> dict:
+    """`given` (:func:`given_json`) for a page of registrations at once."""
     if place is None and registration.status == RegistrationStatus.WAITING:
         place = regs.waiting_place(registration)
+    if given is None:
+        given = given_json([registration.id])
     return {
         "id": registration.id,
         "event_id": registration.event_id,
@@ -319,4 +362,5 @@ def registration_json(registration: Registration, place: int | None = None) -> d
         "confirmed_at": _iso(registration.confirmed_at),
         "cancelled_at": _iso(registration.cancelled_at),
         "hold_until": _iso(registration.hold_until),
+        **given.get(registration.id, {"answers": {}, "consents": []}),
     }

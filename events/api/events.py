@@ -22,6 +22,7 @@ from events.api.answers import (
 )
 from events.api.errors import handle_errors
 from events.api.input import event_input_of
+from events.api.questions import asked_json
 from events.api.schemas import (
     EventCopySchema,
     EventCreateSchema,
@@ -85,8 +86,9 @@ def get_events(read_query):
         query = query.where(Event.series_id == args["series_id"])
     if "from_" in args:  # events still going on or to come on that day
         query = query.where(Event.ends_at > berlin_to_utc(args["from_"], time(0))[0])
-    counts = seat_counts(list(db.session.scalars(query.with_only_columns(Event.id))))
-    return keyset_page(query, limit, lambda event: event_json(event, counts))
+    ids = list(db.session.scalars(query.with_only_columns(Event.id)))
+    counts, asked = seat_counts(ids), asked_json(ids)
+    return keyset_page(query, limit, lambda event: event_json(event, counts, asked=asked))
 
 
 @bp.route("/events", endpoint="create_event", methods=["POST"])

@@ -8,11 +8,14 @@ from flask import jsonify, url_for
 from flask_babel import gettext as _
 
 from events import registrations as regs
+from events.answers import record_consents, save_answers
 from events.api.answers import RegistrationPageSchema, RegistrationSchema, registration_json
 from events.api.errors import handle_errors
 from events.api.events import EVENT_ID, find_event, require
+from events.api.questions import given_json, read_sent_answers
 from events.api.schemas import RegistrationCreateSchema, RegistrationQuerySchema
 from events.models import Registration, RegistrationStatus
+from events.questions import consents_of, questions_of
 from kkp.api import ApiBlueprint, get_or_404, keyset_page
 from kkp.api_docs import id_parameter
 from kkp.api_fields import PAGE_SIZE, NoBodySchema
@@ -60,7 +63,8 @@ def get_registrations(read_query, event_id: int):
     if "status" in args:
         query = query.where(Registration.status == args["status"])
     places = _waiting_places(event.id)
-    return keyset_page(query, limit, lambda r: registration_json(r, places.get(r.id)))
+    given = given_json(db.session.scalars(query.with_only_columns(Registration.id)))
+    return keyset_page(query, limit, lambda r: registration_json(r, places.get(r.id), given))
 
 
 @bp.route(_OF_EVENT, endpoint="add_registration", methods=["POST"], parameters=EVENT_ID)
@@ -84,6 +88,8 @@ def get_registrations(read_query, event_id: int):
 def post_registration(read_body, event_id: int):
     event = find_event(event_id)
     values = read_body()
+    offers = consents_of(event)
+    kept, ticked = read_sent_answers(questions_of(event), offers, values)
     registration, _outcome = regs.add_participant(
         event.id,
         name=values["name"],
@@ -91,6 +97,8 @@ def post_registration(read_body, event_id: int):
         organisation=values.get("organisation", ""),
         over_capacity=values.get("over_capacity", False),
     )
+    save_answers(kept, registration=registration)
+    record_consents(offers, ticked, registration=registration, locale=registration.locale)
     db.session.commit()
     response = jsonify(registration_json(registration))
     response.status_code = 201

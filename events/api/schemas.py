@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from events import event_input
 from events.api.input import WHEN, parse_day, when, when_or_null
+from events.api.questions import ANSWER_FIELDS
 from events.models import (
     EVENT_STATUSES,
     FORMATS,
@@ -230,6 +231,8 @@ class RegistrationCreateSchema(ApiSchema):
             "description": "A seat even when the event is full (else the waiting list).",
         }
     )
+    answers = ANSWER_FIELDS["answers"]
+    consents = ANSWER_FIELDS["consents"]
 
 
 class RegistrationQuerySchema(ApiSchema):

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from events import registrations
+from events.answers import read_answers, record_consents, save_answers
 from events.dates import instant_text, when
 from events.forms import RegistrationForm
 from events.models import (
@@ -36,8 +37,11 @@ from events.models import (
     RegistrationSource,
     RegistrationStatus,
 )
+from events.newsletter_box import start_newsletter_signup
 from events.operations import EventError, kinds, upcoming_events
 from events.pages.event_filter import EventFilter, UnknownKind, format_choices, month_choices
+from events.questions import consents_of, questions_of
+from events.registration_extras import Extras, registration_extras
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from kkp.i18n import BERLIN
@@ -229,6 +233,16 @@ def _state(event: Event, now: datetime) -> str:
     return "open" if registrations.is_open(event, now) else "closed"
 
 
+def _extras(event: Event, *, posted: bool = False, errors=None) -> Extras:
+    return registration_extras(
+        questions_of(event),
+        consents_of(event),
+        formdata=request.form if posted else None,
+        errors=errors,
+        locale=_locale(),
+    )
+
+
 def _render_event(event: Event, form: RegistrationForm, consent, *, errors=None, problem=None):
     now = utcnow()
     locale = _locale()
@@ -253,6 +267,7 @@ def _render_event(event: Event, form: RegistrationForm, consent, *, errors=None,
         consent=consent,
         errors=errors or {},
         problem=problem,
+        extras=_extras(event, posted=request.method == "POST", errors=errors),
         calendars=calendar_links([event.kind]),
     )
 
@@ -289,12 +304,15 @@ def event_page(slug: str):
         return _render_event(event, form, consent)
     if not registrations.is_open(event):
         return _render_event(event, form, consent), 409
-    if not form.validate():
+    valid = form.validate()
+    questions = questions_of(event)
+    values, answer_errors = read_answers(questions, request.form, _locale())
+    if not valid:
         errors = {field: messages[0] for field, messages in form.errors.items()}
-        return _render_event(event, form, consent, errors=errors), 422
+        return _render_event(event, form, consent, errors={**errors, **answer_errors}), 422
     try:
         version = _consent_version(form.consent_version.data, consent)
-        registrations.register(
+        registration, outcome = registrations.register(
             event.id,
             name=form.name.data or "",
             email=form.email.data or "",
@@ -304,16 +322,32 @@ def event_page(slug: str):
             locale=_locale(),
             source=RegistrationSource.FORM,
         )
+        if answer_errors:  # the registration's own checks passed: these are all
+            raise EventError(next(iter(answer_errors.values())), None, answer_errors)
     except registrations.RegistrationClosed as exc:
         db.session.rollback()
         return _render_event(event, form, consent, problem=str(exc)), 409
     except EventError as exc:
         db.session.rollback()
-        errors = dict(exc.errors) or {exc.field or "email": str(exc)}
+        errors = {**dict(exc.errors), **answer_errors} or {exc.field or "email": str(exc)}
         if not form.consent.data:
             errors.setdefault("consent", _("Please agree to the processing of your data."))
         form.consent_version.data = str(consent.version) if consent else ""  # the current
         return _render_event(event, form, consent, errors=errors), 422
+    if outcome in (RegistrationStatus.PENDING, RegistrationStatus.PENDING_WAITING):
+        # a new registration (or one again after cancelling); "already" keeps its details
+        save_answers(values, registration=registration)
+        record_consents(
+            consents_of(event), request.form, registration=registration, locale=_locale()
+        )
+    start_newsletter_signup(
+        request.form,
+        email=form.email.data or "",
+        name=form.name.data or "",
+        organisation=form.organisation.data or "",
+        locale=_locale(),
+        ip=request.remote_addr,
+    )
     # Every address gets this same answer, registered before or not: the mail tells
     # its owner the rest (no token here, nothing in the session that differs).
     db.session.commit()

@@ -16,11 +16,19 @@ SENTENCES = {
     "subscriber.bulk_add": _l("%(who)s added subscribers to the list %(object)s"),
     "subscriber.bulk_remove": _l("%(who)s removed subscribers from the list %(object)s"),
     "subscriber.bulk_delete": _l("%(who)s deleted subscribers"),
+    "certificate.issue": _l("%(who)s issued a certificate of attendance for %(object)s"),
+    "certificate.send_all": _l(
+        "%(who)s sent the certificates of attendance for %(object)s to everyone eligible"
+    ),
     "consent_text.publish": _l("%(who)s published a new consent text"),
     "editor.create": _l("%(who)s created the editor account %(object)s"),
     "editor.password_change": _l("%(who)s changed the password of %(object)s"),
     "event.create": _l("%(who)s created the event %(object)s"),
     "event.update": _l("%(who)s changed the event %(object)s"),
+    "event.questions": _l("%(who)s changed the registration questions of the event %(object)s"),
+    "event_series.questions": _l(
+        "%(who)s changed the registration questions of the series %(object)s"
+    ),
     "event.publish": _l("%(who)s published the event %(object)s"),
     "event.cancel": _l("%(who)s called off the event %(object)s"),
     "event.delete": _l("%(who)s deleted the event %(object)s"),
@@ -61,6 +69,13 @@ SENTENCES = {
     ),
     "registration.message": _l("%(who)s sent a message to participants of %(object)s"),
     "registration.export": _l("%(who)s exported participants of %(object)s"),
+    "registration.attendance": _l("%(who)s marked the attendance of a participant of %(object)s"),
+    "attendance_scan.upload": _l(
+        "%(who)s uploaded a scan of the signed sign-in sheet of %(object)s"
+    ),
+    "attendance_scan.delete": _l(
+        "%(who)s deleted a scan of the signed sign-in sheet of %(object)s"
+    ),
     "settings.change": _l("%(who)s changed the settings"),
     "subscriber.create": _l("%(who)s added the subscriber %(object)s"),
     "subscriber.update": _l("%(who)s changed the subscriber %(object)s"),

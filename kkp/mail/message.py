@@ -108,6 +108,13 @@ def add_calendar(msg: EmailMessage, ics: bytes, *, method: str, filename: str) -
     msg.add_attachment(ics, maintype="application", subtype="ics", filename=filename)
 
 
+def add_attachment(msg: EmailMessage, data: bytes, mime: str, filename: str) -> None:
+    """Attach a file (base64): the message becomes multipart/mixed with the text and
+    HTML first, so mail programs show the body and list the file."""
+    maintype, _slash, subtype = mime.partition("/")
+    msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=header_text(filename))
+
+
 def _crlf_free(body: str) -> str:
     return body.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -134,6 +141,7 @@ def _address_not_ascii(msg: EmailMessage) -> bool:
 
 __all__ = [
     "Address",
+    "add_attachment",
     "add_calendar",
     "as_bytes",
     "header_text",

@@ -69,6 +69,7 @@ KIND_WORDS = {
     EventMailKind.CANCELLED: _l("Event called off"),
     EventMailKind.REGISTRATION_CANCELLED: _l("Registration cancelled"),
     EventMailKind.MESSAGE: _l("Message to participants"),
+    EventMailKind.CERTIFICATE: _l("Certificate of attendance"),
 }
 #: a registration's or course booking's status (`events.models.RegistrationStatus`), for
 #: the data subject requests' pages

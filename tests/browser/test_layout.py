@@ -97,6 +97,11 @@ def seeded_detail_urls() -> list[str]:
         if event.status == "published":
             urls.append(f"/events/{event.slug}")
     urls += [f"/admin/events/series/{series.id}", f"/events/series/{series.slug}"]
+    urls += [f"/admin/events/{open_event.id}/export", f"/admin/events/{open_event.id}/message"]
+    urls += [
+        f"/admin/events/series/{series.id}/export",
+        f"/admin/events/series/{series.id}/message",
+    ]
     for mailing_list in one_of_each(
         db.session.scalars(sa.select(MailingList)), lambda m: m.is_public
     ):

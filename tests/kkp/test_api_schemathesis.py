@@ -13,6 +13,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from events.course_models import CourseBooking
 from events.operations import ensure_default_kinds
 from kkp.extensions import db
 from tests.api_client import PREFIX, Api, api_token
@@ -65,6 +66,13 @@ def existing(client, editor, lists) -> tuple[str, dict[str, int]]:
             {"name": "Bernd", "email": "bernd@example.org"},
         ),
     }
+    # no API makes course bookings: one straight in the table
+    booking = CourseBooking(
+        series_id=ids["series_id"], email="carla@example.org", status="confirmed", key="k" * 32
+    )
+    db.session.add(booking)
+    db.session.commit()
+    ids["booking_id"] = booking.id
     return secret, ids
 
 

@@ -1,0 +1,131 @@
+"""JSON API for certificates of attendance: a course's certificates, and issuing one
+for a booking (optionally mailing it). Thin routes over :mod:`events.certificates`; a
+booking that has not earned one is a 422 with the reason."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import jsonify
+from flask_babel import gettext as _
+
+from events import certificates
+from events.api.errors import handle_errors
+from events.certificate_mail import verify_url
+from events.course_models import Certificate, CourseBooking
+from events.models import EventSeries
+from kkp.api import ApiBlueprint, get_or_404
+from kkp.api_docs import id_parameter
+from kkp.api_fields import AnswerSchema, ApiSchema, Flag, answer
+from kkp.extensions import db
+
+bp = ApiBlueprint("certificates", __name__, tag="events")
+handle_errors(bp)
+
+_SERIES_ID = [id_parameter("series_id", "The series' id.")]
+_BOOKING_ID = [id_parameter("booking_id", "The course booking's id.")]
+
+
+class CertificateDateSchema(AnswerSchema):
+    starts_at = answer(ma.fields.DateTime)
+    ends_at = answer(ma.fields.DateTime)
+    minutes = answer(ma.fields.Integer, description="0 for an all-day date.")
+    units = answer(
+        ma.fields.Float, nullable=True, description="Teaching units of 45 minutes, if counted."
+    )
+    place = answer(description="Venue and address; empty for a date only online.")
+    online = answer(ma.fields.Boolean, description="Whether the date was (also) online.")
+
+
+class CertificateSchema(AnswerSchema):
+    id = answer(ma.fields.Integer)
+    number = answer(description="Printed on it, e.g. 2026-0007-K3F9.")
+    series_id = answer(ma.fields.Integer, nullable=True)
+    booking_id = answer(ma.fields.Integer, nullable=True)
+    holder_name = answer(description="Empty once anonymised.")
+    title = answer()
+    dates = answer(
+        ma.fields.List, ma.fields.Nested(CertificateDateSchema), description="Dates attended."
+    )
+    issued_at = answer(ma.fields.DateTime)
+    sent_at = answer(ma.fields.DateTime, nullable=True, description="When the mail was queued.")
+    verify_url = answer(format="uri", description="Where anyone can check it.")
+
+
+class CertificateListSchema(AnswerSchema):
+    items = answer(ma.fields.List, ma.fields.Nested(CertificateSchema))
+
+
+class CertificateIssueSchema(ApiSchema):
+    send = Flag(
+        metadata={"default": False, "description": "Also mail it to the holder, unless it was."}
+    )
+
+
+def certificate_json(certificate: Certificate) -> dict:
+    return {
+        "id": certificate.id,
+        "number": certificate.number,
+        "series_id": certificate.series_id,
+        "booking_id": certificate.booking_id,
+        "holder_name": certificate.holder_name,
+        "title": certificate.title,
+        "dates": [
+            {
+                "starts_at": entry["starts_at"],
+                "ends_at": entry["ends_at"],
+                "minutes": entry.get("minutes", 0),
+                "units": entry.get("units"),
+                "place": entry.get("place", ""),
+                "online": bool(entry.get("online")),
+            }
+            for entry in certificate.dates or []
+        ],
+        "issued_at": certificate.issued_at.isoformat(),
+        "sent_at": certificate.sent_at.isoformat() if certificate.sent_at else None,
+        "verify_url": verify_url(certificate),
+    }
+
+
+@bp.route(
+    "/series/<int:series_id>/certificates",
+    endpoint="series_certificates",
+    methods=["GET"],
+    parameters=_SERIES_ID,
+)
+@bp.doc(operationId="listCertificates", summary="The certificates issued for a course.")
+@bp.response(200, CertificateListSchema, description="By number.")
+@bp.errors(404)
+def get_certificates(series_id: int):
+    series = get_or_404(EventSeries, series_id, _("There is no such series."))
+    found = db.session.scalars(
+        sa.select(Certificate).where(Certificate.series_id == series.id).order_by(Certificate.id)
+    )
+    return jsonify(items=[certificate_json(c) for c in found])
+
+
+@bp.route(
+    "/bookings/<int:booking_id>/certificate",
+    endpoint="issue_certificate",
+    methods=["POST"],
+    parameters=_BOOKING_ID,
+)
+@bp.doc(
+    operationId="issueCertificate",
+    summary="Issue a booking's certificate of attendance (once; again: the same one).",
+    description=(
+        "Only a confirmed booking that attended the series' share of the dates held; "
+        "otherwise 422 with the reason, e.g. '2 of 4 dates attended (50 %), 75 % are needed'."
+    ),
+)
+@bp.body(CertificateIssueSchema, optional=True)
+@bp.response(200, CertificateSchema, description="The certificate.")
+@bp.errors(400, 404, 422)
+def post_certificate(read_body, booking_id: int):
+    booking = get_or_404(CourseBooking, booking_id, _("There is no such booking."))
+    values = read_body()
+    certificate = certificates.issue(booking.id)
+    if values.get("send"):
+        certificates.send(certificate, booking.email)
+    db.session.commit()
+    return jsonify(certificate_json(certificate))
