@@ -118,11 +118,10 @@ def due_events(now: datetime | None = None) -> list[int]:
 # -- how -----------------------------------------------------------------------------------
 
 
-def _forget_mails(
-    emails: set[str], registration_ids: set[int], booking_ids: set[int], *, every: bool = False
-) -> int:
-    """Empty the recipient of the event mails sent for these registrations or bookings
-    (or, `every`, of every mail to these addresses); a queued one is not sent."""
+def _forget_mails(emails: set[str], owners: dict[str, set[int]], *, every: bool = False) -> int:
+    """Empty the recipient of the event mails sent for these registrations, bookings or
+    certificates (`owners`: the ids by the delivery's parameter, e.g. `registration_id`),
+    or, `every`, of every mail to these addresses; a queued one is not sent."""
     if not emails:
         return 0
     query = sa.select(Delivery).where(Delivery.recipient.in_(sorted(emails)))
@@ -132,11 +131,7 @@ def _forget_mails(
     count = 0
     for delivery in deliveries:
         params = delivery.params or {}
-        if not (
-            every
-            or params.get("registration_id") in registration_ids
-            or params.get("booking_id") in booking_ids
-        ):
+        if not (every or any(params.get(key) in ids for key, ids in owners.items())):
             continue
         delivery.recipient = ""
         if delivery.status == DeliveryStatus.QUEUED:
@@ -153,11 +148,15 @@ def _forget_person(row: Registration | CourseBooking, kind: str, now: datetime) 
     row.anonymised_at = now
 
 
-def _forget_details(owner, ids: set[int], now: datetime) -> Anonymised:
+def _forget_details(owner, ids: set[int], now: datetime) -> tuple[Anonymised, set[int]]:
     """Answers, consent records and certificates' names of these registrations
-    (`owner` the column naming them: `registration_id` or `booking_id`)."""
+    (`owner` the column naming them: `registration_id` or `booking_id`); also the ids
+    of their certificates, whose mails go too."""
     if not ids:
-        return Anonymised()
+        return Anonymised(), set()
+    certificate_ids = set(
+        db.session.scalars(sa.select(Certificate.id).where(getattr(Certificate, owner).in_(ids)))
+    )
     answers = db.session.execute(sa.delete(Answer).where(getattr(Answer, owner).in_(ids))).rowcount
     consents = db.session.execute(
         sa.delete(ConsentRecord).where(getattr(ConsentRecord, owner).in_(ids))
@@ -167,7 +166,9 @@ def _forget_details(owner, ids: set[int], now: datetime) -> Anonymised:
         .where(getattr(Certificate, owner).in_(ids), Certificate.anonymised_at.is_(None))
         .values(holder_name="", anonymised_at=now)
     ).rowcount
-    return Anonymised(answers=answers, consents=consents, certificates=certificates)
+    return Anonymised(
+        answers=answers, consents=consents, certificates=certificates
+    ), certificate_ids
 
 
 def anonymise_registrations(
@@ -179,8 +180,9 @@ def anonymise_registrations(
     if not rows:
         return Anonymised()
     ids = {r.id for r in rows}
-    done = _forget_details("registration_id", ids, now)
-    done.deliveries = _forget_mails({r.email for r in rows}, ids, set(), every=every_mail)
+    done, certificate_ids = _forget_details("registration_id", ids, now)
+    owners = {"registration_id": ids, "certificate_id": certificate_ids}
+    done.deliveries = _forget_mails({r.email for r in rows}, owners, every=every_mail)
     for registration in rows:
         _forget_person(registration, "", now)
     done.registrations = len(rows)
@@ -202,8 +204,10 @@ def anonymise_booking(
     done = anonymise_registrations(list(booking.registrations), now, every_mail=every_mail)
     if booking.anonymised_at is not None:
         return done
-    done.add(_forget_details("booking_id", {booking.id}, now))
-    done.deliveries += _forget_mails({booking.email}, set(), {booking.id}, every=every_mail)
+    details, certificate_ids = _forget_details("booking_id", {booking.id}, now)
+    done.add(details)
+    owners = {"booking_id": {booking.id}, "certificate_id": certificate_ids}
+    done.deliveries += _forget_mails({booking.email}, owners, every=every_mail)
     _forget_person(booking, "booking-", now)
     done.bookings += 1
     db.session.flush()
