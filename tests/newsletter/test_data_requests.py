@@ -64,6 +64,9 @@ def test_the_page_finds_the_address_in_both_domains(logged_in, anna):
     assert "Fortbildung Prävention" in page and "Netzwerktreffen Süd" in page
     assert "Present" in page and "Waiting list" not in page.split('id="registrations"')[0]
     assert "Registration confirmed" in page  # a mail she got
+    # the subscriber's page leads here
+    subscriber_page = logged_in.get(f"/admin/subscribers/{anna['subscriber']}")
+    assert 'action="/admin/data-requests"' in subscriber_page.get_data(as_text=True)
     # nothing to find, nothing to export
     page = _post(logged_in, "/admin/data-requests", {"email": "nobody@example.org"})
     assert 'id="nothing"' in page.get_data(as_text=True)
