@@ -240,3 +240,11 @@ def test_a_participant_who_never_subscribed_uses_her_registration_link(client, c
     stored = db.session.get(Registration, registration.id)
     assert (stored.status, stored.name) == ("cancelled", "")
     assert client.get(url).status_code == 404  # the link died with her data
+
+
+@pytest.mark.parametrize("typed", ["a@b@c%_", "ü@bücher.de", " Anna@Example.org "])
+def test_odd_input_finds_nothing_or_her_and_never_fails(logged_in, anna, typed):
+    response = _post(logged_in, "/admin/data-requests", {"email": typed})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert ('id="subscriber"' in page) == (typed.strip().lower() == ANNA)
