@@ -9,6 +9,7 @@ import secrets
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from events.course_seats import refuse_course_date
 from events.errors import EventError, EventStateError
 from events.models import (
     ACTIVE,
@@ -68,6 +69,7 @@ def invite_list(event_id: int, list_id: int) -> int:
     """Invite every confirmed member of a list who is not registered yet. Each gets an
     invitation with accept and decline links. Returns how many were invited."""
     event = lock_event(event_id)
+    refuse_course_date(event)
     invited = 0
     for email, name, organisation, locale in invitees(event, list_id):
         registration = Registration(

@@ -108,6 +108,17 @@ class EventMailKind(enum.StrEnum):
     MESSAGE = "event_message"
     #: a certificate of attendance, the PDF attached (events.certificate_mail)
     CERTIFICATE = "certificate"
+    #: a whole course (:mod:`events.course_mails`): asking to confirm a booking, the
+    #: booking's link for a known address, confirmed (every date listed), waiting,
+    #: moved up, cancelled; and per date its calendar entry or its removal
+    COURSE_REQUEST = "course_request"
+    COURSE_LINK = "course_link"
+    COURSE_CONFIRMATION = "course_confirmation"
+    COURSE_WAITING = "course_waiting"
+    COURSE_PROMOTED = "course_promoted"
+    COURSE_CANCELLED = "course_cancelled"
+    COURSE_DATE = "course_date"
+    COURSE_DATE_CANCELLED = "course_date_cancelled"
 
 
 #: the values, for the API's choices

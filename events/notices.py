@@ -24,7 +24,12 @@ log = logging.getLogger(__name__)
 
 #: the mails anyone can have sent to an address by typing it into a public form;
 #: limited to `KKP_REGISTRATION_MAILS_PER_HOUR` per address
-PUBLIC_FORM_MAILS = (EventMailKind.REGISTRATION_REQUEST, EventMailKind.REGISTRATION_LINK)
+PUBLIC_FORM_MAILS = (
+    EventMailKind.REGISTRATION_REQUEST,
+    EventMailKind.REGISTRATION_LINK,
+    EventMailKind.COURSE_REQUEST,
+    EventMailKind.COURSE_LINK,
+)
 
 
 # -- tokens ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from events.course_dates import sync_course_dates
 from events.event_input import (  # noqa: F401  (the operations' vocabulary)
     MAX_TITLE,
     Errors,
@@ -149,6 +150,8 @@ def publish_event(event: Event) -> None:
     event.changed_at = utcnow()
     _plan_reminder(event)
     db.session.flush()
+    if event.series_id is not None:  # a new date of a course: its participants too
+        sync_course_dates(event.series_id)
     audit("event.publish", event)
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from events.course_models import Certificate, CourseBooking
+from events.courses import cancel_booking
 from events.models import ACTIVE, UNCONFIRMED, Registration, RegistrationStatus
 from events.question_models import Answer, ConsentRecord
 from events.registrations import cancel
@@ -166,20 +167,6 @@ def export(found: EventData) -> dict:
     }
 
 
-def _give_up_booking(booking: CourseBooking, now: datetime) -> None:
-    """A course booking ends: its seat on every date still ahead is freed (each date's
-    waiting list moves up). The course's own waiting list is the courses' business
-    (their cancellation replaces this at the merge)."""
-    if booking.status in _HOLDING:
-        booking.status = RegistrationStatus.CANCELLED
-        booking.cancelled_at = now
-        booking.waiting_since = None
-        booking.hold_until = None
-    for registration in booking.registrations:
-        if registration.status in _HOLDING and registration.event.starts_at > now:
-            cancel(registration)
-
-
 @dataclass
 class Erased:
     """What an erasure did: the rows' ids (for the audit log) and the counts."""
@@ -190,14 +177,16 @@ class Erased:
 
 
 def erase(email: str, now: datetime | None = None) -> Erased:
-    """Erase what events keep about the address: a registration for an event still
-    ahead is cancelled first (its seat freed, the waiting list moved up), then every
+    """Erase what events keep about the address: a registration or course booking for
+    an event still ahead is cancelled first (its seat freed, the waiting list moved
+    up), then every
     registration and booking is anonymised and the mails sent to the address lose it.
     Idempotent; flushes, the caller commits."""
     now = now or utcnow()
     found = find(email)
     for booking in found.bookings:
-        _give_up_booking(booking, now)
+        # every date to come at once; the course's waiting list moves up
+        cancel_booking(booking)
     for registration in found.registrations:
         if registration.status in _HOLDING and registration.event.starts_at > now:
             cancel(registration)

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from events.course_seats import refuse_course_date
 from events.errors import EventError, EventStateError
 from events.models import (
     ACTIVE,
@@ -160,6 +161,7 @@ def register(
         raise EventError(_("Please agree to the processing of your data."), "consent")
     event = lock_event(event_id)
     require_open(event, now)
+    refuse_course_date(event)
     lock_address(email)
     if not public_mail_allowed(email, now):
         # no mail can go out, so nothing may change either: a hold nobody can confirm
@@ -278,6 +280,7 @@ def add_participant(
         raise EventStateError(_("This event has been cancelled."))
     if event.status != EventStatus.PUBLISHED:
         raise EventStateError(_("Publish the event before adding participants."))
+    refuse_course_date(event)
     registration = db.session.scalar(
         sa.select(Registration).where(
             Registration.event_id == event.id, Registration.email == email

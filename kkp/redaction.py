@@ -21,6 +21,8 @@ TOKEN_PREFIXES = (
     "subscribe/confirm",
     "registrations",
     "registrations/confirm",
+    "events/booking",
+    "events/booking/confirm",
 )
 
 _TOKEN_PATH = re.compile(  # the longest prefix first: /registrations/confirm/<token>

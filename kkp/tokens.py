@@ -28,6 +28,10 @@ class TokenPurpose(enum.StrEnum):
     REGISTRATION_CONFIRM = "registration_confirm"
     #: download one's certificate of attendance (events.certificates)
     CERTIFICATE = "certificate"
+    #: manage a whole-course booking
+    BOOKING = "booking"
+    #: confirm a course booking made through the public form
+    BOOKING_CONFIRM = "booking_confirm"
 
 
 PURPOSES = tuple(purpose.value for purpose in TokenPurpose)

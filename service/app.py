@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 # the actors their domain declares in its tasks module, and the mails modules register
 # their message builders; every table the models declare is known before the first query.
 import events.certificate_mail  # noqa: F401
+import events.course_mails  # noqa: F401
 import events.course_models  # noqa: F401
 import events.mails  # noqa: F401
 import events.question_models  # noqa: F401

@@ -1,5 +1,6 @@
 """Demo events for a first `make run`: a training in three dates, an online info event,
-a hybrid network meeting and a committee session, all in the coming weeks and published.
+a hybrid network meeting and a committee session, all in the coming weeks and published;
+and a course of four dates booked as a whole (:mod:`service.demo_course`).
 
 Written for this product in the shape of a KKP office's material; nothing copied.
 """
@@ -19,6 +20,7 @@ from events.operations import (
 )
 from kkp.db import utcnow
 from kkp.i18n import BERLIN
+from service.demo_course import seed_course
 
 ORGANIZER = {
     "organizer_name": "Geschäftsstelle Kommunale Kriminalprävention",
@@ -168,4 +170,6 @@ def seed_events() -> dict[str, Event]:
         created[role] = create_event(_input(kind_ids, kind, content, day, start, end))
     for event in dates + [created[role] for role, *_rest in OTHERS]:
         publish_event(event)
+    course_start = next_weekday(1, today + timedelta(days=17))  # Tuesdays
+    created["course"] = seed_course(kind_ids["fortbildung"], course_start)
     return created

@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from events.courses import expire_booking_holds
 from events.operations import send_due_reminders
 from events.registrations import expire_holds
 from events.retention import anonymise_due
@@ -52,6 +53,8 @@ def run_due(now: datetime | None = None) -> None:
     send_due_reminders(now)
     db.session.commit()
     expire_holds(now)
+    db.session.commit()
+    expire_booking_holds(now)
     db.session.commit()
     anonymise_nightly(now)
 

@@ -19,7 +19,8 @@ SNAPSHOTS = Path(__file__).parent / "kkp" / "mail_snapshots"
 
 #: the signed part of links in mail: it changes with the time it was made
 _TOKEN = re.compile(
-    r"(/registrations/(?:confirm/)?|/subscribe/confirm/|/preferences/|/unsubscribe/)"
+    r"(/registrations/(?:confirm/)?|/events/booking/(?:confirm/)?|/subscribe/confirm/|"
+    r"/preferences/|/unsubscribe/)"
     r"[A-Za-z0-9_\-.]{16,}"
 )
 

@@ -1,7 +1,8 @@
 """The editors' pages of the events, on the blueprint ``events_admin`` (/admin/events),
 a module each:
 
-- :mod:`.events`: the events themselves; :mod:`.series`: series and courses;
+- :mod:`.events`: the events themselves; :mod:`.series`: series and courses, a whole
+  course's participants in :mod:`.course_participants`;
 - :mod:`.participants`: a date's participants, with the bulk actions on a selection in
   :mod:`.participant_bulk`; :mod:`.registrations`: every registration across them;
 - :mod:`.participant_groups`: the export and the message to a group of a date's or a
@@ -17,6 +18,7 @@ from events.admin import (  # noqa: F401  (their routes join bp)
     attendance,
     audit,
     certificates,
+    course_participants,
     dashboard,
     participant_bulk,
     participant_groups,

@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from events.models import EventFormat, RegistrationMode
+from events.models import EventFormat, RegistrationMode, RegistrationScope
 from events.operations import EventInput
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -265,4 +265,56 @@ class ConsentOfferForm(FlaskForm):
     )
     text_en = TextAreaField(
         _l("Text in English (optional)"), validators=[Length(max=2000)], render_kw={"rows": 3}
+    )
+
+
+def _whole(label, description=None) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[Optional()],
+        description=description,
+        render_kw={"inputmode": "numeric"},
+    )
+
+
+class SeriesSettingsForm(SeriesForm):
+    """The series' page: title and description, and how it is booked and certified
+    (:mod:`events.series_settings`)."""
+
+    registration_scope = RadioField(
+        _l("How people register"),
+        choices=[
+            (RegistrationScope.DATES, _l("Each date on its own")),
+            (RegistrationScope.COURSE, _l("The whole course at once (one booking for all dates)")),
+            (
+                RegistrationScope.ONE_OF,
+                _l("One of several dates (the same event offered more than once)"),
+            ),
+        ],
+        default=RegistrationScope.DATES,
+        validate_choice=False,
+    )
+    capacity = _whole(
+        _l("Seats of the course"),
+        _l("Whole course only. Empty: no limit; when all are taken, people join a waiting list."),
+    )
+    deadline_day = _day(
+        _l("Booking deadline"), description=_l("Empty: booking closes when the first date starts.")
+    )
+    deadline_time = _time(
+        _l("Deadline time"), description=_l("Empty: the end of the deadline day.")
+    )
+    certificate_share = _whole(
+        _l("Share of dates for a certificate (%)"),
+        _l("Participants who attended at least this share of the dates get a certificate."),
+    )
+    teaching_units = BooleanField(_l("Certificates count teaching units of 45 minutes"))
+    certificate_summary = TextAreaField(
+        _l("Content summary for the certificate"), render_kw={"rows": 4}
+    )
+    signer_name = StringField(_l("Signed by (name)"), validators=[Length(max=200)])
+    signer_role = StringField(_l("Signer's role"), validators=[Length(max=200)])
+    retention_months = _whole(
+        _l("Keep registrations for (months after the last date)"),
+        _l("Empty: the office's default. Then names and addresses are removed."),
     )

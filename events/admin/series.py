@@ -9,9 +9,12 @@ from flask_babel import gettext as _
 
 from events import operations, series_table
 from events.admin.events import bp
-from events.admin.forms import KindForm, SeriesForm
-from events.models import Event, EventSeries
+from events.admin.forms import KindForm, SeriesForm, SeriesSettingsForm
+from events.event_input import Errors
+from events.models import Event, EventSeries, RegistrationScope
+from events.series_settings import SeriesSettings, berlin_deadline, save_settings
 from kkp.extensions import db
+from kkp.i18n import BERLIN
 from kkp.tables import Sorting, TextFilter
 from kkp.views import saving
 
@@ -73,16 +76,57 @@ def _save_series(form: SeriesForm, series: EventSeries | None) -> EventSeries | 
     return series
 
 
+def _settings_form(series: EventSeries) -> SeriesSettingsForm:
+    form = SeriesSettingsForm(formdata=None, obj=series)
+    if series.registration_deadline is not None:
+        local = series.registration_deadline.astimezone(BERLIN)
+        form.deadline_day.data, form.deadline_time.data = local.date(), local.time()
+    return form
+
+
+def _save_settings(form: SeriesSettingsForm, series: EventSeries) -> bool:
+    """Title, description and settings together: all stored, or none."""
+    valid = form.validate()
+    with saving(form, default="title", valid=valid) as saved:
+        errors = Errors()
+        deadline = berlin_deadline(
+            form.deadline_day.data, form.deadline_time.data, errors, "deadline_day"
+        )
+        operations.save_series(
+            series, title=form.title.data, description=form.description.data or ""
+        )
+        share = form.certificate_share.data
+        save_settings(
+            series,
+            SeriesSettings(
+                registration_scope=form.registration_scope.data or RegistrationScope.DATES,
+                capacity=form.capacity.data,
+                registration_deadline=deadline,
+                certificate_share=75 if share is None else share,
+                teaching_units=bool(form.teaching_units.data),
+                certificate_summary=form.certificate_summary.data or "",
+                signer_name=form.signer_name.data or "",
+                signer_role=form.signer_role.data or "",
+                retention_months=form.retention_months.data,
+            ),
+            errors,
+            deadline_field="deadline_day",
+        )
+    if saved:
+        flash(_("The series was saved."), "success")
+    return bool(saved)
+
+
 @bp.route("/series/<int:series_id>", methods=["GET", "POST"])
 def series_edit(series_id: int):
     series = db.get_or_404(EventSeries, series_id)
     status = 200
     if request.method == "POST":
-        form = SeriesForm()
-        if _save_series(form, series) is not None:
+        form = SeriesSettingsForm()
+        if _save_settings(form, series):
             return redirect(url_for(".series_edit", series_id=series.id), 303)
         status = 422
         db.session.refresh(series)
     else:
-        form = SeriesForm(formdata=None, obj=series)
+        form = _settings_form(series)
     return render_template("admin/events/series_edit.html", series=series, form=form), status

@@ -1,14 +1,22 @@
 """The events' part of the JSON API under /api/v1: kinds, series, events,
-registrations, attendance and certificates, each a blueprint whose routes declare their
-input and output as schemas (see :mod:`kkp.api`)."""
+registrations, course bookings, attendance, certificates and participants by group, each
+a blueprint whose routes declare their input and output as schemas (see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
-from events.api import attendance, certificates, events, kinds, participants, registrations
+from events.api import (
+    attendance,
+    bookings,
+    certificates,
+    events,
+    kinds,
+    participants,
+    registrations,
+)
 from kkp.api import nest
 
 
 def register_api() -> None:
     """Put the events' routes below /api/v1."""
-    for module in (kinds, events, registrations, attendance, certificates, participants):
+    for module in (kinds, events, registrations, bookings, attendance, certificates, participants):
         nest(module.bp)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from events import registrations as regs
+from events.api.booking_schemas import settings_json
 from events.api.questions import (
     ConsentOfferSchema,
     GivenConsentSchema,
@@ -26,6 +27,7 @@ from events.models import (
     EVENT_STATUSES,
     FORMATS,
     REGISTRATION_MODES,
+    REGISTRATION_SCOPES,
     REGISTRATION_SOURCES,
     REGISTRATION_STATUSES,
     Event,
@@ -77,6 +79,15 @@ class EventSeriesSchema(AnswerSchema):
         description="The dates of the series, earliest first.",
     )
     created_at = answer(ma.fields.DateTime)
+    registration_scope = answer(enum=list(REGISTRATION_SCOPES))
+    capacity = answer(ma.fields.Integer, nullable=True, description="The course's seats.")
+    registration_deadline = answer(ma.fields.DateTime, nullable=True, description="UTC.")
+    certificate_share = answer(ma.fields.Integer, description="Percent of the dates.")
+    teaching_units = answer(ma.fields.Boolean)
+    certificate_summary = answer()
+    signer_name = answer()
+    signer_role = answer()
+    retention_months = answer(ma.fields.Integer, nullable=True)
 
 
 EventSeriesPageSchema = page_of(EventSeriesSchema, "EventSeriesPageSchema")
@@ -255,6 +266,7 @@ def series_json(series: EventSeries) -> dict:
             for e in series.events
         ],
         "created_at": _iso(series.created_at),
+        **settings_json(series),
     }
 
 

@@ -17,6 +17,7 @@ from events.api.answers import (
     kind_json,
     series_json,
 )
+from events.api.booking_schemas import apply_settings
 from events.api.errors import handle_errors
 from events.api.schemas import (
     EventKindCreateSchema,
@@ -102,6 +103,7 @@ def get_series_list(read_query):
 def post_series(read_body):
     values = read_body()
     series = ops.save_series(None, title=values["title"], description=values.get("description"))
+    apply_settings(series, values)
     db.session.commit()
     response = jsonify(series_json(series))
     response.status_code = 201
@@ -130,5 +132,6 @@ def patch_series(read_body, series_id: int):
         title=values.get("title", series.title),
         description=values.get("description", series.description),
     )
+    apply_settings(series, values)
     db.session.commit()
     return jsonify(series_json(series))

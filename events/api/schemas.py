@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from events import event_input
+from events.api.booking_schemas import settings_fields
 from events.api.input import WHEN, parse_day, when, when_or_null
 from events.api.questions import ANSWER_FIELDS
 from events.models import (
@@ -183,12 +184,21 @@ def _series_fields(required: bool) -> dict:
     return {
         "title": Text(event_input.MAX_TITLE, min_length=1, required=required),
         "description": _description(),
+        **settings_fields(),
     }
 
 
 EventSeriesCreateSchema = ApiSchema.from_dict(_series_fields(True), name="EventSeriesCreateSchema")
 EventSeriesCreateSchema.EXAMPLES = [
-    {"title": "Fortbildungsreihe Gewaltprävention", "description": "Vier Termine."}
+    {"title": "Fortbildungsreihe Gewaltprävention", "description": "Vier Termine."},
+    {
+        "title": "Sicherheitsaudits in der Kommune planen",
+        "registration_scope": "course",
+        "capacity": 25,
+        "registration_deadline": "2026-05-05",
+        "certificate_share": 75,
+        "teaching_units": True,
+    },
 ]
 EventSeriesUpdateSchema = ApiSchema.from_dict(_series_fields(False), name="EventSeriesUpdateSchema")
 EventSeriesUpdateSchema.EXAMPLES = [{"description": "Fünf Termine, jeweils dienstags."}]

@@ -1,10 +1,15 @@
 """The events' public pages, on the blueprint ``events``: the list, each event and its
-registration form (:mod:`.events`), a registration's own page (:mod:`.registration`),
-the calendars and feeds that calendar apps and feed readers fetch
-(:mod:`.published`), and certificates: the holder's PDF and their public check
-(:mod:`.certificates`)."""
+registration form (:mod:`.events`), booking a whole course (:mod:`.courses`), a
+registration's own page (:mod:`.registration`), the calendars and feeds that calendar
+apps and feed readers fetch (:mod:`.published`), and certificates: the holder's PDF and
+their public check (:mod:`.certificates`)."""
 
-from events.pages import certificates, published, registration  # noqa: F401  (their routes join bp)
+from events.pages import (  # noqa: F401  (their routes join bp)
+    certificates,
+    courses,
+    published,
+    registration,
+)
 from events.pages.events import bp
 
 __all__ = ["bp"]

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from events import registrations
 from events.answers import read_answers, record_consents, save_answers
+from events.course_seats import is_course
 from events.dates import instant_text, when
 from events.forms import RegistrationForm
 from events.models import (
@@ -39,6 +40,7 @@ from events.models import (
 )
 from events.newsletter_box import start_newsletter_signup
 from events.operations import EventError, kinds, upcoming_events
+from events.pages.course_box import course_box
 from events.pages.event_filter import EventFilter, UnknownKind, format_choices, month_choices
 from events.questions import consents_of, questions_of
 from events.registration_extras import Extras, registration_extras
@@ -95,6 +97,8 @@ def availability(event: Event, left: int | None, now: datetime) -> str:
         return _("No registration needed")
     if event.registration_mode == RegistrationMode.INVITATION:
         return _("By invitation only")
+    if event.series_id is not None and is_course(event.series):
+        return _("Booked as a whole course")
     if now >= event.registration_closes_at():
         return _("Registration closed")
     if left is None:
@@ -230,6 +234,8 @@ def _state(event: Event, now: datetime) -> str:
         return "past"
     if event.registration_mode in (RegistrationMode.NONE, RegistrationMode.INVITATION):
         return event.registration_mode
+    if is_course(event.series):
+        return "course"
     return "open" if registrations.is_open(event, now) else "closed"
 
 
@@ -373,6 +379,11 @@ def series_page(slug: str):
     series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == slug))
     if series is None:
         abort(404)
+    return render_series(series)
+
+
+def render_series(series: EventSeries, *, course: dict | None = None, status: int = 200):
+    """A series' page; `course`: its booking box as a post left it (the course scope)."""
     dates = [e for e in series.events if e.status in VISIBLE]
     if not dates:
         abort(404)
@@ -382,4 +393,5 @@ def series_page(slug: str):
         description=Markup(to_html(series.description)) if series.description.strip() else "",
         rows=event_rows(dates),
         calendars=calendar_links(),
-    )
+        course=course or course_box(series),
+    ), status

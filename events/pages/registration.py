@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from events import invitations, registrations
+from events.course_notices import token_for as booking_token_for
 from events.dates import when
 from events.errors import EventError
 from events.forms import AnswerForm
@@ -64,6 +65,10 @@ def own_registration(token: str):
         registration = registrations.registration_for_token(token)
     except InvalidToken:
         return render_template("events/invalid_link.html"), 404
+    if registration.booking is not None:  # a date of a course: the booking's page
+        return redirect(
+            url_for("events.own_booking", token=booking_token_for(registration.booking))
+        )
     form = AnswerForm()
     if request.method == "GET":  # link scanners fetch this: a GET changes nothing
         answer = request.args.get("answer")

@@ -50,6 +50,10 @@ ACTIONS = {
     "event.invite_list": _l("List invited to the event"),
     "event_kind.create": _l("Kind of event created"),
     "event_series.save": _l("Series saved"),
+    "event_series.settings": _l("Booking of a series changed"),
+    "course_booking.add": _l("Course booked for someone"),
+    "course_booking.remove": _l("Participant removed from a course"),
+    "course_booking.move_up": _l("Moved up on a course's waiting list"),
     "import.upload": _l("CSV file uploaded for import"),
     "import.create": _l("CSV import started"),
     "import.fail": _l("CSV import failed"),
@@ -114,6 +118,7 @@ DETAILS = {
     "at": _l("Time"),
     "answers": _l("Answers deleted"),
     "attendance": _l("Attendance"),
+    "booking_id": _l("Booking no."),
     "booking_ids": _l("Course bookings no."),
     "bookings": _l("Course bookings"),
     "certificates": _l("Certificates"),
@@ -145,6 +150,7 @@ DETAILS = {
     "rejected": _l("Rejected"),
     "role": _l("Role"),
     "rows": _l("Rows"),
+    "scope": _l("How people register"),
     "searched": _l("With a search"),
     "selected": _l("Selected"),
     "status": _l("Status"),
@@ -159,6 +165,11 @@ DETAILS = {
 
 #: values that are codes, by detail key; a code missing here is shown as it is
 VALUES = {
+    "scope": {
+        "dates": _l("Each date on its own"),
+        "course": _l("The whole course at once (one booking for all dates)"),
+        "one_of": _l("One of several dates (the same event offered more than once)"),
+    },
     "status": {
         "confirmed": _l("Confirmed"),
         "pending": _l("Waiting for confirmation"),

@@ -70,6 +70,14 @@ KIND_WORDS = {
     EventMailKind.REGISTRATION_CANCELLED: _l("Registration cancelled"),
     EventMailKind.MESSAGE: _l("Message to participants"),
     EventMailKind.CERTIFICATE: _l("Certificate of attendance"),
+    EventMailKind.COURSE_REQUEST: _l("Request to confirm a course booking"),
+    EventMailKind.COURSE_LINK: _l("Link to the course booking"),
+    EventMailKind.COURSE_CONFIRMATION: _l("Course booking confirmed"),
+    EventMailKind.COURSE_WAITING: _l("On a course's waiting list"),
+    EventMailKind.COURSE_PROMOTED: _l("Moved up on a course's waiting list"),
+    EventMailKind.COURSE_CANCELLED: _l("Course booking cancelled"),
+    EventMailKind.COURSE_DATE: _l("Calendar entry for a course date"),
+    EventMailKind.COURSE_DATE_CANCELLED: _l("Course date removed from the calendar"),
 }
 #: a registration's or course booking's status (`events.models.RegistrationStatus`), for
 #: the data subject requests' pages

@@ -1,58 +1,42 @@
 """The events' part of a data subject request: a course booking found, exported and
-erased (its seats on the dates ahead freed)."""
+erased (the course's seat freed and its waiting list moved up)."""
 
 from __future__ import annotations
-
-from datetime import timedelta
-
-from tests.events.conftest import register_confirmed
 
 
 def test_a_course_booking_is_found_exported_and_erased(ctx, make_event):
     from events import personal_data
     from events.course_models import CourseBooking
-    from events.models import EventSeries, Registration
+    from events.courses import add_booking
     from kkp.extensions import db
+    from tests.events.course_factory import course
 
-    series = EventSeries(slug="kurs", title="Kurs Gesprächsführung", registration_scope="course")
-    db.session.add(series)
+    series = course(make_event, title="Kurs Gesprächsführung", dates=2)
+    series.capacity = 1
     db.session.flush()
-    past = make_event("Termin 1", days=3, series_id=series.id, capacity=1)
-    ahead = make_event("Termin 2", days=10, series_id=series.id, capacity=1)
-    booking = CourseBooking(
-        series_id=series.id, email="anna@example.org", name="Anna", status="confirmed", key="k" * 32
-    )
-    db.session.add(booking)
-    db.session.flush()
-    for event in (past, ahead):
-        db.session.add(
-            Registration(
-                event_id=event.id,
-                email="anna@example.org",
-                name="Anna",
-                status="confirmed",
-                key="r" * 32,
-                booking_id=booking.id,
-            )
-        )
-    waiting, status = register_confirmed(ahead.id, name="Bernd", email="bernd@example.org")
-    assert status == "waiting"
-    past.starts_at -= timedelta(days=10)
-    past.ends_at -= timedelta(days=10)
+    anna, seated = add_booking(series.id, name="Anna Berger", email="anna@example.org")
+    bernd, waiting = add_booking(series.id, name="Bernd Kurz", email="bernd@example.org")
+    assert (seated, waiting) == ("confirmed", "waiting")
     db.session.commit()
 
     found = personal_data.find("Anna@Example.org")
-    assert [b.id for b in found.bookings] == [booking.id] and len(found.registrations) == 2
+    assert [b.id for b in found.bookings] == [anna.id] and len(found.registrations) == 2
     exported = personal_data.export(found)
     assert exported["course_bookings"][0]["course"] == "Kurs Gesprächsführung"
-    assert {r["event"] for r in exported["registrations"]} == {"Termin 1", "Termin 2"}
+    assert exported["course_bookings"][0]["name"] == "Anna Berger"
+    assert len(exported["registrations"]) == 2
 
     erased = personal_data.erase("anna@example.org")
     db.session.commit()
-    assert erased.booking_ids == [booking.id] and erased.counts.bookings == 1
+    assert erased.booking_ids == [anna.id] and erased.counts.bookings == 1
     db.session.expire_all()
-    assert (booking.status, booking.name) == ("cancelled", "")
-    dates = {r.event_id: r.status for r in booking.registrations}
-    assert dates == {past.id: "confirmed", ahead.id: "cancelled"}  # the past stays as it was
-    assert db.session.get(Registration, waiting.id).status == "confirmed"  # moved up
+    anna = db.session.get(CourseBooking, anna.id)
+    assert (anna.status, anna.name, anna.email) == (
+        "cancelled",
+        "",
+        f"anonymised-booking-{anna.id}@invalid",
+    )
+    assert {r.status for r in anna.registrations} == {"cancelled"}
+    assert {r.name for r in anna.registrations} == {""}
+    assert db.session.get(CourseBooking, bernd.id).status == "confirmed"  # moved up
     assert personal_data.find("anna@example.org").empty

@@ -51,6 +51,23 @@ def existing(client, editor, lists) -> tuple[str, dict[str, int]]:
         },
     )
     assert api("POST", f"/events/{event_id}/publish").status_code == 200
+    course_id = _made(api, "/series", {"title": "Kurs", "registration_scope": "course"})
+    course_date = _made(
+        api,
+        "/events",
+        {
+            "kind": "fortbildung",
+            "title": "Kurs",
+            "start": "2030-05-19T10:00",
+            "end": "2030-05-19T12:00",
+            "venue": "Rathaus",
+            "series_id": course_id,
+        },
+    )
+    assert api("POST", f"/events/{course_date}/publish").status_code == 200
+    booking_id = _made(
+        api, f"/series/{course_id}/bookings", {"name": "Carla", "email": "carla@example.org"}
+    )
     ids = {
         "list_id": list_id,
         "subscriber_id": _made(
@@ -58,7 +75,8 @@ def existing(client, editor, lists) -> tuple[str, dict[str, int]]:
         ),
         "issue_id": issue_id,
         "article_id": _made(api, f"/issues/{issue_id}/articles", {"title": "Artikel"}),
-        "series_id": _made(api, "/series", {"title": "Reihe"}),
+        "series_id": course_id,
+        "booking_id": booking_id,
         "event_id": event_id,
         "registration_id": _made(
             api,

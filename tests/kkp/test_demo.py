@@ -86,6 +86,7 @@ def test_no_demo_issues_in_a_database_that_has_issues(ctx):
 
 
 def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(client, ctx):
+    from events.course_models import CourseBooking
     from events.models import Event
     from kkp.db import utcnow
     from kkp.extensions import db
@@ -96,9 +97,16 @@ def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(clie
     seed()
     events = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
     now = utcnow()
-    assert len(events) == 6
+    assert len(events) == 10
     assert all(e.status == "published" for e in events)
     assert all(now < e.starts_at < now + timedelta(weeks=10) for e in events)
+    # the course of four dates, booked as a whole: six seats taken, one waiting
+    course = [e for e in events if e.series and e.series.registration_scope == "course"]
+    assert len(course) == 4 and course[0].series.capacity == 6
+    assert course[0].series.registration_deadline < course[0].starts_at
+    statuses = sorted(b.status for b in db.session.scalars(sa.select(CourseBooking)))
+    assert statuses == ["confirmed"] * 6 + ["waiting"]
+    events = [e for e in events if e not in course]
     by_kind = {}
     for e in events:
         by_kind.setdefault(e.kind.slug, []).append(e)

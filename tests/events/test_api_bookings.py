@@ -1,0 +1,104 @@
+"""JSON API for course bookings (answers checked against the OpenAPI document), the
+series' new settings, and the race: 50 editors' bookings at once for the last 10 seats
+on PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from events.course_models import CourseBooking
+from events.models import Registration
+from kkp.extensions import db
+from tests.api_client import error_fields
+from tests.events.course_helpers import make_course
+from tests.events.test_seats import _at_once
+
+
+def _book(api, series_id: int, name: str, **extra):
+    email = name.split()[0].lower() + "@example.org"
+    response = api(
+        "POST", f"/series/{series_id}/bookings", json={"name": name, "email": email, **extra}
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_bookings_through_the_api(api, kinds):
+    series = make_course(kinds, capacity=1)
+    anna = _book(api, series.id, "Anna Berger")
+    assert anna["status"] == "confirmed" and anna["source"] == "api"
+    assert len(anna["registration_ids"]) == 4
+    bernd = _book(api, series.id, "Bernd Kunz")
+    assert (bernd["status"], bernd["waiting_place"]) == ("waiting", 1)
+    again = api(
+        "POST", f"/series/{series.id}/bookings", json={"name": "A", "email": "anna@example.org"}
+    )
+    assert set(error_fields(again)) == {"email"}
+
+    carla = _book(api, series.id, "Carla Dorn")
+    moved = api("POST", f"/bookings/{carla['id']}/move-up").get_json()
+    assert (moved["status"], moved["waiting_place"]) == ("waiting", 1)
+    assert api("GET", f"/bookings/{bernd['id']}").get_json()["waiting_place"] == 2
+    assert api("POST", f"/bookings/{anna['id']}/move-up").status_code == 409
+    listed = api("GET", f"/series/{series.id}/bookings?status=waiting").get_json()
+    assert sorted(b["id"] for b in listed["items"]) == [bernd["id"], carla["id"]]
+    cancelled = api("POST", f"/bookings/{anna['id']}/cancel").get_json()
+    assert cancelled["status"] == "cancelled"
+    assert api("GET", f"/bookings/{carla['id']}").get_json()["status"] == "confirmed"
+    assert api("POST", f"/bookings/{anna['id']}/cancel").status_code == 409
+
+    # the settings of the series
+    changed = api(
+        "PATCH",
+        f"/series/{series.id}",
+        json={"capacity": 5, "certificate_share": 80, "registration_deadline": "2099-01-01"},
+    )
+    assert "registration_deadline" in error_fields(changed)  # after the first date
+    changed = api("PATCH", f"/series/{series.id}", json={"capacity": 5, "teaching_units": True})
+    body = changed.get_json()
+    assert (body["capacity"], body["teaching_units"], body["registration_scope"]) == (
+        5,
+        True,
+        "course",
+    )
+    back = api("PATCH", f"/series/{series.id}", json={"registration_scope": "dates"})
+    assert "registration_scope" in error_fields(back)  # people booked the course
+    plain = api("POST", "/series", json={"title": "Reihe"}).get_json()
+    assert plain["registration_scope"] == "dates"
+    assert api("GET", f"/series/{plain['id']}/bookings").status_code == 409
+
+
+def test_fifty_editors_book_the_last_ten_seats(app, kinds):
+    """On SQLite the database's write lock serialises anyway; on PostgreSQL the series
+    row's lock must: exactly 10 seats, 40 on the waiting list, each date 10 people."""
+    from events import courses
+
+    with app.app_context():
+        series = make_course(kinds, capacity=12)
+        series_id = series.id
+        for n in range(2):
+            courses.add_booking(series_id, name=f"Früh {n}", email=f"frueh{n}@example.org")
+        db.session.commit()
+        db.session.remove()
+
+    def book(n: int) -> str:
+        _booking, outcome = courses.add_booking(
+            series_id, name=f"Person {n}", email=f"person{n}@example.org"
+        )
+        return outcome
+
+    outcomes = _at_once(app, 50, book)
+    assert (outcomes.count("confirmed"), outcomes.count("waiting")) == (10, 40)
+    with app.app_context():
+        counts = dict(
+            db.session.execute(
+                sa.select(CourseBooking.status, sa.func.count()).group_by(CourseBooking.status)
+            ).all()
+        )
+        assert counts == {"confirmed": 12, "waiting": 40}
+        per_date = db.session.execute(
+            sa.select(Registration.event_id, sa.func.count())
+            .where(Registration.status == "confirmed")
+            .group_by(Registration.event_id)
+        ).all()
+        assert [n for _id, n in per_date] == [12] * 4
