@@ -248,3 +248,27 @@ def test_odd_input_finds_nothing_or_her_and_never_fails(logged_in, anna, typed):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert ('id="subscriber"' in page) == (typed.strip().lower() == ANNA)
+
+
+def test_a_course_participant_uses_her_booking_link(client, ctx, make_event):  # noqa: F811
+    from events.course_models import CourseBooking
+    from events.course_notices import token_for
+    from events.courses import add_booking
+    from tests.events.course_factory import course
+
+    series = course(make_event, title="Kurs Gesprächsführung", dates=2)
+    booking, _ = add_booking(series.id, name="Dora Lang", email="dora@example.org")
+    db.session.commit()
+    client.set_cookie("kkp_lang", "en")
+    url = "/events/booking/" + token_for(booking)
+    page = client.get(url).get_data(as_text=True)
+    assert f"{url}/data.html" in page and f"{url}/delete" in page
+    printed = client.get(f"{url}/data.html").get_data(as_text=True)
+    assert "Dora Lang" in printed and "Kurs Gesprächsführung" in printed
+    asked = client.get(f"{url}/delete").get_data(as_text=True)
+    response = client.post(f"{url}/delete", data={"csrf_token": csrf_token(asked)})
+    assert response.status_code == 200
+    db.session.expire_all()
+    stored = db.session.get(CourseBooking, booking.id)
+    assert (stored.status, stored.name) == ("cancelled", "")
+    assert client.get(url).status_code == 404
