@@ -35,6 +35,8 @@ MAX_TITLE = 200
 MAX_LINE = 300
 MAX_CAPACITY = 100_000
 MAX_REMINDER_HOURS = 24 * 14
+#: the longest retention period an editor may set (months)
+MAX_RETENTION_MONTHS = 120
 
 
 @dataclass
@@ -71,6 +73,8 @@ class EventInput:
     deadline_time: time | None = None
     #: hours before the start; None: no reminder
     reminder_hours: int | None = 24
+    #: months after the last date until registrations are anonymised; None: the default
+    retention_months: int | None = None
     series_id: int | None = None
     #: notes for the editor that are not errors (an ambiguous autumn time)
     notes: list[str] = field(default_factory=list)
@@ -292,6 +296,13 @@ def check(data: EventInput, event: Event | None) -> dict:
             _("A reminder: 1 to %(n)d hours before, or none.", n=MAX_REMINDER_HOURS),
         )
     values["reminder_hours"] = hours
+    months = data.retention_months
+    if months is not None and not (1 <= months <= MAX_RETENTION_MONTHS):
+        errors.add(
+            "retention_months",
+            _("Keep data: 1 to %(n)d months, or empty for the default.", n=MAX_RETENTION_MONTHS),
+        )
+    values["retention_months"] = months
     errors.raise_any()
     return values
 

@@ -244,6 +244,7 @@ def input_from(event: Event) -> EventInput:
         deadline_day=deadline.date() if deadline else None,
         deadline_time=deadline.time().replace(tzinfo=None) if deadline else None,
         reminder_hours=event.reminder_hours,
+        retention_months=event.retention_months,
         series_id=event.series_id,
     )
 

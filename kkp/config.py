@@ -115,6 +115,9 @@ class Defaults:
     KKP_RATELIMIT_STORAGE_URL: str | None = None
     #: confirmation links expire, and unconfirmed sign-ups are deleted, after this many days
     KKP_UNCONFIRMED_RETENTION_DAYS = 7
+    #: months after an event's last date (a series': its last date) until the nightly
+    #: job anonymises its registrations; an event or series may set its own
+    KKP_RETENTION_MONTHS = 12
     #: store the IP address with consent records
     KKP_RECORD_IP = False
     KKP_OFFICE_NAME = "Geschäftsstelle KKP"

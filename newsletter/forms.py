@@ -380,3 +380,13 @@ class SettingsForm(FlaskForm):
         ),
         render_kw={"rows": 8},
     )
+
+
+class DataRequestForm(FlaskForm):
+    """The address a data subject request is about (the editors' page)."""
+
+    email = StringField(
+        _l("E-mail address"),
+        validators=[InputRequired(_l("Please enter the e-mail address.")), Length(max=320)],
+        render_kw={"autocomplete": "off", "type": "email"},
+    )

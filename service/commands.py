@@ -1,6 +1,6 @@
 """The `kkp` command's own commands (editors, tokens, the clock, the demo, the address
-check), added to every app by :func:`register_commands`; the command itself is
-:mod:`service.cli`."""
+check, the anonymisation of events past their retention period), added to every app by
+:func:`register_commands`; the command itself is :mod:`service.cli`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from events.models import Registration
+from events.retention import anonymise_due as anonymise_events_due
 from kkp.auth.models import ROLES, Editor, EditorRole
 from kkp.auth.operations import EditorError, generate_password, known_form
 from kkp.auth.operations import create_editor as create_account
@@ -85,6 +86,17 @@ def run_tick() -> None:
     schedule.run_due()
 
 
+@click.command("anonymise-due")
+@with_appcontext
+def anonymise_due() -> None:
+    """Anonymise the registrations of every event past its retention period now (the
+    nightly job does the same)."""
+    done = anonymise_events_due()
+    click.echo(
+        f"{len(done)} events anonymised" + (f": {', '.join(map(str, done))}" if done else "")
+    )
+
+
 @click.command("check-addresses")
 @with_appcontext
 def check_addresses() -> None:
@@ -108,5 +120,13 @@ def check_addresses() -> None:
 
 
 def register_commands(app) -> None:
-    for command in (create_editor, create_token, clock, seed_demo, run_tick, check_addresses):
+    for command in (
+        create_editor,
+        create_token,
+        clock,
+        seed_demo,
+        run_tick,
+        check_addresses,
+        anonymise_due,
+    ):
         app.cli.add_command(command)

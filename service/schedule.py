@@ -10,18 +10,30 @@ import logging
 import time
 from datetime import datetime
 
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
 from events.courses import expire_booking_holds
 from events.operations import send_due_reminders
 from events.registrations import expire_holds
+from events.retention import anonymise_due
+from kkp.db import utcnow
 from kkp.extensions import db
+from kkp.i18n import BERLIN
 from kkp.mail.operations import sweep_stale
 from kkp.tasks import task
 from newsletter import sending
+from newsletter.models import OfficeSetting
 from newsletter.operations import purge_unconfirmed
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
+#: the nightly anonymisation runs at the first tick from this hour (Berlin) on
+NIGHTLY_HOUR = 2
+#: the office setting that remembers the Berlin day the anonymisation last ran (a row
+#: every worker sees, so the job runs once a day whichever worker ticks)
+RETENTION_DAY_KEY = "retention_ran_on"
 
 #: claim and run what is due; enqueued once a minute by the clock
 scheduler_tick = task("scheduler_tick", max_retries=0)
@@ -44,6 +56,38 @@ def run_due(now: datetime | None = None) -> None:
     db.session.commit()
     expire_booking_holds(now)
     db.session.commit()
+    anonymise_nightly(now)
+
+
+def anonymise_nightly(now: datetime | None = None) -> list[int] | None:
+    """Anonymise the due events once per Berlin day, from `NIGHTLY_HOUR` on; None when
+    it is not the time or the day's run was claimed already (one primary-key read)."""
+    local = (now or utcnow()).astimezone(BERLIN)
+    if local.hour < NIGHTLY_HOUR or not _claim_day(local.date().isoformat()):
+        return None
+    return anonymise_due(now)
+
+
+def _claim_day(day: str) -> bool:
+    """Mark `day` as the last day of the run; False if it was marked already."""
+    row = db.session.get(OfficeSetting, RETENTION_DAY_KEY)
+    if row is not None and row.value == day:
+        return False
+    if row is None:
+        db.session.add(OfficeSetting(key=RETENTION_DAY_KEY, value=day))
+        claimed = 1
+    else:  # two workers ticking at once: only one changes the row
+        claimed = db.session.execute(
+            sa.update(OfficeSetting)
+            .where(OfficeSetting.key == RETENTION_DAY_KEY, OfficeSetting.value != day)
+            .values(value=day)
+        ).rowcount
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return bool(claimed)
 
 
 def clock(app, *, ticks: int | None = None, interval: float = TICK_SECONDS) -> None:

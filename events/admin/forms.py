@@ -132,6 +132,12 @@ class EventForm(FlaskForm):
         description=_l("Confirmed participants get a reminder; empty: no reminder."),
         render_kw={"inputmode": "numeric"},
     )
+    retention_months = IntegerField(
+        _l("Keep participants' data (months after the last date)"),
+        validators=[Optional()],
+        description=_l("Then names, addresses and answers are anonymised; empty: the default."),
+        render_kw={"inputmode": "numeric"},
+    )
     series_id = SelectField(
         _l("Series"),
         coerce=int,
@@ -165,6 +171,7 @@ class EventForm(FlaskForm):
             deadline_day=self.deadline_day.data,
             deadline_time=self.deadline_time.data,
             reminder_hours=self.reminder_hours.data,
+            retention_months=self.retention_months.data,
             series_id=self.series_id.data or None,
         )
 

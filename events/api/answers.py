@@ -161,6 +161,10 @@ class EventSchema(AnswerSchema):
     cost_note = answer()
     registration = answer(ma.fields.Nested, SeatsSchema)
     reminder_hours = answer(ma.fields.Integer, nullable=True)
+    retention_months = answer(ma.fields.Integer, nullable=True)
+    anonymised_at = answer(
+        ma.fields.DateTime, nullable=True, description="When the registrations were anonymised."
+    )
     status = answer(
         enum=list(EVENT_STATUSES),
         description="draft → published → cancelled; drafts can be deleted.",
@@ -365,6 +369,8 @@ def event_json(
             else None,
         },
         "reminder_hours": event.reminder_hours,
+        "retention_months": event.retention_months,
+        "anonymised_at": _iso(event.anonymised_at),
         "status": event.status,
         "sequence": event.sequence,
         "updated_at": _iso(event.updated_at),

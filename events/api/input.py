@@ -90,6 +90,7 @@ _SIMPLE = (
     "capacity",
     "capacity_online",
     "reminder_hours",
+    "retention_months",
     "series_id",
 )
 

@@ -112,6 +112,14 @@ def _event_fields(required: bool) -> dict:
                 "reminder.",
             },
         ),
+        "retention_months": Number(
+            nullable=True,
+            maximum=event_input.MAX_RETENTION_MONTHS,
+            metadata={
+                "description": "Months after the last date (of a series: its last date) "
+                "until the registrations are anonymised; null: the series' or the default."
+            },
+        ),
         "series_id": Number(
             nullable=True, metadata={"description": "The series this date belongs to."}
         ),

@@ -4,8 +4,8 @@ subscribers, lists and consent texts (:mod:`.subscribers`), issues and their art
 (:mod:`.composing`), sending and its progress (:mod:`.sending`), a sent issue's report
 (:mod:`.reports`), CSV import (:mod:`.importing`), the office's settings
 (:mod:`.settings`) and appearance (:mod:`.branding`), its sections of the start page
-(:mod:`.dashboard`), and how the newsletter's objects read in the audit log
-(:mod:`.audit`)."""
+(:mod:`.dashboard`), data subject requests (:mod:`.data_requests`), and how the
+newsletter's objects read in the audit log (:mod:`.audit`)."""
 
 from newsletter.admin import (  # noqa: F401  (their routes join bp)
     audit,
@@ -13,6 +13,7 @@ from newsletter.admin import (  # noqa: F401  (their routes join bp)
     bulk,
     composing,
     dashboard,
+    data_requests,
     importing,
     issues,
     reports,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from datetime import datetime
 
-from events.models import EventMailKind
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext_l
+
+from events.models import AttendanceStatus, EventMailKind, RegistrationStatus
+from kkp.i18n import berlin
 from kkp.mail.models import DeliveryStatus
 from newsletter.models import (
     ConsentAction,
@@ -77,3 +81,37 @@ KIND_WORDS = {
     EventMailKind.COURSE_DATE: _l("Calendar entry for a course date"),
     EventMailKind.COURSE_DATE_CANCELLED: _l("Course date removed from the calendar"),
 }
+#: a registration's or course booking's status (`events.models.RegistrationStatus`), for
+#: the data subject requests' pages
+REGISTRATION_WORDS = {
+    RegistrationStatus.PENDING: _l("Not confirmed yet (seat held)"),
+    RegistrationStatus.PENDING_WAITING: _l("Not confirmed yet (waiting list)"),
+    RegistrationStatus.INVITED: _l("Invited"),
+    RegistrationStatus.CONFIRMED: _l("Registered"),
+    RegistrationStatus.WAITING: _l("Waiting list"),
+    RegistrationStatus.CANCELLED: pgettext_l("registration", "Cancelled"),
+    RegistrationStatus.DECLINED: _l("Declined"),
+    RegistrationStatus.EXPIRED: _l("Not confirmed (lapsed)"),
+}
+ATTENDANCE_WORDS = {
+    AttendanceStatus.PRESENT: _l("Present"),
+    AttendanceStatus.ABSENT: _l("Absent"),
+    AttendanceStatus.EXCUSED: _l("Excused"),
+}
+
+
+def personal_data_words() -> dict:
+    """What templates/_personal_data.html needs: the words for the codes in an export,
+    and its times (ISO text) shown in Berlin."""
+    return {
+        "words": {
+            "subscriber": STATUS_WORDS,
+            "source": SOURCE_WORDS,
+            "action": ACTION_WORDS,
+            "registration": REGISTRATION_WORDS,
+            "attendance": ATTENDANCE_WORDS,
+            "kind": KIND_WORDS,
+            "delivery": DELIVERY_WORDS,
+        },
+        "berlin_iso": lambda text: berlin(datetime.fromisoformat(text)),
+    }

@@ -5,21 +5,32 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from kkp.auth.models import AuditChannel
 from kkp.extensions import csrf, db, limiter
 from kkp.forms import ConfirmForm
 from kkp.tokens import InvalidToken, TokenPurpose, read_token
-from newsletter import links, operations
+from newsletter import data_requests, links, operations
+from newsletter.admin.words import personal_data_words
 from newsletter.forms import (
     PreferencesForm,
     PreferencesLinkForm,
     SubscribeForm,
     list_choices,
 )
-from newsletter.models import ConsentSource, SubscriberSource, SubscriptionStatus, SuppressionReason
+from newsletter.models import ConsentSource, SubscriberSource, SubscriptionStatus
 
 bp = Blueprint("newsletter", __name__)
 
@@ -245,7 +256,7 @@ def export_own_data(token: str):
         subscriber = links.subscriber_for_preferences(token)
     except InvalidToken as exc:
         return _preferences_link_failed(exc)
-    body = json.dumps(operations.export_data(subscriber), ensure_ascii=False, indent=2)
+    body = json.dumps(data_requests.own_export(subscriber), ensure_ascii=False, indent=2)
     return Response(
         body,
         mimetype="application/json",
@@ -254,6 +265,21 @@ def export_own_data(token: str):
             "Cache-Control": "no-store",
         },
     )
+
+
+@bp.get("/preferences/<token>/data.html")
+def print_own_data(token: str):
+    """Everything stored about her, as a page to read or print."""
+    try:
+        subscriber = links.subscriber_for_preferences(token)
+    except InvalidToken as exc:
+        return _preferences_link_failed(exc)
+    data = data_requests.export(data_requests.find(subscriber.email))
+    response = Response(
+        render_template("newsletter/own_data.html", data=data, token=token, **personal_data_words())
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/preferences/<token>/delete", methods=["GET", "POST"])
@@ -265,10 +291,14 @@ def delete_self(token: str):
         return _preferences_link_failed(exc)
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
-        operations.delete_subscriber(subscriber, reason=SuppressionReason.DELETED)
+        # everything about her, the events' part too (newsletter.data_requests); the
+        # audit log says she did it herself
+        g.kkp_channel = AuditChannel.PUBLIC
+        data_requests.erase(subscriber.email)
         db.session.commit()
         return render_template("newsletter/deleted.html")
-    return render_template("newsletter/delete.html", form=form, token=token)
+    found = data_requests.find(subscriber.email)
+    return render_template("newsletter/delete.html", form=form, token=token, found=found)
 
 
 # -- unsubscribe (RFC 8058 one-click target) ---------------------------------------------
