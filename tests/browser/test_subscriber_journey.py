@@ -71,7 +71,7 @@ def test_sign_up_confirm_preferences_unsubscribe(page, lists, mail, drain, live_
     ]
 
     with page.expect_download() as download:
-        page.get_by_role("link", name=re.compile("Alle über Sie gespeicherten Daten")).click()
+        page.get_by_role("link", name=re.compile("Alle über Sie gespeicherten Daten herunterladen")).click()
     assert "maria.vogt@example.org" in download.value.path().read_text(encoding="utf-8")
 
     from newsletter.operations import subscriber_token
@@ -97,7 +97,7 @@ def test_delete_own_data_from_the_preference_centre(page, lists):
     )
     db.session.commit()
     page.goto(f"/preferences/{subscriber_token(subscriber, 'preferences')}")
-    page.get_by_role("link", name="Von allem abmelden und meine Daten löschen").click()
+    page.get_by_role("link", name="Von allem abmelden und alles über mich löschen").click()
     assert_accessible(page)
     page.get_by_role("button", name="Ja, meine Daten löschen").click()
     expect(page.get_by_role("heading", name="Ihre Daten wurden gelöscht")).to_be_visible()
