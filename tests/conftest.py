@@ -37,8 +37,8 @@ def pytest_configure(config):
     )
     config.addinivalue_line(
         "markers",
-        "once_in_postgresql: a browser test that make test runs in the PostgreSQL pass "
-        "instead of the SQLite pass (the two passes then take about as long)",
+        "once_in_postgresql: a long test (browser, or the API fuzzing) that make test runs in "
+        "the PostgreSQL pass instead of the SQLite pass (the two passes then take about as long)",
     )
     config.addinivalue_line(
         "markers",

@@ -71,7 +71,9 @@ def test_sign_up_confirm_preferences_unsubscribe(page, lists, mail, drain, live_
     ]
 
     with page.expect_download() as download:
-        page.get_by_role("link", name=re.compile("Alle über Sie gespeicherten Daten herunterladen")).click()
+        page.get_by_role(
+            "link", name=re.compile("Alle über Sie gespeicherten Daten herunterladen")
+        ).click()
     assert "maria.vogt@example.org" in download.value.path().read_text(encoding="utf-8")
 
     from newsletter.operations import subscriber_token

@@ -87,6 +87,7 @@ def test_a_second_date_is_answered_by_mail(client, lists, dates, mail, drain):
     join(first, "bernd@example.org")
     with pytest.raises(EventStateError, match="another date"):
         confirm(pending)
+    db.session.rollback()  # nothing of it stays, and the worker is not kept waiting
 
 
 def test_the_participant_moves_to_another_date(client, dates, mail, drain):

@@ -17,6 +17,9 @@ from events.operations import ensure_default_kinds
 from kkp.extensions import db
 from tests.api_client import PREFIX, Api, api_token
 
+#: long (every operation, positive and negative cases): run once, in the PostgreSQL pass
+pytestmark = pytest.mark.once_in_postgresql
+
 #: requests per operation and mode: enough to reach each field's checks, few enough
 #: for the whole test to stay near 30 s
 EXAMPLES = 2
