@@ -2,8 +2,8 @@
 excused (or takes the mark back), from the day the date starts on. A whole-course
 booking has a registration per date, marked like any other.
 
-The counts per date feed the attendance page, and the share per person across a
-series' dates (:func:`attendance_share`) is what certificates are issued on.
+The counts per date feed the attendance page; the marks of a course's dates are what
+certificates are issued on (:mod:`events.certificates` counts the dates that ended).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from events.models import (
     RegistrationStatus,
 )
 from kkp.auth.operations import audit
-from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 
@@ -152,41 +151,3 @@ def attended(registration_ids) -> set[int]:
             )
         )
     )
-
-
-def held_dates(series_id: int, now: datetime) -> list[Event]:
-    """The series' dates that took place: begun by `now`, not called off."""
-    return list(
-        db.session.scalars(
-            sa.select(Event)
-            .where(
-                Event.series_id == series_id,
-                Event.status != EventStatus.CANCELLED,
-                Event.starts_at <= now,
-            )
-            .order_by(Event.starts_at, Event.id)
-        )
-    )
-
-
-def attendance_share(series_id: int, now: datetime | None = None) -> dict[str, tuple[int, int]]:
-    """Per confirmed participant (by address) of the series' dates: how many of the
-    dates held so far she attended, and how many were held. Anonymised registrations
-    are left out; `now` defaults to the present instant."""
-    now = now or utcnow()
-    dates = [event.id for event in held_dates(series_id, now)]
-    if not dates:
-        return {}
-    rows = db.session.execute(
-        sa.select(
-            Registration.email,
-            sa.func.count().filter(Registration.attendance == AttendanceStatus.PRESENT),
-        )
-        .where(
-            Registration.event_id.in_(dates),
-            Registration.status == RegistrationStatus.CONFIRMED,
-            Registration.anonymised_at.is_(None),
-        )
-        .group_by(Registration.email)
-    ).all()
-    return {email: (present, len(dates)) for email, present in rows}

@@ -1,6 +1,6 @@
 """Attendance per date through HTTP: marking on the editors' page without JavaScript
 (and the JSON its script asks for) and through the API, the refusals (a date still to
-come, a registration on the waiting list), the counts, the share across a series'
+come, a registration on the waiting list), the counts, the marks across a series'
 dates, and the scans of the signed sheet (good, wrong type, too big, download,
 delete)."""
 
@@ -186,7 +186,7 @@ def test_api_lists_and_marks(api, make_event):
     assert marks(event.id)["Anna Berger"] is None
 
 
-def test_share_across_the_series_dates(ctx, make_event):
+def test_marks_across_the_series_dates(ctx, make_event):
     from events import attendance
     from events.models import AttendanceStatus, EventSeries
 
@@ -208,10 +208,6 @@ def test_share_across_the_series_dates(ctx, make_event):
     attendance.mark(anna[2], AttendanceStatus.EXCUSED, now)
     attendance.mark(ben, AttendanceStatus.ABSENT, now)
     db.session.commit()
-    assert attendance.attendance_share(series.id) == {
-        "anna@example.org": (2, 3),
-        "ben@example.org": (0, 3),
-    }
     assert attendance.attended([*anna, ben]) == {anna[0], anna[1]}
     assert attendance.counts(dates[0].id) == attendance.AttendanceCounts(present=1, absent=1)
 
