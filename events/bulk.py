@@ -46,7 +46,8 @@ MAX_TEXT = 20_000
 
 def selected(event_id: int, ids: list[int]) -> list[Registration]:
     """The event's registrations among `ids`, in the order of the waiting list (the
-    order they came in, for the others)."""
+    order they came in, for the others), read afresh: what their owners did meanwhile
+    (a cancellation) counts, not what this session saw before the event's lock."""
     if not ids:
         return []
     return list(
@@ -54,6 +55,7 @@ def selected(event_id: int, ids: list[int]) -> list[Registration]:
             sa.select(Registration)
             .where(Registration.event_id == event_id, Registration.id.in_(ids))
             .order_by(Registration.waiting_since, Registration.created_at, Registration.id)
+            .execution_options(populate_existing=True)
         )
     )
 

@@ -3,7 +3,7 @@
 A course's held dates are its dates not cancelled that have ended; a booking earns a
 certificate when the share of held dates marked present (percent) reaches the
 series' `certificate_share`. A single event without series: the registration marked
-present once it has ended. A certificate's number (e.g. 2026-0007-K3F9: year,
+present once it has ended. A certificate's number (e.g. 2026-0007-K3F9QW2: year,
 sequence, random check part) is printed on it and verifiable at /certificates/<number>,
 also after the holder's name went (the keyed hash `holder_check` stays).
 """
@@ -45,7 +45,8 @@ from kkp.tokens import InvalidToken, TokenPurpose, make_token, read_token
 UNIT_MINUTES = 45
 #: the check part of a number: no 0/O, 1/I/L, so it can be read aloud and typed
 CHECK_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CHECK_LENGTH = 4
+#: 31**7 (about 27 billion) per sequence number: a number cannot be found by trying
+CHECK_LENGTH = 7
 
 
 @dataclass(frozen=True)
@@ -234,11 +235,22 @@ def issue_for_registration(registration_id: int) -> Certificate:
 
 
 def send(certificate: Certificate, recipient: str) -> bool:
-    """Queue the mail with the PDF unless it went already; whether it was queued now."""
-    if certificate.sent_at is not None or certificate.anonymised_at is not None:
+    """Queue the mail with the PDF unless it went already; whether it was queued now.
+    The mark is set in the database first, where it was not set: of two editors (or a
+    double click) sending at once, one mails, the other finds it done."""
+    if certificate.anonymised_at is not None:
         return False
+    now = utcnow()
+    marked = db.session.execute(
+        sa.update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.sent_at.is_(None))
+        .values(sent_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not marked:
+        return False
+    certificate.sent_at = now
     queue_delivery(EventMailKind.CERTIFICATE, recipient, params={"certificate_id": certificate.id})
-    certificate.sent_at = utcnow()
     return True
 
 

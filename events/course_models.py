@@ -69,7 +69,7 @@ class Certificate(db.Model):
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
-    #: printed on the certificate and checked at /certificates/<number>, e.g. 2026-0007-K3F9
+    #: printed on the certificate and checked at /certificates/<number>, e.g. 2026-0007-K3F9QW2
     number = sa.Column(sa.String(40), nullable=False, unique=True)
     series_id = sa.Column(sa.ForeignKey("event_series.id", ondelete="SET NULL"), index=True)
     #: a single event's certificate (no series)

@@ -123,6 +123,8 @@ def book(
     if booking is None:
         booking = CourseBooking(series_id=series.id, email=email, key=secrets.token_hex(16))
         db.session.add(booking)
+    else:  # a cancelled or lapsed booking taken up again: old links must not confirm it
+        booking.key = secrets.token_hex(16)
     booking.name, booking.organisation = name, organisation
     booking.locale = locale if locale in ("de", "en") else "de"
     booking.source = RegistrationSource.FORM
@@ -273,6 +275,9 @@ def move_up_booking(booking: CourseBooking) -> str:
     if booking.status != RegistrationStatus.WAITING:
         raise EventStateError(_("Only people on the waiting list can be moved up."))
     series = lock_series(booking.series_id)
+    db.session.refresh(booking)  # she may have left meanwhile: her choice stands
+    if booking.status != RegistrationStatus.WAITING:
+        raise EventStateError(_("Only people on the waiting list can be moved up."))
     if series.capacity is None or seated_count(series.id) < series.capacity:
         _confirm_seat(booking, utcnow(), EventMailKind.COURSE_PROMOTED)
     else:

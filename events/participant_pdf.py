@@ -42,8 +42,20 @@ def list_pdf(sheet: Sheet, *, heading: str, footing: str = "") -> bytes:
     ) as table:
         table.row([plain(h) for h in sheet.headings])
         for values in sheet.rows:
-            table.row([cell_text(v) for v in values])
+            table.row([_short(cell_text(v)) for v in values])
     return pdf.bytes()
+
+
+#: a PDF cell keeps this much of a long answer (a table row cannot pass a page); the
+#: CSV and the XLSX keep all of it
+CELL_CHARACTERS = 120
+CELL_LINES = 4
+
+
+def _short(text: str) -> str:
+    lines = text.splitlines()
+    short = "\n".join(lines[:CELL_LINES])[:CELL_CHARACTERS]
+    return short if short == text else short.rstrip() + " …"
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,8 @@ def register(
     if registration is None:
         registration = Registration(event_id=event.id, email=email, key=secrets.token_hex(16))
         db.session.add(registration)
+    else:  # cancelled, declined or lapsed, taken up again: old links must not confirm it
+        registration.key = secrets.token_hex(16)
     registration.participation = participation
     registration.name = name
     registration.organisation = organisation

@@ -23,14 +23,14 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from events.course_models import Certificate, CourseBooking
+from events.course_models import AttendanceScan, Certificate, CourseBooking
 from events.models import Event, Registration
 from events.question_models import Answer, ConsentRecord
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN
-from kkp.mail.models import Delivery, DeliveryStatus
+from kkp.mail.models import Delivery, DeliveryStatus, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ class Anonymised:
     consents: int = 0
     certificates: int = 0
     deliveries: int = 0
+    #: scans of signed sign-in sheets (names and signatures): deleted
+    scans: int = 0
 
     def add(self, other: Anonymised) -> None:
         for name, value in asdict(other).items():
@@ -129,14 +131,22 @@ def _forget_mails(emails: set[str], owners: dict[str, set[int]], *, every: bool 
         query = query.where(Delivery.issue_id.is_(None))
     deliveries = db.session.scalars(query).all()
     count = 0
+    kept_locally: set[str] = set()
     for delivery in deliveries:
         params = delivery.params or {}
         if not (every or any(params.get(key) in ids for key, ids in owners.items())):
             continue
         delivery.recipient = ""
+        delivery.last_error = None  # a server's answer often quotes the address
+        if delivery.message_id:
+            kept_locally.add(delivery.message_id)
         if delivery.status == DeliveryStatus.QUEUED:
             delivery.status = DeliveryStatus.CANCELLED
         count += 1
+    if kept_locally:  # the local outbox holds the whole message, names and answers too
+        db.session.execute(
+            sa.delete(OutboxMessage).where(OutboxMessage.message_id.in_(sorted(kept_locally)))
+        )
     return count
 
 
@@ -148,10 +158,14 @@ def _forget_person(row: Registration | CourseBooking, kind: str, now: datetime) 
     row.anonymised_at = now
 
 
-def _forget_details(owner, ids: set[int], now: datetime) -> tuple[Anonymised, set[int]]:
+def _forget_details(
+    owner, ids: set[int], now: datetime, *, erase: bool = False
+) -> tuple[Anonymised, set[int]]:
     """Answers, consent records and certificates' names of these registrations
     (`owner` the column naming them: `registration_id` or `booking_id`); also the ids
-    of their certificates, whose mails go too."""
+    of their certificates, whose mails go too. After a retention period a certificate's
+    number still verifies the holder's name; `erase` (the person asked for it) removes
+    that check too."""
     if not ids:
         return Anonymised(), set()
     certificate_ids = set(
@@ -166,6 +180,12 @@ def _forget_details(owner, ids: set[int], now: datetime) -> tuple[Anonymised, se
         .where(getattr(Certificate, owner).in_(ids), Certificate.anonymised_at.is_(None))
         .values(holder_name="", anonymised_at=now)
     ).rowcount
+    if erase:
+        db.session.execute(
+            sa.update(Certificate)
+            .where(getattr(Certificate, owner).in_(ids))
+            .values(holder_check="")
+        )
     return Anonymised(
         answers=answers, consents=consents, certificates=certificates
     ), certificate_ids
@@ -180,7 +200,7 @@ def anonymise_registrations(
     if not rows:
         return Anonymised()
     ids = {r.id for r in rows}
-    done, certificate_ids = _forget_details("registration_id", ids, now)
+    done, certificate_ids = _forget_details("registration_id", ids, now, erase=every_mail)
     owners = {"registration_id": ids, "certificate_id": certificate_ids}
     done.deliveries = _forget_mails({r.email for r in rows}, owners, every=every_mail)
     for registration in rows:
@@ -204,7 +224,7 @@ def anonymise_booking(
     done = anonymise_registrations(list(booking.registrations), now, every_mail=every_mail)
     if booking.anonymised_at is not None:
         return done
-    details, certificate_ids = _forget_details("booking_id", {booking.id}, now)
+    details, certificate_ids = _forget_details("booking_id", {booking.id}, now, erase=every_mail)
     done.add(details)
     owners = {"booking_id": {booking.id}, "certificate_id": certificate_ids}
     done.deliveries += _forget_mails({booking.email}, owners, every=every_mail)
@@ -226,6 +246,9 @@ def anonymise_event(event_id: int, now: datetime | None = None) -> Anonymised | 
         sa.select(Registration).where(Registration.event_id == event_id)
     ).all()
     done = anonymise_registrations(list(registrations), now)
+    done.scans = db.session.execute(
+        sa.delete(AttendanceScan).where(AttendanceScan.event_id == event_id)
+    ).rowcount
     event.anonymised_at = now
     db.session.flush()
     if event.series_id is not None and not _dates_left(event.series_id):

@@ -68,6 +68,9 @@ def move_up(registration: Registration) -> str:
     if registration.status != RegistrationStatus.WAITING:
         raise EventStateError(_("Only people on the waiting list can be moved up."))
     event = lock_event(registration.event_id)
+    db.session.refresh(registration)  # she may have left meanwhile: her choice stands
+    if registration.status != RegistrationStatus.WAITING:
+        raise EventStateError(_("Only people on the waiting list can be moved up."))
     kind = pool(event, registration.participation)
     capacity = capacity_for(event, kind)
     if capacity is None or seated_count(event.id, kind) < capacity:

@@ -96,6 +96,18 @@ def export(found: PersonData) -> dict:
     }
 
 
+def looked_up(found: PersonData) -> PersonData:
+    """An editor looked at everything about an address: audited (ids only)."""
+    audit(
+        "data_request.find",
+        None,
+        subscriber_id=found.subscriber.id if found.subscriber else None,
+        registration_ids=[r.id for r in found.events.registrations],
+        booking_ids=[b.id for b in found.events.bookings],
+    )
+    return found
+
+
 def exported(found: PersonData) -> dict:
     """:func:`export`, audited (ids only)."""
     audit(

@@ -39,7 +39,7 @@ class CertificateDateSchema(AnswerSchema):
 
 class CertificateSchema(AnswerSchema):
     id = answer(ma.fields.Integer)
-    number = answer(description="Printed on it, e.g. 2026-0007-K3F9.")
+    number = answer(description="Printed on it, e.g. 2026-0007-K3F9QW2.")
     series_id = answer(ma.fields.Integer, nullable=True)
     booking_id = answer(ma.fields.Integer, nullable=True)
     holder_name = answer(description="Empty once anonymised.")

@@ -119,6 +119,14 @@ def course_booked(slug: str):
 # -- the booking's own page ------------------------------------------------------------
 
 
+def _cancellable(booking: CourseBooking, published: list, now) -> bool:
+    """She may cancel while she holds a seat or waits for one and a date is still to
+    come; a course that is over stays as it was (attendance, certificates)."""
+    return booking.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING) and any(
+        event.ends_at > now for event in published
+    )
+
+
 def _render_booking(booking: CourseBooking, token: str, **context):
     locale = _locale()
     now = utcnow()
@@ -136,8 +144,7 @@ def _render_booking(booking: CourseBooking, token: str, **context):
         form=AnswerForm(),
         place_in_line=course_seats.waiting_place(booking),
         certificate=certificate_for(booking.id),
-        can_cancel=booking.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
-        and any(d["event"].ends_at > now for d in upcoming),
+        can_cancel=_cancellable(booking, [d["event"] for d in upcoming], now),
         **context,
     )
 
@@ -154,6 +161,10 @@ def own_booking(token: str):
     form = AnswerForm()
     if request.form.get("action") != "cancel" or not form.validate():
         abort(400)
+    published = [e for e, _r in booking_dates(booking) if e.status == EventStatus.PUBLISHED]
+    if not _cancellable(booking, published, utcnow()):
+        problem = _("This booking can no longer be cancelled: the course is over.")
+        return _render_booking(booking, token, problem=problem), 409
     try:
         courses.cancel_booking(booking)
     except EventError as exc:

@@ -33,6 +33,7 @@ SENTENCES = {
     "event.cancel": _l("%(who)s called off the event %(object)s"),
     "event.delete": _l("%(who)s deleted the event %(object)s"),
     "event.anonymise": _l("The participants' data of %(object)s was anonymised"),
+    "data_request.find": _l("%(who)s looked up everything about a person (data subject request)"),
     "data_request.export": _l("%(who)s exported a person's data (data subject request)"),
     "data_request.erase": _l("%(who)s erased a person's data (data subject request)"),
     "event.invite_list": _l("%(who)s invited a list to the event %(object)s"),

@@ -10,6 +10,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from kkp.auth.access import admin_required
 from kkp.extensions import db
 from kkp.views import Confirmation, confirm_page
 from newsletter import data_requests
@@ -31,7 +32,9 @@ def data_requests_page():
         return _page(form)
     if not form.validate():
         return _page(form, status=400)
-    return _page(form, data_requests.find(form.email.data))
+    found = data_requests.looked_up(data_requests.find(form.email.data))
+    db.session.commit()
+    return _page(form, found)
 
 
 def _asked() -> data_requests.PersonData | None:
@@ -74,6 +77,7 @@ def data_request_print():
 
 
 @bp.post("/data-requests/erase")
+@admin_required  # irreversible, across both domains: the office's administrators
 def data_request_erase():
     found = _asked()
     if found is None:

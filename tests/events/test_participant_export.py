@@ -198,3 +198,23 @@ def test_a_course_question_shows_on_the_course_and_on_each_date(make_event):
     people = event_participants(date.id)
     sheet = participant_sheet("", chosen_columns(event_columns(date, people), keys), people)
     assert sheet.rows == [["Anna Berger", "yes", "yes"]]
+
+
+def test_a_very_long_answer_is_shortened_in_the_pdf_list_only(ctx):
+    import io
+
+    from pypdf import PdfReader
+
+    from events.participant_export import Sheet, sheet_csv
+    from events.participant_pdf import list_pdf
+
+    answer = "\n".join(f"Zeile {n} einer sehr langen Antwort" for n in range(100))
+    sheet = Sheet(
+        title="Kurs",
+        headings=["Name", "Antwort"],
+        widths=[30, 8],
+        rows=[["Anna Berger", answer]],
+    )
+    text = PdfReader(io.BytesIO(list_pdf(sheet, heading="Kurs"))).pages[0].extract_text()
+    assert "Anna Berger" in text and "Zeile 99" not in text
+    assert "Zeile 99" in sheet_csv(sheet).decode("utf-8-sig")

@@ -71,13 +71,13 @@ def _answers_and_consents(registration_id: int) -> None:
 
 def test_anonymising_keeps_the_counts_and_removes_the_person(ctx, make_event):
     from events.certificates import holder_check, name_matches
-    from events.course_models import Certificate
+    from events.course_models import AttendanceScan, Certificate
     from events.models import Event, Registration
     from events.question_models import Answer, ConsentRecord
     from events.retention import anonymise_due, placeholder
     from kkp.auth.models import AuditEntry
     from kkp.extensions import db
-    from kkp.mail.models import Delivery
+    from kkp.mail.models import Delivery, OutboxMessage
 
     event = make_event(days=3)
     people = [
@@ -105,8 +105,25 @@ def test_anonymising_keeps_the_counts_and_removes_the_person(ctx, make_event):
                 kind="certificate",
                 recipient="p0@example.org",
                 params={"certificate_id": certificate.id},
+                message_id="<c1@kkp>",
+                last_error="550 <p0@example.org> mailbox full",
             ),
             Delivery(kind="preferences_link", recipient="p0@example.org", params={}),
+            # the local outbox kept the certificate's whole message
+            OutboxMessage(
+                envelope_from="b@kkp",
+                recipients="p0@example.org",
+                message_id="<c1@kkp>",
+                raw=b"Person 0",
+            ),
+            # the signed sheet: names and signatures
+            AttendanceScan(
+                event_id=event.id,
+                filename="liste.pdf",
+                content_type="application/pdf",
+                size=4,
+                data=b"%PDF",
+            ),
         ]
     )
     db.session.commit()
@@ -137,10 +154,17 @@ def test_anonymising_keeps_the_counts_and_removes_the_person(ctx, make_event):
         ("preferences_link", "p0@example.org"),
         ("registration_request", ""),
     ]
+    assert (
+        db.session.scalar(sa.select(Delivery.last_error).where(Delivery.kind == "certificate"))
+        is None
+    )
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(AttendanceScan.id))) == 0
     assert db.session.get(Event, event.id).anonymised_at is not None
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "event.anonymise"))
     assert entry.object_id == event.id
     assert entry.details["registrations"] == 3 and entry.details["answers"] == 1
+    assert entry.details["scans"] == 1
     assert "Person" not in str(entry.details)
 
     # idempotent: nothing more, audited once

@@ -272,3 +272,24 @@ def test_a_course_participant_uses_her_booking_link(client, ctx, make_event):  #
     stored = db.session.get(CourseBooking, booking.id)
     assert (stored.status, stored.name) == ("cancelled", "")
     assert client.get(url).status_code == 404
+
+
+def test_an_editor_looks_up_audited_but_only_an_administrator_erases(client, anna):
+    from kkp.auth.models import AuditEntry
+    from kkp.auth.operations import create_editor
+    from newsletter.models import Subscriber
+    from tests.helpers import post_form
+
+    create_editor("helfer@kkp.test", role="editor", password="noch-ein-passwort")
+    db.session.commit()
+    post_form(client, "/admin/login", {"email": "helfer@kkp.test", "password": "noch-ein-passwort"})
+    page = _post(client, "/admin/data-requests", {"email": "anna@example.org"})
+    assert page.status_code == 200
+    assert "Nur eine Administratorin oder ein Administrator" in page.get_data(as_text=True)
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "data_request.find"))
+    assert entry is not None and "anna@" not in str(entry.details)
+    erased = _post(
+        client, "/admin/data-requests/erase", {"email": "anna@example.org", "confirmed": "1"}
+    )
+    assert erased.status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 1
