@@ -42,7 +42,7 @@ def _owner(owner: str, owner_id: int) -> Event | EventSeries:
     return db.get_or_404(Event if owner == "event" else EventSeries, owner_id)
 
 
-def _url(owner_obj, endpoint: str = ".materials", anchor: str | None = None, **args) -> str:
+def _url(owner_obj, endpoint: str = ".materials_page", anchor: str | None = None, **args) -> str:
     owner = "event" if isinstance(owner_obj, Event) else "series"
     return url_for(endpoint, owner=owner, owner_id=owner_obj.id, _anchor=anchor, **args)
 
