@@ -110,8 +110,13 @@ def send_follow_up(owner: Owner, now: datetime, *, present_only: bool = False) -
         else:
             queue_booking_mail(EventMailKind.FOLLOW_UP, person)
     if people:
-        prefix = "event" if isinstance(owner, Event) else "event_series"
-        audit(f"{prefix}.follow_up", owner, recipients=len(people), present_only=present_only)
+        audit(
+            "event.follow_up" if isinstance(owner, Event) else "event_series.follow_up",
+            owner,
+            recipients=len(people),
+            # only those marked present, in the log's words for the mark
+            **({"attendance": AttendanceStatus.PRESENT} if present_only else {}),
+        )
     log.info("%s %s: follow-up mail to %d", type(owner).__name__, owner.id, len(people))
     return len(people)
 

@@ -97,9 +97,12 @@ def _owner_column(owner: Owner):
     return EventMaterial.series_id == owner.id
 
 
-def _audit(owner: Owner, what: str, material: EventMaterial) -> None:
-    prefix = "event" if isinstance(owner, Event) else "event_series"
-    audit(f"{prefix}.materials", owner, change=what, material_id=material.id)
+def _audit(owner: Owner, material: EventMaterial) -> None:
+    audit(
+        "event.materials" if isinstance(owner, Event) else "event_series.materials",
+        owner,
+        title=material.title,
+    )
 
 
 def materials_of(owner: Owner) -> list[EventMaterial]:
@@ -180,7 +183,7 @@ def add_link(owner: Owner, title: str, url: str) -> EventMaterial:
         first = next(iter(errors))
         raise EventError(errors[first], first, errors)
     material = _owned(owner, title=title, kind=MaterialKind.LINK, url=url)
-    _audit(owner, "link added", material)
+    _audit(owner, material)
     return material
 
 
@@ -214,7 +217,7 @@ def add_file(owner: Owner, title: str, filename: str, data: bytes) -> EventMater
         size=len(data),
         data=data,
     )
-    _audit(owner, "file added", material)
+    _audit(owner, material)
     return material
 
 
@@ -223,7 +226,7 @@ def delete_material(owner: Owner, material_id: int) -> bool:
     material = material_of(owner, material_id)
     if material is None:
         return False
-    _audit(owner, "deleted", material)
+    _audit(owner, material)
     db.session.delete(material)
     db.session.flush()
     return True
@@ -239,7 +242,7 @@ def move_material(owner: Owner, material_id: int, step: int) -> None:
     for position, material in enumerate(materials, start=1):
         material.position = position
     db.session.flush()
-    _audit(owner, "moved", materials[at + step])
+    _audit(owner, materials[at + step])
 
 
 def begins_at(owner: Owner):
