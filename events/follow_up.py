@@ -33,6 +33,7 @@ from events.models import (
 from events.notices import queue_mail
 from events.registrations import token_for
 from kkp.auth.operations import audit
+from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail.message import mailbox
 from kkp.mail.models import Delivery
@@ -145,7 +146,7 @@ def follow_up_message(delivery: Delivery) -> EmailMessage:
         person = db.session.get(CourseBooking, params["booking_id"])
         if person is None:
             raise NotDeliverable("the booking was deleted")
-        title, materials = person.series.title, booking_materials(person, None)
+        title, materials = person.series.title, booking_materials(person, utcnow())
     else:
         person = db.session.get(Registration, params.get("registration_id") or 0)
         if person is None:

@@ -337,3 +337,24 @@ def test_api_lists_adds_and_deletes_links(api, make_event):
     assert api("DELETE", f"{path}/{created['id']}").status_code == 404
     assert api("GET", "/events/999999/materials").status_code == 404
     assert re.fullmatch(r"\d+", str(created["id"]))
+
+
+@pytest.mark.parametrize("locale", ["de", "en"])
+def test_the_follow_up_mail_matches_its_snapshot(make_event, locale):
+    from events.follow_up import follow_up_message
+    from events.materials import add_file, add_link
+    from kkp.mail.models import Delivery
+    from tests.mail_snapshots import assert_snapshot
+
+    event = make_event("Fachtag Prävention")
+    add_link(event, "Folien <Teil 1> & mehr", "https://example.org/folien?a=1&b=2")
+    add_file(event, "Handout", "handout.pdf", PDF)
+    registration, _status = register_confirmed(
+        event.id, name="Anna Beispiel", email="anna@example.org", locale=locale
+    )
+    delivery = Delivery(
+        kind="event_follow_up",
+        recipient="anna@example.org",
+        params={"registration_id": registration.id},
+    )
+    assert_snapshot(f"event_follow_up.{locale}", follow_up_message(delivery))
