@@ -12,11 +12,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from events.course_models import CourseBooking
 from events.errors import EventError
 from events.material_models import EventMaterial, MaterialKind
 from events.models import Event, EventSeries, EventStatus
@@ -245,7 +247,7 @@ def move_material(owner: Owner, material_id: int, step: int) -> None:
     _audit(owner, materials[at + step])
 
 
-def begins_at(owner: Owner):
+def begins_at(owner: Owner) -> datetime | None:
     """When participants first see the materials: the event's start, a course's first
     date's; None for a course without dates."""
     if isinstance(owner, Event):
@@ -257,7 +259,7 @@ def begins_at(owner: Owner):
     )
 
 
-def visible_materials(owner: Owner, now) -> list[EventMaterial]:
+def visible_materials(owner: Owner, now: datetime) -> list[EventMaterial]:
     """What her page lists: the materials once the event or course has begun."""
     start = begins_at(owner)
     if start is None or start > now:
@@ -265,7 +267,7 @@ def visible_materials(owner: Owner, now) -> list[EventMaterial]:
     return materials_of(owner)
 
 
-def booking_materials(booking, now) -> list[EventMaterial]:
+def booking_materials(booking: CourseBooking, now: datetime | None) -> list[EventMaterial]:
     """What a course booking's page lists: the course's materials once its first date
     has begun, then those of each date that has begun; `now` None: all of them."""
     series = booking.series

@@ -260,6 +260,8 @@ def test_follow_up_mail_once_per_registration(logged_in, make_event, mail, drain
     drain()  # the confirmations of the registrations
     mail.clear()
 
+    page = logged_in.get(url).get_data(as_text=True)
+    assert "Noch nicht angeschrieben: 2 bestätigte Teilnehmende, davon 1 als anwesend" in page
     confirm = logged_in.get(url + "/follow-up?present=1").get_data(as_text=True)
     assert "1 Person erhält sie" in confirm
     response = post_form(logged_in, url + "/follow-up", {"present": "1"}, page=url)
