@@ -123,6 +123,9 @@ class EventMailKind(enum.StrEnum):
     COURSE_CANCELLED = "course_cancelled"
     COURSE_DATE = "course_date"
     COURSE_DATE_CANCELLED = "course_date_cancelled"
+    #: after an event or a course: its materials listed, with the link to her page
+    #: (:mod:`events.follow_up`), once per registration or booking
+    FOLLOW_UP = "event_follow_up"
 
 
 #: the values, for the API's choices

@@ -17,7 +17,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import events.certificate_mail  # noqa: F401
 import events.course_mails  # noqa: F401
 import events.course_models  # noqa: F401
+import events.follow_up  # noqa: F401
 import events.mails  # noqa: F401
+import events.material_models  # noqa: F401
 import events.question_models  # noqa: F401
 import kkp.mail.operations  # noqa: F401  (send_delivery)
 import newsletter.importer  # noqa: F401  (the import's actors)

@@ -1,6 +1,7 @@
 """The events' part of the JSON API under /api/v1: kinds, series, events,
-registrations, course bookings, attendance, certificates and participants by group, each
-a blueprint whose routes declare their input and output as schemas (see :mod:`kkp.api`)."""
+registrations, course bookings, attendance, certificates, participants by group and
+materials, each a blueprint whose routes declare their input and output as schemas
+(see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from events.api import (
     certificates,
     events,
     kinds,
+    materials,
     participants,
     registrations,
 )
@@ -18,5 +20,14 @@ from kkp.api import nest
 
 def register_api() -> None:
     """Put the events' routes below /api/v1."""
-    for module in (kinds, events, registrations, bookings, attendance, certificates, participants):
+    for module in (
+        kinds,
+        events,
+        registrations,
+        bookings,
+        attendance,
+        certificates,
+        participants,
+        materials,
+    ):
         nest(module.bp)

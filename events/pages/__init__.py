@@ -1,12 +1,13 @@
 """The events' public pages, on the blueprint ``events``: the list, each event and its
 registration form (:mod:`.events`), booking a whole course (:mod:`.courses`), a
-registration's own page (:mod:`.registration`), the calendars and feeds that calendar
-apps and feed readers fetch (:mod:`.published`), and certificates: the holder's PDF and
-their public check (:mod:`.certificates`)."""
+registration's own page (:mod:`.registration`) and its materials (:mod:`.materials`),
+the calendars and feeds that calendar apps and feed readers fetch (:mod:`.published`),
+and certificates: the holder's PDF and their public check (:mod:`.certificates`)."""
 
 from events.pages import (  # noqa: F401  (their routes join bp)
     certificates,
     courses,
+    materials,
     published,
     registration,
 )

@@ -29,6 +29,7 @@ from events.pages.events import (
     place_text,
     render_series,
 )
+from events.pages.materials import entries, materials_of_booking
 from events.questions import consents_of, questions_of
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
@@ -144,6 +145,7 @@ def _render_booking(booking: CourseBooking, token: str, **context):
         form=AnswerForm(),
         place_in_line=course_seats.waiting_place(booking),
         certificate=certificate_for(booking.id),
+        materials=entries(materials_of_booking(booking), "events.booking_material", token),
         can_cancel=_cancellable(booking, [d["event"] for d in upcoming], now),
         **context,
     )

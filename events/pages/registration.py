@@ -15,6 +15,7 @@ from events.errors import EventError
 from events.forms import AnswerForm
 from events.models import EventStatus, Registration, RegistrationStatus
 from events.pages.events import _form_limit, _locale, bp, place_text
+from events.pages.materials import entries, registration_materials
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from kkp.tokens import InvalidToken, TokenPurpose
@@ -37,6 +38,11 @@ def _render_registration(registration: Registration, form: AnswerForm, **context
         other_dates=_other_dates(registration),
         form=form,
         certificate=certificate_for_registration(registration.id),
+        materials=entries(
+            registration_materials(registration),
+            "events.registration_material",
+            registrations.token_for(registration),
+        ),
         **context,
     )
 

@@ -29,6 +29,10 @@ SENTENCES = {
     "event_series.questions": _l(
         "%(who)s changed the registration questions of the series %(object)s"
     ),
+    "event.materials": _l("%(who)s changed the materials of the event %(object)s"),
+    "event_series.materials": _l("%(who)s changed the materials of the series %(object)s"),
+    "event.follow_up": _l("%(who)s sent the follow-up mail of the event %(object)s"),
+    "event_series.follow_up": _l("%(who)s sent the follow-up mail of the series %(object)s"),
     "event.publish": _l("%(who)s published the event %(object)s"),
     "event.cancel": _l("%(who)s called off the event %(object)s"),
     "event.delete": _l("%(who)s deleted the event %(object)s"),

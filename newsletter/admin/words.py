@@ -78,6 +78,7 @@ KIND_WORDS = {
     EventMailKind.COURSE_WAITING: _l("On a course's waiting list"),
     EventMailKind.COURSE_PROMOTED: _l("Moved up on a course's waiting list"),
     EventMailKind.COURSE_CANCELLED: _l("Course booking cancelled"),
+    EventMailKind.FOLLOW_UP: _l("Materials after an event"),
     EventMailKind.COURSE_DATE: _l("Calendar entry for a course date"),
     EventMailKind.COURSE_DATE_CANCELLED: _l("Course date removed from the calendar"),
 }

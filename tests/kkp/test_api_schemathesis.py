@@ -80,6 +80,9 @@ def existing(client, editor, lists) -> tuple[str, dict[str, int]]:
         "series_id": course_id,
         "booking_id": booking_id,
         "event_id": event_id,
+        "material_id": _made(
+            api, f"/events/{event_id}/materials", {"title": "Folien", "url": "https://example.org"}
+        ),
         "registration_id": _made(
             api,
             f"/events/{event_id}/registrations",
