@@ -89,7 +89,8 @@ class Answer(db.Model):
     registration_id = sa.Column(sa.ForeignKey("registration.id", ondelete="CASCADE"))
     booking_id = sa.Column(sa.ForeignKey("course_booking.id", ondelete="CASCADE"))
     value = sa.Column(sa.JSON)
-    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    #: NULL for feedback: an answer's time could tell whose it is
+    created_at = sa.Column(UTCDateTime, default=utcnow)
 
     question = db.relationship(Question)
 

@@ -17,6 +17,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import events.certificate_mail  # noqa: F401
 import events.course_mails  # noqa: F401
 import events.course_models  # noqa: F401
+import events.feedback_mail  # noqa: F401
+import events.feedback_models  # noqa: F401
 import events.mails  # noqa: F401
 import events.question_models  # noqa: F401
 import kkp.mail.operations  # noqa: F401  (send_delivery)

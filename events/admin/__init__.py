@@ -11,6 +11,7 @@ a module each:
 - :mod:`.questions`: the registration questions and consents of an event or a series;
 - :mod:`.attendance`: who came to a date, its scanned sheets and its sign-in sheet;
 - :mod:`.certificates`: a course's certificates of attendance;
+- :mod:`.feedback`: the feedback questions, invitations and summary of an event or a course;
 - :mod:`.forms`: the forms; :mod:`.dashboard`: their section of the start page;
   :mod:`.audit`: how events read in the audit log.
 """
@@ -21,6 +22,7 @@ from events.admin import (  # noqa: F401  (their routes join bp)
     certificates,
     course_participants,
     dashboard,
+    feedback,
     participant_bulk,
     participant_groups,
     participant_moving,
