@@ -183,7 +183,7 @@ def submit(respondent: Respondent, formdata: Mapping, locale: str | None = None)
     receipt.given_on = utcnow().astimezone(BERLIN).date()
     # the answers in random order with random ids: neither tells whose they are
     for question_id, value in sorted(values.items(), key=lambda _item: secrets.randbits(32)):
-        db.session.add(Answer(id=_free_id(), question_id=question_id, value=value, created_at=None))
+        db.session.add(Answer(id=_free_id(), question_id=question_id, value=value))
     db.session.flush()
     return True
 

@@ -1,6 +1,7 @@
 """The events' part of the JSON API under /api/v1: kinds, series, events,
-registrations, course bookings, attendance, certificates and participants by group, each
-a blueprint whose routes declare their input and output as schemas (see :mod:`kkp.api`)."""
+registrations, course bookings, attendance, certificates, participants by group and
+the feedback summary, each a blueprint whose routes declare their input and output as
+schemas (see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from events.api import (
     bookings,
     certificates,
     events,
+    feedback,
     kinds,
     participants,
     registrations,
@@ -18,5 +20,14 @@ from kkp.api import nest
 
 def register_api() -> None:
     """Put the events' routes below /api/v1."""
-    for module in (kinds, events, registrations, bookings, attendance, certificates, participants):
+    for module in (
+        kinds,
+        events,
+        registrations,
+        bookings,
+        attendance,
+        certificates,
+        participants,
+        feedback,
+    ):
         nest(module.bp)
