@@ -100,6 +100,11 @@ class Respondent:
         return person.locale if person.locale in ("de", "en") else "de"
 
 
+def owner_of(person: Registration | CourseBooking) -> Owner:
+    """Whose questions she answers: her course's, or her date's."""
+    return person.series if isinstance(person, CourseBooking) else person.event
+
+
 def token_for(person: Registration | CourseBooking) -> str:
     key = "b" if isinstance(person, CourseBooking) else "r"
     return make_token(TokenPurpose.FEEDBACK, {key: person.id, "k": person.key[:8]})
@@ -239,6 +244,8 @@ def invite(owner: Owner, present_only: bool = False) -> int:
     """Queue the invitation to everyone not asked yet; idempotent. How many went."""
     if not feedback_questions(owner):
         raise EventError(_("Please add at least one feedback question first."), "questions")
+    if not is_open(owner):
+        raise EventError(_("The feedback form is not open now."), "form")
     sent = 0
     for person in uninvited(owner, present_only):
         key = "booking_id" if isinstance(person, CourseBooking) else "registration_id"

@@ -9,7 +9,7 @@ from flask import current_app
 
 from events.course_models import CourseBooking
 from events.dates import instant_text
-from events.feedback import is_open, respondent_for_token, token_for, window
+from events.feedback import is_open, owner_of, token_for, window
 from events.models import EventMailKind, EventStatus, Registration, RegistrationStatus
 from kkp.extensions import db
 from kkp.mail.message import mailbox
@@ -20,14 +20,16 @@ from kkp.mail.render import render_mail
 
 def feedback_context(person: Registration | CourseBooking) -> dict:
     """What `templates/mail/event_feedback/` needs."""
-    token = token_for(person)
-    respondent = respondent_for_token(token)
-    span = window(respondent.owner)
+    owner = owner_of(person)
+    span = window(owner)
+    locale = person.locale if person.locale in ("de", "en") else "de"
     return {
         "name": person.name,
-        "title": respondent.owner.title,
-        "feedback_url": f"{current_app.config['KKP_BASE_URL']}/events/feedback/{token}",
-        "open_until": instant_text(span[1], respondent.locale) if span else "",
+        "title": owner.title,
+        "feedback_url": (
+            f"{current_app.config['KKP_BASE_URL']}/events/feedback/{token_for(person)}"
+        ),
+        "open_until": instant_text(span[1], locale) if span else "",
     }
 
 
@@ -46,8 +48,7 @@ def feedback_message(delivery: Delivery) -> EmailMessage:
     if isinstance(person, Registration) and person.event.status == EventStatus.CANCELLED:
         raise NotDeliverable("the event was cancelled")
     context = feedback_context(person)
-    owner = person.series if isinstance(person, CourseBooking) else person.event
-    if not is_open(owner):
+    if not is_open(owner_of(person)):
         raise NotDeliverable("the feedback form is closed")
     locale = person.locale if person.locale in ("de", "en") else "de"
     return render_mail(

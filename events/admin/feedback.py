@@ -5,7 +5,7 @@ the CSV. The rules are :mod:`events.feedback`'s; nothing here names who answered
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -41,7 +41,7 @@ def _present_only() -> bool:
     return request.values.get("present") == "1"
 
 
-def _render(owner_obj, *, question_form=None, status=200):
+def _render(owner_obj, *, question_form=None, editing=None, status=200):
     form = question_form or QuestionForm(formdata=None)
     form.shown_if.choices = [("", _("Always"))]
     return render_template(
@@ -56,6 +56,7 @@ def _render(owner_obj, *, question_form=None, status=200):
         uninvited=len(feedback.uninvited(owner_obj)),
         uninvited_present=len(feedback.uninvited(owner_obj, present_only=True)),
         question_form=form,
+        editing=editing,
         button=ConfirmForm(),
     ), status
 
@@ -79,16 +80,32 @@ def feedback_typical(owner: str, owner_id: int):
     return redirect(_page_url(owner_obj, "questions"), 303)
 
 
+def _feedback_question(owner_obj, question_id: int | None) -> Question | None:
+    if question_id is None:
+        return None
+    question = _own(Question, question_id, owner_obj)
+    if question.purpose != QuestionPurpose.FEEDBACK:
+        abort(404)
+    return question
+
+
 @_route("/questions", methods=["POST"])
-def feedback_question_add(owner: str, owner_id: int):
+@_route("/questions/<int:question_id>", methods=["GET", "POST"])
+def feedback_question_edit(owner: str, owner_id: int, question_id: int | None = None):
+    """A new question, or one changed (conditions are for registration forms only)."""
     owner_obj = _owner(owner, owner_id)
+    question = _feedback_question(owner_obj, question_id)
+    if request.method == "GET":
+        form = QuestionForm(formdata=None, obj=question)
+        form.choices.data = "\n".join(question.choices or [])
+        return _render(owner_obj, question_form=form, editing=question)
     form = QuestionForm()
     form.shown_if.choices = [("", _("Always"))]
     valid = form.validate()
     with saving(form, default="label", valid=valid) as saved:
         save_question(
             owner_obj,
-            None,
+            question,
             QuestionInput(
                 kind=form.kind.data or "",
                 label=form.label.data or "",
@@ -102,14 +119,14 @@ def feedback_question_add(owner: str, owner_id: int):
     if saved:
         flash(_("The question was saved."), "success")
         return redirect(_page_url(owner_obj, "questions"), 303)
-    return _render(owner_obj, question_form=form, status=422)
+    return _render(owner_obj, question_form=form, editing=question, status=422)
 
 
 @_route("/questions/<int:question_id>/delete", methods=["POST"])
 def feedback_question_delete(owner: str, owner_id: int, question_id: int):
     owner_obj = _owner(owner, owner_id)
-    question = _own(Question, question_id, owner_obj)
-    if question.purpose == QuestionPurpose.FEEDBACK and ConfirmForm().validate():
+    question = _feedback_question(owner_obj, question_id)
+    if ConfirmForm().validate():
         with saving() as saved:
             delete_question(owner_obj, question)
         if saved:

@@ -243,3 +243,45 @@ def test_course_one_invitation_per_booking(ctx, make_event, logged_in, mail, dra
     post_form(logged_in, page_url + "/invite", {}, page=page_url)
     drain()
     assert mail.messages == []
+
+
+def test_editors_set_the_questions(ctx, make_event, logged_in):
+    from events import feedback
+    from events.questions import questions_of
+    from tests.helpers import post_form
+
+    event = make_event("Netzwerktreffen Ost", days=-1)
+    page_url = f"/admin/events/{event.id}/feedback"
+    assert 'aria-current="page"' in logged_in.get(page_url).get_data(as_text=True)
+    post_form(logged_in, page_url + "/typical", {}, page=page_url)
+    post_form(logged_in, page_url + "/typical", {}, page=page_url)  # nothing twice
+    assert [q.kind for q in feedback.feedback_questions(event)] == [
+        "one_choice",
+        "long_text",
+        "yes_no",
+    ]
+    assert questions_of(event) == []  # the registration form asks none of them
+
+    bad = post_form(
+        logged_in,
+        page_url + "/questions",
+        {"kind": "one_choice", "label": "", "choices": "a"},
+        page=page_url,
+    )
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert html.count('<li><a href="#') == 2  # the question and the choices, at once
+
+    rating = feedback.feedback_questions(event)[0]
+    edit_url = f"{page_url}/questions/{rating.id}"
+    assert "1, 2, 3, 4, 5" in logged_in.get(edit_url).get_data(as_text=True)
+    saved = post_form(
+        logged_in,
+        edit_url,
+        {"kind": "one_choice", "label": "Note insgesamt?", "choices": "gut\nschlecht"},
+    )
+    assert saved.status_code == 303
+    delete_url = f"{page_url}/questions/{rating.id}/delete"
+    assert post_form(logged_in, delete_url, {}, page=page_url).status_code == 303
+    assert [q.label for q in feedback.feedback_questions(event)][0] != "Note insgesamt?"
+    assert len(feedback.feedback_questions(event)) == 2
