@@ -101,6 +101,12 @@ def test_form_once_only_every_error_at_once_and_nothing_leads_to_the_person(held
     (receipt,) = db.session.scalars(db.select(FeedbackReceipt))
     assert receipt.registration_id == anna.id and receipt.given_on is not None
     assert receipt.invited_at is None
+    # her data export says THAT she answered, never what
+    from events.personal_data import export, find
+
+    (own,) = export(find("anna@example.org"))["registrations"]
+    assert own["feedback"]["given_on"] == receipt.given_on.isoformat()
+    assert own["answers"] == []
     assert {c.name for c in FeedbackReceipt.__table__.columns} == {
         "id",
         "registration_id",
