@@ -121,6 +121,8 @@ class EventMailKind(enum.StrEnum):
     COURSE_WAITING = "course_waiting"
     COURSE_PROMOTED = "course_promoted"
     COURSE_CANCELLED = "course_cancelled"
+    #: the invitation to the anonymous feedback (events.feedback_mail)
+    FEEDBACK = "event_feedback"
     COURSE_DATE = "course_date"
     COURSE_DATE_CANCELLED = "course_date_cancelled"
     #: after an event or a course: its materials listed, with the link to her page

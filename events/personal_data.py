@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from events.course_models import Certificate, CourseBooking
 from events.courses import cancel_booking
+from events.feedback_models import FeedbackReceipt
 from events.models import ACTIVE, UNCONFIRMED, Registration, RegistrationStatus
 from events.question_models import Answer, ConsentRecord
 from events.registrations import cancel
@@ -33,6 +34,8 @@ class EventData:
     answers: dict[tuple[str, int], list[Answer]] = field(default_factory=dict)
     consents: dict[tuple[str, int], list[ConsentRecord]] = field(default_factory=dict)
     certificates: list[Certificate] = field(default_factory=list)
+    #: THAT feedback was asked for and given (never what), by registration or booking id
+    feedback: dict[tuple[str, int], FeedbackReceipt] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -58,6 +61,20 @@ def find(email: str) -> EventData:
     found = EventData(list(registrations), list(bookings))
     registration_ids = [r.id for r in registrations]
     booking_ids = [b.id for b in bookings]
+    for receipt in db.session.scalars(
+        sa.select(FeedbackReceipt).where(
+            sa.or_(
+                FeedbackReceipt.registration_id.in_(registration_ids),
+                FeedbackReceipt.booking_id.in_(booking_ids),
+            )
+        )
+    ):
+        key = (
+            ("registration", receipt.registration_id)
+            if receipt.registration_id
+            else ("booking", receipt.booking_id)
+        )
+        found.feedback[key] = receipt
     for model, into in ((Answer, found.answers), (ConsentRecord, found.consents)):
         rows = db.session.scalars(
             sa.select(model)
@@ -107,6 +124,16 @@ def _consents(rows: list[ConsentRecord]) -> list[dict]:
     ]
 
 
+def _feedback(receipt: FeedbackReceipt | None) -> dict | None:
+    """Only that; the answers belong to nobody and cannot be told apart."""
+    if receipt is None:
+        return None
+    return {
+        "invited_at": _iso(receipt.invited_at),
+        "given_on": receipt.given_on.isoformat() if receipt.given_on else None,
+    }
+
+
 def export(found: EventData) -> dict:
     """The events' part of the export, JSON-ready."""
     return {
@@ -131,6 +158,7 @@ def export(found: EventData) -> dict:
                 "course_booking": r.booking_id,
                 "answers": _answers(found.answers.get(("registration", r.id), [])),
                 "consents": _consents(found.consents.get(("registration", r.id), [])),
+                "feedback": _feedback(found.feedback.get(("registration", r.id))),
             }
             for r in found.registrations
         ],
@@ -150,6 +178,7 @@ def export(found: EventData) -> dict:
                 "consent_text_version": b.consent_version,
                 "answers": _answers(found.answers.get(("booking", b.id), [])),
                 "consents": _consents(found.consents.get(("booking", b.id), [])),
+                "feedback": _feedback(found.feedback.get(("booking", b.id))),
             }
             for b in found.bookings
         ],

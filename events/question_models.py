@@ -69,6 +69,15 @@ class Question(db.Model):
         return (self.label_en or self.label) if locale == "en" else self.label
 
 
+def _answered_at(context):
+    """Now, for a registration's or a booking's answer; nothing for feedback (its time
+    could tell whose it is)."""
+    row = context.get_current_parameters()
+    if row.get("registration_id") is None and row.get("booking_id") is None:
+        return None
+    return utcnow()
+
+
 class Answer(db.Model):
     """One answer: to a registration's or a booking's question (exactly one of the two
     set), or, for feedback, to nobody's. `value` is a string, a list of strings
@@ -89,7 +98,8 @@ class Answer(db.Model):
     registration_id = sa.Column(sa.ForeignKey("registration.id", ondelete="CASCADE"))
     booking_id = sa.Column(sa.ForeignKey("course_booking.id", ondelete="CASCADE"))
     value = sa.Column(sa.JSON)
-    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    #: NULL for feedback: an answer's time could tell whose it is
+    created_at = sa.Column(UTCDateTime, default=_answered_at)
 
     question = db.relationship(Question)
 

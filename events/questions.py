@@ -52,11 +52,11 @@ def _audit(owner: Owner) -> None:
     audit("event.questions" if isinstance(owner, Event) else "event_series.questions", owner)
 
 
-def questions_of(owner: Owner) -> list[Question]:
-    """The owner's registration questions in the order the form asks them."""
+def questions_of(owner: Owner, purpose: str = QuestionPurpose.REGISTRATION) -> list[Question]:
+    """The owner's registration (or feedback) questions in the order the form asks them."""
     return db.session.scalars(
         sa.select(Question)
-        .where(_owner_column(owner, Question), Question.purpose == QuestionPurpose.REGISTRATION)
+        .where(_owner_column(owner, Question), Question.purpose == purpose)
         .order_by(Question.position, Question.id)
     ).all()
 
@@ -94,6 +94,8 @@ class QuestionInput:
     required: bool = False
     shown_if_question_id: int | None = None
     shown_if_value: str = ""
+    #: a :class:`QuestionPurpose`; kept when a question is changed
+    purpose: str = QuestionPurpose.REGISTRATION
 
 
 def _clean_choices(values, errors: dict) -> list[str]:
@@ -119,7 +121,7 @@ def _check_condition(
 ) -> Question | None:
     if data.shown_if_question_id is None:
         return None
-    earlier = questions_of(owner)
+    earlier = questions_of(owner, question.purpose if question is not None else data.purpose)
     if question is not None:
         earlier = earlier[: earlier.index(question)] if question in earlier else earlier
     source = next((q for q in earlier if q.id == data.shown_if_question_id), None)
@@ -183,8 +185,8 @@ def save_question(owner: Owner, question: Question | None, data: QuestionInput) 
         first = next(iter(errors))
         raise EventError(errors[first], first, errors)
     if question is None:
-        last = max((q.position for q in questions_of(owner)), default=0)
-        question = Question(purpose=QuestionPurpose.REGISTRATION, position=last + 1)
+        last = max((q.position for q in questions_of(owner, data.purpose)), default=0)
+        question = Question(purpose=data.purpose, position=last + 1)
         for key, value in _owner_ids(owner).items():
             setattr(question, key, value)
         db.session.add(question)
@@ -228,7 +230,7 @@ def _swap(items: list, item, step: int) -> tuple | None:
 
 def move_question(owner: Owner, question: Question, step: int) -> None:
     """One place up (-1) or down (+1); a question stays after the one it waits for."""
-    questions = questions_of(owner)
+    questions = questions_of(owner, question.purpose)
     at = questions.index(question)
     if 0 <= at + step < len(questions):
         first, second = sorted((question, questions[at + step]), key=questions.index)
@@ -262,7 +264,8 @@ def copy_questions(source: Owner, target: Owner) -> None:
     """The source's questions and consents for another date (a copy of an event),
     conditions pointing at the copies; no audit entry (the copy's own is enough)."""
     copies: dict[int, Question] = {}
-    for question in questions_of(source):
+    asked = [*questions_of(source), *questions_of(source, QuestionPurpose.FEEDBACK)]
+    for question in asked:
         copy = Question(
             purpose=question.purpose,
             position=question.position,

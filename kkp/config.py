@@ -118,6 +118,8 @@ class Defaults:
     #: months after an event's last date (a series': its last date) until the nightly
     #: job anonymises its registrations; an event or series may set its own
     KKP_RETENTION_MONTHS = 12
+    #: days after an event's (a course's last date's) end its feedback form stays open
+    KKP_FEEDBACK_DAYS = 30
     #: store the IP address with consent records
     KKP_RECORD_IP = False
     KKP_OFFICE_NAME = "Geschäftsstelle KKP"

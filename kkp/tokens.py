@@ -32,6 +32,8 @@ class TokenPurpose(enum.StrEnum):
     BOOKING = "booking"
     #: confirm a course booking made through the public form
     BOOKING_CONFIRM = "booking_confirm"
+    #: the anonymous feedback form after an event or a course (events.feedback)
+    FEEDBACK = "feedback"
 
 
 PURPOSES = tuple(purpose.value for purpose in TokenPurpose)

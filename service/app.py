@@ -17,6 +17,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import events.certificate_mail  # noqa: F401
 import events.course_mails  # noqa: F401
 import events.course_models  # noqa: F401
+import events.feedback_mail  # noqa: F401
+import events.feedback_models  # noqa: F401
 import events.follow_up  # noqa: F401
 import events.mails  # noqa: F401
 import events.material_models  # noqa: F401

@@ -12,6 +12,7 @@ a module each:
 - :mod:`.attendance`: who came to a date, its scanned sheets and its sign-in sheet;
 - :mod:`.certificates`: a course's certificates of attendance;
 - :mod:`.materials`: an event's or a course's materials and the follow-up mail;
+- :mod:`.feedback`: the feedback questions, invitations and summary of an event or a course;
 - :mod:`.forms`: the forms; :mod:`.dashboard`: their section of the start page;
   :mod:`.audit`: how events read in the audit log.
 """
@@ -22,6 +23,7 @@ from events.admin import (  # noqa: F401  (their routes join bp)
     certificates,
     course_participants,
     dashboard,
+    feedback,
     materials,
     participant_bulk,
     participant_groups,

@@ -1,7 +1,7 @@
 """The events' part of the JSON API under /api/v1: kinds, series, events,
 registrations, course bookings, attendance, certificates, participants by group and
-materials, each a blueprint whose routes declare their input and output as schemas
-(see :mod:`kkp.api`)."""
+materials and the feedback summary, each a blueprint whose routes declare their input
+and output as schemas (see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from events.api import (
     bookings,
     certificates,
     events,
+    feedback,
     kinds,
     materials,
     participants,
@@ -29,5 +30,6 @@ def register_api() -> None:
         certificates,
         participants,
         materials,
+        feedback,
     ):
         nest(module.bp)

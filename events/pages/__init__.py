@@ -2,11 +2,13 @@
 registration form (:mod:`.events`), booking a whole course (:mod:`.courses`), a
 registration's own page (:mod:`.registration`) and its materials (:mod:`.materials`),
 the calendars and feeds that calendar apps and feed readers fetch (:mod:`.published`),
-and certificates: the holder's PDF and their public check (:mod:`.certificates`)."""
+certificates: the holder's PDF and their public check (:mod:`.certificates`), and the
+anonymous feedback form (:mod:`.feedback`)."""
 
 from events.pages import (  # noqa: F401  (their routes join bp)
     certificates,
     courses,
+    feedback,
     materials,
     published,
     registration,

@@ -34,6 +34,8 @@ ACTIONS = {
     "subscriber.bulk_delete": _l("Subscribers deleted"),
     "certificate.issue": _l("Certificate of attendance issued"),
     "certificate.send_all": _l("Certificates of attendance sent"),
+    "event.feedback_invite": _l("Feedback invitations sent"),
+    "event_series.feedback_invite": _l("Feedback invitations sent"),
     "consent_text.publish": _l("Consent text published"),
     "editor.create": _l("Editor account created"),
     "editor.password_change": _l("Password changed"),

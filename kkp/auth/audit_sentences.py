@@ -20,6 +20,12 @@ SENTENCES = {
     "certificate.send_all": _l(
         "%(who)s sent the certificates of attendance for %(object)s to everyone eligible"
     ),
+    "event.feedback_invite": _l(
+        "%(who)s invited the participants of the event %(object)s to give feedback"
+    ),
+    "event_series.feedback_invite": _l(
+        "%(who)s invited the participants of the series %(object)s to give feedback"
+    ),
     "consent_text.publish": _l("%(who)s published a new consent text"),
     "editor.create": _l("%(who)s created the editor account %(object)s"),
     "editor.password_change": _l("%(who)s changed the password of %(object)s"),

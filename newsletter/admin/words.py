@@ -72,6 +72,7 @@ KIND_WORDS = {
     EventMailKind.MOVED: _l("Moved to another date"),
     EventMailKind.MOVED_AWAY: _l("Calendar entry of the date left"),
     EventMailKind.CERTIFICATE: _l("Certificate of attendance"),
+    EventMailKind.FEEDBACK: _l("Invitation to give feedback"),
     EventMailKind.COURSE_REQUEST: _l("Request to confirm a course booking"),
     EventMailKind.COURSE_LINK: _l("Link to the course booking"),
     EventMailKind.COURSE_CONFIRMATION: _l("Course booking confirmed"),
