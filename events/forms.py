@@ -33,7 +33,11 @@ class RegistrationForm(FlaskForm):
     def participation_error(self, event: Event) -> dict[str, str]:
         """A hybrid event's registration without the choice: the error at its field
         (shown with every other, whichever check failed first)."""
-        if event.format == EventFormat.HYBRID and self.participation.data not in PARTICIPATIONS:
+        return self.choice_error(event.format == EventFormat.HYBRID)
+
+    def choice_error(self, hybrid: bool) -> dict[str, str]:
+        """The same for anything hybrid (a course whose dates are)."""
+        if hybrid and self.participation.data not in PARTICIPATIONS:
             return {"participation": str(PARTICIPATION_MISSING)}
         return {}
 
