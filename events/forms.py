@@ -46,6 +46,17 @@ class AnswerForm(FlaskForm):
     """A POST with a button: accept, decline or cancel (a GET changes nothing)."""
 
 
+class OwnRegistrationForm(AnswerForm):
+    """Her registration's buttons; accepting an invitation to a hybrid event asks on
+    site or online too (templates/events/_participation.html)."""
+
+    participation = RadioField(
+        _l("How will you take part?"),
+        choices=[(Participation.ON_SITE, _l("On site")), (Participation.ONLINE, _l("Online"))],
+        validate_choice=False,
+    )
+
+
 class CertificateCheckForm(FlaskForm):
     """Whom a certificate was issued to: the name as printed on it."""
 
