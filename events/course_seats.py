@@ -223,3 +223,20 @@ def waiting_place(booking: CourseBooking) -> int | None:
             ),
         )
     )
+
+
+def waiting_places(series: EventSeries) -> dict[int, int]:
+    """Each waiting booking's place in its line (a hybrid course: its kind's), by id."""
+    places: dict[int, int] = {}
+    for kind in pools(series):
+        ids = db.session.scalars(
+            sa.select(CourseBooking.id)
+            .where(
+                CourseBooking.series_id == series.id,
+                CourseBooking.status == RegistrationStatus.WAITING,
+                *in_pool(kind, CourseBooking.participation),
+            )
+            .order_by(CourseBooking.waiting_since, CourseBooking.id)
+        )
+        places.update({booking_id: n for n, booking_id in enumerate(ids, start=1)})
+    return places

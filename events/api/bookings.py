@@ -19,8 +19,7 @@ from events.api.booking_schemas import (
 from events.api.errors import handle_errors
 from events.api.events import require
 from events.course_models import CourseBooking
-from events.models import ACTIVE, UNCONFIRMED, EventSeries, RegistrationSource, RegistrationStatus
-from events.seats import in_pool
+from events.models import ACTIVE, UNCONFIRMED, EventSeries, RegistrationSource
 from kkp.api import ApiBlueprint, get_or_404, keyset_page
 from kkp.api_docs import id_parameter
 from kkp.api_fields import PAGE_SIZE, NoBodySchema
@@ -45,23 +44,6 @@ def _booking(booking_id: int) -> CourseBooking:
     return get_or_404(CourseBooking, booking_id, _("There is no such booking."))
 
 
-def _waiting_places(series: EventSeries) -> dict[int, int]:
-    """Each waiting booking's place in its pool's line (see :mod:`events.course_seats`)."""
-    places: dict[int, int] = {}
-    for kind in course_seats.pools(series):
-        ids = db.session.scalars(
-            sa.select(CourseBooking.id)
-            .where(
-                CourseBooking.series_id == series.id,
-                CourseBooking.status == RegistrationStatus.WAITING,
-                *in_pool(kind, CourseBooking.participation),
-            )
-            .order_by(CourseBooking.waiting_since, CourseBooking.id)
-        )
-        places.update({booking_id: n for n, booking_id in enumerate(ids, start=1)})
-    return places
-
-
 @bp.route(_OF_SERIES, endpoint="bookings", methods=["GET"], parameters=_SERIES_ID)
 @bp.doc(
     operationId="listBookings",
@@ -82,7 +64,7 @@ def get_bookings(read_query, series_id: int):
     )
     if "status" in args:
         query = query.where(CourseBooking.status == args["status"])
-    places = _waiting_places(series)
+    places = course_seats.waiting_places(series)
     return keyset_page(query, limit, lambda b: booking_json(b, places.get(b.id)))
 
 

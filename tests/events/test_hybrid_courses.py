@@ -195,3 +195,21 @@ def test_mails_give_the_address_on_site_and_the_link_online(course):
     courses.cancel_booking(netz)
     db.session.commit()
     assert LINK in _course_mail(waiting, "course_promoted")
+
+
+def test_editors_add_with_the_choice_and_see_each_kind(course, logged_in):
+    url = f"/admin/events/series/{course.id}/participants"
+    page = logged_in.get(url).get_data(as_text=True)
+    assert 'name="participation"' in page
+    person = {"name": "Anna", "email": "anna@example.org", "csrf_token": csrf_token(page)}
+    refused = logged_in.post(f"{url}/add", data=person)
+    assert refused.status_code == 422
+    assert 'value="anna@example.org"' in refused.get_data(as_text=True)
+    added = logged_in.post(f"{url}/add", data={**person, "participation": "online"})
+    assert added.status_code == 303
+    _book(course, "netz2@example.org", "online")
+    _book(course, "ort@example.org", "on_site")
+    _book(course, "ort2@example.org", "on_site")
+    page = logged_in.get(url).get_data(as_text=True)
+    # two waiting lists, each with its first place
+    assert page.count('<td class="place" data-label="Platz">1</td>') == 2
