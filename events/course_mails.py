@@ -129,7 +129,7 @@ def _build_date(kind: str, delivery: Delivery):
         kind, context, to=mailbox(registration.name, registration.email), locale=locale
     )
     ics = ical.invitation(
-        calendar_event(event, for_participant=True),
+        calendar_event(event, for_participant=True, participation=registration.participation),
         attendee_name=registration.name,
         attendee_email=registration.email,
         method=method,

@@ -213,3 +213,26 @@ def test_editors_add_with_the_choice_and_see_each_kind(course, logged_in):
     page = logged_in.get(url).get_data(as_text=True)
     # two waiting lists, each with its first place
     assert page.count('<td class="place" data-label="Platz">1</td>') == 2
+
+
+def test_each_date_in_the_calendar_is_where_she_takes_part(course, client):
+    from types import SimpleNamespace
+
+    from events.course_mails import _build_date
+    from events.course_notices import token_for
+
+    def location(booking) -> str:
+        registration = booking.registrations[0]
+        msg = _build_date(
+            "course_date", SimpleNamespace(params={"registration_id": registration.id})
+        )
+        (part,) = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
+        return part.get_payload(decode=True).decode().replace("\r\n ", "")
+
+    on_site = _book(course, "ort@example.org", "on_site")
+    online = _book(course, "netz@example.org", "online")
+    assert "Markt 1" in location(on_site) and LINK not in location(on_site)
+    assert LINK in location(online)
+    # and her own page: the link only online
+    assert LINK not in client.get(f"/events/booking/{token_for(on_site)}").get_data(as_text=True)
+    assert LINK in client.get(f"/events/booking/{token_for(online)}").get_data(as_text=True)
