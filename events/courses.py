@@ -9,7 +9,10 @@ address alike; editors and the API seat at once. A confirmed booking has one
 confirmed with it and cancelled with it, so each date's participant list, reminders,
 updates and attendance work as for anyone; each gets that date's calendar entry, and
 the person one mail listing every date. Only confirmed bookings have such
-registrations: pending and waiting ones are the course's business alone.
+registrations: pending and waiting ones are the course's business alone. A course
+whose dates are hybrid asks each booking on site or online: seats, waiting list and
+promotion are that kind's (see :mod:`events.course_seats`), and each date's
+registration carries the choice.
 """
 
 from __future__ import annotations
