@@ -17,7 +17,7 @@ from events.course_models import CourseBooking
 from events.course_notices import confirm_token_for, token_for
 from events.course_seats import waiting_place
 from events.dates import instant_text, when
-from events.mails import mail_context
+from events.mails import mail_context, shows_place_and_link
 from events.models import (
     ACTIVE,
     UNCONFIRMED,
@@ -58,12 +58,14 @@ def course_context(kind: str, booking: CourseBooking, params: dict | None = None
     dates = [
         {
             "when": when(event, locale),
-            "place": event.place if event.is_in_person else "",
-            "online": event.is_online,
-            "join_url": event.join_url,
+            "place": event.place if on_site else "",
+            "online": online,
+            "join_url": event.join_url if online else "",
         }
         for event, _registration in booking_dates(booking)
         if event.status == EventStatus.PUBLISHED
+        # a hybrid course: on site the address, online the link (as for a single date)
+        for on_site, online in [shows_place_and_link(event, booking.participation)]
     ]
     context = {
         "booking": booking,
@@ -127,7 +129,7 @@ def _build_date(kind: str, delivery: Delivery):
         kind, context, to=mailbox(registration.name, registration.email), locale=locale
     )
     ics = ical.invitation(
-        calendar_event(event, for_participant=True),
+        calendar_event(event, for_participant=True, participation=registration.participation),
         attendee_name=registration.name,
         attendee_email=registration.email,
         method=method,

@@ -12,7 +12,8 @@ from kkp.extensions import db
 
 class CourseBooking(db.Model):
     """One person for all dates of a whole-course series: seats and the waiting list are
-    counted here, against `EventSeries.capacity`. Its status follows
+    counted here, against `EventSeries.capacity` (a hybrid course's online seats:
+    `capacity_online`). Its status follows
     :class:`events.models.RegistrationStatus`; each date has a
     :class:`events.models.Registration` (`booking_id`) whose status follows this one's,
     so the date's participant list, invitation, reminder and attendance work as for any

@@ -4,6 +4,12 @@ the series row's lock, the way :mod:`events.seats` counts a single date's.
 Everything that hands out a course seat first locks the series row (`SELECT … FOR
 UPDATE` on PostgreSQL; a write on SQLite, which takes the database's write lock),
 then counts bookings: two people can never take the last seat together.
+
+A course whose dates are hybrid has two pools of seats, counted apart as a hybrid
+date's are (:func:`events.seats.hybrid_pool`): on site (`EventSeries.capacity`) and
+online (`EventSeries.capacity_online`), each with its own waiting list. Functions
+taking a series take the booking's `participation`; those taking a series id take the
+pool already worked out (None: the whole course).
 """
 
 from __future__ import annotations
@@ -18,12 +24,14 @@ from events.errors import EventError
 from events.models import (
     SEATED,
     Event,
+    EventFormat,
     EventSeries,
     EventStatus,
+    Participation,
     RegistrationScope,
     RegistrationStatus,
 )
-from events.seats import RegistrationClosed
+from events.seats import RegistrationClosed, checked_choice, hybrid_pool, hybrid_pools, in_pool
 from kkp.db import utcnow
 from kkp.extensions import db
 
@@ -101,51 +109,102 @@ def require_open(series: EventSeries, now: datetime) -> None:
         raise RegistrationClosed(_("The registration deadline has passed."))
 
 
-def _count(series_id: int, statuses) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(CourseBooking)
-        .where(CourseBooking.series_id == series_id, CourseBooking.status.in_(statuses))
+def is_hybrid(series: EventSeries) -> bool:
+    """A course whose dates (not cancelled) are hybrid: its bookings choose on site or
+    online, and the seats are counted per choice."""
+    return any(
+        e.format == EventFormat.HYBRID for e in series.events if e.status != EventStatus.CANCELLED
     )
 
 
-def seated_count(series_id: int) -> int:
-    """Seats taken: confirmed, and held for someone who has yet to confirm."""
-    return _count(series_id, SEATED)
+def pool(series: EventSeries, participation: str | None) -> str | None:
+    """The pool of seats a booking with `participation` takes (None: the whole course)."""
+    return hybrid_pool(is_hybrid(series), participation)
 
 
-def confirmed_count(series_id: int) -> int:
-    return _count(series_id, (RegistrationStatus.CONFIRMED,))
+def pools(series: EventSeries) -> tuple[str | None, ...]:
+    return hybrid_pools(is_hybrid(series))
 
 
-def waiting_count(series_id: int) -> int:
-    return _count(series_id, (RegistrationStatus.WAITING,))
+def checked_participation(series: EventSeries, participation: str | None) -> str:
+    """What a booking stores: the choice, required for a hybrid course; else empty."""
+    return checked_choice(is_hybrid(series), participation)
 
 
-def seats_left(series: EventSeries) -> int | None:
-    """Free seats, or None when there is no limit."""
-    if series.capacity is None:
+def capacity_for(series: EventSeries, participation: str | None = None) -> int | None:
+    """The seats of the pool; None: no limit."""
+    if pool(series, participation) == Participation.ONLINE:
+        return series.capacity_online
+    return series.capacity
+
+
+def _count(series_id: int, statuses, kind: str | None = None) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(CourseBooking)
+        .where(
+            CourseBooking.series_id == series_id,
+            CourseBooking.status.in_(statuses),
+            *in_pool(kind, CourseBooking.participation),
+        )
+    )
+
+
+def seated_count(series_id: int, kind: str | None = None) -> int:
+    """Seats taken (of the pool `kind`): confirmed, and held for someone who has yet to
+    confirm."""
+    return _count(series_id, SEATED, kind)
+
+
+def confirmed_count(series_id: int, kind: str | None = None) -> int:
+    return _count(series_id, (RegistrationStatus.CONFIRMED,), kind)
+
+
+def waiting_count(series_id: int, kind: str | None = None) -> int:
+    return _count(series_id, (RegistrationStatus.WAITING,), kind)
+
+
+def _left(series: EventSeries, participation: str | None, count) -> int | None:
+    if participation is None and is_hybrid(series):
+        left = [_left(series, kind, count) for kind in pools(series)]
+        return None if None in left else sum(left)
+    capacity = capacity_for(series, participation)
+    if capacity is None:
         return None
-    return max(0, series.capacity - seated_count(series.id))
+    return max(0, capacity - count(series.id, pool(series, participation)))
 
 
-def public_seats_left(series: EventSeries) -> int | None:
+def seats_left(series: EventSeries, participation: str | None = None) -> int | None:
+    """Free seats of the pool, or None when there is no limit (a hybrid course without
+    `participation`: both pools together)."""
+    return _left(series, participation, seated_count)
+
+
+def public_seats_left(series: EventSeries, participation: str | None = None) -> int | None:
     """Free seats as the public page shows them: held seats left out, so that what a
     stranger types into the form never shows (see :func:`events.seats.public_seats_left`)."""
-    if series.capacity is None:
-        return None
-    return max(0, series.capacity - confirmed_count(series.id))
+    return _left(series, participation, confirmed_count)
 
 
-def has_free_seat(series: EventSeries) -> bool:
-    """A seat for a newcomer: free, and nobody waiting before them."""
-    if series.capacity is None:
+def public_seats_by_kind(series: EventSeries) -> dict[str, int | None]:
+    """A hybrid course's seats left on site and online (None: no limit); else empty."""
+    if not is_hybrid(series):
+        return {}
+    return {kind: public_seats_left(series, kind) for kind in pools(series)}
+
+
+def has_free_seat(series: EventSeries, participation: str | None = None) -> bool:
+    """A seat for a newcomer (of a hybrid course: in her pool): free, and nobody
+    waiting before them."""
+    capacity = capacity_for(series, participation)
+    if capacity is None:
         return True
-    return seated_count(series.id) < series.capacity and waiting_count(series.id) == 0
+    kind = pool(series, participation)
+    return seated_count(series.id, kind) < capacity and waiting_count(series.id, kind) == 0
 
 
 def waiting_place(booking: CourseBooking) -> int | None:
-    """1 for the first on the course's waiting list; None when not waiting."""
+    """1 for the first on the course's (pool's) waiting list; None when not waiting."""
     if booking.status != RegistrationStatus.WAITING:
         return None
     return db.session.scalar(
@@ -154,6 +213,7 @@ def waiting_place(booking: CourseBooking) -> int | None:
         .where(
             CourseBooking.series_id == booking.series_id,
             CourseBooking.status == RegistrationStatus.WAITING,
+            *in_pool(pool(booking.series, booking.participation), CourseBooking.participation),
             sa.or_(
                 CourseBooking.waiting_since < booking.waiting_since,
                 sa.and_(
@@ -163,3 +223,20 @@ def waiting_place(booking: CourseBooking) -> int | None:
             ),
         )
     )
+
+
+def waiting_places(series: EventSeries) -> dict[int, int]:
+    """Each waiting booking's place in its line (a hybrid course: its kind's), by id."""
+    places: dict[int, int] = {}
+    for kind in pools(series):
+        ids = db.session.scalars(
+            sa.select(CourseBooking.id)
+            .where(
+                CourseBooking.series_id == series.id,
+                CourseBooking.status == RegistrationStatus.WAITING,
+                *in_pool(kind, CourseBooking.participation),
+            )
+            .order_by(CourseBooking.waiting_since, CourseBooking.id)
+        )
+        places.update({booking_id: n for n, booking_id in enumerate(ids, start=1)})
+    return places

@@ -9,7 +9,10 @@ address alike; editors and the API seat at once. A confirmed booking has one
 confirmed with it and cancelled with it, so each date's participant list, reminders,
 updates and attendance work as for anyone; each gets that date's calendar entry, and
 the person one mail listing every date. Only confirmed bookings have such
-registrations: pending and waiting ones are the course's business alone.
+registrations: pending and waiting ones are the course's business alone. A course
+whose dates are hybrid asks each booking on site or online: seats, waiting list and
+promotion are that kind's (see :mod:`events.course_seats`), and each date's
+registration carries the choice.
 """
 
 from __future__ import annotations
@@ -26,10 +29,14 @@ from events.course_dates import sync_dates
 from events.course_models import CourseBooking
 from events.course_notices import queue_booking_mail, queue_public_booking_mail
 from events.course_seats import (
+    capacity_for,
+    checked_participation,
     course_dates,
     has_free_seat,
     is_course,
     lock_series,
+    pool,
+    pools,
     require_open,
     seated_count,
 )
@@ -45,6 +52,7 @@ from events.models import (
 )
 from events.notices import lock_address, public_mail_allowed
 from events.registrations import _person as checked_person  # the same rules as a date's
+from events.seats import in_pool
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
@@ -67,7 +75,7 @@ def _confirm_seat(booking: CourseBooking, now: datetime, kind: str) -> None:
 def _seat(series: EventSeries, booking: CourseBooking, now: datetime) -> str:
     """Confirm, or put at the end of the waiting list; queue the matching mail."""
     with db.session.no_autoflush:  # the new row has no status yet
-        free = has_free_seat(series)
+        free = has_free_seat(series, booking.participation)
     if free:
         _confirm_seat(booking, now, EventMailKind.COURSE_CONFIRMATION)
     else:
@@ -94,6 +102,7 @@ def book(
     organisation: str = "",
     consent: bool = False,
     consent_version: int | None = None,
+    participation: str | None = None,
     locale: str = "de",
     now: datetime | None = None,
 ) -> tuple[CourseBooking | None, str]:
@@ -102,13 +111,16 @@ def book(
     "pending_waiting" (full: the waiting list once confirmed), "already" (known
     before: the mail says so, nothing changes) or "limited" (the address had its mails
     this hour: nothing happens, and the booking is None). The caller must answer all
-    alike. Extra input of the form (answers, consents) belongs beside this call."""
+    alike. A hybrid course requires `participation` (on site or online): the seat and
+    the waiting list are that pool's. Extra input of the form (answers, consents)
+    belongs beside this call."""
     now = now or utcnow()
     name, email, organisation = checked_person(name, email, organisation)
     if not consent:
         raise EventError(_("Please agree to the processing of your data."), "consent")
     series = lock_series(series_id)
     require_open(series, now)
+    participation = checked_participation(series, participation)
     lock_address(email)
     if not public_mail_allowed(email, now):
         log.info("course %s: mail limit for an address reached, nothing done", series.id)
@@ -126,12 +138,13 @@ def book(
     else:  # a cancelled or lapsed booking taken up again: old links must not confirm it
         booking.key = secrets.token_hex(16)
     booking.name, booking.organisation = name, organisation
+    booking.participation = participation
     booking.locale = locale if locale in ("de", "en") else "de"
     booking.source = RegistrationSource.FORM
     booking.cancelled_at = booking.confirmed_at = booking.waiting_since = None
     booking.consent_at, booking.consent_version = now, consent_version
     with db.session.no_autoflush:
-        free = has_free_seat(series)
+        free = has_free_seat(series, participation)
     booking.status = RegistrationStatus.PENDING if free else RegistrationStatus.PENDING_WAITING
     booking.hold_until = now + timedelta(
         minutes=current_app.config["KKP_REGISTRATION_HOLD_MINUTES"]
@@ -166,7 +179,9 @@ def confirm_booking(booking: CourseBooking, now: datetime | None = None) -> str:
         raise EventStateError(_("This course has already taken place."))
     held = booking.status == RegistrationStatus.PENDING
     booking.hold_until = None
-    if held and series.capacity is not None and seated_count(series.id) > series.capacity:
+    capacity = capacity_for(series, booking.participation)
+    kind = pool(series, booking.participation)
+    if held and capacity is not None and seated_count(series.id, kind) > capacity:
         held = False  # the editor lowered the seats meanwhile: queue like anyone
         booking.status = RegistrationStatus.PENDING_WAITING
         db.session.flush()
@@ -185,10 +200,12 @@ def add_booking(
     email: str,
     organisation: str = "",
     over_capacity: bool = False,
+    participation: str | None = None,
     source: str = RegistrationSource.EDITOR,
 ) -> tuple[CourseBooking, str]:
-    """An editor (or the API) books someone who agreed elsewhere: a seat at once when
-    one is free (or with `over_capacity`), else the waiting list."""
+    """An editor (or the API) books someone who agreed elsewhere: a seat (of her pool,
+    on site or online, for a hybrid course) at once when one is free (or with
+    `over_capacity`), else the waiting list."""
     now = utcnow()
     name, email, organisation = checked_person(name, email, organisation)
     series = lock_series(series_id)
@@ -196,6 +213,7 @@ def add_booking(
         raise EventStateError(_("This series is not booked as a whole course."))
     if not _upcoming(series, now):
         raise EventStateError(_("This course has no dates to come."))
+    participation = checked_participation(series, participation)
     booking = _booking(series, email)
     if booking is not None and booking.status in ACTIVE:
         raise EventError(_("This person has booked the course already."), "email")
@@ -203,10 +221,11 @@ def add_booking(
         booking = CourseBooking(series_id=series.id, email=email, key=secrets.token_hex(16))
         db.session.add(booking)
     booking.name, booking.organisation = name, organisation
+    booking.participation = participation
     booking.source = source if source in REGISTRATION_SOURCES else RegistrationSource.EDITOR
     booking.cancelled_at = booking.hold_until = None
     with db.session.no_autoflush:
-        full = not has_free_seat(series)
+        full = not has_free_seat(series, participation)
     if booking.status == RegistrationStatus.PENDING or (over_capacity and full):
         _confirm_seat(booking, now, EventMailKind.COURSE_CONFIRMATION)
         outcome = booking.status
@@ -219,13 +238,9 @@ def add_booking(
 # -- the waiting list, cancelling, lapsing -------------------------------------------------
 
 
-def promote_waiting(series: EventSeries, now: datetime | None = None) -> list[CourseBooking]:
-    """Give free seats to the waiting list in order; each promoted person is told.
-    Call with the series locked."""
-    now = now or utcnow()
-    if not is_course(series) or not _upcoming(series, now):
-        return []
-    free = None if series.capacity is None else series.capacity - seated_count(series.id)
+def _promote_pool(series: EventSeries, kind: str | None, now: datetime) -> list[CourseBooking]:
+    capacity = capacity_for(series, kind)
+    free = None if capacity is None else capacity - seated_count(series.id, kind)
     if free is not None and free <= 0:
         return []
     query = (
@@ -233,17 +248,30 @@ def promote_waiting(series: EventSeries, now: datetime | None = None) -> list[Co
         .where(
             CourseBooking.series_id == series.id,
             CourseBooking.status == RegistrationStatus.WAITING,
+            *in_pool(kind, CourseBooking.participation),
         )
         .order_by(CourseBooking.waiting_since, CourseBooking.id)
     )
     if free is not None:
         query = query.limit(free)
-    promoted = db.session.scalars(query).all()
+    promoted = list(db.session.scalars(query).all())
     for booking in promoted:
         _confirm_seat(booking, now, EventMailKind.COURSE_PROMOTED)
+    return promoted
+
+
+def promote_waiting(series: EventSeries, now: datetime | None = None) -> list[CourseBooking]:
+    """Give free seats to the waiting list in order, pool by pool (a hybrid course:
+    on site, online); each promoted person is told. Call with the series locked."""
+    now = now or utcnow()
+    if not is_course(series) or not _upcoming(series, now):
+        return []
+    promoted: list[CourseBooking] = []
+    for kind in pools(series):
+        promoted += _promote_pool(series, kind, now)
     if promoted:
         log.info("course %s: %d moved up from the waiting list", series.id, len(promoted))
-    return list(promoted)
+    return promoted
 
 
 def cancel_booking(booking: CourseBooking, *, by_editor: bool = False) -> None:
@@ -278,13 +306,16 @@ def move_up_booking(booking: CourseBooking) -> str:
     db.session.refresh(booking)  # she may have left meanwhile: her choice stands
     if booking.status != RegistrationStatus.WAITING:
         raise EventStateError(_("Only people on the waiting list can be moved up."))
-    if series.capacity is None or seated_count(series.id) < series.capacity:
+    kind = pool(series, booking.participation)
+    capacity = capacity_for(series, kind)
+    if capacity is None or seated_count(series.id, kind) < capacity:
         _confirm_seat(booking, utcnow(), EventMailKind.COURSE_PROMOTED)
     else:
         first = db.session.scalar(
             sa.select(sa.func.min(CourseBooking.waiting_since)).where(
                 CourseBooking.series_id == series.id,
                 CourseBooking.status == RegistrationStatus.WAITING,
+                *in_pool(kind, CourseBooking.participation),
             )
         )
         booking.waiting_since = first - timedelta(microseconds=1)

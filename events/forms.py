@@ -33,13 +33,28 @@ class RegistrationForm(FlaskForm):
     def participation_error(self, event: Event) -> dict[str, str]:
         """A hybrid event's registration without the choice: the error at its field
         (shown with every other, whichever check failed first)."""
-        if event.format == EventFormat.HYBRID and self.participation.data not in PARTICIPATIONS:
+        return self.choice_error(event.format == EventFormat.HYBRID)
+
+    def choice_error(self, hybrid: bool) -> dict[str, str]:
+        """The same for anything hybrid (a course whose dates are)."""
+        if hybrid and self.participation.data not in PARTICIPATIONS:
             return {"participation": str(PARTICIPATION_MISSING)}
         return {}
 
 
 class AnswerForm(FlaskForm):
     """A POST with a button: accept, decline or cancel (a GET changes nothing)."""
+
+
+class OwnRegistrationForm(AnswerForm):
+    """Her registration's buttons; accepting an invitation to a hybrid event asks on
+    site or online too (templates/events/_participation.html)."""
+
+    participation = RadioField(
+        _l("How will you take part?"),
+        choices=[(Participation.ON_SITE, _l("On site")), (Participation.ONLINE, _l("Online"))],
+        validate_choice=False,
+    )
 
 
 class CertificateCheckForm(FlaskForm):

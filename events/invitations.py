@@ -7,9 +7,11 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from events.course_seats import refuse_course_date
+from events.dates import when
 from events.errors import EventError, EventStateError
 from events.models import (
     ACTIVE,
@@ -22,7 +24,9 @@ from events.models import (
     RegistrationSource,
     RegistrationStatus,
 )
+from events.moving import RegisteredElsewhere, registered_elsewhere
 from events.registrations import _seat, cancel, confirm, lock_event, queue_mail, require_open
+from events.seats import checked_participation
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
@@ -91,9 +95,12 @@ def invite_list(event_id: int, list_id: int) -> int:
     return invited
 
 
-def respond(registration: Registration, *, accept: bool) -> str:
-    """An invited person answers. Accepting takes a seat or a waiting-list place;
-    declining someone who had a seat frees it. Returns the new status."""
+def respond(registration: Registration, *, accept: bool, participation: str | None = None) -> str:
+    """An invited person answers. Accepting takes a seat or a waiting-list place (of a
+    hybrid event: on site or online as `participation` says, required there); declining
+    someone who had a seat frees it. Returns the new status. Accepting a date of a
+    series of one of several dates while she has another date raises
+    :class:`~events.moving.RegisteredElsewhere`."""
     now = utcnow()
     if not accept:
         if (
@@ -114,5 +121,15 @@ def respond(registration: Registration, *, accept: bool) -> str:
         return confirm(registration, now)
     event = lock_event(registration.event_id)
     require_open(event, now, invited=True)
+    registration.participation = checked_participation(event, participation)
+    other = registered_elsewhere(event, registration.email)
+    if other is not None:
+        message = _(
+            "You cannot accept: you are already registered for another date of this event "
+            "(%(when)s), and each person takes part on one date only. To change the date, "
+            "please use your registration.",
+            when=when(other.event, str(get_locale() or "de")),
+        )
+        raise RegisteredElsewhere(message, other)
     registration.cancelled_at = None
     return _seat(event, registration, now)

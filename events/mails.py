@@ -126,13 +126,15 @@ def mail_context(
 
 
 def _how(event: Event, registration: Registration) -> tuple[bool, bool]:
+    return shows_place_and_link(event, registration.participation)
+
+
+def shows_place_and_link(event: Event, participation: str) -> tuple[bool, bool]:
     """Whether her mail shows the address and the join link: for a hybrid event, what
-    she chose (on site: the address; online: the link), else what the event is."""
-    if event.format == EventFormat.HYBRID and registration.participation:
-        return (
-            registration.participation == Participation.ON_SITE,
-            registration.participation == Participation.ONLINE,
-        )
+    she chose (on site: the address; online: the link), else what the event is. A
+    course booking's mails ask the same of each date."""
+    if event.format == EventFormat.HYBRID and participation:
+        return (participation == Participation.ON_SITE, participation == Participation.ONLINE)
     return event.is_in_person, event.is_online
 
 

@@ -186,8 +186,11 @@ class EventSeries(db.Model):
     registration_scope = sa.Column(
         sa.String(20), nullable=False, default=RegistrationScope.DATES, server_default="dates"
     )
-    #: seats of the whole course; NULL: no limit (only for the course scope)
+    #: seats of the whole course (of a hybrid course: on site); NULL: no limit (only for
+    #: the course scope)
     capacity = sa.Column(sa.Integer)
+    #: a hybrid course's online seats, counted apart; NULL: no limit
+    capacity_online = sa.Column(sa.Integer)
     #: booking the course closes at this instant; NULL: at the first date's start
     registration_deadline = sa.Column(UTCDateTime)
     #: the share of dates (percent) a participant must attend for a certificate

@@ -45,6 +45,15 @@ ELSEWHERE = _l(
 HOLDS_A_DATE = ACTIVE + (RegistrationStatus.INVITED,)
 
 
+class RegisteredElsewhere(EventStateError):
+    """She has another date of the one-of series; `other` is that registration (for a
+    link to it)."""
+
+    def __init__(self, message: str, other: Registration):
+        super().__init__(message)
+        self.other = other
+
+
 def is_one_of(event: Event) -> bool:
     return event.series is not None and event.series.registration_scope == RegistrationScope.ONE_OF
 

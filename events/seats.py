@@ -53,30 +53,45 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
-def pool(event: Event, participation: str | None) -> str | None:
-    """The pool of seats a registration with `participation` takes: None (the whole
-    event) unless the event is hybrid; there, "online" or "on_site" (a registration
-    without a choice, from before, counts on site)."""
-    if event.format != EventFormat.HYBRID:
+def hybrid_pool(hybrid: bool, participation: str | None) -> str | None:
+    """The pool of seats `participation` takes: None (all seats) unless `hybrid`;
+    there, "online" or "on_site" (no choice, from before, counts on site). A whole
+    course's seats (:mod:`events.course_seats`) are pooled the same way."""
+    if not hybrid:
         return None
     return Participation.ONLINE if participation == Participation.ONLINE else Participation.ON_SITE
 
 
+def hybrid_pools(hybrid: bool) -> tuple[str | None, ...]:
+    """Every pool: both kinds when `hybrid`, else all seats as one."""
+    return (Participation.ON_SITE, Participation.ONLINE) if hybrid else (None,)
+
+
+def checked_choice(hybrid: bool, participation: str | None) -> str:
+    """What to store as a participation: the choice, required when `hybrid`; empty
+    otherwise."""
+    if not hybrid:
+        return ""
+    if participation not in PARTICIPATIONS:
+        raise EventError(str(PARTICIPATION_MISSING), "participation")
+    return participation
+
+
+def pool(event: Event, participation: str | None) -> str | None:
+    """The pool of seats a registration with `participation` takes (see
+    :func:`hybrid_pool`)."""
+    return hybrid_pool(event.format == EventFormat.HYBRID, participation)
+
+
 def pools(event: Event) -> tuple[str | None, ...]:
     """Every pool of the event: both kinds for a hybrid event, else the whole event."""
-    if event.format == EventFormat.HYBRID:
-        return (Participation.ON_SITE, Participation.ONLINE)
-    return (None,)
+    return hybrid_pools(event.format == EventFormat.HYBRID)
 
 
 def checked_participation(event: Event, participation: str | None) -> str:
     """What to store as a registration's participation: the choice, required for a
     hybrid event; empty for any other."""
-    if event.format != EventFormat.HYBRID:
-        return ""
-    if participation not in PARTICIPATIONS:
-        raise EventError(str(PARTICIPATION_MISSING), "participation")
-    return participation
+    return checked_choice(event.format == EventFormat.HYBRID, participation)
 
 
 def capacity_for(event: Event, participation: str | None = None) -> int | None:
@@ -86,13 +101,14 @@ def capacity_for(event: Event, participation: str | None = None) -> int | None:
     return event.capacity
 
 
-def in_pool(participation: str | None) -> list:
-    """The conditions on :class:`Registration` that select a pool (see :func:`pool`)."""
+def in_pool(participation: str | None, column=Registration.participation) -> list:
+    """The conditions on :class:`Registration` (or on another `participation` column,
+    such as a course booking's) that select a pool (see :func:`pool`)."""
     if participation is None:
         return []
     if participation == Participation.ONLINE:
-        return [Registration.participation == Participation.ONLINE]
-    return [Registration.participation != Participation.ONLINE]
+        return [column == Participation.ONLINE]
+    return [column != Participation.ONLINE]
 
 
 def _count(event_id: int, statuses, participation: str | None) -> int:

@@ -1,8 +1,9 @@
 """How a series is booked and certified: the scope (each date, the whole course, one
-of several dates), the course's seats and deadline, the certificate's share of dates
-(percent), teaching units (45 minutes), summary and signer, and how many months after
-the last date registrations are kept. Editors set them on the series' page and in the
-API; every wrong field is named at once."""
+of several dates), the course's seats (a hybrid course's on site and online) and
+deadline, the certificate's share of dates (percent), teaching units (45 minutes),
+summary and signer, and how many months after the last date registrations are kept.
+Editors set them on the series' page and in the API; every wrong field is named at
+once."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ MAX_RETENTION_MONTHS = 120
 FIELDS = (
     "registration_scope",
     "capacity",
+    "capacity_online",
     "registration_deadline",
     "certificate_share",
     "teaching_units",
@@ -38,6 +40,8 @@ class SeriesSettings:
     registration_scope: str = RegistrationScope.DATES
     #: the course's seats; None: no limit
     capacity: int | None = None
+    #: a hybrid course's online seats; None: no limit
+    capacity_online: int | None = None
     #: UTC; None: booking closes at the first date's start
     registration_deadline: datetime | None = None
     #: percent of the dates attended for a certificate
@@ -115,6 +119,7 @@ def save_settings(
     if settings.registration_scope not in REGISTRATION_SCOPES:
         errors.add("registration_scope", _("Please choose from the options shown."))
     capacity = _number(settings.capacity, "capacity", 1, MAX_CAPACITY, errors)
+    online = _number(settings.capacity_online, "capacity_online", 1, MAX_CAPACITY, errors)
     share = _number(settings.certificate_share, "certificate_share", 0, 100, errors)
     months = _number(settings.retention_months, "retention_months", 1, MAX_RETENTION_MONTHS, errors)
     summary = text(settings.certificate_summary, "certificate_summary", errors)[:5000]
@@ -123,7 +128,7 @@ def save_settings(
     errors.raise_any()
     series = lock_series(series.id)
     series.registration_scope = settings.registration_scope
-    series.capacity = capacity
+    series.capacity, series.capacity_online = capacity, online
     series.registration_deadline = settings.registration_deadline
     series.certificate_share = 75 if share is None else share
     series.teaching_units = bool(settings.teaching_units)

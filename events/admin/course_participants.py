@@ -14,7 +14,7 @@ from events.admin.forms import ParticipantForm
 from events.admin.participants import _source_words
 from events.course_models import CourseBooking
 from events.errors import EventStateError
-from events.models import EventSeries, RegistrationStatus
+from events.models import PARTICIPATIONS, EventSeries, RegistrationStatus
 from kkp.extensions import db
 from kkp.forms import ConfirmForm, show_errors
 from kkp.views import Confirmation, confirm_page, saving
@@ -60,6 +60,9 @@ def _page(series: EventSeries, *, add_form=None, problem=None, status=200):
         series=series,
         sections=sections,
         seats_left=course_seats.seats_left(series),
+        hybrid=course_seats.is_hybrid(series),
+        seats_by_kind={kind: course_seats.seats_left(series, kind) for kind in PARTICIPATIONS},
+        places=course_seats.waiting_places(series),
         dates=course_seats.course_dates(series),
         source_words=_source_words(),
         add_form=add_form or ParticipantForm(formdata=None),
@@ -88,6 +91,7 @@ def course_participant_add(series_id: int):
                 email=form.email.data or "",
                 organisation=form.organisation.data or "",
                 over_capacity=bool(form.over_capacity.data),
+                participation=form.participation.data or None,
             )
             place = course_seats.waiting_place(booking)
         if saved:

@@ -325,6 +325,13 @@ class SeriesSettingsForm(SeriesForm):
         _l("Seats of the course"),
         _l("Whole course only. Empty: no limit; when all are taken, people join a waiting list."),
     )
+    capacity_online = _whole(
+        _l("Online seats of the course"),
+        _l(
+            "Whole course with hybrid dates only: the seats above are on site, these online, "
+            "each with its own waiting list. Empty: no limit."
+        ),
+    )
     deadline_day = _day(
         _l("Booking deadline"), description=_l("Empty: booking closes when the first date starts.")
     )

@@ -101,6 +101,7 @@ def _save_settings(form: SeriesSettingsForm, series: EventSeries) -> bool:
             SeriesSettings(
                 registration_scope=form.registration_scope.data or RegistrationScope.DATES,
                 capacity=form.capacity.data,
+                capacity_online=form.capacity_online.data,
                 registration_deadline=deadline,
                 certificate_share=75 if share is None else share,
                 teaching_units=bool(form.teaching_units.data),

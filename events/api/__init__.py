@@ -1,5 +1,5 @@
 """The events' part of the JSON API under /api/v1: kinds, series, events,
-registrations, course bookings, attendance, certificates, participants by group and
+registrations, course bookings, attendance, certificates, participants by group,
 materials and the feedback summary, each a blueprint whose routes declare their input
 and output as schemas (see :mod:`kkp.api`)."""
 

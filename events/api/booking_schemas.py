@@ -12,6 +12,7 @@ from events.course_models import CourseBooking
 from events.course_seats import waiting_place
 from events.event_input import MAX_CAPACITY, Errors
 from events.models import (
+    PARTICIPATIONS,
     REGISTRATION_SCOPES,
     REGISTRATION_SOURCES,
     REGISTRATION_STATUSES,
@@ -43,6 +44,11 @@ class BookingCreateSchema(ApiSchema):
     name = Text(200, min_length=1, required=True)
     email = Text(254, required=True, metadata={"format": "email"})
     organisation = Text(200)
+    participation = Text(
+        10,
+        choices=PARTICIPATIONS,
+        metadata={"description": "Courses with hybrid dates (required there): on site or online."},
+    )
     over_capacity = Flag(
         metadata={
             "default": False,
@@ -67,10 +73,15 @@ class BookingSchema(AnswerSchema):
     email = answer()
     organisation = answer()
     status = answer(enum=list(REGISTRATION_STATUSES))
+    participation = answer(
+        enum=["", *PARTICIPATIONS],
+        description="Courses with hybrid dates: on site or online (each kind has its own "
+        "seats and waiting list); empty for others.",
+    )
     waiting_place = answer(
         ma.fields.Integer,
         nullable=True,
-        description="1 for the first on the course's waiting list; null when not waiting.",
+        description="1 for the first on the course's (kind's) waiting list; null when not waiting.",
     )
     source = answer(enum=list(REGISTRATION_SOURCES))
     registration_ids = answer(
@@ -103,6 +114,7 @@ def booking_json(booking: CourseBooking, place: int | None = None) -> dict:
         "email": booking.email,
         "organisation": booking.organisation,
         "status": booking.status,
+        "participation": booking.participation,
         "waiting_place": place if place is not None else waiting_place(booking),
         "source": booking.source,
         "registration_ids": [r.id for r in booking.registrations],
@@ -131,7 +143,12 @@ def settings_fields() -> dict:
         "capacity": Number(
             nullable=True,
             maximum=MAX_CAPACITY,
-            metadata={"description": "The course's seats; null: no limit."},
+            metadata={"description": "The course's seats (hybrid: on site); null: no limit."},
+        ),
+        "capacity_online": Number(
+            nullable=True,
+            maximum=MAX_CAPACITY,
+            metadata={"description": "A hybrid course's online seats; null: no limit."},
         ),
         "registration_deadline": Structured(
             when_or_null,

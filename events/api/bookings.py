@@ -19,7 +19,7 @@ from events.api.booking_schemas import (
 from events.api.errors import handle_errors
 from events.api.events import require
 from events.course_models import CourseBooking
-from events.models import ACTIVE, UNCONFIRMED, EventSeries, RegistrationSource, RegistrationStatus
+from events.models import ACTIVE, UNCONFIRMED, EventSeries, RegistrationSource
 from kkp.api import ApiBlueprint, get_or_404, keyset_page
 from kkp.api_docs import id_parameter
 from kkp.api_fields import PAGE_SIZE, NoBodySchema
@@ -44,18 +44,6 @@ def _booking(booking_id: int) -> CourseBooking:
     return get_or_404(CourseBooking, booking_id, _("There is no such booking."))
 
 
-def _waiting_places(series_id: int) -> dict[int, int]:
-    ids = db.session.scalars(
-        sa.select(CourseBooking.id)
-        .where(
-            CourseBooking.series_id == series_id,
-            CourseBooking.status == RegistrationStatus.WAITING,
-        )
-        .order_by(CourseBooking.waiting_since, CourseBooking.id)
-    )
-    return {booking_id: n for n, booking_id in enumerate(ids, start=1)}
-
-
 @bp.route(_OF_SERIES, endpoint="bookings", methods=["GET"], parameters=_SERIES_ID)
 @bp.doc(
     operationId="listBookings",
@@ -76,7 +64,7 @@ def get_bookings(read_query, series_id: int):
     )
     if "status" in args:
         query = query.where(CourseBooking.status == args["status"])
-    places = _waiting_places(series.id)
+    places = course_seats.waiting_places(series)
     return keyset_page(query, limit, lambda b: booking_json(b, places.get(b.id)))
 
 
@@ -85,7 +73,8 @@ def get_bookings(read_query, series_id: int):
     operationId="addBooking",
     summary="Book the whole course for someone who agreed elsewhere.",
     description=(
-        "A seat when one is free (or with `over_capacity`), else the waiting list; the "
+        "A seat when one is free (or with `over_capacity`), else the waiting list (a "
+        "course with hybrid dates: of the kind in `participation`, required there); the "
         "person gets the matching mail, and with a seat a calendar invitation per date. "
         "A series not booked as a course, or without dates to come: 409; someone booked "
         "already: 422 on `email`."
@@ -108,6 +97,7 @@ def post_booking(read_body, series_id: int):
         email=values["email"],
         organisation=values.get("organisation", ""),
         over_capacity=values.get("over_capacity", False),
+        participation=values.get("participation"),
         source=RegistrationSource.API,
     )
     db.session.commit()

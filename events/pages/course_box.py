@@ -45,6 +45,9 @@ def course_box(
         seats = ngettext("%(num)d seat left", "%(num)d seats left", left)
     return {
         "open": course_seats.is_open(series, now),
+        # a course whose dates are hybrid asks on site or online (seats counted apart)
+        "hybrid": course_seats.is_hybrid(series),
+        "seats_by_kind": course_seats.public_seats_by_kind(series),
         "started": bool(dates) and dates[0].starts_at <= now,
         "seats_left": left,
         "seats": seats,

@@ -56,6 +56,7 @@ def save_booking_form(series: EventSeries, form: RegistrationForm, consent_versi
         organisation=form.organisation.data or "",
         consent=bool(form.consent.data),
         consent_version=consent_version,
+        participation=form.participation.data or "",
         locale=_locale(),
     )
     if answer_errors:  # the booking's own checks passed: these are all
@@ -85,10 +86,11 @@ def book_course(slug: str):
     form = RegistrationForm()
     if not course_seats.is_open(series):
         return render_series(series, course=course_box(series, form), status=409)
+    choice_error = form.choice_error(course_seats.is_hybrid(series))
     if not form.validate():
         errors = {field: messages[0] for field, messages in form.errors.items()}
         answer_errors = read_answers(questions_of(series), request.form, _locale())[1]
-        errors = {**errors, **answer_errors}
+        errors = {**choice_error, **errors, **answer_errors}
         return render_series(series, course=course_box(series, form, errors=errors), status=422)
     try:
         save_booking_form(series, form, _consent_version(form.consent_version.data, consent))
@@ -97,7 +99,7 @@ def book_course(slug: str):
         return render_series(series, course=course_box(series, form, problem=str(exc)), status=409)
     except EventError as exc:
         db.session.rollback()
-        errors = dict(exc.errors) or {exc.field or "email": str(exc)}
+        errors = {**choice_error, **(dict(exc.errors) or {exc.field or "email": str(exc)})}
         if not form.consent.data:
             errors.setdefault("consent", _("Please agree to the processing of your data."))
         form.consent_version.data = str(consent.version) if consent else ""

@@ -12,8 +12,9 @@ from events.certificates import certificate_for_registration
 from events.course_notices import token_for as booking_token_for
 from events.dates import when
 from events.errors import EventError
-from events.forms import AnswerForm
-from events.models import EventStatus, Registration, RegistrationStatus
+from events.forms import AnswerForm, OwnRegistrationForm
+from events.models import EventFormat, EventStatus, Registration, RegistrationStatus
+from events.moving import RegisteredElsewhere
 from events.pages.events import _form_limit, _locale, bp, place_text
 from events.pages.materials import entries, registration_materials
 from kkp.db import utcnow
@@ -23,9 +24,10 @@ from kkp.tokens import InvalidToken, TokenPurpose
 # -- a participant's own registration -----------------------------------------------------
 
 
-def _render_registration(registration: Registration, form: AnswerForm, **context):
+def _render_registration(registration: Registration, form: OwnRegistrationForm, **context):
     event = registration.event
     now = utcnow()
+    context.setdefault("errors", {})
     return render_template(
         "events/registration.html",
         registration=registration,
@@ -43,6 +45,8 @@ def _render_registration(registration: Registration, form: AnswerForm, **context
             "events.registration_material",
             registrations.token_for(registration),
         ),
+        hybrid=event.format == EventFormat.HYBRID,
+        seats_by_kind=registrations.public_seats_by_kind(event),
         **context,
     )
 
@@ -73,7 +77,11 @@ def _answer(action: str, registration: Registration) -> str:
     if action == "cancel":
         registrations.cancel(registration)
         return _("Your registration has been cancelled.")
-    status = invitations.respond(registration, accept=action == "accept")
+    status = invitations.respond(
+        registration,
+        accept=action == "accept",
+        participation=request.form.get("participation") or None,
+    )
     if status == RegistrationStatus.CONFIRMED:
         return _(
             "Thank you for accepting. The confirmation with the calendar invitation is on its "
@@ -99,7 +107,7 @@ def own_registration(token: str):
         return redirect(
             url_for("events.own_booking", token=booking_token_for(registration.booking))
         )
-    form = AnswerForm()
+    form = OwnRegistrationForm()
     if request.method == "GET":  # link scanners fetch this: a GET changes nothing
         answer = request.args.get("answer")
         return _render_registration(
@@ -113,8 +121,18 @@ def own_registration(token: str):
         return _render_registration(registration, form), 409
     try:
         message = _answer(action, registration)
+    except RegisteredElsewhere as exc:  # one of several dates: the way to hers
+        db.session.rollback()
+        other = url_for("events.own_registration", token=registrations.token_for(exc.other))
+        return _render_registration(
+            registration, form, problem=str(exc), elsewhere_url=other, answer=action
+        ), 409
     except EventError as exc:
         db.session.rollback()
+        if exc.field == "participation":  # the choice missing: at its field, input kept
+            return _render_registration(
+                registration, form, errors=dict(exc.errors), answer=action
+            ), 422
         return _render_registration(registration, form, problem=str(exc)), 409
     db.session.commit()
     flash(message, "success")

@@ -29,9 +29,7 @@ def upgrade():
         batch_op.create_index("ix_registration_hold_until", ["hold_until"], unique=False)
     with op.batch_alter_table("consent_text", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "purpose", sa.String(length=30), nullable=False, server_default="newsletter"
-            )
+            sa.Column("purpose", sa.String(length=30), nullable=False, server_default="newsletter")
         )
         batch_op.create_index(
             "ix_consent_text_purpose_version", ["purpose", "version"], unique=False

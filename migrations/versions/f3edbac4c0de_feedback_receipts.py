@@ -1,7 +1,7 @@
 """Anonymous feedback: who was asked and who answered, never what
 
 Revision ID: f3edbac4c0de
-Revises: 8a76801cb9e7
+Revises: e3a91c5d7f20
 Create Date: 2026-12-03 21:50:00
 
 - feedback_receipt: per registration or course booking, when the invitation went and
@@ -16,7 +16,7 @@ import kkp.db
 
 # revision identifiers, used by Alembic.
 revision = 'f3edbac4c0de'
-down_revision = '8a76801cb9e7'
+down_revision = 'e3a91c5d7f20'
 branch_labels = None
 depends_on = None
 
