@@ -24,6 +24,7 @@ TOKEN_PREFIXES = (
     "events/booking",
     "events/booking/confirm",
     "events/certificate",
+    "events/feedback",
 )
 
 _TOKEN_PATH = re.compile(  # the longest prefix first: /registrations/confirm/<token>

@@ -156,7 +156,9 @@ def test_done_when(app, logged_in, kinds, lists, worker, drain, mail):
         found = links(text_of(invitations[address]), "/registrations/")
         assert {link.partition("?")[2] for link in found} == {"answer=accept", "answer=decline"}
         (tokens[address],) = {link.partition("?")[0] for link in found}
-        response = post_form(public, tokens[address], {"action": "accept"})
+        response = post_form(
+            public, tokens[address], {"action": "accept", "participation": "on_site"}
+        )
         assert response.status_code in (302, 303), response.get_data(as_text=True)
     statuses = dict(db.session.execute(sa.select(Registration.email, Registration.status)).all())
     assert statuses == {
