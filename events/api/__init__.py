@@ -11,6 +11,7 @@ from events.api import (
     events,
     kinds,
     participants,
+    question_routes,
     registrations,
 )
 from kkp.api import nest
@@ -18,5 +19,14 @@ from kkp.api import nest
 
 def register_api() -> None:
     """Put the events' routes below /api/v1."""
-    for module in (kinds, events, registrations, bookings, attendance, certificates, participants):
+    for module in (
+        kinds,
+        events,
+        registrations,
+        bookings,
+        attendance,
+        certificates,
+        participants,
+        question_routes,
+    ):
         nest(module.bp)
