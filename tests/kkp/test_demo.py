@@ -85,8 +85,26 @@ def test_no_demo_issues_in_a_database_that_has_issues(ctx):
     assert _count(Issue) == 1
 
 
+def _check_past_course(past) -> None:
+    """Last term's course: four dates, attendance marked, certificates for those who
+    came to three of four."""
+    from events.course_models import Certificate
+    from events.models import Registration
+    from kkp.extensions import db
+
+    assert len(past) == 4 and len({e.series_id for e in past}) == 1
+    assert past[0].series.registration_scope == "course"
+    marks = db.session.scalars(
+        sa.select(Registration.attendance).where(Registration.event_id.in_([e.id for e in past]))
+    ).all()
+    assert sorted(marks) == ["absent"] * 4 + ["present"] * 12
+    holders = db.session.scalars(sa.select(Certificate.holder_name).order_by(Certificate.id))
+    assert list(holders) == ["Jana Oberländer", "Mehmet Arslan", "Aylin Krüger"]
+
+
 def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(client, ctx):
     from events.course_models import CourseBooking
+    from events.question_models import Answer, ConsentRecord, Question
     from events.models import Event
     from kkp.db import utcnow
     from kkp.extensions import db
@@ -95,8 +113,11 @@ def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(clie
     from service.demo import seed
 
     seed()
-    events = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
     now = utcnow()
+    everything = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
+    past = [e for e in everything if e.starts_at < now]
+    _check_past_course(past)
+    events = [e for e in everything if e not in past]
     assert len(events) == 10
     assert all(e.status == "published" for e in events)
     assert all(now < e.starts_at < now + timedelta(weeks=10) for e in events)
@@ -104,8 +125,19 @@ def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(clie
     course = [e for e in events if e.series and e.series.registration_scope == "course"]
     assert len(course) == 4 and course[0].series.capacity == 6
     assert course[0].series.registration_deadline < course[0].starts_at
-    statuses = sorted(b.status for b in db.session.scalars(sa.select(CourseBooking)))
+    series_id = course[0].series_id
+    statuses = sorted(
+        b.status
+        for b in db.session.scalars(
+            sa.select(CourseBooking).where(CourseBooking.series_id == series_id)
+        )
+    )
     assert statuses == ["confirmed"] * 6 + ["waiting"]
+    # its required question, answered by everyone, and the optional consent
+    (question,) = db.session.scalars(sa.select(Question).where(Question.series_id == series_id))
+    assert question.required
+    assert db.session.scalar(sa.select(sa.func.count(Answer.id))) == 7
+    assert db.session.scalar(sa.select(sa.func.count(ConsentRecord.id))) == 4
     events = [e for e in events if e not in course]
     by_kind = {}
     for e in events:
