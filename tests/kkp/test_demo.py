@@ -104,8 +104,8 @@ def _check_past_course(past) -> None:
 
 def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(client, ctx):
     from events.course_models import CourseBooking
-    from events.question_models import Answer, ConsentRecord, Question
     from events.models import Event
+    from events.question_models import Answer, ConsentRecord, Question
     from kkp.db import utcnow
     from kkp.extensions import db
     from kkp.i18n import BERLIN
