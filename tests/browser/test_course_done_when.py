@@ -23,6 +23,7 @@ from pypdf import PdfReader
 from events.models import Event, EventSeries
 from kkp.db import utcnow
 from kkp.extensions import db
+from kkp.i18n import BERLIN
 from tests.browser.test_event_admin import EDIT, event_id, kinds, log_in, publish  # noqa: F401
 from tests.events.conftest import day_in
 from tests.helpers import links, parse_mail, text_of
@@ -164,7 +165,7 @@ def test_the_four_date_course_end_to_end(page, editor, kinds, lists, mail, drain
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"/admin/events/series/{series_id}/certificates")
     bernd_row = page.locator("#certificates tbody tr", has_text="Bernd Kunz")
-    expect(bernd_row).to_contain_text("25")
+    expect(bernd_row).to_contain_text("1 von 4 Terminen besucht (25 %), nötig sind 75 %")
     page.locator("#send-certificates").click()
     page.locator("#send-dialog [data-dialog-confirm]").click()
     expect(page.locator("#all-sent")).to_be_visible()
@@ -189,8 +190,12 @@ def test_the_four_date_course_end_to_end(page, editor, kinds, lists, mail, drain
     text = " ".join(
         " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdfs[0])).pages).split()
     )
-    for expected in ("Anna Berger", TITLE, number, "Dr. Petra Lang", "09:00", "12:00"):
+    attended = [db.session.get(Event, dates[n]).starts_at.astimezone(BERLIN) for n in (0, 1, 3)]
+    days = [d.strftime("%d.%m.%Y") for d in attended]
+    for expected in ("Anna Berger", TITLE, number, "Dr. Petra Lang", "09:00–12:00", *days):
         assert expected in text, (expected, text)
+    missed = db.session.get(Event, dates[2]).starts_at.astimezone(BERLIN).strftime("%d.%m.%Y")
+    assert missed not in text
     assert not any(
         a.get_content_type() == "application/pdf"
         for m in mail.messages
