@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from events.models import Event
 from kkp.extensions import db
+from tests.api_client import error_fields
 from tests.events.conftest import day_in
 
 QUESTION = "Für welche Kommune sind Sie tätig?"
@@ -75,6 +76,12 @@ def test_a_course_runs_through_the_api(api):
     )
     bad = api("POST", f"/series/{series['id']}/questions", json={"kind": "nope", "label": ""})
     assert bad.status_code in (400, 422)
+    elsewhere = api(
+        "POST",
+        f"/events/{dates[0]}/questions",
+        json={"kind": "yes_no", "label": "Vor Ort?", "shown_if_question_id": question["id"]},
+    )
+    assert "shown_if_question_id" in error_fields(elsewhere)  # the course's, not the date's
 
     def book(name: str, town: str | None, **extra) -> dict:
         body = {"name": name, "email": name.split()[0].lower() + "@example.org", **extra}
