@@ -179,3 +179,26 @@ def test_seeding_twice_adds_no_events(ctx):
     counts = [_count(Event), _count(EventSeries)]
     assert seed() == "demo content exists already"
     assert [_count(Event), _count(EventSeries)] == counts
+
+
+def test_every_page_of_the_demo_courses_has_something_to_show(logged_in, ctx):
+    from events.course_models import Certificate
+    from events.models import EventSeries
+    from kkp.extensions import db
+    from service.demo import seed
+    from service.demo_course import PAST_TITLE
+
+    seed()
+    past = db.session.scalar(sa.select(EventSeries).where(EventSeries.title == PAST_TITLE))
+    number = db.session.scalars(sa.select(Certificate.number)).first()
+    pages = {
+        f"/admin/events/series/{past.id}/certificates": number,
+        f"/admin/events/series/{past.id}/participants": "Jana Oberländer",
+        f"/admin/events/series/{past.id}/export": "Besuchte Termine",
+        f"/admin/events/{past.events[0].id}/attendance": 'data-count="present">4<',
+        f"/certificates/{number}": PAST_TITLE,
+    }
+    for path, shown in pages.items():
+        response = logged_in.get(path)
+        assert response.status_code == 200, path
+        assert shown in response.get_data(as_text=True), path
