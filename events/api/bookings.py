@@ -90,7 +90,8 @@ def get_bookings(read_query, series_id: int):
     description=(
         "A seat when one is free (or with `over_capacity`), else the waiting list; the "
         "person gets the matching mail, and with a seat a calendar invitation per date. "
-        "A series not booked as a course, or without dates to come: 409; someone booked "
+        "Answers to the course's questions and its consents as with a registration. A "
+        "series not booked as a course, or without dates to come: 409; someone booked "
         "already: 422 on `email`."
     ),
 )
