@@ -1,6 +1,9 @@
 """The demo's whole course: "Sicherheitsaudits in der Kommune planen" in four online
 dates (the seeds' newsletter announces such a series), free, six seats booked as one
-course with a deadline; six people booked by the office, one more on the waiting list.
+course with a deadline, a required question and an optional consent; six people booked
+by the office with their answers, one more on the waiting list. And a course that took
+place last term (:func:`seed_past_course`): attendance marked, certificates issued, so
+that every editor's page of a course has something to show.
 
 Written for this product in the shape of a KKP office's material; nothing copied.
 """
@@ -9,9 +12,19 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
+from events import attendance, certificates
+from events.answers import consent_field, record_consents, save_answers
 from events.courses import add_booking
-from events.models import Event, EventFormat, RegistrationMode, RegistrationScope
+from events.models import (
+    AttendanceStatus,
+    Event,
+    EventFormat,
+    RegistrationMode,
+    RegistrationScope,
+    RegistrationStatus,
+)
 from events.operations import EventInput, create_event, publish_event, save_series
+from events.questions import QuestionInput, save_consent, save_question
 from events.series_settings import SeriesSettings, berlin_deadline, save_settings
 
 COURSE = {
@@ -47,6 +60,24 @@ BOOKED = (
     ("Jonas Petersen", "Polizeipräsidium Nordhafen"),
     ("Marta Nowak", "Stadt Bergfeld, Jugendamt"),
 )
+
+
+#: the course's own question (required) and its optional consent
+QUESTION = QuestionInput(
+    kind="short_text",
+    label="Für welche Kommune planen Sie ein Audit?",
+    label_en="For which municipality are you planning an audit?",
+    required=True,
+)
+CONSENT = (
+    "Mein Name und meine Organisation dürfen auf der Teilnehmerliste stehen, die alle "
+    "Teilnehmenden erhalten.",
+    "My name and organisation may be on the participant list handed to all participants.",
+)
+
+#: the course of last term: its title, and how many of its four dates each came to
+PAST_TITLE = "Fortbildung: Kriminalprävention im Quartier"
+PAST_CAME = (4, 3, 4, 1)
 
 
 def _address(name: str) -> str:
@@ -98,6 +129,72 @@ def seed_course(kind_id: int, first: date) -> Event:
             signer_role="Leiterin der Geschäftsstelle",
         ),
     )
-    for name, organisation in BOOKED:
-        add_booking(series.id, name=name, email=_address(name), organisation=organisation)
+    question = save_question(series, None, QUESTION)
+    offer = save_consent(series, None, *CONSENT)
+    for n, (name, organisation) in enumerate(BOOKED):
+        booking, _outcome = add_booking(
+            series.id, name=name, email=_address(name), organisation=organisation
+        )
+        save_answers({question.id: organisation.split(",")[0]}, booking=booking)
+        if n % 2 == 0:
+            record_consents([offer], {consent_field(offer): "yes"}, booking=booking, locale="de")
     return dates[0]
+
+
+def seed_past_course(kind_id: int, first: date, weeks_ago: int) -> Event:
+    """A course like the one above, its four dates moved `weeks_ago` weeks back once
+    booked (as if the term had passed): attendance marked, certificates issued to those
+    who came to three dates or more. Returns its first date."""
+    series = save_series(
+        None,
+        title=PAST_TITLE,
+        description="Vier Termine im letzten Halbjahr; die Teilnahmebescheinigungen sind "
+        "ausgestellt.",
+    )
+    dates = []
+    for n in range(4):
+        event = create_event(
+            EventInput(
+                kind_id=kind_id,
+                start_day=first + timedelta(weeks=n),
+                start_time=time(9, 30),
+                end_time=time(12, 30),
+                series_id=series.id,
+                description=f"Termin {n + 1} von 4",
+                **{**COURSE, "title": PAST_TITLE},
+            )
+        )
+        publish_event(event)
+        dates.append(event)
+    save_settings(
+        series,
+        SeriesSettings(
+            registration_scope=RegistrationScope.COURSE,
+            capacity=len(PAST_CAME),
+            registration_deadline=None,
+            teaching_units=True,
+            certificate_summary="Lagebild im Quartier, Netzwerke, Beteiligung",
+            signer_name="Dr. Katrin Vogt",
+            signer_role="Leiterin der Geschäftsstelle",
+        ),
+    )
+    bookings = [
+        add_booking(series.id, name=name, email=_address(name), organisation=organisation)[0]
+        for name, organisation in BOOKED[: len(PAST_CAME)]
+    ]
+    back = timedelta(weeks=weeks_ago)
+    for event in dates:
+        event.starts_at, event.ends_at = event.starts_at - back, event.ends_at - back
+    now = dates[-1].ends_at + timedelta(hours=1)
+    for booking, came in zip(bookings, PAST_CAME, strict=True):
+        for n, registration in enumerate(sorted(booking.registrations, key=_day_of)):
+            if registration.status == RegistrationStatus.CONFIRMED:
+                status = AttendanceStatus.PRESENT if n < came else AttendanceStatus.ABSENT
+                attendance.mark(registration.id, status, now)
+        if came >= 3:
+            certificates.issue(booking.id)
+    return dates[0]
+
+
+def _day_of(registration) -> object:
+    return registration.event.starts_at

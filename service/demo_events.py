@@ -1,6 +1,7 @@
 """Demo events for a first `make run`: a training in three dates, an online info event,
 a hybrid network meeting and a committee session, all in the coming weeks and published;
-and a course of four dates booked as a whole (:mod:`service.demo_course`).
+and a course of four dates booked as a whole, plus last term's course with attendance
+and certificates (:mod:`service.demo_course`).
 
 Written for this product in the shape of a KKP office's material; nothing copied.
 """
@@ -20,7 +21,7 @@ from events.operations import (
 )
 from kkp.db import utcnow
 from kkp.i18n import BERLIN
-from service.demo_course import seed_course
+from service.demo_course import seed_course, seed_past_course
 
 ORGANIZER = {
     "organizer_name": "Geschäftsstelle Kommunale Kriminalprävention",
@@ -172,4 +173,6 @@ def seed_events() -> dict[str, Event]:
         publish_event(event)
     course_start = next_weekday(1, today + timedelta(days=17))  # Tuesdays
     created["course"] = seed_course(kind_ids["fortbildung"], course_start)
+    # booked while it was still to come, then moved 20 weeks back: last term's course
+    created["past_course"] = seed_past_course(kind_ids["fortbildung"], course_start, 20)
     return created

@@ -14,6 +14,7 @@ from events.api import (
     kinds,
     materials,
     participants,
+    question_routes,
     registrations,
 )
 from kkp.api import nest
@@ -31,5 +32,6 @@ def register_api() -> None:
         participants,
         materials,
         feedback,
+        question_routes,
     ):
         nest(module.bp)

@@ -8,6 +8,7 @@ from datetime import datetime
 import marshmallow as ma
 
 from events.api.input import WHEN, when_or_null
+from events.api.questions import ANSWER_FIELDS
 from events.course_models import CourseBooking
 from events.course_seats import waiting_place
 from events.event_input import MAX_CAPACITY, Errors
@@ -55,6 +56,8 @@ class BookingCreateSchema(ApiSchema):
             "description": "A seat even when the course is full (else the waiting list).",
         }
     )
+    answers = ANSWER_FIELDS["answers"]
+    consents = ANSWER_FIELDS["consents"]
 
 
 class BookingQuerySchema(ApiSchema):

@@ -9,6 +9,7 @@ from flask import jsonify, url_for
 from flask_babel import gettext as _
 
 from events import course_seats, courses
+from events.answers import record_consents, save_answers
 from events.api.booking_schemas import (
     BookingCreateSchema,
     BookingPageSchema,
@@ -18,8 +19,10 @@ from events.api.booking_schemas import (
 )
 from events.api.errors import handle_errors
 from events.api.events import require
+from events.api.questions import read_sent_answers
 from events.course_models import CourseBooking
 from events.models import ACTIVE, UNCONFIRMED, EventSeries, RegistrationSource
+from events.questions import consents_of, questions_of
 from kkp.api import ApiBlueprint, get_or_404, keyset_page
 from kkp.api_docs import id_parameter
 from kkp.api_fields import PAGE_SIZE, NoBodySchema
@@ -76,7 +79,8 @@ def get_bookings(read_query, series_id: int):
         "A seat when one is free (or with `over_capacity`), else the waiting list (a "
         "course with hybrid dates: of the kind in `participation`, required there); the "
         "person gets the matching mail, and with a seat a calendar invitation per date. "
-        "A series not booked as a course, or without dates to come: 409; someone booked "
+        "Answers to the course's questions and its consents as with a registration. A "
+        "series not booked as a course, or without dates to come: 409; someone booked "
         "already: 422 on `email`."
     ),
 )
@@ -91,6 +95,8 @@ def get_bookings(read_query, series_id: int):
 def post_booking(read_body, series_id: int):
     series = _course(series_id)
     values = read_body()
+    offers = consents_of(series)
+    kept, ticked = read_sent_answers(questions_of(series), offers, values)
     booking, _outcome = courses.add_booking(
         series.id,
         name=values["name"],
@@ -100,6 +106,8 @@ def post_booking(read_body, series_id: int):
         participation=values.get("participation"),
         source=RegistrationSource.API,
     )
+    save_answers(kept, booking=booking)
+    record_consents(offers, ticked, booking=booking, locale=booking.locale)
     db.session.commit()
     response = jsonify(booking_json(booking))
     response.status_code = 201

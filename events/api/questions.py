@@ -1,7 +1,7 @@
 """The editor's registration questions and optional consents in the API: what an
 event's JSON shows of them (public fields), the answers a registration's JSON carries,
 and reading the answers sent with a new registration (checked as the public form
-checks them, :mod:`events.answers`)."""
+checks them, :mod:`events.answers`). The routes adding them: :mod:`events.api.question_routes`."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ ANSWER_FIELDS = {
 }
 
 
-def _question_json(question: Question) -> dict:
+def question_json(question: Question) -> dict:
     shown_if = None
     if question.shown_if_question_id is not None:
         shown_if = {"question_id": question.shown_if_question_id, "value": question.shown_if_value}
@@ -106,7 +106,7 @@ def asked_json(event_ids: Iterable[int]) -> dict[int, dict[str, list]]:
         .where(Question.event_id.in_(ids), Question.purpose == QuestionPurpose.REGISTRATION)
         .order_by(Question.position, Question.id)
     ):
-        found[question.event_id]["questions"].append(_question_json(question))
+        found[question.event_id]["questions"].append(question_json(question))
     for offer in db.session.scalars(
         sa.select(ConsentOffer)
         .where(ConsentOffer.event_id.in_(ids))

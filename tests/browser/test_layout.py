@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from events.models import Event
 from events.operations import save_series
+from kkp.db import utcnow
 from kkp.extensions import db
 from newsletter.branding import save_branding
 from newsletter.models import Issue, MailingList, Subscriber
@@ -64,8 +65,10 @@ def seeded_detail_urls() -> list[str]:
         remove_logo=False,
     )
     events = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
-    open_event = next(
-        e for e in events if e.registration_mode == "open" and e.status == "published"
+    open_event = next(  # still to come: the demo has last term's course too
+        e
+        for e in events
+        if e.registration_mode == "open" and e.status == "published" and e.starts_at > utcnow()
     )
     series = save_series(None, title="Qualifizierungsreihe Kommunale Kriminalprävention")
     open_event.series = series

@@ -85,9 +85,27 @@ def test_no_demo_issues_in_a_database_that_has_issues(ctx):
     assert _count(Issue) == 1
 
 
+def _check_past_course(past) -> None:
+    """Last term's course: four dates, attendance marked, certificates for those who
+    came to three of four."""
+    from events.course_models import Certificate
+    from events.models import Registration
+    from kkp.extensions import db
+
+    assert len(past) == 4 and len({e.series_id for e in past}) == 1
+    assert past[0].series.registration_scope == "course"
+    marks = db.session.scalars(
+        sa.select(Registration.attendance).where(Registration.event_id.in_([e.id for e in past]))
+    ).all()
+    assert sorted(marks) == ["absent"] * 4 + ["present"] * 12
+    holders = db.session.scalars(sa.select(Certificate.holder_name).order_by(Certificate.id))
+    assert list(holders) == ["Jana Oberländer", "Mehmet Arslan", "Aylin Krüger"]
+
+
 def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(client, ctx):
     from events.course_models import CourseBooking
     from events.models import Event
+    from events.question_models import Answer, ConsentRecord, Question
     from kkp.db import utcnow
     from kkp.extensions import db
     from kkp.i18n import BERLIN
@@ -95,8 +113,11 @@ def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(clie
     from service.demo import seed
 
     seed()
-    events = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
     now = utcnow()
+    everything = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
+    past = [e for e in everything if e.starts_at < now]
+    _check_past_course(past)
+    events = [e for e in everything if e not in past]
     assert len(events) == 10
     assert all(e.status == "published" for e in events)
     assert all(now < e.starts_at < now + timedelta(weeks=10) for e in events)
@@ -104,8 +125,19 @@ def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(clie
     course = [e for e in events if e.series and e.series.registration_scope == "course"]
     assert len(course) == 4 and course[0].series.capacity == 6
     assert course[0].series.registration_deadline < course[0].starts_at
-    statuses = sorted(b.status for b in db.session.scalars(sa.select(CourseBooking)))
+    series_id = course[0].series_id
+    statuses = sorted(
+        b.status
+        for b in db.session.scalars(
+            sa.select(CourseBooking).where(CourseBooking.series_id == series_id)
+        )
+    )
     assert statuses == ["confirmed"] * 6 + ["waiting"]
+    # its required question, answered by everyone, and the optional consent
+    (question,) = db.session.scalars(sa.select(Question).where(Question.series_id == series_id))
+    assert question.required
+    assert db.session.scalar(sa.select(sa.func.count(Answer.id))) == 7
+    assert db.session.scalar(sa.select(sa.func.count(ConsentRecord.id))) == 4
     events = [e for e in events if e not in course]
     by_kind = {}
     for e in events:
@@ -147,3 +179,26 @@ def test_seeding_twice_adds_no_events(ctx):
     counts = [_count(Event), _count(EventSeries)]
     assert seed() == "demo content exists already"
     assert [_count(Event), _count(EventSeries)] == counts
+
+
+def test_every_page_of_the_demo_courses_has_something_to_show(logged_in, ctx):
+    from events.course_models import Certificate
+    from events.models import EventSeries
+    from kkp.extensions import db
+    from service.demo import seed
+    from service.demo_course import PAST_TITLE
+
+    seed()
+    past = db.session.scalar(sa.select(EventSeries).where(EventSeries.title == PAST_TITLE))
+    number = db.session.scalars(sa.select(Certificate.number)).first()
+    pages = {
+        f"/admin/events/series/{past.id}/certificates": number,
+        f"/admin/events/series/{past.id}/participants": "Jana Oberländer",
+        f"/admin/events/series/{past.id}/export": "Besuchte Termine",
+        f"/admin/events/{past.events[0].id}/attendance": 'data-count="present">4<',
+        f"/certificates/{number}": PAST_TITLE,
+    }
+    for path, shown in pages.items():
+        response = logged_in.get(path)
+        assert response.status_code == 200, path
+        assert shown in response.get_data(as_text=True), path
