@@ -111,6 +111,7 @@ def test_a_deleted_issue_is_named_by_what_was_recorded(logged_in, lists):
 def test_filters_narrow_the_entries_and_keep_their_values(logged_in, lists, editor):
     from kkp.auth.models import AuditEntry
     from kkp.db import utcnow
+    from kkp.i18n import BERLIN
 
     anna = _anna()
     issue = _issue()
@@ -151,7 +152,7 @@ def test_filters_narrow_the_entries_and_keep_their_values(logged_in, lists, edit
     text = _entries(logged_in.get("/admin/audit?type=Issue").get_data(as_text=True))
     assert "versendet" in text and "angehalten" in text and "CSV" not in text
 
-    day = (old.date()).isoformat()
+    day = old.astimezone(BERLIN).date().isoformat()  # the filter's days are Berlin's
     page = logged_in.get(f"/admin/audit?from={day}&to={day}").get_data(as_text=True)
     text = _entries(page)
     assert "angehalten" in text and "versendet" not in text
