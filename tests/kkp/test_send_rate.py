@@ -88,6 +88,7 @@ def test_no_window_gets_more_than_the_rate_allows(
         assert sum(used) == total and max(used) <= LIMIT
 
 
+@pytest.mark.once_in_postgresql  # long; production runs PostgreSQL
 def test_a_chunk_waiting_for_the_rate_is_not_taken_for_a_dead_one(
     app, ctx, lists, mail, worker, drain
 ):

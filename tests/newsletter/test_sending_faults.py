@@ -171,6 +171,7 @@ class WorkerProcess:
         return self.log_file.read_text(errors="replace")[-4000:]
 
 
+@pytest.mark.once_in_postgresql  # long; production runs PostgreSQL
 def test_a_worker_killed_mid_send_sends_nobody_twice_and_shows_who_is_in_doubt(
     app, ctx, lists, compose, mail, tmp_path
 ):
