@@ -56,7 +56,8 @@ def touches(page: str) -> str:
 
 def audit_entries(action: str) -> list[AuditEntry]:
     db.session.rollback()
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)))
+    query = sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+    return list(db.session.scalars(query))
 
 
 def public_registration(event_id: int, name: str):
