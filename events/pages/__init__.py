@@ -1,9 +1,10 @@
-"""The events' public pages, on the blueprint ``events``: the list, each event and its
-registration form (:mod:`.events`), booking a whole course (:mod:`.courses`), a
-registration's own page (:mod:`.registration`) and its materials (:mod:`.materials`),
-the calendars and feeds that calendar apps and feed readers fetch (:mod:`.published`),
-certificates: the holder's PDF and their public check (:mod:`.certificates`), and the
-anonymous feedback form (:mod:`.feedback`)."""
+"""The events' public pages, on the blueprint ``events``, a module each: the list, each
+event and its registration form (:mod:`.events`); a series' page (:mod:`.series`);
+booking a whole course (:mod:`.courses`); a registration's own page
+(:mod:`.registration`) and its materials (:mod:`.materials`); the calendars and feeds
+that calendar apps and feed readers fetch (:mod:`.published`); certificates, the
+holder's PDF and their public check (:mod:`.certificates`); the anonymous feedback
+form (:mod:`.feedback`)."""
 
 from events.pages import (  # noqa: F401  (their routes join bp)
     certificates,
@@ -12,6 +13,7 @@ from events.pages import (  # noqa: F401  (their routes join bp)
     materials,
     published,
     registration,
+    series,
 )
 from events.pages.events import bp
 

@@ -27,9 +27,9 @@ from events.pages.events import (
     _locale,
     bp,
     place_text,
-    render_series,
 )
 from events.pages.materials import entries, materials_of_booking
+from events.pages.series import render_series
 from events.questions import consents_of, questions_of
 from kkp.db import utcnow
 from kkp.extensions import db, limiter

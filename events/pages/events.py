@@ -31,7 +31,6 @@ from events.models import (
     Event,
     EventFormat,
     EventKind,
-    EventSeries,
     EventStatus,
     Registration,
     RegistrationMode,
@@ -40,7 +39,6 @@ from events.models import (
 )
 from events.newsletter_box import start_newsletter_signup
 from events.operations import EventError, kinds, upcoming_events
-from events.pages.course_box import course_box
 from events.pages.event_filter import EventFilter, UnknownKind, format_choices, month_choices
 from events.questions import consents_of, questions_of
 from events.registration_extras import Extras, registration_extras
@@ -375,29 +373,3 @@ def registered(slug: str):
         when=when(event, _locale()),
         hold_minutes=current_app.config["KKP_REGISTRATION_HOLD_MINUTES"],
     )
-
-
-# -- a series ----------------------------------------------------------------------------
-
-
-@bp.get("/events/series/<slug>")
-def series_page(slug: str):
-    series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == slug))
-    if series is None:
-        abort(404)
-    return render_series(series)
-
-
-def render_series(series: EventSeries, *, course: dict | None = None, status: int = 200):
-    """A series' page; `course`: its booking box as a post left it (the course scope)."""
-    dates = [e for e in series.events if e.status in VISIBLE]
-    if not dates:
-        abort(404)
-    return render_template(
-        "events/series.html",
-        series=series,
-        description=Markup(to_html(series.description)) if series.description.strip() else "",
-        rows=event_rows(dates),
-        calendars=calendar_links(),
-        course=course or course_box(series),
-    ), status
