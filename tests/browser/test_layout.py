@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from events.course_models import Certificate
 from events.models import Event
 from events.operations import save_series
 from kkp.db import utcnow
@@ -100,6 +101,14 @@ def seeded_detail_urls() -> list[str]:
         if event.status == "published":
             urls.append(f"/events/{event.slug}")
     urls += [f"/admin/events/series/{series.id}", f"/events/series/{series.slug}"]
+    # certificates: the demo's past course (issued and sent) and a date booked on its own
+    certified = db.session.scalar(
+        sa.select(Certificate.series_id).where(Certificate.series_id.is_not(None))
+    )
+    urls += [
+        f"/admin/events/series/{certified}/certificates",
+        f"/admin/events/{open_event.id}/certificates",
+    ]
     urls += [f"/admin/events/{open_event.id}/export", f"/admin/events/{open_event.id}/message"]
     urls += [
         f"/admin/events/series/{series.id}/export",
