@@ -10,7 +10,7 @@ a module each:
   course's participants (their forms in :mod:`.participant_forms`);
 - :mod:`.questions`: the registration questions and consents of an event or a series;
 - :mod:`.attendance`: who came to a date, its scanned sheets and its sign-in sheet;
-- :mod:`.certificates`: a course's certificates of attendance;
+- :mod:`.certificates`: the certificates of attendance of a course or of a date;
 - :mod:`.materials`: an event's or a course's materials and the follow-up mail;
 - :mod:`.feedback`: the feedback questions, invitations and summary of an event or a course;
 - :mod:`.forms`: the forms; :mod:`.dashboard`: their section of the start page;
