@@ -15,7 +15,7 @@ import hmac
 import math
 import secrets
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from events.course_models import Certificate, CourseBooking
-from events.errors import EventError
+from events.errors import EventError, EventStateError
 from events.models import (
     AttendanceStatus,
     Event,
@@ -303,16 +303,60 @@ def unsent_eligible(series: EventSeries) -> list[BookingRow]:
     ]
 
 
-def issue_and_send_all(series_id: int) -> int:
+@dataclass
+class SendReport:
+    """What "issue and send to everyone eligible" did."""
+
+    #: certificates issued now
+    issued: int = 0
+    #: mails queued now
+    sent: int = 0
+    #: eligible bookings whose certificate was mailed before
+    already_sent: int = 0
+    #: confirmed bookings that have not earned one, with the reason in words
+    refused: list[tuple[CourseBooking, str]] = field(default_factory=list)
+
+
+def issue_and_send_all(series_id: int) -> SendReport:
     """Issue a certificate to every booking that earned one and mail those not mailed
-    yet; idempotent (nobody gets a second mail). Returns how many mails were queued."""
+    yet; idempotent (nobody gets a second mail)."""
     series = db.session.get(EventSeries, series_id)
-    sent = 0
-    for row in unsent_eligible(series):
-        certificate = issue(row.booking.id)
-        sent += send(certificate, row.booking.email)
-    audit("certificate.send_all", series, count=sent)
-    return sent
+    report = SendReport()
+    for row in course_rows(series):
+        booking = row.booking
+        if booking.status != RegistrationStatus.CONFIRMED or booking.anonymised_at is not None:
+            continue
+        if row.certificate is not None and row.certificate.sent_at is not None:
+            report.already_sent += 1
+        elif not row.attendance.eligible:
+            report.refused.append((booking, row.attendance.reason()))
+        else:
+            certificate = issue(booking.id)
+            report.issued += row.certificate is None
+            if send(certificate, booking.email):
+                report.sent += 1
+            else:  # another request mailed it meanwhile
+                report.already_sent += 1
+    audit("certificate.send_all", series, count=report.sent)
+    return report
+
+
+def send_to_holder(certificate: Certificate) -> bool:
+    """Mail one certificate to its holder unless it went already (:func:`send`);
+    whether it was queued now. Raises :class:`EventError` when the holder's data is
+    gone (anonymised or deleted). Audited on the course or the event."""
+    holder = db.session.get(CourseBooking, certificate.booking_id or 0) or db.session.get(
+        Registration, certificate.registration_id or 0
+    )
+    if holder is None or holder.anonymised_at is not None or certificate.anonymised_at:
+        raise EventStateError(_("The holder's data is gone: the certificate cannot be mailed."))
+    if not send(certificate, holder.email):
+        return False
+    owner = db.session.get(EventSeries, certificate.series_id or 0) or db.session.get(
+        Event, certificate.event_id or 0
+    )
+    audit("certificate.send", owner, number=certificate.number)
+    return True
 
 
 # -- the holder's link ------------------------------------------------------------------

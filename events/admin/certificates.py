@@ -36,13 +36,13 @@ def series_certificates_send(series_id: int):
     back = url_for(".series_certificates", series_id=series.id)
     if ConfirmForm().validate_on_submit():
         with saving() as saved:
-            sent = certificates.issue_and_send_all(series.id)
+            report = certificates.issue_and_send_all(series.id)
         if saved:
             flash(
                 ngettext(
                     "%(num)d certificate is on its way.",
                     "%(num)d certificates are on their way.",
-                    sent,
+                    report.sent,
                 ),
                 "success",
             )
