@@ -47,7 +47,7 @@ def _file_response(description: str, types: list[str]) -> dict:
     return {"200": {"description": description, "content": dict.fromkeys(types, _FILE)}}
 
 
-class ScanSchema(AnswerSchema):
+class AttendanceScanSchema(AnswerSchema):
     id = answer(ma.fields.Integer)
     filename = answer(description="The uploaded file's name, made safe, with its type's ending.")
     type = answer(enum=_SCAN_TYPES, description="The media type its first bytes show.")
@@ -55,8 +55,10 @@ class ScanSchema(AnswerSchema):
     uploaded_at = answer(ma.fields.DateTime, description="UTC.")
 
 
-class ScanListSchema(AnswerSchema):
-    items = answer(ma.fields.List, ma.fields.Nested(ScanSchema), description="Oldest first.")
+class AttendanceScanListSchema(AnswerSchema):
+    items = answer(
+        ma.fields.List, ma.fields.Nested(AttendanceScanSchema), description="Oldest first."
+    )
 
 
 def scan_json(scan: AttendanceScan) -> dict:
@@ -110,7 +112,7 @@ def get_sign_in_sheet(event_id: int):
 
 @bp.route(_SCANS, endpoint="scans", methods=["GET"], parameters=EVENT_ID)
 @bp.doc(operationId="listAttendanceScans", summary="The scans of a date's signed sheet.")
-@bp.response(200, ScanListSchema, description="The scans, without their bytes.")
+@bp.response(200, AttendanceScanListSchema, description="The scans, without their bytes.")
 @bp.errors(404)
 def get_scans(event_id: int):
     event = find_event(event_id)
@@ -124,7 +126,7 @@ def get_scans(event_id: int):
     description="An empty file, one over 10 MB or one that is no PDF, JPEG or PNG: 422.",
     requestBody=_UPLOAD,
 )
-@bp.response(201, ScanSchema, description="The scan as stored.")
+@bp.response(201, AttendanceScanSchema, description="The scan as stored.")
 @bp.errors(404, 422)
 def post_scan(event_id: int):
     event = find_event(event_id)

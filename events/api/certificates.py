@@ -133,19 +133,19 @@ def post_certificate(read_body, booking_id: int):
     return jsonify(certificate_json(certificate))
 
 
-class RefusalSchema(AnswerSchema):
+class CertificateRefusalSchema(AnswerSchema):
     booking_id = answer(ma.fields.Integer)
     name = answer()
     reason = answer(description="Why not, e.g. '2 of 4 dates attended (50 %), 75 % are needed'.")
 
 
-class SendAllSchema(AnswerSchema):
+class CertificateSendAllSchema(AnswerSchema):
     issued = answer(ma.fields.Integer, description="Certificates issued now.")
     sent = answer(ma.fields.Integer, description="Mails queued now.")
     already_sent = answer(ma.fields.Integer, description="Mailed before: not again.")
     refused = answer(
         ma.fields.List,
-        ma.fields.Nested(RefusalSchema),
+        ma.fields.Nested(CertificateRefusalSchema),
         description="Confirmed bookings that have not earned one, by name.",
     )
 
@@ -167,7 +167,9 @@ def _certificate_or_404(certificate_id: int) -> Certificate:
     "again mails only those who earned one since.",
 )
 @bp.body(NoBodySchema, optional=True)
-@bp.response(200, SendAllSchema, description="What was done, and who has not earned one.")
+@bp.response(
+    200, CertificateSendAllSchema, description="What was done, and who has not earned one."
+)
 @bp.errors(400, 404, 422)
 def post_send_certificates(read_body, series_id: int):
     series = get_or_404(EventSeries, series_id, _("There is no such series."))
