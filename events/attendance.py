@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from events.dates import when
 from events.errors import EventStateError
 from events.models import (
     AttendanceStatus,
@@ -23,9 +24,11 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
+from events.sign_in_sheet import sign_in_sheet
 from kkp.auth.operations import audit
 from kkp.extensions import db
 from kkp.i18n import BERLIN
+from kkp.office import office_name
 
 #: what the audit log records when a mark is taken back
 UNMARKED = "unmarked"
@@ -117,6 +120,21 @@ def confirmed(event_id: int, q: str = "") -> list[Registration]:
         )
     found = db.session.scalars(query).all()
     return sorted(found, key=lambda r: (r.name.casefold(), r.organisation.casefold(), r.id))
+
+
+def sign_in_pdf(event: Event) -> bytes:
+    """The date's sign-in sheet to print: its confirmed participants by name. Audited
+    like an export of the participants: their names leave the service on paper."""
+    people = confirmed(event.id)
+    data = sign_in_sheet(
+        office=office_name(),
+        title=event.title,
+        when=when(event, "de"),
+        place=event.place if event.is_in_person else "",
+        people=[(r.name, r.organisation) for r in people],
+    )
+    audit("registration.export", event, rows=len(people))
+    return data
 
 
 def counts(event_id: int) -> AttendanceCounts:

@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from events.course_models import Certificate, CourseBooking
 from events.errors import EventError
@@ -253,107 +252,6 @@ def send(certificate: Certificate, recipient: str) -> bool:
     certificate.sent_at = now
     queue_delivery(EventMailKind.CERTIFICATE, recipient, params={"certificate_id": certificate.id})
     return True
-
-
-# -- the editors' pages: a whole course, a date booked on its own ------------------------
-
-
-@dataclass(frozen=True)
-class HolderRow:
-    """One booking of a course, or one registration of a single date, on the editors'
-    page."""
-
-    holder: CourseBooking | Registration
-    attendance: Attendance
-    certificate: Certificate | None
-
-    @property
-    def to_send(self) -> bool:
-        """Whether "issue and send" would mail this one now."""
-        return (
-            self.holder.status == RegistrationStatus.CONFIRMED
-            and self.holder.anonymised_at is None
-            and self.attendance.eligible
-            and (self.certificate is None or self.certificate.sent_at is None)
-        )
-
-
-def course_rows(series: EventSeries) -> list[HolderRow]:
-    """Every confirmed booking of the course (and any other that has a certificate),
-    by name."""
-    held = held_events(series)
-    certificates = {
-        c.booking_id: c
-        for c in db.session.scalars(
-            sa.select(Certificate).where(Certificate.series_id == series.id)
-        )
-    }
-    bookings = db.session.scalars(
-        sa.select(CourseBooking)
-        .where(
-            CourseBooking.series_id == series.id,
-            sa.or_(
-                CourseBooking.status == RegistrationStatus.CONFIRMED,
-                CourseBooking.id.in_([i for i in certificates if i is not None]),
-            ),
-        )
-        .options(selectinload(CourseBooking.registrations))
-        .order_by(CourseBooking.name, CourseBooking.id)
-    )
-    return [HolderRow(b, booking_attendance(b, held), certificates.get(b.id)) for b in bookings]
-
-
-def event_rows(event: Event) -> list[HolderRow]:
-    """Every confirmed registration of a date booked on its own (not through a course
-    booking; and any other that has a certificate), by name."""
-    certificates = {
-        c.registration_id: c
-        for c in db.session.scalars(sa.select(Certificate).where(Certificate.event_id == event.id))
-    }
-    registrations = db.session.scalars(
-        sa.select(Registration)
-        .where(
-            Registration.event_id == event.id,
-            Registration.booking_id.is_(None),
-            sa.or_(
-                Registration.status == RegistrationStatus.CONFIRMED,
-                Registration.id.in_([i for i in certificates if i is not None]),
-            ),
-        )
-        .order_by(Registration.name, Registration.id)
-    )
-    return [HolderRow(r, registration_attendance(r), certificates.get(r.id)) for r in registrations]
-
-
-def unsent_eligible(series: EventSeries) -> list[HolderRow]:
-    """The bookings that "issue and send" would mail now."""
-    return [row for row in course_rows(series) if row.to_send]
-
-
-def unsent_eligible_at(event: Event) -> list[HolderRow]:
-    """The registrations of a single date that "issue and send" would mail now."""
-    return [row for row in event_rows(event) if row.to_send]
-
-
-def _send_all(rows: list[HolderRow], issuing, owner: EventSeries | Event) -> int:
-    sent = 0
-    for row in rows:
-        sent += send(issuing(row.holder.id), row.holder.email)
-    audit("certificate.send_all", owner, count=sent)
-    return sent
-
-
-def issue_and_send_all(series_id: int) -> int:
-    """Issue a certificate to every booking that earned one and mail those not mailed
-    yet; idempotent (nobody gets a second mail). Returns how many mails were queued."""
-    series = db.session.get(EventSeries, series_id)
-    return _send_all(unsent_eligible(series), issue, series)
-
-
-def issue_and_send_all_at(event_id: int) -> int:
-    """The same for the registrations of a single date: everyone marked present."""
-    event = db.session.get(Event, event_id)
-    return _send_all(unsent_eligible_at(event), issue_for_registration, event)
 
 
 # -- the holder's link ------------------------------------------------------------------

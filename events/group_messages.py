@@ -64,6 +64,24 @@ def group_recipients(
     return people, reached
 
 
+def message_check(
+    *,
+    event_id: int | None = None,
+    series_id: int | None = None,
+    group: str,
+    subject: str,
+    text: str,
+) -> tuple[dict[str, str], list[Registration]]:
+    """What the editor learns before a message to `group` goes: its mistakes by field
+    ("subject", "text", "group": nobody in it can be written to; empty if none), and
+    the registrations it reaches."""
+    errors = message_problems(subject, text)
+    _people, reached = group_recipients(event_id=event_id, series_id=series_id, group=group)
+    if not reached and not errors:
+        errors["group"] = _("Nobody in this group can be written to.")
+    return errors, reached
+
+
 def message_group(
     *,
     event_id: int | None = None,

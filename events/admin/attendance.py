@@ -15,14 +15,10 @@ from flask_wtf.file import FileField
 
 from events import attendance, attendance_scans
 from events.admin.events import bp, event_or_404
-from events.dates import when
 from events.models import AttendanceStatus, Registration
-from events.sign_in_sheet import sign_in_sheet
-from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.forms import ConfirmForm
-from kkp.office import office_name
 from kkp.views import Confirmation, confirm_page, saving
 
 #: the buttons of a row, in order: the mark and its words
@@ -102,16 +98,7 @@ def registration_json(registration: Registration, counts: attendance.AttendanceC
 @bp.get("/<int:event_id>/sign-in.pdf")
 def sign_in_pdf(event_id: int):
     event = event_or_404(event_id)
-    people = attendance.confirmed(event.id)
-    data = sign_in_sheet(
-        office=office_name(),
-        title=event.title,
-        when=when(event, "de"),
-        place=event.place if event.is_in_person else "",
-        people=[(r.name, r.organisation) for r in people],
-    )
-    # names taken away on paper, like the participants' CSV
-    audit("registration.export", event, rows=len(people))
+    data = attendance.sign_in_pdf(event)
     db.session.commit()
     return Response(
         data,

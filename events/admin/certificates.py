@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from events import certificates
+from events import certificate_holders, certificates
 from events.admin.events import bp
 from events.certificate_mail import document, filename, holder_locale
 from events.course_models import Certificate, CourseBooking
@@ -25,9 +25,9 @@ def series_certificates(series_id: int):
     return render_template(
         "admin/events/certificates.html",
         series=series,
-        rows=certificates.course_rows(series),
+        rows=certificate_holders.course_rows(series),
         held=len(certificates.held_events(series)),
-        unsent=len(certificates.unsent_eligible(series)),
+        unsent=len(certificate_holders.unsent_eligible(series)),
     )
 
 
@@ -37,8 +37,8 @@ def event_certificates(event_id: int):
     return render_template(
         "admin/events/certificates.html",
         event=event,
-        rows=certificates.event_rows(event),
-        unsent=len(certificates.unsent_eligible_at(event)),
+        rows=certificate_holders.event_rows(event),
+        unsent=len(certificate_holders.unsent_eligible_at(event)),
     )
 
 
@@ -47,8 +47,8 @@ def series_certificates_send(series_id: int):
     series = db.get_or_404(EventSeries, series_id)
     return _send_all(
         series.title,
-        lambda: len(certificates.unsent_eligible(series)),
-        lambda: certificates.issue_and_send_all(series.id),
+        lambda: len(certificate_holders.unsent_eligible(series)),
+        lambda: certificate_holders.issue_and_send_all(series.id),
         url_for(".series_certificates", series_id=series.id),
     )
 
@@ -58,8 +58,8 @@ def event_certificates_send(event_id: int):
     event = db.get_or_404(Event, event_id)
     return _send_all(
         event.title,
-        lambda: len(certificates.unsent_eligible_at(event)),
-        lambda: certificates.issue_and_send_all_at(event.id),
+        lambda: len(certificate_holders.unsent_eligible_at(event)),
+        lambda: certificate_holders.issue_and_send_all_at(event.id),
         url_for(".event_certificates", event_id=event.id),
     )
 
@@ -69,13 +69,13 @@ def _send_all(title: str, count_unsent, send_all, back: str):
     JavaScript, else the page's dialog)."""
     if ConfirmForm().validate_on_submit():
         with saving() as saved:
-            sent = send_all()
+            report = send_all()
         if saved:
             flash(
                 ngettext(
                     "%(num)d certificate is on its way.",
                     "%(num)d certificates are on their way.",
-                    sent,
+                    report.sent,
                 ),
                 "success",
             )

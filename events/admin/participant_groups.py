@@ -15,8 +15,7 @@ from markupsafe import Markup
 
 from events.admin.events import bp, event_or_404
 from events.admin.participant_forms import ExportForm, GroupMessageForm
-from events.bulk import message_problems
-from events.group_messages import group_recipients, message_group
+from events.group_messages import message_check, message_group
 from events.models import Event, EventSeries
 from events.participant_columns import unknown_keys
 from events.participant_export import ExportFormat
@@ -132,13 +131,12 @@ def _message(owner: Owner):
     if not form.validate_on_submit():
         return _message_page(owner, form, status=422)
     subject, text = form.subject.data or "", form.text.data or ""
-    errors = message_problems(subject, text)
+    errors, reached = message_check(
+        **_ids(owner), group=form.group.data, subject=subject, text=text
+    )
     for name, problem in errors.items():
         form[name].errors = [problem]
-    _, reached = group_recipients(**_ids(owner), group=form.group.data)
-    if not reached and not errors:
-        form.group.errors = [_("Nobody in this group can be written to.")]
-    if errors or form.group.errors:
+    if errors:
         return _message_page(owner, form, status=422)
     if request.form.get("step") == "preview":
         return _message_page(owner, form, preview=Markup(to_html(text)))

@@ -1,18 +1,21 @@
 """The events' part of the JSON API under /api/v1: kinds, series, events,
-registrations, course bookings, attendance, certificates, participants by group,
-materials and the feedback summary, each a blueprint whose routes declare their input
+registrations, course bookings, attendance (with the sign-in sheet and its scans),
+certificates, participants by group and messages to a group, materials and the
+feedback summary, each a blueprint whose routes declare their input
 and output as schemas (see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
 from events.api import (
     attendance,
+    attendance_scans,
     bookings,
     certificates,
     events,
     feedback,
     kinds,
     materials,
+    messages,
     participants,
     question_routes,
     registrations,
@@ -28,8 +31,10 @@ def register_api() -> None:
         registrations,
         bookings,
         attendance,
+        attendance_scans,
         certificates,
         participants,
+        messages,
         materials,
         feedback,
         question_routes,

@@ -1,22 +1,23 @@
-"""JSON API for certificates of attendance: a course's certificates, and issuing one
-for a booking (optionally mailing it). Thin routes over :mod:`events.certificates`; a
+"""JSON API for certificates of attendance: a course's certificates, issuing one for a
+booking (optionally mailing it), issuing and mailing them to everyone eligible, one
+certificate's PDF and mailing it. Thin routes over :mod:`events.certificates`; a
 booking that has not earned one is a 422 with the reason."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import jsonify
+from flask import Response, jsonify
 from flask_babel import gettext as _
 
-from events import certificates
+from events import certificate_holders, certificates
 from events.api.errors import handle_errors
-from events.certificate_mail import verify_url
+from events.certificate_mail import document, filename, holder_locale, verify_url
 from events.course_models import Certificate, CourseBooking
 from events.models import EventSeries
-from kkp.api import ApiBlueprint, get_or_404
+from kkp.api import ApiBlueprint, ApiError, get_or_404
 from kkp.api_docs import id_parameter
-from kkp.api_fields import AnswerSchema, ApiSchema, Flag, answer
+from kkp.api_fields import AnswerSchema, ApiSchema, Flag, NoBodySchema, answer
 from kkp.extensions import db
 
 bp = ApiBlueprint("certificates", __name__, tag="events")
@@ -24,6 +25,7 @@ handle_errors(bp)
 
 _SERIES_ID = [id_parameter("series_id", "The series' id.")]
 _BOOKING_ID = [id_parameter("booking_id", "The course booking's id.")]
+_CERTIFICATE_ID = [id_parameter("certificate_id", "The certificate's id.")]
 
 
 class CertificateDateSchema(AnswerSchema):
@@ -127,5 +129,113 @@ def post_certificate(read_body, booking_id: int):
     certificate = certificates.issue(booking.id)
     if values.get("send"):
         certificates.send(certificate, booking.email)
+    db.session.commit()
+    return jsonify(certificate_json(certificate))
+
+
+class CertificateRefusalSchema(AnswerSchema):
+    booking_id = answer(ma.fields.Integer)
+    name = answer()
+    reason = answer(description="Why not, e.g. '2 of 4 dates attended (50 %), 75 % are needed'.")
+
+
+class CertificateSendAllSchema(AnswerSchema):
+    issued = answer(ma.fields.Integer, description="Certificates issued now.")
+    sent = answer(ma.fields.Integer, description="Mails queued now.")
+    already_sent = answer(ma.fields.Integer, description="Mailed before: not again.")
+    refused = answer(
+        ma.fields.List,
+        ma.fields.Nested(CertificateRefusalSchema),
+        description="Confirmed bookings that have not earned one, by name.",
+    )
+
+
+def _certificate_or_404(certificate_id: int) -> Certificate:
+    return get_or_404(Certificate, certificate_id, _("There is no such certificate."))
+
+
+@bp.route(
+    "/series/<int:series_id>/certificates/send",
+    endpoint="send_certificates",
+    methods=["POST"],
+    parameters=_SERIES_ID,
+)
+@bp.doc(
+    operationId="sendCertificates",
+    summary="Issue and mail the certificates of everyone eligible in a course.",
+    description="As the editors' page does: nobody gets a certificate twice; calling it "
+    "again mails only those who earned one since.",
+)
+@bp.body(NoBodySchema, optional=True)
+@bp.response(
+    200, CertificateSendAllSchema, description="What was done, and who has not earned one."
+)
+@bp.errors(400, 404, 422)
+def post_send_certificates(read_body, series_id: int):
+    series = get_or_404(EventSeries, series_id, _("There is no such series."))
+    read_body()
+    report = certificate_holders.issue_and_send_all(series.id)
+    db.session.commit()
+    return jsonify(
+        issued=report.issued,
+        sent=report.sent,
+        already_sent=report.already_sent,
+        refused=[
+            {"booking_id": booking.id, "name": booking.name, "reason": reason}
+            for booking, reason in report.refused
+        ],
+    )
+
+
+@bp.route(
+    "/certificates/<int:certificate_id>/pdf",
+    endpoint="certificate_pdf",
+    methods=["GET"],
+    parameters=_CERTIFICATE_ID,
+)
+@bp.doc(
+    operationId="getCertificatePdf",
+    summary="A certificate as PDF, in the language its holder booked in.",
+    responses={
+        "200": {
+            "description": "The PDF.",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+@bp.errors(404)
+def get_certificate_pdf(certificate_id: int):
+    certificate = _certificate_or_404(certificate_id)
+    locale = holder_locale(certificate)
+    return Response(
+        document(certificate, locale),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename(certificate, locale)}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route(
+    "/certificates/<int:certificate_id>/send",
+    endpoint="send_certificate",
+    methods=["POST"],
+    parameters=_CERTIFICATE_ID,
+)
+@bp.doc(
+    operationId="sendCertificate",
+    summary="Mail one certificate to its holder, with the PDF.",
+    description="Once: a certificate mailed before (by any way), or whose holder's data "
+    "is gone, is a 409.",
+)
+@bp.body(NoBodySchema, optional=True)
+@bp.response(200, CertificateSchema, description="The certificate, with `sent_at`.")
+@bp.errors(400, 404, 409, 422)
+def post_send_certificate(read_body, certificate_id: int):
+    certificate = _certificate_or_404(certificate_id)
+    read_body()
+    if not certificate_holders.send_to_holder(certificate):
+        raise ApiError(409, _("This certificate was mailed already."))
     db.session.commit()
     return jsonify(certificate_json(certificate))

@@ -1,7 +1,7 @@
 """JSON API for the participants of a date or a course by group, with the columns an
-editor would pick on the export page: rows as JSON, or the same as a CSV or XLSX file
-(`format`). Thin routes over :mod:`events.participant_files`; every call is audited
-like an export."""
+editor would pick on the export page: rows as JSON, or the same as a CSV or XLSX file,
+a PDF list, or a PDF sheet of name badges (`format`). Thin routes over
+:mod:`events.participant_files`; every call is audited like an export."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ bp = ApiBlueprint("participants", __name__)
 handle_errors(bp)
 
 #: the formats of this route: the rows as JSON, or a file
-API_FORMATS = ("json", ExportFormat.CSV.value, ExportFormat.XLSX.value)
+API_FORMATS = ("json", *(f.value for f in ExportFormat))
 _SERIES_ID = [id_parameter("series_id", "The series' id.")]
 #: the answer: JSON by the schema below (flask-smorest documents only one content type)
 _ROWS_OR_FILE = {
@@ -40,6 +40,7 @@ _ROWS_OR_FILE = {
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                 "schema": {"type": "string", "format": "binary"}
             },
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
@@ -59,7 +60,13 @@ class ParticipantQuerySchema(ApiSchema):
         },
     )
     format = Text(
-        10, choices=API_FORMATS, metadata={"description": "`json` (default), `csv` or `xlsx`."}
+        10,
+        choices=API_FORMATS,
+        metadata={
+            "description": "`json` (default), `csv`, `xlsx`, `pdf` (a list with the chosen "
+            "columns) or `badges` (name badges with name and organisation, an A4 sheet of "
+            "2 × 5 labels; `columns` does not apply)."
+        },
     )
 
 
@@ -132,7 +139,7 @@ def _answer(owner, read_query):
 )
 @bp.doc(
     operationId="listEventParticipants",
-    summary="A date's participants by group, with the chosen columns, as JSON, CSV or XLSX.",
+    summary="A date's participants by group, with the chosen columns: JSON, CSV, XLSX or PDF.",
     responses=_ROWS_OR_FILE,
 )
 @bp.query(ParticipantQuerySchema)

@@ -33,6 +33,7 @@ ACTIONS = {
     "subscriber.bulk_remove": _l("Subscribers removed from a list"),
     "subscriber.bulk_delete": _l("Subscribers deleted"),
     "certificate.issue": _l("Certificate of attendance issued"),
+    "certificate.send": _l("Certificate of attendance sent"),
     "certificate.send_all": _l("Certificates of attendance sent"),
     "event.feedback_invite": _l("Feedback invitations sent"),
     "event_series.feedback_invite": _l("Feedback invitations sent"),

@@ -17,6 +17,7 @@ SENTENCES = {
     "subscriber.bulk_remove": _l("%(who)s removed subscribers from the list %(object)s"),
     "subscriber.bulk_delete": _l("%(who)s deleted subscribers"),
     "certificate.issue": _l("%(who)s issued a certificate of attendance for %(object)s"),
+    "certificate.send": _l("%(who)s sent a certificate of attendance for %(object)s"),
     "certificate.send_all": _l(
         "%(who)s sent the certificates of attendance for %(object)s to everyone eligible"
     ),

@@ -5,6 +5,8 @@ of it."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +15,9 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from events.course_models import Certificate
 from events.operations import ensure_default_kinds
+from kkp.db import utcnow
 from kkp.extensions import db
 from tests.api_client import PREFIX, Api, api_token
 
@@ -70,7 +74,27 @@ def existing(client, editor, lists) -> tuple[str, dict[str, int]]:
     booking_id = _made(
         api, f"/series/{course_id}/bookings", {"name": "Carla", "email": "carla@example.org"}
     )
+    scan = api(
+        "POST",
+        f"/events/{event_id}/attendance/scans",
+        data={"scan": (io.BytesIO(b"%PDF-1.4\n"), "scan.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert scan.status_code == 201, scan.get_json()
+    certificate = Certificate(
+        number="2026-0001-ABCDEFG",
+        series_id=course_id,
+        booking_id=booking_id,
+        holder_name="Carla",
+        holder_check="",
+        title="Kurs",
+        issued_at=utcnow(),
+    )
+    db.session.add(certificate)
+    db.session.commit()
     ids = {
+        "scan_id": scan.get_json()["id"],
+        "certificate_id": certificate.id,
         "list_id": list_id,
         "subscriber_id": _made(
             api, "/subscribers", {"email": "anna@example.org", "lists": [list_id]}
