@@ -1,7 +1,7 @@
-"""JSON API for certificates of attendance: a course's certificates, issuing one for a
-booking (optionally mailing it), issuing and mailing them to everyone eligible, one
-certificate's PDF and mailing it. Thin routes over :mod:`events.certificates`; a
-booking that has not earned one is a 422 with the reason."""
+"""JSON API for certificates of attendance: a course's or a single date's certificates,
+issuing one for a booking or a registration (optionally mailing it), issuing and mailing
+them to everyone eligible, one certificate's PDF and mailing it. Thin routes over
+:mod:`events.certificates`; a holder who has not earned one is a 422 with the reason."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 
 from events import certificate_holders, certificates
 from events.api.errors import handle_errors
+from events.api.events import EVENT_ID, find_event
 from events.certificate_mail import document, filename, holder_locale, verify_url
 from events.course_models import Certificate, CourseBooking
-from events.models import EventSeries
+from events.models import EventSeries, Registration
 from kkp.api import ApiBlueprint, ApiError, get_or_404
 from kkp.api_docs import id_parameter
 from kkp.api_fields import AnswerSchema, ApiSchema, Flag, NoBodySchema, answer
@@ -25,6 +26,7 @@ handle_errors(bp)
 
 _SERIES_ID = [id_parameter("series_id", "The series' id.")]
 _BOOKING_ID = [id_parameter("booking_id", "The course booking's id.")]
+_REGISTRATION_ID = [id_parameter("registration_id", "The registration's id.")]
 _CERTIFICATE_ID = [id_parameter("certificate_id", "The certificate's id.")]
 
 
@@ -44,6 +46,8 @@ class CertificateSchema(AnswerSchema):
     number = answer(description="Printed on it, e.g. 2026-0007-K3F9QW2.")
     series_id = answer(ma.fields.Integer, nullable=True)
     booking_id = answer(ma.fields.Integer, nullable=True)
+    event_id = answer(ma.fields.Integer, nullable=True, description="A single date's.")
+    registration_id = answer(ma.fields.Integer, nullable=True, description="A single date's.")
     holder_name = answer(description="Empty once anonymised.")
     title = answer()
     dates = answer(
@@ -70,6 +74,8 @@ def certificate_json(certificate: Certificate) -> dict:
         "number": certificate.number,
         "series_id": certificate.series_id,
         "booking_id": certificate.booking_id,
+        "event_id": certificate.event_id,
+        "registration_id": certificate.registration_id,
         "holder_name": certificate.holder_name,
         "title": certificate.title,
         "dates": [
@@ -134,7 +140,8 @@ def post_certificate(read_body, booking_id: int):
 
 
 class CertificateRefusalSchema(AnswerSchema):
-    booking_id = answer(ma.fields.Integer)
+    booking_id = answer(ma.fields.Integer, nullable=True, description="In a course.")
+    registration_id = answer(ma.fields.Integer, nullable=True, description="At a single date.")
     name = answer()
     reason = answer(description="Why not, e.g. '2 of 4 dates attended (50 %), 75 % are needed'.")
 
@@ -146,7 +153,7 @@ class CertificateSendAllSchema(AnswerSchema):
     refused = answer(
         ma.fields.List,
         ma.fields.Nested(CertificateRefusalSchema),
-        description="Confirmed bookings that have not earned one, by name.",
+        description="Confirmed participants who have not earned one, by name.",
     )
 
 
@@ -176,15 +183,98 @@ def post_send_certificates(read_body, series_id: int):
     read_body()
     report = certificate_holders.issue_and_send_all(series.id)
     db.session.commit()
+    return _report_json(report)
+
+
+def _report_json(report: certificate_holders.SendReport):
     return jsonify(
         issued=report.issued,
         sent=report.sent,
         already_sent=report.already_sent,
         refused=[
-            {"booking_id": booking.id, "name": booking.name, "reason": reason}
-            for booking, reason in report.refused
+            {
+                "booking_id": None if isinstance(holder, Registration) else holder.id,
+                "registration_id": holder.id if isinstance(holder, Registration) else None,
+                "name": holder.name,
+                "reason": reason,
+            }
+            for holder, reason in report.refused
         ],
     )
+
+
+# -- a date booked on its own ------------------------------------------------------------
+
+
+@bp.route(
+    "/events/<int:event_id>/certificates",
+    endpoint="event_certificates",
+    methods=["GET"],
+    parameters=EVENT_ID,
+)
+@bp.doc(
+    operationId="listEventCertificates",
+    summary="The certificates issued for a date booked on its own (not as a course).",
+)
+@bp.response(200, CertificateListSchema, description="By number.")
+@bp.errors(404)
+def get_event_certificates(event_id: int):
+    event = find_event(event_id)
+    found = db.session.scalars(
+        sa.select(Certificate).where(Certificate.event_id == event.id).order_by(Certificate.id)
+    )
+    return jsonify(items=[certificate_json(c) for c in found])
+
+
+@bp.route(
+    "/registrations/<int:registration_id>/certificate",
+    endpoint="issue_event_certificate",
+    methods=["POST"],
+    parameters=_REGISTRATION_ID,
+)
+@bp.doc(
+    operationId="issueEventCertificate",
+    summary="Issue a registration's certificate of attendance (once; again: the same one).",
+    description=(
+        "For a date booked on its own: a confirmed registration marked present. Otherwise "
+        "422 with the reason; a date of a course booked as a whole: the booking's route."
+    ),
+)
+@bp.body(CertificateIssueSchema, optional=True)
+@bp.response(200, CertificateSchema, description="The certificate.")
+@bp.errors(400, 404, 422)
+def post_event_certificate(read_body, registration_id: int):
+    registration = get_or_404(Registration, registration_id, _("There is no such registration."))
+    values = read_body()
+    certificate = certificates.issue_for_registration(registration.id)
+    if values.get("send"):
+        certificates.send(certificate, registration.email)
+    db.session.commit()
+    return jsonify(certificate_json(certificate))
+
+
+@bp.route(
+    "/events/<int:event_id>/certificates/send",
+    endpoint="send_event_certificates",
+    methods=["POST"],
+    parameters=EVENT_ID,
+)
+@bp.doc(
+    operationId="sendEventCertificates",
+    summary="Issue and mail the certificates of everyone present at a date booked on its own.",
+    description="Nobody gets a certificate twice.",
+)
+@bp.body(NoBodySchema, optional=True)
+@bp.response(
+    200, CertificateSendAllSchema, description="What was done, and who has not earned one."
+)
+@bp.errors(400, 404, 422)
+def post_send_event_certificates(read_body, event_id: int):
+    event = find_event(event_id)
+    read_body()
+    report = certificate_holders.issue_and_send_all_at(event.id)
+    db.session.commit()
+    return _report_json(report)
 
 
 @bp.route(

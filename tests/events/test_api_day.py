@@ -136,6 +136,7 @@ def test_certificates_to_everyone_eligible_and_one_by_one(api, make_event, mail,
         "refused": [
             {
                 "booking_id": ben.id,
+                "registration_id": None,
                 "name": "Ben Cordes",
                 "reason": "1 von 2 Terminen besucht (50 %), nötig sind 75 %",
             }
@@ -181,6 +182,34 @@ def test_one_certificate_mailed_through_the_api(api, make_event, mail, drain):
     assert api("POST", "/certificates/999/send").status_code == 404
     (entry,) = audit_entries("certificate.send")
     assert entry.details == {"number": certificate["number"]}
+    drain()
+    (message,) = mail.wait_for(1)
+    assert message["to"] == ["anna@example.org"]
+
+
+def test_the_certificates_of_a_date_booked_on_its_own(api, make_event, mail, drain):
+    event = make_event("Schulung Einbruchschutz", days=-7)
+    anna = person(event.id, "Anna Beispiel", "confirmed", attendance="present")
+    carla = person(event.id, "Carla Beispiel", "confirmed", attendance="absent")
+    db.session.commit()
+
+    refused = api("POST", f"/registrations/{carla.id}/certificate")
+    assert refused.status_code == 422
+    issued = api("POST", f"/registrations/{anna.id}/certificate").get_json()
+    assert (issued["event_id"], issued["registration_id"]) == (event.id, anna.id)
+    assert issued["booking_id"] is None and issued["sent_at"] is None
+    again = api("POST", f"/registrations/{anna.id}/certificate").get_json()
+    assert again["number"] == issued["number"]
+
+    report = api("POST", f"/events/{event.id}/certificates/send").get_json()
+    assert (report["issued"], report["sent"], report["already_sent"]) == (0, 1, 0)
+    assert [(r["registration_id"], r["booking_id"]) for r in report["refused"]] == [
+        (carla.id, None)
+    ]
+    assert api("POST", f"/events/{event.id}/certificates/send").get_json()["sent"] == 0
+    items = api("GET", f"/events/{event.id}/certificates").get_json()["items"]
+    assert [c["holder_name"] for c in items] == ["Anna Beispiel"]
+    assert api("GET", "/events/999/certificates").status_code == 404
     drain()
     (message,) = mail.wait_for(1)
     assert message["to"] == ["anna@example.org"]
