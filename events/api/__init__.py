@@ -1,7 +1,7 @@
 """The events' part of the JSON API under /api/v1: kinds, series, events,
 registrations, course bookings, attendance, certificates, participants by group,
-materials and the feedback summary, each a blueprint whose routes declare their input
-and output as schemas (see :mod:`kkp.api`)."""
+materials, the feedback summary, registration questions and consents, each a blueprint
+whose routes declare their input and output as schemas (see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from events.api import (
     kinds,
     materials,
     participants,
+    question_edits,
     question_routes,
     registrations,
 )
@@ -33,5 +34,6 @@ def register_api() -> None:
         materials,
         feedback,
         question_routes,
+        question_edits,
     ):
         nest(module.bp)
