@@ -1,8 +1,8 @@
 """The events' part of the JSON API under /api/v1: kinds, series, events,
 registrations, course bookings, attendance (with the sign-in sheet and its scans),
-certificates, participants by group and messages to a group, materials and the
-feedback summary, each a blueprint whose routes declare their input
-and output as schemas (see :mod:`kkp.api`)."""
+certificates, participants by group and messages to a group, materials, the feedback
+summary, registration questions and consents, each a blueprint whose routes declare
+their input and output as schemas (see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from events.api import (
     materials,
     messages,
     participants,
+    question_edits,
     question_routes,
     registrations,
 )
@@ -38,5 +39,6 @@ def register_api() -> None:
         materials,
         feedback,
         question_routes,
+        question_edits,
     ):
         nest(module.bp)

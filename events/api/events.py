@@ -13,13 +13,8 @@ from sqlalchemy.orm import selectinload
 
 from events import invitations
 from events import operations as ops
-from events.api.answers import (
-    EventPageSchema,
-    EventSchema,
-    InvitationResultSchema,
-    event_json,
-    seat_counts,
-)
+from events.api.answer_schemas import EventPageSchema, EventSchema, InvitationResultSchema
+from events.api.answers import event_json, seat_counts
 from events.api.errors import handle_errors
 from events.api.input import event_input_of
 from events.api.questions import asked_json

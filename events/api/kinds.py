@@ -9,14 +9,13 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from events import operations as ops
-from events.api.answers import (
+from events.api.answer_schemas import (
     EventKindListSchema,
     EventKindSchema,
     EventSeriesPageSchema,
     EventSeriesSchema,
-    kind_json,
-    series_json,
 )
+from events.api.answers import kind_json, series_json
 from events.api.booking_schemas import apply_settings
 from events.api.errors import handle_errors
 from events.api.schemas import (

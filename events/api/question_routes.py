@@ -1,93 +1,103 @@
 """JSON API for an event's or a course's (series') own registration questions and
-optional consents: adding one (thin routes over :mod:`events.questions`; what is wrong:
-422 on its field). The schemas of what they answer: :mod:`events.api.questions`."""
+optional consents: list them, add one, add a typical question (thin routes over
+:mod:`events.questions`, the operations the editors' page uses; what is wrong: 422 on
+its field). One question or consent changed, deleted or moved:
+:mod:`events.api.question_edits`; the schemas of what they answer:
+:mod:`events.api.questions`, of what they take: :mod:`events.api.question_input`."""
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import jsonify
 from flask_babel import gettext as _
 
 from events import questions as ops
 from events.api.errors import handle_errors
 from events.api.events import EVENT_ID, find_event
-from events.api.questions import ConsentOfferSchema, QuestionSchema, question_json
+from events.api.question_input import (
+    ConsentCreateSchema,
+    QuestionCreateSchema,
+    TypicalQuestionSchema,
+    question_input,
+)
+from events.api.questions import (
+    AskedSchema,
+    ConsentOfferSchema,
+    QuestionSchema,
+    consent_json,
+    owner_asked_json,
+    question_json,
+)
 from events.models import EventSeries
-from events.question_models import QUESTION_KINDS
 from kkp.api import ApiBlueprint, get_or_404
 from kkp.api_docs import id_parameter
-from kkp.api_fields import ApiSchema, Flag, Text
 from kkp.extensions import db
 
 bp = ApiBlueprint("questions", __name__, tag="events")
 handle_errors(bp)
 
 _SERIES_ID = [id_parameter("series_id", "The series' id.")]
+_EVENT_QUESTIONS = "/events/<int:event_id>/questions"
+_SERIES_QUESTIONS = "/series/<int:series_id>/questions"
+_TYPICAL = "Organisation, function or municipality: a short-text question, last in the form."
 
 
-class QuestionCreateSchema(ApiSchema):
-    EXAMPLES = [{"kind": "short_text", "label": "Kommune", "required": True}]
-
-    kind = Text(20, choices=QUESTION_KINDS, required=True)
-    label = Text(300, min_length=1, required=True, metadata={"description": "German."})
-    label_en = Text(300, metadata={"description": "English; empty: the German one."})
-    help = Text(500)
-    choices = ma.fields.List(
-        ma.fields.String(), metadata={"description": "one_choice, choices: the options."}
-    )
-    required = Flag(metadata={"default": False})
-    shown_if_question_id = ma.fields.Integer(
-        allow_none=True, metadata={"description": "Asked only after this earlier question's"}
-    )
-    shown_if_value = Text(300, metadata={"description": "... answer (a choice, yes or no)."})
-
-
-class ConsentCreateSchema(ApiSchema):
-    EXAMPLES = [{"text": "Mein Name darf auf der Teilnehmerliste stehen."}]
-
-    text = Text(2000, min_length=1, required=True, metadata={"description": "German."})
-    text_en = Text(2000, metadata={"description": "English; empty: the German one."})
-
-
-def _add_question(owner, values: dict):
-    question = ops.save_question(
-        owner,
-        None,
-        ops.QuestionInput(
-            kind=values["kind"],
-            label=values["label"],
-            label_en=values.get("label_en", ""),
-            help=values.get("help", ""),
-            choices=tuple(values.get("choices") or ()),
-            required=values.get("required", False),
-            shown_if_question_id=values.get("shown_if_question_id"),
-            shown_if_value=values.get("shown_if_value", ""),
-        ),
-    )
-    db.session.commit()
-    response = jsonify(question_json(question))
+def _created(data: dict):
+    response = jsonify(data)
     response.status_code = 201
     return response
 
 
-def _add_consent(owner, values: dict):
+def _add_question(owner: ops.Owner, values: dict):
+    question = ops.save_question(owner, None, question_input(values))
+    db.session.commit()
+    return _created(question_json(question))
+
+
+def _add_typical(owner: ops.Owner, values: dict):
+    question = ops.add_typical(owner, values["name"])
+    db.session.commit()
+    return _created(question_json(question))
+
+
+def _add_consent(owner: ops.Owner, values: dict):
     offer = ops.save_consent(owner, None, values["text"], values.get("text_en", ""))
     db.session.commit()
-    response = jsonify({"id": offer.id, "text": offer.text, "text_en": offer.text_en})
-    response.status_code = 201
-    return response
+    return _created(consent_json(offer))
 
 
 def _series(series_id: int) -> EventSeries:
     return get_or_404(EventSeries, series_id, _("There is no such series."))
 
 
-@bp.route(
-    "/events/<int:event_id>/questions",
-    endpoint="add_event_question",
-    methods=["POST"],
-    parameters=EVENT_ID,
+# -- the list --------------------------------------------------------------------------------
+
+
+@bp.route(_EVENT_QUESTIONS, endpoint="event_questions", methods=["GET"], parameters=EVENT_ID)
+@bp.doc(
+    operationId="listEventQuestions",
+    summary="An event's registration questions and optional consents, in order.",
 )
+@bp.response(200, AskedSchema, description="The questions and the consents.")
+@bp.errors(404)
+def get_event_questions(event_id: int):
+    return jsonify(owner_asked_json(find_event(event_id)))
+
+
+@bp.route(_SERIES_QUESTIONS, endpoint="series_questions", methods=["GET"], parameters=_SERIES_ID)
+@bp.doc(
+    operationId="listSeriesQuestions",
+    summary="A course's booking questions and optional consents, in order.",
+)
+@bp.response(200, AskedSchema, description="The questions and the consents.")
+@bp.errors(404)
+def get_series_questions(series_id: int):
+    return jsonify(owner_asked_json(_series(series_id)))
+
+
+# -- adding ----------------------------------------------------------------------------------
+
+
+@bp.route(_EVENT_QUESTIONS, endpoint="add_event_question", methods=["POST"], parameters=EVENT_ID)
 @bp.doc(operationId="addEventQuestion", summary="Add a registration question to an event.")
 @bp.body(QuestionCreateSchema)
 @bp.response(201, QuestionSchema, description="The question, last in the form.")
@@ -97,10 +107,7 @@ def post_event_question(read_body, event_id: int):
 
 
 @bp.route(
-    "/series/<int:series_id>/questions",
-    endpoint="add_series_question",
-    methods=["POST"],
-    parameters=_SERIES_ID,
+    _SERIES_QUESTIONS, endpoint="add_series_question", methods=["POST"], parameters=_SERIES_ID
 )
 @bp.doc(
     operationId="addSeriesQuestion",
@@ -111,6 +118,42 @@ def post_event_question(read_body, event_id: int):
 @bp.errors(400, 404, 422)
 def post_series_question(read_body, series_id: int):
     return _add_question(_series(series_id), read_body())
+
+
+@bp.route(
+    _EVENT_QUESTIONS + "/typical",
+    endpoint="add_event_typical_question",
+    methods=["POST"],
+    parameters=EVENT_ID,
+)
+@bp.doc(
+    operationId="addEventTypicalQuestion",
+    summary="Add a typical question to an event.",
+    description=_TYPICAL,
+)
+@bp.body(TypicalQuestionSchema)
+@bp.response(201, QuestionSchema, description="The question, last in the form.")
+@bp.errors(400, 404, 422)
+def post_event_typical_question(read_body, event_id: int):
+    return _add_typical(find_event(event_id), read_body())
+
+
+@bp.route(
+    _SERIES_QUESTIONS + "/typical",
+    endpoint="add_series_typical_question",
+    methods=["POST"],
+    parameters=_SERIES_ID,
+)
+@bp.doc(
+    operationId="addSeriesTypicalQuestion",
+    summary="Add a typical question to a course.",
+    description=_TYPICAL,
+)
+@bp.body(TypicalQuestionSchema)
+@bp.response(201, QuestionSchema, description="The question, last in the form.")
+@bp.errors(400, 404, 422)
+def post_series_typical_question(read_body, series_id: int):
+    return _add_typical(_series(series_id), read_body())
 
 
 @bp.route(

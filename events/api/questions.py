@@ -1,7 +1,9 @@
 """The editor's registration questions and optional consents in the API: what an
 event's JSON shows of them (public fields), the answers a registration's JSON carries,
-and reading the answers sent with a new registration (checked as the public form
-checks them, :mod:`events.answers`). The routes adding them: :mod:`events.api.question_routes`."""
+reading the answers sent with a new registration (checked as the public form checks
+them, :mod:`events.answers`); the editors' list of them, with how many people answered
+or agreed. The routes: :mod:`events.api.question_routes` (an event's or a
+course's) and :mod:`events.api.question_edits` (one question or consent)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from events import answers
+from events import questions as ops
 from events.errors import EventError
 from events.question_models import (
     QUESTION_KINDS,
+    Answer,
     ConsentOffer,
     ConsentRecord,
     Question,
@@ -49,6 +53,34 @@ class ConsentOfferSchema(AnswerSchema):
     id = answer(ma.fields.Integer)
     text = answer(description="German.")
     text_en = answer(description="English; empty: the German one.")
+
+
+class ListedQuestionSchema(QuestionSchema):
+    answers = answer(
+        ma.fields.Integer,
+        description="How many people answered it; deleting the question deletes their answers.",
+    )
+
+
+class ListedConsentSchema(ConsentOfferSchema):
+    given = answer(
+        ma.fields.Integer,
+        description="How many people agreed (not withdrawn); each record keeps the words "
+        "that person saw, whatever becomes of the offer.",
+    )
+
+
+class AskedSchema(AnswerSchema):
+    questions = answer(
+        ma.fields.List,
+        ma.fields.Nested(ListedQuestionSchema),
+        description="In the order the form asks them.",
+    )
+    consents = answer(
+        ma.fields.List,
+        ma.fields.Nested(ListedConsentSchema),
+        description="In the order the form offers them.",
+    )
 
 
 class GivenConsentSchema(AnswerSchema):
@@ -95,6 +127,33 @@ def question_json(question: Question) -> dict:
     }
 
 
+def consent_json(offer: ConsentOffer) -> dict:
+    return {"id": offer.id, "text": offer.text, "text_en": offer.text_en}
+
+
+def _counts(column, ids: list[int], *where) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(column, sa.func.count()).where(column.in_(ids), *where).group_by(column)
+    )
+    return dict(rows.all())
+
+
+def owner_asked_json(owner: ops.Owner) -> dict[str, list]:
+    """An event's or a series' questions and consents, in order, with how many people
+    answered each question and gave each consent."""
+    questions, offers = ops.questions_of(owner), ops.consents_of(owner)
+    answered = _counts(Answer.question_id, [q.id for q in questions])
+    given = _counts(
+        ConsentRecord.consent_id, [o.id for o in offers], ConsentRecord.withdrawn_at.is_(None)
+    )
+    return {
+        "questions": [{**question_json(q), "answers": answered.get(q.id, 0)} for q in questions],
+        "consents": [{**consent_json(o), "given": given.get(o.id, 0)} for o in offers],
+    }
+
+
 def asked_json(event_ids: Iterable[int]) -> dict[int, dict[str, list]]:
     """Event id → its `questions` and `consents` as the event's JSON shows them."""
     ids = list(event_ids)
@@ -112,9 +171,7 @@ def asked_json(event_ids: Iterable[int]) -> dict[int, dict[str, list]]:
         .where(ConsentOffer.event_id.in_(ids))
         .order_by(ConsentOffer.position, ConsentOffer.id)
     ):
-        found[offer.event_id]["consents"].append(
-            {"id": offer.id, "text": offer.text, "text_en": offer.text_en}
-        )
+        found[offer.event_id]["consents"].append(consent_json(offer))
     return found
 
 

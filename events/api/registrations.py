@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from events import moving
 from events import registrations as regs
 from events.answers import record_consents, save_answers
-from events.api.answers import RegistrationPageSchema, RegistrationSchema, registration_json
+from events.api.answer_schemas import RegistrationPageSchema, RegistrationSchema
+from events.api.answers import registration_json
 from events.api.errors import handle_errors
 from events.api.events import EVENT_ID, find_event, require
 from events.api.questions import given_json, read_sent_answers

@@ -112,6 +112,10 @@ def existing(client, editor, lists) -> tuple[str, dict[str, int]]:
             f"/events/{event_id}/registrations",
             {"name": "Bernd", "email": "bernd@example.org"},
         ),
+        "question_id": _made(
+            api, f"/events/{event_id}/questions", {"kind": "yes_no", "label": "Parkplatz?"}
+        ),
+        "offer_id": _made(api, f"/events/{event_id}/consents", {"text": "Fotos"}),
     }
     return secret, ids
 
