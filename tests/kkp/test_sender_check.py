@@ -205,3 +205,27 @@ def test_editors_may_not(app, client, zone):
     post_form(client, "/admin/login", {"email": "red@kkp.test", "password": "richtig-geheim-123"})
     assert client.get(PAGE).status_code == 403
     assert PAGE not in client.get("/admin/settings").get_data(as_text=True)
+
+
+def test_spf_evaluation(zone):
+    """redirect, a with a prefix, ip6, the limit of ten lookups, two records, none."""
+    from kkp.mail.dns_lookup import Lookup
+    from kkp.mail.spf import SPFResult, check_host, with_addresses
+
+    zone.records = {
+        ("a.test", "TXT"): ["v=spf1 redirect=b.test"],
+        ("b.test", "TXT"): ["v=spf1 a:host.b.test/24 ip6:2001:db8::/32 ~all"],
+        ("host.b.test", "A"): ["198.51.100.1"],
+        ("loop.test", "TXT"): ["v=spf1 include:loop.test -all"],
+        ("two.test", "TXT"): ["v=spf1 -all", "v=spf1 +all"],
+    }
+    lookup = Lookup(_resolver(zone.port))
+    assert check_host(lookup, "198.51.100.77", "a.test") == SPFResult.PASS
+    assert check_host(lookup, "2001:db8::5", "a.test") == SPFResult.PASS
+    assert check_host(lookup, "203.0.113.9", "a.test") == SPFResult.SOFTFAIL
+    assert check_host(lookup, "203.0.113.9", "loop.test") == SPFResult.PERMERROR
+    assert check_host(lookup, "203.0.113.9", "two.test") == SPFResult.PERMERROR
+    assert check_host(lookup, "203.0.113.9", "none.test") == SPFResult.NONE
+    assert with_addresses("v=spf1 redirect=b.test", ["2001:db8::5"]) == (
+        "v=spf1 ip6:2001:db8::5 redirect=b.test"
+    )
