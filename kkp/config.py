@@ -102,6 +102,9 @@ class Defaults:
     #: the envelope sender per recipient (VERP), `{token}` standing for the delivery,
     #: e.g. `bounces+{token}@kkp.example.org`; unset: the address of KKP_MAIL_FROM
     KKP_RETURN_PATH: str | None = None
+    #: the public IP addresses mail leaves from (comma-separated), for the sender domain
+    #: check's SPF test; unset: the public addresses of the host in KKP_SMTP_URL
+    KKP_SENDING_IPS: str | None = None
     #: at most N messages per window for relays with quotas, e.g. `500/3600`
     #: (messages/seconds); shared by all workers; unset: as fast as possible
     KKP_SEND_RATE: str | None = None

@@ -3,7 +3,8 @@ subscribers, lists and consent texts (:mod:`.subscribers`), issues and their art
 (:mod:`.issues`), what the composer's script asks and copies of issues
 (:mod:`.composing`), sending and its progress (:mod:`.sending`), a sent issue's report
 (:mod:`.reports`), CSV import (:mod:`.importing`), the office's settings
-(:mod:`.settings`) and appearance (:mod:`.branding`), its sections of the start page
+(:mod:`.settings`), appearance (:mod:`.branding`) and sender domain check
+(:mod:`.sender_domain`), its sections of the start page
 (:mod:`.dashboard`), data subject requests (:mod:`.data_requests`), and how the
 newsletter's objects read in the audit log (:mod:`.audit`)."""
 
@@ -17,6 +18,7 @@ from newsletter.admin import (  # noqa: F401  (their routes join bp)
     importing,
     issues,
     reports,
+    sender_domain,
     sending,
     settings,
 )
