@@ -78,10 +78,13 @@ class Report:
     setup: SenderSetup
     findings: list[Finding] = field(default_factory=list)
     unreachable: bool = False
+    #: the From or return path domain is no domain of the public DNS (localhost, a
+    #: name of the local network): nothing to ask
+    not_public: bool = False
 
     @property
     def all_ok(self) -> bool:
-        return not self.unreachable and all(f.status == Status.OK for f in self.findings)
+        return not self.unreachable and not self.not_public and all(f.status == Status.OK for f in self.findings)
 
 
 def _domain(address: str) -> str:
@@ -135,6 +138,9 @@ def aligned(domain: str | None, from_domain: str) -> bool:
 def check_sender(setup: SenderSetup, lookup: Lookup) -> Report:
     """Every finding; when the DNS does not answer, none, and `unreachable`."""
     report = Report(setup)
+    if not all(_suffixes().privatesuffix(d) for d in (setup.from_domain, setup.envelope_domain)):
+        report.not_public = True
+        return report
     try:
         report.findings = [Finding(topic, *check(setup, lookup)) for topic, check in _CHECKS]
     except DnsUnreachable:

@@ -25,10 +25,12 @@ class Zone(BaseResolver):
 
     def __init__(self):
         self.records: dict[tuple[str, str], list] = {}
+        self.asked: list[tuple[str, str]] = []
 
     def resolve(self, request, handler):
         reply = request.reply()
         name, qtype = str(request.q.qname).rstrip(".").lower(), QTYPE[request.q.qtype]
+        self.asked.append((name, qtype))
         for value in self.records.get((name, qtype), []):
             reply.add_answer(RR(request.q.qname, request.q.qtype, rdata=_rdata(qtype, value)))
         if not any(n == name for n, _ in self.records):
@@ -192,6 +194,14 @@ def test_dns_unreachable(app, logged_in, zone):
         page = _page(logged_in)
     assert "Der DNS-Server antwortet nicht" in page
     assert "badge-check" not in page
+
+
+def test_a_local_sender_asks_no_dns(app, logged_in, zone):
+    zone.records, zone.asked = {}, []
+    with sender(app, zone.port, KKP_MAIL_FROM="KKP <newsletter@localhost>", KKP_RETURN_PATH=None):
+        page = _page(logged_in)
+    assert "nicht auf einer Domain des öffentlichen Internets" in page
+    assert 'class="badge badge-check' not in page and zone.asked == []
 
 
 def test_editors_may_not(app, client, zone):
