@@ -102,6 +102,10 @@ class Defaults:
     #: the envelope sender per recipient (VERP), `{token}` standing for the delivery,
     #: e.g. `bounces+{token}@kkp.example.org`; unset: the address of KKP_MAIL_FROM
     KKP_RETURN_PATH: str | None = None
+    #: soft bounces (a full mailbox, a server down) of one address within
+    #: KKP_SOFT_BOUNCE_DAYS days that put it on the suppression list; a hard bounce does at once
+    KKP_SOFT_BOUNCE_LIMIT = 3
+    KKP_SOFT_BOUNCE_DAYS = 30
     #: at most N messages per window for relays with quotas, e.g. `500/3600`
     #: (messages/seconds); shared by all workers; unset: as fast as possible
     KKP_SEND_RATE: str | None = None
