@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy.exc
 
+from kkp.auth.models import AuditEntry
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail.models import Delivery, DeliveryStatus
@@ -21,11 +22,13 @@ from newsletter.sending.report import send_report
 from people.addresses import is_suppressed
 from people.bounces import Outcome, process_bounce
 from people.models import Bounce, Suppression, SuppressionReason
+from tests.helpers import post_form
 from tests.newsletter.conftest import add_confirmed
 
 SAMPLES = Path(__file__).parents[1] / "kkp" / "data" / "bounces"
 HARD, SOFT = "postfix_511_unknown_user.eml", "postfix_422_mailbox_full_delayed.eml"
 ADDRESS = "person0@example.org"
+DE = {"Accept-Language": "de"}
 
 
 @pytest.fixture
@@ -157,3 +160,40 @@ def test_the_send_report_counts_the_bounce(verp, lists):
     process_bounce(returned("exim_failed_recipients.eml", row.id))
     db.session.commit()
     assert send_report(issue).bounced == 1
+
+
+def test_the_editors_see_the_bounces_and_the_subscribers_history(logged_in, delivery):
+    process_bounce(returned(HARD, delivery))
+    db.session.commit()
+    page = logged_in.get("/admin/bounces", headers=DE).get_data(as_text=True)
+    table = page.split('id="bounce-table"', 1)[1].split("</table>", 1)[0]
+    for seen in (
+        ADDRESS,
+        "5.1.1",
+        "User unknown",
+        "Unzustellbar",
+        "Nach Unzustellbarkeit gesperrt",
+    ):
+        assert seen in table, seen
+    english = logged_in.get("/admin/bounces?lang=en")
+    assert "Blocked after bounces" in english.get_data(as_text=True)
+    subscriber_id = db.session.get(Delivery, delivery).subscriber_id
+    person = logged_in.get(f"/admin/subscribers/{subscriber_id}", headers=DE)
+    assert "User unknown" in person.get_data(as_text=True).split("<h2>Rückläufer</h2>", 1)[-1]
+
+
+def test_releasing_an_address_needs_a_note_and_is_audited(logged_in, delivery):
+    process_bounce(returned(HARD, delivery))
+    db.session.commit()
+    bounce_id = db.session.scalar(sa.select(Bounce.id))
+    url = f"/admin/bounces/{bounce_id}/release"
+    refused = post_form(logged_in, url, {"note": "  "}, headers=DE)
+    assert refused.status_code == 400 and is_suppressed(ADDRESS)
+    done = post_form(logged_in, url, {"note": "Postfach wieder eingerichtet (Anruf)"})
+    assert done.status_code == 303 and not is_suppressed(ADDRESS)
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "suppression.release")
+    ).one()
+    assert entry.details["note"] == "Postfach wieder eingerichtet (Anruf)"
+    assert entry.details["reason"] == SuppressionReason.BOUNCED
+    assert "nicht gesperrt" in logged_in.get(url, headers=DE).get_data(as_text=True)
