@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 #: what a returned mail may record
 RECORDED = (BounceKind.HARD, BounceKind.SOFT, BounceKind.COMPLAINT)
+#: the suppressions an editor may release: those that bounces made, never a person's
+#: own leaving or deletion
+RELEASABLE = (SuppressionReason.BOUNCED, SuppressionReason.COMPLAINED)
 
 
 class Outcome(enum.StrEnum):
@@ -116,15 +119,19 @@ def _suppress(key: str, reason: SuppressionReason) -> bool:
 
 
 def suppression_of(bounce: Bounce) -> Suppression | None:
-    """The entry on the suppression list of the bounce's address, if it is on it."""
-    return db.session.get(Suppression, bounce.email_hash)
+    """The entry of the bounce's address on the suppression list, if bounces put it
+    there (see :data:`RELEASABLE`)."""
+    found = db.session.get(Suppression, bounce.email_hash)
+    return found if found is not None and found.reason in RELEASABLE else None
 
 
 def release(bounce: Bounce) -> bool:
     """Take the bounce's address off the suppression list (an editor's decision, with a
-    note in the audit log); False if it was not on it."""
+    note in the audit log); False if bounces had not put it there."""
     deleted = db.session.execute(
-        sa.delete(Suppression).where(Suppression.email_hash == bounce.email_hash)
+        sa.delete(Suppression).where(
+            Suppression.email_hash == bounce.email_hash, Suppression.reason.in_(RELEASABLE)
+        )
     )
     return bool(deleted.rowcount)
 

@@ -41,7 +41,11 @@ class ReleaseForm(FlaskForm):
 
 @bp.context_processor
 def _bounce_words():
-    return {"bounce_words": BOUNCE_WORDS, "suppression_words": SUPPRESSION_WORDS}
+    return {
+        "bounce_words": BOUNCE_WORDS,
+        "suppression_words": SUPPRESSION_WORDS,
+        "releasable": bounces.RELEASABLE,
+    }
 
 
 @bp.get("/bounces")

@@ -23,7 +23,7 @@ from people.addresses import is_suppressed
 from people.bounces import Outcome, process_bounce
 from people.models import Bounce, Suppression, SuppressionReason
 from tests.helpers import post_form
-from tests.newsletter.conftest import add_confirmed
+from tests.newsletter.conftest import add_confirmed, send_now
 
 SAMPLES = Path(__file__).parents[1] / "kkp" / "data" / "bounces"
 HARD, SOFT = "postfix_511_unknown_user.eml", "postfix_422_mailbox_full_delayed.eml"
@@ -197,3 +197,17 @@ def test_releasing_an_address_needs_a_note_and_is_audited(logged_in, delivery):
     assert entry.details["note"] == "Postfach wieder eingerichtet (Anruf)"
     assert entry.details["reason"] == SuppressionReason.BOUNCED
     assert "nicht gesperrt" in logged_in.get(url, headers=DE).get_data(as_text=True)
+
+
+def test_an_issue_skips_the_blocked_address(delivery, lists, compose, mail, worker, drain):
+    add_confirmed([lists["kkp-kompakt"]], 1, start=1)
+    process_bounce(returned(HARD, delivery))
+    db.session.commit()
+    send_now(compose())
+    mail.wait_for(1)
+    drain()
+    assert [m["to"][0] for m in mail.messages] == ["person1@example.org"]
+    statuses = db.session.execute(
+        sa.select(Delivery.recipient, Delivery.status).where(Delivery.issue_id.is_not(None))
+    ).all()
+    assert sorted(statuses) == [(ADDRESS, "cancelled"), ("person1@example.org", "sent")]
