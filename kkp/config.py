@@ -105,6 +105,10 @@ class Defaults:
     #: the public IP addresses mail leaves from (comma-separated), for the sender domain
     #: check's SPF test; unset: the public addresses of the host in KKP_SMTP_URL
     KKP_SENDING_IPS: str | None = None
+    #: soft bounces (a full mailbox, a server down) of one address within
+    #: KKP_SOFT_BOUNCE_DAYS days that put it on the suppression list; a hard bounce does at once
+    KKP_SOFT_BOUNCE_LIMIT = 3
+    KKP_SOFT_BOUNCE_DAYS = 30
     #: at most N messages per window for relays with quotas, e.g. `500/3600`
     #: (messages/seconds); shared by all workers; unset: as fast as possible
     KKP_SEND_RATE: str | None = None

@@ -1,5 +1,6 @@
 """The people: lists, subscribers, their subscriptions and consent history (with the
-versioned consent texts), the suppression list. Used by the newsletter and by events."""
+versioned consent texts), the suppression list and the bounces that lead to it. Used by
+the newsletter and by events."""
 
 from __future__ import annotations
 
@@ -74,6 +75,8 @@ class SuppressionReason(enum.StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     DELETED = "deleted"
     BOUNCED = "bounced"
+    #: the person marked a mail as spam (a feedback report of her mailbox provider)
+    COMPLAINED = "complained"
 
 
 class ConsentPurpose(enum.StrEnum):
@@ -220,3 +223,28 @@ class Suppression(db.Model):
     #: a :class:`SuppressionReason`
     reason = sa.Column(sa.String(20), nullable=False)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Bounce(db.Model):
+    """A returned mail that concerned one of our deliveries: a hard or soft bounce, or a
+    complaint (see :mod:`people.bounces`). The address only as its hash, as on the
+    suppression list."""
+
+    __tablename__ = "bounce"
+    __table_args__ = (sa.Index("ix_bounce_email_hash_received", "email_hash", "received_at"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    #: the delivery the returned mail names through its return path (VERP)
+    delivery_id = sa.Column(sa.ForeignKey("delivery.id", ondelete="SET NULL"), index=True)
+    subscriber_id = sa.Column(sa.ForeignKey("subscriber.id", ondelete="SET NULL"), index=True)
+    #: SHA-256 of the delivery's address, hex (the key of :class:`Suppression`)
+    email_hash = sa.Column(sa.String(64), nullable=False)
+    #: a :class:`kkp.mail.bounce_parse.BounceKind`: hard, soft or complaint
+    kind = sa.Column(sa.String(20), nullable=False)
+    #: the enhanced status code, e.g. "5.1.1", or ""
+    status = sa.Column(sa.String(12), nullable=False, default="")
+    #: the receiving server's words, at most 500 characters
+    diagnostic = sa.Column(sa.String(500), nullable=False, default="")
+    #: a hash of the returned mail's Message-ID (else of its bytes): each is recorded once
+    message_key = sa.Column(sa.String(64), nullable=False, unique=True)
+    received_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

@@ -8,6 +8,7 @@ import sys
 
 import click
 import sqlalchemy as sa
+import sqlalchemy.exc
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -18,8 +19,10 @@ from kkp.auth.operations import EditorError, generate_password, known_form
 from kkp.auth.operations import create_editor as create_account
 from kkp.auth.operations import create_token as create_api_token
 from kkp.extensions import db
+from kkp.mail.bounce_parse import MAX_BYTES
 from kkp.mail.transport import transport_for
 from newsletter.address_check import check, subscribers_breaking_policy, suspicious
+from people.bounces import process_bounce
 from service import schedule
 from service.demo import seed
 
@@ -119,6 +122,35 @@ def check_addresses() -> None:
         sys.exit(1)
 
 
+#: sysexits.h: a temporary failure, the mail server delivers the mail again later
+EX_TEMPFAIL = 75
+
+
+@click.command("bounce")
+@click.option(
+    "--recipient",
+    default=None,
+    help="The envelope recipient (the return path the mail came back to), "
+    "e.g. Postfix's ${original_recipient}.",
+)
+@with_appcontext
+def bounce(recipient: str | None) -> None:
+    """Process a returned mail read from standard input (a pipe transport of the mail
+    server). Exit status 0 when processed or ignored, 75 when the database failed, so
+    that the mail server tries again."""
+    raw = sys.stdin.buffer.read(MAX_BYTES)
+    while sys.stdin.buffer.read(1 << 16):  # the rest unread, but taken: no broken pipe
+        pass
+    try:
+        result = process_bounce(raw, envelope_recipient=recipient)
+        db.session.commit()
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        click.echo(f"database failure, try again later: {type(exc).__name__}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    click.echo(f"{result.kind}: {result.outcome}")
+
+
 def register_commands(app) -> None:
     for command in (
         create_editor,
@@ -128,5 +160,6 @@ def register_commands(app) -> None:
         run_tick,
         check_addresses,
         anonymise_due,
+        bounce,
     ):
         app.cli.add_command(command)

@@ -95,6 +95,7 @@ ACTIONS = {
     "subscriber.create": _l("Subscriber added"),
     "subscriber.update": _l("Subscriber changed"),
     "subscriber.delete": _l("Subscriber deleted"),
+    "suppression.release": _l("Blocked address released"),
     "subscriber.export": _l("Subscribers exported"),
     "subscriber.unsubscribe": _l("Unsubscribed from a list"),
 }
@@ -111,6 +112,7 @@ CHANNELS = {
 #: what `AuditEntry.object_type` (a model's class name) is
 OBJECT_TYPES = {
     "ApiToken": _l("API token"),
+    "Bounce": _l("Bounce"),
     "Editor": _l("Editor account"),
     "Event": _l("Event"),
     "EventKind": _l("Kind of event"),
@@ -154,6 +156,7 @@ DETAILS = {
     "keys": _l("Changed settings"),
     "list_id": _l("List"),
     "lists": _l("Lists"),
+    "note": _l("Note"),
     "number": _l("Number"),
     "purpose": _l("Purpose"),
     "reason": _l("Reason"),
@@ -212,7 +215,12 @@ VALUES = {
         "attended": _l("Attended"),
         "absent": _l("Absent"),
     },
-    "reason": {"unsubscribed": _l("Unsubscribed"), "deleted": _l("Deletion requested")},
+    "reason": {
+        "unsubscribed": _l("Unsubscribed"),
+        "deleted": _l("Deletion requested"),
+        "bounced": _l("Bounced"),
+        "complained": _l("Marked as spam"),
+    },
     "purpose": {
         "newsletter": _l("Newsletter sign-up"),
         "event_registration": _l("Event registration"),

@@ -97,6 +97,7 @@ SENTENCES = {
     "subscriber.create": _l("%(who)s added the subscriber %(object)s"),
     "subscriber.update": _l("%(who)s changed the subscriber %(object)s"),
     "subscriber.delete": _l("%(who)s deleted a subscriber"),
+    "suppression.release": _l("%(who)s released the address of %(object)s from the blocked ones"),
     "subscriber.export": _l("%(who)s exported subscribers"),
     "subscriber.unsubscribe": _l("%(who)s unsubscribed the subscriber %(object)s from a list"),
 }

@@ -4,12 +4,14 @@ subscribers, lists and consent texts (:mod:`.subscribers`), issues and their art
 (:mod:`.composing`), sending and its progress (:mod:`.sending`), a sent issue's report
 (:mod:`.reports`), CSV import (:mod:`.importing`), the office's settings
 (:mod:`.settings`), appearance (:mod:`.branding`) and sender domain check
-(:mod:`.sender_domain`), its sections of the start page
-(:mod:`.dashboard`), data subject requests (:mod:`.data_requests`), and how the
+(:mod:`.sender_domain`), its sections of the start page (:mod:`.dashboard`), data
+subject requests (:mod:`.data_requests`), returned mails and releasing a blocked
+address (:mod:`.bounces`), and how the
 newsletter's objects read in the audit log (:mod:`.audit`)."""
 
 from newsletter.admin import (  # noqa: F401  (their routes join bp)
     audit,
+    bounces,
     branding,
     bulk,
     composing,

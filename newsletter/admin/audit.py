@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from kkp.auth.audit_log import register_names
 from kkp.extensions import db
 from newsletter.models import ImportJob, Issue, MailingList, Subscriber
+from people.models import Bounce
 
 
 def _lists(ids: set[int]) -> dict[int, tuple[str, str | None]]:
@@ -47,7 +48,15 @@ def _imports(ids: set[int]) -> dict[int, tuple[str, str | None]]:
     }
 
 
+def _bounces(ids: set[int]) -> dict[int, tuple[str, str | None]]:
+    found = db.session.scalars(sa.select(Bounce.id).where(Bounce.id.in_(ids)))
+    return {
+        i: (_("bounce no. %(id)s", id=i), url_for("newsletter_admin.bounces_page")) for i in found
+    }
+
+
 register_names("MailingList", _lists)
+register_names("Bounce", _bounces)
 register_names("Issue", _issues)
 register_names("Subscriber", _subscribers)
 register_names("ImportJob", _imports)

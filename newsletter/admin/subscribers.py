@@ -33,6 +33,7 @@ from newsletter.admin.words import (
     SOURCE_WORDS,
     STATUS_WORDS,
 )
+from newsletter.bounces import bounce_rows
 from newsletter.forms import (
     ConsentTextForm,
     ListForm,
@@ -218,7 +219,12 @@ def _subscriber_page(person: Subscriber, form, errors: dict):
         .limit(200)
     ).all()
     return render_template(
-        "admin/subscriber.html", subscriber=person, form=form, errors=errors, deliveries=deliveries
+        "admin/subscriber.html",
+        subscriber=person,
+        form=form,
+        errors=errors,
+        deliveries=deliveries,
+        bounces=bounce_rows(subscriber_id=person.id),
     )
 
 

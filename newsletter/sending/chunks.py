@@ -33,6 +33,7 @@ from newsletter.sending.stretches import (
     record,
 )
 from newsletter.tasks import send_issue_chunk
+from people.addresses import suppressed_among
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,8 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
             )
         ).all()
     }
+    blocked = suppressed_among([p.email for p in people.values()])  # after a bounce
+    people = {key: p for key, p in people.items() if p.email not in blocked}
     messages = prepared(issue)
     started_at = issue.started_at
     transport = transport_for(app)
@@ -149,7 +152,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
                 if row.id not in owned:  # the sweeper gave it to another chunk meanwhile
                     continue
                 person = people.get(row.subscriber_id)
-                if person is None:  # left, or deleted, since the batch was written
+                if person is None:  # left, deleted or suppressed since the batch was written
                     stretch.cancelled.append(row.id)
                     continue
                 if granted == 0:

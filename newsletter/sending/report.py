@@ -22,12 +22,20 @@ import sqlalchemy as sa
 from kkp.auth.models import AuditEntry
 from kkp.extensions import db
 from kkp.mail import reasons
+from kkp.mail.bounce_parse import BounceKind
 from kkp.mail.models import Delivery, DeliveryStatus
 from kkp.spreadsheet import BOM, berlin_time, spreadsheet_safe
 from newsletter.models import Issue
 from newsletter.sending.progress import interrupted
 from people.addresses import email_hash
-from people.models import ConsentAction, ConsentEvent, ConsentSource, Suppression, SuppressionReason
+from people.models import (
+    Bounce,
+    ConsentAction,
+    ConsentEvent,
+    ConsentSource,
+    Suppression,
+    SuppressionReason,
+)
 
 #: unsubscribes within this many days after the send started count for the issue
 UNSUBSCRIBE_DAYS = 14
@@ -112,7 +120,15 @@ def send_report(issue: Issue, now: datetime | None = None) -> SendReport | None:
 
 
 def _bounced(issue: Issue) -> int:
-    """Recipients whose address was suppressed after a bounce since the send started."""
+    """Recipients whose mail came back as a hard bounce, and those whose address was
+    suppressed after bounces since the send started."""
+    returned = set(
+        db.session.scalars(
+            sa.select(Bounce.delivery_id)
+            .join(Delivery, Delivery.id == Bounce.delivery_id)
+            .where(Delivery.issue_id == issue.id, Bounce.kind == BounceKind.HARD)
+        )
+    )
     keys = set(
         db.session.scalars(
             sa.select(Suppression.email_hash).where(
@@ -121,12 +137,14 @@ def _bounced(issue: Issue) -> int:
             )
         )
     )
-    if not keys:
-        return 0
-    recipients = db.session.scalars(
-        sa.select(Delivery.recipient).where(Delivery.issue_id == issue.id, Delivery.recipient != "")
-    )
-    return sum(1 for r in recipients if email_hash(r) in keys)
+    if keys:
+        recipients = db.session.execute(
+            sa.select(Delivery.id, Delivery.recipient).where(
+                Delivery.issue_id == issue.id, Delivery.recipient != ""
+            )
+        )
+        returned |= {i for i, r in recipients if email_hash(r) in keys}
+    return len(returned)
 
 
 def _unsubscribed(issue: Issue, until: datetime) -> int:
