@@ -1,7 +1,7 @@
 """The events' part of the JSON API under /api/v1: kinds, series, events,
 registrations, course bookings, attendance, certificates, participants by group,
-materials and the feedback summary, each a blueprint whose routes declare their input
-and output as schemas (see :mod:`kkp.api`)."""
+materials and their files, the feedback and its questions, each a blueprint whose
+routes declare their input and output as schemas (see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from events.api import (
     certificates,
     events,
     feedback,
+    feedback_questions,
     kinds,
+    material_files,
     materials,
     participants,
     question_routes,
@@ -31,7 +33,9 @@ def register_api() -> None:
         certificates,
         participants,
         materials,
+        material_files,
         feedback,
+        feedback_questions,
         question_routes,
     ):
         nest(module.bp)
