@@ -123,6 +123,7 @@ def _invite(owner: Owner, read_body):
 
 _SUMMARY = "Counts and shares per question (none below the minimum)."
 _TYPICAL = "Rating 1–5, what was most useful, recommendation: those not asked yet, at the end."
+_ADDED = "How many were added, and the questions."
 _INVITE = (
     "Each confirmed participant (a course: each booking) not invited before gets a "
     "personal link to the form by e-mail. 409 without feedback questions or while the "
@@ -159,7 +160,7 @@ def get_series_feedback(series_id: int):
     description=_TYPICAL,
 )
 @bp.body(NoBodySchema, optional=True)
-@bp.response(200, TypicalFeedbackQuestionsSchema, description="How many were added, and the questions.")
+@bp.response(200, TypicalFeedbackQuestionsSchema, description=_ADDED)
 @bp.errors(400, 404, 422)
 def post_event_typical(read_body, event_id: int):
     return _typical(find_event(event_id), read_body)
@@ -177,7 +178,7 @@ def post_event_typical(read_body, event_id: int):
     description=_TYPICAL,
 )
 @bp.body(NoBodySchema, optional=True)
-@bp.response(200, TypicalFeedbackQuestionsSchema, description="How many were added, and the questions.")
+@bp.response(200, TypicalFeedbackQuestionsSchema, description=_ADDED)
 @bp.errors(400, 404, 422)
 def post_series_typical(read_body, series_id: int):
     return _typical(find_series(series_id), read_body)
