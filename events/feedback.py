@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 
 from events.answers import read_answers
 from events.course_models import CourseBooking
-from events.errors import EventError
+from events.errors import EventError, EventStateError
 from events.feedback_models import FeedbackReceipt
 from events.models import (
     AttendanceStatus,
@@ -69,6 +69,11 @@ RANDOM_IDS = (2**30, 2**31 - 1)
 
 def feedback_questions(owner: Owner) -> list[Question]:
     return questions_of(owner, QuestionPurpose.FEEDBACK)
+
+
+def feedback_question(owner: Owner, question_id: int) -> Question | None:
+    """One of the owner's feedback questions; None: it has no such one."""
+    return next((q for q in feedback_questions(owner) if q.id == question_id), None)
 
 
 def add_typical(owner: Owner) -> int:
@@ -241,11 +246,12 @@ def uninvited(owner: Owner, present_only: bool = False) -> list[Registration | C
 
 
 def invite(owner: Owner, present_only: bool = False) -> int:
-    """Queue the invitation to everyone not asked yet; idempotent. How many went."""
+    """Queue the invitation to everyone not asked yet; idempotent. How many went.
+    Raises :class:`EventStateError` without questions or outside the form's window."""
     if not feedback_questions(owner):
-        raise EventError(_("Please add at least one feedback question first."), "questions")
+        raise EventStateError(_("Please add at least one feedback question first."))
     if not is_open(owner):
-        raise EventError(_("The feedback form is not open now."), "form")
+        raise EventStateError(_("The feedback form is not open now."))
     sent = 0
     for person in uninvited(owner, present_only):
         key = "booking_id" if isinstance(person, CourseBooking) else "registration_id"

@@ -1,7 +1,11 @@
 """The feedback summarised for the editor: how many answered of how many were
 invited, per question the counts and shares of each choice (yes/no alike) and the free
 texts in random order; and the answers as CSV, one row per answer, in random order.
-Nothing here can name a person: the answers carry none."""
+Nothing here can name a person: the answers carry none.
+
+Below :data:`MIN_ANSWERS` people who answered, the summary and the CSV say only how
+many answered: with one or two answers, an editor who knows who took part could tell
+whose answer a share or a text is."""
 
 from __future__ import annotations
 
@@ -21,6 +25,9 @@ from events.question_models import Answer, Question, QuestionKind
 from events.questions import Owner
 from kkp.extensions import db
 from kkp.spreadsheet import BOM, spreadsheet_safe
+
+#: the fewest people who answered whose answers are shown (shares, texts, the CSV)
+MIN_ANSWERS = 3
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,22 @@ class QuestionSummary:
 class FeedbackSummary:
     invited: int
     answered: int
+    #: per question; empty while :attr:`withheld`
     questions: list[QuestionSummary]
+
+    @property
+    def withheld(self) -> bool:
+        """Too few answered to show their answers without giving a person away."""
+        return self.answered < MIN_ANSWERS
+
+
+def withheld_reason() -> str:
+    """Why the answers are not shown yet, in words for the editor."""
+    return _(
+        "The answers are shown once at least %(num)d people have answered: with fewer, "
+        "an answer could be traced to the person who gave it.",
+        num=MIN_ANSWERS,
+    )
 
 
 def _receipts(owner: Owner) -> sa.Select:
@@ -107,12 +129,20 @@ def summarise_question(question: Question, values: list) -> QuestionSummary:
     )
 
 
+def _answered(owner: Owner) -> int:
+    return _count(_receipts(owner).where(FeedbackReceipt.given_on.is_not(None)))
+
+
 def summary(owner: Owner) -> FeedbackSummary:
-    receipts = _receipts(owner)
+    """The counts, and the answers per question from :data:`MIN_ANSWERS` people on."""
+    answered = _answered(owner)
+    shown = answered >= MIN_ANSWERS
     return FeedbackSummary(
-        invited=_count(receipts.where(FeedbackReceipt.invited_at.is_not(None))),
-        answered=_count(receipts.where(FeedbackReceipt.given_on.is_not(None))),
-        questions=[summarise_question(q, _answers(q)) for q in feedback_questions(owner)],
+        invited=_count(_receipts(owner).where(FeedbackReceipt.invited_at.is_not(None))),
+        answered=answered,
+        questions=[summarise_question(q, _answers(q)) for q in feedback_questions(owner)]
+        if shown
+        else [],
     )
 
 
@@ -124,13 +154,21 @@ def _cell(value) -> str:
     return str(value)
 
 
-def answers_csv(owner: Owner) -> bytes:
-    """Question and answer per row (UTF-8 with BOM, `;`), the rows shuffled."""
+def _rows(owner: Owner) -> list[tuple[str, str]]:
+    if _answered(owner) < MIN_ANSWERS:
+        return [(withheld_reason(), "")]
     rows = []
     for question in feedback_questions(owner):
         texts = [_cell(v) for v in _answers(question) if v not in (None, "", [])]
         random.SystemRandom().shuffle(texts)
         rows.extend((question.label, text) for text in texts)
+    return rows
+
+
+def answers_csv(owner: Owner) -> bytes:
+    """Question and answer per row (UTF-8 with BOM, `;`), the rows shuffled; below
+    :data:`MIN_ANSWERS` people, one row that says why there are none."""
+    rows = _rows(owner)
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")

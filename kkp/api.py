@@ -19,6 +19,7 @@ import flask_smorest
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from kkp.api_docs import PREFIX, error_responses
 from kkp.auth.models import AuditChannel
@@ -30,16 +31,25 @@ from kkp.params import MAX_ID
 class ApiParser(FlaskParser):
     """Reads a route's input as the API always has: a body must be a JSON object (an
     empty body counts as `{}` where the body is optional, location "optional_json"); a
-    query parameter may come once, `lang` always; unknown fields are refused."""
+    query parameter may come once, `lang` always; unknown fields are refused. An upload
+    is one multipart/form-data body (location "multipart"): its text fields and files
+    together."""
 
     DEFAULT_UNKNOWN_BY_LOCATION: dict = {}
-    __location_map__ = {**FlaskParser.__location_map__, "optional_json": "load_optional_json"}
+    __location_map__ = {
+        **FlaskParser.__location_map__,
+        "optional_json": "load_optional_json",
+        "multipart": "load_multipart",
+    }
 
     def load_json(self, req, schema):
         return json_body()
 
     def load_optional_json(self, req, schema):
         return json_body() if req.get_data() else {}
+
+    def load_multipart(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
 
     def load_querystring(self, req, schema):
         args = req.args
@@ -74,6 +84,7 @@ class ApiBlueprint(flask_smorest.Blueprint):
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
         **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "optional_json": "application/json",
+        "multipart": "multipart/form-data",
     }
 
     def __init__(self, name: str, import_name: str, *, tag: str | None = None, **kwargs):
@@ -93,6 +104,11 @@ class ApiBlueprint(flask_smorest.Blueprint):
         if optional:
             return self.arguments(schema, location="optional_json", required=False)
         return self.arguments(schema)
+
+    def upload(self, schema):
+        """A multipart/form-data body (text fields and files), checked against `schema`;
+        read like :meth:`body`."""
+        return self.arguments(schema, location="multipart")
 
     def query(self, schema):
         """The query string, checked against `schema`; read like :meth:`body`."""

@@ -53,6 +53,7 @@ ERRORS = {
     401: ("Unauthorized", "No valid API token."),
     404: ("NotFound", "No object with this id."),
     409: ("Conflict", "The change conflicts with stored data."),
+    413: ("ContentTooLarge", "The body is larger than the uploads' limit, MAX_CONTENT_LENGTH."),
     422: ("Unprocessable", "Unknown fields, wrong types or invalid values; `fields` says which."),
     429: ("TooManyRequests", "Rate limit reached (`KKP_API_LIMIT`)."),
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from werkzeug.datastructures import FileStorage
 
 from kkp.params import MAX_ID
 from kkp.text import MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN, text_problem
@@ -156,6 +157,20 @@ class Flag(ma.fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
             raise ma.ValidationError(_("Must be true or false."))
+        return value
+
+
+class Upload(ma.fields.Field):
+    """A file of a multipart/form-data body (its bytes are the route's to read)."""
+
+    def __init__(self, **kwargs):
+        metadata = {"type": "string", "format": "binary", **kwargs.pop("metadata", {})}
+        message = lazy_gettext("Please send a file.")
+        super().__init__(metadata=metadata, error_messages=_messages(message), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise ma.ValidationError(_("Please send a file."))
         return value
 
 

@@ -9,9 +9,10 @@ session-cookie handling would have to be switched off again.
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, send_file
 
 #: no inline script or style anywhere: every script and style sheet is a file of ours;
 #: pictures also from KKP_BASE_URL, which the articles' image links name
@@ -64,6 +65,20 @@ def _private(response: Response) -> bool:
         or "token" in (request.view_args or {})
         or "Authorization" in request.headers
     )
+
+
+def stored_file(data: bytes, content_type: str, filename: str) -> Response:
+    """A file we keep (its type read from its bytes on upload) as a download: an
+    attachment of that type, never sniffed, never cached."""
+    response = send_file(
+        io.BytesIO(data or b""),
+        mimetype=content_type,
+        as_attachment=True,
+        download_name=filename,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def add_security_headers(response: Response) -> Response:

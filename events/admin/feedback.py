@@ -13,7 +13,7 @@ from events import feedback
 from events.admin.events import bp
 from events.admin.forms import QuestionForm
 from events.admin.questions import EVENT, SERIES, _own, _owner
-from events.feedback_summary import answers_csv, summary
+from events.feedback_summary import answers_csv, summary, withheld_reason
 from events.models import Event, EventSeries
 from events.question_models import Question, QuestionPurpose
 from events.questions import QuestionInput, delete_question, save_question
@@ -52,6 +52,7 @@ def _render(owner_obj, *, question_form=None, editing=None, status=200):
         owner_kind="event" if isinstance(owner_obj, Event) else "series",
         questions=feedback.feedback_questions(owner_obj),
         summary=summary(owner_obj),
+        withheld_reason=withheld_reason(),
         window=feedback.window(owner_obj),
         uninvited=len(feedback.uninvited(owner_obj)),
         uninvited_present=len(feedback.uninvited(owner_obj, present_only=True)),

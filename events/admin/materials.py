@@ -5,9 +5,7 @@ link, upload a file, delete, move up and down, and send the follow-up mail
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -22,6 +20,7 @@ from events.models import Event, EventSeries
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.forms import ConfirmForm
+from kkp.headers import stored_file
 from kkp.views import Confirmation, confirm_page, saving
 
 EVENT = {"owner": "event"}
@@ -115,19 +114,7 @@ def material_download(owner: str, owner_id: int, material_id: int):
     material = materials.material_of(_owner(owner, owner_id), material_id)
     if material is None or material.kind != MaterialKind.FILE:
         abort(404)
-    return _file_response(material)
-
-
-def _file_response(material):
-    response = send_file(
-        io.BytesIO(material.data),
-        mimetype=material.content_type,
-        as_attachment=True,
-        download_name=material.filename,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file(material.data, material.content_type, material.filename)
 
 
 @_route("/materials/<int:material_id>/move", methods=["POST"])

@@ -1,8 +1,8 @@
 """The events' part of the JSON API under /api/v1: kinds, series, events,
 registrations, course bookings, attendance (with the sign-in sheet and its scans),
-certificates, participants by group and messages to a group, materials, the feedback
-summary, registration questions and consents, each a blueprint whose routes declare
-their input and output as schemas (see :mod:`kkp.api`)."""
+certificates, participants by group and messages to a group, materials and their files,
+the feedback and its questions, registration questions and consents, each a blueprint
+whose routes declare their input and output as schemas (see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from events.api import (
     certificates,
     events,
     feedback,
+    feedback_questions,
     kinds,
+    material_files,
     materials,
     messages,
     participants,
@@ -37,7 +39,9 @@ def register_api() -> None:
         participants,
         messages,
         materials,
+        material_files,
         feedback,
+        feedback_questions,
         question_routes,
         question_edits,
     ):

@@ -5,9 +5,7 @@ date; a date's own materials: that date) has begun."""
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, send_file, url_for
+from flask import abort, url_for
 
 from events.course_models import CourseBooking
 from events.course_notices import booking_for_token
@@ -17,6 +15,7 @@ from events.models import Registration, RegistrationStatus
 from events.pages.events import bp
 from events.registrations import registration_for_token
 from kkp.db import utcnow
+from kkp.headers import stored_file
 from kkp.tokens import InvalidToken
 
 
@@ -55,15 +54,7 @@ def _download(materials: list[EventMaterial], material_id: int):
     material = next((m for m in materials if m.id == material_id), None)
     if material is None or material.kind != MaterialKind.FILE:
         abort(404)
-    response = send_file(
-        io.BytesIO(material.data or b""),
-        mimetype=material.content_type,
-        as_attachment=True,
-        download_name=material.filename,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file(material.data, material.content_type, material.filename)
 
 
 @bp.get("/registrations/<token>/materials/<int:material_id>")

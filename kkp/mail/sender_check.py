@@ -84,7 +84,11 @@ class Report:
 
     @property
     def all_ok(self) -> bool:
-        return not self.unreachable and not self.not_public and all(f.status == Status.OK for f in self.findings)
+        return (
+            not self.unreachable
+            and not self.not_public
+            and all(f.status == Status.OK for f in self.findings)
+        )
 
 
 def _domain(address: str) -> str:

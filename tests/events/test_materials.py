@@ -1,13 +1,12 @@
 """Materials of an event or a course: the editors' page (a link, a file whose type is
 read from its bytes, the refusals in German, order, delete), the participant's page
 before and after the start, the download by her signed token, the follow-up mail
-(through the SMTP server, read back with Python's `email` parser, once only) and the
-API for links."""
+(through the SMTP server, read back with Python's `email` parser, once only). The API:
+test_api_materials.py."""
 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from datetime import timedelta
 
@@ -320,26 +319,7 @@ def test_follow_up_mail_per_booking(ctx, kinds, mail, drain):
     assert booking_for_token(page.removeprefix("/events/booking/")).id == anna.one().id
 
 
-# -- the API ---------------------------------------------------------------------------
-
-
-def test_api_lists_adds_and_deletes_links(api, make_event):
-    from tests.api_client import error_fields
-
-    event = make_event()
-    path = f"/events/{event.id}/materials"
-    response = api("POST", path, json={"title": "Folien", "url": "https://example.org/f"})
-    assert response.status_code == 201, response.get_data(as_text=True)
-    created = response.get_json()
-    assert created["kind"] == "link" and created["url"] == "https://example.org/f"
-    fields = error_fields(api("POST", path, json={"title": "X", "url": "javascript:alert(1)"}))
-    assert set(fields) == {"url"}
-    items = api("GET", path).get_json()["items"]
-    assert [m["title"] for m in items] == ["Folien"]
-    assert api("DELETE", f"{path}/{created['id']}").status_code == 204
-    assert api("DELETE", f"{path}/{created['id']}").status_code == 404
-    assert api("GET", "/events/999999/materials").status_code == 404
-    assert re.fullmatch(r"\d+", str(created["id"]))
+# -- the mail's words -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("locale", ["de", "en"])

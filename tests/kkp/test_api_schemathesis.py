@@ -107,6 +107,11 @@ def existing(client, editor, lists) -> tuple[str, dict[str, int]]:
         "material_id": _made(
             api, f"/events/{event_id}/materials", {"title": "Folien", "url": "https://example.org"}
         ),
+        "feedback_question_id": _made(
+            api,
+            f"/events/{event_id}/feedback/questions",
+            {"kind": "short_text", "label": "Was nehmen Sie mit?"},
+        ),
         "registration_id": _made(
             api,
             f"/events/{event_id}/registrations",

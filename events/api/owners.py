@@ -1,0 +1,16 @@
+"""What owns materials and feedback in the API: an event, or a series (a course); their
+path parameters and lookups (404 in German)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from events.models import EventSeries
+from kkp.api import get_or_404
+from kkp.api_docs import id_parameter
+
+SERIES_ID = [id_parameter("series_id", "The series' id.")]
+
+
+def find_series(series_id: int) -> EventSeries:
+    return get_or_404(EventSeries, series_id, _("There is no such series."))
