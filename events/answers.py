@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from events.export import ExtraColumns
 from events.question_models import Answer, ConsentOffer, ConsentRecord, Question, QuestionKind
-from events.questions import NO, YES
+from events.questions import NO, YES, consents_of, questions_of
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.spreadsheet import berlin_time
@@ -190,6 +190,29 @@ def record_consents(
         records.append(record)
     db.session.flush()
     return records
+
+
+def carry_over(registration, target) -> None:
+    """A registration that moves to another date (`target`, an event) takes its answers
+    and consents along: each goes to the target's question of the same kind and words,
+    and to its consent offer of the same words (a copied date asks the same), so the
+    new date's lists show what the person gave. What the target does not ask stays as
+    it was given."""
+    # the first of equal questions wins; each takes one answer (one per question)
+    questions = {(q.kind, q.label): q.id for q in reversed(questions_of(target))}
+    answers = db.session.scalars(sa.select(Answer).where(Answer.registration_id == registration.id))
+    for answer in answers.all():
+        question_id = questions.pop((answer.question.kind, answer.question.label), None)
+        if question_id is not None:
+            answer.question_id = question_id
+    offers = {(o.text, o.text_en): o.id for o in reversed(consents_of(target))}
+    for record in db.session.scalars(
+        sa.select(ConsentRecord).where(
+            ConsentRecord.registration_id == registration.id, ConsentRecord.consent_id.is_not(None)
+        )
+    ):
+        record.consent_id = offers.get((record.offer.text, record.offer.text_en), record.consent_id)
+    db.session.flush()
 
 
 def answer_text(value: Value, yes_no: tuple[str, str] | None = None) -> str:

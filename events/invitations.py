@@ -24,7 +24,7 @@ from events.models import (
     RegistrationSource,
     RegistrationStatus,
 )
-from events.moving import RegisteredElsewhere, registered_elsewhere
+from events.moving import RegisteredElsewhere, held_elsewhere, registered_elsewhere
 from events.registrations import _seat, cancel, confirm, lock_event, queue_mail, require_open
 from events.seats import checked_participation
 from kkp.auth.operations import audit
@@ -45,14 +45,15 @@ def _require_invitable(event: Event) -> None:
 
 def invitees(event: Event, list_id: int) -> list[sa.Row]:
     """The confirmed members of a list who are not registered or invited yet and may
-    be mailed (email, name, organisation, locale), in the order they subscribed.
-    Refuses what :func:`invite_list` refuses."""
+    be mailed (email, name, organisation, locale), in the order they subscribed; for a
+    date of one of several dates, not those who hold another date either (one date per
+    person). Refuses what :func:`invite_list` refuses."""
     _require_invitable(event)
     if db.session.get(MailingList, list_id) is None:
         raise EventError(_("Please choose from the lists shown."), "list_id")
     known = set(
         db.session.scalars(sa.select(Registration.email).where(Registration.event_id == event.id))
-    )
+    ) | held_elsewhere(event)
     members = db.session.execute(
         sa.select(Subscriber.email, Subscriber.name, Subscriber.organisation, Subscriber.locale)
         .join(Subscription, Subscription.subscriber_id == Subscriber.id)

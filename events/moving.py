@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from events.answers import carry_over
 from events.errors import EventError, EventStateError
 from events.models import (
     ACTIVE,
@@ -58,6 +59,18 @@ def is_one_of(event: Event) -> bool:
     return event.series is not None and event.series.registration_scope == RegistrationScope.ONE_OF
 
 
+def _on_other_dates(event: Event) -> tuple:
+    """What a registration on another date of `event`'s series that has not ended and
+    holds its date meets (joined with :class:`Event`)."""
+    return (
+        Event.series_id == event.series_id,
+        Event.id != event.id,
+        Event.status == EventStatus.PUBLISHED,
+        Event.ends_at > utcnow(),
+        Registration.status.in_(HOLDS_A_DATE),
+    )
+
+
 def registered_elsewhere(event: Event, email: str) -> Registration | None:
     """In a series of one of several dates: her registration for another date that has
     not ended (None for other series, and when there is none)."""
@@ -66,16 +79,23 @@ def registered_elsewhere(event: Event, email: str) -> Registration | None:
     return db.session.scalar(
         sa.select(Registration)
         .join(Event, Event.id == Registration.event_id)
-        .where(
-            Event.series_id == event.series_id,
-            Event.id != event.id,
-            Event.status == EventStatus.PUBLISHED,
-            Event.ends_at > utcnow(),
-            Registration.email == email,
-            Registration.status.in_(HOLDS_A_DATE),
-        )
+        .where(*_on_other_dates(event), Registration.email == email)
         .order_by(Event.starts_at)
         .limit(1)
+    )
+
+
+def held_elsewhere(event: Event) -> set[str]:
+    """In a series of one of several dates: the addresses that hold another date that
+    has not ended (a seat, the waiting list, an invitation); empty for other events."""
+    if not is_one_of(event):
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Registration.email)
+            .join(Event, Event.id == Registration.event_id)
+            .where(*_on_other_dates(event))
+        )
     )
 
 
@@ -158,6 +178,7 @@ def move(
             )
         )
     _clear_the_way(new, registration)
+    carry_over(registration, new)
     had = registration.status
     registration.event_id = new.id
     registration.event = new

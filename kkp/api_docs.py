@@ -51,6 +51,7 @@ ERROR_SCHEMA = {
 ERRORS = {
     400: ("BadRequest", "The body is not a JSON object."),
     401: ("Unauthorized", "No valid API token."),
+    403: ("Forbidden", "The token's editor may not do this (an administrator may)."),
     404: ("NotFound", "No object with this id."),
     409: ("Conflict", "The change conflicts with stored data."),
     413: ("ContentTooLarge", "The body is larger than the uploads' limit, MAX_CONTENT_LENGTH."),

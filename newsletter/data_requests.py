@@ -139,6 +139,8 @@ def own_export(subscriber: Subscriber) -> dict:
 class Erasure:
     subscriber_id: int | None
     erased: event_data.Erased
+    #: the mails to the address (or the subscriber), which lost it
+    mails: int = 0
 
 
 def erase(email: str, now: datetime | None = None) -> Erasure:
@@ -166,4 +168,4 @@ def erase(email: str, now: datetime | None = None) -> Erasure:
         registration_ids=erased.registration_ids,
         booking_ids=erased.booking_ids,
     )
-    return Erasure(subscriber_id, erased)
+    return Erasure(subscriber_id, erased, mails=len(found.mails))

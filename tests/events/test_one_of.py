@@ -171,3 +171,60 @@ def test_the_api_moves_someone(api, dates, make_event):
     alone = join(make_event("Einzeltermin"), "bernd@example.org")
     refused = api("POST", f"/registrations/{alone.id}/move", json={"event_id": second.id})
     assert "event_id" in error_fields(refused)
+
+
+def test_inviting_a_list_skips_who_holds_another_date(api, dates, lists):
+    from tests.newsletter.conftest import add_confirmed
+
+    first, second = dates
+    add_confirmed([lists["netzwerktreffen"]], 3)  # person0 … person2
+    join(first, "person0@example.org")
+    body = {"list_id": lists["netzwerktreffen"]}
+    response = api("POST", f"/events/{second.id}/invitations", json=body)
+    assert response.get_json() == {"invited": 2}
+    invited = api("GET", f"/events/{second.id}/registrations?status=invited").get_json()
+    assert {r["email"] for r in invited["items"]} == {"person1@example.org", "person2@example.org"}
+
+
+def test_answers_and_consents_move_with_the_registration(logged_in, api, dates):
+    import csv
+    import io
+
+    from events.question_models import Answer, ConsentOffer, ConsentRecord, Question
+    from events.questions import copy_questions
+
+    first, second = dates
+    db.session.add_all(
+        [
+            Question(event_id=first.id, kind="short_text", label="Funktion"),
+            Question(event_id=first.id, kind="yes_no", label="Vegetarisch"),
+            ConsentOffer(event_id=first.id, text="Fotos"),
+        ]
+    )
+    db.session.flush()
+    copy_questions(first, second)  # a copied date asks the same
+    anna = join(first, "anna@example.org")
+    function, veggie = db.session.scalars(
+        sa.select(Question).where(Question.event_id == first.id).order_by(Question.id)
+    )
+    offer = db.session.scalar(sa.select(ConsentOffer).where(ConsentOffer.event_id == first.id))
+    db.session.add_all(
+        [
+            Answer(question_id=function.id, registration_id=anna.id, value="Leitung"),
+            Answer(question_id=veggie.id, registration_id=anna.id, value=True),
+            ConsentRecord(consent_id=offer.id, registration_id=anna.id, text="Fotos"),
+        ]
+    )
+    db.session.commit()
+
+    moved = api("POST", f"/registrations/{anna.id}/move", json={"event_id": second.id})
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+    sheet = logged_in.get(f"/admin/events/{second.id}/participants.csv")
+    rows = list(
+        csv.reader(io.StringIO(sheet.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
+    (row,) = [dict(zip(rows[0], r, strict=True)) for r in rows[1:] if "anna@example.org" in r]
+    assert row["Funktion"] == "Leitung"
+    assert row["Vegetarisch"] and row["Einwilligung: Fotos"]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(ConsentRecord.id))) == 1
