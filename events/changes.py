@@ -77,8 +77,11 @@ def changes(event: Event, old: dict, locale: str, participation: str = "") -> li
                     Change(pgettext("location", "Place"), was or "–", now or _("online only"))
                 )
         if "join_url" in old and not (hybrid and participation == Participation.ON_SITE):
+            # the old link is named, not repeated: a mail that shows it invites a click
+            # into the room nobody is in any more
+            was = _("the previous link") if old["join_url"] else ""
             if event.join_url and event.is_online:
-                lines.append(Change(_("Link"), "", event.join_url))
+                lines.append(Change(_("Link"), was, event.join_url))
             elif old["join_url"]:
                 lines.append(Change(_("Link"), "", _("no longer online")))
     return lines

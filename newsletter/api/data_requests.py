@@ -5,7 +5,7 @@ gets ids, as from the page."""
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import Response, g, jsonify, render_template
 from flask_babel import gettext as _
 
 from kkp.addresses import AddressError, normalise_address
@@ -13,6 +13,7 @@ from kkp.api import ApiBlueprint, ApiError, invalid
 from kkp.api_fields import ApiSchema, Flag, Text
 from kkp.extensions import db
 from newsletter import data_requests
+from newsletter.admin.words import personal_data_words
 from newsletter.api.data_request_answers import (
     PersonalDataErasureSchema,
     PersonDataSchema,
@@ -69,6 +70,29 @@ def post_find(read_body):
     data = data_requests.exported(found)
     db.session.commit()
     return jsonify(data)
+
+
+@bp.route("/data-requests/readable", endpoint="readable", methods=["POST"])
+@bp.doc(
+    operationId="printPersonalData",
+    summary="The same as findPersonalData, as a page to read and print (Art. 15).",
+    description="An HTML page in the office's layout, for handing to the person; "
+    "audited as the JSON is.",
+    responses={
+        "200": {
+            "description": "The page.",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    },
+)
+@bp.body(DataRequestSchema)
+@bp.errors(400, 422)
+def post_readable(read_body):
+    email = _address(read_body())
+    data = data_requests.exported(data_requests.looked_up(data_requests.find(email)))
+    db.session.commit()
+    page = render_template("admin/data_request_print.html", data=data, **personal_data_words())
+    return Response(page, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/data-requests/erase", endpoint="erase", methods=["POST"])

@@ -102,3 +102,39 @@ def test_fifty_editors_book_the_last_ten_seats(app, kinds):
             .group_by(Registration.event_id)
         ).all()
         assert [n for _id, n in per_date] == [12] * 4
+
+
+def test_fifty_participants_book_and_confirm_the_last_ten_seats(app, kinds):
+    """The public way: fifty book through the form at once (a seat is held for ten of
+    them), then all fifty click their links at once: ten seats, forty waiting."""
+    from events import courses
+
+    with app.app_context():
+        series_id = make_course(kinds, capacity=10).id
+        db.session.commit()
+        db.session.remove()
+
+    def book(n: int) -> str:
+        _booking, outcome = courses.book(
+            series_id, name=f"Person {n}", email=f"teilnahme{n}@example.org", consent=True
+        )
+        return outcome
+
+    outcomes = _at_once(app, 50, book)
+    assert (outcomes.count("pending"), outcomes.count("pending_waiting")) == (10, 40)
+
+    def confirm(n: int) -> str:
+        booking = db.session.scalars(
+            sa.select(CourseBooking).where(CourseBooking.email == f"teilnahme{n}@example.org")
+        ).one()
+        return courses.confirm_booking(booking)
+
+    statuses = _at_once(app, 50, confirm)
+    assert (statuses.count("confirmed"), statuses.count("waiting")) == (10, 40)
+    with app.app_context():
+        per_date = db.session.execute(
+            sa.select(Registration.event_id, sa.func.count())
+            .where(Registration.status == "confirmed")
+            .group_by(Registration.event_id)
+        ).all()
+        assert [n for _id, n in per_date] == [10] * 4

@@ -71,5 +71,6 @@ def test_a_new_link_reaches_those_online(make_event, mail, drain):
     found = _mails(mail, 2)
     online = " ".join(text_of(found["netz@example.org"]).split())
     on_site = " ".join(text_of(found["ort@example.org"]).split())
-    assert f"Link: {LINK}" in online and "meet.example.org/r/alt" not in online
+    assert f"Link: the previous link → {LINK}" in online  # named, not repeated
+    assert "meet.example.org/r/alt" not in online
     assert LINK not in on_site

@@ -49,6 +49,19 @@ def test_find_answers_the_export_and_is_audited(api, anna):  # noqa: F811
     assert "email" in error_fields(api("POST", "/data-requests/find", json={}))
 
 
+def test_a_page_to_read_and_print(api, anna):  # noqa: F811
+    response = api.client.post(
+        "/api/v1/data-requests/readable",
+        json={"email": ANNA},
+        headers={"Authorization": f"Bearer {api.secret}"},
+    )
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert ANNA in page and "Fortbildung Prävention" in page and "Leitung" in page
+    assert "email" in error_fields(api("POST", "/data-requests/readable", json={"email": "x"}))
+
+
 def test_an_administrator_erases_and_nothing_is_found_after(api, anna, caplog):  # noqa: F811
     caplog.set_level(logging.DEBUG)
     unconfirmed = api("POST", "/data-requests/erase", json={"email": ANNA, "confirm": False})
