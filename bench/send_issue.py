@@ -463,6 +463,8 @@ class Bench:
             proc.wait(10)
 
     def start_services(self, env: dict[str, str]) -> None:
+        from kkp.mail.tasks import WORKER_QUEUES
+
         sink = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
         self.start(
             "smtp-sink",
@@ -480,6 +482,9 @@ class Bench:
                 "--threads",
                 str(self.args.threads),
                 "workers.app",
+                # as the Procfile's worker: every queue but the interactive mail's
+                "--queues",
+                *WORKER_QUEUES,
             ],
             env,
         )
@@ -990,7 +995,8 @@ def print_table(r: dict) -> None:
                 print(f"  {pct:5.1f}%  {name}")
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
+    """The options, also those of benchmarks built on this one."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--subscribers", type=int, default=10_000)
@@ -1037,7 +1043,11 @@ def main() -> None:
         help="give up when smtp-sink receives nothing for this many seconds",
     )
     parser.add_argument("--keep", action="store_true", help="keep the instance folder and logs")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = arguments().parse_args()
     if args.profile:
         args.keep = True
 

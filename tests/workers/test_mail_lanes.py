@@ -69,11 +69,12 @@ def test_every_queue_is_served_and_the_interactive_one_alone(app, broker):
     procfile = dict(
         line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
     )
-    devserver = commands(5000, ROOT / "instance")
-    for layout in (
-        {name: shlex.split(re.sub(r"\$\{\w+:-(\w+)\}", r"\1", cmd)) for name, cmd in procfile.items()},
-        devserver,
-    ):
+    # ${WORKER_PROCESSES:-4} -> 4: the command as the shell runs it
+    production = {
+        name: shlex.split(re.sub(r"\$\{\w+:-(\w+)\}", r"\1", command))
+        for name, command in procfile.items()
+    }
+    for layout in (production, commands(5000, ROOT / "instance")):
         assert queues_of(layout["mailer"]) == {INTERACTIVE_QUEUE}
         assert queues_of(layout["worker"]) == set(WORKER_QUEUES)
     assert broker.get_declared_queues() == {INTERACTIVE_QUEUE, *WORKER_QUEUES}
