@@ -5,6 +5,7 @@ Run by hand, not in the test suite:
     .venv/bin/python bench/confirm_latency.py                            # SQLite, 100,000
     .venv/bin/python bench/confirm_latency.py --db postgresql
     .venv/bin/python bench/confirm_latency.py --subscribers 5000 --every 0.5
+    .venv/bin/python bench/confirm_latency.py --shared      # one worker on every queue
 
 Everything `send_issue.py` does (it takes the same options and prints the same table:
 the send's messages per second beside the ceiling of the same run), with the process
@@ -47,7 +48,11 @@ class ConfirmBench(Bench):
         self.requests: list[dict] = []
         self.confirming = threading.Event()
         self.confirmer: threading.Thread | None = None
-        self.result |= {"every_s": args.every, "mailer_threads": args.mailer_threads}
+        self.result |= {
+            "every_s": args.every,
+            "layout": "shared" if args.shared else "lanes",
+            "mailer_threads": None if args.shared else args.mailer_threads,
+        }
 
     def environment(self) -> dict[str, str]:
         env = super().environment()
@@ -55,10 +60,15 @@ class ConfirmBench(Bench):
         env["KKP_PUBLIC_FORM_LIMIT"] = "100000 per minute"
         return env
 
+    def worker_queues(self) -> list[str]:
+        return [] if self.args.shared else super().worker_queues()
+
     def start_services(self, env: dict[str, str]) -> None:
         from kkp.mail.tasks import INTERACTIVE_QUEUE
 
         super().start_services(env)
+        if self.args.shared:
+            return
         self.start(
             "mailer",
             [
@@ -200,10 +210,12 @@ def percentile(ordered: list[float], q: float) -> float:
 
 def print_confirmations(r: dict) -> None:
     c = r.get("confirmations") or {}
-    print(
-        f"\nconfirmation mails during the send (a sign-up every {r['every_s']} s, "
-        f"mailer 1 x {r['mailer_threads']} threads)"
+    layout = (
+        "no mailer, the workers on every queue (--shared)"
+        if r["layout"] == "shared"
+        else f"mailer 1 x {r['mailer_threads']} threads"
     )
+    print(f"\nconfirmation mails during the send (a sign-up every {r['every_s']} s, {layout})")
     print(
         f"  asked {c.get('asked')}, arrived {c.get('arrived')}, missing {c.get('missing')}; "
         f"from the POST to the mail server: p50 {c.get('p50_s')} s, p95 {c.get('p95_s')} s, "
@@ -226,6 +238,11 @@ def main() -> None:
         "--every", type=float, default=1.0, help="seconds between two sign-ups during the send"
     )
     parser.add_argument("--mailer-threads", type=int, default=4, help="the mailer's threads")
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="for comparison: no mailer, the workers on every queue (the layout before the lanes)",
+    )
     args = parser.parse_args()
     if args.profile:
         args.keep = True

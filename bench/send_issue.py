@@ -462,9 +462,13 @@ class Bench:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
 
-    def start_services(self, env: dict[str, str]) -> None:
+    def worker_queues(self) -> list[str]:
+        """As the Procfile's worker: every queue but the interactive mail's."""
         from kkp.mail.tasks import WORKER_QUEUES
 
+        return ["--queues", *WORKER_QUEUES]
+
+    def start_services(self, env: dict[str, str]) -> None:
         sink = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
         self.start(
             "smtp-sink",
@@ -482,9 +486,7 @@ class Bench:
                 "--threads",
                 str(self.args.threads),
                 "workers.app",
-                # as the Procfile's worker: every queue but the interactive mail's
-                "--queues",
-                *WORKER_QUEUES,
+                *self.worker_queues(),
             ],
             env,
         )
