@@ -462,6 +462,12 @@ class Bench:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
 
+    def worker_queues(self) -> list[str]:
+        """As the Procfile's worker: every queue but the interactive mail's."""
+        from kkp.mail.tasks import WORKER_QUEUES
+
+        return ["--queues", *WORKER_QUEUES]
+
     def start_services(self, env: dict[str, str]) -> None:
         sink = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
         self.start(
@@ -480,6 +486,7 @@ class Bench:
                 "--threads",
                 str(self.args.threads),
                 "workers.app",
+                *self.worker_queues(),
             ],
             env,
         )
@@ -990,7 +997,8 @@ def print_table(r: dict) -> None:
                 print(f"  {pct:5.1f}%  {name}")
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
+    """The options, also those of benchmarks built on this one."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--subscribers", type=int, default=10_000)
@@ -1037,7 +1045,11 @@ def main() -> None:
         help="give up when smtp-sink receives nothing for this many seconds",
     )
     parser.add_argument("--keep", action="store_true", help="keep the instance folder and logs")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = arguments().parse_args()
     if args.profile:
         args.keep = True
 

@@ -34,6 +34,7 @@ from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail.models import Delivery
+from kkp.mail.operations import bulk_lane
 from kkp.text import text_problem
 
 log = logging.getLogger(__name__)
@@ -90,18 +91,19 @@ def confirm_selected(event_id: int, ids: list[int]) -> Outcome:
     event = lock_event(event_id)
     _open(event)
     outcome = Outcome()
-    for registration in selected(event.id, ids):
-        if registration.status not in UNCONFIRMED or registered_elsewhere(
-            event, registration.email
-        ):  # one of several dates: registered for another date already
-            outcome.unchanged += 1
-            continue
-        status = confirm(registration)
-        if status == RegistrationStatus.WAITING:
-            outcome.waiting += 1
-        else:
-            outcome.done += 1
-        outcome.touched.append(registration)
+    with bulk_lane():  # many at once: not on the lane of those who wait right now
+        for registration in selected(event.id, ids):
+            if registration.status not in UNCONFIRMED or registered_elsewhere(
+                event, registration.email
+            ):  # one of several dates: registered for another date already
+                outcome.unchanged += 1
+                continue
+            status = confirm(registration)
+            if status == RegistrationStatus.WAITING:
+                outcome.waiting += 1
+            else:
+                outcome.done += 1
+            outcome.touched.append(registration)
     audit(
         "registration.bulk_confirm",
         event,

@@ -140,8 +140,21 @@ def _build_date(kind: str, delivery: Delivery):
     return msg
 
 
+#: the mails a person waits for right after she booked, confirmed or cancelled (a
+#: confirmed booking's dates come with its confirmation): the interactive lane
+INTERACTIVE = {
+    EventMailKind.COURSE_REQUEST,
+    EventMailKind.COURSE_LINK,
+    EventMailKind.COURSE_CONFIRMATION,
+    EventMailKind.COURSE_WAITING,
+    EventMailKind.COURSE_CANCELLED,
+    EventMailKind.COURSE_DATE,
+    EventMailKind.COURSE_DATE_CANCELLED,
+}
+
+
 def _register(kind: str, build) -> None:
-    message_builder(kind)(lambda delivery: build(kind, delivery))
+    message_builder(kind, interactive=kind in INTERACTIVE)(lambda delivery: build(kind, delivery))
 
 
 for _kind in COURSE_KINDS:

@@ -218,8 +218,21 @@ def _build(kind: str, delivery: Delivery) -> EmailMessage:
     return msg
 
 
+#: the mails a person waits for right after she registered, confirmed, cancelled or
+#: moved: sent on the interactive lane (:mod:`kkp.mail.tasks`), never behind a bulk send
+INTERACTIVE = {
+    EventMailKind.REGISTRATION_REQUEST,
+    EventMailKind.REGISTRATION_LINK,
+    EventMailKind.CONFIRMATION,
+    EventMailKind.WAITING,
+    EventMailKind.REGISTRATION_CANCELLED,
+    EventMailKind.MOVED,
+    EventMailKind.MOVED_AWAY,
+}
+
+
 def _register(kind: str) -> None:
-    message_builder(kind)(lambda delivery: _build(kind, delivery))
+    message_builder(kind, interactive=kind in INTERACTIVE)(lambda delivery: _build(kind, delivery))
 
 
 for _kind in KINDS:

@@ -20,6 +20,7 @@ from kkp.auth.models import Editor
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
+from kkp.mail.operations import bulk_lane
 from newsletter.csvfile import (
     ImportFileError,
     Person,
@@ -232,7 +233,8 @@ def run_import_job(job_id: int) -> None:
     previous_editor = g.pop("kkp_editor", None)
     g.kkp_editor = db.session.get(Editor, job.editor_id) if job.editor_id else None
     try:
-        _run(job)
+        with bulk_lane():  # its confirmation mails: not on the interactive lane
+            _run(job)
     finally:
         g.kkp_editor = previous_editor
 

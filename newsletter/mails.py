@@ -17,7 +17,7 @@ from newsletter.models import MailingList, Subscriber
 from newsletter.operations import CONFIRMATION_KIND, token_payload
 
 
-@message_builder(CONFIRMATION_KIND)
+@message_builder(CONFIRMATION_KIND, interactive=True)
 def confirmation_mail(delivery: Delivery) -> EmailMessage:
     """The double opt-in mail: the lists asked for and the confirm link, no advertising."""
     subscriber = db.session.get(Subscriber, delivery.subscriber_id or 0)
@@ -40,7 +40,7 @@ def confirmation_mail(delivery: Delivery) -> EmailMessage:
     )
 
 
-@message_builder(PREFERENCES_LINK_KIND)
+@message_builder(PREFERENCES_LINK_KIND, interactive=True)
 def preferences_link_mail(delivery: Delivery) -> EmailMessage:
     """A fresh link to the preference centre, asked for on the site."""
     subscriber = db.session.get(Subscriber, delivery.subscriber_id or 0)

@@ -6,6 +6,7 @@ import (:mod:`newsletter.importer`) and the send pipeline (:mod:`newsletter.send
 
 from __future__ import annotations
 
+from kkp.mail.tasks import BULK_PRIORITY
 from kkp.tasks import task
 
 #: an import job (:func:`newsletter.importer.run_import_job`)
@@ -17,7 +18,12 @@ import_failed = task("import_failed", max_retries=0)
 #: the next batch of an issue's delivery rows, and their chunks
 #: (:func:`newsletter.sending.batches.write_batch`)
 write_issue_batch = task(
-    "write_issue_batch", max_retries=20, min_backoff=1_000, max_backoff=300_000, queue_name="bulk"
+    "write_issue_batch",
+    max_retries=20,
+    min_backoff=1_000,
+    max_backoff=300_000,
+    queue_name="bulk",
+    priority=BULK_PRIORITY,
 )
 
 #: an issue's queued deliveries with ids in [first_id, last_id]
@@ -30,5 +36,6 @@ send_issue_chunk = task(
     min_backoff=2_000,
     max_backoff=60_000,
     queue_name="bulk",
+    priority=BULK_PRIORITY,
     time_limit=1_800_000,
 )

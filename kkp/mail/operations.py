@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -16,9 +18,10 @@ from kkp.extensions import db
 from kkp.mail import dkim, reasons
 from kkp.mail.message import as_bytes
 from kkp.mail.models import Delivery, DeliveryStatus
-from kkp.mail.tasks import send_delivery
+from kkp.mail.tasks import send_delivery, send_interactive_delivery
 from kkp.mail.transport import DeliveryError, transport_for
 from kkp.mail.verp import return_path
+from kkp.tasks import Task
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +36,50 @@ class NotDeliverable(Exception):
 #: a builder returns a message, or its bytes and Message-ID
 Builder = Callable[[Delivery], "EmailMessage | tuple[bytes, str]"]
 _BUILDERS: dict[str, Builder] = {}
+#: the kinds somebody waits for right now: sent on the interactive lane
+_INTERACTIVE: set[str] = set()
+#: inside :func:`bulk_lane`: every delivery on the worker's lane
+_IN_BULK: ContextVar[bool] = ContextVar("kkp_mail_in_bulk", default=False)
 
 
-def message_builder(kind: str) -> Callable[[Builder], Builder]:
-    """Register the function that renders deliveries of `kind` into a message."""
+def message_builder(kind: str, *, interactive: bool = False) -> Callable[[Builder], Builder]:
+    """Register the function that renders deliveries of `kind` into a message.
+
+    `interactive`: somebody waits for this mail right now (a confirmation, a link she
+    asked for), so it goes on the interactive lane (:mod:`kkp.mail.tasks`), never
+    behind a bulk send."""
 
     def register(fn: Builder) -> Builder:
         _BUILDERS[kind] = fn
+        if interactive:
+            _INTERACTIVE.add(kind)
+        else:
+            _INTERACTIVE.discard(kind)
         return fn
 
     return register
+
+
+def is_interactive(kind: str) -> bool:
+    return kind in _INTERACTIVE
+
+
+@contextmanager
+def bulk_lane() -> Iterator[None]:
+    """Deliveries queued inside go on the worker's lane whatever their kind: what is
+    done at once to many (an import's confirmation mails, an editor's action on the
+    participants she ticked) must not crowd the interactive lane."""
+    token = _IN_BULK.set(True)
+    try:
+        yield
+    finally:
+        _IN_BULK.reset(token)
+
+
+def _actor(kind: str) -> Task:
+    if kind in _INTERACTIVE and not _IN_BULK.get():
+        return send_interactive_delivery
+    return send_delivery
 
 
 def queue_delivery(
@@ -56,7 +93,7 @@ def queue_delivery(
     )
     db.session.add(delivery)
     db.session.flush()
-    send_delivery.send(delivery.id)
+    _actor(kind).send(delivery.id)
     return delivery
 
 
@@ -84,6 +121,7 @@ def _claim(delivery_id: int) -> bool:
 _PASSING = (SQLAlchemyError, OSError, dkim.DKIMConfigError)
 
 
+@send_interactive_delivery.runs
 @send_delivery.runs
 def deliver(delivery_id: int) -> str:
     """Send one delivery; idempotent. Returns its status afterwards.
@@ -204,14 +242,14 @@ def sweep_stale() -> int:
         log.warning(
             "%d deliveries interrupted while handed over, %d given up", interrupted, given_up
         )
-    ids = db.session.scalars(
-        sa.select(Delivery.id)
+    ids = db.session.execute(
+        sa.select(Delivery.id, Delivery.kind)
         .where(mine, Delivery.status.in_((DeliveryStatus.SENDING, DeliveryStatus.QUEUED)))
         .order_by(Delivery.id)
         .limit(5000)
     ).all()
-    for delivery_id in ids:
-        send_delivery.send_now(delivery_id)
+    for delivery_id, kind in ids:
+        _actor(kind).send_now(delivery_id)
     if ids:
         log.info("re-enqueued %d stale deliveries", len(ids))
     return len(ids)

@@ -45,7 +45,7 @@ def test_send(issue: Issue, addresses: list[str]) -> list[int]:
     return ids
 
 
-@message_builder(DeliveryKind.ISSUE_TEST)
+@message_builder(DeliveryKind.ISSUE_TEST, interactive=True)
 def test_mail(delivery: Delivery) -> tuple[bytes, str]:
     issue = db.session.get(Issue, delivery.params.get("issue_id") or 0)
     if issue is None:

@@ -3,7 +3,8 @@
 A small supervisor in the manner of honcho: it starts a private Redis on a unix socket
 in the instance folder (unless `KKP_BROKER_URL` is set), migrates the database, adds
 the demo content and a first admin account, then runs web (gunicorn), worker
-(Dramatiq) and clock (`kkp clock`) as children, each in its own process group, with
+(Dramatiq: the bulk queue and the rest), mailer (Dramatiq: the interactive mail
+alone) and clock (`kkp clock`) as children, each in its own process group, with
 their output prefixed by their name. A child that dies is started again (with a
 backoff; after several quick deaths it gives up). Ctrl-C or SIGTERM stops the
 children, Redis last.

@@ -1,4 +1,4 @@
-"""The supervised processes: what web, worker and clock run, and a Child for each, in
+"""The supervised processes: what web, worker, mailer and clock run, and a Child for each, in
 its own process group, that gets SIGTERM when the supervisor dies."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from kkp.mail.tasks import INTERACTIVE_QUEUE, WORKER_QUEUES
 from service.devserver.output import Fatal, Output
 
 
@@ -167,13 +168,11 @@ def commands(port: int, instance: Path) -> dict[str, list[str]]:
             "--no-control-socket",
             "service.app:create_app()",
         ],
+        # the bulk send and the other background work; the interactive lane apart, so
+        # that a confirmation never waits behind an issue's chunks (kkp.mail.tasks)
         "worker": _script("dramatiq", ["-m", "dramatiq"])
-        + [
-            "--processes",
-            "1",
-            "--threads",
-            "8",
-            "workers.app",
-        ],
+        + ["--processes", "1", "--threads", "8", "workers.app", "--queues", *WORKER_QUEUES],
+        "mailer": _script("dramatiq", ["-m", "dramatiq"])
+        + ["--processes", "1", "--threads", "2", "workers.app", "--queues", INTERACTIVE_QUEUE],
         "clock": _script("kkp", ["-c", "from service.cli import main; main()"]) + ["clock"],
     }

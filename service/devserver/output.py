@@ -7,7 +7,15 @@ import os
 import sys
 import threading
 
-COLORS = {"web": "36", "worker": "33", "clock": "35", "redis": "31", "setup": "34", "kkp": "1;32"}
+COLORS = {
+    "web": "36",
+    "worker": "33",
+    "mailer": "32",
+    "clock": "35",
+    "redis": "31",
+    "setup": "34",
+    "kkp": "1;32",
+}
 
 
 class Fatal(Exception):

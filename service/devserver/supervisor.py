@@ -1,5 +1,5 @@
 """The supervisor: one per instance folder (a lock). Starts Redis, the prepare step,
-then web, worker and clock; starts a child that died again (with a backoff), shows the
+then web, worker, mailer and clock; starts a child that died again (with a backoff), shows the
 banner once web answers, and stops everything on Ctrl-C or SIGTERM."""
 
 from __future__ import annotations

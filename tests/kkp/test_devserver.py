@@ -1,5 +1,5 @@
 """`make run`'s supervisor, really started: private Redis, migrations, demo content,
-web, worker and clock; then stopped with Ctrl-C, leaving no process behind."""
+web, worker, mailer and clock; then stopped with Ctrl-C, leaving no process behind."""
 
 from __future__ import annotations
 
@@ -181,6 +181,7 @@ def test_make_run_starts_everything_and_stops_cleanly(instance):
 
         # worker and clock are up too; a clock that dies is started again
         run.wait_for(run.line_with("worker |", "ready for action"), "the worker", deadline)
+        run.wait_for(run.line_with("mailer |", "ready for action"), "the mailer", deadline)
         run.wait_for(run.line_with("clock |", "clock started"), "the clock", deadline)
         clock = next(pid for pid, cmd in processes_of(instance).items() if cmd.endswith("clock "))
         os.kill(clock, signal.SIGKILL)

@@ -16,13 +16,13 @@ def queued(broker, queue="mail"):
 def test_nothing_is_enqueued_before_commit_or_after_rollback(broker, lists):
     add_subscriber(email="a@example.org", list_ids=[lists["kkp-kompakt"]])
     db.session.flush()
-    assert queued(broker) == 0
+    assert queued(broker, "interactive") == 0
     db.session.rollback()
-    assert queued(broker) == 0
+    assert queued(broker, "interactive") == 0
     assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 0
     add_subscriber(email="a@example.org", list_ids=[lists["kkp-kompakt"]])
     db.session.commit()
-    assert queued(broker) == 1
+    assert queued(broker, "interactive") == 1
 
 
 def test_worker_sends_what_was_committed(lists, mail, drain):
@@ -85,6 +85,7 @@ def test_every_actor_is_bound_to_the_function_that_runs_it(broker):
     from service.schedule import run_due
 
     assert broker.get_actor("send_delivery").fn is deliver
+    assert broker.get_actor("send_interactive_delivery").fn is deliver
     assert broker.get_actor("write_issue_batch").fn is write_batch
     assert broker.get_actor("send_issue_chunk").fn is send_chunk
     assert broker.get_actor("scheduler_tick").fn is run_due

@@ -21,7 +21,7 @@ def rabbit_app(app, broker, database_url, smtp_server):
 
     rabbit = create_app(test_config(database_url, AMQP_URL, smtp_server.port))
     rabbit_broker = rabbit.extensions["dramatiq"]
-    for queue in ("default", "mail"):
+    for queue in ("default", "mail", "interactive"):
         rabbit_broker.declare_queue(queue)
     rabbit_broker.flush_all()
     try:
