@@ -69,6 +69,15 @@ def test_she_withdraws_by_her_link(client, offered):
     assert "Widerrufen am" in after and "/withdraw" not in after  # not given again here
     record = _record(registration_id=anna.id)
     assert record.text == WORDS and record.withdrawn_at is not None
+    # her data export (GDPR Art. 15) says so
+    (mine,) = client.get(f"{page_url}/data.json").get_json()["registrations"]
+    assert mine["consents"] == [
+        {
+            "text": WORDS,
+            "given_at": record.given_at.isoformat(),
+            "withdrawn_at": record.withdrawn_at.isoformat(),
+        }
+    ]
 
     # twice is harmless: the first date stays
     first = record.withdrawn_at
