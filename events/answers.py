@@ -262,21 +262,30 @@ def answer_values(
 
 
 def consents_for(
-    registration_ids: Iterable[int] | None = None, booking_ids: Iterable[int] | None = None
+    registration_ids: Iterable[int] | None = None,
+    booking_ids: Iterable[int] | None = None,
+    *,
+    withdrawn: bool = False,
 ) -> dict[int, dict[int, ConsentRecord]]:
-    """Registration (or booking) id → offer id → the consent given and not withdrawn."""
+    """Registration (or booking) id → offer id → the consent given and not withdrawn;
+    with `withdrawn` also one withdrawn (`withdrawn_at` set) where none is in force."""
     key, where = _by_owner(ConsentRecord, registration_ids, booking_ids)
+    if not withdrawn:
+        where = sa.and_(where, ConsentRecord.withdrawn_at.is_(None))
     records = db.session.scalars(
-        sa.select(ConsentRecord).where(
-            where, ConsentRecord.withdrawn_at.is_(None), ConsentRecord.consent_id.is_not(None)
-        )
+        sa.select(ConsentRecord)
+        .where(where, ConsentRecord.consent_id.is_not(None))
+        .order_by(ConsentRecord.given_at, ConsentRecord.id)
     )
     found: dict[int, dict[int, ConsentRecord]] = {}
     for record in records:
         owner_id = (
             record.registration_id if key is ConsentRecord.registration_id else record.booking_id
         )
-        found.setdefault(owner_id, {})[record.consent_id] = record
+        mine = found.setdefault(owner_id, {})
+        kept = mine.get(record.consent_id)
+        if kept is None or kept.withdrawn_at is not None:  # the one in force, else the last
+            mine[record.consent_id] = record
     return found
 
 
@@ -291,28 +300,33 @@ def export_columns(
     booking_ids: Iterable[int] | None = None,
 ) -> ExtraColumns:
     """A column per question (its German label) and per optional consent ("Einwilligung:
-    " and its words; a cell says when it was given)."""
+    " and its words; a cell says when it was given, or withdrawn)."""
     ids = list(registration_ids if registration_ids is not None else booking_ids or ())
     if not (questions or offers) or not ids:
         return ExtraColumns(headings=[q.label for q in questions] + _consent_headings(offers))
     if registration_ids is not None:
-        answers, given = answers_for(ids, yes_no=CSV_YES_NO), consents_for(ids)
+        answers = answers_for(ids, yes_no=CSV_YES_NO)
+        given = consents_for(ids, withdrawn=True)
     else:
         answers = answers_for(booking_ids=ids, yes_no=CSV_YES_NO)
-        given = consents_for(booking_ids=ids)
+        given = consents_for(booking_ids=ids, withdrawn=True)
     cells = {
         owner_id: [answers.get(owner_id, {}).get(q.id, "") for q in questions]
-        + [
-            f"ja, {berlin_time(given[owner_id][o.id].given_at)}"
-            if o.id in given.get(owner_id, {})
-            else ""
-            for o in offers
-        ]
+        + [_consent_cell(given.get(owner_id, {}).get(o.id)) for o in offers]
         for owner_id in ids
     }
     return ExtraColumns(
         headings=[q.label for q in questions] + _consent_headings(offers), cells=cells
     )
+
+
+def _consent_cell(record: ConsentRecord | None) -> str:
+    """When it was given ("ja, …"), withdrawn ("widerrufen, …": not given), or nothing."""
+    if record is None:
+        return ""
+    if record.withdrawn_at is not None:
+        return f"widerrufen, {berlin_time(record.withdrawn_at)}"
+    return f"ja, {berlin_time(record.given_at)}"
 
 
 def _consent_headings(offers: Sequence[ConsentOffer]) -> list[str]:

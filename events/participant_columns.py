@@ -101,9 +101,10 @@ def _answer_text(value) -> str:
 
 def _consents_given(
     *, registration_ids: Sequence[int], booking_ids: Sequence[int]
-) -> set[tuple[str, int, int]]:
-    """(owner, owner id, offer id) of each consent given and not withdrawn."""
-    given: set[tuple[str, int, int]] = set()
+) -> dict[tuple[str, int, int], datetime | None]:
+    """(owner, owner id, offer id) of each consent given → None while in force, else
+    when it was withdrawn (given again since: in force)."""
+    given: dict[tuple[str, int, int], datetime | None] = {}
     clauses = []
     if registration_ids:
         clauses.append(ConsentRecord.registration_id.in_(list(registration_ids)))
@@ -112,12 +113,16 @@ def _consents_given(
     if not clauses:
         return given
     for record in db.session.scalars(
-        sa.select(ConsentRecord).where(sa.or_(*clauses), ConsentRecord.withdrawn_at.is_(None))
+        sa.select(ConsentRecord).where(sa.or_(*clauses)).order_by(ConsentRecord.given_at)
     ):
+        keys = []
         if record.booking_id:
-            given.add(("b", record.booking_id, record.consent_id))
+            keys.append(("b", record.booking_id, record.consent_id))
         if record.registration_id:
-            given.add(("r", record.registration_id, record.consent_id))
+            keys.append(("r", record.registration_id, record.consent_id))
+        for key in keys:
+            if given.get(key, 0) is not None:  # unknown yet, or withdrawn: this one
+                given[key] = record.withdrawn_at
     return given
 
 
@@ -193,8 +198,14 @@ def _question_columns(questions: list[Question], consents: list[ConsentOffer], l
     for offer in consents:
 
         def consent(p: Participant, offer_id=offer.id) -> Cell:
-            mine = any((kind, owner_id, offer_id) in given for kind, owner_id in _owners(p))
-            return _("yes") if mine else ""
+            keys = [(kind, owner_id, offer_id) for kind, owner_id in _owners(p)]
+            states = [given[key] for key in keys if key in given]
+            if not states:
+                return ""
+            if None in states:
+                return _("yes")
+            withdrawn = max(states).astimezone(BERLIN).strftime("%d.%m.%Y")
+            return _("withdrawn on %(date)s", date=withdrawn)
 
         label = _("Consent: %(text)s", text=plain(offer.text)[:60])
         columns.append(Column(f"c{offer.id}", label, consent, 14))

@@ -115,7 +115,7 @@ def _page(event: Event, *, add_form=None, invite_form=None, problem=None, status
         questions=questions,
         offers=offers,
         answers=answers_for(shown) if questions and shown else {},
-        given=consents_for(shown) if offers and shown else {},
+        given=consents_for(shown, withdrawn=True) if offers and shown else {},
     ), status
 
 

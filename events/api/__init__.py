@@ -1,8 +1,9 @@
 """The events' part of the JSON API under /api/v1: kinds, series, events,
 registrations, course bookings, attendance (with the sign-in sheet and its scans),
 certificates, participants by group and messages to a group, materials and their files,
-the feedback and its questions, registration questions and consents, each a blueprint
-whose routes declare their input and output as schemas (see :mod:`kkp.api`)."""
+the feedback and its questions, registration questions and consents (and withdrawing
+one a person gave), each a blueprint whose routes declare their input and output as
+schemas (see :mod:`kkp.api`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from events.api import (
     attendance_scans,
     bookings,
     certificates,
+    consents,
     events,
     feedback,
     feedback_questions,
@@ -33,6 +35,7 @@ def register_api() -> None:
         events,
         registrations,
         bookings,
+        consents,
         attendance,
         attendance_scans,
         certificates,

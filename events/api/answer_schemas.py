@@ -220,7 +220,7 @@ class RegistrationSchema(AnswerSchema):
     consents = answer(
         ma.fields.List,
         ma.fields.Nested(GivenConsentSchema),
-        description="The optional consents given (and not withdrawn).",
+        description="The optional consents given; one withdrawn since has `withdrawn_at`.",
     )
 
 

@@ -87,6 +87,11 @@ class GivenConsentSchema(AnswerSchema):
     id = answer(ma.fields.Integer, description="The offered consent's id.")
     text = answer(description="The very words the person agreed to.")
     given_at = answer(ma.fields.DateTime, description="UTC.")
+    withdrawn_at = answer(
+        ma.fields.DateTime,
+        nullable=True,
+        description="When the person withdrew it (UTC): from then on not given; null: in force.",
+    )
 
 
 #: the body's fields of a new registration
@@ -183,13 +188,24 @@ def given_json(registration_ids: Iterable[int]) -> dict[int, dict[str, object]]:
         return found
     for owner_id, values in answers.answer_values(ids).items():
         found[owner_id]["answers"] = {str(k): v for k, v in sorted(values.items())}
-    for owner_id, given in answers.consents_for(ids).items():
+    for owner_id, given in answers.consents_for(ids, withdrawn=True).items():
         found[owner_id]["consents"] = [
-            {"id": offer_id, "text": record.text, "given_at": record.given_at.isoformat()}
-            for offer_id, record in sorted(given.items())
+            given_consent_json(record)
+            for _offer_id, record in sorted(given.items())
             if isinstance(record, ConsentRecord)
         ]
     return found
+
+
+def given_consent_json(record: ConsentRecord) -> dict:
+    """A consent as :class:`GivenConsentSchema` describes it."""
+    withdrawn = record.withdrawn_at
+    return {
+        "id": record.consent_id,
+        "text": record.text,
+        "given_at": record.given_at.isoformat(),
+        "withdrawn_at": withdrawn.isoformat() if withdrawn is not None else None,
+    }
 
 
 def read_sent_answers(

@@ -29,6 +29,7 @@ from events.pages.events import (
     place_text,
 )
 from events.pages.materials import entries, materials_of_booking
+from events.pages.own_consents import consent_entries
 from events.pages.series import render_series
 from events.questions import consents_of, questions_of
 from kkp.db import utcnow
@@ -148,6 +149,7 @@ def _render_booking(booking: CourseBooking, token: str, **context):
         place_in_line=course_seats.waiting_place(booking),
         certificate=certificate_for(booking.id),
         materials=entries(materials_of_booking(booking), "events.booking_material", token),
+        consents=consent_entries(booking, "events.withdraw_booking_consent", token),
         can_cancel=_cancellable(booking, [d["event"] for d in upcoming], now),
         **context,
     )

@@ -17,6 +17,7 @@ from events.models import EventFormat, EventStatus, Registration, RegistrationSt
 from events.moving import RegisteredElsewhere
 from events.pages.events import _form_limit, _locale, bp, place_text
 from events.pages.materials import entries, registration_materials
+from events.pages.own_consents import consent_entries
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from kkp.tokens import InvalidToken, TokenPurpose
@@ -43,6 +44,11 @@ def _render_registration(registration: Registration, form: OwnRegistrationForm, 
         materials=entries(
             registration_materials(registration),
             "events.registration_material",
+            registrations.token_for(registration),
+        ),
+        consents=consent_entries(
+            registration,
+            "events.withdraw_registration_consent",
             registrations.token_for(registration),
         ),
         hybrid=event.format == EventFormat.HYBRID,

@@ -54,6 +54,9 @@ SENTENCES = {
     "course_booking.add": _l("%(who)s booked someone for the course %(object)s"),
     "course_booking.remove": _l("%(who)s removed a participant from the course %(object)s"),
     "course_booking.move_up": _l("%(who)s moved someone up on the course %(object)s"),
+    "course_booking.consent_withdraw": _l(
+        "%(who)s withdrew a consent of a participant of the course %(object)s at their request"
+    ),
     "import.upload": _l("%(who)s uploaded the file for the CSV import %(object)s"),
     "import.create": _l("%(who)s started the CSV import %(object)s"),
     "import.fail": _l("The CSV import %(object)s failed"),
@@ -80,6 +83,9 @@ SENTENCES = {
         "%(who)s moved a registration for %(object)s up from the waiting list"
     ),
     "registration.move": _l("%(who)s moved a registration to another date: %(object)s"),
+    "registration.consent_withdraw": _l(
+        "%(who)s withdrew a consent of a participant of %(object)s at their request"
+    ),
     "registration.bulk_confirm": _l("%(who)s confirmed registrations for %(object)s"),
     "registration.bulk_move_up": _l(
         "%(who)s moved registrations for %(object)s up from the waiting list"
