@@ -11,13 +11,13 @@ from flask_babel import force_locale
 
 from events.certificate_pdf import CertificateContent, certificate_pdf
 from events.course_models import Certificate, CourseBooking
-from events.models import Event, EventMailKind, EventSeries, Registration
+from events.models import EventMailKind, Registration
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 from kkp.mail.message import add_attachment, mailbox
 from kkp.mail.models import Delivery
 from kkp.mail.operations import NotDeliverable, message_builder
-from kkp.mail.render import mail_branding, render_mail
+from kkp.mail.render import render_mail
 from kkp.office import office_logo
 
 
@@ -31,11 +31,8 @@ def filename(certificate: Certificate, locale: str = "de") -> str:
 
 
 def content_for(certificate: Certificate) -> CertificateContent:
-    """What the PDF shows: the certificate as issued, the series' summary and signer
-    and the office's letterhead as they are now."""
-    series = db.session.get(EventSeries, certificate.series_id or 0)
-    event = db.session.get(Event, certificate.event_id or 0)
-    branding = mail_branding(current_app.config)
+    """What the PDF shows: the certificate as issued (see
+    :class:`~events.course_models.Certificate`); only the logo is the office's now."""
     logo = office_logo()
     return CertificateContent(
         number=certificate.number,
@@ -44,12 +41,12 @@ def content_for(certificate: Certificate) -> CertificateContent:
         dates=list(certificate.dates or []),
         issued_on=certificate.issued_at.astimezone(BERLIN).date(),
         verify_url=verify_url(certificate),
-        office_name=branding["office_name"],
-        postal_address=branding["postal_address"],
+        office_name=certificate.office_name,
+        postal_address=certificate.office_address,
         logo=logo[0] if logo else None,
-        summary=series.certificate_summary if series else (event.summary if event else ""),
-        signer_name=series.signer_name if series else (event.organizer_name if event else ""),
-        signer_role=series.signer_role if series else "",
+        summary=certificate.summary,
+        signer_name=certificate.signer_name,
+        signer_role=certificate.signer_role,
         teaching_units=any(entry.get("units") is not None for entry in certificate.dates or []),
     )
 

@@ -39,6 +39,7 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 from kkp.mail.operations import queue_delivery
+from kkp.mail.render import mail_branding
 from kkp.tokens import InvalidToken, TokenPurpose, make_token, read_token
 
 #: minutes in a teaching unit
@@ -139,6 +140,19 @@ def _date_entry(event: Event, *, units: bool) -> dict:
     }
 
 
+def _as_printed(summary: str, signer_name: str, signer_role: str = "") -> dict:
+    """What the certificate prints besides the holder and the dates, as it is now: the
+    summary, the signer and the office's letterhead, kept on the certificate."""
+    office = mail_branding(current_app.config)
+    return {
+        "summary": summary,
+        "signer_name": signer_name,
+        "signer_role": signer_role,
+        "office_name": office["office_name"],
+        "office_address": office["postal_address"],
+    }
+
+
 def _next_number(year: int) -> str:
     """The year's next number. On PostgreSQL a lock for the transaction makes two
     issuing at once take turns (SQLite writes one at a time anyway), so the sequence
@@ -204,6 +218,7 @@ def issue(booking_id: int) -> Certificate:
         title=series.title,
         dates=[_date_entry(e, units=series.teaching_units) for e in attendance.events],
         issued_at=utcnow(),
+        **_as_printed(series.certificate_summary, series.signer_name, series.signer_role),
     )
     return _store(certificate, (Certificate.booking_id, booking.id), series)
 
@@ -230,6 +245,7 @@ def issue_for_registration(registration_id: int) -> Certificate:
         title=event.title,
         dates=[_date_entry(event, units=False)],
         issued_at=utcnow(),
+        **_as_printed(event.summary, event.organizer_name),
     )
     return _store(certificate, (Certificate.registration_id, registration.id), event)
 

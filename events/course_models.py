@@ -61,7 +61,13 @@ class CourseBooking(db.Model):
 class Certificate(db.Model):
     """A certificate of attendance as issued: its number stays verifiable after the
     holder's data went (`holder_name` emptied; `holder_check` is a keyed hash of the
-    name, so a name someone types can still be checked against it)."""
+    name, so a name someone types can still be checked against it).
+
+    A document: every download prints what it printed when issued. So it keeps the
+    course's title, the dates with their places (in `dates`), the summary, the signer
+    and the office's name and postal address as they were then; a later change of the
+    series or of the office's settings leaves it as it is. Only the office's logo is
+    read afresh for each PDF (a picture, not a statement; kept once in the settings)."""
 
     __tablename__ = "certificate"
     __table_args__ = (
@@ -83,6 +89,14 @@ class Certificate(db.Model):
     title = sa.Column(sa.String(200), nullable=False)
     #: the dates attended as issued: [{"starts_at", "ends_at", "minutes", "units"}]
     dates = sa.Column(sa.JSON, nullable=False, default=list)
+    #: what the course covered, as issued (the series' `certificate_summary`)
+    summary = sa.Column(sa.Text, nullable=False, default="", server_default="")
+    #: who signs and her role, as issued (a single event's: its organiser, no role)
+    signer_name = sa.Column(sa.String(200), nullable=False, default="", server_default="")
+    signer_role = sa.Column(sa.String(200), nullable=False, default="", server_default="")
+    #: the letterhead as issued: the office's name and postal address (lines)
+    office_name = sa.Column(sa.Text, nullable=False, default="", server_default="")
+    office_address = sa.Column(sa.Text, nullable=False, default="", server_default="")
     issued_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     #: when the mail with the PDF was queued; NULL: not sent
     sent_at = sa.Column(UTCDateTime)

@@ -7,7 +7,8 @@ row (id, status, source, dates, participation, attendance: the counts and attend
 statistics stay) and removes the person: address (a unique placeholder), name,
 organisation, answers and consent records; the link key is made anew, so old links
 die. Certificates keep their number and `holder_check` (still verifiable by a name
-someone types) and lose the name. The mails sent for them lose their recipient.
+someone types) and what they printed of the course and the office, and lose the name.
+The mails sent for them lose their recipient.
 
 :func:`anonymise_registration` and :func:`anonymise_booking` are also what a data
 subject's erasure does (:mod:`events.personal_data`).

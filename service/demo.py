@@ -1,6 +1,8 @@
 """Demo content for a first `make run`: lists, the consent text, the office's postal
 address, subscribers, two sent issues for the archive and its feeds, a draft to try the
-composer on, and upcoming events (`service.demo_events`), one of them announced in the draft.
+composer on, and upcoming events (`service.demo_events`). The first sent issue invites
+to the bookable course (its dates, seats and deadline are the course's), and the draft
+announces the network meeting and the course through their event blocks.
 
 Written for this product in the shape of a KKP office's material; nothing copied.
 """
@@ -164,9 +166,9 @@ def _seed_issues(mailing_list: MailingList, events: dict[str, Event]) -> int:
     """Two issues marked as sent (never mailed: nobody has deliveries), and a draft
     that announces one of the demo events."""
     count_in_year: dict[int, int] = {}
-    for days_ago, make in ((37, issue_one), (16, issue_two)):
-        sent = morning(days_ago)
-        issue = _compose(_number(sent, count_in_year), make(sent), mailing_list, events)
+    first, second = morning(37), morning(16)
+    for sent, content in ((first, issue_one(events["course"])), (second, issue_two(second))):
+        issue = _compose(_number(sent, count_in_year), content, mailing_list, events)
         issue.status = IssueStatus.SENT
         issue.started_at = sent
         issue.finished_at = sent + timedelta(minutes=4)

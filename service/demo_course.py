@@ -75,6 +75,19 @@ CONSENT = (
     "My name and organisation may be on the participant list handed to all participants.",
 )
 
+#: an article of the draft issue that announces the course through its event block
+#: (its first date: when, the link to book); the seats and the deadline are the course's
+ANNOUNCEMENT = {
+    "title": "Noch einmal: Sicherheitsaudits in der Kommune planen",
+    "body": (
+        "Die Online-Reihe zu kommunalen Sicherheitsaudits beginnt in Kürze. Eine Buchung "
+        "gilt für alle vier Termine; ist die Reihe ausgebucht, kommen Sie auf die "
+        "Warteliste und rücken nach, sobald jemand absagt."
+    ),
+    "links": "",
+    "event": "course",
+}
+
 #: the course of last term: its title, and how many of its four dates each came to
 PAST_TITLE = "Fortbildung: Kriminalprävention im Quartier"
 PAST_CAME = (4, 3, 4, 1)

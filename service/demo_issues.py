@@ -9,10 +9,14 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask import current_app
 from PIL import Image, ImageDraw, ImageFont
 
+from events.models import Event
 from kkp.db import utcnow
 from kkp.i18n import BERLIN
+from service.demo_course import ANNOUNCEMENT as COURSE_ANNOUNCEMENT
+from service.demo_course import TOPICS
 from service.demo_events import ANNOUNCEMENT
 from service.demo_events import next_weekday as _next
 
@@ -54,10 +58,37 @@ def chart_png() -> bytes:
     return buffer.getvalue()
 
 
-def issue_one(sent: datetime) -> dict:
-    first = _next(1, sent.date() + timedelta(days=21))  # Tuesdays, from three weeks on
-    dates = [first + timedelta(weeks=n) for n in range(4)]
-    deadline = first - timedelta(days=7)
+def course_article(first: Event) -> dict:
+    """The invitation to the bookable demo course (:mod:`service.demo_course`), written
+    from the course itself: its title, dates and times, seats, deadline and page."""
+    series = first.series
+    start, end = (t.astimezone(BERLIN) for t in (first.starts_at, first.ends_at))
+    hours = f"{start.hour}:{start:%M} bis {end.hour}:{end:%M}"
+    dates = "".join(
+        f"- {day_text(event.starts_at.astimezone(BERLIN).date())}: {topic}\n"
+        for event, topic in zip(series.events, TOPICS, strict=True)
+    )
+    deadline = series.registration_deadline.astimezone(BERLIN)
+    return {
+        "title": series.title,
+        "body": (
+            "Wie läuft ein kommunales Sicherheitsaudit ab – von der Auftaktsitzung "
+            "über Ortsbegehungen bis zum Maßnahmenplan? Die vierteilige Reihe richtet "
+            f"sich an {first.audience}, die ein Audit in ihrer Kommune vorbereiten.\n\n"
+            f"**Termine** (online, jeweils von {hours} Uhr):\n\n"
+            f"{dates}\n"
+            f"Die Teilnahme ist {first.cost_note}; es gibt {series.capacity} Plätze, die in "
+            "der Reihenfolge der Buchungen vergeben werden. Eine Buchung gilt für alle vier "
+            f"Termine. Anmeldeschluss ist der **{deadline:%d.%m.%Y}**."
+        ),
+        "links": "Programm und Anmeldung | "
+        f"{current_app.config['KKP_BASE_URL']}/events/series/{series.slug}",
+    }
+
+
+def issue_one(course: Event) -> dict:
+    """The first sent issue; `course`: the first date of the bookable course, which it
+    invites to."""
     return {
         "title": "Sicherheit im öffentlichen Raum",
         "intro": (
@@ -87,25 +118,7 @@ def issue_one(sent: datetime) -> dict:
                 "links": "Präsentationen im internen Bereich | "
                 "https://www.example.org/kkp/netzwerk/praesentationen",
             },
-            {
-                "title": "Fortbildung: Sicherheitsaudits in der Kommune planen",
-                "body": (
-                    "Wie läuft ein kommunales Sicherheitsaudit ab – von der Auftaktsitzung "
-                    "über Ortsbegehungen bis zum Maßnahmenplan? Die vierteilige Reihe richtet "
-                    "sich an Beschäftigte aus Verwaltung, Polizei und freien Trägern, die ein "
-                    "Audit in ihrer Kommune vorbereiten.\n\n"
-                    "**Termine** (online, jeweils von 9:30 bis 12:30 Uhr):\n\n"
-                    f"- {day_text(dates[0])}: Grundlagen und Rollen im Audit\n"
-                    f"- {day_text(dates[1])}: Daten, Befragungen und Begehungen\n"
-                    f"- {day_text(dates[2])}: Bürgerinnen und Bürger beteiligen\n"
-                    f"- {day_text(dates[3])}: Vom Befund zum Maßnahmenplan\n\n"
-                    "Die Teilnahme ist kostenfrei; es gibt 25 Plätze, die in der Reihenfolge "
-                    "der Anmeldungen vergeben werden. Anmeldeschluss ist der "
-                    f"**{deadline:%d.%m.%Y}**."
-                ),
-                "links": "Programm und Anmeldung | "
-                "https://www.example.org/kkp/fortbildungen/sicherheitsaudit",
-            },
+            course_article(course),
             {
                 "title": "Projektbericht: „Helle Wege“ im Weinsheimer Nordviertel",
                 "body": (
@@ -251,6 +264,7 @@ DRAFT = {
             "links": "",
         },
         ANNOUNCEMENT,
+        COURSE_ANNOUNCEMENT,
         {
             "title": "Termine im Überblick",
             "body": "- Netzwerktreffen (online)\n- Sitzung der Lenkungsgruppe\n- Jahrestagung",

@@ -168,7 +168,32 @@ def test_seeding_adds_upcoming_published_events_and_the_draft_announces_one(clie
 
     draft = db.session.scalar(sa.select(Issue).where(Issue.status == "draft"))
     linked = [a.event for a in draft.articles if a.event is not None]
-    assert linked == [network]
+    assert linked == [network, course[0]]  # the course through its first date's block
+    _check_course_invitation(client, course)
+
+
+def _check_course_invitation(client, course) -> None:
+    """The sent issue invites to the course people can book: the same title, dates,
+    seats, deadline, and a link to its page with the booking form."""
+    from kkp.extensions import db
+    from kkp.i18n import BERLIN
+    from newsletter.models import Article, Issue
+    from service.demo_issues import day_text
+
+    series = course[0].series
+    (article,) = db.session.scalars(
+        sa.select(Article).join(Issue).where(Issue.status == "sent", Article.title == series.title)
+    )
+    body = article.body
+    days = [day_text(e.starts_at.astimezone(BERLIN).date()) for e in course]
+    assert [day for day in days if day not in body] == []
+    assert "jeweils von 9:30 bis 12:30 Uhr" in body
+    assert f"es gibt {series.capacity} Plätze" in body
+    assert f"**{series.registration_deadline.astimezone(BERLIN):%d.%m.%Y}**" in body
+    path = f"/events/series/{series.slug}"
+    assert [link["url"] for link in article.links] == [f"http://kkp.test{path}"]
+    page = client.get(path).get_data(as_text=True)
+    assert f'action="{path}/book#course-booking"' in page
 
 
 def test_seeding_twice_adds_no_events(ctx):
