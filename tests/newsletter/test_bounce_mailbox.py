@@ -25,6 +25,8 @@ from tests.newsletter.test_bounces import ADDRESS, HARD, SAMPLES, delivery, retu
 from tests.services import PrivateDovecot, dovecot_binary, require
 
 __all__ = ["delivery", "verp"]  # fixtures
+#: a real Postfix's notification (tests/kkp/data/bounces/make_postfix_dsn.py made it)
+POSTFIX = "postfix_local_unknown_user.eml"
 
 
 def start_dovecot(ca_dir) -> PrivateDovecot:
@@ -80,7 +82,7 @@ def test_a_poll_suppresses_moves_and_a_second_changes_nothing(app, delivery, dov
         f"imaps://{user}:{dovecot.PASSWORD}@127.0.0.1:{port}/INBOX?processed=Processed&batch=2"
     )
     forged = return_path(delivery).replace(f"+{delivery}-", f"+{delivery + 1}-")
-    hard = returned(HARD, delivery)
+    hard = returned(POSTFIX, delivery)
     raw = (SAMPLES / HARD).read_bytes().replace(b"Id: <", b"Id: <forged.")
     drop(
         mailbox,
@@ -151,3 +153,9 @@ def test_the_scheduler_polls_every_interval(app, delivery, dovecot, mailbox, wor
     assert poll_bounces_when_due(now + timedelta(seconds=300))
     app.config["KKP_BOUNCE_IMAP_URL"] = None
     assert not poll_bounces_when_due(now + timedelta(seconds=900))
+
+
+def test_the_real_postfix_notification_through_the_pipe(app, delivery):
+    result = app.test_cli_runner().invoke(args=["bounce"], input=returned(POSTFIX, delivery))
+    assert result.exit_code == 0 and "hard: suppressed" in result.output
+    assert is_suppressed(ADDRESS)
