@@ -138,8 +138,12 @@ class Mailbox:
             return {}
         data = self._ok("FETCH", *self.conn.uid("FETCH", _set(uids), f"(BODY.PEEK[]<0.{limit}>)"))
         found: dict[int, bytes] = {}
-        for item in data:
-            if isinstance(item, tuple) and (m := _FETCHED.search(item[0])):
+        for n, item in enumerate(data):
+            if not isinstance(item, tuple):
+                continue
+            # the UID before the body (Dovecot, Gmail) or after it, in the closing part
+            after = data[n + 1] if n + 1 < len(data) and isinstance(data[n + 1], bytes) else b""
+            if m := _FETCHED.search(item[0]) or _FETCHED.search(after):
                 found[int(m.group(1))] = item[1]
         return found
 

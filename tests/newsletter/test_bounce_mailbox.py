@@ -15,6 +15,7 @@ import sqlalchemy.exc
 
 from kkp.db import utcnow
 from kkp.extensions import db
+from kkp.mail.imap import MailboxSettings, open_mailbox
 from kkp.mail.verp import return_path
 from people.addresses import is_suppressed
 from people.bounce_mailbox import poll
@@ -120,6 +121,19 @@ def test_a_database_failure_leaves_the_mail_for_the_next_poll(
     assert poll() == {Outcome.SUPPRESSED: 1}
     assert is_suppressed(ADDRESS)
     assert (count(mailbox, "INBOX"), count(mailbox, "Processed")) == (0, -1)
+
+
+@pytest.mark.parametrize("missing", [{"MOVE"}, {"MOVE", "UIDPLUS"}])
+def test_a_server_without_move_gets_copy_and_expunge(dovecot, mailbox, missing):
+    drop(mailbox, b"Subject: eins\n\n1\n", b"Subject: zwei\n\n2\n")
+    url = f"imaps://{mailbox.user}:{dovecot.PASSWORD}@127.0.0.1:{dovecot.imaps_port}"
+    with open_mailbox(MailboxSettings.from_url(url + "/INBOX?processed=Alt")) as box:
+        box.capabilities -= missing
+        first, second = box.uids()
+        assert box.fetch([first, second], 10) == {first: b"Subject: e", second: b"Subject: z"}
+        box.settle([first])
+        assert box.uids() == [second]
+    assert (count(mailbox, "INBOX"), count(mailbox, "Alt")) == (1, 1)
 
 
 def test_a_refused_login_is_logged_without_the_password(app, ctx, tmp_path, caplog):
