@@ -139,6 +139,7 @@ class PrivateDovecot:
     PASSWORD = "secret"
 
     def __init__(self, binary: str, cert_pem: bytes, key_pem: bytes):
+        import grp
         import pwd
 
         self.binary = binary
@@ -149,10 +150,11 @@ class PrivateDovecot:
         (self.dir / "key.pem").write_bytes(key_pem)
         (self.dir / "key.pem").chmod(0o600)
         if os.getuid() == 0:  # dovecot refuses root for logins and mail
-            internal, login = "dovecot", "dovenull"
+            internal, group, login = "dovecot", "dovecot", "dovenull"
             mail_user = pwd.getpwnam("dovecot")
         else:
             internal = login = pwd.getpwuid(os.getuid()).pw_name
+            group = grp.getgrgid(os.getgid()).gr_name
             mail_user = pwd.getpwuid(os.getuid())
         home = self.dir / "home"
         home.mkdir()
@@ -163,6 +165,7 @@ class PrivateDovecot:
                 dir=self.dir,
                 name=self.dir.name,
                 internal=internal,
+                group=group,
                 login=login,
                 uid=mail_user.pw_uid,
                 gid=mail_user.pw_gid,
@@ -207,7 +210,7 @@ instance_name = {name}
 log_path = {dir}/dovecot.log
 shutdown_clients = yes
 default_internal_user = {internal}
-default_internal_group = {internal}
+default_internal_group = {group}
 default_login_user = {login}
 ssl = yes
 ssl_cert = <{dir}/cert.pem
