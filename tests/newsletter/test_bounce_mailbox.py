@@ -165,6 +165,7 @@ def test_the_scheduler_polls_every_interval(app, delivery, dovecot, mailbox, wor
     assert (count(mailbox, "INBOX"), count(mailbox, "Processed")) == (0, 1)
     assert not poll_bounces_when_due(now + timedelta(seconds=60))
     assert poll_bounces_when_due(now + timedelta(seconds=300))
+    drain()
     app.config["KKP_BOUNCE_IMAP_URL"] = None
     assert not poll_bounces_when_due(now + timedelta(seconds=900))
 
