@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo au
 BROWSER := tests/browser
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint translations clean chromium browser-deps assets screenshots accessibility-report
+.PHONY: run test lint translations clean chromium dovecot browser-deps assets screenshots accessibility-report
 
 # -- the virtual environment -----------------------------------------------------------------
 
@@ -55,6 +55,17 @@ chromium:
 	    echo "could not install chromium: the browser tests will skip"; \
 	fi
 
+# Debian's dovecot-imapd for the bounce mailbox tests, when we may install it: each test
+# run starts a private Dovecot of its own (tests/services.py), none of the system's; else
+# they skip (or fail under KKP_REQUIRE_SERVICES=1).
+dovecot:
+	@if [ ! -e /usr/sbin/dovecot ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing dovecot-imapd for the bounce mailbox tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get update -qq && apt-get install -y -qq dovecot-imapd; } || \
+	    echo "could not install dovecot-imapd: the bounce mailbox tests will skip"; \
+	fi
+
 # axe-core for the accessibility checks, when npm is there.
 browser-deps:
 	@if command -v npm >/dev/null 2>&1; then \
@@ -71,7 +82,7 @@ browser-deps:
 # pass, those marked once_in_postgresql in the PostgreSQL pass, so that the passes take
 # about as long. Tests that use no database (no_database, marked by tests/conftest.py)
 # run in the SQLite pass only.
-test: $(VENV)/.installed-test chromium browser-deps
+test: $(VENV)/.installed-test chromium dovecot browser-deps
 	@# every test process would otherwise compile the code and rewrite the tests' asserts
 	@# anew (about 17 s of CPU each, where PYTHONDONTWRITEBYTECODE is set): one
 	@# collection first leaves them in __pycache__ for all of them

@@ -109,6 +109,11 @@ class Defaults:
     #: KKP_SOFT_BOUNCE_DAYS days that put it on the suppression list; a hard bounce does at once
     KKP_SOFT_BOUNCE_LIMIT = 3
     KKP_SOFT_BOUNCE_DAYS = 30
+    #: the mailbox returned mails arrive in, read over IMAP (see kkp.mail.imap), e.g.
+    #: `imaps://user:pass@host/INBOX?processed=Processed`; unset: not read
+    KKP_BOUNCE_IMAP_URL: str | None = None
+    #: how often the scheduler reads that mailbox (seconds)
+    KKP_BOUNCE_POLL_SECONDS = 300
     #: at most N messages per window for relays with quotas, e.g. `500/3600`
     #: (messages/seconds); shared by all workers; unset: as fast as possible
     KKP_SEND_RATE: str | None = None

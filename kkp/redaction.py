@@ -1,5 +1,5 @@
 """What never goes into a log: tokens of links (in paths, query strings and headers),
-API tokens, e-mail addresses.
+API tokens, e-mail addresses, the user and password in a URL (`imaps://user:pass@…`).
 
 The web's access log (gunicorn, see kkp.gunicorn_conf) and every log record of the
 process (a log record factory, so that it holds for whatever handler prints it) pass
@@ -35,6 +35,7 @@ _TOKEN_PATH = re.compile(  # the longest prefix first: /registrations/confirm/<t
 _QUERY = re.compile(r"(/[^\s?\"'<>]*)\?[^\s\"'<>]+")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s,;\"']+")
 _API_TOKEN = re.compile(r"\bkkp_[A-Za-z0-9_-]{16,}")
+_URL_USER = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s\"'<>]*@")
 _ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -44,7 +45,9 @@ def redact_path(path: str) -> str:
 
 
 def redact(text: str) -> str:
-    """`text` without tokens, query strings of URLs, API tokens and e-mail addresses."""
+    """`text` without tokens, query strings of URLs, API tokens, e-mail addresses and the
+    user and password of URLs."""
+    text = _URL_USER.sub(r"\1" + REDACTED + "@", text)
     text = _TOKEN_PATH.sub(r"\1" + REDACTED, text)
     text = _QUERY.sub(r"\1?" + REDACTED, text)
     text = _BEARER.sub(r"\1" + REDACTED, text)

@@ -27,6 +27,7 @@ import kkp.mail.operations  # noqa: F401  (send_delivery)
 import newsletter.importer  # noqa: F401  (the import's actors)
 import newsletter.mails  # noqa: F401
 import newsletter.sending  # noqa: F401  (the send pipeline's actors)
+import people.bounce_mailbox  # noqa: F401  (poll_bounce_mailbox)
 import service.schedule  # noqa: F401  (scheduler_tick)
 from events.admin import bp as events_admin_bp
 from events.api import register_api as register_event_api

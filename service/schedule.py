@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from events.courses import expire_booking_holds
@@ -25,6 +27,7 @@ from kkp.tasks import task
 from newsletter import sending
 from newsletter.models import OfficeSetting
 from newsletter.operations import purge_unconfirmed
+from people.tasks import poll_bounce_mailbox
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,8 @@ NIGHTLY_HOUR = 2
 #: the office setting that remembers the Berlin day the anonymisation last ran (a row
 #: every worker sees, so the job runs once a day whichever worker ticks)
 RETENTION_DAY_KEY = "retention_ran_on"
+#: the office setting that remembers when the bounce mailbox was last polled (UTC)
+BOUNCE_POLL_KEY = "bounce_poll_at"
 
 #: claim and run what is due; enqueued once a minute by the clock
 scheduler_tick = task("scheduler_tick", max_retries=0)
@@ -56,7 +61,26 @@ def run_due(now: datetime | None = None) -> None:
     db.session.commit()
     expire_booking_holds(now)
     db.session.commit()
+    poll_bounces_when_due(now)
     anonymise_nightly(now)
+
+
+def poll_bounces_when_due(now: datetime | None = None) -> bool:
+    """Enqueue a poll of the bounce mailbox when `KKP_BOUNCE_IMAP_URL` is set and the
+    last one lies `KKP_BOUNCE_POLL_SECONDS` back (less half a tick, as ticks wander);
+    True if enqueued. One worker claims it, whichever ticks."""
+    if not current_app.config.get("KKP_BOUNCE_IMAP_URL"):
+        return False
+    now = now or utcnow()
+    wait = timedelta(seconds=current_app.config["KKP_BOUNCE_POLL_SECONDS"] - TICK_SECONDS / 2)
+
+    def due(last: str) -> bool:
+        try:
+            return now - datetime.fromisoformat(last) >= wait
+        except (TypeError, ValueError):
+            return True
+
+    return _claim(BOUNCE_POLL_KEY, now.isoformat(), due, then=poll_bounce_mailbox.send)
 
 
 def anonymise_nightly(now: datetime | None = None) -> list[int] | None:
@@ -70,18 +94,29 @@ def anonymise_nightly(now: datetime | None = None) -> list[int] | None:
 
 def _claim_day(day: str) -> bool:
     """Mark `day` as the last day of the run; False if it was marked already."""
-    row = db.session.get(OfficeSetting, RETENTION_DAY_KEY)
-    if row is not None and row.value == day:
+    return _claim(RETENTION_DAY_KEY, day, lambda last: last != day)
+
+
+def _claim(
+    key: str, value: str, due: Callable[[str], bool], then: Callable[[], None] | None = None
+) -> bool:
+    """Set the office setting `key` to `value` when `due(its value)` (or it is unset),
+    call `then` in the same transaction and commit; False when it was not due or
+    another worker claimed it first."""
+    row = db.session.get(OfficeSetting, key)
+    if row is not None and not due(row.value):
         return False
     if row is None:
-        db.session.add(OfficeSetting(key=RETENTION_DAY_KEY, value=day))
+        db.session.add(OfficeSetting(key=key, value=value))
         claimed = 1
     else:  # two workers ticking at once: only one changes the row
         claimed = db.session.execute(
             sa.update(OfficeSetting)
-            .where(OfficeSetting.key == RETENTION_DAY_KEY, OfficeSetting.value != day)
-            .values(value=day)
+            .where(OfficeSetting.key == key, OfficeSetting.value == row.value)
+            .values(value=value)
         ).rowcount
+    if claimed and then is not None:
+        then()
     try:
         db.session.commit()
     except IntegrityError:

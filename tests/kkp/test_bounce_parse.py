@@ -36,6 +36,13 @@ def sample(name: str, address: str) -> bytes:
             "anna.schmidt@stadt-beispiel.de",
             "User unknown in virtual mailbox table",
         ),
+        (  # made by a real Postfix: see make_postfix_dsn.py beside it
+            "postfix_local_unknown_user.eml",
+            BounceKind.HARD,
+            "5.1.1",
+            "nobody-here@localhost",
+            'unknown user: "nobody-here"',
+        ),
         (
             "postfix_422_mailbox_full_delayed.eml",
             BounceKind.SOFT,
