@@ -135,20 +135,21 @@ class Signer:
         names = [h for h in SIGNED_HEADERS if h in fields]
         names += [h for h in OVERSIGNED if h in fields]
         headers = canonical_headers(fields, names)
-        common = (
-            b"; c=relaxed/relaxed; d="
-            + self.domain
-            + b"; t="
-            + str(int(time.time())).encode()
-            + b";\r\n h="
-            + _fold(names, b":", 4)
-            + b";\r\n bh="
-            + body_hash
-            + b";\r\n b="
-        )
+        when = str(int(time.time())).encode()
+        rest = b";\r\n h=" + _fold(names, b":", 3) + b";\r\n bh=" + body_hash + b";\r\n b="
         out = []
         for key in self.keys:
-            tags = b"v=1; a=" + key.algorithm + b"; s=" + key.selector + common
+            tags = (
+                b"v=1; a="
+                + key.algorithm
+                + b"; c=relaxed/relaxed;\r\n d="
+                + self.domain
+                + b"; s="
+                + key.selector
+                + b"; t="
+                + when
+                + rest
+            )
             signature = base64.b64encode(
                 key.sign(headers + relaxed_header(b"dkim-signature", b" " + tags))
             )
@@ -159,8 +160,7 @@ class Signer:
 
 _FIELD_START = re.compile(rb"\r\n(?![ \t])")
 _WSP = re.compile(rb"[ \t]+")
-_WSP_AT_LINE_END = re.compile(rb"[ \t]+\r\n")
-_WSP_RUN = re.compile(rb"\t[ \t]*| [ \t]+")  # more than one blank, or a tab
+_SPACES = re.compile(rb"   *")  # two spaces or more: the search looks for two at once
 
 
 def _fields(head: bytes) -> dict[bytes, list[bytes]]:
@@ -191,13 +191,18 @@ def relaxed_header(name: bytes, value: bytes) -> bytes:
 
 
 def relaxed_body(body: bytes) -> bytes:
-    """Relaxed body canonicalization (RFC 6376 3.4.4): no blanks at line ends, runs of
-    blanks as one space, no empty lines at the end. A body without a tab, two blanks
-    together or a blank before a line end (quoted-printable text mostly) is only cut
-    at the end: three scans in C instead of two regular expressions over the body."""
-    if b"\t" in body or b"  " in body or b" \r\n" in body:
-        body = _WSP_RUN.sub(b" ", _WSP_AT_LINE_END.sub(b"\r\n", body))
-    body = body.rstrip(b" \t\r\n")
+    """Relaxed body canonicalization (RFC 6376 3.4.4): blanks at line ends dropped, runs
+    of blanks as one space, no empty lines at the end. With `in`, `replace` and one
+    regular expression that starts with two literal spaces, the work stays in C: a
+    regular expression that tries every blank of a 30 KB body (the obvious `[ \t]+`)
+    cost ten times the SHA-256 of it (bench/dkim_sign.py)."""
+    if b"\t" in body:
+        body = body.replace(b"\t", b" ")
+    if b"  " in body:
+        body = _SPACES.sub(b" ", body)
+    if b" \r\n" in body:  # after the runs: one space at most
+        body = body.replace(b" \r\n", b"\r\n")
+    body = body.rstrip(b"\r\n")
     return body + b"\r\n" if body else b""
 
 
