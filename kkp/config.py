@@ -99,6 +99,9 @@ class Defaults:
     KKP_DKIM_SELECTOR: str | None = None
     KKP_DKIM_DOMAIN: str | None = None
     KKP_DKIM_KEY_FILE: str | None = None
+    #: a second signature, ed25519-sha256 (RFC 8463), beside the RSA one: its own selector
+    KKP_DKIM_ED25519_SELECTOR: str | None = None
+    KKP_DKIM_ED25519_KEY_FILE: str | None = None
     #: the envelope sender per recipient (VERP), `{token}` standing for the delivery,
     #: e.g. `bounces+{token}@kkp.example.org`; unset: the address of KKP_MAIL_FROM
     KKP_RETURN_PATH: str | None = None

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from tests.helpers import parse_mail
 from tests.newsletter.conftest import add_confirmed
@@ -35,11 +35,30 @@ def _key(path, bits: int) -> str:
     return "v=DKIM1; k=rsa; p=" + base64.b64encode(public).decode()
 
 
+def _ed25519_key(path) -> str:
+    """Write an Ed25519 key to `path`; return its DNS TXT record (RFC 8463: the raw key)."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "v=DKIM1; k=ed25519; p=" + base64.b64encode(raw).decode()
+
+
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dkim")
-    good, weak = folder / "dkim.pem", folder / "weak.pem"
-    return {"good": (good, _key(good, 2048)), "weak": (weak, _key(weak, 1024)), "dir": folder}
+    good, weak, ed = folder / "dkim.pem", folder / "weak.pem", folder / "ed25519.pem"
+    return {
+        "good": (good, _key(good, 2048)),
+        "weak": (weak, _key(weak, 1024)),
+        "ed25519": (ed, _ed25519_key(ed)),
+        "dir": folder,
+    }
 
 
 @contextmanager
@@ -104,16 +123,26 @@ def _signed_headers(raw: bytes) -> list[str]:
 
 
 def test_issue_and_sign_up_mail_carry_a_valid_signature(app, ctx, lists, mail, worker, keys):
+    """Signed with RSA and, beside it, Ed25519 (RFC 8463): both verify."""
     import dkim
 
     key_file, record = keys["good"]
+    ed_file, ed_record = keys["ed25519"]
+    records = {
+        f"{SELECTOR}._domainkey.{DOMAIN}.".encode(): record.encode(),
+        f"ed-{SELECTOR}._domainkey.{DOMAIN}.".encode(): ed_record.encode(),
+    }
     asked = []
 
     def dns(name, timeout=5):
         asked.append(name)
-        return record.encode() if name == f"{SELECTOR}._domainkey.{DOMAIN}.".encode() else None
+        return records.get(name)
 
-    with configured(app, **_dkim_settings(key_file)):
+    settings = _dkim_settings(key_file) | {
+        "KKP_DKIM_ED25519_SELECTOR": f"ed-{SELECTOR}",
+        "KKP_DKIM_ED25519_KEY_FILE": str(ed_file),
+    }
+    with configured(app, **settings):
         _issue(lists)
         _sign_up("neu@example.org", lists)
         received = mail.wait_for(2)
@@ -122,8 +151,10 @@ def test_issue_and_sign_up_mail_carry_a_valid_signature(app, ctx, lists, mail, w
 
     for raw in (issue_mail, confirmation):
         assert raw.startswith(b"DKIM-Signature:")
-        assert dkim.verify(raw, dnsfunc=dns, minkey=2048), raw[:600]
-    assert set(asked) == {f"{SELECTOR}._domainkey.{DOMAIN}.".encode()}
+        assert dkim.verify(raw, dnsfunc=dns, minkey=2048), raw[:600]  # the first: RSA
+        assert dkim.DKIM(raw).verify(idx=1, dnsfunc=dns), raw[:900]  # then Ed25519
+        assert b"a=ed25519-sha256" in raw[: raw.index(b"\r\nFrom:")]
+    assert set(asked) == set(records)
 
     signed = _signed_headers(issue_mail)
     for header in (
