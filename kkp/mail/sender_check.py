@@ -16,7 +16,6 @@ import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
@@ -26,33 +25,11 @@ from publicsuffixlist import PublicSuffixList
 from kkp.mail.dkim import DKIMConfigError, Signer
 from kkp.mail.dns_lookup import DnsUnreachable, Lookup
 from kkp.mail.message import sender_address
+from kkp.mail.sender_dkim import dkim, dkim_ed25519
+from kkp.mail.sender_records import Finding, Found, Record, Status, tags
 from kkp.mail.spf import SPFResult, check_host, spf_records, with_addresses
 
 DMARC_POLICIES = ("none", "quarantine", "reject")
-
-
-class Status(StrEnum):
-    OK = "ok"
-    MISSING = "missing"
-    WRONG = "wrong"
-    UNCHECKED = "unchecked"  # the check lacks what it needs to know (a setting)
-
-
-@dataclass(frozen=True)
-class Record:
-    """A DNS record to publish."""
-
-    name: str
-    type: str
-    value: str
-
-
-@dataclass(frozen=True)
-class Finding:
-    topic: str  # spf, dkim, dmarc, alignment, return_path
-    status: Status
-    text: str  # lazily translated
-    record: Record | None = None
 
 
 @dataclass(frozen=True)
@@ -67,10 +44,8 @@ class SenderSetup:
     dkim_domain: str | None = None
     dkim_public_key: str | None = None  # base64 DER, as p= holds it
     dkim_error: str | None = None
-
-
-#: what one check found: its status, the words, the record to publish
-_Found = tuple[Status, str] | tuple[Status, str, Record]
+    ed25519_selector: str | None = None
+    ed25519_public_key: str | None = None  # base64 of the 32 raw bytes (RFC 8463)
 
 
 @dataclass
@@ -113,6 +88,12 @@ def setup_from_config(config) -> SenderSetup:
                 serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
             )
             dkim = {"dkim_public_key": base64.b64encode(public).decode()}
+            if signer.ed25519_key is not None:
+                raw = signer.ed25519_key.public_key().public_bytes(
+                    serialization.Encoding.Raw, serialization.PublicFormat.Raw
+                )
+                dkim["ed25519_selector"] = config.get("KKP_DKIM_ED25519_SELECTOR")
+                dkim["ed25519_public_key"] = base64.b64encode(raw).decode()
     return SenderSetup(
         from_domain=from_domain,
         envelope_domain=_domain(return_path) if return_path else from_domain,
@@ -146,7 +127,11 @@ def check_sender(setup: SenderSetup, lookup: Lookup) -> Report:
         report.not_public = True
         return report
     try:
-        report.findings = [Finding(topic, *check(setup, lookup)) for topic, check in _CHECKS]
+        report.findings = [
+            Finding(topic, *found)
+            for topic, check in _CHECKS
+            if (found := check(setup, lookup)) is not None
+        ]
     except DnsUnreachable:
         report.unreachable = True
     return report
@@ -167,7 +152,7 @@ def _sending_ips(setup: SenderSetup, lookup: Lookup) -> list[str]:
     return [str(ip) for ip in found if ip.is_global]  # what recipients' servers see
 
 
-def _spf(setup: SenderSetup, lookup: Lookup) -> _Found:
+def _spf(setup: SenderSetup, lookup: Lookup) -> Found:
     domain = setup.envelope_domain
     ips = _sending_ips(setup, lookup)
     records = spf_records(lookup, domain)
@@ -234,62 +219,10 @@ def _spf(setup: SenderSetup, lookup: Lookup) -> _Found:
     )
 
 
-# -- DKIM ----------------------------------------------------------------------------------
-
-
-def _tags(record: str) -> dict[str, str]:
-    """The tag=value pairs of a DKIM or DMARC record, names in lower case."""
-    pairs = (part.partition("=") for part in record.split(";") if "=" in part)
-    return {name.strip().lower(): re.sub(r"\s+", "", value) for name, _, value in pairs}
-
-
-def _dkim(setup: SenderSetup, lookup: Lookup) -> _Found:
-    if setup.dkim_error:
-        return (
-            Status.WRONG,
-            _l("The DKIM settings cannot be used: %(error)s", error=setup.dkim_error),
-        )
-    if not setup.dkim_public_key:
-        return (
-            Status.MISSING,
-            _l(
-                "No DKIM key is configured: mail goes out unsigned. Your operator sets "
-                "KKP_DKIM_SELECTOR, KKP_DKIM_DOMAIN and KKP_DKIM_KEY_FILE; the check then "
-                "names the record to publish."
-            ),
-        )
-    name = f"{setup.dkim_selector}._domainkey.{setup.dkim_domain}"
-    needed = Record(name, "TXT", f"v=DKIM1; k=rsa; p={setup.dkim_public_key}")
-    keys = [t["p"] for t in map(_tags, lookup.txt(name)) if "p" in t]
-    if not keys:
-        return (
-            Status.MISSING,
-            _l(
-                "No DKIM key is published at %(name)s: receivers cannot verify the signature.",
-                name=name,
-            ),
-            needed,
-        )
-    if setup.dkim_public_key in keys:
-        return (
-            Status.OK,
-            _l("The key published at %(name)s matches the configured private key.", name=name),
-        )
-    return (
-        Status.WRONG,
-        _l(
-            "The key published at %(name)s does not match the configured private key: "
-            "every signature fails.",
-            name=name,
-        ),
-        needed,
-    )
-
-
 # -- DMARC and alignment ---------------------------------------------------------------------
 
 
-def _dmarc(setup: SenderSetup, lookup: Lookup) -> _Found:
+def _dmarc(setup: SenderSetup, lookup: Lookup) -> Found:
     org = organisational_domain(setup.from_domain)
     names = [f"_dmarc.{setup.from_domain}"] + (
         [f"_dmarc.{org}"] if org != setup.from_domain else []
@@ -321,7 +254,7 @@ def _dmarc(setup: SenderSetup, lookup: Lookup) -> _Found:
                 count=len(records),
             ),
         )
-    policy = _tags(records[0]).get("p", "").lower()
+    policy = tags(records[0]).get("p", "").lower()
     if policy not in DMARC_POLICIES:
         return (
             Status.WRONG,
@@ -342,7 +275,7 @@ def _dmarc(setup: SenderSetup, lookup: Lookup) -> _Found:
     )
 
 
-def _alignment(setup: SenderSetup, lookup: Lookup) -> _Found:
+def _alignment(setup: SenderSetup, lookup: Lookup) -> Found:
     frm = setup.from_domain
     if aligned(setup.dkim_domain, frm) and setup.dkim_public_key:
         return (
@@ -371,7 +304,7 @@ def _alignment(setup: SenderSetup, lookup: Lookup) -> _Found:
     )
 
 
-def _return_path(setup: SenderSetup, lookup: Lookup) -> _Found:
+def _return_path(setup: SenderSetup, lookup: Lookup) -> Found:
     frm, rp = setup.from_domain, setup.envelope_domain
     if aligned(rp, frm):
         return (
@@ -391,5 +324,6 @@ def _return_path(setup: SenderSetup, lookup: Lookup) -> _Found:
     )
 
 
-_CHECKS = (("spf", _spf), ("dkim", _dkim), ("dmarc", _dmarc), ("alignment", _alignment),
-           ("return_path", _return_path))  # fmt: skip
+#: each check's topic and function; a check that does not apply finds None
+_CHECKS = (("spf", _spf), ("dkim", dkim), ("dkim_ed25519", dkim_ed25519), ("dmarc", _dmarc),
+           ("alignment", _alignment), ("return_path", _return_path))  # fmt: skip

@@ -137,6 +137,38 @@ def test_all_good(app, logged_in, zone, dkim_key):
     assert PAGE in logged_in.get("/admin/settings").get_data(as_text=True)  # linked there
 
 
+def test_an_ed25519_key_beside_rsa(app, logged_in, zone, dkim_key, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key_file, public = dkim_key
+    good_zone(zone, public)
+    key = ed25519.Ed25519PrivateKey.generate()
+    ed_file = tmp_path / "ed25519.pem"
+    ed_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    ed_public = base64.b64encode(raw).decode()
+    settings = {
+        **_dkim(key_file),
+        "KKP_DKIM_ED25519_SELECTOR": "kkped",
+        "KKP_DKIM_ED25519_KEY_FILE": str(ed_file),
+    }
+    with sender(app, zone.port, **settings):
+        missing = _page(logged_in)
+        zone.records[(f"kkped._domainkey.{DOMAIN}", "TXT")] = [
+            f"v=DKIM1; k=ed25519; p={ed_public}"
+        ]
+        published = _page(logged_in)
+    assert "DKIM: der Ed25519-Schlüssel" in missing
+    assert f"kkped._domainkey.{DOMAIN}" in missing and f"k=ed25519; p={ed_public}" in missing
+    assert published.count("badge-check-ok") == 6, published
+
+
 def test_dmarc_missing_names_the_record(app, logged_in, zone, dkim_key):
     key_file, public = dkim_key
     good_zone(zone, public)
