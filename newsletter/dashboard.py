@@ -101,7 +101,7 @@ def audience_changes(now: datetime | None = None) -> dict[str, int]:
 
 def failures(now: datetime | None = None) -> dict:
     """The last week's failed deliveries (all kinds), the issues they belong to, and
-    the addresses suppressed after bounces."""
+    the addresses suppressed after bounces and after complaints ("this is spam")."""
     since = _since(now)
     failed = sa.and_(Delivery.status == DeliveryStatus.FAILED, Delivery.updated_at >= since)
     by_issue = db.session.execute(
@@ -114,10 +114,17 @@ def failures(now: datetime | None = None) -> dict:
     return {
         "failed": db.session.scalar(sa.select(sa.func.count(Delivery.id)).where(failed)) or 0,
         "issues": [IssueFailures(issue, n) for issue, n in by_issue],
-        "bounced": db.session.scalar(
+        "bounced": _suppressed_since(SuppressionReason.BOUNCED, since),
+        "complained": _suppressed_since(SuppressionReason.COMPLAINED, since),
+    }
+
+
+def _suppressed_since(reason: SuppressionReason, since: datetime) -> int:
+    return (
+        db.session.scalar(
             sa.select(sa.func.count())
             .select_from(Suppression)
-            .where(Suppression.reason == SuppressionReason.BOUNCED, Suppression.created_at >= since)
+            .where(Suppression.reason == reason, Suppression.created_at >= since)
         )
-        or 0,
-    }
+        or 0
+    )

@@ -171,6 +171,8 @@ def test_the_last_week_in_numbers(logged_in, lists):
     db.session.add(old)
     db.session.add(Suppression(email_hash="a" * 64, reason="unsubscribed"))
     db.session.add(Suppression(email_hash="b" * 64, reason="bounced"))
+    db.session.add(Suppression(email_hash="d" * 64, reason="complained"))
+    db.session.add(Suppression(email_hash="e" * 64, reason="complained"))
     db.session.add(
         Suppression(email_hash="c" * 64, reason="unsubscribed", created_at=utcnow() - timedelta(9))
     )
@@ -181,6 +183,7 @@ def test_the_last_week_in_numbers(logged_in, lists):
     assert "Abgemeldet 1" in audience
     failures = _section(page, "dash-failures")
     assert "1 Adresse wurde nach Unzustellbarkeit gesperrt." in failures
+    assert "2 Adressen wurden nach Beschwerden (als Spam markiert) gesperrt." in failures
 
 
 def test_mail_set_up_warnings(app, logged_in, lists, monkeypatch):
