@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo au
 BROWSER := tests/browser
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint translations clean chromium dovecot browser-deps assets screenshots accessibility-report
+.PHONY: run test test-deps lint translations clean system-packages chromium dovecot browser-deps assets screenshots accessibility-report
 
 # -- the virtual environment -----------------------------------------------------------------
 
@@ -45,26 +45,22 @@ run: $(VENV)/.installed
 
 # -- test -----------------------------------------------------------------------------------
 
-# Debian's chromium for the browser tests, when we may install it; else they skip
-# (or fail under KKP_REQUIRE_SERVICES=1).
-chromium:
-	@if [ ! -e /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing chromium for the browser tests"; \
+# The Debian packages the tests use, in one apt-get call when we may install them (root,
+# apt-get): chromium for the browser tests, dovecot-imapd for the bounce mailbox tests
+# (each test run starts a private Dovecot of its own, tests/services.py, none of the
+# system's). Without them those tests skip (or fail under KKP_REQUIRE_SERVICES=1).
+system-packages:
+	@missing=""; \
+	[ -e /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -e /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing$$missing for the tests"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  { apt-get update -qq && apt-get install -y -qq chromium; } || \
-	    echo "could not install chromium: the browser tests will skip"; \
+	  { apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; } || \
+	    echo "could not install$$missing: the tests that need them will skip"; \
 	fi
 
-# Debian's dovecot-imapd for the bounce mailbox tests, when we may install it: each test
-# run starts a private Dovecot of its own (tests/services.py), none of the system's; else
-# they skip (or fail under KKP_REQUIRE_SERVICES=1).
-dovecot:
-	@if [ ! -e /usr/sbin/dovecot ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing dovecot-imapd for the bounce mailbox tests"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  { apt-get update -qq && apt-get install -y -qq dovecot-imapd; } || \
-	    echo "could not install dovecot-imapd: the bounce mailbox tests will skip"; \
-	fi
+chromium dovecot: system-packages
 
 # axe-core for the accessibility checks, when npm is there.
 browser-deps:
@@ -76,13 +72,17 @@ browser-deps:
 	  fi; \
 	fi
 
+# What the tests need, fetched side by side (pip, apt-get and npm at once).
+test-deps: $(VENV)/.installed-test system-packages browser-deps
+
 # Both databases; pytest's exit code 5 (nothing collected) is not a failure. The browser
 # tests (what a page looks like, its keyboard paths and axe) run once: they ask nothing
 # of the database that the other tests do not ask in both passes. Most run in the SQLite
 # pass, those marked once_in_postgresql in the PostgreSQL pass, so that the passes take
 # about as long. Tests that use no database (no_database, marked by tests/conftest.py)
 # run in the SQLite pass only.
-test: $(VENV)/.installed-test chromium dovecot browser-deps
+test:
+	@$(MAKE) --no-print-directory -j3 test-deps
 	@# every test process would otherwise compile the code and rewrite the tests' asserts
 	@# anew (about 17 s of CPU each, where PYTHONDONTWRITEBYTECODE is set): one
 	@# collection first leaves them in __pycache__ for all of them
