@@ -1,10 +1,12 @@
 """The `kkp` command's own commands (editors, tokens, the clock, the demo, the address
-check, the anonymisation of events past their retention period), added to every app by
-:func:`register_commands`; the command itself is :mod:`service.cli`."""
+check, the anonymisation of events past their retention period, backup and restore),
+added to every app by :func:`register_commands`; the command itself is
+:mod:`service.cli`."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -24,6 +26,8 @@ from kkp.mail.transport import transport_for
 from newsletter.address_check import check, subscribers_breaking_policy, suspicious
 from people.bounces import process_bounce
 from service import schedule
+from service.backup import Instance, create_backup, restore_backup
+from service.backup_database import BackupError
 from service.demo import seed
 
 
@@ -151,6 +155,48 @@ def bounce(recipient: str | None) -> None:
     click.echo(f"{result.kind}: {result.outcome}")
 
 
+@click.command("backup")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The archive to write (default: kkp-backup-<UTC time>.tar.gz here).",
+)
+@with_appcontext
+def backup(output: Path | None) -> None:
+    """Write one archive (tar.gz, owner-only) of the database, the secret key and the
+    instance folder's files, consistent while the service runs (docs/backup.md)."""
+    db.session.remove()  # no transaction of ours holds the database
+    try:
+        written = create_backup(
+            Instance.of(current_app), output, secret_key=current_app.config["SECRET_KEY"]
+        )
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {written}")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def restore(archive: Path) -> None:
+    """Restore an archive of `kkp backup` into this instance; its database must be
+    empty (a new SQLite file, or a newly created PostgreSQL database)."""
+    db.session.remove()
+    db.engine.dispose()  # the restore writes the database through connections of its own
+    try:
+        restored = restore_backup(Instance.of(current_app), archive)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    manifest = restored.manifest
+    click.echo(
+        f"restored the backup of {manifest['created_at']} (version {manifest['app_version']}, "
+        f"revision {manifest['alembic_revision']})"
+    )
+    if restored.advice:
+        click.echo(restored.advice)
+
+
 def register_commands(app) -> None:
     for command in (
         create_editor,
@@ -161,5 +207,7 @@ def register_commands(app) -> None:
         check_addresses,
         anonymise_due,
         bounce,
+        backup,
+        restore,
     ):
         app.cli.add_command(command)
