@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import tarfile
 import threading
 import uuid
@@ -51,6 +52,8 @@ class Gate:
 @pytest.fixture
 def empty_database_url(tmp_path):
     """A database with no table: a new SQLite file, or a new PostgreSQL database."""
+    if BACKEND == "postgresql" and not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        services.require("pg_dump and pg_restore are not on PATH (make postgresql-client)")
     if BACKEND != "postgresql":
         yield f"sqlite:///{tmp_path / 'restored' / 'kkp.db'}"
         return
@@ -247,3 +250,15 @@ def test_pg_dump_missing_names_the_debian_package(monkeypatch):
     monkeypatch.setattr(backup_database.shutil, "which", lambda name: None)
     with pytest.raises(backup_database.BackupError, match="postgresql-client"):
         backup_database.client_tool("pg_dump", 15)
+
+
+def test_restore_says_what_the_revision_asks_for():
+    from service.backup import _advice, head_revision
+
+    same = {"alembic_revision": head_revision(), "secret_key": True}
+    assert _advice(same) == ""
+    older = {"alembic_revision": "b7c4e2a9d051", "secret_key": True}
+    assert "run `kkp db upgrade`" in _advice(older)
+    newer = {"alembic_revision": "ffffffffffff", "secret_key": True}
+    assert "a newer version made the backup" in _advice(newer)
+    assert "KKP_SECRET_KEY" in _advice({**same, "secret_key": False})
