@@ -173,8 +173,9 @@ def dump_postgresql(url: str, target: Path) -> int:
 
 
 def restore_postgresql(url: str, source: Path, dumped_by: int) -> None:
-    """pg_restore into the (empty) database of `url`, all or nothing."""
-    pg_restore, _major = client_tool("pg_restore", max(dumped_by, server_major(url)))
+    """pg_restore into the (empty) database of `url`, all or nothing; it reads the
+    archives of its own and older versions of pg_dump."""
+    pg_restore, _major = client_tool("pg_restore", dumped_by)
     dbname, env = _libpq(url)
     _run(
         [pg_restore, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",

@@ -244,12 +244,20 @@ def test_restore_refuses_a_tampered_archive_and_a_database_with_tables(
         create_backup(source, archive, secret_key=app.config["SECRET_KEY"])
 
 
-def test_pg_dump_missing_names_the_debian_package(monkeypatch):
-    from service import backup_database
+def test_pg_dump_missing_or_too_old_names_the_debian_package(monkeypatch, tmp_path):
+    from service.backup_database import BackupError, client_tool
 
-    monkeypatch.setattr(backup_database.shutil, "which", lambda name: None)
-    with pytest.raises(backup_database.BackupError, match="postgresql-client"):
-        backup_database.client_tool("pg_dump", 15)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(BackupError, match="install the Debian package postgresql-client"):
+        client_tool("pg_dump", 15)
+    old = tmp_path / "pg_dump"
+    old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 13.14'\n")
+    old.chmod(0o755)
+    with pytest.raises(
+        BackupError, match="version 13, older than 16: install postgresql-client-16"
+    ):
+        client_tool("pg_dump", 16)
+    assert client_tool("pg_dump", 13) == (str(old), 13)
 
 
 def test_restore_says_what_the_revision_asks_for():
