@@ -35,7 +35,8 @@ FILES = "files"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 #: what the instance folder holds that a backup leaves out: the database (it has its
 #: own part), the private Redis (a broker's queues, not data), the font cache, the
-#: development server's lock, and earlier backups
+#: development server's lock, and backups (kkp-backup-*, and the work folders of backups
+#: and restores under way)
 LEFT_OUT = {"redis", "fonts", "devserver.lock", SECRET_KEY}
 
 
@@ -85,7 +86,7 @@ def _instance_files(instance: Instance, leave_out: set[Path]) -> list[Path]:
             or not path.is_file()
             or path.is_symlink()
             or path.resolve() in leave_out
-            or path.name.startswith("kkp-backup-")
+            or relative.parts[0].lstrip(".").startswith(("kkp-backup-", "kkp-restore-"))
         ):
             continue
         found.append(relative)
@@ -112,10 +113,14 @@ def create_backup(instance: Instance, output: Path | None = None, *, secret_key:
     output = (output or default_output(now)).resolve()
     if output.exists():
         raise BackupError(f"{output} exists already; name another file with --output")
-    with tempfile.TemporaryDirectory(prefix="kkp-backup-") as tmp:
+    # beside the archive: where the operator made room for it (/tmp may be small)
+    with tempfile.TemporaryDirectory(prefix=".kkp-backup-", dir=output.parent) as tmp:
         work = Path(tmp)
         db_name = ARCHIVE_NAMES[database.kind_of(instance.database_url)]
+        revision = database.revision(instance.database_url)
         about = database.dump(instance.database_url, work / db_name)
+        if database.revision(instance.database_url) != revision:
+            raise BackupError("the database was migrated during the backup: run it again")
         members: dict[str, Path] = {db_name: work / db_name}
         key_file = instance.folder / SECRET_KEY
         key_included = key_file.is_file() and key_file.read_text().strip() == secret_key
@@ -134,7 +139,7 @@ def create_backup(instance: Instance, output: Path | None = None, *, secret_key:
         manifest = {
             "format": FORMAT,
             "app_version": app_version(),
-            "alembic_revision": database.revision(instance.database_url),
+            "alembic_revision": revision,
             "database": about,
             "created_at": now.isoformat(),
             "secret_key": key_included,
@@ -234,7 +239,8 @@ def restore_backup(instance: Instance, archive: Path) -> Restored:
             f"the database is not empty ({len(present)} tables): restore only into an "
             "empty database (a new SQLite file, or a newly created PostgreSQL database)"
         )
-    with tempfile.TemporaryDirectory(prefix="kkp-restore-") as tmp:
+    private_folder(instance.folder)
+    with tempfile.TemporaryDirectory(prefix=".kkp-restore-", dir=instance.folder) as tmp:
         work = Path(tmp)
         manifest = read_archive(archive, work)
         names = [entry["name"] for entry in manifest["files"]]
@@ -250,7 +256,6 @@ def restore_backup(instance: Instance, archive: Path) -> Restored:
         if clashes:
             raise BackupError(f"the instance folder has these files already: {', '.join(clashes)}")
         database.restore(instance.database_url, work / ARCHIVE_NAMES[kind], about)
-        private_folder(instance.folder)
         for name in names:
             if name == SECRET_KEY or name.startswith(f"{FILES}/"):
                 target = instance.folder / name.removeprefix(f"{FILES}/")

@@ -270,3 +270,32 @@ def test_restore_says_what_the_revision_asks_for():
     newer = {"alembic_revision": "ffffffffffff", "secret_key": True}
     assert "a newer version made the backup" in _advice(newer)
     assert "KKP_SECRET_KEY" in _advice({**same, "secret_key": False})
+
+
+def test_the_instance_folders_own_files_go_along(app, ctx, tmp_path, empty_database_url):
+    """A key kept in the instance folder comes back; the private Redis, the font cache
+    and the archive itself, written into the folder, stay out."""
+    from service.backup import Instance, create_backup, restore_backup
+
+    folder = tmp_path / "source"
+    (folder / "dkim").mkdir(parents=True)
+    (folder / "dkim" / "key.pem").write_text("-----BEGIN PRIVATE KEY-----\n")
+    (folder / "secret_key").write_text("k" * 40)
+    (folder / "redis").mkdir()
+    (folder / "redis" / "dump.rdb").write_bytes(b"queues")
+    (folder / "fonts").mkdir()
+    (folder / "fonts" / "FiraSans.ttf").write_bytes(b"font")
+    source = Instance(app.config["SQLALCHEMY_DATABASE_URI"], folder)
+    archive = create_backup(source, folder / "inside.tar.gz", secret_key="k" * 40)
+    with tarfile.open(archive) as tar:
+        names = sorted(tar.getnames())
+    assert names[-3:] == ["files/dkim/key.pem", "manifest.json", "secret_key"]
+    assert len(names) == 4 and names[0].startswith("database.")
+
+    target = Instance(empty_database_url, tmp_path / "target")
+    restored = restore_backup(target, archive)
+    assert (tmp_path / "target" / "dkim" / "key.pem").read_text().startswith("-----BEGIN")
+    assert (tmp_path / "target" / "dkim" / "key.pem").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "target" / "secret_key").read_text() == "k" * 40
+    assert restored.advice == ""
+    assert sorted(p.name for p in (tmp_path / "target").iterdir()) == ["dkim", "secret_key"]
