@@ -43,6 +43,8 @@ class Stretch:
         #: failures since the last success in this stretch, and whether any went out
         self.streak = 0
         self.any_sent = False
+        #: the issue's failures in a row when this stretch was marked (None: unknown)
+        self.failures_seen: int | None = None
 
     def fail(self, delivery_id: int, error: str, *, server: bool = True) -> None:
         """`server`: the mail server refused it (counts towards pausing the issue)."""
@@ -60,21 +62,33 @@ class Stretch:
         }
 
 
-def mark_submitting(rows) -> set[int]:
-    """Mark a stretch as being handed to the mail server, before any of it is.
+def mark_submitting(issue_id: int, rows) -> tuple[set[int], int | None] | None:
+    """Mark a stretch as being handed to the mail server, before any of it is, if the
+    issue still sends.
 
     After a crash the sweeper finds these rows in "submitting" and does not hand them
     out again (they may have arrived); rows still in "sending" were never tried. Returns
-    the rows this chunk still holds (the sweeper may have handed stale ones to another).
-    The caller commits."""
-    owned = db.session.scalars(
+    None when the issue was paused or cancelled, else the rows this chunk still holds
+    (the sweeper may have handed stale ones to another) and the issue's count of
+    failures in a row as the same statement saw it (None if no row was marked). One
+    statement, one more only if no row was marked. The caller commits."""
+    sending = (
+        sa.select(Issue.id)
+        .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
+        .exists()
+    )
+    failures = sa.select(Issue.consecutive_failures).where(Issue.id == issue_id).scalar_subquery()
+    marked = db.session.execute(
         sa.update(Delivery)
-        .where(_held_by(rows), Delivery.status == DeliveryStatus.SENDING)
+        .where(_held_by(rows), Delivery.status == DeliveryStatus.SENDING, sending)
         .values(status=DeliveryStatus.SUBMITTING, updated_at=utcnow())
-        .returning(Delivery.id)
+        .returning(Delivery.id, failures)
         .execution_options(synchronize_session=False)
     ).all()
-    return set(owned)
+    if marked:
+        return {row[0] for row in marked}, marked[0][1]
+    status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
+    return None if status != IssueStatus.SENDING else (set(), None)
 
 
 def _held_by(rows):
@@ -93,19 +107,18 @@ def _held_by(rows):
     )
 
 
-def next_stretch(issue_id: int, stretch: Stretch, rows) -> set[int] | None:
-    """Between two stretches, in one transaction: record what the last one did, look
-    whether the issue still sends, and if so mark the next one as being handed over.
+def next_stretch(issue_id: int, stretch: Stretch, rows) -> tuple[set[int], int | None] | None:
+    """Between two stretches, in one transaction: record what the last one did, and
+    mark the next one as being handed over if the issue still sends.
 
-    Returns the rows of the next stretch this chunk still holds, or None when the issue
-    was paused or cancelled (by an editor, or just now for failing)."""
+    Returns what :func:`mark_submitting` does: None when the issue was paused or
+    cancelled (by an editor, or just now for failing)."""
     record(issue_id, stretch, commit=False)
     if stretch.streak:
         pause_if_failing(issue_id, stretch, commit=False)
-    status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
-    owned = mark_submitting(rows) if status == IssueStatus.SENDING else None
+    marked = mark_submitting(issue_id, rows)
     db.session.commit()
-    return owned
+    return marked
 
 
 def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
@@ -174,7 +187,8 @@ def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
             .execution_options(synchronize_session=False)
         )
     streak = stretch.streak
-    if stretch.any_sent or streak:
+    # A stretch that went out resets the count; not needed when it was 0 a moment ago.
+    if streak or (stretch.any_sent and stretch.failures_seen != 0):
         failures = streak if stretch.any_sent else Issue.consecutive_failures + streak
         # Only when the count changes: an UPDATE that matches locks the issue row, and
         # every chunk writing 0 over 0 would keep the batch writer waiting for it.
