@@ -52,6 +52,9 @@ class Stretch:
         if server:
             self.streak += 1
 
+    def sent_ids(self) -> set[int]:
+        return {i for i, _ in self.sent}
+
     def decided(self) -> set[int]:
         return {
             *(i for i, _ in self.sent),
@@ -113,12 +116,67 @@ def next_stretch(issue_id: int, stretch: Stretch, rows) -> tuple[set[int], int |
 
     Returns what :func:`mark_submitting` does: None when the issue was paused or
     cancelled (by an editor, or just now for failing)."""
-    record(issue_id, stretch, commit=False)
-    if stretch.streak:
-        pause_if_failing(issue_id, stretch, commit=False)
-    marked = mark_submitting(issue_id, rows)
+    if stretch.sent and stretch.failures_seen == 0 and stretch.decided() == stretch.sent_ids():
+        marked = _record_sent_and_mark(issue_id, stretch, rows)  # the common case
+    else:
+        record(issue_id, stretch, commit=False)
+        if stretch.streak:
+            pause_if_failing(issue_id, stretch, commit=False)
+        marked = mark_submitting(issue_id, rows)
     db.session.commit()
     return marked
+
+
+def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
+    """A stretch that all went out, while nothing failed before it: one statement
+    records it and marks the next one (if the issue still sends).
+
+    The two sets of rows are told apart by their status: the next stretch's are still
+    "sending" (claimed), the sent ones are not (marked "submitting", or settled by the
+    sweeper meanwhile: they went out all the same)."""
+    now = utcnow()
+    first_id, first_message_id = stretch.sent[0]
+    suffix = first_message_id[len(f"<{first_id}") :]
+    claimed = Delivery.status == DeliveryStatus.SENDING
+
+    def unless_claimed(value, column):
+        return sa.case((claimed, column), else_=value)
+
+    sending = (
+        sa.select(Issue.id)
+        .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
+        .exists()
+    )
+    failures = sa.select(Issue.consecutive_failures).where(Issue.id == issue_id).scalar_subquery()
+    message_id = (
+        sa.literal("<", sa.String) + sa.cast(Delivery.id, sa.String) + sa.literal(suffix, sa.String)
+    )
+    changed = db.session.execute(
+        sa.update(Delivery)
+        .where(
+            sa.or_(
+                Delivery.id.in_(stretch.sent_ids()),
+                sa.and_(_held_by(rows), claimed, sending),
+            )
+        )
+        .values(
+            status=sa.case(
+                (claimed, sa.literal(DeliveryStatus.SUBMITTING, sa.String)),
+                else_=sa.literal(DeliveryStatus.SENT, sa.String),
+            ),
+            sent_at=unless_claimed(sa.literal(now, Delivery.sent_at.type), Delivery.sent_at),
+            last_error=unless_claimed(sa.null(), Delivery.last_error),
+            message_id=unless_claimed(message_id, Delivery.message_id),
+            updated_at=now,
+        )
+        .returning(Delivery.id, Delivery.status, failures)
+        .execution_options(synchronize_session=False)
+    ).all()
+    marked = [row for row in changed if row[1] == DeliveryStatus.SUBMITTING]
+    if marked:
+        return {row[0] for row in marked}, marked[0][2]
+    status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
+    return None if status != IssueStatus.SENDING else (set(), None)
 
 
 def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
