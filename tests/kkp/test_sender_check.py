@@ -160,7 +160,9 @@ def test_an_ed25519_key_beside_rsa(app, logged_in, zone, dkim_key, tmp_path):
     }
     with sender(app, zone.port, **settings):
         missing = _page(logged_in)
-        zone.records[(f"kkped._domainkey.{DOMAIN}", "TXT")] = [f"v=DKIM1; k=ed25519; p={ed_public}"]
+        zone.records[(f"kkped._domainkey.{DOMAIN}", "TXT")] = [
+            f"v=DKIM1; k=ed25519; p={ed_public}"
+        ]
         published = _page(logged_in)
     assert "DKIM: der Ed25519-Schlüssel" in missing
     assert f"kkped._domainkey.{DOMAIN}" in missing and f"k=ed25519; p={ed_public}" in missing
