@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import smtplib
 import ssl
 import threading
@@ -24,6 +23,8 @@ from kkp.extensions import db
 from kkp.mail import reasons
 from kkp.mail.message import as_bytes
 from kkp.mail.models import OutboxMessage
+from kkp.mail.smtp_client import SMTP as _SMTP
+from kkp.mail.smtp_client import SMTP_SSL as _SMTP_SSL
 
 log = logging.getLogger(__name__)
 
@@ -74,63 +75,6 @@ class SMTPSettings:
             starttls=query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
             timeout=float(query.get("timeout", ["30"])[0]),
         )
-
-
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]+")
-
-
-def _plain(address: str, options) -> bool:
-    """An ASCII address without SMTPUTF8: smtplib's parsing would change nothing."""
-    return bool(_PLAIN_ADDRESS.fullmatch(address)) and not any(
-        o.lower() == "smtputf8" for o in options
-    )
-
-
-class _FastData:
-    """smtplib's `data()` doubles leading dots with a regular expression over the whole
-    message (a sixth of a worker's CPU for 30 KB issues); `bytes.replace` does the same
-    at C speed. Our messages are bytes with CRLF line ends already. `mail()` and
-    `rcpt()` parse every address with the email package first; plain ASCII addresses
-    need no parsing. A message whose builder guarantees that no line starts with a dot
-    (`kkp_dot_safe`) is not even scanned for one.
-
-    """
-
-    def mail(self, sender, options=()):
-        if not _plain(sender, options):
-            return super().mail(sender, options)
-        self.putcmd("mail", " ".join((f"FROM:<{sender}>", *options)))
-        return self.getreply()
-
-    def rcpt(self, recip, options=()):
-        if not _plain(recip, options):
-            return super().rcpt(recip, options)
-        self.putcmd("rcpt", " ".join((f"TO:<{recip}>", *options)))
-        return self.getreply()
-
-    def data(self, msg):
-        if not isinstance(msg, bytes):
-            return super().data(msg)
-        self.putcmd("data")
-        code, reply = self.getreply()
-        if code != 354:
-            raise smtplib.SMTPDataError(code, reply)
-        if not getattr(self, "kkp_dot_safe", False):
-            msg = msg.replace(b"\n.", b"\n..")
-            if msg.startswith(b"."):
-                msg = b"." + msg
-        # one write: the terminator in a second small one waits for the delayed ACK
-        self.send(msg + (b".\r\n" if msg.endswith(b"\r\n") else b"\r\n.\r\n"))
-        self.kkp_handed_over = True  # from here a lost answer leaves the message in doubt
-        return self.getreply()
-
-
-class _SMTP(_FastData, smtplib.SMTP):
-    pass
-
-
-class _SMTP_SSL(_FastData, smtplib.SMTP_SSL):
-    pass
 
 
 class SMTPTransport:

@@ -26,6 +26,30 @@ def id_ranges(ids: list[int]):
         yield part[0], part[-1]
 
 
+def chunk_ranges(*where) -> list[tuple[int, int]]:
+    """(first id, last id) of each chunk of the deliveries `where` selects, in id order,
+    numbered and grouped by the database: at a million queued rows (a resume, the
+    sweeper after an outage) no id passes through Python, only a row per chunk."""
+    size = current_app.config["KKP_ISSUE_CHUNK_SIZE"]
+    numbered = (
+        sa.select(
+            Delivery.id,
+            (sa.func.row_number().over(order_by=Delivery.id) - 1).label("n"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    first = sa.func.min(numbered.c.id)
+    return [
+        (row[0], row[1])
+        for row in db.session.execute(
+            sa.select(first, sa.func.max(numbered.c.id))
+            .group_by(numbered.c.n // size)
+            .order_by(first)
+        )
+    ]
+
+
 def _write_deliveries(issue_id: int, after: int, upto: int) -> None:
     """One INSERT … SELECT: a delivery row for every recipient with an id in
     (after, upto], none twice. No row passes through Python."""
@@ -116,9 +140,12 @@ def write_batch(issue_id: int, cursor: int | None = None) -> str:
     ).all()
     for first, last in id_ranges(ids):
         send_issue_chunk.send(issue.id, first, last)
-    if new_cursor < issue.max_subscriber_id:
+    through = new_cursor >= issue.max_subscriber_id
+    if not through:
         write_issue_batch.send(issue.id, new_cursor)
-    db.session.commit()
-    if new_cursor >= issue.max_subscriber_id:
+    db.session.commit()  # (the commit expires the issue: not read again below)
+    if through and not ids:
+        # The last batch, without rows: nothing else will find the issue finished.
+        # (With rows, their chunks do: they see them only after this commit.)
         check_finished(issue_id)
     return "written"

@@ -21,7 +21,7 @@ from kkp.mail.operations import MAX_ATTEMPTS
 from kkp.mail.transport import DeliveryError, transport_for
 from kkp.mail.verp import return_path
 from newsletter.models import Issue, IssueStatus, Subscriber
-from newsletter.sending.messages import message_id_for, prepared, recipient_for
+from newsletter.sending.messages import message_id_for, prepared_for, recipient_for
 from newsletter.sending.progress import check_finished
 from newsletter.sending.recipients import confirmed_recipients
 from newsletter.sending.stretches import (
@@ -30,6 +30,7 @@ from newsletter.sending.stretches import (
     mark_submitting,
     next_stretch,
     pause_for_settings,
+    pause_if_failing,
     record,
 )
 from newsletter.tasks import send_issue_chunk
@@ -82,10 +83,6 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
     Raises :class:`RetryLater` when some failed for now, so that the chunk runs again
     later and sends those (and only those).
     """
-    issue = db.session.get(Issue, issue_id)
-    if issue is None or issue.status != IssueStatus.SENDING:
-        db.session.rollback()
-        return ChunkCounts()
     app = current_app._get_current_object()
     try:  # settings that stop every delivery: before any row is claimed, not in flight
         transport_for(app)
@@ -95,24 +92,40 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
         db.session.rollback()
         pause_for_settings(issue_id, str(exc))
         return ChunkCounts()
+    # One statement claims the rows, if the issue still sends, and brings what the
+    # chunk needs of the issue: its row is not read (nor its rendered mail, see
+    # prepared_for). The claim is committed with the first stretch's mark.
+    sending = (
+        sa.select(Issue.id)
+        .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
+        .exists()
+    )
+    started = sa.select(Issue.started_at).where(Issue.id == issue_id).scalar_subquery()
     claimed = db.session.execute(
         sa.update(Delivery)
         .where(
             Delivery.issue_id == issue_id,
             Delivery.id.between(first_id, last_id),
             Delivery.status == DeliveryStatus.QUEUED,
+            sending,
         )
         .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1, updated_at=utcnow())
-        .returning(Delivery.id, Delivery.subscriber_id, Delivery.recipient, Delivery.attempts)
+        .returning(
+            Delivery.id,
+            Delivery.subscriber_id,
+            Delivery.recipient,
+            Delivery.attempts,
+            started.label("started_at"),
+        )
         .execution_options(synchronize_session=False)
     ).all()
-    db.session.commit()
     if not claimed:
+        db.session.rollback()
         check_finished(issue_id)
         return ChunkCounts()
     claimed.sort(key=lambda r: r.id)
-    issue = db.session.get(Issue, issue_id)
-    list_ids = [lst.id for lst in issue.lists]
+    started_at = claimed[0].started_at
+    messages, list_ids = prepared_for(issue_id, started_at)
     people = {
         row.id: row
         for row in db.session.execute(
@@ -123,8 +136,6 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
     }
     blocked = suppressed_among([p.email for p in people.values()])  # after a bounce
     people = {key: p for key, p in people.items() if p.email not in blocked}
-    messages = prepared(issue)
-    started_at = issue.started_at
     transport = transport_for(app)
     date = format_datetime(utcnow())
     counts = ChunkCounts()
@@ -140,14 +151,15 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
                 # What went out so far is recorded in the same transaction that marks
                 # the next stretch: a crash can leave only that one in doubt.
                 retry_later += _counted(stretch, counts)
-                owned = next_stretch(issue_id, stretch, rows)
+                marked = next_stretch(issue_id, stretch, rows)
                 stretch = Stretch(held)
-                if owned is None:  # paused or cancelled meanwhile
-                    stretch.back.extend(r.id for r in claimed[i:])
-                    break
             else:
-                owned = mark_submitting(rows)
+                marked = mark_submitting(issue_id, rows)
                 db.session.commit()
+            if marked is None:  # paused or cancelled meanwhile
+                stretch.back.extend(r.id for r in claimed[i:])
+                break
+            owned, stretch.failures_seen = marked
             for j, row in enumerate(rows):
                 if row.id not in owned:  # the sweeper gave it to another chunk meanwhile
                     continue
@@ -214,8 +226,13 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
         # over is in doubt (not sent again), the rest go back to the queue untried.
         _give_back(issue_id, claimed, stretch, counts)
         raise
-    retry_later += _flush(issue_id, stretch, counts)
+    # the last stretch is recorded in check_finished's transaction (or its own)
+    record(issue_id, stretch, commit=False)
+    if stretch.streak:
+        pause_if_failing(issue_id, stretch, commit=False)
+    retry_later += _counted(stretch, counts)
     if retry_later:
+        db.session.commit()
         raise RetryLater(
             f"issue {issue_id}: deliveries in {first_id}-{last_id} to try again: " + retry_later[-1]
         )

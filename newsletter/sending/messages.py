@@ -7,17 +7,19 @@ import functools
 import threading
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import current_app
 
+from kkp.extensions import db
 from kkp.mail.message import sender_address
 from kkp.tokens import TokenPurpose, make_token
 from newsletter.links import token_payload
-from newsletter.models import Issue
+from newsletter.models import Issue, MailingList, issue_list
 from newsletter.render import PreparedIssue, Recipient, greeting
 
 LOCALES = ("de", "en")
 
-_prepared: dict[tuple[int, str], dict[str, PreparedIssue]] = {}
+_prepared: dict[tuple[int, str], tuple[dict[str, PreparedIssue], list[int]]] = {}
 _prepared_lock = threading.Lock()
 
 
@@ -32,16 +34,31 @@ def _domain_of(mail_from: str) -> str:
 
 def prepared(issue: Issue) -> dict[str, PreparedIssue]:
     """The issue's prepared messages per language, built once per worker process."""
-    key = (issue.id, issue.started_at.isoformat())
+    return prepared_for(issue.id, issue.started_at)[0]
+
+
+def prepared_for(issue_id: int, started_at: datetime) -> tuple[dict[str, PreparedIssue], list[int]]:
+    """The issue's prepared messages per language and the ids of its lists, read and
+    built once per worker process (both are frozen when sending starts): a chunk reads
+    neither the rendered mail nor the lists again."""
+    key = (issue_id, started_at.isoformat())
     found = _prepared.get(key)
     if found is None:
-        meta = issue.rendered["_meta"]
-        found = {
-            locale: PreparedIssue(
-                issue.rendered[locale], sender=meta["sender"], list_id=meta["list_id"]
+        rendered = db.session.scalar(sa.select(Issue.rendered).where(Issue.id == issue_id))
+        list_ids = list(
+            db.session.scalars(
+                sa.select(MailingList.id)
+                .join(issue_list, issue_list.c.list_id == MailingList.id)
+                .where(issue_list.c.issue_id == issue_id)
+                .order_by(MailingList.position)
             )
+        )
+        meta = rendered["_meta"]
+        messages = {
+            locale: PreparedIssue(rendered[locale], sender=meta["sender"], list_id=meta["list_id"])
             for locale in LOCALES
         }
+        found = (messages, list_ids)
         with _prepared_lock:
             if len(_prepared) > 8:
                 _prepared.clear()

@@ -17,7 +17,7 @@ from newsletter.issues import IssueError, IssueStateError
 from newsletter.models import Issue, IssueStatus, Subscriber
 from newsletter.render import list_id_header, render_issue
 from newsletter.render import sender as sender_of
-from newsletter.sending.batches import id_ranges
+from newsletter.sending.batches import chunk_ranges
 from newsletter.sending.messages import LOCALES, mail_domain
 from newsletter.sending.progress import interrupted
 from newsletter.sending.recipients import count_recipients
@@ -141,12 +141,8 @@ def resume(issue: Issue) -> None:
 
 def _enqueue_pending(issue: Issue) -> None:
     """Enqueue chunks for the issue's queued deliveries, and the batch writer if needed."""
-    ids = db.session.scalars(
-        sa.select(Delivery.id)
-        .where(Delivery.issue_id == issue.id, Delivery.status == DeliveryStatus.QUEUED)
-        .order_by(Delivery.id)
-    ).all()
-    for first, last in id_ranges(ids):
+    queued = chunk_ranges(Delivery.issue_id == issue.id, Delivery.status == DeliveryStatus.QUEUED)
+    for first, last in queued:
         send_issue_chunk.send(issue.id, first, last)
     if issue.last_subscriber_id < issue.max_subscriber_id:
         write_issue_batch.send(issue.id)

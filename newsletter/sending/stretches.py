@@ -43,12 +43,17 @@ class Stretch:
         #: failures since the last success in this stretch, and whether any went out
         self.streak = 0
         self.any_sent = False
+        #: the issue's failures in a row when this stretch was marked (None: unknown)
+        self.failures_seen: int | None = None
 
     def fail(self, delivery_id: int, error: str, *, server: bool = True) -> None:
         """`server`: the mail server refused it (counts towards pausing the issue)."""
         self.failed.append((delivery_id, error))
         if server:
             self.streak += 1
+
+    def sent_ids(self) -> set[int]:
+        return {i for i, _ in self.sent}
 
     def decided(self) -> set[int]:
         return {
@@ -60,21 +65,33 @@ class Stretch:
         }
 
 
-def mark_submitting(rows) -> set[int]:
-    """Mark a stretch as being handed to the mail server, before any of it is.
+def mark_submitting(issue_id: int, rows) -> tuple[set[int], int | None] | None:
+    """Mark a stretch as being handed to the mail server, before any of it is, if the
+    issue still sends.
 
     After a crash the sweeper finds these rows in "submitting" and does not hand them
     out again (they may have arrived); rows still in "sending" were never tried. Returns
-    the rows this chunk still holds (the sweeper may have handed stale ones to another).
-    The caller commits."""
-    owned = db.session.scalars(
+    None when the issue was paused or cancelled, else the rows this chunk still holds
+    (the sweeper may have handed stale ones to another) and the issue's count of
+    failures in a row as the same statement saw it (None if no row was marked). One
+    statement, one more only if no row was marked. The caller commits."""
+    sending = (
+        sa.select(Issue.id)
+        .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
+        .exists()
+    )
+    failures = sa.select(Issue.consecutive_failures).where(Issue.id == issue_id).scalar_subquery()
+    marked = db.session.execute(
         sa.update(Delivery)
-        .where(_held_by(rows), Delivery.status == DeliveryStatus.SENDING)
+        .where(_held_by(rows), Delivery.status == DeliveryStatus.SENDING, sending)
         .values(status=DeliveryStatus.SUBMITTING, updated_at=utcnow())
-        .returning(Delivery.id)
+        .returning(Delivery.id, failures)
         .execution_options(synchronize_session=False)
     ).all()
-    return set(owned)
+    if marked:
+        return {row[0] for row in marked}, marked[0][1]
+    status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
+    return None if status != IssueStatus.SENDING else (set(), None)
 
 
 def _held_by(rows):
@@ -93,19 +110,73 @@ def _held_by(rows):
     )
 
 
-def next_stretch(issue_id: int, stretch: Stretch, rows) -> set[int] | None:
-    """Between two stretches, in one transaction: record what the last one did, look
-    whether the issue still sends, and if so mark the next one as being handed over.
+def next_stretch(issue_id: int, stretch: Stretch, rows) -> tuple[set[int], int | None] | None:
+    """Between two stretches, in one transaction: record what the last one did, and
+    mark the next one as being handed over if the issue still sends.
 
-    Returns the rows of the next stretch this chunk still holds, or None when the issue
-    was paused or cancelled (by an editor, or just now for failing)."""
-    record(issue_id, stretch, commit=False)
-    if stretch.streak:
-        pause_if_failing(issue_id, stretch, commit=False)
-    status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
-    owned = mark_submitting(rows) if status == IssueStatus.SENDING else None
+    Returns what :func:`mark_submitting` does: None when the issue was paused or
+    cancelled (by an editor, or just now for failing)."""
+    if stretch.sent and stretch.failures_seen == 0 and stretch.decided() == stretch.sent_ids():
+        marked = _record_sent_and_mark(issue_id, stretch, rows)  # the common case
+    else:
+        record(issue_id, stretch, commit=False)
+        if stretch.streak:
+            pause_if_failing(issue_id, stretch, commit=False)
+        marked = mark_submitting(issue_id, rows)
     db.session.commit()
-    return owned
+    return marked
+
+
+def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
+    """A stretch that all went out, while nothing failed before it: one statement
+    records it and marks the next one (if the issue still sends).
+
+    The two sets of rows are told apart by their status: the next stretch's are still
+    "sending" (claimed), the sent ones are not (marked "submitting", or settled by the
+    sweeper meanwhile: they went out all the same)."""
+    now = utcnow()
+    first_id, first_message_id = stretch.sent[0]
+    suffix = first_message_id[len(f"<{first_id}") :]
+    claimed = Delivery.status == DeliveryStatus.SENDING
+
+    def unless_claimed(value, column):
+        return sa.case((claimed, column), else_=value)
+
+    sending = (
+        sa.select(Issue.id)
+        .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
+        .exists()
+    )
+    failures = sa.select(Issue.consecutive_failures).where(Issue.id == issue_id).scalar_subquery()
+    message_id = (
+        sa.literal("<", sa.String) + sa.cast(Delivery.id, sa.String) + sa.literal(suffix, sa.String)
+    )
+    changed = db.session.execute(
+        sa.update(Delivery)
+        .where(
+            sa.or_(
+                Delivery.id.in_(stretch.sent_ids()),
+                sa.and_(_held_by(rows), claimed, sending),
+            )
+        )
+        .values(
+            status=sa.case(
+                (claimed, sa.literal(DeliveryStatus.SUBMITTING, sa.String)),
+                else_=sa.literal(DeliveryStatus.SENT, sa.String),
+            ),
+            sent_at=unless_claimed(sa.literal(now, Delivery.sent_at.type), Delivery.sent_at),
+            last_error=unless_claimed(sa.null(), Delivery.last_error),
+            message_id=unless_claimed(message_id, Delivery.message_id),
+            updated_at=now,
+        )
+        .returning(Delivery.id, Delivery.status, failures)
+        .execution_options(synchronize_session=False)
+    ).all()
+    marked = [row for row in changed if row[1] == DeliveryStatus.SUBMITTING]
+    if marked:
+        return {row[0] for row in marked}, marked[0][2]
+    status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
+    return None if status != IssueStatus.SENDING else (set(), None)
 
 
 def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
@@ -174,7 +245,8 @@ def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
             .execution_options(synchronize_session=False)
         )
     streak = stretch.streak
-    if stretch.any_sent or streak:
+    # A stretch that went out resets the count; not needed when it was 0 a moment ago.
+    if streak or (stretch.any_sent and stretch.failures_seen != 0):
         failures = streak if stretch.any_sent else Issue.consecutive_failures + streak
         # Only when the count changes: an UPDATE that matches locks the issue row, and
         # every chunk writing 0 over 0 would keep the batch writer waiting for it.

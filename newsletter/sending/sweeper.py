@@ -15,7 +15,7 @@ from kkp.mail import reasons
 from kkp.mail.models import Delivery, DeliveryStatus
 from kkp.mail.operations import MAX_ATTEMPTS
 from newsletter.models import Issue, IssueStatus
-from newsletter.sending.batches import id_ranges
+from newsletter.sending.batches import chunk_ranges
 from newsletter.sending.progress import check_finished
 from newsletter.tasks import send_issue_chunk, write_issue_batch
 
@@ -48,16 +48,14 @@ def sweep(stale_minutes: float | None = None) -> int:
         requeued = _settle_stale(issue_id, stale, cancelled=status == IssueStatus.CANCELLED)
         if status != IssueStatus.SENDING:
             continue
-        waiting = db.session.scalars(
-            sa.select(Delivery.id).where(
-                Delivery.issue_id == issue_id,
-                Delivery.status == DeliveryStatus.QUEUED,
-                Delivery.updated_at < stale,
-            )
-        ).all()
+        # the rows put back just now and those queued long ago, as ranges of ids
+        waiting = chunk_ranges(
+            Delivery.issue_id == issue_id,
+            Delivery.status == DeliveryStatus.QUEUED,
+            sa.or_(Delivery.updated_at < stale, Delivery.id.in_(requeued)),
+        )
         db.session.commit()
-        ids = sorted({*requeued, *waiting})
-        for first, last in id_ranges(ids):
+        for first, last in waiting:
             send_issue_chunk.send_now(issue_id, first, last)
             enqueued += 1
         issue = db.session.get(Issue, issue_id)

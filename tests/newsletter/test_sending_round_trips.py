@@ -1,0 +1,133 @@
+"""The waits of a send: SQL statements and commits per chunk stay few (a stretch costs
+two statements, neither the issue's row nor its rendered mail is read per chunk), and
+a relay that offers PIPELINING gets every message once, a refused recipient failing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import sqlalchemy as sa
+
+from tests.newsletter.conftest import add_confirmed, fresh_issue, relay, send_now
+from tests.newsletter.test_sending_faults import _deliveries
+
+#: recipients of the measured send, all in one chunk of three stretches
+RECIPIENTS = 150
+
+
+class Counted:
+    """Statements and commits of the worker's threads (not the test's own)."""
+
+    def __init__(self):
+        self.test_thread = threading.get_ident()
+        self.statements: list[str] = []
+        self.commits = 0
+        self.lock = threading.Lock()
+
+    def statement(self, conn, cursor, statement, parameters, context, executemany):
+        if threading.get_ident() != self.test_thread:
+            with self.lock:
+                self.statements.append(" ".join(statement.split())[:80])
+
+    def commit(self, conn):
+        if threading.get_ident() != self.test_thread:
+            with self.lock:
+                self.commits += 1
+
+
+def _wait_for(what, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while not what():
+        assert time.monotonic() < deadline, "the issue was not sent in time"
+        time.sleep(0.05)
+
+
+def test_a_chunk_takes_few_statements_and_commits(app, ctx, lists, compose, mail, worker, drain):
+    from kkp.extensions import db
+    from newsletter.sending import STATUS_CHECK_EVERY
+
+    saved = app.config["KKP_ISSUE_CHUNK_SIZE"]
+    app.config["KKP_ISSUE_CHUNK_SIZE"] = RECIPIENTS
+    counted = Counted()
+    try:
+        add_confirmed([lists["kkp-kompakt"]], RECIPIENTS)
+        issue_id = compose()
+        sa.event.listen(db.engine, "before_cursor_execute", counted.statement)
+        sa.event.listen(db.engine, "commit", counted.commit)
+        try:
+            send_now(issue_id)
+            mail.wait_for(RECIPIENTS)
+            _wait_for(lambda: fresh_issue(issue_id).status == "sent")
+            drain()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", counted.statement)
+            sa.event.remove(db.engine, "commit", counted.commit)
+    finally:
+        app.config["KKP_ISSUE_CHUNK_SIZE"] = saved
+    assert Counter(m["to"][0] for m in mail.messages).most_common(1)[0][1] == 1
+    stretches = -(-RECIPIENTS // STATUS_CHECK_EVERY)
+    assert stretches == 3
+    # the batch writer: 5 or 6; the chunk: its claim, the rendered mail and the lists
+    # (once per process), people, suppressions, one per stretch (recorded and the next
+    # marked together when all of it went out), the last record, finished
+    shown = "\n".join(counted.statements)
+    assert len(counted.statements) <= 6 + 5 + stretches + 2, shown
+    assert not [s for s in counted.statements if s.startswith("SELECT issue.id, issue.number")][
+        1:
+    ], shown
+    # a commit per stretch, one for the end; the batch writer's two
+    assert counted.commits <= stretches + 1 + 3, shown
+
+
+class PipeliningSink:
+    """Offers PIPELINING as Postfix does; refuses recipients named `reject…` at RCPT."""
+
+    def __init__(self):
+        self.received: list[str] = []
+        self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        responses.insert(-1, "250-PIPELINING")
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("reject"):
+            return "550 5.1.1 User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.received.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+def test_a_pipelined_send_fails_the_refused_and_sends_the_rest_once(
+    app, ctx, lists, compose, worker, drain
+):
+    from kkp.extensions import db
+    from newsletter.models import Subscriber
+
+    ids = add_confirmed([lists["kkp-kompakt"]], 12)
+    for n, subscriber_id in enumerate(ids[2::5]):
+        db.session.execute(
+            sa.update(Subscriber)
+            .where(Subscriber.id == subscriber_id)
+            .values(email=f"reject{n}@example.org")
+        )
+    db.session.commit()
+    with relay(app, PipeliningSink()) as sink:
+        issue_id = compose()
+        send_now(issue_id)
+        _wait_for(lambda: fresh_issue(issue_id).status == "sent")
+        drain()
+    assert sorted(sink.received) == sorted(
+        f"person{n}@example.org" for n in range(12) if n % 5 != 2
+    )
+    outcome = {d.recipient: (d.status, d.attempts, d.last_error) for d in _deliveries(issue_id)}
+    for n in range(2):
+        assert outcome[f"reject{n}@example.org"] == ("failed", 1, "550 5.1.1 User unknown")
+    assert Counter(status for status, _, _ in outcome.values()) == {"sent": 10, "failed": 2}
