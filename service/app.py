@@ -69,6 +69,9 @@ def create_app(config: dict[str, Any] | None = None, *, broker=None) -> Flask:
     app.url_map.converters.update(CONVERTERS)
     logs.configure(app.config["KKP_LOG_LEVEL"], app.config["KKP_LOG_FORMAT"])
     _trust_proxies(app)
+    # before the extensions' hooks (the CSRF check): every answer has its id and is counted
+    request_id.init_app(app)
+    metrics.init_app(app)  # requests counted by route and status; /metrics
     _init_extensions(app)
 
     init_broker(app, broker)
@@ -121,8 +124,6 @@ def _ratelimit_storage(app: Flask) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
-    request_id.init_app(app)
-    metrics.init_app(app)  # requests counted by route and status; /metrics
     errors.init_app(app)
     headers.init_app(app)
 
