@@ -39,7 +39,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from kkp.config import bind_address
 from kkp.db import utcnow
-from kkp.extensions import db
+from kkp.extensions import db, limiter
 from kkp.mail.models import Delivery, DeliveryStatus
 from people.models import Bounce, Suppression
 from service.schedule import tick_record
@@ -200,6 +200,7 @@ def _authorised() -> bool:
 
 
 @bp.get("/metrics")
+@limiter.exempt
 def metrics():
     if not _authorised():
         return Response("Not Found\n", 404, mimetype="text/plain")

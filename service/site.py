@@ -82,6 +82,7 @@ def healthz():
 
 
 @bp.get("/readyz")
+@limiter.exempt
 def readyz():
     """Ready to serve: the database at the newest migration and the broker answering;
     else 503 and the reason in a line (no details: anyone may ask)."""

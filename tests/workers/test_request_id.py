@@ -61,3 +61,19 @@ def test_the_request_id_reaches_the_actor_and_no_address_the_log(
     assert sent[0]["request_id"] == sent_id
     assert sent[0]["actor"] == "send_interactive_delivery" and sent[0]["message_id"]
     assert sent[0]["logger"] == "kkp.mail.operations" and sent[0]["level"] == "INFO"
+
+
+def test_json_lines_redact_exceptions_and_extra_fields(json_lines):
+    try:
+        raise ValueError(f"no mailbox {ADDRESS}")
+    except ValueError:
+        logging.getLogger("kkp.test").exception("failed", extra={"who": ADDRESS})
+    line = json.loads(json_lines.getvalue().splitlines()[-1])
+    assert line["message"] == "failed" and line["level"] == "ERROR" and line["request_id"] is None
+    assert "ValueError" in line["exc_info"] and ADDRESS not in json.dumps(line)
+    assert line["who"] == "[address]"
+
+
+def test_an_unknown_log_format_stops_the_start():
+    with pytest.raises(ValueError, match="KKP_LOG_FORMAT"):
+        logs.configure("INFO", "xml")
