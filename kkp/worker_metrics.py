@@ -11,14 +11,21 @@ process, which never imports the app: :func:`serve` reads the environment itself
 
 from __future__ import annotations
 
+import logging
 import os
+import time
+from http.server import HTTPServer
 from pathlib import Path
 
 from dramatiq.middleware import prometheus
 
 from kkp.config import bind_address, instance_path, private_folder
 
+log = logging.getLogger(__name__)
+
 BIND = "KKP_WORKER_METRICS_BIND"
+#: how often a Dramatiq process whose address another one serves tries again (seconds)
+RETRY_SECONDS = 10
 
 
 def folder() -> Path:
@@ -47,8 +54,18 @@ class WorkerMetrics(prometheus.Prometheus):
 
 
 def serve() -> int:
-    """The exposition server (a process of its own, forked by the Dramatiq CLI)."""
+    """The exposition server (a process of its own, forked by the Dramatiq CLI). The
+    Procfile's worker and mailer share the instance's folder and the address: the first
+    to take it serves the figures of both, the other tries again every
+    `RETRY_SECONDS`, so that one serves while either runs."""
     host, port = bind_address(BIND, os.environ[BIND])
-    prometheus.HTTP_HOST, prometheus.HTTP_PORT = host, port
     prometheus.DB_PATH = str(folder())
-    return prometheus._run_exposition_server()
+    while True:
+        try:
+            server = HTTPServer((host, port), prometheus._metrics_handler)
+        except OSError:
+            time.sleep(RETRY_SECONDS)
+            continue
+        log.info("worker metrics served on %s:%s", host, port)
+        with server:
+            server.serve_forever()
