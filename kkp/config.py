@@ -141,6 +141,15 @@ class Defaults:
     KKP_IMPRESSUM_URL = ""
     KKP_PRIVACY_URL = ""
     KKP_LOG_LEVEL = "INFO"
+    #: `text` (plain lines) or `json` (one JSON object per line, with the request id)
+    KKP_LOG_FORMAT = "text"
+    #: /metrics answers only with `Authorization: Bearer <this>`; unset: only on
+    #: KKP_METRICS_BIND, if that is set
+    KKP_METRICS_TOKEN: str | None = None
+    #: an address of its own for the web's metrics, without a token, e.g. `127.0.0.1:9100`
+    KKP_METRICS_BIND: str | None = None
+    #: where the workers' Dramatiq metrics are served, e.g. `127.0.0.1:9191`; unset: none
+    KKP_WORKER_METRICS_BIND: str | None = None
     #: rate limits, in the notation of Flask-Limiter; the login's counts failed attempts,
     #: per account and per client address
     KKP_LOGIN_LIMIT = "10 per minute;50 per hour"
@@ -181,6 +190,14 @@ class Defaults:
     #: (KiB, at least 32); a stored hash of another cost is made again at the next login
     KKP_PASSWORD_HASH_TIME_COST = 3
     KKP_PASSWORD_HASH_MEMORY_KIB = 64 * 1024
+
+
+def bind_address(name: str, value: str) -> tuple[str, int]:
+    """A setting such as `127.0.0.1:9100` read as (host, port); `[::1]:9100` for IPv6."""
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{name} must look like 127.0.0.1:9100, not {value!r}")
+    return host.strip("[]"), int(port)
 
 
 #: read from the environment, but computed from other values when unset

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from kkp.extensions import db
+from kkp.request_id import RequestIds
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +166,9 @@ class AppContext(Middleware):
 
 def build_broker(url: str, *, namespace: str = "kkp") -> dramatiq.Broker:
     """A RedisBroker for redis:// and unix:// URLs, a RabbitmqBroker for amqp://."""
-    # Not Prometheus: its metrics server binds 0.0.0.0:9191 in every worker process,
-    # which clashes between instances on one host and exposes a port nobody asked for.
+    # Not Prometheus here: its metrics server binds 0.0.0.0:9191, which clashes between
+    # instances on one host and exposes a port nobody asked for; the worker entry point
+    # adds it when KKP_WORKER_METRICS_BIND is set (kkp.worker_metrics).
     middleware = [m() for m in default_middleware if m.__name__ != "Prometheus"]
     if url.startswith(("amqp://", "amqps://")):
         return RabbitmqBroker(url=url, middleware=middleware)
@@ -185,6 +187,8 @@ def init_broker(app, broker: dramatiq.Broker | None = None) -> dramatiq.Broker:
         broker.add_middleware(AppContext(app))
     else:
         existing.app = app  # the same broker handed to a new app (tests)
+    if not any(isinstance(m, RequestIds) for m in broker.middleware):
+        broker.add_middleware(RequestIds())  # the request id into the actors' messages
     dramatiq.set_broker(broker)
     for t in _TASKS.values():
         t.bind(broker)

@@ -3,7 +3,6 @@ and registers the domains' pages and APIs (the top floor: docs/architecture.md).
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ import service.schedule  # noqa: F401  (scheduler_tick)
 from events.admin import bp as events_admin_bp
 from events.api import register_api as register_event_api
 from events.pages import bp as events_bp
-from kkp import api, errors, headers, i18n
+from kkp import api, errors, headers, i18n, logs, request_id
 from kkp import config as configuration
 from kkp.api_docs import ApiDocs
 from kkp.auth import sessions
@@ -40,12 +39,11 @@ from kkp.auth.blueprint import bp as auth_bp
 from kkp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from kkp.mail.blueprint import bp as mail_bp
 from kkp.params import CONVERTERS
-from kkp.redaction import install_log_redaction
 from kkp.tasks import init_broker
 from newsletter.admin import bp as newsletter_admin_bp
 from newsletter.api import register_api as register_newsletter_api
 from newsletter.pages import bp as newsletter_bp
-from service import site
+from service import metrics, site
 from service.commands import register_commands
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,8 +67,11 @@ def create_app(config: dict[str, Any] | None = None, *, broker=None) -> Flask:
     # before any route is added: an id the database cannot hold, or a NUL in a path,
     # is a 404, not a 500
     app.url_map.converters.update(CONVERTERS)
-    _configure_logging(app)
+    logs.configure(app.config["KKP_LOG_LEVEL"], app.config["KKP_LOG_FORMAT"])
     _trust_proxies(app)
+    # before the extensions' hooks (the CSRF check): every answer has its id and is counted
+    request_id.init_app(app)
+    metrics.init_app(app)  # requests counted by route and status; /metrics
     _init_extensions(app)
 
     init_broker(app, broker)
@@ -78,20 +79,6 @@ def create_app(config: dict[str, Any] | None = None, *, broker=None) -> Flask:
 
     register_commands(app)
     return app
-
-
-def _configure_logging(app: Flask) -> None:
-    install_log_redaction()  # no tokens and addresses in any log line
-    level = getattr(logging, str(app.config.get("KKP_LOG_LEVEL", "INFO")).upper(), logging.INFO)
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(
-            level=level, format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
-        )
-    for name in ("kkp", "newsletter", "events", "workers"):
-        logging.getLogger(name).setLevel(level)
-    for noisy in ("alembic.runtime.plugins",):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _trust_proxies(app: Flask) -> None:

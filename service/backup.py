@@ -35,9 +35,9 @@ FILES = "files"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 #: what the instance folder holds that a backup leaves out: the database (it has its
 #: own part), the private Redis (a broker's queues, not data), the font cache, the
-#: development server's lock, and backups (kkp-backup-*, and the work folders of backups
-#: and restores under way)
-LEFT_OUT = {"redis", "fonts", "devserver.lock", SECRET_KEY}
+#: development server's lock, the running processes' metrics files (web and workers), and
+#: backups (kkp-backup-*, and the work folders of backups and restores under way)
+LEFT_OUT = {"redis", "fonts", "devserver.lock", "metrics", "worker-metrics", SECRET_KEY}
 
 
 @dataclass(frozen=True)

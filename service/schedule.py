@@ -39,6 +39,9 @@ NIGHTLY_HOUR = 2
 RETENTION_DAY_KEY = "retention_ran_on"
 #: the office setting that remembers when the bounce mailbox was last polled (UTC)
 BOUNCE_POLL_KEY = "bounce_poll_at"
+#: the office setting that counts the ticks run and keeps the last one's time (UTC),
+#: "<count> <time>", for /metrics
+TICKS_KEY = "scheduler_ticks"
 
 #: claim and run what is due; enqueued once a minute by the clock
 scheduler_tick = task("scheduler_tick", max_retries=0)
@@ -47,6 +50,7 @@ scheduler_tick = task("scheduler_tick", max_retries=0)
 @scheduler_tick.runs
 def run_due(now: datetime | None = None) -> None:
     """Run every job that is due at `now` (default: the current time)."""
+    record_tick()
     purge_unconfirmed()
     db.session.commit()
     sending.start_due()
@@ -63,6 +67,40 @@ def run_due(now: datetime | None = None) -> None:
     db.session.commit()
     poll_bounces_when_due(now)
     anonymise_nightly(now)
+
+
+def record_tick() -> None:
+    """Count this tick and keep its time (for /metrics); of two ticks at once (two
+    clocks by mistake) one may go uncounted."""
+    now = utcnow()
+    row = db.session.get(OfficeSetting, TICKS_KEY)
+    if row is None:
+        db.session.add(OfficeSetting(key=TICKS_KEY, value=f"1 {now.isoformat()}"))
+    else:
+        count, _last = _ticks(row.value)
+        db.session.execute(
+            sa.update(OfficeSetting)
+            .where(OfficeSetting.key == TICKS_KEY, OfficeSetting.value == row.value)
+            .values(value=f"{count + 1} {now.isoformat()}")
+        )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+
+
+def tick_record() -> tuple[int, datetime | None]:
+    """How many ticks ran, and when the last one did (None: never)."""
+    row = db.session.get(OfficeSetting, TICKS_KEY)
+    return _ticks(row.value) if row is not None else (0, None)
+
+
+def _ticks(value: str) -> tuple[int, datetime | None]:
+    count, _, last = value.partition(" ")
+    try:
+        return int(count), datetime.fromisoformat(last)
+    except ValueError:
+        return 0, None
 
 
 def poll_bounces_when_due(now: datetime | None = None) -> bool:

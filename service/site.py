@@ -1,10 +1,16 @@
-"""The start page, the language switch and the health check."""
+"""The start page, the language switch, the health check (liveness) and the readiness
+check."""
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import (
     Blueprint,
+    Response,
     current_app,
     has_request_context,
     jsonify,
@@ -73,6 +79,36 @@ def healthz():
         checks["broker"] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in checks.values())
     return jsonify(status="ok" if healthy else "error", **checks), 200 if healthy else 503
+
+
+@bp.get("/readyz")
+@limiter.exempt
+def readyz():
+    """Ready to serve: the database at the newest migration and the broker answering;
+    else 503 and the reason in a line (no details: anyone may ask)."""
+    try:
+        with db.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        if current != _migration_heads(current_app.extensions["migrate"].migrate.directory):
+            return _plain("not ready: the database is not migrated (kkp db upgrade)", 503)
+    except Exception as exc:  # noqa: BLE001 - any failure is a finding
+        return _plain(f"not ready: database unreachable ({type(exc).__name__})", 503)
+    try:
+        ping(current_app.extensions["dramatiq"])
+    except Exception as exc:  # noqa: BLE001
+        return _plain(f"not ready: broker unreachable ({type(exc).__name__})", 503)
+    return _plain("ready", 200)
+
+
+@functools.cache
+def _migration_heads(directory: str) -> set[str]:
+    return set(ScriptDirectory(directory).get_heads())
+
+
+def _plain(text: str, status: int) -> Response:
+    return Response(
+        text + "\n", status, mimetype="text/plain", headers={"Cache-Control": "no-store"}
+    )
 
 
 @bp.app_context_processor

@@ -23,7 +23,7 @@ from tests.events.conftest import register_confirmed
 from tests.newsletter.test_branding import picture
 
 #: rules that answer with something other than a page, or that leave the session
-NOT_PAGES = ("/api/", "/static/", "/healthz", "/favicon.ico", "/admin/login")
+NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz", "/metrics", "/favicon.ico", "/admin/login")
 NOT_PAGE_ENDINGS = (".ics", ".csv", ".json", ".xml", ".css")
 
 LONG_ADDRESS = (

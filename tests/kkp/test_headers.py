@@ -20,6 +20,8 @@ ANSWERS = [
     "/api/v1/openapi.json",
     "/api/v1/lists",  # 401 without a token
     "/healthz",
+    "/readyz",
+    "/metrics",  # 404 without the token
     "/static/kkp.css",
     "/gibt-es-nicht",  # 404
     "/admin/login",

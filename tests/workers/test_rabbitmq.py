@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -53,3 +54,31 @@ def test_signup_mail_through_rabbitmq(rabbit_app, lists, mail):
     finally:
         worker.stop(timeout=10_000)
     assert received[0]["to"] == ["hase@example.org"]
+
+
+def test_queue_lengths_and_readiness_on_rabbitmq(rabbit_app, monkeypatch):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from kkp.mail.tasks import send_delivery
+
+    monkeypatch.setitem(rabbit_app.config, "KKP_METRICS_TOKEN", "r" * 32)
+    client = rabbit_app.test_client()
+    assert client.get("/readyz").status_code == 200
+    with rabbit_app.app_context():
+        send_delivery.send_now(1)
+        send_delivery.send_now(2)
+
+    def ready() -> dict[str, float]:
+        metrics = client.get("/metrics", headers={"Authorization": "Bearer " + "r" * 32})
+        return {
+            sample.labels["queue"]: sample.value
+            for family in text_string_to_metric_families(metrics.get_data(as_text=True))
+            for sample in family.samples
+            if sample.name == "kkp_queue_messages" and sample.labels["state"] == "ready"
+        }
+
+    deadline = time.monotonic() + 10  # RabbitMQ counts a published message a moment later
+    while ready().get("mail") != 2:
+        assert time.monotonic() < deadline, ready()
+        time.sleep(0.1)
+    assert ready()["interactive"] == 0
