@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo au
 BROWSER := tests/browser
 
 .DEFAULT_GOAL := run
-.PHONY: run test test-deps lint translations clean system-packages chromium dovecot postgresql-client browser-deps assets screenshots accessibility-report
+.PHONY: run test test-deps lint translations clean system-packages chromium dovecot postgresql-client nginx browser-deps assets screenshots accessibility-report
 
 # -- the virtual environment -----------------------------------------------------------------
 
@@ -49,13 +49,15 @@ run: $(VENV)/.installed
 # apt-get): chromium for the browser tests, dovecot-imapd for the bounce mailbox tests
 # (each test run starts a private Dovecot of its own, tests/services.py, none of the
 # system's), postgresql-client (pg_dump, pg_restore) for `kkp backup` and `kkp restore`
-# on PostgreSQL (its version at least the server's). Without them those tests skip (or
-# fail under KKP_REQUIRE_SERVICES=1).
+# on PostgreSQL (its version at least the server's), nginx-light for `nginx -t` on the
+# deployment guide's ops/nginx/kkp.conf (tests/test_deploy_files.py). Without them those
+# tests skip (or fail under KKP_REQUIRE_SERVICES=1).
 system-packages:
 	@missing=""; \
 	[ -e /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -e /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
 	command -v pg_dump >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
+	[ -e /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing$$missing for the tests"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
@@ -63,7 +65,7 @@ system-packages:
 	    echo "could not install$$missing: the tests that need them will skip"; \
 	fi
 
-chromium dovecot postgresql-client: system-packages
+chromium dovecot postgresql-client nginx: system-packages
 
 # axe-core for the accessibility checks, when npm is there.
 browser-deps:
