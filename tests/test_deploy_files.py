@@ -23,16 +23,6 @@ VENV_BIN = "/opt/kkp/current/venv/bin/"
 UNITS = sorted(p.name for p in SYSTEMD.iterdir())
 SERVICES = ("kkp-web.service", "kkp-worker.service", "kkp-mailer.service", "kkp-clock.service")
 
-#: names the guide uses that other branches of the same issue add (the lead merges them);
-#: empty this once they are merged, and the tests check them like every other
-#: (branch ops-metrics)
-PENDING_SETTINGS = {
-    "KKP_LOG_FORMAT",
-    "KKP_METRICS_TOKEN",
-    "KKP_METRICS_BIND",
-    "KKP_WORKER_METRICS_BIND",
-}
-PENDING_COMMANDS: set[str] = set()
 
 #: every long-running unit's hardening, as systemd reads it
 HARDENING = {
@@ -227,7 +217,7 @@ def known_settings() -> set[str]:
 )
 def test_every_setting_named_exists(path):
     named = set(re.findall(r"\bKKP_[A-Z0-9_]*[A-Z0-9]\b", path.read_text()))
-    unknown = named - known_settings() - PENDING_SETTINGS
+    unknown = named - known_settings()
     assert not unknown, f"{path.name} names settings kkp/config.py does not have: {unknown}"
 
 
@@ -274,8 +264,6 @@ def test_every_kkp_command_named_exists():
     assert {"db", "create-editor", "bounce", "clock", "backup", "restore"} <= names
     commands, groups = kkp_commands()
     for file, command, sub in calls:
-        if command in PENDING_COMMANDS:
-            continue
         assert command in commands, f"{file}: kkp {command} is no command"
         if command in groups:
             assert sub in groups[command], f"{file}: kkp {command} {sub} is no command"
