@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -125,3 +126,37 @@ def numbered_page(
         .offset((number - 1) * size)
     ).all()
     return NumberedPage(list(rows), total, number, pages)
+
+
+#: bound parameters per IN list: under SQLite's limit (999 before 3.32), and few
+#: enough round trips for PostgreSQL
+IN_CHUNK = 900
+
+
+def among(query: sa.Select, column: sa.ColumnElement, values: Iterable, *, chunk: int = IN_CHUNK):
+    """The rows of `query` whose `column` is one of `values`: one ``IN`` query per
+    `chunk` values (a batch's lookups in a few statements, not one per value).
+
+    An ORDER BY or FOR UPDATE of `query` holds within each chunk.
+    """
+    values = list(dict.fromkeys(values))
+    rows: list[sa.Row] = []
+    for start in range(0, len(values), chunk):
+        rows.extend(db.session.execute(query.where(column.in_(values[start : start + chunk]))))
+    return rows
+
+
+def insert_rows(model, rows: list[dict], *, returning: tuple = ()) -> list[sa.Row]:
+    """Insert `rows` (dicts with the same keys) into `model`'s table in as few statements
+    as the driver allows: SQLAlchemy's "insertmanyvalues" sends them as multi-row
+    ``INSERT ... VALUES`` pages (RETURNING in the order given with `returning`), where
+    one INSERT per row would be one round trip each. Returns the rows `returning` asks
+    for, else none."""
+    if not rows:
+        return []
+    statement = sa.insert(model)
+    if returning:
+        statement = statement.returning(*returning, sort_by_parameter_order=True)
+        return list(db.session.execute(statement, rows))
+    db.session.execute(statement, rows)
+    return []
