@@ -18,7 +18,9 @@ With PostgreSQL the tables of that database are created and dropped again.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import resource
 import sys
 import tempfile
@@ -41,6 +43,17 @@ def rss_mb() -> float:
 def peak_rss_mb() -> float:
     """The peak resident memory of this process so far, in MB (Linux: KB from getrusage)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def count_statements(engine, sa) -> list[int]:
+    """A counter of the statements `engine` runs from now on (an executemany is one)."""
+    count = [0]
+
+    def counted(*_args):
+        count[0] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", counted)
+    return count
 
 
 def generate(rows: int, known_share: float) -> tuple[bytes, list[str]]:
@@ -68,6 +81,9 @@ def main() -> None:
     parser.add_argument("--existing", default="add_lists", choices=("add_lists", "update", "skip"))
     parser.add_argument("--batch", type=int, help="KKP_IMPORT_BATCH_SIZE (default: the setting)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="cProfile the import: print the N costliest"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kkp-bench-import-"))
     os.environ.setdefault("KKP_INSTANCE_PATH", str(tmp))
@@ -119,8 +135,13 @@ def main() -> None:
             job_id = job.id
             db.session.remove()
             before = rss_mb()
+            statements = count_statements(db.engine, sa)
+            profile = cProfile.Profile() if args.profile else None
             started = time.perf_counter()
-            importer.run_import_job(job_id)
+            if profile:
+                profile.runcall(importer.run_import_job, job_id)
+            else:
+                importer.run_import_job(job_id)
             seconds = time.perf_counter() - started
             db.session.remove()
             done = db.session.get(ImportJob, job_id)
@@ -136,6 +157,10 @@ def main() -> None:
                 f"{len(done.rejected):,} rejected; {count:,} subscribers in the database"
             )
             print(f"RSS before the import {before:.0f} MB, peak {peak_rss_mb():.0f} MB")
+            batches = -(-args.rows // app.config["KKP_IMPORT_BATCH_SIZE"])
+            print(f"{statements[0]:,} SQL statements, {statements[0] / batches:.1f} per batch")
+            if profile:
+                pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
         finally:
             db.session.remove()
             if args.database:

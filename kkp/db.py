@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 
 from kkp.config import private_file
@@ -134,29 +135,34 @@ IN_CHUNK = 900
 
 
 def among(query: sa.Select, column: sa.ColumnElement, values: Iterable, *, chunk: int = IN_CHUNK):
-    """The rows of `query` whose `column` is one of `values`: one ``IN`` query per
-    `chunk` values (a batch's lookups in a few statements, not one per value).
+    """The rows of `query` whose `column` is one of `values`, in a few statements
+    however many values: on PostgreSQL one ``column = ANY(array)`` with the values as
+    one parameter (a short statement, which psycopg prepares and need not parse
+    again), elsewhere one ``IN`` query per `chunk` values.
 
-    An ORDER BY or FOR UPDATE of `query` holds within each chunk.
+    An ORDER BY or FOR UPDATE of `query` holds within each statement.
     """
     values = list(dict.fromkeys(values))
+    if not values:
+        return []
+    if db.session.get_bind().dialect.name == "postgresql":
+        array = sa.bindparam("among_values", values, type_=postgresql.ARRAY(column.type))
+        return list(db.session.execute(query.where(column == sa.any_(array))))
     rows: list[sa.Row] = []
     for start in range(0, len(values), chunk):
         rows.extend(db.session.execute(query.where(column.in_(values[start : start + chunk]))))
     return rows
 
 
-def insert_rows(model, rows: list[dict], *, returning: tuple = ()) -> list[sa.Row]:
-    """Insert `rows` (dicts with the same keys) into `model`'s table in as few statements
-    as the driver allows: SQLAlchemy's "insertmanyvalues" sends them as multi-row
-    ``INSERT ... VALUES`` pages (RETURNING in the order given with `returning`), where
-    one INSERT per row would be one round trip each. Returns the rows `returning` asks
-    for, else none."""
-    if not rows:
-        return []
-    statement = sa.insert(model)
-    if returning:
-        statement = statement.returning(*returning, sort_by_parameter_order=True)
-        return list(db.session.execute(statement, rows))
-    db.session.execute(statement, rows)
-    return []
+def insert_rows(model, rows: list[dict]) -> None:
+    """Insert `rows` (dicts with the same keys) into `model`'s table in as few round
+    trips as the driver allows: psycopg 3 sends an executemany in one pipeline (each
+    row a prepared statement, no answer awaited in between), sqlite3 runs it in C.
+
+    Through the table, not the ORM class: the ORM's bulk insert works row by row in
+    Python and splits the rows wherever a value is None. No RETURNING: SQLAlchemy
+    would then send pages of multi-row ``INSERT ... VALUES``, which psycopg parses
+    anew each time (too long for its cache); look the new ids up with :func:`among`.
+    """
+    if rows:
+        db.session.execute(sa.insert(model.__table__), rows)

@@ -86,7 +86,12 @@ def insert_new_people(
         )
     if not rows:
         return outcomes
-    ids = dict(insert_rows(Subscriber, rows, returning=(Subscriber.email, Subscriber.id)))
+    insert_rows(Subscriber, rows)
+    ids = dict(
+        among(
+            sa.select(Subscriber.email, Subscriber.id), Subscriber.email, [r["email"] for r in rows]
+        )
+    )
     insert_rows(
         Subscription,
         [
