@@ -155,14 +155,50 @@ def among(query: sa.Select, column: sa.ColumnElement, values: Iterable, *, chunk
 
 
 def insert_rows(model, rows: list[dict]) -> None:
-    """Insert `rows` (dicts with the same keys) into `model`'s table in as few round
-    trips as the driver allows: psycopg 3 sends an executemany in one pipeline (each
-    row a prepared statement, no answer awaited in between), sqlite3 runs it in C.
+    """Insert `rows` (dicts with the same keys) into `model`'s table in bulk: on
+    PostgreSQL with one ``COPY ... FROM STDIN`` (psycopg 3's :meth:`Cursor.copy`, the
+    bulk-load path: no statement per row), elsewhere with one executemany (sqlite3
+    runs it in C). Columns left out get their Python-side defaults, as an INSERT
+    through SQLAlchemy would give them. No RETURNING: look new ids up with
+    :func:`among`.
 
     Through the table, not the ORM class: the ORM's bulk insert works row by row in
-    Python and splits the rows wherever a value is None. No RETURNING: SQLAlchemy
-    would then send pages of multi-row ``INSERT ... VALUES``, which psycopg parses
-    anew each time (too long for its cache); look the new ids up with :func:`among`.
+    Python and splits the rows wherever a value is None.
     """
-    if rows:
-        db.session.execute(sa.insert(model.__table__), rows)
+    if not rows:
+        return
+    table = model.__table__
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(sa.insert(table), rows)
+        return
+    given = list(rows[0])
+    columns = [table.c[name] for name in given] + [
+        c for c in table.c if c.name not in given and c.default is not None
+    ]
+    dialect = connection.dialect
+    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    defaults = [_default(c) for c in columns[len(given) :]]
+    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+    table_name = dialect.identifier_preparer.format_table(table)
+    cursor = connection.connection.dbapi_connection.cursor()
+    with cursor.copy(f"COPY {table_name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            values = [row[name] for name in given] + [make() for make in defaults]
+            copy.write_row(
+                [
+                    v if p is None or v is None else p(v)
+                    for p, v in zip(processors, values, strict=True)
+                ]
+            )
+
+
+def _default(column: sa.Column):
+    """A maker of the column's Python-side default (a scalar, or a callable such as
+    :func:`utcnow`, which SQLAlchemy wraps to take an execution context)."""
+    default = column.default
+    if default.is_callable:
+        return lambda: default.arg(None)
+    if default.is_scalar:
+        return lambda: default.arg
+    raise ValueError(f"insert_rows: give {column.name}, its default is SQL")
