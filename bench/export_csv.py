@@ -18,7 +18,9 @@ With PostgreSQL the tables of that database are created and dropped again.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -71,11 +73,27 @@ def floor(db, sa, Subscriber, Subscription) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
+def download(client) -> tuple[int, int]:
+    """The export through the app, piece by piece as a browser receives it: its bytes
+    and lines."""
+    response = client.get("/admin/subscribers/export.csv", buffered=False)
+    assert response.status_code == 200, response.status_code
+    size = lines = 0
+    for piece in response.response:
+        size += len(piece)
+        lines += piece.count(b"\r\n")
+    response.close()
+    return size, lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", help="SQLAlchemy URL (default: a temporary SQLite file)")
     parser.add_argument("--sizes", default="10000,100000", help="subscribers, ascending")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="cProfile the downloads: print the N costliest"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -122,6 +140,7 @@ def main() -> None:
                 "/admin/login",
                 {"email": "bench@kkp.test", "password": "bench-passwort-123"},
             )
+            profile = cProfile.Profile() if args.profile else None
             print(
                 f"{'subscribers':>11} {'export':>8} {'floor':>8} {'ratio':>6} "
                 f"{'MB':>6} {'peak RSS':>9} ({db.engine.dialect.name})"
@@ -136,13 +155,11 @@ def main() -> None:
                 db.session.remove()
                 exact = reset_peak()
                 started = time.perf_counter()
-                response = client.get("/admin/subscribers/export.csv", buffered=False)
-                assert response.status_code == 200, response.status_code
-                size_bytes = lines = 0
-                for piece in response.response:
-                    size_bytes += len(piece)
-                    lines += piece.count(b"\r\n")
-                response.close()
+                if profile:
+                    profile.enable()
+                size_bytes, lines = download(client)
+                if profile:
+                    profile.disable()
                 seconds = time.perf_counter() - started
                 assert lines == size + 1, (lines, size)
                 peak = f"{peak_mb():7.0f} MB" if exact else "      n/a"
@@ -150,6 +167,8 @@ def main() -> None:
                     f"{size:>11,} {seconds:7.2f}s {bare:7.2f}s {seconds / bare:6.1f} "
                     f"{size_bytes / 1e6:6.1f} {peak}   (floor: {read:,} rows read bare)"
                 )
+            if profile:
+                pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
         finally:
             db.session.remove()
             if args.database:

@@ -135,7 +135,7 @@ IN_CHUNK = 900
 
 
 def among(query: sa.Select, column: sa.ColumnElement, values: Iterable, *, chunk: int = IN_CHUNK):
-    """The rows of `query` whose `column` is one of `values`, in a few statements
+    """The rows of `query` (of columns) whose `column` is one of `values`, in a few statements
     however many values: on PostgreSQL one ``column = ANY(array)`` with the values as
     one parameter (a short statement, which psycopg prepares and need not parse
     again), elsewhere one ``IN`` query per `chunk` values.
@@ -145,12 +145,14 @@ def among(query: sa.Select, column: sa.ColumnElement, values: Iterable, *, chunk
     values = list(dict.fromkeys(values))
     if not values:
         return []
-    if db.session.get_bind().dialect.name == "postgresql":
+    db.session.flush()  # run through the session's connection: no autoflush there
+    connection = db.session.connection()  # Core rows: no ORM loading per row
+    if connection.dialect.name == "postgresql":
         array = sa.bindparam("among_values", values, type_=postgresql.ARRAY(column.type))
-        return list(db.session.execute(query.where(column == sa.any_(array))))
+        return connection.execute(query.where(column == sa.any_(array))).all()
     rows: list[sa.Row] = []
     for start in range(0, len(values), chunk):
-        rows.extend(db.session.execute(query.where(column.in_(values[start : start + chunk]))))
+        rows.extend(connection.execute(query.where(column.in_(values[start : start + chunk]))))
     return rows
 
 
