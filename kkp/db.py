@@ -183,16 +183,22 @@ def insert_rows(model, rows: list[dict]) -> None:
     defaults = [_default(c) for c in columns[len(given) :]]
     names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
     table_name = dialect.identifier_preparer.format_table(table)
+    statement = f"COPY {table_name} ({names}) FROM STDIN"
     cursor = connection.connection.dbapi_connection.cursor()
-    with cursor.copy(f"COPY {table_name} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            values = [row[name] for name in given] + [make() for make in defaults]
-            copy.write_row(
-                [
-                    v if p is None or v is None else p(v)
-                    for p, v in zip(processors, values, strict=True)
-                ]
-            )
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                values = [row[name] for name in given] + [make() for make in defaults]
+                copy.write_row(
+                    [
+                        v if p is None or v is None else p(v)
+                        for p, v in zip(processors, values, strict=True)
+                    ]
+                )
+    except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy raises it for an INSERT
+        raise sa.exc.DBAPIError.instance(
+            statement, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from exc
 
 
 def _default(column: sa.Column):

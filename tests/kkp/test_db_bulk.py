@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 
 from kkp.db import among, insert_rows
@@ -99,3 +100,11 @@ def test_insert_rows_belongs_to_the_transaction(ctx):
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 0
     insert_rows(Subscriber, [])
+
+
+def test_insert_rows_raises_what_an_insert_raises(ctx):
+    insert_rows(Subscriber, people(2))
+    with pytest.raises(sa.exc.IntegrityError):
+        with db.session.begin_nested():
+            insert_rows(Subscriber, people(3))  # p0 and p1 are there already
+    assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 2

@@ -205,3 +205,27 @@ def test_a_batch_takes_a_fixed_number_of_statements(ctx, lists, editor, monkeypa
     batches = 4
     # one by one would be several statements a person: 160 known, 140 new
     assert len(statements) <= 25 * batches, len(statements)
+
+
+def test_a_sign_up_during_the_batch_sends_it_one_by_one(ctx, lists, editor, monkeypatch):
+    """Somebody signs up between the batch's lookup and its insert: the bulk insert
+    fails on her address, and the batch goes one by one instead, once."""
+    seed(lists, 1)
+    real_sort = import_batch.sort_batch
+
+    def missed_her(people):
+        found = real_sort(people)
+        found.known.discard("bekannt0@example.org")
+        return found
+
+    monkeypatch.setattr(import_batch, "sort_batch", missed_her)
+    job_id = run(lists, editor, csv_file(known=1, new=3), existing="add_lists", evidence="X")
+    people, (status, imported, updated, _rejected, _skipped) = snapshot(lists, job_id)
+    # three new, and the "Doppelt" row for bekannt1, who is new in this file
+    assert (status, imported, updated) == ("done", 4, 1)
+    assert [(slug, status) for slug, status, _ in people["bekannt0@example.org"][1]] == [
+        ("fortbildungen", "confirmed"),
+        ("kkp-kompakt", "confirmed"),
+        ("netzwerktreffen", "confirmed"),
+    ]
+    assert len(people) == 5
