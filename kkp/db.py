@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 
 from kkp.config import private_file
@@ -125,3 +127,86 @@ def numbered_page(
         .offset((number - 1) * size)
     ).all()
     return NumberedPage(list(rows), total, number, pages)
+
+
+#: bound parameters per IN list: under SQLite's limit (999 before 3.32), and few
+#: enough round trips for PostgreSQL
+IN_CHUNK = 900
+
+
+def among(query: sa.Select, column: sa.ColumnElement, values: Iterable, *, chunk: int = IN_CHUNK):
+    """The rows of `query` (of columns) whose `column` is one of `values`, in a few statements
+    however many values: on PostgreSQL one ``column = ANY(array)`` with the values as
+    one parameter (a short statement, which psycopg prepares and need not parse
+    again), elsewhere one ``IN`` query per `chunk` values.
+
+    An ORDER BY or FOR UPDATE of `query` holds within each statement.
+    """
+    values = list(dict.fromkeys(values))
+    if not values:
+        return []
+    db.session.flush()  # run through the session's connection: no autoflush there
+    connection = db.session.connection()  # Core rows: no ORM loading per row
+    if connection.dialect.name == "postgresql":
+        array = sa.bindparam("among_values", values, type_=postgresql.ARRAY(column.type))
+        return connection.execute(query.where(column == sa.any_(array))).all()
+    rows: list[sa.Row] = []
+    for start in range(0, len(values), chunk):
+        rows.extend(connection.execute(query.where(column.in_(values[start : start + chunk]))))
+    return rows
+
+
+def insert_rows(model, rows: list[dict]) -> None:
+    """Insert `rows` (dicts with the same keys) into `model`'s table in bulk: on
+    PostgreSQL with one ``COPY ... FROM STDIN`` (psycopg 3's :meth:`Cursor.copy`, the
+    bulk-load path: no statement per row), elsewhere with one executemany (sqlite3
+    runs it in C). Columns left out get their Python-side defaults, as an INSERT
+    through SQLAlchemy would give them. No RETURNING: look new ids up with
+    :func:`among`.
+
+    Through the table, not the ORM class: the ORM's bulk insert works row by row in
+    Python and splits the rows wherever a value is None.
+    """
+    if not rows:
+        return
+    table = model.__table__
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(sa.insert(table), rows)
+        return
+    given = list(rows[0])
+    columns = [table.c[name] for name in given] + [
+        c for c in table.c if c.name not in given and c.default is not None
+    ]
+    dialect = connection.dialect
+    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    defaults = [_default(c) for c in columns[len(given) :]]
+    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+    table_name = dialect.identifier_preparer.format_table(table)
+    statement = f"COPY {table_name} ({names}) FROM STDIN"
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                values = [row[name] for name in given] + [make() for make in defaults]
+                copy.write_row(
+                    [
+                        v if p is None or v is None else p(v)
+                        for p, v in zip(processors, values, strict=True)
+                    ]
+                )
+    except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy raises it for an INSERT
+        raise sa.exc.DBAPIError.instance(
+            statement, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from exc
+
+
+def _default(column: sa.Column):
+    """A maker of the column's Python-side default (a scalar, or a callable such as
+    :func:`utcnow`, which SQLAlchemy wraps to take an execution context)."""
+    default = column.default
+    if default.is_callable:
+        return lambda: default.arg(None)
+    if default.is_scalar:
+        return lambda: default.arg
+    raise ValueError(f"insert_rows: give {column.name}, its default is SQL")

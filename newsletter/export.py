@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from kkp.spreadsheet import BOM, berlin_time, spreadsheet_safe  # noqa: F401  (re-exported)
 from newsletter.models import SubscriberStatus
@@ -20,9 +20,9 @@ HEADER = ("E-Mail", "Name", "Organisation", "Status", "Listen", "Angemeldet am",
 STATUS_WORDS = {SubscriberStatus.PENDING: "unbestätigt", SubscriberStatus.CONFIRMED: "bestätigt"}
 
 
-@dataclass(frozen=True, slots=True)
-class ExportRow:
-    """One subscriber as the file shows them."""
+class ExportRow(NamedTuple):
+    """One subscriber as the file shows them (a named tuple: an export makes 100,000
+    of them, and a tuple is made several times faster than a frozen dataclass)."""
 
     email: str
     name: str
@@ -38,16 +38,16 @@ def subscriber_row(row: ExportRow) -> list[str]:
     lists = ", ".join(
         name + ("" if confirmed else " (unbestätigt)") for name, confirmed in row.lists
     )
-    cells = [
-        row.email,
-        row.name,
-        row.organisation,
-        STATUS_WORDS.get(row.status, row.status),
-        lists,
+    # the status word and the times are ours and never start like a formula
+    return [
+        spreadsheet_safe(row.email),
+        spreadsheet_safe(row.name),
+        spreadsheet_safe(row.organisation),
+        STATUS_WORDS.get(row.status) or spreadsheet_safe(row.status),
+        spreadsheet_safe(lists),
         berlin_time(row.created_at),
         berlin_time(row.confirmed_at),
     ]
-    return [spreadsheet_safe(c) for c in cells]
 
 
 def subscribers_csv(batches: Iterable[Iterable[ExportRow]]) -> Iterator[bytes]:

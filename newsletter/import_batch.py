@@ -1,11 +1,13 @@
 """One batch of an import, set-based: the queries a batch needs are made once for all
-its people, and new people with consent evidence are inserted in bulk.
+its people, and what it writes is written in bulk, one commit per batch.
 
-Everybody else (someone subscribed already who is to get lists or new details, or a
-new person without evidence, who gets the confirmation mail) goes through
-:func:`newsletter.roster.import_subscriber` one by one, so the rules stay in one
-place. The bulk insert writes what that function writes for a new person with
-evidence: the subscriber confirmed, her lists confirmed, one "added" consent event.
+New people with consent evidence are inserted in bulk here; the people subscribed
+already are settled in bulk by :mod:`newsletter.import_known`. Everybody else (a new
+person without evidence, or a subscriber who gets a new list without it: both get the
+confirmation mail) goes through :func:`newsletter.roster.import_subscriber` one by
+one, so the rules stay in one place. The bulk insert writes what that function writes
+for a new person with evidence: the subscriber confirmed, her lists confirmed, one
+"added" consent event.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from kkp.db import utcnow
+from kkp.db import among, insert_rows, utcnow
 from kkp.extensions import db
 from newsletter.csvfile import REASONS, Person, reason_text
+from newsletter.import_known import load_known, settle_known
 from newsletter.models import (
     ConsentEvent,
     ExistingPolicy,
@@ -30,9 +33,6 @@ from newsletter.roster import ImportedPerson, import_subscriber
 from people.addresses import SubscriptionError, clean_text, is_suppressed, suppressed_among
 
 log = logging.getLogger(__name__)
-
-#: bound parameters per IN list, under SQLite's limit
-_CHUNK = 900
 
 
 @dataclass
@@ -48,15 +48,7 @@ class Sorted:
 def sort_batch(people: list[Person]) -> Sorted:
     """Two queries for the whole batch: the suppression list and the known addresses."""
     emails = [p.email for p in people]
-    known: set[str] = set()
-    for start in range(0, len(emails), _CHUNK):
-        known.update(
-            db.session.scalars(
-                sa.select(Subscriber.email).where(
-                    Subscriber.email.in_(emails[start : start + _CHUNK])
-                )
-            )
-        )
+    known = {email for (email,) in among(sa.select(Subscriber.email), Subscriber.email, emails)}
     return Sorted(suppressed=suppressed_among(emails), known=known)
 
 
@@ -94,13 +86,14 @@ def insert_new_people(
         )
     if not rows:
         return outcomes
+    insert_rows(Subscriber, rows)
     ids = dict(
-        db.session.execute(
-            sa.insert(Subscriber).returning(Subscriber.email, Subscriber.id), rows
-        ).all()
+        among(
+            sa.select(Subscriber.email, Subscriber.id), Subscriber.email, [r["email"] for r in rows]
+        )
     )
-    db.session.execute(
-        sa.insert(Subscription),
+    insert_rows(
+        Subscription,
         [
             {
                 "subscriber_id": subscriber_id,
@@ -114,8 +107,8 @@ def insert_new_people(
         ],
     )
     names = [m.name for m in lists]
-    db.session.execute(
-        sa.insert(ConsentEvent),
+    insert_rows(
+        ConsentEvent,
         [
             {
                 "subscriber_id": subscriber_id,
@@ -201,6 +194,10 @@ def import_rows(
         except sa.exc.IntegrityError:  # a sign-up added one meanwhile: one by one
             outcomes = {}
     existing = job.existing or ExistingPolicy.ADD_LISTS
+    refused = found.suppressed
+    known = [p for _n, p in candidates if p.email in found.known and p.email not in refused]
+    if known and existing != ExistingPolicy.SKIP:
+        outcomes.update(_settle_known(job, known, lists, evidence, existing))
     for number, person in candidates:
         outcome = outcomes.get(person.email)
         if person.email in found.suppressed:
@@ -217,6 +214,18 @@ def import_rows(
             progress.count(outcome, existing)
     progress.rejected.extend(sorted(rejected, key=lambda entry: entry["row"]))
     progress.processed += len(batch)
+
+
+def _settle_known(job: ImportJob, known: list[Person], lists, evidence: str, existing: str):
+    """The people subscribed already, in bulk (:mod:`newsletter.import_known`)."""
+    return settle_known(
+        known,
+        load_known([p.email for p in known]),
+        lists=lists,
+        evidence=evidence,
+        existing=existing,
+        job_id=job.id,
+    )
 
 
 def _import_row(

@@ -141,16 +141,24 @@ OWN_CHOICE_SOURCES = (ConsentSource.UNSUBSCRIBE, ConsentSource.ONE_CLICK, Consen
 
 def lists_left_herself(subscriber: Subscriber) -> set[int]:
     """Ids of the lists the person left herself, as her consent history records it."""
+    return ids_left(
+        (event.lists, event.details)
+        for event in subscriber.consent_events
+        if event.action == ConsentAction.LIST_REMOVED and event.source in OWN_CHOICE_SOURCES
+    )
+
+
+def ids_left(events: Iterable[tuple[list | None, dict | None]]) -> set[int]:
+    """The list ids in the (lists, details) of "list_removed" events of her own choice;
+    shared with the batch path of an import (:mod:`newsletter.import_known`)."""
     left: set[int] = set()
     ids_by_name: dict[str, int] | None = None
-    for event in subscriber.consent_events:
-        if event.action != ConsentAction.LIST_REMOVED or event.source not in OWN_CHOICE_SOURCES:
-            continue
-        ids = (event.details or {}).get("list_ids")
+    for names, details in events:
+        ids = (details or {}).get("list_ids")
         if ids is None:  # recorded before the ids were: the lists' names then
             if ids_by_name is None:
                 ids_by_name = {m.name: m.id for m in all_lists()}
-            ids = [ids_by_name[n] for n in event.lists or [] if n in ids_by_name]
+            ids = [ids_by_name[n] for n in names or [] if n in ids_by_name]
         left.update(ids)
     return left
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from kkp.addresses import a_label
-from kkp.db import contains_pattern
+from kkp.db import among, contains_pattern
 from kkp.extensions import db
 from kkp.params import MAX_ID
 from kkp.tables import umlaut_spellings
@@ -283,8 +283,9 @@ def page(
 def export_batches(flt: SubscriberFilter, size: int = 2000) -> Iterator[list[ExportRow]]:
     """Every matching subscriber, oldest first, `size` at a time, for the CSV export.
 
-    Each batch is a fresh keyset query on plain rows (no ORM objects), so memory
-    stays at one batch however many subscribers match.
+    Each batch is a fresh keyset query on plain rows (Core, no ORM objects), and one
+    lookup of the batch's subscriptions (:func:`kkp.db.among`), so memory stays at
+    one batch however many subscribers match.
     """
     names = {m.id: (m.position, m.name) for m in db.session.scalars(sa.select(MailingList))}
     columns = (
@@ -296,9 +297,11 @@ def export_batches(flt: SubscriberFilter, size: int = 2000) -> Iterator[list[Exp
         Subscriber.created_at,
         Subscriber.confirmed_at,
     )
+    connection = db.session.connection()
+    confirmed = SubscriptionStatus.CONFIRMED
     last = 0
     while True:
-        rows = db.session.execute(
+        rows = connection.execute(
             flt.apply(sa.select(*columns).select_from(Subscriber))
             .where(flt.key > last)
             .order_by(flt.key.asc())
@@ -307,24 +310,24 @@ def export_batches(flt: SubscriberFilter, size: int = 2000) -> Iterator[list[Exp
         if not rows:
             return
         lists: dict[int, list[tuple[tuple[int, str], bool]]] = defaultdict(list)
-        for subscriber_id, list_id, status in db.session.execute(
-            sa.select(Subscription.subscriber_id, Subscription.list_id, Subscription.status).where(
-                Subscription.subscriber_id.in_([r.id for r in rows])
-            )
+        for subscriber_id, list_id, status in among(
+            sa.select(Subscription.subscriber_id, Subscription.list_id, Subscription.status),
+            Subscription.subscriber_id,
+            [r[0] for r in rows],
         ):
-            lists[subscriber_id].append((names[list_id], status == SubscriptionStatus.CONFIRMED))
+            lists[subscriber_id].append((names[list_id], status == confirmed))
         yield [
             ExportRow(
-                email=r.email,
-                name=r.name,
-                organisation=r.organisation,
-                status=r.status,
-                lists=tuple((name, ok) for (_pos, name), ok in sorted(lists[r.id])),
-                created_at=r.created_at,
-                confirmed_at=r.confirmed_at,
+                email,
+                name,
+                organisation,
+                status,
+                tuple((n, ok) for (_pos, n), ok in sorted(lists[id_])),
+                created_at,
+                confirmed_at,
             )
-            for r in rows
+            for id_, email, name, organisation, status, created_at, confirmed_at in rows
         ]
         if len(rows) < size:
             return
-        last = rows[-1].id
+        last = rows[-1][0]

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from kkp import forms
 from kkp.addresses import AddressError, a_label, display_address, normalise_address
+from kkp.db import among
 from kkp.extensions import db
 from kkp.forms import InputError
 from kkp.mail.transport import transport_for
@@ -111,17 +112,8 @@ def is_suppressed(email: str) -> bool:
 def suppressed_among(emails: list[str]) -> set[str]:
     """Those of `emails` on the suppression list, in one query (an import's batch)."""
     keys = {key: email for email in emails for key in address_hashes(email)}
-    found: set[str] = set()
-    items = list(keys)
-    for start in range(0, len(items), 900):  # under SQLite's limit of bound parameters
-        found.update(
-            db.session.scalars(
-                sa.select(Suppression.email_hash).where(
-                    Suppression.email_hash.in_(items[start : start + 900])
-                )
-            )
-        )
-    return {keys[key] for key in found}
+    found = among(sa.select(Suppression.email_hash), Suppression.email_hash, keys)
+    return {keys[key] for (key,) in found}
 
 
 def suppress(email: str, reason: str) -> None:
