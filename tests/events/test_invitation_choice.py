@@ -103,7 +103,8 @@ def test_a_second_date_of_one_of_several_is_refused(english, make_event):
     assert refused.status_code == 409
     text = html.unescape(refused.get_data(as_text=True))
     assert "already registered for another date of this event" in text
-    assert f'href="/registrations/{token_for(mine)}"' in text
+    # the token's payload (its time stamp may be of the next second)
+    assert f'href="/registrations/{token_for(mine).split(".")[0]}.' in text
     db.session.expire_all()
     statuses = dict(db.session.execute(sa.select(Registration.event_id, Registration.status)).all())
     assert statuses == {first.id: "confirmed", second.id: "invited"}
