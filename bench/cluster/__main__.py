@@ -24,6 +24,7 @@ SHORT = {
     "subscribers": 2000,
     "small": 100,
     "web_hosts": 1,
+    "web_workers": 1,
     "worker_hosts": 2,
     "clock_hosts": 1,
     "processes": 1,
@@ -42,6 +43,7 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--web-hosts", type=int, choices=(1, 2), default=2)
     p.add_argument("--worker-hosts", type=int, choices=(1, 2), default=2)
     p.add_argument("--clock-hosts", type=int, choices=(1, 2), default=2)
+    p.add_argument("--web-workers", type=int, default=2, help="gunicorn's, per web host")
     p.add_argument("--processes", type=int, default=2, help="per worker host")
     p.add_argument("--threads", type=int, default=4, help="per worker process")
     p.add_argument("--chunk-size", type=int, default=250)

@@ -7,6 +7,8 @@ import atexit
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -82,6 +84,25 @@ class Cluster:
         (self.tmp / "instance").mkdir()
         self.env = hosts.environment(self.tmp, self.database_url, self.broker.url, self.sink.url, a)
         os.environ.update(self.env)
+        # Compiled once here, not by each host's processes at once (the machine may
+        # set PYTHONDONTWRITEBYTECODE; `make test` does the same)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        packages = ["kkp", "people", "events", "newsletter", "service", "workers"]
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", *packages],
+            env=env,
+            check=False,
+            cwd=hosts.ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        # the web and worker hosts boot while the orchestrator migrates and seeds (they
+        # touch the database only when asked); the clocks start after
+        web = {h: self.net.hosts[h] for h in wanted if h.startswith("web")}
+        for host in web:
+            self.procs[host] = hosts.start_web(self.net, host, self.tmp, self.env, a.web_workers)
+        for host in wanted:
+            if host.startswith("worker"):
+                self.start_worker(host, wait=False)
         from service.app import create_app
 
         self.app = create_app()
@@ -89,12 +110,7 @@ class Cluster:
         t1 = time.monotonic()
         self.ids = data.prepare(self.app, a.subscribers, a.small)
         self.timings["seed_s"] = time.monotonic() - t1
-        web = {h: self.net.hosts[h] for h in wanted if h.startswith("web")}
-        for host in web:
-            self.procs[host] = hosts.start_web(self.net, host, self.tmp, self.env)
         for host in wanted:
-            if host.startswith("worker"):
-                self.start_worker(host, wait=False)
             if host.startswith("clock"):
                 self.procs[host] = hosts.start_clock(
                     self.net, host, self.tmp, self.env, a.tick_seconds

@@ -10,7 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.cluster.services import Proc, wait_port
+from bench.cluster.services import ROOT, Proc, wait_port  # noqa: F401 - ROOT for callers
 
 VENV_BIN = Path(sys.executable).parent
 WEB_PORT = 5000

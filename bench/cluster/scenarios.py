@@ -148,7 +148,9 @@ def web_down(cluster) -> dict:
     seen = cluster.proxy.servers()
     errors = sum(1 for _t, s in statuses if s != 200)
     cluster.net.mend("web1")
-    cluster.procs["web1"] = hosts.start_web(cluster.net, "web1", cluster.tmp, cluster.env)
+    cluster.procs["web1"] = hosts.start_web(
+        cluster.net, "web1", cluster.tmp, cluster.env, cluster.args.web_workers
+    )
     hosts.wait_web(cluster.net, cluster.procs["web1"])
     cluster.wait_proxy_up(2)
     problems = []

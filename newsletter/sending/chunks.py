@@ -49,6 +49,12 @@ STATUS_CHECK_EVERY = 50
 TOUCH_EVERY = 60.0
 
 
+#: an interrupted chunk tries this long (seconds) to record what it did while the database
+#: is out of reach, every `RECORD_RETRY_EVERY` seconds
+RECORD_PATIENCE = 60.0
+RECORD_RETRY_EVERY = 0.5
+
+
 class RetryLater(dramatiq.Retry):
     """Some deliveries of a chunk failed for now; Dramatiq retries the chunk later."""
 
@@ -214,7 +220,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
         # over is in doubt (not sent again), the rest go back to the queue untried.
         _give_back(issue_id, claimed, stretch, counts)
         raise
-    retry_later += _flush(issue_id, stretch, counts)
+    retry_later += _flush_patiently(issue_id, stretch, counts)
     if retry_later:
         raise RetryLater(
             f"issue {issue_id}: deliveries in {first_id}-{last_id} to try again: " + retry_later[-1]
@@ -228,18 +234,41 @@ def _what(exc: BaseException) -> str:
 
 
 def _give_back(issue_id: int, claimed, stretch: Stretch, counts: ChunkCounts) -> None:
+    """Record what the interrupted chunk did. When the database is what is gone (a
+    restart), try again until it is back, for at most `RECORD_PATIENCE` seconds (and
+    half the sweeper's stale time): what went out meanwhile is recorded as sent, not
+    left for the sweeper to settle as in doubt."""
+    doubtful = stretch.handing
+    if doubtful is not None:
+        stretch.fail(doubtful, reasons.reason(reasons.INTERRUPTED), server=False)
+    decided = stretch.decided()
+    # rows of earlier stretches are recorded already (the UPDATE leaves them be)
+    stretch.back.extend(r.id for r in claimed if r.id not in decided)
     try:
         db.session.rollback()
-        doubtful = stretch.handing
-        if doubtful is not None:
-            stretch.fail(doubtful, reasons.reason(reasons.INTERRUPTED), server=False)
-        decided = stretch.decided()
-        # rows of earlier stretches are recorded already (the UPDATE leaves them be)
-        stretch.back.extend(r.id for r in claimed if r.id not in decided)
-        _flush(issue_id, stretch, counts)
+        _flush_patiently(issue_id, stretch, counts)
     except Exception:  # noqa: BLE001 - the sweeper settles what this could not record
         log.exception("issue %s: could not record what the interrupted chunk did", issue_id)
         db.session.rollback()
+
+
+#: what a lost or restarting database raises
+_DATABASE_GONE = (sa.exc.OperationalError, sa.exc.DisconnectionError, sa.exc.InterfaceError)
+
+
+def _flush_patiently(issue_id: int, stretch: Stretch, counts: ChunkCounts) -> list[str]:
+    """`_flush`, tried again while the database is out of reach (for at most
+    `RECORD_PATIENCE` seconds and half the sweeper's stale time)."""
+    stale = current_app.config["KKP_DELIVERY_STALE_MINUTES"] * 60
+    deadline = time.monotonic() + min(RECORD_PATIENCE, stale / 2)
+    while True:
+        try:
+            return _flush(issue_id, stretch, counts)
+        except _DATABASE_GONE:
+            db.session.rollback()
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(RECORD_RETRY_EVERY)  # poll until the database is back
 
 
 def _flush(issue_id: int, stretch: Stretch, counts: ChunkCounts) -> list[str]:
