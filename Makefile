@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo au
 BROWSER := tests/browser
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint translations clean chromium dovecot browser-deps assets screenshots accessibility-report
+.PHONY: run test lint translations clean chromium dovecot haproxy cluster browser-deps assets screenshots accessibility-report
 
 # -- the virtual environment -----------------------------------------------------------------
 
@@ -66,6 +66,31 @@ dovecot:
 	    echo "could not install dovecot-imapd: the bounce mailbox tests will skip"; \
 	fi
 
+# Debian's haproxy for the cluster (its reverse proxy in front of the web hosts), when we
+# may install it; the cluster's test skips without it (or fails under KKP_REQUIRE_SERVICES=1).
+haproxy:
+	@if [ ! -e /usr/sbin/haproxy ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing haproxy for the cluster"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get update -qq && apt-get install -y -qq haproxy; } || \
+	    echo "could not install haproxy: the cluster cannot run"; \
+	fi
+
+# A cluster of hosts on this machine (network namespaces on a bridge; root), every
+# scenario with its counts (bench/cluster/README.md): Redis with 100,000 subscribers,
+# then RabbitMQ with 20,000. One run with your own arguments:
+#   make cluster CLUSTER_ARGS="--subscribers 5000 --scenarios send2,kill-worker"
+CLUSTER_ARGS ?=
+cluster: $(VENV)/.installed-test haproxy
+	@if [ -n "$(CLUSTER_ARGS)" ]; then \
+	  $(BIN)/python -m bench.cluster $(CLUSTER_ARGS); \
+	else \
+	  status=0; \
+	  $(BIN)/python -m bench.cluster --broker redis --subscribers 100000 || status=1; \
+	  $(BIN)/python -m bench.cluster --broker rabbitmq --subscribers 20000 || status=1; \
+	  exit $$status; \
+	fi
+
 # axe-core for the accessibility checks, when npm is there.
 browser-deps:
 	@if command -v npm >/dev/null 2>&1; then \
@@ -82,7 +107,7 @@ browser-deps:
 # pass, those marked once_in_postgresql in the PostgreSQL pass, so that the passes take
 # about as long. Tests that use no database (no_database, marked by tests/conftest.py)
 # run in the SQLite pass only.
-test: $(VENV)/.installed-test chromium dovecot browser-deps
+test: $(VENV)/.installed-test chromium dovecot haproxy browser-deps
 	@# every test process would otherwise compile the code and rewrite the tests' asserts
 	@# anew (about 17 s of CPU each, where PYTHONDONTWRITEBYTECODE is set): one
 	@# collection first leaves them in __pycache__ for all of them

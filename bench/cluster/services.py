@@ -190,10 +190,13 @@ class Redis:
             self.proc.stop(sig)
 
 
+RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+
+
 class RabbitMQ:
     """A private RabbitMQ node in its own namespace: its own epmd on the host's loopback
-    and network, its own data folder, cookie and configuration; guest may log in
-    from the network."""
+    and network, its own data folder and configuration; guest may log in from the
+    network."""
 
     port = 5672
 
@@ -208,16 +211,21 @@ class RabbitMQ:
             "management_agent.disable_metrics_collector = true\n"
         )
         (self.dir / "enabled_plugins").write_text("[].\n")
-        cookie = self.dir / ".erlang.cookie"
-        cookie.write_text(os.urandom(16).hex())
-        cookie.chmod(0o400)
+        # Debian's rabbitmq-server runs as the user rabbitmq (its HOME, and so the
+        # Erlang cookie, is that user's); the node's files are in our folder, its own
+        self.user = "rabbitmq" if os.getuid() == 0 else None
+        if self.user:
+            entry = pwd.getpwnam(self.user)
+            tmp.chmod(0o755)
+            os.chown(self.dir, entry.pw_uid, entry.pw_gid)
+            for path in self.dir.iterdir():
+                os.chown(path, entry.pw_uid, entry.pw_gid)
         self.url = f"amqp://guest:guest@{self.address}:{self.port}/%2F"
         self.proc: Proc | None = None
 
     def env(self) -> dict[str, str]:
         d = str(self.dir)
         return {
-            "HOME": d,
             "RABBITMQ_NODENAME": "rabbit@localhost",
             "RABBITMQ_CONFIG_FILE": f"{d}/rabbitmq",
             "RABBITMQ_ENABLED_PLUGINS_FILE": f"{d}/enabled_plugins",
@@ -235,9 +243,10 @@ class RabbitMQ:
             self.net,
             self.host,
             "rabbitmq",
-            [shutil.which("rabbitmq-server") or "/usr/sbin/rabbitmq-server"],
+            [RABBITMQ_SERVER if self.user else shutil.which("rabbitmq-server")],
             self.tmp,
             env=self.env(),
+            user=self.user,
         )
         wait_port(self.address, self.port, 120, self.proc)
 
