@@ -12,6 +12,8 @@ from bench.cluster import data
 from bench.send_issue import Admin
 
 ADMIN_PAGES = ["/admin/", "/admin/issues", "/admin/subscribers"]
+#: seconds the editor works before web1 dies, and after the proxy marked it down
+WEB_WINDOW = 3.0
 
 
 def _send(cluster, title: str) -> int:
@@ -135,14 +137,14 @@ def web_down(cluster) -> dict:
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
-    time.sleep(1.0)
+    time.sleep(WEB_WINDOW)
     killed_at = time.monotonic()
     cluster.kill_host("web1")
     deadline = time.monotonic() + 30
     while cluster.proxy.servers().get("web1") != "DOWN" and time.monotonic() < deadline:
         time.sleep(0.05)
     down_after = time.monotonic() - killed_at
-    time.sleep(1.0)
+    time.sleep(WEB_WINDOW)
     stop.set()
     worker.join(15)
     seen = cluster.proxy.servers()
@@ -160,6 +162,7 @@ def web_down(cluster) -> dict:
         problems.append(f"the proxy still sees web1 as {seen.get('web1')}")
     return {
         "requests": len(statuses),
+        "during_outage": sum(1 for t, _s in statuses if killed_at <= t <= killed_at + down_after),
         "errors": errors,
         "marked_down_after_s": round(down_after, 2),
         "proxy": seen,
