@@ -81,8 +81,12 @@ class Network:
     def __init__(self, run_id: int | None = None):
         self.run_id = run_id or os.getpid()
         self.bridge = f"{PREFIX}{self.run_id}"
-        # one /24 per run, picked by the run's id; the bridge holds .1
-        self.subnet = f"10.213.{self.run_id % 250 + 1}"
+        # one /24 per run, the first free from one picked by the run's id; the bridge .1
+        used = ip("-o", "-4", "addr", "show", check=False).stdout
+        for k in range(250):
+            self.subnet = f"10.213.{(self.run_id + k) % 250 + 1}"
+            if f" {self.subnet}." not in used:
+                break
         self.gateway = f"{self.subnet}.1"
         self.hosts: dict[str, str] = {}
         self._veths: dict[str, str] = {}
