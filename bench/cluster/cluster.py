@@ -153,10 +153,15 @@ class Cluster:
 
     # -- faults --------------------------------------------------------------------------
 
-    def kill_host(self, host: str) -> int:
-        """SIGKILL every process of the host and cut its link; returns the processes."""
-        self.net.cut(host)
+    def kill_host(self, host: str, *, cut_first: bool = True) -> int:
+        """SIGKILL every process of the host and cut its link; returns the processes.
+        `cut_first`: the link goes before the processes (nothing they send gets out,
+        as when a machine loses power); else the kernel still resets their connections."""
+        if cut_first:
+            self.net.cut(host)
         killed = self.net.kill(host)
+        if not cut_first:
+            self.net.cut(host)
         proc = self.procs.pop(host, None)
         if proc is not None:
             proc.popen.wait(10)

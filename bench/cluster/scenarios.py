@@ -130,7 +130,7 @@ def web_down(cluster) -> dict:
         while not stop.is_set():
             for page in ADMIN_PAGES:
                 try:
-                    status, _ms = admin.get(page, timeout=10)
+                    status, _ms = admin.get(page, timeout=30)
                 except OSError:
                     status = 0
                 statuses.append((time.monotonic(), status))
@@ -139,7 +139,9 @@ def web_down(cluster) -> dict:
     worker.start()
     time.sleep(WEB_WINDOW)
     killed_at = time.monotonic()
-    cluster.kill_host("web1")
+    # its processes die first (the kernel resets their connections, as when gunicorn
+    # crashes), then its link: the proxy retries on web2 what web1 held
+    cluster.kill_host("web1", cut_first=False)
     deadline = time.monotonic() + 30
     while cluster.proxy.servers().get("web1") != "DOWN" and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -148,7 +150,8 @@ def web_down(cluster) -> dict:
     stop.set()
     worker.join(15)
     seen = cluster.proxy.servers()
-    errors = sum(1 for _t, s in statuses if s != 200)
+    failed = [s for _t, s in statuses if s != 200]
+    errors = len(failed)
     cluster.net.mend("web1")
     cluster.procs["web1"] = hosts.start_web(
         cluster.net, "web1", cluster.tmp, cluster.env, cluster.args.web_workers
@@ -164,6 +167,7 @@ def web_down(cluster) -> dict:
         "requests": len(statuses),
         "during_outage": sum(1 for t, _s in statuses if killed_at <= t <= killed_at + down_after),
         "errors": errors,
+        "error_statuses": sorted(set(failed)),
         "marked_down_after_s": round(down_after, 2),
         "proxy": seen,
         "web1_back": cluster.proxy.servers().get("web1"),

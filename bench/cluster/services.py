@@ -263,9 +263,9 @@ defaults
     mode http
     timeout connect 2s
     timeout client 60s
-    timeout server 60s
+    timeout server 15s
     retries 3
-    option redispatch
+    option redispatch 1
     retry-on conn-failure empty-response response-timeout 502 503
 frontend web
     bind {address}:{port}
