@@ -8,6 +8,8 @@ import signal
 import threading
 import time
 
+import sqlalchemy as sa
+
 from bench.cluster import data
 from bench.send_issue import Admin
 
@@ -204,8 +206,6 @@ def two_clocks(cluster) -> dict:
 
 def _audit_starts(cluster, issue_ids) -> dict:
     """How often each issue was started (its "issue.send" audit entries)."""
-    import sqlalchemy as sa
-
     with cluster.engine.connect() as conn:
         rows = conn.execute(
             sa.text("SELECT object_id FROM audit_entry WHERE action = 'issue.send'")
