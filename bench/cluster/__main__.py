@@ -32,6 +32,7 @@ SHORT = {
     "chunk_size": 50,
     "stale_minutes": 0.1,
     "scenarios": "kill-worker",
+    "timeout": 200.0,  # a stuck send says where it stands before the test gives up
 }
 
 
