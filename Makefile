@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo au
 BROWSER := tests/browser
 
 .DEFAULT_GOAL := run
-.PHONY: run test test-deps lint translations clean system-packages chromium dovecot postgresql-client nginx browser-deps assets screenshots accessibility-report
+.PHONY: run test test-deps lint translations clean system-packages chromium dovecot postgresql-client nginx haproxy cluster browser-deps assets screenshots accessibility-report
 
 # -- the virtual environment -----------------------------------------------------------------
 
@@ -50,14 +50,17 @@ run: $(VENV)/.installed
 # (each test run starts a private Dovecot of its own, tests/services.py, none of the
 # system's), postgresql-client (pg_dump, pg_restore) for `kkp backup` and `kkp restore`
 # on PostgreSQL (its version at least the server's), nginx-light for `nginx -t` on the
-# deployment guide's ops/nginx/kkp.conf (tests/test_deploy_files.py). Without them those
-# tests skip (or fail under KKP_REQUIRE_SERVICES=1).
+# deployment guide's ops/nginx/kkp.conf (tests/test_deploy_files.py), haproxy for the
+# cluster's reverse proxy in front of its web hosts (make cluster and its short run in
+# tests/bench/test_cluster.py). Without them those tests skip (or fail under
+# KKP_REQUIRE_SERVICES=1).
 system-packages:
 	@missing=""; \
 	[ -e /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -e /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
 	command -v pg_dump >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
 	[ -e /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	[ -e /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing$$missing for the tests"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
@@ -65,7 +68,22 @@ system-packages:
 	    echo "could not install$$missing: the tests that need them will skip"; \
 	fi
 
-chromium dovecot postgresql-client nginx: system-packages
+chromium dovecot postgresql-client nginx haproxy: system-packages
+
+# A cluster of hosts on this machine (network namespaces on a bridge; root), every
+# scenario with its counts (bench/cluster/README.md): Redis with 100,000 subscribers,
+# then RabbitMQ with 20,000. One run with your own arguments:
+#   make cluster CLUSTER_ARGS="--subscribers 5000 --scenarios send2,kill-worker"
+CLUSTER_ARGS ?=
+cluster: $(VENV)/.installed-test haproxy
+	@if [ -n "$(CLUSTER_ARGS)" ]; then \
+	  $(BIN)/python -m bench.cluster $(CLUSTER_ARGS); \
+	else \
+	  status=0; \
+	  $(BIN)/python -m bench.cluster --broker redis --subscribers 100000 || status=1; \
+	  $(BIN)/python -m bench.cluster --broker rabbitmq --subscribers 20000 || status=1; \
+	  exit $$status; \
+	fi
 
 # axe-core for the accessibility checks, when npm is there.
 browser-deps:

@@ -174,7 +174,7 @@ class Defaults:
     #: at most this many mails per address and hour from the public event forms
     KKP_REGISTRATION_MAILS_PER_HOUR = 3
     #: a delivery left in "sending" this long is handed out again by the sweeper (minutes)
-    KKP_DELIVERY_STALE_MINUTES = 10
+    KKP_DELIVERY_STALE_MINUTES = 10.0
     #: an issue pauses itself after this many failed deliveries in a row
     KKP_ISSUE_PAUSE_AFTER_FAILURES = 20
     #: images in articles (bytes)

@@ -50,6 +50,12 @@ STATUS_CHECK_EVERY = 50
 TOUCH_EVERY = 60.0
 
 
+#: an interrupted chunk tries this long (seconds) to record what it did while the database
+#: is out of reach, every `RECORD_RETRY_EVERY` seconds
+RECORD_PATIENCE = 60.0
+RECORD_RETRY_EVERY = 0.5
+
+
 class RetryLater(dramatiq.Retry):
     """Some deliveries of a chunk failed for now; Dramatiq retries the chunk later."""
 
@@ -226,17 +232,14 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
         # over is in doubt (not sent again), the rest go back to the queue untried.
         _give_back(issue_id, claimed, stretch, counts)
         raise
-    # the last stretch is recorded in check_finished's transaction (or its own)
-    record(issue_id, stretch, commit=False)
-    if stretch.streak:
-        pause_if_failing(issue_id, stretch, commit=False)
     retry_later += _counted(stretch, counts)
+    # the last stretch is recorded in check_finished's transaction (or its own), and
+    # again if the database was gone meanwhile (recording is idempotent)
+    _patiently(lambda: _close(issue_id, stretch, finish=not retry_later))
     if retry_later:
-        db.session.commit()
         raise RetryLater(
             f"issue {issue_id}: deliveries in {first_id}-{last_id} to try again: " + retry_later[-1]
         )
-    check_finished(issue_id)
     return counts
 
 
@@ -245,18 +248,52 @@ def _what(exc: BaseException) -> str:
 
 
 def _give_back(issue_id: int, claimed, stretch: Stretch, counts: ChunkCounts) -> None:
+    """Record what the interrupted chunk did. When the database is what is gone (a
+    restart), try again until it is back, for at most `RECORD_PATIENCE` seconds (and
+    half the sweeper's stale time): what went out meanwhile is recorded as sent, not
+    left for the sweeper to settle as in doubt."""
+    doubtful = stretch.handing
+    if doubtful is not None:
+        stretch.fail(doubtful, reasons.reason(reasons.INTERRUPTED), server=False)
+    decided = stretch.decided()
+    # rows of earlier stretches are recorded already (the UPDATE leaves them be)
+    stretch.back.extend(r.id for r in claimed if r.id not in decided)
     try:
         db.session.rollback()
-        doubtful = stretch.handing
-        if doubtful is not None:
-            stretch.fail(doubtful, reasons.reason(reasons.INTERRUPTED), server=False)
-        decided = stretch.decided()
-        # rows of earlier stretches are recorded already (the UPDATE leaves them be)
-        stretch.back.extend(r.id for r in claimed if r.id not in decided)
-        _flush(issue_id, stretch, counts)
+        _patiently(lambda: _flush(issue_id, stretch, counts))
     except Exception:  # noqa: BLE001 - the sweeper settles what this could not record
         log.exception("issue %s: could not record what the interrupted chunk did", issue_id)
         db.session.rollback()
+
+
+#: what a lost or restarting database raises
+_DATABASE_GONE = (sa.exc.OperationalError, sa.exc.DisconnectionError, sa.exc.InterfaceError)
+
+
+def _patiently(write):
+    """`write()`, tried again while the database is out of reach (for at most
+    `RECORD_PATIENCE` seconds and half the sweeper's stale time)."""
+    stale = current_app.config["KKP_DELIVERY_STALE_MINUTES"] * 60
+    deadline = time.monotonic() + min(RECORD_PATIENCE, stale / 2)
+    while True:
+        try:
+            return write()
+        except _DATABASE_GONE:
+            db.session.rollback()
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(RECORD_RETRY_EVERY)  # poll until the database is back
+
+
+def _close(issue_id: int, stretch: Stretch, *, finish: bool) -> None:
+    """Record the chunk's last stretch; mark the issue sent if it was the last to go."""
+    record(issue_id, stretch, commit=False)
+    if stretch.streak:
+        pause_if_failing(issue_id, stretch, commit=False)
+    if finish:
+        check_finished(issue_id)  # commits
+    else:
+        db.session.commit()
 
 
 def _flush(issue_id: int, stretch: Stretch, counts: ChunkCounts) -> list[str]:

@@ -99,7 +99,17 @@ def start_due(now: datetime | None = None) -> int:
         sa.select(Issue.id).where(Issue.status == IssueStatus.SCHEDULED, Issue.scheduled_at <= now)
     ).all()
     for issue_id in ids:
-        issue = db.session.get(Issue, issue_id)
+        # Two clocks by mistake tick twice: the row lock lets one tick start the issue;
+        # the other skips it, or finds it sending already once the lock is released.
+        issue = db.session.scalars(
+            sa.select(Issue)
+            .where(Issue.id == issue_id, Issue.status == IssueStatus.SCHEDULED)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).first()
+        if issue is None:
+            db.session.rollback()
+            continue
         try:
             start_sending(issue)
         except IssueError as exc:

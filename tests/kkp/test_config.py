@@ -35,7 +35,7 @@ def test_the_readme_names_every_setting():
 @pytest.mark.parametrize(
     "env, message",
     [
-        ({"KKP_DELIVERY_STALE_MINUTES": "zehn"}, "KKP_DELIVERY_STALE_MINUTES must be a whole"),
+        ({"KKP_DELIVERY_STALE_MINUTES": "zehn"}, "KKP_DELIVERY_STALE_MINUTES must be a number"),
         ({"KKP_RECORD_IP": "vielleicht"}, "KKP_RECORD_IP must be 1 or 0"),
         ({"KKP_ISSUE_CHUNK_SIZE": "0"}, "KKP_ISSUE_CHUNK_SIZE must be a positive"),
         ({"KKP_DELIVERY_STALE_MINUTES": "0"}, "KKP_DELIVERY_STALE_MINUTES must be a positive"),
