@@ -233,8 +233,8 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
         _give_back(issue_id, claimed, stretch, counts)
         raise
     retry_later += _counted(stretch, counts)
-    # the last stretch is recorded in check_finished's transaction (or its own), and
-    # again if the database was gone meanwhile (recording is idempotent)
+    # the last stretch is recorded, and again if the database was gone meanwhile
+    # (recording is idempotent)
     _patiently(lambda: _close(issue_id, stretch, finish=not retry_later))
     if retry_later:
         raise RetryLater(
@@ -286,14 +286,15 @@ def _patiently(write):
 
 
 def _close(issue_id: int, stretch: Stretch, *, finish: bool) -> None:
-    """Record the chunk's last stretch; mark the issue sent if it was the last to go."""
+    """Record the chunk's last stretch; then, in a transaction of its own, mark the issue
+    sent if nothing is left. Not in one transaction: two chunks ending at once would each
+    see the other's rows still in flight, and neither would mark it."""
     record(issue_id, stretch, commit=False)
     if stretch.streak:
         pause_if_failing(issue_id, stretch, commit=False)
+    db.session.commit()
     if finish:
-        check_finished(issue_id)  # commits
-    else:
-        db.session.commit()
+        check_finished(issue_id)
 
 
 def _flush(issue_id: int, stretch: Stretch, counts: ChunkCounts) -> list[str]:
