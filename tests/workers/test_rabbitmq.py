@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +16,17 @@ AMQP_URL = os.environ.get("KKP_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:567
 
 
 @pytest.fixture
-def rabbit_app(app, broker, database_url, smtp_server):
+def rabbit_lock():
+    """One test at a time on this machine's RabbitMQ: its queues have no namespace, so a
+    test in another process (another xdist worker, another run) would take or flush
+    this one's messages."""
+    with open(Path(tempfile.gettempdir()) / "kkp-test-rabbitmq.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture
+def rabbit_app(app, broker, database_url, smtp_server, rabbit_lock):
     if not services.reachable("127.0.0.1", 5672):
         services.require("RabbitMQ is not reachable on 127.0.0.1:5672 (KKP_TEST_AMQP_URL)")
     from kkp.tasks import init_broker
