@@ -41,6 +41,7 @@ def test_a_data_request_on_a_phone(page, editor, lists, make_event):  # noqa: F8
 
 def fits(page) -> None:
     """No sideways scrolling at 375 px; else the elements that overflow."""
+    page.wait_for_load_state("load")  # the page's style sheets applied (a search reloads it)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375, page.evaluate(
         """() => [...document.querySelectorAll('main *')]
             .filter(e => e.scrollWidth > e.clientWidth + 1 && e.tagName != 'INPUT')
@@ -52,3 +53,4 @@ def search(page) -> None:
     page.goto("/admin/data-requests")
     page.get_by_label("E-Mail-Adresse").fill(LONG)
     page.get_by_role("button", name="Suche", exact=True).click()
+    page.wait_for_load_state("load")
