@@ -136,6 +136,15 @@ class PostgreSQL:
                 "full_page_writes=off",
                 "-c",
                 "shared_buffers=128MB",
+                # a worker host that loses power (its link cut) leaves its connections
+                # open, with their row locks; keepalives find them dead and end them
+                # (docs/deploy.md sets the same in production, with longer times)
+                "-c",
+                "tcp_keepalives_idle=2",
+                "-c",
+                "tcp_keepalives_interval=1",
+                "-c",
+                "tcp_keepalives_count=3",
             ],
             self.tmp,
             user=self.user,
