@@ -8,6 +8,9 @@ import pytest
 
 from service.app import ROOT
 
+# once, in the SQLite pass: the headers of an answer do not depend on the database
+pytestmark = pytest.mark.sqlite_only
+
 #: one of each kind of answer a browser or client gets
 ANSWERS = [
     "/",
