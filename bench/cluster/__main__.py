@@ -108,6 +108,7 @@ def main(argv=None) -> int:
             except Exception as exc:  # noqa: BLE001 - reported, the next one still runs
                 traceback.print_exc()
                 print(cluster.logs(1500), file=sys.stderr)
+                print(data.diagnosis(cluster.engine), file=sys.stderr)
                 result = {"ok": False, "problems": [f"{type(exc).__name__}: {exc}"]}
             result["wall_s"] = round(time.monotonic() - started, 1)
             ok = ok and result["ok"]

@@ -156,6 +156,34 @@ def wait_sent(engine, issue_id: int, timeout: float, every: float = 0.25) -> flo
     raise RuntimeError(f"issue {issue_id} not sent after {timeout} s: {status} {dict(counts)}")
 
 
+def diagnosis(engine) -> str:
+    """What the database shows when a scenario hangs: the sessions at work and what they
+    wait for, each issue's deliveries by status with their oldest and newest change,
+    and the scheduler's last tick."""
+    queries = {
+        "sessions": "SELECT pid, client_addr, state, wait_event_type, wait_event,"
+        " now() - xact_start AS xact_age, left(query, 120) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND state <> 'idle'",
+        "deliveries": "SELECT issue_id, status, count(*), min(updated_at), max(updated_at)"
+        " FROM delivery GROUP BY issue_id, status ORDER BY issue_id, status",
+        "issues": "SELECT id, status, last_subscriber_id, max_subscriber_id, updated_at"
+        " FROM issue ORDER BY id",
+        "ticks": "SELECT value FROM office_setting WHERE key = 'scheduler_ticks'",
+        "now": "SELECT now()",
+    }
+    out = []
+    with engine.connect() as conn:
+        for name, query in queries.items():
+            out.append(f"-- {name}")
+            try:
+                out.extend(" | ".join(map(str, row)) for row in conn.execute(sa.text(query)))
+            except sa.exc.SQLAlchemyError as exc:
+                out.append(f"({type(exc).__name__})")
+                conn.rollback()
+    return "\n".join(out)
+
+
 def wait_sent_count(engine, issue_id: int, at_least: int, timeout: float) -> None:
     """Poll until at least `at_least` deliveries of the issue are recorded as sent."""
     deadline = time.monotonic() + timeout

@@ -137,7 +137,9 @@ class PostgreSQL:
                 "-c",
                 "shared_buffers=128MB",
                 # a worker host that loses power (its link cut) leaves its connections
-                # open, with their row locks; keepalives find them dead and end them
+                # open, with their row locks; keepalives find the idle ones dead and end
+                # them, the user timeout those with an answer still unacknowledged (for
+                # them keepalives never start, and TCP retries for 15 minutes)
                 # (docs/deploy.md sets the same in production, with longer times)
                 "-c",
                 "tcp_keepalives_idle=2",
@@ -145,6 +147,8 @@ class PostgreSQL:
                 "tcp_keepalives_interval=1",
                 "-c",
                 "tcp_keepalives_count=3",
+                "-c",
+                "tcp_user_timeout=5000",
             ],
             self.tmp,
             user=self.user,
