@@ -5,10 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
-# pytest-xdist processes per pass: one more than the cores, as the tests wait for mail
-# servers, workers and browsers much of the time (3 on 2 cores: a quarter faster
-# than 2; 4 no faster); 0 runs all in one process
-PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo auto)
+# pytest-xdist processes per pass (the two passes run side by side): as many as cores;
+# 0 runs each pass in one process
+PYTEST_WORKERS ?= $(shell nproc 2>/dev/null || echo auto)
 BROWSER := tests/browser
 
 .DEFAULT_GOAL := run
@@ -98,24 +97,34 @@ browser-deps:
 # What the tests need, fetched side by side (pip, apt-get and npm at once).
 test-deps: $(VENV)/.installed-test system-packages browser-deps
 
-# Both databases; pytest's exit code 5 (nothing collected) is not a failure. The browser
-# tests (what a page looks like, its keyboard paths and axe) run once: they ask nothing
-# of the database that the other tests do not ask in both passes. Most run in the SQLite
-# pass, those marked once_in_postgresql in the PostgreSQL pass, so that the passes take
-# about as long. Tests that use no database (no_database, marked by tests/conftest.py)
-# run in the SQLite pass only.
+# Both databases, side by side: the PostgreSQL pass runs in the background (its output
+# follows the SQLite pass's), as one pass alone leaves a third of 2 cores idle while its
+# tests wait for mail servers, workers and browsers. pytest's exit code 5 (nothing
+# collected) is not a failure. The browser tests (what a page looks like, its keyboard
+# paths and axe) run once: they ask nothing of the database that the other tests do not
+# ask in both passes. Most run in the SQLite pass, those marked once_in_postgresql in the
+# PostgreSQL pass, so that the passes take about as long. Tests that use no database
+# (no_database, marked by tests/conftest.py) run in the SQLite pass only.
 test:
 	@$(MAKE) --no-print-directory -j3 test-deps
 	@# every test process would otherwise compile the code and rewrite the tests' asserts
 	@# anew (about 17 s of CPU each, where PYTHONDONTWRITEBYTECODE is set): one
 	@# collection first leaves them in __pycache__ for all of them
 	@PYTHONDONTWRITEBYTECODE= KKP_TEST_DB=sqlite $(BIN)/pytest -q --collect-only -p no:randomly >/dev/null 2>&1 || true
-	@status=0; \
-	for db in sqlite postgresql; do \
-	  echo "== pytest with KKP_TEST_DB=$$db"; \
-	  if [ $$db = postgresql ]; then once="not no_database and (not browser or once_in_postgresql)"; \
+	@pass() { \
+	  if [ $$1 = postgresql ]; then once="not no_database and (not browser or once_in_postgresql)"; \
 	  else once="not once_in_postgresql"; fi; \
-	  PYTHONDONTWRITEBYTECODE= KKP_TEST_DB=$$db $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -m "$$once" $(PYTEST_ARGS); rc=$$?; \
+	  PYTHONDONTWRITEBYTECODE= KKP_TEST_DB=$$1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -m "$$once" $(PYTEST_ARGS); \
+	}; \
+	log=$$(mktemp -t kkp-pytest-postgresql.XXXXXX); \
+	pass postgresql >$$log 2>&1 & pg=$$!; \
+	echo "== pytest with KKP_TEST_DB=sqlite (the PostgreSQL pass runs beside it; its output follows)"; \
+	pass sqlite; rc_sqlite=$$?; \
+	wait $$pg; rc_postgresql=$$?; \
+	echo "== pytest with KKP_TEST_DB=postgresql"; cat $$log; rm -f $$log; \
+	status=0; \
+	for db in sqlite postgresql; do \
+	  eval rc=\$$rc_$$db; \
 	  if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then \
 	    echo "== pytest with KKP_TEST_DB=$$db failed (exit code $$rc)"; status=1; \
 	  fi; \

@@ -316,11 +316,21 @@ class HAProxy:
             self.net, self.host, "haproxy", [binary, "-db", "-f", str(self.config)], self.tmp
         )
         wait_port(self.address, self.port, 30, self.proc)
+        # the stats socket may come a moment after the port (seen under load)
+        deadline = time.monotonic() + 30
+        while not self.stats_socket.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"haproxy made no stats socket:\n{self.proc.log()[-2000:]}")
+            time.sleep(0.05)
+
+    @property
+    def stats_socket(self) -> Path:
+        return self.tmp / "haproxy.sock"
 
     def servers(self) -> dict[str, str]:
         """Each web host's state as the proxy sees it (UP, DOWN, ...)."""
         with socket.socket(socket.AF_UNIX) as s:
-            s.connect(str(self.tmp / "haproxy.sock"))
+            s.connect(str(self.stats_socket))
             s.sendall(b"show stat\n")
             data = b""
             while chunk := s.recv(65536):

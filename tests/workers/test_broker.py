@@ -84,11 +84,14 @@ def test_every_actor_is_bound_to_the_function_that_runs_it(broker):
     from newsletter.sending.chunks import send_chunk
     from service.schedule import run_due
 
-    assert broker.get_actor("send_delivery").fn is deliver
-    assert broker.get_actor("send_interactive_delivery").fn is deliver
-    assert broker.get_actor("write_issue_batch").fn is write_batch
-    assert broker.get_actor("send_issue_chunk").fn is send_chunk
-    assert broker.get_actor("scheduler_tick").fn is run_due
+    def runs(name):  # the actor runs the function and drops its result
+        return broker.get_actor(name).fn.__wrapped__
+
+    assert runs("send_delivery") is deliver
+    assert runs("send_interactive_delivery") is deliver
+    assert runs("write_issue_batch") is write_batch
+    assert runs("send_issue_chunk") is send_chunk
+    assert runs("scheduler_tick") is run_due
     assert {"run_import", "import_failed"} <= broker.get_declared_actors()
 
 
