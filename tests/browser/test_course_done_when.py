@@ -26,6 +26,7 @@ from kkp.extensions import db
 from kkp.i18n import BERLIN
 from tests.browser.test_event_admin import EDIT, event_id, kinds, log_in, publish  # noqa: F401
 from tests.events.conftest import day_in
+from tests.browser.test_layout import overflow, widest
 from tests.helpers import links, parse_mail, text_of
 
 #: runs in make test's PostgreSQL pass (the SQLite pass has most other browser tests)
@@ -41,7 +42,8 @@ PEOPLE = {
 
 
 def _fits(page) -> None:
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375, page.url
+    page.evaluate("() => document.fonts.ready")  # measured in the page's own font
+    assert overflow(page) == 0, (page.url, widest(page))
 
 
 def _mail_with(mail, address: str, path: str) -> str:
