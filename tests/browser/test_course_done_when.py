@@ -25,8 +25,8 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.i18n import BERLIN
 from tests.browser.test_event_admin import EDIT, event_id, kinds, log_in, publish  # noqa: F401
-from tests.events.conftest import day_in
 from tests.browser.test_layout import overflow, widest
+from tests.events.conftest import day_in
 from tests.helpers import links, parse_mail, text_of
 
 #: runs in make test's PostgreSQL pass (the SQLite pass has most other browser tests)

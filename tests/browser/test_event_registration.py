@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
@@ -14,9 +13,6 @@ from kkp.extensions import db
 from tests.browser.conftest import assert_accessible
 from tests.events import conftest as event_fixtures
 from tests.helpers import links, parse_mail, text_of
-
-#: runs in make test's PostgreSQL pass (the SQLite pass has most other browser tests)
-pytestmark = pytest.mark.once_in_postgresql
 
 # the events' factory fixtures, shared with this directory
 kinds = event_fixtures.kinds

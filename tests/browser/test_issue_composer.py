@@ -8,7 +8,6 @@ import io
 import re
 import time
 
-import pytest
 import sqlalchemy as sa
 from PIL import Image as PILImage
 from playwright.sync_api import expect
@@ -17,9 +16,6 @@ from kkp.extensions import db
 from newsletter.models import Issue
 from tests.browser.conftest import assert_accessible
 from tests.newsletter.conftest import add_confirmed
-
-#: runs in make test's PostgreSQL pass (the SQLite pass has most other browser tests)
-pytestmark = pytest.mark.once_in_postgresql
 
 
 def log_in(page, editor) -> None:
