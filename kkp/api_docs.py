@@ -95,14 +95,17 @@ class Setting:
     name: str
 
 
-def configured(value, config):
-    """`value` with each :class:`Setting` in it replaced by its configured value."""
+def configured(value, config, used: dict | None = None):
+    """`value` with each :class:`Setting` in it replaced by its configured value (and
+    noted in `used`, name → value)."""
     if isinstance(value, Setting):
+        if used is not None:
+            used[value.name] = config[value.name]
         return config[value.name]
     if isinstance(value, dict):
-        return {key: configured(item, config) for key, item in value.items()}
+        return {key: configured(item, config, used) for key, item in value.items()}
     if isinstance(value, list):
-        return [configured(item, config) for item in value]
+        return [configured(item, config, used) for item in value]
     return value
 
 
@@ -156,11 +159,18 @@ class ApiDocs(flask_smorest.Api):
 
     def document(self, config) -> dict:
         """The document as served: paths as the clients know them (below the server
-        URL), settings as configured."""
+        URL), settings as configured. Built once and kept while the settings it names
+        keep their values (building it takes 15 ms); not to be changed by the caller."""
+        kept = getattr(self, "_kept", None)
+        if kept is not None and all(config.get(k) == v for k, v in kept[0].items()):
+            return kept[1]
         document = self.spec.to_dict()
         document["paths"] = {
             path.removeprefix(PREFIX): item for path, item in document["paths"].items()
         }
         document.pop("tags", None)
+        used = {"KKP_BASE_URL": config["KKP_BASE_URL"]}
         document["servers"] = [{"url": config["KKP_BASE_URL"] + PREFIX}]
-        return configured(document, config)
+        document = configured(document, config, used)
+        self._kept = (used, document)
+        return document

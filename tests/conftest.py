@@ -298,7 +298,9 @@ def drain(broker, worker):
     def wait(timeout: float = 20.0):
         deadline = time.monotonic() + timeout
         for queue in broker.get_declared_queues():
-            broker.join(queue, timeout=int(max(0.1, deadline - time.monotonic()) * 1000))
+            broker.join(  # looks every 10 ms (Dramatiq: 100)
+                queue, interval=10, timeout=int(max(0.1, deadline - time.monotonic()) * 1000)
+            )
         worker.join()
 
     return wait

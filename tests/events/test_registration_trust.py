@@ -146,10 +146,10 @@ def test_at_most_three_mails_an_hour_to_one_address_whatever_the_ip(
             response = sign_up(english, event, person(), ip=f"198.51.100.{n + 1}")
             assert response.status_code == 303
             pages.add(english.get(response.headers["Location"]).status_code)
+        drain()  # the worker logs the limit: while the log is captured
+        assert len(mail.wait_for(3)) == 3
+        drain()
     assert pages == {200}
-    drain()
-    assert len(mail.wait_for(3)) == 3
-    drain()
     assert len(mail.messages) == 3  # not one more
     assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 3
     limited = [r.getMessage() for r in caplog.records if "mail limit" in r.getMessage()]

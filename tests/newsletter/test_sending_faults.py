@@ -375,7 +375,7 @@ def own_server(app):
 
 #: how long the server is gone; with quick retries (0.1 to 1 s) each chunk tries to
 #: reach it several times meanwhile, as it would during a minute of the real backoff
-DOWN_SECONDS = 8
+DOWN_SECONDS = 4
 
 
 def test_an_unreachable_server_delays_sending_without_failing_anyone(
