@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from kkp.db import insert_rows
 from kkp.extensions import db
 from newsletter.models import Subscriber, Subscription
 
@@ -61,12 +62,9 @@ def seed(list_ids: dict[str, int], total: int = TOTAL) -> None:
                     "confirmed_at": None if pending else at,
                 }
             )
-    # the tables, not the ORM classes: one executemany per chunk (the ORM's bulk insert
-    # splits it wherever the columns given as None change)
-    for chunk in range(0, len(subscribers), 20_000):
-        db.session.execute(sa.insert(Subscriber.__table__), subscribers[chunk : chunk + 20_000])
-    for chunk in range(0, len(subscriptions), 20_000):
-        db.session.execute(sa.insert(Subscription.__table__), subscriptions[chunk : chunk + 20_000])
+    # COPY on PostgreSQL, one executemany on SQLite (kkp.db.insert_rows)
+    insert_rows(Subscriber, subscribers)
+    insert_rows(Subscription, subscriptions)
     if db.engine.dialect.name == "postgresql":
         db.session.execute(
             sa.text("SELECT setval(pg_get_serial_sequence('subscriber', 'id'), :n)"), {"n": total}
