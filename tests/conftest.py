@@ -53,15 +53,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker("browser")
         if not {"app", "database_url"} & set(getattr(item, "fixturenames", ())):
             item.add_marker("no_database")
-    # the long ones (in a browser, or once in the PostgreSQL pass) first: started last,
-    # one of them alone would keep a pass running after the other test processes ended
-    items.sort(
-        key=lambda item: (
-            not (
-                item.get_closest_marker("browser") or item.get_closest_marker("once_in_postgresql")
-            )
-        )
-    )
     other = "postgresql_only" if BACKEND == "sqlite" else "sqlite_only"
     left_out = [other] if os.environ.get("KKP_FEEDVALIDATOR") else [other, "feedvalidator"]
     kept = [item for item in items if not any(item.get_closest_marker(m) for m in left_out)]
