@@ -34,3 +34,19 @@ def test_the_document_is_valid_and_keeps_the_bearer_token_scheme(client):
     }
     assert document["security"] == [{"token": []}]
     assert document["servers"][0]["url"].endswith("/api/v1")
+
+
+def test_the_document_is_built_once_and_again_when_a_setting_in_it_changes(app, client):
+    docs = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]  # as kkp.api finds it
+    first = docs.document(app.config)
+    assert docs.document(app.config) is first  # kept, not built again
+    limit = app.config["KKP_ARTICLE_MAX_LENGTH"]
+    app.config["KKP_ARTICLE_MAX_LENGTH"] = limit + 1
+    try:
+        changed = client.get(PREFIX + "/openapi.json").get_json()
+        body = changed["components"]["schemas"]["ArticleCreate"]["properties"]["body"]
+        assert body["maxLength"] == limit + 1
+    finally:
+        app.config["KKP_ARTICLE_MAX_LENGTH"] = limit
+    assert docs.document(app.config) is not first  # built anew, the same as before
+    assert docs.document(app.config) == first
