@@ -15,9 +15,6 @@ from kkp.extensions import db
 from tests.browser.conftest import assert_accessible
 from tests.events.conftest import day_in
 
-#: runs in make test's PostgreSQL pass (the SQLite pass has most other browser tests)
-pytestmark = pytest.mark.once_in_postgresql
-
 
 @pytest.fixture
 def kinds(ctx):
