@@ -534,7 +534,8 @@ class Bench:
     # measuring -------------------------------------------------------------------------
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time (user + system) so far of the workers, smtp-sink and gunicorn."""
+        """CPU time (user + system) so far of the workers, smtp-sink, gunicorn, the database
+        server and the broker (every process of theirs on the machine) and this process."""
         import psutil
 
         out = {}
@@ -551,7 +552,25 @@ class Bench:
                 out[name] = total
             except psutil.Error:
                 pass
+        # the servers the send waits on, and this process (it asks for the admin pages)
+        servers = {"postgres": "database", "redis-server": "broker", "beam.smp": "broker"}
+        for p in psutil.process_iter(["name", "cpu_times"]):
+            name = servers.get(p.info["name"] or "")
+            if name and p.info["cpu_times"] is not None:
+                t = p.info["cpu_times"]
+                out[name] = out.get(name, 0.0) + t.user + t.system
+        t = psutil.Process().cpu_times()
+        out["bench"] = t.user + t.system
         return out
+
+    @staticmethod
+    def machine_busy() -> tuple[float, float]:
+        """(CPU seconds busy, CPU seconds in all) of the whole machine so far."""
+        import psutil
+
+        t = psutil.cpu_times()
+        idle = t.idle + getattr(t, "iowait", 0.0)
+        return sum(t) - idle, sum(t)
 
     def sample_memory(self, stop: threading.Event, peaks: dict[int, int]) -> None:
         while not stop.is_set():
@@ -762,12 +781,14 @@ class Bench:
         if args.profile:
             self.profile(pids)
         cpu_before = self.cpu_seconds()
+        busy_before = self.machine_busy()
         try:
             how, started = self.start_send(app, admin)
             self.result["started_via"] = how
             status, ended = self.wait_sent(engine, args.timeout)
             hwm = {pid: vm_status(pid).get("VmHWM", 0) for pid in self.worker_pids()}
             cpu_after = self.cpu_seconds()
+            busy_after = self.machine_busy()
         finally:
             stop.set()
             for t in threads:
@@ -793,6 +814,9 @@ class Bench:
             name: round(1000 * (cpu_after[name] - cpu_before.get(name, 0.0)) / max(sent, 1), 2)
             for name in cpu_after
         }
+        busy = busy_after[0] - busy_before[0]
+        total = busy_after[1] - busy_before[1]
+        self.result["machine_busy"] = round(busy / max(total, 1e-9), 2)
         self.result |= {
             "status": status,
             "to_send": row.to_send,
@@ -902,10 +926,13 @@ class Bench:
             db.session.remove()
         except Exception:  # noqa: BLE001
             pass
-        try:
-            self.drop_database()
-        except Exception as exc:  # noqa: BLE001
-            print(f"could not drop {self.pg_name}: {exc}", file=sys.stderr)
+        if self.args.keep and self.pg_name:
+            print(f"kept the database {self.pg_name} (drop it when done)", file=sys.stderr)
+        else:
+            try:
+                self.drop_database()
+            except Exception as exc:  # noqa: BLE001
+                print(f"could not drop {self.pg_name}: {exc}", file=sys.stderr)
         if self.redis_url and not self.args.redis:
             import redis
 
@@ -971,6 +998,7 @@ def print_table(r: dict) -> None:
             "CPU per message (ms)",
             ", ".join(f"{k} {v}" for k, v in r.get("cpu_ms_per_msg", {}).items()),
         ),
+        ("machine busy during the send", f"{r.get('machine_busy', 0):.0%} of all cores"),
         ("load average before / after", f"{r.get('load_before')} / {r.get('load_after')}"),
     ]
     width = max(len(k) for k, _ in rows)
@@ -1044,7 +1072,11 @@ def arguments() -> argparse.ArgumentParser:
         default=60.0,
         help="give up when smtp-sink receives nothing for this many seconds",
     )
-    parser.add_argument("--keep", action="store_true", help="keep the instance folder and logs")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the instance folder, its logs and the PostgreSQL database",
+    )
     return parser
 
 

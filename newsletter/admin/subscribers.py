@@ -98,7 +98,7 @@ def subscribers():
         total=total,
         filtered=bool(flt.as_args()),
         lists=lists,
-        breaking_policy=len(address_check.subscribers_breaking_policy()),
+        breaking_policy=address_check.count_breaking_policy(),
     )
 
 

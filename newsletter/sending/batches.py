@@ -12,7 +12,7 @@ from kkp.extensions import db
 from kkp.mail.models import Delivery, DeliveryStatus
 from newsletter.models import DeliveryKind, Issue, IssueStatus, Subscriber
 from newsletter.sending.progress import check_finished
-from newsletter.sending.recipients import confirmed_recipients
+from newsletter.sending.recipients import confirmed_recipients, lists_of
 from newsletter.tasks import send_issue_chunk, write_issue_batch
 
 #: when the batch writer finds the issue row locked, it looks again after (ms)
@@ -50,26 +50,24 @@ def chunk_ranges(*where) -> list[tuple[int, int]]:
     ]
 
 
-def _write_deliveries(issue_id: int, after: int, upto: int) -> None:
+def _write_deliveries(issue_id: int, after: int, upto: int, list_ids: list[int]) -> None:
     """One INSERT … SELECT: a delivery row for every recipient with an id in
     (after, upto], none twice. No row passes through Python."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    rows = (
-        confirmed_recipients(issue_id)
-        .where(Subscriber.id > after, Subscriber.id <= upto)
-        .with_only_columns(
-            sa.literal(DeliveryKind.ISSUE, sa.String),
-            sa.literal(issue_id, sa.Integer),
-            Subscriber.id,
-            Subscriber.email,
-            sa.literal({}, Delivery.params.type),
-            sa.literal(DeliveryStatus.QUEUED, sa.String),
-            sa.literal(0, sa.Integer),
-            sa.literal(now, Delivery.created_at.type),
-            sa.literal(now, Delivery.updated_at.type),
-        )
+    rows = confirmed_recipients(
+        issue_id, after=after, upto=upto, list_ids=list_ids
+    ).with_only_columns(
+        sa.literal(DeliveryKind.ISSUE, sa.String),
+        sa.literal(issue_id, sa.Integer),
+        Subscriber.id,
+        Subscriber.email,
+        sa.literal({}, Delivery.params.type),
+        sa.literal(DeliveryStatus.QUEUED, sa.String),
+        sa.literal(0, sa.Integer),
+        sa.literal(now, Delivery.created_at.type),
+        sa.literal(now, Delivery.updated_at.type),
     )
     columns = ["kind", "issue_id", "subscriber_id", "recipient", "params", "status",
                "attempts", "created_at", "updated_at"]  # fmt: skip
@@ -83,7 +81,12 @@ def write_batch(issue_id: int, cursor: int | None = None) -> str:
     query = sa.select(Issue).where(Issue.id == issue_id)
     on_postgresql = db.session.get_bind().dialect.name == "postgresql"
     if on_postgresql:
-        query = query.with_for_update(skip_locked=True)
+        # FOR NO KEY UPDATE: another writer, an editor's pause and a chunk recording a
+        # failure wait for it, but not the chunks' own writes to their deliveries, which
+        # check the issue's key (FOR KEY SHARE) when their row was changed earlier in
+        # the same transaction (the claim, then the mark): FOR UPDATE held every chunk
+        # up for as long as this batch took.
+        query = query.with_for_update(skip_locked=True, key_share=True)
     issue = db.session.execute(query).scalar_one_or_none()
     if issue is None and on_postgresql and db.session.get(Issue, issue_id) is not None:
         # Someone holds the row for a moment (an editor pausing, a chunk recording a
@@ -100,10 +103,12 @@ def write_batch(issue_id: int, cursor: int | None = None) -> str:
         return issue.status
     cursor = issue.last_subscriber_id
     size = current_app.config["KKP_ISSUE_BATCH_SIZE"]
+    list_ids = lists_of(issue.id)
     ids_in_batch = (
-        confirmed_recipients(issue.id)
+        confirmed_recipients(
+            issue.id, after=cursor, upto=issue.max_subscriber_id, list_ids=list_ids
+        )
         .with_only_columns(Subscriber.id)
-        .where(Subscriber.id > cursor, Subscriber.id <= issue.max_subscriber_id)
         .order_by(Subscriber.id)
         .limit(size)
         .subquery()
@@ -113,7 +118,7 @@ def write_batch(issue_id: int, cursor: int | None = None) -> str:
     ).one()
     new_cursor = last if found == size else issue.max_subscriber_id
     if found:
-        _write_deliveries(issue.id, cursor, new_cursor)
+        _write_deliveries(issue.id, cursor, new_cursor, list_ids)
     # Advance only from where this batch started: a second writer finds 0 rows.
     moved = db.session.execute(
         sa.update(Issue)

@@ -135,7 +135,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
     people = {
         row.id: row
         for row in db.session.execute(
-            confirmed_recipients(issue_id).where(
+            confirmed_recipients(issue_id, list_ids=list_ids).where(
                 Subscriber.id.in_([r.subscriber_id for r in claimed if r.subscriber_id])
             )
         ).all()

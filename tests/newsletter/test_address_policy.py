@@ -148,3 +148,21 @@ def test_stored_addresses_of_no_valid_shape_are_listed_too(logged_in, lists):
     for bad in ("a..b@example.org", "no-at-sign", "a@example", ".a@example.org"):
         assert bad in listing
     assert "fine@example.org" not in listing
+
+
+def test_the_subscribers_page_counts_them_at_most_every_few_minutes(app, ctx, lists):
+    """The check reads every stored address: the page's hint reuses its count for
+    COUNT_KEPT_SECONDS (the list of them is always fresh)."""
+    from newsletter import address_check
+
+    now = [1000.0]
+
+    def count():
+        return address_check.count_breaking_policy(clock=lambda: now[0])
+
+    assert count() == 0
+    store_unchecked(UMLAUT, lists["kkp-kompakt"])
+    assert count() == 0
+    assert len(address_check.subscribers_breaking_policy()) == 1
+    now[0] += address_check.COUNT_KEPT_SECONDS
+    assert count() == 1

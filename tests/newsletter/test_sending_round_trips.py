@@ -8,8 +8,10 @@ import threading
 import time
 from collections import Counter
 
+import pytest
 import sqlalchemy as sa
 
+from kkp.mail.models import Delivery
 from tests.newsletter.conftest import add_confirmed, fresh_issue, relay, send_now
 from tests.newsletter.test_sending_faults import _deliveries
 
@@ -132,3 +134,44 @@ def test_a_pipelined_send_fails_the_refused_and_sends_the_rest_once(
     for n in range(2):
         assert outcome[f"reject{n}@example.org"] == ("failed", 1, "550 5.1.1 User unknown")
     assert Counter(status for status, _, _ in outcome.values()) == {"sent": 10, "failed": 2}
+
+
+@pytest.mark.postgresql_only
+def test_a_chunk_does_not_wait_for_the_batch_writer(app, ctx, lists, compose, mail):
+    """The batch writer holds the issue row while it writes a batch (at a million
+    subscribers, many batches). A chunk that claims and marks its deliveries checks the
+    issue's key (FOR KEY SHARE, since the rows changed earlier in its transaction): with
+    the writer's FOR NO KEY UPDATE it goes on at once; FOR UPDATE held it up."""
+    from kkp.extensions import db
+    from newsletter import sending
+
+    add_confirmed([lists["kkp-kompakt"]], 20)
+    issue_id = compose()
+    send_now(issue_id)
+    taken: list[str] = []
+
+    def writer_lock(conn, cursor, statement, parameters, context, executemany):
+        if "FROM issue" in statement and " FOR " in statement:
+            taken.append(statement[statement.index(" FOR ") :].strip())
+
+    sa.event.listen(db.engine, "before_cursor_execute", writer_lock)
+    try:
+        assert sending.write_batch(issue_id) == "written"
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", writer_lock)
+    assert taken == ["FOR NO KEY UPDATE SKIP LOCKED"]
+    ids = db.session.scalars(
+        sa.select(Delivery.id).where(Delivery.issue_id == issue_id).order_by(Delivery.id)
+    ).all()
+    first, last = ids[0], ids[9]  # half of them: the issue is not finished by this chunk
+    db.session.commit()
+    with db.engine.connect() as writer:  # the writer, busy with the next batch
+        writer.execute(
+            sa.text("SELECT id FROM issue WHERE id = :i FOR NO KEY UPDATE"), {"i": issue_id}
+        )
+        db.session.execute(sa.text("SET lock_timeout = '3s'"))
+        counts = sending.send_chunk(issue_id, first, last)
+        writer.rollback()
+    assert counts.sent == 10
+    assert Counter(d.status for d in _deliveries(issue_id)) == {"sent": 10, "queued": 10}
+    assert len(mail.wait_for(10)) == 10
