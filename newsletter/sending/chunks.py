@@ -13,7 +13,7 @@ import dramatiq
 import sqlalchemy as sa
 from flask import current_app
 
-from kkp.db import utcnow
+from kkp.db import one_of, utcnow
 from kkp.extensions import db
 from kkp.mail import dkim, reasons, throttle
 from kkp.mail.models import Delivery, DeliveryStatus
@@ -136,7 +136,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
         row.id: row
         for row in db.session.execute(
             confirmed_recipients(issue_id, list_ids=list_ids).where(
-                Subscriber.id.in_([r.subscriber_id for r in claimed if r.subscriber_id])
+                one_of(Subscriber.id, [r.subscriber_id for r in claimed if r.subscriber_id])
             )
         ).all()
     }
@@ -317,7 +317,7 @@ def _in_flight(claimed) -> None:
     the end of their stretch) must not look stale to the sweeper."""
     db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.id.in_([r.id for r in claimed]), Delivery.status.in_(HELD))
+        .where(one_of(Delivery.id, [r.id for r in claimed]), Delivery.status.in_(HELD))
         .values(updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from kkp.db import utcnow
+from kkp.db import one_of, utcnow
 from kkp.extensions import db
 from kkp.mail import reasons
 from kkp.mail.models import Delivery, DeliveryStatus
@@ -104,7 +104,7 @@ def _held_by(rows):
         by_attempt.setdefault(r.attempts, []).append(r.id)
     return sa.or_(
         *(
-            sa.and_(Delivery.id.in_(ids), Delivery.attempts == attempt)
+            sa.and_(one_of(Delivery.id, ids), Delivery.attempts == attempt)
             for attempt, ids in by_attempt.items()
         )
     )
@@ -155,7 +155,7 @@ def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
         sa.update(Delivery)
         .where(
             sa.or_(
-                Delivery.id.in_(stretch.sent_ids()),
+                one_of(Delivery.id, stretch.sent_ids()),
                 sa.and_(_held_by(rows), claimed, sending),
             )
         )
@@ -190,7 +190,7 @@ def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
         suffix = first_message_id[len(f"<{first_id}") :]
         db.session.execute(
             sa.update(Delivery)
-            .where(Delivery.id.in_([i for i, _ in stretch.sent]))
+            .where(one_of(Delivery.id, [i for i, _ in stretch.sent]))
             .values(
                 status=DeliveryStatus.SENT,
                 sent_at=now,
