@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 
 from events.answers import read_answers
 from events.course_models import CourseBooking
+from events.course_seats import is_course
 from events.errors import EventError, EventStateError
 from events.feedback_models import FeedbackReceipt
 from events.models import (
@@ -67,6 +68,23 @@ TYPICAL = (
 RANDOM_IDS = (2**30, 2**31 - 1)
 
 
+def has_own_feedback(owner: Owner) -> bool:
+    """An event, or a course booked as a whole. The feedback of a series whose dates are
+    booked one by one (or one of them) belongs to each date: nobody books the series."""
+    return isinstance(owner, Event) or is_course(owner)
+
+
+def require_own_feedback(owner: Owner) -> None:
+    """Raises :class:`EventStateError` for a series that is not booked as a whole."""
+    if not has_own_feedback(owner):
+        raise EventStateError(
+            _(
+                "This series collects feedback per date, as it is not booked as a whole "
+                "course. Please use the feedback of each of its dates."
+            )
+        )
+
+
 def feedback_questions(owner: Owner) -> list[Question]:
     return questions_of(owner, QuestionPurpose.FEEDBACK)
 
@@ -77,7 +95,9 @@ def feedback_question(owner: Owner, question_id: int) -> Question | None:
 
 
 def add_typical(owner: Owner) -> int:
-    """The typical questions the owner does not ask yet; how many were added."""
+    """The typical questions the owner does not ask yet; how many were added. Raises
+    :class:`EventStateError` for a series not booked as a whole."""
+    require_own_feedback(owner)
     asked = {q.label for q in feedback_questions(owner)}
     added = 0
     for question in TYPICAL:
@@ -247,7 +267,9 @@ def uninvited(owner: Owner, present_only: bool = False) -> list[Registration | C
 
 def invite(owner: Owner, present_only: bool = False) -> int:
     """Queue the invitation to everyone not asked yet; idempotent. How many went.
-    Raises :class:`EventStateError` without questions or outside the form's window."""
+    Raises :class:`EventStateError` without questions, outside the form's window, or for
+    a series not booked as a whole."""
+    require_own_feedback(owner)
     if not feedback_questions(owner):
         raise EventStateError(_("Please add at least one feedback question first."))
     if not is_open(owner):

@@ -1,7 +1,9 @@
 """The editors' feedback page of an event or a course (a series)
 (/admin/events/<id>/feedback, /admin/events/series/<id>/feedback): its questions (the
 typical ones in one click), the invitation by mail, and the answers summarised, with
-the CSV. The rules are :mod:`events.feedback`'s; nothing here names who answered."""
+the CSV. The rules are :mod:`events.feedback`'s; nothing here names who answered. A
+series that is not booked as a whole has no feedback of its own: its page says so and
+links each date's, and its other addresses lead there."""
 
 from __future__ import annotations
 
@@ -37,6 +39,19 @@ def _page_url(owner_obj, anchor: str = "") -> str:
     return url_for(".feedback_page", owner=owner, owner_id=owner_obj.id, _anchor=anchor or None)
 
 
+def _feedback_owner(owner: str, owner_id: int) -> Event | EventSeries:
+    """The event or course; a series not booked as a whole: to its page, which says that
+    each date has the feedback."""
+    owner_obj = _owner(owner, owner_id)
+    if not feedback.has_own_feedback(owner_obj):
+        abort(redirect(_page_url(owner_obj), 303))
+    return owner_obj
+
+
+def _per_date(series: EventSeries):
+    return render_template("admin/events/feedback_per_date.html", series=series)
+
+
 def _present_only() -> bool:
     return request.values.get("present") == "1"
 
@@ -64,12 +79,15 @@ def _render(owner_obj, *, question_form=None, editing=None, status=200):
 
 @_route("")
 def feedback_page(owner: str, owner_id: int):
-    return _render(_owner(owner, owner_id))
+    owner_obj = _owner(owner, owner_id)
+    if not feedback.has_own_feedback(owner_obj):
+        return _per_date(owner_obj)
+    return _render(owner_obj)
 
 
 @_route("/typical", methods=["POST"])
 def feedback_typical(owner: str, owner_id: int):
-    owner_obj = _owner(owner, owner_id)
+    owner_obj = _feedback_owner(owner, owner_id)
     if ConfirmForm().validate():
         with saving() as saved:
             added = feedback.add_typical(owner_obj)
@@ -94,7 +112,7 @@ def _feedback_question(owner_obj, question_id: int | None) -> Question | None:
 @_route("/questions/<int:question_id>", methods=["GET", "POST"])
 def feedback_question_edit(owner: str, owner_id: int, question_id: int | None = None):
     """A new question, or one changed (conditions are for registration forms only)."""
-    owner_obj = _owner(owner, owner_id)
+    owner_obj = _feedback_owner(owner, owner_id)
     question = _feedback_question(owner_obj, question_id)
     if request.method == "GET":
         form = QuestionForm(formdata=None, obj=question)
@@ -125,7 +143,7 @@ def feedback_question_edit(owner: str, owner_id: int, question_id: int | None = 
 
 @_route("/questions/<int:question_id>/delete", methods=["POST"])
 def feedback_question_delete(owner: str, owner_id: int, question_id: int):
-    owner_obj = _owner(owner, owner_id)
+    owner_obj = _feedback_owner(owner, owner_id)
     question = _feedback_question(owner_obj, question_id)
     if ConfirmForm().validate():
         with saving() as saved:
@@ -137,7 +155,7 @@ def feedback_question_delete(owner: str, owner_id: int, question_id: int):
 
 @_route("/invite", methods=["GET", "POST"])
 def feedback_invite(owner: str, owner_id: int):
-    owner_obj = _owner(owner, owner_id)
+    owner_obj = _feedback_owner(owner, owner_id)
     present_only = _present_only()
     back = _page_url(owner_obj, "invite")
     if ConfirmForm().validate_on_submit():
@@ -182,7 +200,7 @@ def feedback_invite(owner: str, owner_id: int):
 
 @_route(".csv")
 def feedback_csv(owner: str, owner_id: int):
-    owner_obj = _owner(owner, owner_id)
+    owner_obj = _feedback_owner(owner, owner_id)
     stem = "feedback" if isinstance(owner_obj, Event) else "feedback-course"
     return (
         answers_csv(owner_obj),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from events.api.questions import ConsentOfferSchema, GivenConsentSchema, QuestionSchema
+from events.api.questions import ConsentOfferSchema, QuestionSchema, given_fields
 from events.models import (
     EVENT_STATUSES,
     FORMATS,
@@ -211,17 +211,7 @@ class RegistrationSchema(AnswerSchema):
         description="pending, pending_waiting: lapses then unless the person clicks the link "
         "in the mail (UTC); otherwise null.",
     )
-    answers = answer(
-        ma.fields.Dict,
-        keys=ma.fields.String(),
-        values=ma.fields.Raw(),
-        description="Answers by question id: text, a list of choices, or true/false.",
-    )
-    consents = answer(
-        ma.fields.List,
-        ma.fields.Nested(GivenConsentSchema),
-        description="The optional consents given; one withdrawn since has `withdrawn_at`.",
-    )
+    answers, consents = given_fields().values()
 
 
 RegistrationPageSchema = page_of(RegistrationSchema, "RegistrationPageSchema")

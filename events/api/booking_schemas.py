@@ -8,7 +8,7 @@ from datetime import datetime
 import marshmallow as ma
 
 from events.api.input import WHEN, when_or_null
-from events.api.questions import ANSWER_FIELDS
+from events.api.questions import ANSWER_FIELDS, given_fields, given_json
 from events.course_models import CourseBooking
 from events.course_seats import waiting_place
 from events.event_input import MAX_CAPACITY, Errors
@@ -100,6 +100,7 @@ class BookingSchema(AnswerSchema):
         nullable=True,
         description="pending, pending_waiting: lapses then unless confirmed (UTC).",
     )
+    answers, consents = given_fields().values()
 
 
 BookingPageSchema = page_of(BookingSchema, "BookingPageSchema")
@@ -109,7 +110,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def booking_json(booking: CourseBooking, place: int | None = None) -> dict:
+def booking_json(
+    booking: CourseBooking, place: int | None = None, given: dict | None = None
+) -> dict:
+    """`given` (:func:`given_json` by booking ids) for a page of bookings at once."""
+    if given is None:
+        given = given_json(booking_ids=[booking.id])
     return {
         "id": booking.id,
         "series_id": booking.series_id,
@@ -125,6 +131,7 @@ def booking_json(booking: CourseBooking, place: int | None = None) -> dict:
         "confirmed_at": _iso(booking.confirmed_at),
         "cancelled_at": _iso(booking.cancelled_at),
         "hold_until": _iso(booking.hold_until),
+        **given.get(booking.id, {"answers": {}, "consents": []}),
     }
 
 

@@ -19,7 +19,7 @@ from events.api.booking_schemas import (
 )
 from events.api.errors import handle_errors
 from events.api.events import require
-from events.api.questions import read_sent_answers
+from events.api.questions import given_json, read_sent_answers
 from events.course_models import CourseBooking
 from events.models import ACTIVE, UNCONFIRMED, EventSeries, RegistrationSource
 from events.questions import consents_of, questions_of
@@ -68,7 +68,8 @@ def get_bookings(read_query, series_id: int):
     if "status" in args:
         query = query.where(CourseBooking.status == args["status"])
     places = course_seats.waiting_places(series)
-    return keyset_page(query, limit, lambda b: booking_json(b, places.get(b.id)))
+    given = given_json(booking_ids=db.session.scalars(query.with_only_columns(CourseBooking.id)))
+    return keyset_page(query, limit, lambda b: booking_json(b, places.get(b.id), given))
 
 
 @bp.route(_OF_SERIES, endpoint="add_booking", methods=["POST"], parameters=_SERIES_ID)

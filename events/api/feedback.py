@@ -3,7 +3,8 @@
 free texts in random order, once at least :data:`events.feedback_summary.MIN_ANSWERS`
 people answered), the typical questions in one call, and the invitation by mail. Thin
 routes over :mod:`events.feedback` and :mod:`events.feedback_summary`; nothing names a
-person. The questions themselves: :mod:`events.api.feedback_questions`."""
+person. A series not booked as a whole has none of its own (each date has it): 409. The
+questions themselves: :mod:`events.api.feedback_questions`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from flask import jsonify
 from events import feedback
 from events.api.errors import handle_errors
 from events.api.events import EVENT_ID, find_event
-from events.api.owners import SERIES_ID, find_series
+from events.api.owners import SERIES_ID, find_feedback_series
 from events.api.questions import QuestionSchema, question_json
 from events.feedback_summary import MIN_ANSWERS, FeedbackSummary, summary
 from events.questions import Owner
@@ -121,6 +122,11 @@ def _invite(owner: Owner, read_body):
     return jsonify(invited=invited)
 
 
+_PER_DATE = (
+    "Only a series booked as a whole course (registration_scope `course`) has feedback of "
+    "its own; any other series: 409, as each of its dates collects its own feedback "
+    "(/events/{event_id}/feedback)."
+)
 _SUMMARY = "Counts and shares per question (none below the minimum)."
 _TYPICAL = "Rating 1–5, what was most useful, recommendation: those not asked yet, at the end."
 _ADDED = "How many were added, and the questions."
@@ -141,11 +147,15 @@ def get_feedback(event_id: int):
 
 
 @bp.route("/series/<int:series_id>/feedback", endpoint="series_feedback", parameters=SERIES_ID)
-@bp.doc(operationId="getSeriesFeedback", summary="The anonymous feedback of a course, summarised.")
+@bp.doc(
+    operationId="getSeriesFeedback",
+    summary="The anonymous feedback of a course, summarised.",
+    description=_PER_DATE,
+)
 @bp.response(200, FeedbackSummarySchema, description=_SUMMARY)
-@bp.errors(404)
+@bp.errors(404, 409)
 def get_series_feedback(series_id: int):
-    return jsonify(summary_json(summary(find_series(series_id))))
+    return jsonify(summary_json(summary(find_feedback_series(series_id))))
 
 
 @bp.route(
@@ -175,13 +185,13 @@ def post_event_typical(read_body, event_id: int):
 @bp.doc(
     operationId="addSeriesTypicalFeedbackQuestions",
     summary="Add the typical feedback questions to a course.",
-    description=_TYPICAL,
+    description=f"{_TYPICAL} {_PER_DATE}",
 )
 @bp.body(NoBodySchema, optional=True)
 @bp.response(200, TypicalFeedbackQuestionsSchema, description=_ADDED)
-@bp.errors(400, 404, 422)
+@bp.errors(400, 404, 409, 422)
 def post_series_typical(read_body, series_id: int):
-    return _typical(find_series(series_id), read_body)
+    return _typical(find_feedback_series(series_id), read_body)
 
 
 @bp.route(
@@ -211,10 +221,10 @@ def post_event_invite(read_body, event_id: int):
 @bp.doc(
     operationId="inviteSeriesFeedback",
     summary="Invite a course's participants (one mail per booking) to give feedback.",
-    description=_INVITE,
+    description=f"{_INVITE} {_PER_DATE}",
 )
 @bp.body(FeedbackInviteSchema, optional=True)
 @bp.response(200, FeedbackInvitedSchema, description="How many were invited now.")
 @bp.errors(400, 404, 409, 422)
 def post_series_invite(read_body, series_id: int):
-    return _invite(find_series(series_id), read_body)
+    return _invite(find_feedback_series(series_id), read_body)

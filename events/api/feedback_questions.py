@@ -14,7 +14,7 @@ from events import feedback
 from events import questions as ops
 from events.api.errors import handle_errors
 from events.api.events import EVENT_ID, find_event
-from events.api.owners import SERIES_ID, find_series
+from events.api.owners import SERIES_ID, find_feedback_series
 from events.api.questions import QuestionSchema, question_json
 from events.question_models import QUESTION_KINDS, Question, QuestionPurpose
 from events.questions import Owner
@@ -110,6 +110,10 @@ def _delete(owner: Owner, question_id: int):
     return "", 204
 
 
+_PER_DATE = (
+    "Only a series booked as a whole course (registration_scope `course`) has feedback "
+    "questions of its own; any other series: 409, as each of its dates has its own."
+)
 _DELETED = {"204": {"description": "Deleted, with the answers given to it."}}
 
 
@@ -122,11 +126,15 @@ def get_event_questions(event_id: int):
 
 
 @bp.route(_SERIES_LIST, endpoint="series_feedback_questions", parameters=SERIES_ID)
-@bp.doc(operationId="listSeriesFeedbackQuestions", summary="A course's feedback questions.")
+@bp.doc(
+    operationId="listSeriesFeedbackQuestions",
+    summary="A course's feedback questions.",
+    description=_PER_DATE,
+)
 @bp.response(200, FeedbackQuestionListSchema, description="The questions, in order.")
-@bp.errors(404)
+@bp.errors(404, 409)
 def get_series_questions(series_id: int):
-    return _list(find_series(series_id))
+    return _list(find_feedback_series(series_id))
 
 
 @bp.route(
@@ -149,12 +157,16 @@ def post_event_question(read_body, event_id: int):
     methods=["POST"],
     parameters=SERIES_ID,
 )
-@bp.doc(operationId="addSeriesFeedbackQuestion", summary="Add a feedback question to a course.")
+@bp.doc(
+    operationId="addSeriesFeedbackQuestion",
+    summary="Add a feedback question to a course.",
+    description=_PER_DATE,
+)
 @bp.body(FeedbackQuestionCreateSchema)
 @bp.response(201, QuestionSchema, description="The question, last in the form.")
-@bp.errors(400, 404, 422)
+@bp.errors(400, 404, 409, 422)
 def post_series_question(read_body, series_id: int):
-    return _add(find_series(series_id), read_body)
+    return _add(find_feedback_series(series_id), read_body)
 
 
 @bp.route(
@@ -183,12 +195,13 @@ def patch_event_question(read_body, event_id: int, feedback_question_id: int):
 @bp.doc(
     operationId="updateSeriesFeedbackQuestion",
     summary="Change some of a course's feedback question's fields; the others stay.",
+    description=_PER_DATE,
 )
 @bp.body(FeedbackQuestionUpdateSchema)
 @bp.response(200, QuestionSchema, description="The question afterwards.")
-@bp.errors(400, 404, 422)
+@bp.errors(400, 404, 409, 422)
 def patch_series_question(read_body, series_id: int, feedback_question_id: int):
-    return _change(find_series(series_id), feedback_question_id, read_body)
+    return _change(find_feedback_series(series_id), feedback_question_id, read_body)
 
 
 @bp.route(
@@ -216,8 +229,9 @@ def delete_event_question(event_id: int, feedback_question_id: int):
 @bp.doc(
     operationId="deleteSeriesFeedbackQuestion",
     summary="Delete one of a course's feedback questions.",
+    description=_PER_DATE,
     responses=_DELETED,
 )
-@bp.errors(404)
+@bp.errors(404, 409)
 def delete_series_question(series_id: int, feedback_question_id: int):
-    return _delete(find_series(series_id), feedback_question_id)
+    return _delete(find_feedback_series(series_id), feedback_question_id)

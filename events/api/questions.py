@@ -180,21 +180,44 @@ def asked_json(event_ids: Iterable[int]) -> dict[int, dict[str, list]]:
     return found
 
 
-def given_json(registration_ids: Iterable[int]) -> dict[int, dict[str, object]]:
-    """Registration id → its `answers` (question id as text → value) and `consents`."""
-    ids = list(registration_ids)
+def given_json(
+    registration_ids: Iterable[int] = (), *, booking_ids: Iterable[int] | None = None
+) -> dict[int, dict[str, object]]:
+    """Registration id (or, given `booking_ids`, a course booking's id) → its `answers`
+    (question id as text → value) and `consents`, as :func:`given_fields` describes."""
+    by_booking = booking_ids is not None
+    ids = list(booking_ids if by_booking else registration_ids)
     found: dict[int, dict[str, object]] = {i: {"answers": {}, "consents": []} for i in ids}
     if not ids:
         return found
-    for owner_id, values in answers.answer_values(ids).items():
+    owners = {"booking_ids": ids} if by_booking else {"registration_ids": ids}
+    for owner_id, values in answers.answer_values(**owners).items():
         found[owner_id]["answers"] = {str(k): v for k, v in sorted(values.items())}
-    for owner_id, given in answers.consents_for(ids, withdrawn=True).items():
+    for owner_id, given in answers.consents_for(**owners, withdrawn=True).items():
         found[owner_id]["consents"] = [
             given_consent_json(record)
             for _offer_id, record in sorted(given.items())
             if isinstance(record, ConsentRecord)
         ]
     return found
+
+
+def given_fields() -> dict[str, ma.fields.Field]:
+    """What a registration's or a booking's JSON says the person answered and agreed to:
+    `answers`, then `consents` (one schema's fields each time: unpack them in order)."""
+    return {
+        "answers": answer(
+            ma.fields.Dict,
+            keys=ma.fields.String(),
+            values=ma.fields.Raw(),
+            description="Answers by question id: text, a list of choices, or true/false.",
+        ),
+        "consents": answer(
+            ma.fields.List,
+            ma.fields.Nested(GivenConsentSchema),
+            description="The optional consents given; one withdrawn since has `withdrawn_at`.",
+        ),
+    }
 
 
 def given_consent_json(record: ConsentRecord) -> dict:

@@ -68,6 +68,47 @@ def test_bookings_through_the_api(api, kinds):
     assert api("GET", f"/series/{plain['id']}/bookings").status_code == 409
 
 
+def test_a_booking_shows_its_answers_and_consents_as_a_registration_does(api, kinds):
+    series = make_course(kinds)
+    questions = f"/series/{series.id}/questions"
+    council = api("POST", questions, json={"kind": "short_text", "label": "Gremium"}).get_json()
+    parking = api("POST", questions, json={"kind": "yes_no", "label": "Parkplatz?"}).get_json()
+    photos = api("POST", f"/series/{series.id}/consents", json={"text": "Fotos"}).get_json()
+    anna = _book(
+        api,
+        series.id,
+        "Anna Berger",
+        answers={str(council["id"]): "Präventionsrat", str(parking["id"]): True},
+        consents=[photos["id"]],
+    )
+    bernd = _book(api, series.id, "Bernd Kunz")
+
+    given = {str(council["id"]): "Präventionsrat", str(parking["id"]): True}
+    one = api("GET", f"/bookings/{anna['id']}").get_json()
+    assert one["answers"] == anna["answers"] == given
+    (consent,) = one["consents"]
+    assert (consent["id"], consent["text"], consent["withdrawn_at"]) == (
+        photos["id"],
+        "Fotos",
+        None,
+    )
+    assert consent["given_at"]
+    listed = {b["id"]: b for b in api("GET", f"/series/{series.id}/bookings").get_json()["items"]}
+    assert listed[anna["id"]]["answers"] == given
+    assert listed[anna["id"]]["consents"] == one["consents"]
+    assert (listed[bernd["id"]]["answers"], listed[bernd["id"]]["consents"]) == ({}, [])
+
+    # the same shape as a registration's: withdrawn, it stays with its time
+    withdrawn = api("POST", f"/bookings/{anna['id']}/consents/{photos['id']}/withdraw")
+    assert withdrawn.status_code == 200
+    (consent,) = api("GET", f"/bookings/{anna['id']}").get_json()["consents"]
+    assert consent["withdrawn_at"] is not None
+    schemas = api.document["components"]["schemas"]
+    for name in ("answers", "consents"):
+        assert schemas["Booking"]["properties"][name] == schemas["Registration"]["properties"][name]
+        assert name in schemas["Booking"]["required"]
+
+
 def test_fifty_editors_book_the_last_ten_seats(app, kinds):
     """On SQLite the database's write lock serialises anyway; on PostgreSQL the series
     row's lock must: exactly 10 seats, 40 on the waiting list, each date 10 people."""
