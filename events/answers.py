@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from events.consents import recorded_ip
 from events.export import ExtraColumns
 from events.question_models import Answer, ConsentOffer, ConsentRecord, Question, QuestionKind
 from events.questions import NO, YES, consents_of, questions_of
@@ -163,10 +164,14 @@ def record_consents(
     registration=None,
     booking=None,
     locale: str = "de",
+    source: str,
+    ip: str | None = None,
 ) -> list[ConsentRecord]:
     """A record for each offer ticked in `formdata` (field `consent-<id>`, or the key
     ``consents``: a list of offer ids, from the API), with the very words shown in
-    `locale`; one already given and not withdrawn is not given twice."""
+    `locale`, through `source` (a :class:`people.models.ConsentSource`) from the client
+    address `ip` (kept only when KKP_RECORD_IP=1); one already given and not withdrawn
+    is not given twice."""
     db.session.flush()
     key, owner_id = _owner(registration, booking)
     ticked_ids = {str(i) for i in _posted(formdata, "consents")}
@@ -184,7 +189,12 @@ def record_consents(
         if not ticked or offer.id in given:
             continue
         record = ConsentRecord(
-            consent_id=offer.id, text=offer.label(locale), given_at=now, **{key: owner_id}
+            consent_id=offer.id,
+            text=offer.label(locale),
+            given_at=now,
+            source=source,
+            ip=recorded_ip(ip),
+            **{key: owner_id},
         )
         db.session.add(record)
         records.append(record)

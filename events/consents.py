@@ -2,8 +2,13 @@
 (GDPR Art. 7(3): as easy as giving it).
 
 Withdrawing keeps the record with the very words she agreed to and sets its
-`withdrawn_at` once; from then on the consent counts as not given in the lists, the
-exports and the API. Her page does not offer it again.
+`withdrawn_at` once, with how (`withdrawn_source`, `withdrawn_ip`); from then on the
+consent counts as not given in the lists, the exports and the API. Her page does not
+offer it again.
+
+Giving and withdrawing are recorded like the newsletter's consent: through what (a
+:class:`people.models.ConsentSource`) and, when she acts herself and KKP_RECORD_IP=1,
+from which client address.
 """
 
 from __future__ import annotations
@@ -11,15 +16,32 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from events.course_models import CourseBooking
 from events.models import Registration
 from events.question_models import ConsentOffer, ConsentRecord
 from kkp.auth.operations import audit
 from kkp.extensions import db
+from people.models import ConsentSource
 
 #: whose consents: a date's registration or a course's booking
 Owner = Registration | CourseBooking
+
+#: how a consent was given or withdrawn (`ConsentRecord.source`, `.withdrawn_source`)
+SOURCE_WORDS = {
+    ConsentSource.FORM: _l("Registration form"),
+    ConsentSource.EDITOR: _l("Editors"),
+    ConsentSource.API: _l("API"),
+    ConsentSource.PREFERENCES: _l("Own registration page"),
+}
+
+
+def recorded_ip(ip: str | None) -> str | None:
+    """The client address `ip` as a consent record keeps it: only when KKP_RECORD_IP=1
+    (as the newsletter's consent history)."""
+    return ip if current_app.config.get("KKP_RECORD_IP") else None
 
 
 def _mine(owner: Owner):
@@ -51,11 +73,19 @@ def own_consents(owner: Owner) -> list[ConsentRecord]:
 
 
 def withdraw_consent(
-    owner: Owner, offer_id: int, now: datetime, *, by_editor: bool = False
+    owner: Owner,
+    offer_id: int,
+    now: datetime,
+    *,
+    source: str,
+    ip: str | None = None,
+    by_editor: bool = False,
 ) -> ConsentRecord | None:
-    """Withdraw her consent to the offer `offer_id` at `now` (UTC): the record stays,
-    with its words. Withdrawn already: the record as it is, unchanged. None: she never
-    gave it. An editor acting on her request is audited (ids only)."""
+    """Withdraw her consent to the offer `offer_id` at `now` (UTC) through `source` (a
+    :class:`people.models.ConsentSource`) from the client address `ip` (kept only when
+    KKP_RECORD_IP=1): the record stays, with its words. Withdrawn already: the record
+    as it is, unchanged. None: she never gave it. An editor acting on her request is
+    audited (ids only)."""
     records = db.session.scalars(
         sa.select(ConsentRecord)
         .where(_mine(owner), ConsentRecord.consent_id == offer_id)
@@ -68,7 +98,7 @@ def withdraw_consent(
     done = db.session.execute(
         sa.update(ConsentRecord)
         .where(ConsentRecord.id == record.id, ConsentRecord.withdrawn_at.is_(None))
-        .values(withdrawn_at=now)
+        .values(withdrawn_at=now, withdrawn_source=source, withdrawn_ip=recorded_ip(ip))
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(record)

@@ -118,8 +118,17 @@ def _answers(rows: list[Answer]) -> list[dict]:
 
 
 def _consents(rows: list[ConsentRecord]) -> list[dict]:
+    """Each with how it was given and withdrawn, as the newsletter's consent history."""
     return [
-        {"text": c.text, "given_at": _iso(c.given_at), "withdrawn_at": _iso(c.withdrawn_at)}
+        {
+            "text": c.text,
+            "given_at": _iso(c.given_at),
+            "source": c.source,
+            "ip": c.ip,
+            "withdrawn_at": _iso(c.withdrawn_at),
+            "withdrawn_source": c.withdrawn_source,
+            "withdrawn_ip": c.withdrawn_ip,
+        }
         for c in rows
     ]
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from kkp.db import UTCDateTime, utcnow
 from kkp.extensions import db
+from people.models import ConsentSource
 
 
 class QuestionKind(enum.StrEnum):
@@ -128,8 +129,10 @@ class ConsentOffer(db.Model):
 
 
 class ConsentRecord(db.Model):
-    """That one person agreed to one offered consent: when, and the very words shown
-    (kept even if the editor changes the offer). Withdrawn: `withdrawn_at`."""
+    """That one person agreed to one offered consent: when, how (`source`, `ip`) and
+    the very words shown (kept even if the editor changes the offer), recorded like the
+    newsletter's :class:`people.models.ConsentEvent`. Withdrawn: `withdrawn_at`, and
+    how (`withdrawn_source`, `withdrawn_ip`)."""
 
     __tablename__ = "event_consent_record"
     __table_args__ = (
@@ -143,6 +146,18 @@ class ConsentRecord(db.Model):
     booking_id = sa.Column(sa.ForeignKey("course_booking.id", ondelete="CASCADE"))
     text = sa.Column(sa.Text, nullable=False)
     given_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    #: a :class:`people.models.ConsentSource` through which she gave it: `form` (the
+    #: public registration or booking form), `editor`, `api`
+    source = sa.Column(
+        sa.String(20), nullable=False, default=ConsentSource.FORM, server_default="form"
+    )
+    #: client address when she gave it herself, only when KKP_RECORD_IP=1
+    ip = sa.Column(sa.String(45))
     withdrawn_at = sa.Column(UTCDateTime)
+    #: a :class:`people.models.ConsentSource` through which it was withdrawn:
+    #: `preferences` (her own page, by the signed link in her mail), `api`, `editor`
+    withdrawn_source = sa.Column(sa.String(20))
+    #: client address when she withdrew it herself, only when KKP_RECORD_IP=1
+    withdrawn_ip = sa.Column(sa.String(45))
 
     offer = db.relationship(ConsentOffer)

@@ -26,6 +26,7 @@ from events.models import (
 from events.operations import EventInput, create_event, publish_event, save_series
 from events.questions import QuestionInput, save_consent, save_question
 from events.series_settings import SeriesSettings, berlin_deadline, save_settings
+from people.models import ConsentSource
 
 COURSE = {
     "title": "Fortbildung: Sicherheitsaudits in der Kommune planen",
@@ -150,7 +151,13 @@ def seed_course(kind_id: int, first: date) -> Event:
         )
         save_answers({question.id: organisation.split(",")[0]}, booking=booking)
         if n % 2 == 0:
-            record_consents([offer], {consent_field(offer): "yes"}, booking=booking, locale="de")
+            record_consents(
+                [offer],
+                {consent_field(offer): "yes"},
+                booking=booking,
+                locale="de",
+                source=ConsentSource.EDITOR,
+            )
     return dates[0]
 
 

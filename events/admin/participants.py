@@ -13,6 +13,7 @@ from events import invitations, moving, registrations, search, seats
 from events.admin.events import bp, event_or_404, registration_counts
 from events.admin.forms import InviteForm, ParticipantForm
 from events.answers import answers_for, consents_for, export_columns
+from events.consents import SOURCE_WORDS as CONSENT_SOURCE_WORDS
 from events.export import STATUS_ORDER, ExtraColumns, filename, participants_csv
 from events.models import (
     Event,
@@ -116,6 +117,7 @@ def _page(event: Event, *, add_form=None, invite_form=None, problem=None, status
         offers=offers,
         answers=answers_for(shown) if questions and shown else {},
         given=consents_for(shown, withdrawn=True) if offers and shown else {},
+        consent_sources=CONSENT_SOURCE_WORDS,
     ), status
 
 

@@ -27,6 +27,7 @@ from kkp.api import ApiBlueprint, get_or_404, keyset_page
 from kkp.api_docs import id_parameter
 from kkp.api_fields import PAGE_SIZE, NoBodySchema
 from kkp.extensions import db
+from people.models import ConsentSource
 
 bp = ApiBlueprint("bookings", __name__, tag="events")
 handle_errors(bp)
@@ -108,7 +109,9 @@ def post_booking(read_body, series_id: int):
         source=RegistrationSource.API,
     )
     save_answers(kept, booking=booking)
-    record_consents(offers, ticked, booking=booking, locale=booking.locale)
+    record_consents(
+        offers, ticked, booking=booking, locale=booking.locale, source=ConsentSource.API
+    )
     db.session.commit()
     response = jsonify(booking_json(booking))
     response.status_code = 201

@@ -18,6 +18,7 @@ from kkp.api_docs import id_parameter
 from kkp.api_fields import NoBodySchema
 from kkp.db import utcnow
 from kkp.extensions import db
+from people.models import ConsentSource
 
 bp = ApiBlueprint("consents", __name__, tag="registrations")
 handle_errors(bp)
@@ -31,7 +32,7 @@ _DESCRIPTION = (
 
 
 def _withdrawn(owner: Owner, offer_id: int):
-    record = withdraw_consent(owner, offer_id, utcnow(), by_editor=True)
+    record = withdraw_consent(owner, offer_id, utcnow(), source=ConsentSource.API, by_editor=True)
     if record is None:
         raise ApiError(404, _("This person did not give this consent."))
     db.session.commit()

@@ -27,6 +27,7 @@ from kkp.api import ApiBlueprint, get_or_404, keyset_page
 from kkp.api_docs import id_parameter
 from kkp.api_fields import PAGE_SIZE, NoBodySchema
 from kkp.extensions import db
+from people.models import ConsentSource
 
 bp = ApiBlueprint("registrations", __name__)
 handle_errors(bp)
@@ -97,7 +98,13 @@ def post_registration(read_body, event_id: int):
         participation=values.get("participation", ""),
     )
     save_answers(kept, registration=registration)
-    record_consents(offers, ticked, registration=registration, locale=registration.locale)
+    record_consents(
+        offers,
+        ticked,
+        registration=registration,
+        locale=registration.locale,
+        source=ConsentSource.API,
+    )
     db.session.commit()
     response = jsonify(registration_json(registration))
     response.status_code = 201

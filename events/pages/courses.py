@@ -36,6 +36,7 @@ from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from kkp.tokens import InvalidToken, TokenPurpose
 from people.lists import current_consent_text
+from people.models import ConsentSource
 
 
 def _course(slug: str) -> EventSeries:
@@ -65,7 +66,14 @@ def save_booking_form(series: EventSeries, form: RegistrationForm, consent_versi
     if outcome in (RegistrationStatus.PENDING, RegistrationStatus.PENDING_WAITING):
         # a new booking (or one again after cancelling); "already" keeps its details
         save_answers(values, booking=booking)
-        record_consents(consents_of(series), request.form, booking=booking, locale=_locale())
+        record_consents(
+            consents_of(series),
+            request.form,
+            booking=booking,
+            locale=_locale(),
+            source=ConsentSource.FORM,
+            ip=request.remote_addr,
+        )
     start_newsletter_signup(
         request.form,
         email=form.email.data or "",

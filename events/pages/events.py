@@ -47,7 +47,7 @@ from kkp.extensions import db, limiter
 from kkp.i18n import BERLIN
 from kkp.markup import to_html
 from people.lists import consent_text_version, current_consent_text
-from people.models import ConsentPurpose
+from people.models import ConsentPurpose, ConsentSource
 
 bp = Blueprint("events", __name__)
 
@@ -348,7 +348,12 @@ def event_page(slug: str):
         # a new registration (or one again after cancelling); "already" keeps its details
         save_answers(values, registration=registration)
         record_consents(
-            consents_of(event), request.form, registration=registration, locale=_locale()
+            consents_of(event),
+            request.form,
+            registration=registration,
+            locale=_locale(),
+            source=ConsentSource.FORM,
+            ip=request.remote_addr,
         )
     start_newsletter_signup(
         request.form,

@@ -6,7 +6,7 @@ outlive it."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from events.consents import Owner, own_consents, withdraw_consent
@@ -17,6 +17,7 @@ from events.registrations import registration_for_token
 from kkp.db import utcnow
 from kkp.extensions import db, limiter
 from kkp.tokens import InvalidToken
+from people.models import ConsentSource
 
 
 def consent_entries(owner: Owner, endpoint: str, token: str) -> list[dict]:
@@ -35,7 +36,10 @@ def consent_entries(owner: Owner, endpoint: str, token: str) -> list[dict]:
 def _withdraw(owner: Owner, offer_id: int, page_url: str):
     if not AnswerForm().validate():
         abort(400)
-    if withdraw_consent(owner, offer_id, utcnow()) is None:
+    withdrawn = withdraw_consent(
+        owner, offer_id, utcnow(), source=ConsentSource.PREFERENCES, ip=request.remote_addr
+    )
+    if withdrawn is None:
         abort(404)
     db.session.commit()
     flash(_("Your consent is withdrawn: from now on it counts as not given."), "success")

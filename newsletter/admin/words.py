@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext_l
 
+from events.consents import SOURCE_WORDS as CONSENT_SOURCE_WORDS
 from events.models import AttendanceStatus, EventMailKind, RegistrationStatus
 from kkp.i18n import berlin
 from kkp.mail.models import DeliveryStatus
@@ -109,6 +110,7 @@ def personal_data_words() -> dict:
         "words": {
             "subscriber": STATUS_WORDS,
             "source": SOURCE_WORDS,
+            "consent_source": CONSENT_SOURCE_WORDS,
             "action": ACTION_WORDS,
             "registration": REGISTRATION_WORDS,
             "attendance": ATTENDANCE_WORDS,

@@ -48,7 +48,13 @@ class PersonalAnswerSchema(AnswerSchema):
 class PersonalConsentSchema(AnswerSchema):
     text = answer(description="The very words shown.")
     given_at = answer(ma.fields.DateTime)
+    source = answer(description="Through what it was given: form, editor or api.")
+    ip = answer(nullable=True, description="The client address, when it was recorded.")
     withdrawn_at = answer(ma.fields.DateTime, nullable=True)
+    withdrawn_source = answer(
+        nullable=True, description="Through what it was withdrawn: preferences, editor or api."
+    )
+    withdrawn_ip = answer(nullable=True, description="The client address, when it was recorded.")
 
 
 class PersonalFeedbackSchema(AnswerSchema):

@@ -38,7 +38,7 @@ def offered(make_event):
     offer = ops.save_consent(event, None, WORDS)
     anna = person(event.id, "Anna Berger")
     ben = person(event.id, "Ben Cordes")
-    record_consents([offer], {"consents": [offer.id]}, registration=anna)
+    record_consents([offer], {"consents": [offer.id]}, registration=anna, source="form")
     db.session.commit()
     return event, offer, anna, ben
 
@@ -79,7 +79,11 @@ def test_she_withdraws_by_her_link(client, offered):
         {
             "text": WORDS,
             "given_at": record.given_at.isoformat(),
+            "source": "form",
+            "ip": None,
             "withdrawn_at": record.withdrawn_at.isoformat(),
+            "withdrawn_source": "preferences",
+            "withdrawn_ip": None,
         }
     ]
 
@@ -88,7 +92,7 @@ def test_she_withdraws_by_her_link(client, offered):
     again = client.post(action, data={"csrf_token": csrf_token(after)})
     assert again.status_code == 303
     assert _record(registration_id=anna.id).withdrawn_at == first
-    assert withdraw_consent(anna, offer.id, utcnow()).withdrawn_at == first
+    assert withdraw_consent(anna, offer.id, utcnow(), source="api").withdrawn_at == first
 
     # the editor's list and CSV: withdrawn, not given
     people = event_participants(event.id)
@@ -100,10 +104,10 @@ def test_she_withdraws_by_her_link(client, offered):
 
 def test_editor_sees_withdrawn_on_the_list_and_in_the_csv(logged_in, offered):
     event, offer, anna, _ben = offered
-    withdraw_consent(anna, offer.id, utcnow())
+    withdraw_consent(anna, offer.id, utcnow(), source="editor")
     db.session.commit()
     page = logged_in.get(f"/admin/events/{event.id}/participants").get_data(as_text=True)
-    assert "Widerrufen am" in page and f"<del>{WORDS}</del>" in page
+    assert "Widerrufen am" in page and "(Redaktion)" in page and f"<del>{WORDS}</del>" in page
     data = logged_in.get(f"/admin/events/{event.id}/participants.csv").get_data(as_text=True)
     heading, *rows = csv.reader(io.StringIO(data.lstrip("\ufeff")), delimiter=";")
     column = heading.index(f"Einwilligung: {WORDS}")
@@ -153,7 +157,8 @@ def test_a_course_booking_withdraws_on_its_page_and_in_the_api(client, api, make
     photos = ops.save_consent(series, None, "Fotos dürfen veröffentlicht werden.")
     listed = ops.save_consent(series, None, WORDS)
     anna = booking(series, "Anna Berger")
-    record_consents([photos, listed], {"consents": [photos.id, listed.id]}, booking=anna)
+    ticked = {"consents": [photos.id, listed.id]}
+    record_consents([photos, listed], ticked, booking=anna, source="form")
     db.session.commit()
 
     page_url = f"/events/booking/{booking_token(anna)}"
@@ -172,6 +177,7 @@ def test_a_course_booking_withdraws_on_its_page_and_in_the_api(client, api, make
     records = db.session.scalars(sa.select(ConsentRecord).order_by(ConsentRecord.id)).all()
     assert [r.text for r in records] == ["Fotos dürfen veröffentlicht werden.", WORDS]
     assert all(r.withdrawn_at for r in records)
+    assert [r.withdrawn_source for r in records] == ["preferences", "api"]
 
     people = course_participants(series.id)
     keys = ["name", f"c{photos.id}", f"c{listed.id}"]

@@ -63,7 +63,13 @@ def _answers_and_consents(registration_id: int) -> None:
     db.session.add_all(
         [
             Answer(question_id=question.id, registration_id=registration_id, value="Leitung"),
-            ConsentRecord(consent_id=offer.id, registration_id=registration_id, text="Fotos"),
+            ConsentRecord(
+                consent_id=offer.id,
+                registration_id=registration_id,
+                text="Fotos",
+                source="form",
+                ip="198.51.100.4",
+            ),
         ]
     )
     db.session.flush()

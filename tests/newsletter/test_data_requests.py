@@ -91,7 +91,9 @@ def test_the_export_as_json_and_to_print(logged_in, anna):
     assert events["Fortbildung Prävention"]["answers"] == [
         {"question": "Funktion", "answer": "Leitung"}
     ]
-    assert events["Fortbildung Prävention"]["consents"][0]["text"] == "Fotos"
+    (consent,) = events["Fortbildung Prävention"]["consents"]
+    assert (consent["text"], consent["source"], consent["ip"]) == ("Fotos", "form", "198.51.100.4")
+    assert (consent["withdrawn_source"], consent["withdrawn_ip"]) == (None, None)
     assert events["Netzwerktreffen Süd"]["status"] == "confirmed"
     assert {"event_confirmation"} <= {m["kind"] for m in data["mails"]}
 
@@ -100,6 +102,7 @@ def test_the_export_as_json_and_to_print(logged_in, anna):
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "Information on stored personal data" in text
     assert "Leitung" in text and "Fotos" in text and "Netzwerktreffen Süd" in text
+    assert "Fotos (Registration form, IP address 198.51.100.4)" in text
     entries = db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.action == "data_request.export")
     ).all()
