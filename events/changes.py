@@ -47,41 +47,47 @@ def _old_event(event: Event, old: dict) -> Event:
     )
 
 
-def _place(venue: str, address: str, event_format: str) -> str:
-    if event_format == EventFormat.ONLINE:
-        return ""
-    return ", ".join(p for p in (venue, address) if p)
+def _takes_part(event_format: str, participation: str) -> tuple[bool, bool]:
+    """Whether she is on site and whether online in `event_format`: for a hybrid
+    event, what she chose (both if she did not); else what the event is."""
+    if event_format == EventFormat.HYBRID and participation:
+        return participation == Participation.ON_SITE, participation == Participation.ONLINE
+    in_person = event_format in (EventFormat.IN_PERSON, EventFormat.HYBRID)
+    return in_person, event_format in (EventFormat.ONLINE, EventFormat.HYBRID)
 
 
 def changes(event: Event, old: dict, locale: str, participation: str = "") -> list[Change]:
-    """The mail's lines for the update of `event`, whose old values `old` holds; an
-    online participant of a hybrid event is not told about the place, one on site not
-    about the link."""
+    """The mail's lines for the update of `event`, whose old values `old` holds, as
+    she takes part (`participation` for a hybrid event): the place where she goes,
+    the link she joins by, before and now. An online participant of a hybrid event is
+    not told about its place, one on site not about its link; a change of format is
+    told as the place and link it changes for her. No lines: nothing changed for her."""
     lines: list[Change] = []
-    hybrid = event.format == EventFormat.HYBRID
+    was_on_site, was_online = _takes_part(old.get("format", event.format), participation)
+    on_site, online = _takes_part(event.format, participation)
     with force_locale(locale):
         if any(name in old for name in TIME):
             was = when(_old_event(event, old), locale)
             lines.append(Change(_("Time"), was, when(event, locale)))
-        if any(name in old for name in PLACE) and not (
-            hybrid and participation == Participation.ONLINE
-        ):
-            was = _place(
-                old.get("venue", event.venue),
-                old.get("address", event.address),
-                old.get("format", event.format),
-            )
-            now = event.place if event.is_in_person else ""
+        if any(name in old for name in PLACE):
+            venue, address = old.get("venue", event.venue), old.get("address", event.address)
+            was = ", ".join(p for p in (venue, address) if p) if was_on_site else ""
+            now = event.place if on_site else ""
             if was != now:
                 lines.append(
-                    Change(pgettext("location", "Place"), was or "–", now or _("online only"))
+                    Change(
+                        pgettext("location", "Place"),
+                        was or _("online"),
+                        now or _("online only"),
+                    )
                 )
-        if "join_url" in old and not (hybrid and participation == Participation.ON_SITE):
+        if any(name in old for name in ("format", *LINK)):
+            was = old.get("join_url", event.join_url) if was_online else ""
+            now = event.join_url if online else ""
             # the old link is named, not repeated: a mail that shows it invites a click
             # into the room nobody is in any more
-            was = _("the previous link") if old["join_url"] else ""
-            if event.join_url and event.is_online:
-                lines.append(Change(_("Link"), was, event.join_url))
-            elif old["join_url"]:
+            if now and now != was:
+                lines.append(Change(_("Link"), _("the previous link") if was else "", now))
+            elif was and not now:
                 lines.append(Change(_("Link"), "", _("no longer online")))
     return lines

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from events.changes import changes
 from events.models import Event, EventMailKind, Registration, RegistrationStatus
 from kkp.extensions import db
 from kkp.mail.models import Delivery
@@ -111,20 +112,43 @@ def queue_for_confirmed(event: Event, kind: str) -> int:
     return len(people)
 
 
+#: who gets an update: those whose calendar holds the event, and those invited
+TOLD_OF_UPDATES = (RegistrationStatus.CONFIRMED, RegistrationStatus.INVITED)
+
+
+def _concerned(event: Event, before: dict | None, participation: str) -> bool:
+    """Whether the update has anything to tell someone who takes part as
+    `participation`; always when `before` is empty (what changed is not known)."""
+    return not before or bool(changes(event, before, "de", participation))
+
+
+def update_count(event_id: int, event: Event, before: dict) -> int:
+    """How many :func:`notify_update` would mail for the event `event_id` with the
+    values of `event` (stored or not) and the old values `before`."""
+    counts = db.session.execute(
+        sa.select(Registration.participation, sa.func.count())
+        .where(Registration.event_id == event_id, Registration.status.in_(TOLD_OF_UPDATES))
+        .group_by(Registration.participation)
+    ).all()
+    return sum(n for participation, n in counts if _concerned(event, before, participation))
+
+
 def notify_update(event: Event, before: dict | None = None) -> int:
     """Time, place or link changed: an update (same UID, higher SEQUENCE) to everyone
     whose calendar holds the event, and to those invited. `before`: the changed
     columns' old values as JSON (:func:`events.changes.before`), for the mail to say
-    what changed."""
+    what changed; someone for whom it says nothing changed (on site at a hybrid event
+    whose link changed, online when its room did) gets no mail. The count of mails."""
     people = db.session.scalars(
         sa.select(Registration).where(
-            Registration.event_id == event.id,
-            Registration.status.in_((RegistrationStatus.CONFIRMED, RegistrationStatus.INVITED)),
+            Registration.event_id == event.id, Registration.status.in_(TOLD_OF_UPDATES)
         )
     ).all()
-    for registration in people:
+    concerned = {p: _concerned(event, before, p) for p in {r.participation for r in people}}
+    told = [r for r in people if concerned[r.participation]]
+    for registration in told:
         queue_mail(EventMailKind.UPDATE, registration, sequence=event.sequence, before=before or {})
-    return len(people)
+    return len(told)
 
 
 def notify_cancellation(event: Event) -> int:

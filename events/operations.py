@@ -37,6 +37,7 @@ from events.models import (
     EventStatus,
     Registration,
 )
+from events.notices import update_count
 from events.questions import copy_questions
 from events.registrations import (
     notify_cancellation,
@@ -135,12 +136,16 @@ def update_event(event: Event, data: EventInput) -> list[str]:
     return significant
 
 
-def changes_for_participants(event: Event, data: EventInput) -> list[str]:
-    """What :func:`update_event` would change among time, place and join link (field
-    names), the changes that send participants an update; nothing is stored.
-    :class:`EventError` if the input is wrong."""
+def participants_to_tell(event: Event, data: EventInput) -> int:
+    """How many participants :func:`update_event` would send an update to (its time,
+    place or join link changes for them); nothing is stored. :class:`EventError` if
+    the input is wrong."""
     values = check(data, event)
-    return [k for k in SIGNIFICANT if getattr(event, k) != values[k]]
+    significant = [k for k in SIGNIFICANT if getattr(event, k) != values[k]]
+    if not significant:
+        return 0
+    after = Event(**{k: values[k] for k in SIGNIFICANT})  # never added to the session
+    return update_count(event.id, after, changes.before(event, significant))
 
 
 def publish_event(event: Event) -> None:

@@ -84,3 +84,26 @@ def style_of(attrs: dict[str, str | None]) -> dict[str, str]:
     """An element's inline style as {property: value}, lower-case, without spaces."""
     declarations = (attrs.get("style") or "").replace(" ", "").lower().split(";")
     return dict(d.split(":", 1) for d in declarations if ":" in d)
+
+
+#: an A4 page in PDF points (1/72 inch): 210 x 297 mm
+A4_POINTS = (595.28, 841.89)
+
+
+def page_sizes(data: bytes) -> list[tuple[float, float]]:
+    """Width and height of each page of a PDF, in points, as a reader sees them."""
+    import io
+
+    from pypdf import PdfReader
+
+    return [
+        (float(page.mediabox.width), float(page.mediabox.height))
+        for page in PdfReader(io.BytesIO(data)).pages
+    ]
+
+
+def is_a4(data: bytes, *, landscape: bool = False) -> bool:
+    """Every page of the PDF is A4 (within a point), upright or `landscape`."""
+    width, height = A4_POINTS[::-1] if landscape else A4_POINTS
+    sizes = page_sizes(data)
+    return bool(sizes) and all(abs(w - width) < 1 and abs(h - height) < 1 for w, h in sizes)

@@ -180,30 +180,16 @@ def event_new():
     return redirect(url_for(".event_edit", event_id=event.id), 303)
 
 
-def _told(event: Event) -> int:
-    """How many get an update when time or place changes: those with a seat or an
-    invitation (:func:`events.notices.notify_update`)."""
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Registration)
-        .where(
-            Registration.event_id == event.id,
-            Registration.status.in_((RegistrationStatus.CONFIRMED, RegistrationStatus.INVITED)),
-        )
-    )
-
-
 def _to_tell(event: Event, data) -> int:
     """How many participants the change would send an update to: 0 unless the event
-    is published and its time, place or join link changes. Wrong input: 0 (saving
-    shows what is wrong)."""
+    is published and its time, place or join link changes for them. Wrong input: 0
+    (saving shows what is wrong)."""
     if event.status != EventStatus.PUBLISHED:
         return 0
     try:
-        changes = operations.changes_for_participants(event, data)
+        return operations.participants_to_tell(event, data)
     except EventError:
         return 0
-    return _told(event) if changes else 0
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
@@ -216,13 +202,12 @@ def event_edit(event_id: int):
     form = _event_form()
     ok = form.validate()
     data = form.event_input()
-    if ok and request.form.get("confirmed") != "1":
-        to_tell = _to_tell(event, data)
-        if to_tell:
-            return _editor(form, event, to_tell=to_tell)
+    to_tell = _to_tell(event, data) if ok else 0
+    if to_tell and request.form.get("confirmed") != "1":
+        return _editor(form, event, to_tell=to_tell)
     with saving(form, valid=ok) as saved:
         significant = operations.update_event(event, data)
-        told = _told(event) if ok and event.status == EventStatus.PUBLISHED and significant else 0
+        told = to_tell if significant else 0
     if not saved:
         db.session.refresh(event)
         return _editor(form, event, status=refused_status(saved.error))

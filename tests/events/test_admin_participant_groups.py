@@ -16,6 +16,7 @@ from kkp.extensions import db
 from kkp.mail.models import Delivery
 from tests.events.course_factory import booking, course, person
 from tests.events.test_admin_bulk import audit_entries
+from tests.events.test_participant_export import pdf_text
 from tests.helpers import csrf_token, parse_mail, row_count, text_of
 
 
@@ -71,6 +72,54 @@ def test_export_of_a_date(english, make_event):
     assert [r[0].value for r in table.iter_rows()] == ["Name", "Anna Berger", "'=1+1", "Ben Cordes"]
     badges = post_page(english, url, group="all", export_format="badges")
     assert badges.mimetype == "application/pdf" and badges.data.startswith(b"%PDF")
+
+
+#: question labels a spreadsheet would run as formulas if they headed a column as typed
+HOSTILE_LABELS = ('=HYPERLINK("http://x","y")', "+49 Telefon", "-Allergien", "@Team")
+
+
+def test_hostile_question_labels_head_their_columns_as_text(english, make_event):
+    from events.question_models import Answer, Question
+
+    event = make_event("Netzwerktreffen Süd")
+    anna = person(event.id, "Anna Berger")
+    questions = [
+        Question(event_id=event.id, kind="short_text", label=label, position=n)
+        for n, label in enumerate(HOSTILE_LABELS)
+    ]
+    db.session.add_all(questions)
+    db.session.flush()
+    db.session.add_all(
+        Answer(question_id=q.id, registration_id=anna.id, value=f"Antwort {n}")
+        for n, q in enumerate(questions)
+    )
+    db.session.commit()
+    url = f"/admin/events/{event.id}/export"
+    keys = ["name"] + [f"q{q.id}" for q in questions]
+    defused = ["'" + label for label in HOSTILE_LABELS]
+    answers = [f"Antwort {n}" for n in range(len(HOSTILE_LABELS))]
+
+    response = post_page(english, url, group="all", export_format="csv", columns=keys)
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows == [["Name", *defused], ["Anna Berger", *answers]]
+
+    response = post_page(english, url, group="all", export_format="xlsx", columns=keys)
+    header = list(openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows())[0]
+    assert [c.value for c in header] == ["Name", *defused]
+    assert all(c.data_type == "s" for c in header)  # text, not a formula
+
+    response = post_page(english, url, group="all", export_format="pdf", columns=keys)
+    assert response.mimetype == "application/pdf"
+    text = "".join(pdf_text(response.data).split())  # a heading wraps in its column
+    for label in HOSTILE_LABELS:
+        assert "".join(label.split()) in text  # printed as typed, no apostrophe
+    assert "'=" not in text and "'+" not in text and "'@" not in text
+
+    # the participants page's own CSV heads its question columns the same way
+    whole = english.get(f"/admin/events/{event.id}/participants.csv")
+    rows = list(csv.reader(io.StringIO(whole.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][-len(HOSTILE_LABELS) :] == defused
+    assert rows[1][-len(HOSTILE_LABELS) :] == answers
 
 
 def test_export_of_a_course_and_bad_input(english, make_event):

@@ -150,6 +150,7 @@ def test_the_pdf_shows_what_the_certificate_says(course):
     from events import certificates
     from events.certificate_mail import document
     from kkp.extensions import db
+    from tests.helpers import is_a4
 
     certificate = certificates.issue(course["book"](HOSTILE, "zoe@example.org", ["present"] * 3))
     db.session.commit()
@@ -157,11 +158,14 @@ def test_the_pdf_shows_what_the_certificate_says(course):
     assert data.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) == 1
+    assert is_a4(data)
     text = pdf_text(data)
     flat = " ".join(text.split())
     assert "Teilnahmebescheinigung" in text
     assert HOSTILE in flat  # printed literally
     assert "Deeskalation im Alltag" in flat
+    # every date was in the same place: printed once, above the dates
+    assert "Veranstaltungsort: Rathaus, Sitzungssaal, Markt 1, 01067 Dresden" in flat
     assert "Gesprächsführung, Konflikte erkennen, Rollenspiele" in flat
     assert "Dr. Erika Muster" in flat and "Leiterin der Geschäftsstelle" in flat
     assert certificate.number in flat
@@ -351,11 +355,15 @@ def test_the_mail_matches_its_snapshot(course, locale):
 
 def test_a_single_event_without_series(make_event):
     from events import certificates
+    from events.certificate_mail import document
     from events.errors import EventError
     from kkp.extensions import db
     from tests.events.conftest import register_confirmed
+    from tests.helpers import is_a4
 
-    event = make_event("Vortrag Einbruchschutz", days=3)
+    event = make_event(
+        "Vortrag Einbruchschutz", days=3, venue="Bürgerhaus Süd", address="Lindenweg 3, Pirna"
+    )
     registration, _status = register_confirmed(
         event.id, name="Anna Beispiel", email="a@example.org"
     )
@@ -369,6 +377,33 @@ def test_a_single_event_without_series(make_event):
     assert certificate.event_id == event.id and certificate.series_id is None
     assert certificate.dates[0]["minutes"] == 120 and certificate.dates[0]["units"] is None
     assert certificates.certificate_for_registration(registration.id) is certificate
+    db.session.commit()
+    data = document(certificate, "de")
+    assert is_a4(data)
+    flat = " ".join(pdf_text(data).split())
+    assert "Anna Beispiel" in flat and "Vortrag Einbruchschutz" in flat
+    assert "Veranstaltungsort: Bürgerhaus Süd, Lindenweg 3, Pirna" in flat
+
+
+def test_the_pdf_shows_the_place_of_each_date_when_they_differ(course):
+    from events import certificates
+    from events.certificate_mail import document
+    from events.models import EventSeries
+    from kkp.extensions import db
+    from tests.helpers import is_a4
+
+    series = db.session.get(EventSeries, course["series_id"])
+    series.events[0].venue, series.events[0].address = "Volkshochschule", "Am Markt 2, Meißen"
+    db.session.commit()
+    certificate = certificates.issue(course["book"]("Anna Beispiel", "a@x.org", ["present"] * 3))
+    db.session.commit()
+    data = document(certificate, "de")
+    assert is_a4(data)
+    flat = " ".join(pdf_text(data).split())
+    assert "Veranstaltungsort:" not in flat  # a column instead
+    assert "Veranstaltungsort" in flat
+    assert flat.count("Volkshochschule, Am Markt 2, Meißen") == 1
+    assert flat.count("Rathaus, Sitzungssaal, Markt 1, 01067 Dresden") == 2
 
 
 def test_the_public_check_is_rate_limited(app, client):

@@ -113,3 +113,37 @@ def test_wrong_input_shows_its_errors_not_the_question(logged_in, kinds, make_ev
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="confirm-change"' not in page and 'id="problems"' in page
+
+
+def test_a_new_link_of_a_hybrid_event_names_those_online_alone(logged_in, kinds, make_event):
+    event = make_event(
+        "Fachtag hybrid",
+        kind="fortbildung",
+        format="hybrid",
+        join_url="https://meet.example.org/r/alt",
+        capacity=10,
+    )
+    for n, participation in enumerate(("online", "online", "on_site")):
+        add_participant(
+            event.id, name=f"Person {n}", email=f"p{n}@example.org", participation=participation
+        )
+    db.session.commit()
+    deliveries = _deliveries()
+    url = f"/admin/events/{event.id}/edit"
+    data = form_data(
+        kinds,
+        title="Fachtag hybrid",
+        format="hybrid",
+        join_url="https://meet.example.org/r/neu",
+        start_day=day_in(14).isoformat(),
+        end_time="12:00",
+        capacity="10",
+    )
+    page = post_form(logged_in, url, data).get_data(as_text=True)
+    assert "2 Teilnehmende erhalten eine Mail" in page  # not the one on site
+    sent = {k: v for k, v in _hidden(page).items() if k != "csrf_token"}
+    response = logged_in.post(url, data={**sent, "csrf_token": csrf_token(page)})
+    assert response.status_code == 303
+    assert _deliveries() == deliveries + 2
+    told = logged_in.get(url).get_data(as_text=True)
+    assert "Eine Aktualisierung wurde an 2 Teilnehmende verschickt." in told

@@ -1,7 +1,7 @@
 """The sign-in sheet PDF of a date, read back with pypdf: title, date, place, a row per
 confirmed participant by name with the organisation, no addresses, hostile names
 printed as they are, a second page with the header and "Seite x von y" when many
-come."""
+come; every page A4."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from events.models import Registration
 from kkp.extensions import db
+from tests.helpers import is_a4
 
 HOSTILE = '<b>Eve</b> =HYPERLINK("x") **fett** {nb}'
 
@@ -45,6 +46,7 @@ def test_the_sheet_of_a_date(logged_in, make_event):
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("attachment")
+    assert is_a4(response.data)
     (text,) = pages(response.data)
     assert "Kurs Prävention: Termin 2" in text
     assert "Rathaus, Sitzungssaal, Markt 1, 01067 Dresden" in text
@@ -65,8 +67,10 @@ def test_many_participants_take_two_pages_with_header_and_footer(logged_in, make
         add(event.id, f"Person {n:02d}", f"p{n}@example.org", f"Amt {n:02d}")
     db.session.commit()
 
-    texts = pages(logged_in.get(f"/admin/events/{event.id}/sign-in.pdf").data)
+    data = logged_in.get(f"/admin/events/{event.id}/sign-in.pdf").data
+    texts = pages(data)
     assert len(texts) == 2
+    assert is_a4(data)  # both pages
     assert "Seite 1 von 2" in texts[0] and "Seite 2 von 2" in texts[1]
     for text in texts:
         # the page header (office, event, date) and the table's headings on every page
