@@ -92,6 +92,19 @@ class GivenConsentSchema(AnswerSchema):
         nullable=True,
         description="When the person withdrew it (UTC): from then on not given; null: in force.",
     )
+    source = answer(
+        description="Through what it was given: form (the public form), preferences (her own "
+        "page), api, editor."
+    )
+    ip = answer(
+        nullable=True,
+        description="The address she gave it from, when KKP_RECORD_IP is on and she acted "
+        "herself; else null.",
+    )
+    withdrawn_source = answer(
+        nullable=True, description="Through what it was withdrawn; null while in force."
+    )
+    withdrawn_ip = answer(nullable=True, description="As ip, for the withdrawal.")
 
 
 #: the body's fields of a new registration
@@ -228,6 +241,10 @@ def given_consent_json(record: ConsentRecord) -> dict:
         "text": record.text,
         "given_at": record.given_at.isoformat(),
         "withdrawn_at": withdrawn.isoformat() if withdrawn is not None else None,
+        "source": record.source,
+        "ip": record.ip,
+        "withdrawn_source": record.withdrawn_source,
+        "withdrawn_ip": record.withdrawn_ip,
     }
 
 

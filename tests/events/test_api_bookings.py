@@ -93,6 +93,8 @@ def test_a_booking_shows_its_answers_and_consents_as_a_registration_does(api, ki
         None,
     )
     assert consent["given_at"]
+    # how it was given, as the newsletter's consent history says it
+    assert (consent["source"], consent["ip"], consent["withdrawn_source"]) == ("api", None, None)
     listed = {b["id"]: b for b in api("GET", f"/series/{series.id}/bookings").get_json()["items"]}
     assert listed[anna["id"]]["answers"] == given
     assert listed[anna["id"]]["consents"] == one["consents"]
@@ -103,6 +105,7 @@ def test_a_booking_shows_its_answers_and_consents_as_a_registration_does(api, ki
     assert withdrawn.status_code == 200
     (consent,) = api("GET", f"/bookings/{anna['id']}").get_json()["consents"]
     assert consent["withdrawn_at"] is not None
+    assert (consent["withdrawn_source"], consent["withdrawn_ip"]) == ("api", None)
     schemas = api.document["components"]["schemas"]
     for name in ("answers", "consents"):
         assert schemas["Booking"]["properties"][name] == schemas["Registration"]["properties"][name]
