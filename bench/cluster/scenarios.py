@@ -64,14 +64,31 @@ def send(cluster, worker_hosts: int | None = None) -> dict:
     )
 
 
-def _mid_send(cluster, title: str, fault, bound: int) -> tuple[int, dict, data.Counts]:
-    """Start a send, strike with `fault()` when a fifth has gone out, wait for "sent"."""
+def _mid_send(
+    cluster, title: str, fault, bound: int, *, working: str | None = None
+) -> tuple[int, dict, data.Counts]:
+    """Start a send, strike with `fault()` when a fifth has gone out (and the host
+    `working` has sent some of it), wait for "sent"."""
     a = cluster.args
     issue_id = _send(cluster, title)
     data.wait_sent_count(cluster.engine, issue_id, max(1, a.subscribers // 5), a.timeout)
+    if working is not None:
+        _wait_host_sent(cluster, working, a.timeout)
     info = fault() or {}
     info["recovered_s"] = round(data.wait_sent(cluster.engine, issue_id, a.timeout), 1)
     return issue_id, info, _counts(cluster, issue_id, a.subscribers, bound)
+
+
+def _wait_host_sent(cluster, host: str, timeout: float) -> None:
+    """Until the sink has a message from `host`. An idle Dramatiq consumer looks at
+    the queue about once a second, and a fast send can be a fifth through before the
+    second host's first look: killed then, it would have held nothing."""
+    address = cluster.net.hosts[host]
+    deadline = time.monotonic() + timeout
+    while not any(peer == address for _rcpt, _sender, peer in cluster.sink.received()):
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"{host} sent nothing within {timeout} s")
+        time.sleep(0.05)
 
 
 def kill_worker(cluster) -> dict:
@@ -83,7 +100,7 @@ def kill_worker(cluster) -> dict:
         return {"killed_host": host, "killed_processes": cluster.kill_host(host)}
 
     _issue, info, counts = _mid_send(
-        cluster, "Worker-Host stirbt", fault, cluster.in_flight_bound(1)
+        cluster, "Worker-Host stirbt", fault, cluster.in_flight_bound(1), working=host
     )
     cluster.net.mend(host)
     cluster.start_worker(host)
