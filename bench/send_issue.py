@@ -106,6 +106,10 @@ FIRST_NAMES = ["Anna", "Jürgen", "Özlem", "Sören", "Marie", "Björn", "Käthe
 LAST_NAMES = ["Müller", "Schäfer", "Weiß", "Krüger", "Yılmaz", "Becker", "Groß", "Hoffmann"]
 
 
+#: the subscribers signed up over this many days
+SIGN_UP_DAYS = 1500
+
+
 def article_body(n: int, chars: int) -> str:
     """About `chars` characters of Markdown: paragraphs (and a short list, when long)."""
     parts: list[str] = []
@@ -335,9 +339,11 @@ class Bench:
                             "status": "confirmed",
                             "source": "import",
                             "locale": "en" if i % 10 == 0 else "de",
-                            "created_at": now,
+                            # signed up over the years, as a real list (the dashboard
+                            # counts this week's: not every one of them)
+                            "created_at": now - timedelta(days=i % SIGN_UP_DAYS, minutes=1),
                             "updated_at": now,
-                            "confirmed_at": now,
+                            "confirmed_at": now - timedelta(days=i % SIGN_UP_DAYS),
                         }
                         for i in ids
                     ],

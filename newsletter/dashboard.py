@@ -12,6 +12,7 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail.models import Delivery, DeliveryStatus
 from newsletter.models import Issue, IssueStatus
+from newsletter.sending.tally import sent_of
 from people.models import Subscriber, Suppression, SuppressionReason
 
 #: how far back "lately" reaches: sign-ups, departures, failures (days)
@@ -44,19 +45,24 @@ def running_sends() -> list[RunningSend]:
     ).all()
     if not issues:
         return []
-    counts: dict[int, dict[str, int]] = {}
-    for issue_id, status, n in db.session.execute(
-        sa.select(Delivery.issue_id, Delivery.status, sa.func.count())
-        .where(Delivery.issue_id.in_([i.id for i in issues]))
-        .group_by(Delivery.issue_id, Delivery.status)
-    ):
-        counts.setdefault(issue_id, {})[status] = n
+    # what went out from the tallies; the failures (few) by the index
+    sent = sent_of([i.id for i in issues])
+    failed = dict(
+        db.session.execute(
+            sa.select(Delivery.issue_id, sa.func.count())
+            .where(
+                Delivery.issue_id.in_([i.id for i in issues]),
+                Delivery.status == DeliveryStatus.FAILED,
+            )
+            .group_by(Delivery.issue_id)
+        ).all()
+    )
     return [
         RunningSend(
             issue=issue,
-            sent=counts.get(issue.id, {}).get(DeliveryStatus.SENT, 0),
-            total=max(issue.to_send, sum(counts.get(issue.id, {}).values())),
-            failed=counts.get(issue.id, {}).get(DeliveryStatus.FAILED, 0),
+            sent=sent.get(issue.id, 0),
+            total=max(issue.to_send, sent.get(issue.id, 0) + failed.get(issue.id, 0)),
+            failed=failed.get(issue.id, 0),
         )
         for issue in issues
     ]

@@ -244,3 +244,19 @@ class OfficeSetting(db.Model):
     key = sa.Column(sa.String(60), primary_key=True)
     value = sa.Column(sa.Text, nullable=False, default="")
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class IssueTally(db.Model):
+    """How many of an issue's deliveries each chunk handed over, beside the deliveries:
+    the progress of a send to a million reads a few thousand of these, not a million
+    delivery rows that the send keeps changing. Each chunk adds to a row of its own
+    (no sending thread waits for another's counter), in the transaction that marks its
+    deliveries sent, and only with the rows that statement moved to "sent": a
+    delivery becomes "sent" once, only in a chunk, and never leaves it."""
+
+    __tablename__ = "issue_tally"
+
+    issue_id = sa.Column(sa.ForeignKey("issue.id", ondelete="CASCADE"), primary_key=True)
+    #: the first delivery id of the chunk (0: what was sent before tallies were kept)
+    chunk = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    sent = sa.Column(sa.Integer, nullable=False, default=0)

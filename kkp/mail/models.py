@@ -52,6 +52,22 @@ class Delivery(db.Model):
         # an issue reaches each subscriber once
         sa.Index("ux_delivery_issue_subscriber", "issue_id", "subscriber_id", unique=True),
         sa.Index("ix_delivery_issue_status", "issue_id", "status", "sent_at"),
+        # an issue's recent failures and retries (its progress page): few rows, found
+        # without reading the deliveries that went out or wait
+        sa.Index(
+            "ix_delivery_issue_error",
+            "issue_id",
+            "updated_at",
+            postgresql_where=sa.text("last_error IS NOT NULL"),
+            sqlite_where=sa.text("last_error IS NOT NULL"),
+        ),
+        # the last week's failures of every kind (the dashboard), however many went out
+        sa.Index(
+            "ix_delivery_failed_updated",
+            "updated_at",
+            postgresql_where=sa.text("status = 'failed'"),
+            sqlite_where=sa.text("status = 'failed'"),
+        ),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)

@@ -148,7 +148,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
     retry_later: list[str] = []
     held = {r.id: r.attempts for r in claimed}
     touched = time.monotonic()
-    stretch = Stretch(held)
+    stretch = Stretch(held, first_id)
     granted = 0  # messages the send rate still allows without asking
     try:
         for i in range(0, len(claimed), STATUS_CHECK_EVERY):
@@ -158,7 +158,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
                 # the next stretch: a crash can leave only that one in doubt.
                 retry_later += _counted(stretch, counts)
                 marked = next_stretch(issue_id, stretch, rows)
-                stretch = Stretch(held)
+                stretch = Stretch(held, first_id)
             else:
                 marked = mark_submitting(issue_id, rows)
                 db.session.commit()

@@ -15,6 +15,7 @@ from kkp.extensions import db
 from kkp.mail import reasons
 from kkp.mail.models import Delivery, DeliveryStatus
 from newsletter.models import Issue, IssueStatus
+from newsletter.sending.tally import add_sent
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,12 @@ class Stretch:
     """What happened to the deliveries of one stretch of a chunk, to be recorded.
 
     `held`: the chunk's rows and the attempt each was claimed with; a row whose attempt
-    has moved on belongs to another chunk now (the sweeper handed it out again)."""
+    has moved on belongs to another chunk now (the sweeper handed it out again).
+    `chunk`: the chunk's first delivery id, which keys its tally."""
 
-    def __init__(self, held: dict[int, int]):
+    def __init__(self, held: dict[int, int], chunk: int = 0):
         self.held = held
+        self.chunk = chunk
         self.sent: list[tuple[int, str]] = []
         self.failed: list[tuple[int, str]] = []
         self.retry: list[tuple[int, str]] = []
@@ -155,7 +158,10 @@ def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
         sa.update(Delivery)
         .where(
             sa.or_(
-                one_of(Delivery.id, stretch.sent_ids()),
+                # not sent yet: a write tried again moves (and tallies) nothing twice
+                sa.and_(
+                    one_of(Delivery.id, stretch.sent_ids()), Delivery.status != DeliveryStatus.SENT
+                ),
                 sa.and_(_held_by(rows), claimed, sending),
             )
         )
@@ -172,6 +178,7 @@ def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
         .returning(Delivery.id, Delivery.status, failures)
         .execution_options(synchronize_session=False)
     ).all()
+    add_sent(issue_id, stretch.chunk, sum(1 for row in changed if row[1] == DeliveryStatus.SENT))
     marked = [row for row in changed if row[1] == DeliveryStatus.SUBMITTING]
     if marked:
         return {row[0] for row in marked}, marked[0][2]
@@ -188,9 +195,12 @@ def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
         # (see message_id_for), so the database writes them from the id.
         first_id, first_message_id = stretch.sent[0]
         suffix = first_message_id[len(f"<{first_id}") :]
-        db.session.execute(
+        moved = db.session.execute(
             sa.update(Delivery)
-            .where(one_of(Delivery.id, [i for i, _ in stretch.sent]))
+            .where(
+                one_of(Delivery.id, [i for i, _ in stretch.sent]),
+                Delivery.status != DeliveryStatus.SENT,  # recorded already: once only
+            )
             .values(
                 status=DeliveryStatus.SENT,
                 sent_at=now,
@@ -202,6 +212,7 @@ def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
             )
             .execution_options(synchronize_session=False)
         )
+        add_sent(issue_id, stretch.chunk, moved.rowcount)
 
     def row(i: int, status: str, error: str | None) -> dict:
         return {"id": i, "status": status, "last_error": error, "updated_at": now}

@@ -80,6 +80,7 @@ def make_busy_office() -> dict[str, int]:
     from kkp.db import utcnow
     from kkp.mail.models import Delivery
     from newsletter import issues
+    from newsletter.sending import tally
 
     now = utcnow()
     running = issues.create_issue(number="3/2026", title="Prävention im Quartier")
@@ -105,6 +106,8 @@ def make_busy_office() -> dict[str, int]:
             for i in range(1234)
         ],
     )
+    # what its chunks tallied as they sent them (newsletter.sending.tally)
+    tally.add_sent(running.id, 1, 1234)
     db.session.add(
         Delivery(
             kind="issue",

@@ -73,9 +73,11 @@ def test_a_chunk_takes_few_statements_and_commits(app, ctx, lists, compose, mail
     assert stretches == 3
     # the batch writer: 5 or 6; the chunk: its claim, the rendered mail and the lists
     # (once per process), people, suppressions, one per stretch (recorded and the next
-    # marked together when all of it went out), the last record, finished
+    # marked together when all of it went out), the last record, finished; and what
+    # each recorded stretch sent added to the chunk's tally
     shown = "\n".join(counted.statements)
-    assert len(counted.statements) <= 6 + 5 + stretches + 2, shown
+    assert len(counted.statements) <= 6 + 5 + stretches + 2 + stretches, shown
+    assert sum("issue_tally" in s for s in counted.statements) == stretches, shown
     assert not [s for s in counted.statements if s.startswith("SELECT issue.id, issue.number")][
         1:
     ], shown
