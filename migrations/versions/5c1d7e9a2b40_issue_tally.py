@@ -8,7 +8,8 @@ The progress of a send (page, JSON, dashboard, the issues' table) counted the is
 deliveries by status: at a million, half a second for every look while the send
 changed them. The chunks now add what they sent to `issue_tally`, a row per chunk; the
 deliveries sent before are tallied here (chunk 0). Two partial indexes find an issue's
-deliveries with an error, and the last week's failures, without reading the rest.
+deliveries with an error, and the last week's failures, without reading the rest; an
+index on the subscribers' confirmation time serves the dashboard's week.
 """
 
 import sqlalchemy as sa
@@ -27,7 +28,10 @@ def upgrade():
         sa.Column("chunk", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("sent", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["issue_id"], ["issue.id"], name=op.f("fk_issue_tally_issue_id_issue"), ondelete="CASCADE"
+            ["issue_id"],
+            ["issue.id"],
+            name=op.f("fk_issue_tally_issue_id_issue"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("issue_id", "chunk", name=op.f("pk_issue_tally")),
     )
@@ -51,9 +55,15 @@ def upgrade():
             postgresql_where=sa.text("status = 'failed'"),
             sqlite_where=sa.text("status = 'failed'"),
         )
+    with op.batch_alter_table("subscriber", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_subscriber_confirmed_at"), ["confirmed_at"], unique=False
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("subscriber", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_subscriber_confirmed_at"))
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.drop_index("ix_delivery_failed_updated")
         batch_op.drop_index("ix_delivery_issue_error")
