@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from events.consents import recorded_ip
 from events.export import ExtraColumns
 from events.question_models import Answer, ConsentOffer, ConsentRecord, Question, QuestionKind
 from events.questions import NO, YES, consents_of, questions_of
@@ -23,6 +22,7 @@ from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.spreadsheet import berlin_time
 from kkp.text import text_problem
+from people.lists import recorded_ip
 
 #: longest answers in characters
 MAX_SHORT = 300

@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from events.course_models import CourseBooking
@@ -24,6 +23,7 @@ from events.models import Registration
 from events.question_models import ConsentOffer, ConsentRecord
 from kkp.auth.operations import audit
 from kkp.extensions import db
+from people.lists import recorded_ip
 from people.models import ConsentSource
 
 #: whose consents: a date's registration or a course's booking
@@ -36,12 +36,6 @@ SOURCE_WORDS = {
     ConsentSource.API: _l("API"),
     ConsentSource.PREFERENCES: _l("Own registration page"),
 }
-
-
-def recorded_ip(ip: str | None) -> str | None:
-    """The client address `ip` as a consent record keeps it: only when KKP_RECORD_IP=1
-    (as the newsletter's consent history)."""
-    return ip if current_app.config.get("KKP_RECORD_IP") else None
 
 
 def _mine(owner: Owner):

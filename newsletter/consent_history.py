@@ -19,6 +19,7 @@ from kkp.extensions import db
 from kkp.mail.models import Delivery
 from kkp.mail.operations import queue_delivery
 from newsletter.models import ConsentAction, ConsentEvent, DeliveryKind, MailingList, Subscriber
+from people.lists import recorded_ip
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def record(
         lists=[m.name for m in lists],
         source=source,
         consent_version=consent_version,
-        ip=ip if current_app.config.get("KKP_RECORD_IP") else None,
+        ip=recorded_ip(ip),
         details=details,
     )
     db.session.add(event)

@@ -1,4 +1,5 @@
-"""Lists (topics) and the versioned consent text of the sign-up form."""
+"""Lists (topics), the versioned consent text of the sign-up form, and how a consent's
+client address is kept (the newsletter's and the events' alike)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from kkp.auth.operations import audit
@@ -145,3 +147,9 @@ def update_list(mailing_list: MailingList, **changes) -> None:
         setattr(mailing_list, key, changes[key])
     _flush_list()
     audit("list.update", mailing_list, fields=changed)
+
+
+def recorded_ip(ip: str | None) -> str | None:
+    """The client address `ip` as a consent record keeps it: only when KKP_RECORD_IP=1,
+    for the newsletter's consent history and the events' consents alike."""
+    return ip if current_app.config.get("KKP_RECORD_IP") else None

@@ -285,3 +285,20 @@ def test_a_fault_keeps_the_other_choices(client, lists):
     checked = [tag for tag in html.split("<input")[1:] if "checked" in tag.split(">", 1)[0]]
     assert len(checked) == 2  # the list and the consent
     assert any(f'value="{lists["fortbildungen"]}"' in tag for tag in checked)
+
+
+def test_the_sign_ups_client_address_is_kept_only_with_kkp_record_ip(
+    app, client, lists, monkeypatch
+):
+    """The same rule as the events' consents (people.lists.recorded_ip)."""
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"  # a documentation address
+    for record, email, kept in (
+        (False, "ohne@example.org", None),
+        (True, "mit@example.org", "203.0.113.9"),
+    ):
+        monkeypatch.setitem(app.config, "KKP_RECORD_IP", record)
+        assert subscribe(client, email=email, lists=[lists["kkp-kompakt"]]).status_code == 303
+        events = db.session.scalars(
+            sa.select(ConsentEvent).join(Subscriber).where(Subscriber.email == email)
+        ).all()
+        assert events and {e.ip for e in events} == {kept}
