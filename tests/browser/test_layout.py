@@ -113,6 +113,8 @@ def seeded_detail_urls() -> list[str]:
     urls += [
         f"/admin/events/series/{series.id}/export",
         f"/admin/events/series/{series.id}/message",
+        # not booked as a whole: its feedback is per date, and the page says so
+        f"/admin/events/series/{series.id}/feedback",
     ]
     for mailing_list in one_of_each(
         db.session.scalars(sa.select(MailingList)), lambda m: m.is_public
