@@ -145,6 +145,15 @@ def one_of(column: sa.ColumnElement, values: Iterable) -> sa.ColumnElement[bool]
     return column.in_(values)
 
 
+def one_of_param(column: sa.ColumnElement, name: str, dialect: str) -> sa.ColumnElement[bool]:
+    """:func:`one_of` with the values left to a bound parameter `name` (a list), for a
+    statement built once and run many times: ``= ANY(:name)`` on PostgreSQL, an
+    expanding ``IN`` elsewhere."""
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(sa.bindparam(name, expanding=True))
+
+
 def among(query: sa.Select, column: sa.ColumnElement, values: Iterable, *, chunk: int = IN_CHUNK):
     """The rows of `query` (of columns) whose `column` is one of `values`, in a few statements
     however many values: on PostgreSQL one ``column = ANY(array)`` with the values as

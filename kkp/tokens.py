@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import enum
 import functools
+import hmac
+import json
+import time
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, Serializer, SignatureExpired, URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode
+from itsdangerous.encoding import base64_encode, int_to_bytes
 
 
 class TokenPurpose(enum.StrEnum):
@@ -67,8 +70,32 @@ def _cached_serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
     return _Serializer(secret, salt=f"kkp.{purpose}")
 
 
+#: the compact JSON of itsdangerous' serializer, made once (json.dumps with separators
+#: builds an encoder for every call)
+_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
+@functools.lru_cache(maxsize=32)
+def _signing(secret: str, purpose: str) -> tuple[bytes, str]:
+    """The key the serializer's signer derives for a purpose (it derives it again for
+    every token) and its digest's name, for :func:`hmac.digest`."""
+    signer = _cached_serializer(secret, purpose).make_signer()
+    return signer.derive_key(), signer.digest_method().name
+
+
 def make_token(purpose: str, payload: dict[str, Any]) -> str:
-    return _serializer(purpose).dumps(payload)
+    """What `URLSafeTimedSerializer.dumps` gives (and `loads` reads), made with one HMAC
+    instead of three and no objects per token: an issue makes two for each of its
+    recipients."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown token purpose {purpose!r}")
+    key, digest = _signing(current_app.config["SECRET_KEY"], purpose)
+    value = (
+        base64_encode(_JSON.encode(payload).encode())
+        + b"."
+        + base64_encode(int_to_bytes(int(time.time())))
+    )
+    return (value + b"." + base64_encode(hmac.digest(key, value, digest))).decode("ascii")
 
 
 def read_token(purpose: str, token: str, *, max_age: int | None = None) -> dict[str, Any]:

@@ -8,7 +8,6 @@ can trust the id it reads back.
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 import re
 
@@ -20,8 +19,13 @@ _TOKEN = re.compile(r"(\d+)-([0-9a-f]{8})")
 
 
 def _mac(delivery_id: int) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"verp:{delivery_id}".encode(), hashlib.sha256).hexdigest()[:8]
+    key = _key(current_app.config["SECRET_KEY"])
+    return hmac.digest(key, b"verp:%d" % delivery_id, "sha256")[:4].hex()
+
+
+@functools.lru_cache(maxsize=4)
+def _key(secret: str) -> bytes:
+    return secret.encode()
 
 
 def return_path(delivery_id: int | None) -> str:

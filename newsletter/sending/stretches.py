@@ -4,13 +4,14 @@ is wrong."""
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from kkp.db import one_of, utcnow
+from kkp.db import one_of, one_of_param, utcnow
 from kkp.extensions import db
 from kkp.mail import reasons
 from kkp.mail.models import Delivery, DeliveryStatus
@@ -119,7 +120,12 @@ def next_stretch(issue_id: int, stretch: Stretch, rows) -> tuple[set[int], int |
 
     Returns what :func:`mark_submitting` does: None when the issue was paused or
     cancelled (by an editor, or just now for failing)."""
-    if stretch.sent and stretch.failures_seen == 0 and stretch.decided() == stretch.sent_ids():
+    if (
+        stretch.sent
+        and stretch.failures_seen == 0
+        and stretch.decided() == stretch.sent_ids()
+        and len({r.attempts for r in rows}) == 1
+    ):
         marked = _record_sent_and_mark(issue_id, stretch, rows)  # the common case
     else:
         record(issue_id, stretch, commit=False)
@@ -137,46 +143,17 @@ def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
     The two sets of rows are told apart by their status: the next stretch's are still
     "sending" (claimed), the sent ones are not (marked "submitting", or settled by the
     sweeper meanwhile: they went out all the same)."""
-    now = utcnow()
     first_id, first_message_id = stretch.sent[0]
-    suffix = first_message_id[len(f"<{first_id}") :]
-    claimed = Delivery.status == DeliveryStatus.SENDING
-
-    def unless_claimed(value, column):
-        return sa.case((claimed, column), else_=value)
-
-    sending = (
-        sa.select(Issue.id)
-        .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
-        .exists()
-    )
-    failures = sa.select(Issue.consecutive_failures).where(Issue.id == issue_id).scalar_subquery()
-    message_id = (
-        sa.literal("<", sa.String) + sa.cast(Delivery.id, sa.String) + sa.literal(suffix, sa.String)
-    )
     changed = db.session.execute(
-        sa.update(Delivery)
-        .where(
-            sa.or_(
-                # not sent yet: a write tried again moves (and tallies) nothing twice
-                sa.and_(
-                    one_of(Delivery.id, stretch.sent_ids()), Delivery.status != DeliveryStatus.SENT
-                ),
-                sa.and_(_held_by(rows), claimed, sending),
-            )
-        )
-        .values(
-            status=sa.case(
-                (claimed, sa.literal(DeliveryStatus.SUBMITTING, sa.String)),
-                else_=sa.literal(DeliveryStatus.SENT, sa.String),
-            ),
-            sent_at=unless_claimed(sa.literal(now, Delivery.sent_at.type), Delivery.sent_at),
-            last_error=unless_claimed(sa.null(), Delivery.last_error),
-            message_id=unless_claimed(message_id, Delivery.message_id),
-            updated_at=now,
-        )
-        .returning(Delivery.id, Delivery.status, failures)
-        .execution_options(synchronize_session=False)
+        _sent_and_mark(db.session.get_bind().dialect.name),
+        {
+            "issue": issue_id,
+            "sent_ids": [i for i, _ in stretch.sent],
+            "held_ids": [r.id for r in rows],
+            "attempt": rows[0].attempts,
+            "now": utcnow(),
+            "suffix": first_message_id[len(f"<{first_id}") :],
+        },
     ).all()
     add_sent(issue_id, stretch.chunk, sum(1 for row in changed if row[1] == DeliveryStatus.SENT))
     marked = [row for row in changed if row[1] == DeliveryStatus.SUBMITTING]
@@ -184,6 +161,60 @@ def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
         return {row[0] for row in marked}, marked[0][2]
     status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
     return None if status != IssueStatus.SENDING else (set(), None)
+
+
+@functools.lru_cache(maxsize=4)
+def _sent_and_mark(dialect: str) -> sa.Update:
+    """The statement of :func:`_record_sent_and_mark`, built once per dialect with its
+    values as bound parameters (`issue`, `sent_ids`, `held_ids` claimed at `attempt`,
+    `now`, the Message-ID's `suffix`): building it anew for each stretch cost the
+    worker more than the database spent running it."""
+    delivery, issue = Delivery.__table__.c, Issue.__table__.c
+    issue_id = sa.bindparam("issue", type_=sa.Integer)
+    now = sa.bindparam("now", type_=delivery.sent_at.type)
+    claimed = delivery.status == DeliveryStatus.SENDING
+    sending = (
+        sa.select(issue.id).where(issue.id == issue_id, issue.status == IssueStatus.SENDING).exists()
+    )
+    failures = sa.select(issue.consecutive_failures).where(issue.id == issue_id).scalar_subquery()
+    message_id = (
+        sa.literal("<", sa.String)
+        + sa.cast(delivery.id, sa.String)
+        + sa.bindparam("suffix", type_=sa.String)
+    )
+
+    def unless_claimed(value, column):
+        return sa.case((claimed, column), else_=value)
+
+    return (
+        sa.update(Delivery.__table__)
+        .where(
+            sa.or_(
+                # not sent yet: a write tried again moves (and tallies) nothing twice
+                sa.and_(
+                    one_of_param(delivery.id, "sent_ids", dialect),
+                    delivery.status != DeliveryStatus.SENT,
+                ),
+                sa.and_(
+                    one_of_param(delivery.id, "held_ids", dialect),
+                    delivery.attempts == sa.bindparam("attempt", type_=sa.Integer),
+                    claimed,
+                    sending,
+                ),
+            )
+        )
+        .values(
+            status=sa.case(
+                (claimed, sa.literal(DeliveryStatus.SUBMITTING, sa.String)),
+                else_=sa.literal(DeliveryStatus.SENT, sa.String),
+            ),
+            sent_at=unless_claimed(now, delivery.sent_at),
+            last_error=unless_claimed(sa.null(), delivery.last_error),
+            message_id=unless_claimed(message_id, delivery.message_id),
+            updated_at=now,
+        )
+        .returning(delivery.id, delivery.status, failures)
+    )
 
 
 def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:

@@ -4,6 +4,8 @@ a million rows that the send keeps changing."""
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -17,13 +19,21 @@ def add_sent(issue_id: int, chunk: int, count: int) -> None:
     was gone, which moves nothing the second time, adds nothing)."""
     if count <= 0:
         return
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IssueTally)
     db.session.execute(
-        insert.values(issue_id=issue_id, chunk=chunk, sent=count).on_conflict_do_update(
-            index_elements=[IssueTally.issue_id, IssueTally.chunk],
-            set_={"sent": IssueTally.sent + insert.excluded.sent},
-        )
+        _adding(db.session.get_bind().dialect.name),
+        {"issue_id": issue_id, "chunk": chunk, "sent": count},
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _adding(dialect: str):
+    """The upsert of :func:`add_sent`, built once per dialect (a chunk runs it for each
+    of its stretches)."""
+    tally = IssueTally.__table__
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(tally)
+    return insert.on_conflict_do_update(
+        index_elements=[tally.c.issue_id, tally.c.chunk],
+        set_={"sent": tally.c.sent + insert.excluded.sent},
     )
 
 
