@@ -174,7 +174,9 @@ def _sent_and_mark(dialect: str) -> sa.Update:
     now = sa.bindparam("now", type_=delivery.sent_at.type)
     claimed = delivery.status == DeliveryStatus.SENDING
     sending = (
-        sa.select(issue.id).where(issue.id == issue_id, issue.status == IssueStatus.SENDING).exists()
+        sa.select(issue.id)
+        .where(issue.id == issue_id, issue.status == IssueStatus.SENDING)
+        .exists()
     )
     failures = sa.select(issue.consecutive_failures).where(issue.id == issue_id).scalar_subquery()
     message_id = (
