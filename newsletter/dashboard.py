@@ -3,20 +3,31 @@ the last week's sign-ups and departures, and mail that did not get through."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail.models import Delivery, DeliveryStatus
-from newsletter.models import Issue, IssueStatus
+from newsletter.models import Issue, IssueStatus, MailingList
 from newsletter.sending.tally import sent_of
-from people.models import Subscriber, Suppression, SuppressionReason
+from people.models import Subscriber, SubscriberStatus, Suppression, SuppressionReason
 
 #: how far back "lately" reaches: sign-ups, departures, failures (days)
 RECENT_DAYS = 7
+
+#: from this many subscribers on, each process counts them by status at most once per
+#: `FIGURES_KEPT_SECONDS` (a million take 70 ms to count on an idle server, several
+#: times that while an issue goes out); the page says when it counted
+LARGE_LIST = 100_000
+FIGURES_KEPT_SECONDS = 60.0
+
+_figures_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -133,4 +144,44 @@ def _suppressed_since(reason: SuppressionReason, since: datetime) -> int:
             .where(Suppression.reason == reason, Suppression.created_at >= since)
         )
         or 0
+    )
+
+
+@dataclass(frozen=True)
+class Figures:
+    confirmed: int
+    pending: int
+    lists: int
+    suppressed: int
+    #: when the subscribers were counted, if that was not for this view (a large list)
+    counted_at: datetime | None = None
+
+
+def figures(*, clock=time.monotonic) -> Figures:
+    """The subscribers by status, the lists and the suppression list. A large list's
+    counts are kept for a minute (see :data:`LARGE_LIST`); the rest is counted anew."""
+    kept = current_app.extensions.setdefault("kkp.dashboard.figures", {})
+    now = clock()
+    with _figures_lock:
+        last = kept.get("subscribers")
+    if last is not None and now - last[0] < FIGURES_KEPT_SECONDS:
+        counts, counted_at = last[1], last[2]
+    else:
+        counts = dict(
+            db.session.execute(
+                sa.select(Subscriber.status, sa.func.count()).group_by(Subscriber.status)
+            ).all()
+        )
+        counted_at = utcnow()
+        if sum(counts.values()) >= LARGE_LIST:
+            with _figures_lock:
+                kept["subscribers"] = (now, counts, counted_at)
+        else:
+            counted_at = None
+    return Figures(
+        confirmed=counts.get(SubscriberStatus.CONFIRMED, 0),
+        pending=counts.get(SubscriberStatus.PENDING, 0),
+        lists=db.session.scalar(sa.select(sa.func.count(MailingList.id))) or 0,
+        suppressed=db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)) or 0,
+        counted_at=counted_at,
     )

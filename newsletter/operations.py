@@ -324,17 +324,3 @@ def purge_unconfirmed(now=None) -> int:
     if ids:
         log.info("purged %d unconfirmed sign-ups", len(ids))
     return len(ids)
-
-
-def dashboard_figures() -> dict:
-    counts = dict(
-        db.session.execute(
-            sa.select(Subscriber.status, sa.func.count()).group_by(Subscriber.status)
-        ).all()
-    )
-    return {
-        "confirmed": counts.get(SubscriberStatus.CONFIRMED, 0),
-        "pending": counts.get(SubscriberStatus.PENDING, 0),
-        "lists": db.session.scalar(sa.select(sa.func.count(MailingList.id))),
-        "suppressed": db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)),
-    }

@@ -230,6 +230,7 @@ def clean(app) -> None:
     app.extensions["dramatiq"].flush_all()
     # what the app keeps of the tables just emptied (newsletter.address_check)
     app.extensions.pop("kkp.address_check.counts", None)
+    app.extensions.pop("kkp.dashboard.figures", None)  # (newsletter.dashboard)
 
 
 def _empty_postgresql(conn, tables: list[str]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kkp.auth.blueprint import dashboard_part
-from newsletter import dashboard, operations
+from newsletter import dashboard
 from newsletter.settings import unpublished_legal_pages
 
 
@@ -17,6 +17,6 @@ def _dashboard() -> dict:
         "audience": dashboard.audience_changes(),
         "failures": dashboard.failures(),
         "recent_days": dashboard.RECENT_DAYS,
-        "figures": operations.dashboard_figures(),
+        "figures": dashboard.figures(),
         "unpublished": unpublished_legal_pages(),
     }
