@@ -16,11 +16,12 @@ from flask import current_app
 from kkp.db import one_of, utcnow
 from kkp.extensions import db
 from kkp.mail import dkim, reasons, throttle
-from kkp.mail.models import Delivery, DeliveryStatus
+from kkp.mail.models import Delivery
 from kkp.mail.operations import MAX_ATTEMPTS
 from kkp.mail.transport import DeliveryError, transport_for
 from kkp.mail.verp import return_path
-from newsletter.models import Issue, IssueStatus, Subscriber
+from newsletter.models import Subscriber
+from newsletter.sending import statements
 from newsletter.sending.messages import message_id_for, prepared_for, recipient_for
 from newsletter.sending.progress import check_finished
 from newsletter.sending.recipients import confirmed_recipients
@@ -101,29 +102,9 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
     # One statement claims the rows, if the issue still sends, and brings what the
     # chunk needs of the issue: its row is not read (nor its rendered mail, see
     # prepared_for). The claim is committed with the first stretch's mark.
-    sending = (
-        sa.select(Issue.id)
-        .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
-        .exists()
-    )
-    started = sa.select(Issue.started_at).where(Issue.id == issue_id).scalar_subquery()
     claimed = db.session.execute(
-        sa.update(Delivery)
-        .where(
-            Delivery.issue_id == issue_id,
-            Delivery.id.between(first_id, last_id),
-            Delivery.status == DeliveryStatus.QUEUED,
-            sending,
-        )
-        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1, updated_at=utcnow())
-        .returning(
-            Delivery.id,
-            Delivery.subscriber_id,
-            Delivery.recipient,
-            Delivery.attempts,
-            started.label("started_at"),
-        )
-        .execution_options(synchronize_session=False)
+        statements.claim(db.session.get_bind().dialect.name),
+        {"issue": issue_id, "first": first_id, "last": last_id, "now": utcnow()},
     ).all()
     if not claimed:
         db.session.rollback()

@@ -13,6 +13,7 @@ from kkp.extensions import db
 from kkp.mail import reasons
 from kkp.mail.models import Delivery, DeliveryStatus
 from newsletter.models import Issue, IssueStatus
+from newsletter.sending import statements
 from newsletter.sending.stretches import HELD
 from newsletter.sending.tally import sent_of
 
@@ -21,21 +22,9 @@ log = logging.getLogger(__name__)
 
 def check_finished(issue_id: int) -> bool:
     """Mark the issue sent once the cursor is through and nothing is queued or in flight."""
-    pending = (
-        sa.select(Delivery.id)
-        .where(Delivery.issue_id == issue_id, Delivery.status.in_((DeliveryStatus.QUEUED, *HELD)))
-        .exists()
-    )
     done = db.session.execute(
-        sa.update(Issue)
-        .where(
-            Issue.id == issue_id,
-            Issue.status == IssueStatus.SENDING,
-            Issue.last_subscriber_id >= Issue.max_subscriber_id,
-            ~pending,
-        )
-        .values(status=IssueStatus.SENT, finished_at=utcnow(), pause_reason=None)
-        .execution_options(synchronize_session=False)
+        statements.finish(db.session.get_bind().dialect.name),
+        {"issue": issue_id, "now": utcnow()},
     )
     db.session.commit()
     if done.rowcount:

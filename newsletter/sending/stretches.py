@@ -4,18 +4,18 @@ is wrong."""
 
 from __future__ import annotations
 
-import functools
 import logging
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from kkp.db import one_of, one_of_param, utcnow
+from kkp.db import one_of, utcnow
 from kkp.extensions import db
 from kkp.mail import reasons
 from kkp.mail.models import Delivery, DeliveryStatus
 from newsletter.models import Issue, IssueStatus
+from newsletter.sending import statements
 from newsletter.sending.tally import add_sent
 
 log = logging.getLogger(__name__)
@@ -79,19 +79,29 @@ def mark_submitting(issue_id: int, rows) -> tuple[set[int], int | None] | None:
     (the sweeper may have handed stale ones to another) and the issue's count of
     failures in a row as the same statement saw it (None if no row was marked). One
     statement, one more only if no row was marked. The caller commits."""
-    sending = (
-        sa.select(Issue.id)
-        .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
-        .exists()
-    )
-    failures = sa.select(Issue.consecutive_failures).where(Issue.id == issue_id).scalar_subquery()
-    marked = db.session.execute(
-        sa.update(Delivery)
-        .where(_held_by(rows), Delivery.status == DeliveryStatus.SENDING, sending)
-        .values(status=DeliveryStatus.SUBMITTING, updated_at=utcnow())
-        .returning(Delivery.id, failures)
-        .execution_options(synchronize_session=False)
-    ).all()
+    attempts = {r.attempts for r in rows}
+    if len(attempts) == 1:  # as nearly always: the statement built once
+        marked = db.session.execute(
+            statements.mark(db.session.get_bind().dialect.name),
+            {"issue": issue_id, "held_ids": [r.id for r in rows], "attempt": attempts.pop(),
+             "now": utcnow()},
+        ).all()  # fmt: skip
+    else:
+        sending = (
+            sa.select(Issue.id)
+            .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
+            .exists()
+        )
+        failures = (
+            sa.select(Issue.consecutive_failures).where(Issue.id == issue_id).scalar_subquery()
+        )
+        marked = db.session.execute(
+            sa.update(Delivery)
+            .where(_held_by(rows), Delivery.status == DeliveryStatus.SENDING, sending)
+            .values(status=DeliveryStatus.SUBMITTING, updated_at=utcnow())
+            .returning(Delivery.id, failures)
+            .execution_options(synchronize_session=False)
+        ).all()
     if marked:
         return {row[0] for row in marked}, marked[0][1]
     status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
@@ -145,7 +155,7 @@ def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
     sweeper meanwhile: they went out all the same)."""
     first_id, first_message_id = stretch.sent[0]
     changed = db.session.execute(
-        _sent_and_mark(db.session.get_bind().dialect.name),
+        statements.sent_and_mark(db.session.get_bind().dialect.name),
         {
             "issue": issue_id,
             "sent_ids": [i for i, _ in stretch.sent],
@@ -163,62 +173,6 @@ def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
     return None if status != IssueStatus.SENDING else (set(), None)
 
 
-@functools.lru_cache(maxsize=4)
-def _sent_and_mark(dialect: str) -> sa.Update:
-    """The statement of :func:`_record_sent_and_mark`, built once per dialect with its
-    values as bound parameters (`issue`, `sent_ids`, `held_ids` claimed at `attempt`,
-    `now`, the Message-ID's `suffix`): building it anew for each stretch cost the
-    worker more than the database spent running it."""
-    delivery, issue = Delivery.__table__.c, Issue.__table__.c
-    issue_id = sa.bindparam("issue", type_=sa.Integer)
-    now = sa.bindparam("now", type_=delivery.sent_at.type)
-    claimed = delivery.status == DeliveryStatus.SENDING
-    sending = (
-        sa.select(issue.id)
-        .where(issue.id == issue_id, issue.status == IssueStatus.SENDING)
-        .exists()
-    )
-    failures = sa.select(issue.consecutive_failures).where(issue.id == issue_id).scalar_subquery()
-    message_id = (
-        sa.literal("<", sa.String)
-        + sa.cast(delivery.id, sa.String)
-        + sa.bindparam("suffix", type_=sa.String)
-    )
-
-    def unless_claimed(value, column):
-        return sa.case((claimed, column), else_=value)
-
-    return (
-        sa.update(Delivery.__table__)
-        .where(
-            sa.or_(
-                # not sent yet: a write tried again moves (and tallies) nothing twice
-                sa.and_(
-                    one_of_param(delivery.id, "sent_ids", dialect),
-                    delivery.status != DeliveryStatus.SENT,
-                ),
-                sa.and_(
-                    one_of_param(delivery.id, "held_ids", dialect),
-                    delivery.attempts == sa.bindparam("attempt", type_=sa.Integer),
-                    claimed,
-                    sending,
-                ),
-            )
-        )
-        .values(
-            status=sa.case(
-                (claimed, sa.literal(DeliveryStatus.SUBMITTING, sa.String)),
-                else_=sa.literal(DeliveryStatus.SENT, sa.String),
-            ),
-            sent_at=unless_claimed(now, delivery.sent_at),
-            last_error=unless_claimed(sa.null(), delivery.last_error),
-            message_id=unless_claimed(message_id, delivery.message_id),
-            updated_at=now,
-        )
-        .returning(delivery.id, delivery.status, failures)
-    )
-
-
 def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
     """Write what a stretch did; with `commit`, end the transaction and pause the issue
     if it keeps failing (else the caller does both)."""
@@ -227,23 +181,13 @@ def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
         # One statement for the stretch: the Message-IDs differ only in the delivery id
         # (see message_id_for), so the database writes them from the id.
         first_id, first_message_id = stretch.sent[0]
-        suffix = first_message_id[len(f"<{first_id}") :]
         moved = db.session.execute(
-            sa.update(Delivery)
-            .where(
-                one_of(Delivery.id, [i for i, _ in stretch.sent]),
-                Delivery.status != DeliveryStatus.SENT,  # recorded already: once only
-            )
-            .values(
-                status=DeliveryStatus.SENT,
-                sent_at=now,
-                updated_at=now,
-                last_error=None,
-                message_id=sa.literal("<", sa.String)
-                + sa.cast(Delivery.id, sa.String)
-                + sa.literal(suffix, sa.String),
-            )
-            .execution_options(synchronize_session=False)
+            statements.record_sent(db.session.get_bind().dialect.name),
+            {
+                "sent_ids": [i for i, _ in stretch.sent],
+                "now": now,
+                "suffix": first_message_id[len(f"<{first_id}") :],
+            },
         )
         add_sent(issue_id, stretch.chunk, moved.rowcount)
 
