@@ -43,8 +43,10 @@ log = logging.getLogger(__name__)
 #: a chunk's stretch (messages): it is marked "submitting" before any of it goes to the
 #: mail server, recorded after, and then the chunk looks whether its issue was paused or
 #: cancelled. After a crash, at most one stretch per worker thread is in doubt (shown as
-#: interrupted, never sent again); pause and cancel take effect within one.
-STATUS_CHECK_EVERY = 50
+#: interrupted, never sent again); pause and cancel take effect within one. 100 is about
+#: half a second of a worker thread's sending at 3,500 messages a second (16 threads);
+#: 50 cost 7 % more of the send's CPU in statements and commits.
+STATUS_CHECK_EVERY = 100
 
 
 #: a chunk shows the sweeper it is alive at least this often (seconds) while it sends

@@ -15,8 +15,8 @@ from kkp.mail.models import Delivery
 from tests.newsletter.conftest import add_confirmed, fresh_issue, relay, send_now
 from tests.newsletter.test_sending_faults import _deliveries
 
-#: recipients of the measured send, all in one chunk of three stretches
-RECIPIENTS = 150
+#: recipients of the measured send, all in one chunk of three stretches (of 100)
+RECIPIENTS = 300
 
 
 class Counted:
