@@ -1,5 +1,5 @@
 """smtplib's client with fewer waits: plain addresses unparsed, the message body in one
-write, and ESMTP PIPELINING (RFC 2920).
+write, and ESMTP PIPELINING (RFC 2920), across messages too (`kkp_defer`).
 
 With PIPELINING (advertised by Postfix and most relays) `MAIL FROM`, every `RCPT TO`
 and `DATA` go to the server in one write and their answers are read together: a
@@ -44,6 +44,22 @@ class _FastSMTP:
 
     kkp_dot_safe = False
     kkp_handed_over = False
+    #: `kkp_defer`: after a pipelined message's data, return without waiting for the
+    #: server's answer; it is read with the next message's commands (RFC 2920 lets the
+    #: message content start a group), or by :meth:`kkp_settle`. One round trip per
+    #: message instead of two. `kkp_awaiting`: that answer is still due;
+    #: `kkp_previous`: the answer read at the start of this message, (code, text).
+    kkp_defer = False
+    kkp_awaiting = False
+    kkp_previous: tuple[int, bytes] | None = None
+
+    def kkp_settle(self) -> tuple[int, bytes] | None:
+        """The answer to the last message's data, if it is still due."""
+        if not self.kkp_awaiting:
+            return None
+        answer = self.getreply()
+        self.kkp_awaiting = False
+        return answer
 
     def mail(self, sender, options=()):
         if not _plain(sender, options):
@@ -78,6 +94,7 @@ class _FastSMTP:
     def sendmail(self, from_addr, to_addrs, msg, mail_options=(), rcpt_options=()):
         """smtplib's `sendmail`, pipelined when the server offers PIPELINING: the same
         answers, the same exceptions, the connection left as smtplib leaves it."""
+        self.kkp_previous = None
         self.ehlo_or_helo_if_needed()
         if isinstance(to_addrs, str):
             to_addrs = [to_addrs]
@@ -88,6 +105,7 @@ class _FastSMTP:
             and _plain(from_addr, mail_options)
             and all(_plain(r, rcpt_options) for r in to_addrs)
         ):
+            self.kkp_previous = self.kkp_settle()
             return super().sendmail(from_addr, to_addrs, msg, mail_options, rcpt_options)
         options = list(mail_options)
         if self.has_extn("size"):
@@ -96,6 +114,7 @@ class _FastSMTP:
         commands += [" ".join((f"RCPT TO:<{r}>", *rcpt_options)) for r in to_addrs]
         commands.append("DATA")
         self.send("".join(c + "\r\n" for c in commands))  # one write for the group
+        self.kkp_previous = self.kkp_settle()  # the last message's answer comes first
         mail_code, mail_reply = self.getreply()
         refused = {}
         closing = mail_code == 421
@@ -121,6 +140,9 @@ class _FastSMTP:
             raise smtplib.SMTPDataError(data_code, data_reply)
         self.send(self._body(msg))  # the message and its end in one write
         self.kkp_handed_over = True
+        if self.kkp_defer:
+            self.kkp_awaiting = True
+            return refused
         code, reply = self.getreply()
         if code != 250:
             self._give_up(code == 421)

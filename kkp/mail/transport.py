@@ -122,12 +122,19 @@ class SMTPTransport:
         return self.send_bytes(as_bytes(msg), envelope_from=envelope_from, recipients=recipients)
 
     def send_bytes(
-        self, data: bytes, *, envelope_from: str, recipients: list[str], dot_safe: bool = False
+        self,
+        data: bytes,
+        *,
+        envelope_from: str,
+        recipients: list[str],
+        dot_safe: bool = False,
+        defer: bool = False,
     ) -> str:
         """Send a serialised message (CRLF line ends). Raises :class:`DeliveryError`.
 
         `dot_safe`: no line of `data` starts with a dot (its builder sees to it), so the
-        SMTP dot-stuffing scan of the whole message can be skipped."""
+        SMTP dot-stuffing scan of the whole message can be skipped. `defer`: do not wait
+        for the server's answer to the data (see :class:`Pipeline`, which reads it)."""
         recipients = [sendable(r) for r in recipients]
         options = ("SMTPUTF8",) if needs_smtputf8(envelope_from, *recipients) else ()
         for attempt in (1, 2):
@@ -135,6 +142,7 @@ class SMTPTransport:
             try:
                 conn = self._connection()
                 conn.kkp_dot_safe = dot_safe
+                conn.kkp_defer = defer
                 conn.kkp_handed_over = False
                 refused = conn.sendmail(envelope_from, recipients, data, mail_options=options)
                 if refused:
@@ -199,6 +207,104 @@ class SMTPTransport:
                 conn.rset()
             except (smtplib.SMTPException, OSError):
                 self.close()
+
+
+class Pipeline:
+    """Many messages over this thread's connection, each message's final answer read
+    with the next message's commands: one round trip per message instead of two, which
+    halves the sender's CPU per message on a fast server.
+
+    Outcomes arrive in order in :attr:`results` as `(key, None)` (taken) or
+    `(key, DeliveryError)`, as soon as they are known: a message's own refusal at once,
+    the answer to its data with the next message or at :meth:`flush`. A message whose
+    answer is lost with the connection is in doubt (`in_doubt`: it may have arrived).
+    :attr:`in_flight` are the keys handed over without an answer yet: the caller's in
+    doubt should it stop before that answer comes."""
+
+    def __init__(self, transport: SMTPTransport | OutboxTransport):
+        self.transport = transport
+        self.results: list[tuple[object, DeliveryError | None]] = []
+        #: the key whose final answer is still due
+        self.waiting = None
+        #: the key being handed over right now
+        self.handing = None
+
+    @property
+    def in_flight(self) -> list:
+        return [k for k in (self.waiting, self.handing) if k is not None]
+
+    def take(self) -> list[tuple[object, DeliveryError | None]]:
+        results, self.results = self.results, []
+        return results
+
+    def send(self, key, data: bytes, *, envelope_from: str, recipients: list[str], **options):
+        transport = self.transport
+        if not isinstance(transport, SMTPTransport):
+            try:
+                transport.send_bytes(data, envelope_from=envelope_from, recipients=recipients)
+            except DeliveryError as exc:
+                self.results.append((key, exc))
+            else:
+                self.results.append((key, None))
+            return
+        conn = getattr(transport._local, "conn", None)
+        previous, self.handing = self.waiting, key
+        try:
+            transport.send_bytes(
+                data, envelope_from=envelope_from, recipients=recipients, defer=True, **options
+            )
+        except DeliveryError as exc:
+            self.waiting = self.handing = None
+            self._answered(previous, conn)
+            self.results.append((key, exc))
+            return
+        self.waiting = self.handing = None
+        self._answered(previous, conn)
+        now = getattr(transport._local, "conn", None)
+        if now is not None and now.kkp_awaiting:
+            self.waiting = key
+        else:  # the server without PIPELINING answered at once
+            self.results.append((key, None))
+
+    def _answered(self, key, conn) -> None:
+        """The outcome of `key`, whose answer was read (or lost) with the next message."""
+        if key is None:
+            return
+        answer = getattr(conn, "kkp_previous", None)
+        if answer is None:  # the connection was lost first
+            self.results.append((key, _lost("connection lost before the answer")))
+            return
+        conn.kkp_previous = None
+        self.results.append((key, _refusal(*answer)))
+
+    def flush(self) -> None:
+        """Read the answer still due (the caller records what went out next)."""
+        key, self.waiting = self.waiting, None
+        if key is None:
+            return
+        conn = getattr(self.transport._local, "conn", None)
+        try:
+            answer = conn.kkp_settle()
+        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+            self.transport._local.conn = None
+            conn.close()
+            self.results.append((key, _lost(exc)))
+            return
+        if answer[0] == 421:  # the server ends the session
+            self.transport.close()
+        self.results.append((key, _refusal(*answer)))
+
+
+def _refusal(code: int, text: bytes) -> DeliveryError | None:
+    if code == 250:
+        return None
+    return DeliveryError(_answer(code, text), permanent=500 <= code < 600)
+
+
+def _lost(exc) -> DeliveryError:
+    """Handed over, the answer lost: in doubt, but the connection is not judged (the
+    next message opens a new one)."""
+    return DeliveryError(reasons.reason(reasons.INTERRUPTED, exc), permanent=False, in_doubt=True)
 
 
 def _never_twice(conn, exc: BaseException) -> None:

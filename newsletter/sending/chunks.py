@@ -18,7 +18,7 @@ from kkp.extensions import db
 from kkp.mail import dkim, reasons, throttle
 from kkp.mail.models import Delivery
 from kkp.mail.operations import MAX_ATTEMPTS
-from kkp.mail.transport import DeliveryError, transport_for
+from kkp.mail.transport import Pipeline, transport_for
 from kkp.mail.verp import return_path
 from newsletter.models import Subscriber
 from newsletter.sending import statements
@@ -125,7 +125,8 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
     }
     blocked = suppressed_among([p.email for p in people.values()])  # after a bounce
     people = {key: p for key, p in people.items() if p.email not in blocked}
-    transport = transport_for(app)
+    pipe = Pipeline(transport_for(app))
+    message_ids: dict[int, str] = {}  # of the messages handed over, until they are settled
     date = format_datetime(utcnow())
     counts = ChunkCounts()
     retry_later: list[str] = []
@@ -176,44 +177,31 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
                     # a slow server: show the sweeper that this chunk is alive
                     _in_flight(claimed)
                     touched = time.monotonic()
-                stretch.handing = row.id
-                try:
-                    transport.send_bytes(
-                        data,
-                        envelope_from=return_path(row.id),
-                        recipients=[row.recipient],
-                        dot_safe=True,  # PreparedIssue encodes a dot that starts a line
-                    )
-                except DeliveryError as exc:
-                    stretch.handing = None
-                    error = str(exc)[:2000]
-                    if exc.in_doubt:  # lost after handing it over: may have arrived
-                        stretch.fail(row.id, error, server=False)
-                    if exc.connection:
-                        # The server is out of reach: nobody in the rest was tried.
-                        rest = claimed[i + j + 1 :] if exc.in_doubt else claimed[i + j :]
-                        stretch.back.extend(r.id for r in rest)
-                        stretch.retry_error = error
-                        break
-                    if exc.permanent or row.attempts >= MAX_ATTEMPTS:
-                        stretch.fail(row.id, error)
-                    else:
-                        stretch.retry.append((row.id, error))
-                        stretch.streak += 1
-                    log.warning("issue %s delivery %s failed: %s", issue_id, row.id, error)
-                    continue
-                stretch.handing = None
-                stretch.sent.append((row.id, recipient.message_id))
-                stretch.any_sent = True
-                stretch.streak = 0
+                message_ids[row.id] = recipient.message_id
+                pipe.send(
+                    row.id,
+                    data,
+                    envelope_from=return_path(row.id),
+                    recipients=[row.recipient],
+                    dot_safe=True,  # PreparedIssue encodes a dot that starts a line
+                )
+                lost = _settled(issue_id, pipe, stretch, message_ids, held)
+                if lost is not None:
+                    # The server is out of reach: nobody in the rest was tried.
+                    stretch.back.extend(r.id for r in claimed[i + j + 1 :])
+                    stretch.retry_error = lost
+                    break
             else:
+                pipe.flush()  # the stretch's last answer, before it is recorded
+                _settled(issue_id, pipe, stretch, message_ids, held)
                 continue
             break  # the server is out of reach
     except BaseException:
         # Whatever stops the chunk (a time limit, a lost database) must not leave what
         # went out unrecorded: the rows tried keep their outcome, the one being handed
         # over is in doubt (not sent again), the rest go back to the queue untried.
-        _give_back(issue_id, claimed, stretch, counts)
+        _settled(issue_id, pipe, stretch, message_ids, held)
+        _give_back(issue_id, claimed, stretch, counts, pipe.in_flight)
         raise
     retry_later += _counted(stretch, counts)
     # the last stretch is recorded, and again if the database was gone meanwhile
@@ -230,13 +218,43 @@ def _what(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _give_back(issue_id: int, claimed, stretch: Stretch, counts: ChunkCounts) -> None:
+def _settled(issue_id: int, pipe: Pipeline, stretch: Stretch, message_ids, held) -> str | None:
+    """Enter the outcomes the mail server gave since the last look into the stretch;
+    return the error when the server is out of reach (the message it names went back
+    to the queue untried)."""
+    lost = None
+    for delivery_id, exc in pipe.take():
+        message_id = message_ids.pop(delivery_id)
+        if exc is None:
+            stretch.sent.append((delivery_id, message_id))
+            stretch.any_sent = True
+            stretch.streak = 0
+            continue
+        error = str(exc)[:2000]
+        if exc.in_doubt:  # lost after handing it over: may have arrived
+            stretch.fail(delivery_id, error, server=False)
+        elif exc.connection:
+            stretch.back.append(delivery_id)
+        elif exc.permanent or held[delivery_id] >= MAX_ATTEMPTS:
+            stretch.fail(delivery_id, error)
+        else:
+            stretch.retry.append((delivery_id, error))
+            stretch.streak += 1
+        if exc.connection:
+            lost = error
+        else:
+            log.warning("issue %s delivery %s failed: %s", issue_id, delivery_id, error)
+    return lost
+
+
+def _give_back(
+    issue_id: int, claimed, stretch: Stretch, counts: ChunkCounts, in_flight: list[int]
+) -> None:
     """Record what the interrupted chunk did. When the database is what is gone (a
     restart), try again until it is back, for at most `RECORD_PATIENCE` seconds (and
     half the sweeper's stale time): what went out meanwhile is recorded as sent, not
     left for the sweeper to settle as in doubt."""
-    doubtful = stretch.handing
-    if doubtful is not None:
+    for doubtful in in_flight:
         stretch.fail(doubtful, reasons.reason(reasons.INTERRUPTED), server=False)
     decided = stretch.decided()
     # rows of earlier stretches are recorded already (the UPDATE leaves them be)

@@ -42,8 +42,6 @@ class Stretch:
         #: never tried: back to the queue without counting the attempt
         self.back: list[int] = []
         self.retry_error: str | None = None
-        #: the delivery being handed to the mail server right now
-        self.handing: int | None = None
         #: failures since the last success in this stretch, and whether any went out
         self.streak = 0
         self.any_sent = False

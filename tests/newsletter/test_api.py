@@ -81,9 +81,9 @@ def test_lists_crud(api, lists):
     stored = db.session.get(MailingList, body["id"])
     assert (stored.name, stored.position, stored.is_public) == ("Presse & Medien", 9, False)
     actions = db.session.scalars(
-        sa.select(AuditEntry.action).where(
-            AuditEntry.object_type == "MailingList", AuditEntry.object_id == body["id"]
-        )
+        sa.select(AuditEntry.action)
+        .where(AuditEntry.object_type == "MailingList", AuditEntry.object_id == body["id"])
+        .order_by(AuditEntry.id)
     ).all()
     assert actions == ["list.create", "list.update"]
 
