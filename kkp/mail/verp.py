@@ -36,6 +36,22 @@ def return_path(delivery_id: int | None) -> str:
     return pattern.replace("{token}", f"{delivery_id}-{_mac(delivery_id)}")
 
 
+def return_paths(app):
+    """:func:`return_path` for many deliveries of one send: the settings read once (an
+    issue's chunk asks for one per message)."""
+    pattern = app.config.get("KKP_RETURN_PATH")
+    if not pattern:
+        bare = _bare(app.config["KKP_MAIL_FROM"])
+        return lambda delivery_id: bare
+    key = _key(app.config["SECRET_KEY"])
+
+    def for_delivery(delivery_id: int) -> str:
+        mac = hmac.digest(key, b"verp:%d" % delivery_id, "sha256")[:4].hex()
+        return pattern.replace("{token}", f"{delivery_id}-{mac}")
+
+    return for_delivery
+
+
 @functools.lru_cache(maxsize=8)
 def _bare(mail_from: str) -> str:
     return sender_address(mail_from)  # parsed once, not for each of 100,000 mails

@@ -19,10 +19,10 @@ from kkp.mail import dkim, reasons, throttle
 from kkp.mail.models import Delivery
 from kkp.mail.operations import MAX_ATTEMPTS
 from kkp.mail.transport import Pipeline, transport_for
-from kkp.mail.verp import return_path
+from kkp.mail.verp import return_paths
 from newsletter.models import Subscriber
 from newsletter.sending import statements
-from newsletter.sending.messages import message_id_for, prepared_for, recipient_for
+from newsletter.sending.messages import message_id_suffix, prepared_for, recipient_for
 from newsletter.sending.progress import check_finished
 from newsletter.sending.recipients import confirmed_recipients
 from newsletter.sending.stretches import (
@@ -126,6 +126,8 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
     blocked = suppressed_among([p.email for p in people.values()])  # after a bounce
     people = {key: p for key, p in people.items() if p.email not in blocked}
     pipe = Pipeline(transport_for(app))
+    return_path_of = return_paths(app)
+    id_suffix = message_id_suffix(issue_id, started_at)  # see message_id_for
     message_ids: dict[int, str] = {}  # of the messages handed over, until they are settled
     date = format_datetime(utcnow())
     counts = ChunkCounts()
@@ -163,9 +165,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
                     )
                 granted -= 1
                 try:
-                    recipient = recipient_for(
-                        person, list_ids, message_id_for(row.id, issue_id, started_at)
-                    )
+                    recipient = recipient_for(person, list_ids, f"<{row.id}{id_suffix}")
                     locale_message = messages.get(person.locale, messages["de"])
                     data = dkim.sign(app, locale_message.message(recipient, date=date))
                 except Exception as exc:  # noqa: BLE001 - this recipient's alone
@@ -181,7 +181,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
                 pipe.send(
                     row.id,
                     data,
-                    envelope_from=return_path(row.id),
+                    envelope_from=return_path_of(row.id),
                     recipients=[row.recipient],
                     dot_safe=True,  # PreparedIssue encodes a dot that starts a line
                 )
