@@ -71,7 +71,12 @@ def message_id_for(delivery_id: int, issue_id: int, started_at: datetime) -> str
 
     Takes plain values, not the Issue: in a chunk the Issue is expired by every commit,
     and reading an attribute loads its whole row again, the rendered mail included."""
-    return f"<{delivery_id}.{issue_id}.{int(started_at.timestamp())}@{mail_domain()}>"
+    return f"<{delivery_id}{message_id_suffix(issue_id, started_at)}"
+
+
+def message_id_suffix(issue_id: int, started_at: datetime) -> str:
+    """What follows the delivery id in each of the issue's Message-IDs."""
+    return f".{issue_id}.{int(started_at.timestamp())}@{mail_domain()}>"
 
 
 def recipient_for(subscriber, list_ids: list[int], message_id: str) -> Recipient:
