@@ -9,9 +9,10 @@ order a send runs:
 2. :mod:`.batches`: :func:`write_batch` takes the next subscribers by keyset, writes
    their delivery rows, advances the cursor, and enqueues :func:`send_chunk` for the
    new rows and itself while subscribers remain.
-3. :mod:`.chunks`: :func:`send_chunk` claims the queued rows of its id range, fills each
-   recipient's parts (:mod:`.messages`) into the prepared message, sends, and records
-   the outcome stretch by stretch (:mod:`.stretches`).
+3. :mod:`.chunks`: :func:`send_chunk` reads the queued rows of its id range, and stretch
+   by stretch claims them, fills each recipient's parts (:mod:`.messages`) into the
+   prepared message, sends, and records the outcome (:mod:`.stretches`); the hot
+   statements are built once (:mod:`.statements`).
 4. :mod:`.progress`: :func:`check_finished` marks the issue sent; :func:`progress` is
    what the editor watches.
 5. :mod:`.sweeper`: :func:`sweep` settles what dead workers left behind.

@@ -16,7 +16,7 @@ from flask import current_app
 from kkp.db import one_of, utcnow
 from kkp.extensions import db
 from kkp.mail import dkim, reasons, throttle
-from kkp.mail.models import Delivery
+from kkp.mail.models import Delivery, DeliveryStatus
 from kkp.mail.operations import MAX_ATTEMPTS
 from kkp.mail.transport import Pipeline, transport_for
 from kkp.mail.verp import return_paths
@@ -101,12 +101,12 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
         db.session.rollback()
         pause_for_settings(issue_id, str(exc))
         return ChunkCounts()
-    # One statement claims the rows, if the issue still sends, and brings what the
-    # chunk needs of the issue: its row is not read (nor its rendered mail, see
-    # prepared_for). The claim is committed with the first stretch's mark.
+    # One statement reads the queued rows, if the issue still sends, and what the chunk
+    # needs of the issue: its row is not read (nor its rendered mail, see prepared_for).
+    # Each stretch claims its own rows when it marks them (mark_submitting).
     claimed = db.session.execute(
-        statements.claim(db.session.get_bind().dialect.name),
-        {"issue": issue_id, "first": first_id, "last": last_id, "now": utcnow()},
+        statements.queued(db.session.get_bind().dialect.name),
+        {"issue": issue_id, "first": first_id, "last": last_id},
     ).all()
     if not claimed:
         db.session.rollback()
@@ -152,8 +152,9 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
                 stretch.back.extend(r.id for r in claimed[i:])
                 break
             owned, stretch.failures_seen = marked
+            held.update(owned)  # the attempt each was claimed with
             for j, row in enumerate(rows):
-                if row.id not in owned:  # the sweeper gave it to another chunk meanwhile
+                if row.id not in owned:  # another copy of this chunk took it meanwhile
                     continue
                 person = people.get(row.subscriber_id)
                 if person is None:  # left, deleted or suppressed since the batch was written
@@ -315,10 +316,14 @@ def _counted(stretch: Stretch, counts: ChunkCounts) -> list[str]:
 
 def _in_flight(claimed) -> None:
     """A chunk waiting for the send rate is alive: its rows (sent ones too, recorded at
-    the end of their stretch) must not look stale to the sweeper."""
+    the end of their stretch, and those it has not claimed yet) must not look stale to
+    the sweeper."""
     db.session.execute(
         sa.update(Delivery)
-        .where(one_of(Delivery.id, [r.id for r in claimed]), Delivery.status.in_(HELD))
+        .where(
+            one_of(Delivery.id, [r.id for r in claimed]),
+            Delivery.status.in_((DeliveryStatus.QUEUED, *HELD)),
+        )
         .values(updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )

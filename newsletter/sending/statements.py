@@ -35,46 +35,48 @@ def _sending(issue_id) -> sa.Exists:
 
 
 @functools.lru_cache(maxsize=4)
-def claim(dialect: str) -> sa.Update:
-    """A chunk's queued rows with ids from `first` to `last`, claimed ("sending", one
-    more attempt) if the issue still sends; returns them with the issue's start."""
+def queued(dialect: str) -> sa.Select:
+    """A chunk's queued rows with ids from `first` to `last`, if the issue still sends,
+    with the issue's start. Read, not claimed: each stretch claims its own (:func:`mark`),
+    so a row is written twice on its way (handed over, sent), not three times."""
     issue_id = _issue_id()
     started = sa.select(_issue.started_at).where(_issue.id == issue_id).scalar_subquery()
     return (
-        sa.update(Delivery.__table__)
-        .where(
-            _delivery.issue_id == issue_id,
-            _delivery.id.between(sa.bindparam("first"), sa.bindparam("last")),
-            _delivery.status == DeliveryStatus.QUEUED,
-            _sending(issue_id),
-        )
-        .values(status=DeliveryStatus.SENDING, attempts=_delivery.attempts + 1, updated_at=_now())
-        .returning(
+        sa.select(
             _delivery.id,
             _delivery.subscriber_id,
             _delivery.recipient,
             _delivery.attempts,
             started.label("started_at"),
         )
+        .where(
+            _delivery.issue_id == issue_id,
+            _delivery.id.between(sa.bindparam("first"), sa.bindparam("last")),
+            _delivery.status == DeliveryStatus.QUEUED,
+            _sending(issue_id),
+        )
+        .order_by(_delivery.id)
     )
 
 
 @functools.lru_cache(maxsize=4)
 def mark(dialect: str) -> sa.Update:
-    """The `held_ids` still claimed at `attempt`, marked "submitting" if the issue still
-    sends; returns each id with the issue's failures in a row."""
+    """The stretch's `held_ids` still queued, claimed and marked "submitting" (one more
+    attempt) if the issue still sends; returns each id with its attempts and the issue's
+    failures in a row."""
     issue_id = _issue_id()
     failures = sa.select(_issue.consecutive_failures).where(_issue.id == issue_id).scalar_subquery()
     return (
         sa.update(Delivery.__table__)
         .where(
             one_of_param(_delivery.id, "held_ids", dialect),
-            _delivery.attempts == sa.bindparam("attempt", type_=sa.Integer),
-            _delivery.status == DeliveryStatus.SENDING,
+            _delivery.status == DeliveryStatus.QUEUED,
             _sending(issue_id),
         )
-        .values(status=DeliveryStatus.SUBMITTING, updated_at=_now())
-        .returning(_delivery.id, failures)
+        .values(
+            status=DeliveryStatus.SUBMITTING, attempts=_delivery.attempts + 1, updated_at=_now()
+        )
+        .returning(_delivery.id, _delivery.attempts, failures)
     )
 
 
@@ -111,13 +113,13 @@ def record_sent(dialect: str) -> sa.Update:
 @functools.lru_cache(maxsize=4)
 def sent_and_mark(dialect: str) -> sa.Update:
     """A stretch that all went out, recorded (`sent_ids`, once), and the next one's
-    `held_ids` still claimed at `attempt` marked "submitting" if the issue still sends,
-    in one statement (see :func:`~newsletter.sending.stretches.next_stretch`). The two
-    are told apart by their status; returns each id with its new status and the
-    issue's failures in a row."""
+    `held_ids` still queued claimed as :func:`mark` does, in one statement (see
+    :func:`~newsletter.sending.stretches.next_stretch`). The two are told apart by their
+    status; returns each id with its new status, its attempts and the issue's failures
+    in a row."""
     delivery = _delivery
     issue_id, now = _issue_id(), _now()
-    claimed = delivery.status == DeliveryStatus.SENDING
+    claimed = delivery.status == DeliveryStatus.QUEUED  # (claimed by this statement)
     sending = _sending(issue_id)
     failures = sa.select(_issue.consecutive_failures).where(_issue.id == issue_id).scalar_subquery()
     message_id = _message_id()
@@ -134,12 +136,7 @@ def sent_and_mark(dialect: str) -> sa.Update:
                     one_of_param(delivery.id, "sent_ids", dialect),
                     delivery.status != DeliveryStatus.SENT,
                 ),
-                sa.and_(
-                    one_of_param(delivery.id, "held_ids", dialect),
-                    delivery.attempts == sa.bindparam("attempt", type_=sa.Integer),
-                    claimed,
-                    sending,
-                ),
+                sa.and_(one_of_param(delivery.id, "held_ids", dialect), claimed, sending),
             )
         )
         .values(
@@ -147,12 +144,13 @@ def sent_and_mark(dialect: str) -> sa.Update:
                 (claimed, sa.literal(DeliveryStatus.SUBMITTING, sa.String)),
                 else_=sa.literal(DeliveryStatus.SENT, sa.String),
             ),
+            attempts=sa.case((claimed, delivery.attempts + 1), else_=delivery.attempts),
             sent_at=unless_claimed(now, delivery.sent_at),
             last_error=unless_claimed(sa.null(), delivery.last_error),
             message_id=unless_claimed(message_id, delivery.message_id),
             updated_at=now,
         )
-        .returning(delivery.id, delivery.status, failures)
+        .returning(delivery.id, delivery.status, delivery.attempts, failures)
     )
 
 

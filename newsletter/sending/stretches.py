@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from kkp.db import one_of, utcnow
+from kkp.db import utcnow
 from kkp.extensions import db
 from kkp.mail import reasons
 from kkp.mail.models import Delivery, DeliveryStatus
@@ -67,73 +67,40 @@ class Stretch:
         }
 
 
-def mark_submitting(issue_id: int, rows) -> tuple[set[int], int | None] | None:
-    """Mark a stretch as being handed to the mail server, before any of it is, if the
-    issue still sends.
+def mark_submitting(issue_id: int, rows) -> tuple[dict[int, int], int | None] | None:
+    """Claim a stretch and mark it as being handed to the mail server, before any of it
+    is, if the issue still sends: its rows still queued go to "submitting" with one more
+    attempt.
 
     After a crash the sweeper finds these rows in "submitting" and does not hand them
-    out again (they may have arrived); rows still in "sending" were never tried. Returns
-    None when the issue was paused or cancelled, else the rows this chunk still holds
-    (the sweeper may have handed stale ones to another) and the issue's count of
-    failures in a row as the same statement saw it (None if no row was marked). One
-    statement, one more only if no row was marked. The caller commits."""
-    attempts = {r.attempts for r in rows}
-    if len(attempts) == 1:  # as nearly always: the statement built once
-        marked = db.session.execute(
-            statements.mark(db.session.get_bind().dialect.name),
-            {"issue": issue_id, "held_ids": [r.id for r in rows], "attempt": attempts.pop(),
-             "now": utcnow()},
-        ).all()  # fmt: skip
-    else:
-        sending = (
-            sa.select(Issue.id)
-            .where(Issue.id == issue_id, Issue.status == IssueStatus.SENDING)
-            .exists()
-        )
-        failures = (
-            sa.select(Issue.consecutive_failures).where(Issue.id == issue_id).scalar_subquery()
-        )
-        marked = db.session.execute(
-            sa.update(Delivery)
-            .where(_held_by(rows), Delivery.status == DeliveryStatus.SENDING, sending)
-            .values(status=DeliveryStatus.SUBMITTING, updated_at=utcnow())
-            .returning(Delivery.id, failures)
-            .execution_options(synchronize_session=False)
-        ).all()
+    out again (they may have arrived); the chunk's later rows were never claimed and are
+    still queued. Returns None when the issue was paused or cancelled, else the rows this
+    chunk claimed (another copy of the chunk may have taken some) with their attempts,
+    and the issue's count of failures in a row as the same statement saw it (None if no
+    row was claimed). One statement, one more only if no row was claimed. The caller
+    commits."""
+    marked = db.session.execute(
+        statements.mark(db.session.get_bind().dialect.name),
+        {"issue": issue_id, "held_ids": [r.id for r in rows], "now": utcnow()},
+    ).all()
     if marked:
-        return {row[0] for row in marked}, marked[0][1]
+        return {row[0]: row[1] for row in marked}, marked[0][2]
+    return _unless_stopped(issue_id)
+
+
+def _unless_stopped(issue_id: int) -> tuple[dict[int, int], None] | None:
+    """No row claimed: None if the issue no longer sends, else nothing to send here."""
     status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
-    return None if status != IssueStatus.SENDING else (set(), None)
+    return None if status != IssueStatus.SENDING else ({}, None)
 
 
-def _held_by(rows):
-    """The rows among `rows` still at the attempt this chunk claimed them with.
-
-    A chunk's rows were claimed together, so nearly always at one attempt: one IN per
-    attempt is far cheaper to build than an IN over (id, attempt) pairs."""
-    by_attempt: dict[int, list[int]] = {}
-    for r in rows:
-        by_attempt.setdefault(r.attempts, []).append(r.id)
-    return sa.or_(
-        *(
-            sa.and_(one_of(Delivery.id, ids), Delivery.attempts == attempt)
-            for attempt, ids in by_attempt.items()
-        )
-    )
-
-
-def next_stretch(issue_id: int, stretch: Stretch, rows) -> tuple[set[int], int | None] | None:
+def next_stretch(issue_id: int, stretch: Stretch, rows) -> tuple[dict[int, int], int | None] | None:
     """Between two stretches, in one transaction: record what the last one did, and
     mark the next one as being handed over if the issue still sends.
 
     Returns what :func:`mark_submitting` does: None when the issue was paused or
     cancelled (by an editor, or just now for failing)."""
-    if (
-        stretch.sent
-        and stretch.failures_seen == 0
-        and stretch.decided() == stretch.sent_ids()
-        and len({r.attempts for r in rows}) == 1
-    ):
+    if stretch.sent and stretch.failures_seen == 0 and stretch.decided() == stretch.sent_ids():
         marked = _record_sent_and_mark(issue_id, stretch, rows)  # the common case
     else:
         record(issue_id, stretch, commit=False)
@@ -149,8 +116,8 @@ def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
     records it and marks the next one (if the issue still sends).
 
     The two sets of rows are told apart by their status: the next stretch's are still
-    "sending" (claimed), the sent ones are not (marked "submitting", or settled by the
-    sweeper meanwhile: they went out all the same)."""
+    queued, the sent ones are not (marked "submitting", or settled by the sweeper
+    meanwhile: they went out all the same)."""
     first_id, first_message_id = stretch.sent[0]
     changed = db.session.execute(
         statements.sent_and_mark(db.session.get_bind().dialect.name),
@@ -158,7 +125,6 @@ def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
             "issue": issue_id,
             "sent_ids": [i for i, _ in stretch.sent],
             "held_ids": [r.id for r in rows],
-            "attempt": rows[0].attempts,
             "now": utcnow(),
             "suffix": first_message_id[len(f"<{first_id}") :],
         },
@@ -166,9 +132,8 @@ def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
     add_sent(issue_id, stretch.chunk, sum(1 for row in changed if row[1] == DeliveryStatus.SENT))
     marked = [row for row in changed if row[1] == DeliveryStatus.SUBMITTING]
     if marked:
-        return {row[0] for row in marked}, marked[0][2]
-    status = db.session.scalar(sa.select(Issue.status).where(Issue.id == issue_id))
-    return None if status != IssueStatus.SENDING else (set(), None)
+        return {row[0]: row[2] for row in marked}, marked[0][3]
+    return _unless_stopped(issue_id)
 
 
 def record(issue_id: int, stretch: Stretch, *, commit: bool = True) -> None:
