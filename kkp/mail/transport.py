@@ -248,23 +248,25 @@ class Pipeline:
                 self.results.append((key, None))
             return
         conn = getattr(transport._local, "conn", None)
+        # A key leaves `in_flight` only after its outcome is in `results`: whatever
+        # stops the caller in between finds each key in one of them (or both).
         previous, self.handing = self.waiting, key
         try:
             transport.send_bytes(
                 data, envelope_from=envelope_from, recipients=recipients, defer=True, **options
             )
         except DeliveryError as exc:
-            self.waiting = self.handing = None
             self._answered(previous, conn)
             self.results.append((key, exc))
+            self.handing = None
             return
-        self.waiting = self.handing = None
         self._answered(previous, conn)
         now = getattr(transport._local, "conn", None)
         if now is not None and now.kkp_awaiting:
             self.waiting = key
         else:  # the server without PIPELINING answered at once
             self.results.append((key, None))
+        self.handing = None
 
     def _answered(self, key, conn) -> None:
         """The outcome of `key`, whose answer was read (or lost) with the next message."""
@@ -273,13 +275,14 @@ class Pipeline:
         answer = getattr(conn, "kkp_previous", None)
         if answer is None:  # the connection was lost first
             self.results.append((key, _lost("connection lost before the answer")))
-            return
-        conn.kkp_previous = None
-        self.results.append((key, _refusal(*answer)))
+        else:
+            conn.kkp_previous = None
+            self.results.append((key, _refusal(*answer)))
+        self.waiting = None
 
     def flush(self) -> None:
         """Read the answer still due (the caller records what went out next)."""
-        key, self.waiting = self.waiting, None
+        key = self.waiting
         if key is None:
             return
         conn = getattr(self.transport._local, "conn", None)
@@ -289,10 +292,12 @@ class Pipeline:
             self.transport._local.conn = None
             conn.close()
             self.results.append((key, _lost(exc)))
+            self.waiting = None
             return
+        self.results.append((key, _refusal(*answer)))
+        self.waiting = None
         if answer[0] == 421:  # the server ends the session
             self.transport.close()
-        self.results.append((key, _refusal(*answer)))
 
 
 def _refusal(code: int, text: bytes) -> DeliveryError | None:

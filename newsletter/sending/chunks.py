@@ -146,13 +146,12 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
                 marked = next_stretch(issue_id, stretch, rows)
                 stretch = Stretch(held, first_id)
             else:
-                marked = mark_submitting(issue_id, rows)
+                marked = mark_submitting(issue_id, rows, held)
                 db.session.commit()
             if marked is None:  # paused or cancelled meanwhile
                 stretch.back.extend(r.id for r in claimed[i:])
                 break
-            owned, stretch.failures_seen = marked
-            held.update(owned)  # the attempt each was claimed with
+            owned, stretch.failures_seen = marked  # (`held` has their attempts)
             for j, row in enumerate(rows):
                 if row.id not in owned:  # another copy of this chunk took it meanwhile
                     continue
@@ -202,7 +201,9 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
         # went out unrecorded: the rows tried keep their outcome, the one being handed
         # over is in doubt (not sent again), the rest go back to the queue untried.
         _settled(issue_id, pipe, stretch, message_ids, held)
-        _give_back(issue_id, claimed, stretch, counts, pipe.in_flight)
+        decided = stretch.decided()
+        in_flight = [k for k in pipe.in_flight if k not in decided]
+        _give_back(issue_id, claimed, stretch, counts, in_flight)
         raise
     retry_later += _counted(stretch, counts)
     # the last stretch is recorded, and again if the database was gone meanwhile

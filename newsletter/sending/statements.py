@@ -119,7 +119,11 @@ def sent_and_mark(dialect: str) -> sa.Update:
     in a row."""
     delivery = _delivery
     issue_id, now = _issue_id(), _now()
-    claimed = delivery.status == DeliveryStatus.QUEUED  # (claimed by this statement)
+    # the next stretch's rows still queued, claimed by this statement; a row of the
+    # finished stretch is never taken for one (even when queued again meanwhile)
+    claimed = sa.and_(
+        one_of_param(delivery.id, "held_ids", dialect), delivery.status == DeliveryStatus.QUEUED
+    )
     sending = _sending(issue_id)
     failures = sa.select(_issue.consecutive_failures).where(_issue.id == issue_id).scalar_subquery()
     message_id = _message_id()
@@ -136,7 +140,7 @@ def sent_and_mark(dialect: str) -> sa.Update:
                     one_of_param(delivery.id, "sent_ids", dialect),
                     delivery.status != DeliveryStatus.SENT,
                 ),
-                sa.and_(one_of_param(delivery.id, "held_ids", dialect), claimed, sending),
+                sa.and_(claimed, sending),
             )
         )
         .values(

@@ -67,7 +67,9 @@ class Stretch:
         }
 
 
-def mark_submitting(issue_id: int, rows) -> tuple[dict[int, int], int | None] | None:
+def mark_submitting(
+    issue_id: int, rows, held: dict[int, int]
+) -> tuple[dict[int, int], int | None] | None:
     """Claim a stretch and mark it as being handed to the mail server, before any of it
     is, if the issue still sends: its rows still queued go to "submitting" with one more
     attempt.
@@ -78,13 +80,16 @@ def mark_submitting(issue_id: int, rows) -> tuple[dict[int, int], int | None] | 
     chunk claimed (another copy of the chunk may have taken some) with their attempts,
     and the issue's count of failures in a row as the same statement saw it (None if no
     row was claimed). One statement, one more only if no row was claimed. The caller
-    commits."""
+    commits; `held` (the chunk's rows and their attempts) learns the claimed attempts
+    first, so that whatever stops the chunk after the commit gives them back."""
     marked = db.session.execute(
         statements.mark(db.session.get_bind().dialect.name),
         {"issue": issue_id, "held_ids": [r.id for r in rows], "now": utcnow()},
     ).all()
     if marked:
-        return {row[0]: row[1] for row in marked}, marked[0][2]
+        owned = {row[0]: row[1] for row in marked}
+        held.update(owned)
+        return owned, marked[0][2]
     return _unless_stopped(issue_id)
 
 
@@ -106,7 +111,7 @@ def next_stretch(issue_id: int, stretch: Stretch, rows) -> tuple[dict[int, int],
         record(issue_id, stretch, commit=False)
         if stretch.streak:
             pause_if_failing(issue_id, stretch, commit=False)
-        marked = mark_submitting(issue_id, rows)
+        marked = mark_submitting(issue_id, rows, stretch.held)
     db.session.commit()
     return marked
 
@@ -132,7 +137,9 @@ def _record_sent_and_mark(issue_id: int, stretch: Stretch, rows):
     add_sent(issue_id, stretch.chunk, sum(1 for row in changed if row[1] == DeliveryStatus.SENT))
     marked = [row for row in changed if row[1] == DeliveryStatus.SUBMITTING]
     if marked:
-        return {row[0]: row[2] for row in marked}, marked[0][3]
+        owned = {row[0]: row[2] for row in marked}
+        stretch.held.update(owned)  # before the commit: see mark_submitting
+        return owned, marked[0][3]
     return _unless_stopped(issue_id)
 
 
