@@ -1,6 +1,6 @@
-"""The chunk sender: claim a chunk's queued rows, fill each recipient's parts into the
-prepared message, hand them to the mail server over one connection, stretch by stretch
-(see :mod:`newsletter.sending.stretches`)."""
+"""The chunk sender: read a chunk's queued rows, and stretch by stretch claim them, fill
+each recipient's parts into the prepared message and hand them to the mail server over
+one connection (see :mod:`newsletter.sending.stretches`)."""
 
 from __future__ import annotations
 
@@ -104,22 +104,22 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
     # One statement reads the queued rows, if the issue still sends, and what the chunk
     # needs of the issue: its row is not read (nor its rendered mail, see prepared_for).
     # Each stretch claims its own rows when it marks them (mark_submitting).
-    claimed = db.session.execute(
+    queued = db.session.execute(
         statements.queued(db.session.get_bind().dialect.name),
         {"issue": issue_id, "first": first_id, "last": last_id},
     ).all()
-    if not claimed:
+    if not queued:
         db.session.rollback()
         check_finished(issue_id)
         return ChunkCounts()
-    claimed.sort(key=lambda r: r.id)
-    started_at = claimed[0].started_at
+    queued.sort(key=lambda r: r.id)
+    started_at = queued[0].started_at
     messages, list_ids = prepared_for(issue_id, started_at)
     people = {
         row.id: row
         for row in db.session.execute(
             confirmed_recipients(issue_id, list_ids=list_ids).where(
-                one_of(Subscriber.id, [r.subscriber_id for r in claimed if r.subscriber_id])
+                one_of(Subscriber.id, [r.subscriber_id for r in queued if r.subscriber_id])
             )
         ).all()
     }
@@ -132,13 +132,13 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
     date = format_datetime(utcnow())
     counts = ChunkCounts()
     retry_later: list[str] = []
-    held = {r.id: r.attempts for r in claimed}
+    held = {r.id: r.attempts for r in queued}
     touched = time.monotonic()
     stretch = Stretch(held, first_id)
     granted = 0  # messages the send rate still allows without asking
     try:
-        for i in range(0, len(claimed), STATUS_CHECK_EVERY):
-            rows = claimed[i : i + STATUS_CHECK_EVERY]
+        for i in range(0, len(queued), STATUS_CHECK_EVERY):
+            rows = queued[i : i + STATUS_CHECK_EVERY]
             if i:
                 # What went out so far is recorded in the same transaction that marks
                 # the next stretch: a crash can leave only that one in doubt.
@@ -149,7 +149,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
                 marked = mark_submitting(issue_id, rows, held)
                 db.session.commit()
             if marked is None:  # paused or cancelled meanwhile
-                stretch.back.extend(r.id for r in claimed[i:])
+                stretch.back.extend(r.id for r in queued[i:])
                 break
             owned, stretch.failures_seen = marked  # (`held` has their attempts)
             for j, row in enumerate(rows):
@@ -161,7 +161,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
                     continue
                 if granted == 0:
                     granted = throttle.acquire(
-                        len(claimed) - i - j, waiting=lambda: _in_flight(claimed)
+                        len(queued) - i - j, waiting=lambda: _in_flight(queued)
                     )
                 granted -= 1
                 try:
@@ -175,7 +175,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
                     continue
                 if time.monotonic() - touched > TOUCH_EVERY:
                     # a slow server: show the sweeper that this chunk is alive
-                    _in_flight(claimed)
+                    _in_flight(queued)
                     touched = time.monotonic()
                 message_ids[row.id] = recipient.message_id
                 pipe.send(
@@ -188,7 +188,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
                 lost = _settled(issue_id, pipe, stretch, message_ids, held)
                 if lost is not None:
                     # The server is out of reach: nobody in the rest was tried.
-                    stretch.back.extend(r.id for r in claimed[i + j + 1 :])
+                    stretch.back.extend(r.id for r in queued[i + j + 1 :])
                     stretch.retry_error = lost
                     break
             else:
@@ -203,7 +203,7 @@ def send_chunk(issue_id: int, first_id: int, last_id: int) -> ChunkCounts:
         _settled(issue_id, pipe, stretch, message_ids, held)
         decided = stretch.decided()
         in_flight = [k for k in pipe.in_flight if k not in decided]
-        _give_back(issue_id, claimed, stretch, counts, in_flight)
+        _give_back(issue_id, queued, stretch, counts, in_flight)
         raise
     retry_later += _counted(stretch, counts)
     # the last stretch is recorded, and again if the database was gone meanwhile
@@ -250,7 +250,7 @@ def _settled(issue_id: int, pipe: Pipeline, stretch: Stretch, message_ids, held)
 
 
 def _give_back(
-    issue_id: int, claimed, stretch: Stretch, counts: ChunkCounts, in_flight: list[int]
+    issue_id: int, queued, stretch: Stretch, counts: ChunkCounts, in_flight: list[int]
 ) -> None:
     """Record what the interrupted chunk did. When the database is what is gone (a
     restart), try again until it is back, for at most `RECORD_PATIENCE` seconds (and
@@ -260,7 +260,7 @@ def _give_back(
         stretch.fail(doubtful, reasons.reason(reasons.INTERRUPTED), server=False)
     decided = stretch.decided()
     # rows of earlier stretches are recorded already (the UPDATE leaves them be)
-    stretch.back.extend(r.id for r in claimed if r.id not in decided)
+    stretch.back.extend(r.id for r in queued if r.id not in decided)
     try:
         db.session.rollback()
         _patiently(lambda: _flush(issue_id, stretch, counts))
@@ -315,14 +315,14 @@ def _counted(stretch: Stretch, counts: ChunkCounts) -> list[str]:
     return errors
 
 
-def _in_flight(claimed) -> None:
+def _in_flight(queued) -> None:
     """A chunk waiting for the send rate is alive: its rows (sent ones too, recorded at
     the end of their stretch, and those it has not claimed yet) must not look stale to
     the sweeper."""
     db.session.execute(
         sa.update(Delivery)
         .where(
-            one_of(Delivery.id, [r.id for r in claimed]),
+            one_of(Delivery.id, [r.id for r in queued]),
             Delivery.status.in_((DeliveryStatus.QUEUED, *HELD)),
         )
         .values(updated_at=utcnow())
