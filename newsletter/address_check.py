@@ -9,7 +9,6 @@ check-addresses`, with the reason.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from flask import current_app
 
 from kkp.addresses import MAX_LOCAL_OCTETS, address_problem
 from kkp.extensions import db
+from kkp.kept import kept
 from kkp.mail.transport import transport_for
 from newsletter.models import Subscriber
 
@@ -74,20 +74,14 @@ def subscribers_breaking_policy() -> list[StoredAddress]:
 #: only through old data or the relay's SMTPUTF8; the list itself is always fresh
 COUNT_KEPT_SECONDS = 300.0
 
-_counts_lock = threading.Lock()
-
 
 def count_breaking_policy(*, clock=time.monotonic) -> int:
     """How many subscribers' addresses break the policy, for the subscribers page's hint;
     counted at most once per `COUNT_KEPT_SECONDS` by each process's app."""
-    counts = current_app.extensions.setdefault("kkp.address_check.counts", {})
-    key = transport_for(current_app).supports_smtputf8()
-    now = clock()
-    with _counts_lock:
-        kept = counts.get(key)
-    if kept is not None and now - kept[0] < COUNT_KEPT_SECONDS:
-        return kept[1]
-    count = len(subscribers_breaking_policy())
-    with _counts_lock:
-        counts[key] = (now, count)
-    return count
+    smtputf8 = transport_for(current_app).supports_smtputf8()
+    return kept(
+        ("address_check.breaking_policy", smtputf8),
+        lambda: len(subscribers_breaking_policy()),
+        seconds=COUNT_KEPT_SECONDS,
+        clock=clock,
+    )

@@ -3,16 +3,15 @@ the last week's sign-ups and departures, and mail that did not get through."""
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from kkp.db import utcnow
 from kkp.extensions import db
+from kkp.kept import kept
 from kkp.mail.models import Delivery, DeliveryStatus
 from newsletter.models import Issue, IssueStatus, MailingList
 from newsletter.sending.tally import sent_of
@@ -26,8 +25,6 @@ RECENT_DAYS = 7
 #: times that while an issue goes out); the page says when it counted
 LARGE_LIST = 100_000
 FIGURES_KEPT_SECONDS = 60.0
-
-_figures_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -160,28 +157,24 @@ class Figures:
 def figures(*, clock=time.monotonic) -> Figures:
     """The subscribers by status, the lists and the suppression list. A large list's
     counts are kept for a minute (see :data:`LARGE_LIST`); the rest is counted anew."""
-    kept = current_app.extensions.setdefault("kkp.dashboard.figures", {})
-    now = clock()
-    with _figures_lock:
-        last = kept.get("subscribers")
-    if last is not None and now - last[0] < FIGURES_KEPT_SECONDS:
-        counts, counted_at = last[1], last[2]
-    else:
-        counts = dict(
-            db.session.execute(
-                sa.select(Subscriber.status, sa.func.count()).group_by(Subscriber.status)
-            ).all()
-        )
-        counted_at = utcnow()
-        if sum(counts.values()) >= LARGE_LIST:
-            with _figures_lock:
-                kept["subscribers"] = (now, counts, counted_at)
-        else:
-            counted_at = None
+    counts, counted_at = kept(
+        "dashboard.subscribers",
+        _subscribers_by_status,
+        seconds=FIGURES_KEPT_SECONDS,
+        clock=clock,
+        keep=lambda found: sum(found[0].values()) >= LARGE_LIST,
+    )
     return Figures(
         confirmed=counts.get(SubscriberStatus.CONFIRMED, 0),
         pending=counts.get(SubscriberStatus.PENDING, 0),
         lists=db.session.scalar(sa.select(sa.func.count(MailingList.id))) or 0,
         suppressed=db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)) or 0,
-        counted_at=counted_at,
+        counted_at=counted_at if sum(counts.values()) >= LARGE_LIST else None,
     )
+
+
+def _subscribers_by_status() -> tuple[dict[str, int], datetime]:
+    counts = db.session.execute(
+        sa.select(Subscriber.status, sa.func.count()).group_by(Subscriber.status)
+    ).all()
+    return dict(counts), utcnow()

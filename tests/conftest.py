@@ -228,9 +228,8 @@ def clean(app) -> None:
                     conn.execute(sa.text(f'DELETE FROM "{table}"'))
         limiter.reset()
     app.extensions["dramatiq"].flush_all()
-    # what the app keeps of the tables just emptied (newsletter.address_check)
-    app.extensions.pop("kkp.address_check.counts", None)
-    app.extensions.pop("kkp.dashboard.figures", None)  # (newsletter.dashboard)
+    # what the app keeps of the tables just emptied (kkp.kept)
+    app.extensions.pop("kkp.kept", None)
 
 
 def _empty_postgresql(conn, tables: list[str]) -> None:

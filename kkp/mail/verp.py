@@ -18,8 +18,7 @@ from kkp.mail.message import sender_address
 _TOKEN = re.compile(r"(\d+)-([0-9a-f]{8})")
 
 
-def _mac(delivery_id: int) -> str:
-    key = _key(current_app.config["SECRET_KEY"])
+def _mac(delivery_id: int, key: bytes) -> str:
     return hmac.digest(key, b"verp:%d" % delivery_id, "sha256")[:4].hex()
 
 
@@ -30,10 +29,9 @@ def _key(secret: str) -> bytes:
 
 def return_path(delivery_id: int | None) -> str:
     """The envelope sender for a delivery."""
-    pattern = current_app.config.get("KKP_RETURN_PATH")
-    if not pattern or delivery_id is None:
+    if delivery_id is None:
         return _bare(current_app.config["KKP_MAIL_FROM"])
-    return pattern.replace("{token}", f"{delivery_id}-{_mac(delivery_id)}")
+    return return_paths(current_app)(delivery_id)
 
 
 def return_paths(app):
@@ -46,8 +44,7 @@ def return_paths(app):
     key = _key(app.config["SECRET_KEY"])
 
     def for_delivery(delivery_id: int) -> str:
-        mac = hmac.digest(key, b"verp:%d" % delivery_id, "sha256")[:4].hex()
-        return pattern.replace("{token}", f"{delivery_id}-{mac}")
+        return pattern.replace("{token}", f"{delivery_id}-{_mac(delivery_id, key)}")
 
     return for_delivery
 
@@ -67,6 +64,9 @@ def delivery_id_of(address: str) -> int | None:
     if not (address.lower().startswith(before.lower()) and address.lower().endswith(after.lower())):
         return None
     match = _TOKEN.fullmatch(address[len(before) : len(address) - len(after)])
-    if not match or not hmac.compare_digest(match.group(2), _mac(int(match.group(1)))):
+    if not match:
+        return None
+    key = _key(current_app.config["SECRET_KEY"])
+    if not hmac.compare_digest(match.group(2), _mac(int(match.group(1)), key)):
         return None
     return int(match.group(1))

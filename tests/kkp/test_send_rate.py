@@ -90,28 +90,33 @@ def test_no_window_gets_more_than_the_rate_allows(
 
 @pytest.mark.once_in_postgresql  # long; production runs PostgreSQL
 def test_a_chunk_waiting_for_the_rate_is_not_taken_for_a_dead_one(
-    app, ctx, lists, mail, worker, drain
+    app, ctx, lists, mail, worker, drain, monkeypatch
 ):
     """With a quota (say 500/3600) a chunk can wait for the next window longer than
-    KKP_DELIVERY_STALE_MINUTES: the sweeper must not hand its deliveries out again."""
+    KKP_DELIVERY_STALE_MINUTES: the sweeper must not hand its deliveries out again,
+    neither those of the stretch it claimed nor those it has not claimed yet."""
     from kkp.extensions import db
     from newsletter import issues, sending
+    from newsletter.sending import chunks
+
+    monkeypatch.setattr(chunks, "STATUS_CHECK_EVERY", 5)  # stretches of the window's size
     from tests.newsletter.conftest import fresh_issue
     from tests.newsletter.test_sending_faults import _wait, _wait_sent
 
-    total, limit, seconds = 15, 5, 4
+    total, limit, seconds = 25, 5, 4
     add_confirmed([lists["kkp-kompakt"]], total)
     issue = issues.create_issue(number="11/2026", title="Geduld", list_ids=[lists["kkp-kompakt"]])
     issues.add_article(issue, title="Artikel", body="Text")
     db.session.commit()
-    with rate(app, f"{limit}/{seconds}", "memory://"):  # one chunk claims all 15
+    with rate(app, f"{limit}/{seconds}", "memory://"):  # one chunk of 25, stretches of 5
         time.sleep(seconds - time.time() % seconds + 0.05)
         sending.start_sending(issue)
         db.session.commit()
         _wait(lambda: len(mail.messages) >= limit, 10, "the first window's mail")
         time.sleep(seconds + 2.5)  # the chunk has waited beyond "stale" (6 s) in all
-        sending.sweep(stale_minutes=0.1)  # what the scheduler's tick does
+        handed_out = sending.sweep(stale_minutes=0.1)  # what the scheduler's tick does
         db.session.commit()
+        assert handed_out == 0, "the sweeper took the waiting chunk's rows for a dead one's"
         _wait_sent(issue.id, 40)
         drain()  # a duplicate chunk, had the sweeper made one, has run too
     received = Counter(m["to"][0] for m in mail.messages)
