@@ -87,7 +87,7 @@ def subscribers():
     form, flt = _filter_form(lists)
     after, before = query_number("after"), query_number("before")
     sorting = search.Sorting.from_args(request.args)
-    total = search.count(flt)
+    total, counted_at = search.total(flt)
     found = search.page(flt, after=after, before=before, sorting=sorting, total=total)
     return render_template(
         "admin/subscribers.html",
@@ -96,6 +96,7 @@ def subscribers():
         sorting=sorting,
         page=found,
         total=total,
+        counted_at=counted_at,
         filtered=bool(flt.as_args()),
         lists=lists,
         breaking_policy=address_check.count_breaking_policy(),

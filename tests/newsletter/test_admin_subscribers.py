@@ -120,6 +120,40 @@ def test_search_filter_and_paging(logged_in, lists):
     assert logged_in.get("/admin/subscribers?list=abc&status=x&after=y").status_code == 200
 
 
+def test_a_large_lists_total_is_kept_a_minute_and_the_page_says_so(
+    app, logged_in, lists, monkeypatch
+):
+    """From `LARGE_LIST` subscribers on, each process counts everyone once a minute (the
+    page is what an editor keeps open during a send); a filter is counted for every view,
+    and so is a smaller list."""
+    from newsletter import search
+
+    kkp = lists["kkp-kompakt"]
+    for i in range(3):
+        add(f"gross{i}@example.org", [kkp])
+    html = logged_in.get("/admin/subscribers").get_data(as_text=True)
+    assert "3 Abonnent/innen insgesamt" in html and "Gezählt um" not in html
+
+    monkeypatch.setattr(search, "LARGE_LIST", 3)
+    now = [1000.0]
+    with app.test_request_context():
+        everyone = search.SubscriberFilter()
+        assert search.total(everyone, clock=lambda: now[0])[0] == 3
+        add("gross3@example.org", [kkp])
+        now[0] += search.TOTAL_KEPT_SECONDS - 1
+        total, counted_at = search.total(everyone, clock=lambda: now[0])
+        assert total == 3 and counted_at is not None
+        assert search.total(search.SubscriberFilter(list_id=kkp), clock=lambda: now[0]) == (
+            4,
+            None,
+        )
+        now[0] += 2
+        assert search.total(everyone, clock=lambda: now[0])[0] == 4
+    html = logged_in.get("/admin/subscribers").get_data(as_text=True)
+    assert "4 Abonnent/innen insgesamt" in html
+    assert "Gezählt um" in html and "einmal pro Minute" in html
+
+
 def test_add_without_evidence_sends_the_confirmation_mail(logged_in, lists, mail, drain):
     response = post_form(
         logged_in,
