@@ -79,3 +79,42 @@ def test_a_stretch_recorded_again_counts_nothing_twice(app, ctx, lists, compose,
     record(issue_id, again)
     assert db.session.scalar(sa.select(sa.func.sum(IssueTally.sent))) == 6
     assert _exact_sent(issue_id) == 6
+
+
+def test_the_rate_reads_a_short_span_once_the_send_is_fast(app, ctx, lists, compose, monkeypatch):
+    """The progress's rate counts the last ten seconds when they hold enough to be
+    steady, half a minute otherwise, and never more than the send has run."""
+    import importlib
+    from datetime import timedelta
+
+    from kkp.db import utcnow
+    from kkp.extensions import db
+    from kkp.mail.models import Delivery
+    from newsletter import sending
+
+    progress = importlib.import_module("newsletter.sending.progress")
+
+    add_confirmed([lists["kkp-kompakt"]], 20)
+    issue_id = compose()
+    send_now(issue_id)
+    assert sending.write_batch(issue_id) == "written"
+    ids = _ids(issue_id)
+    now = utcnow()
+    for ago, chosen in ((5, ids[:12]), (20, ids[12:])):
+        db.session.execute(
+            sa.update(Delivery)
+            .where(Delivery.id.in_(chosen))
+            .values(status="sent", sent_at=now - timedelta(seconds=ago))
+        )
+    db.session.commit()
+    issue = fresh_issue(issue_id)
+    issue.started_at = now - timedelta(minutes=1)
+    db.session.commit()
+
+    monkeypatch.setattr(progress, "STEADY", 12)
+    assert progress.recent_rate(issue, now) == 12 / 10
+    monkeypatch.setattr(progress, "STEADY", 13)
+    assert progress.recent_rate(issue, now) == 20 / 30
+    issue.started_at = now - timedelta(seconds=25)
+    assert progress.recent_rate(issue, now) == 20 / 25
+    assert issue.status == "sending" and sending.progress(issue)["rate"] == 0.8
