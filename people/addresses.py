@@ -75,6 +75,8 @@ def address_hashes(email: str) -> set[str]:
     its domain as A-label and in Unicode (before the address policy, domains were
     stored as typed)."""
     email = email.strip().lower()
+    if email.isascii() and "xn--" not in email:  # (nearly all) a domain with one form
+        return {email_hash(email)}
     return {email_hash(email), email_hash(display_address(email)), email_hash(_ascii(email))}
 
 

@@ -166,3 +166,17 @@ def test_the_subscribers_page_counts_them_at_most_every_few_minutes(app, ctx, li
     assert len(address_check.subscribers_breaking_policy()) == 1
     now[0] += address_check.COUNT_KEPT_SECONDS
     assert count() == 1
+
+
+def test_a_suppressed_address_is_found_whichever_form_its_domain_was_stored_in(ctx):
+    """Suppressions stored before the address policy may hold a domain in Unicode or as
+    A-label; an address in plain ASCII has one form (and one key to look up)."""
+    from people.addresses import address_hashes, email_hash, suppress, suppressed_among
+
+    suppress("a@bücher.de", "unsubscribed")
+    suppress("b@xn--strae-oqa.de", "unsubscribed")
+    suppress("c@example.org", "unsubscribed")
+    db.session.commit()
+    asked = ["a@xn--bcher-kva.de", "b@straße.de", " C@Example.org", "d@example.org"]
+    assert suppressed_among(asked) == {"a@xn--bcher-kva.de", "b@straße.de", " C@Example.org"}
+    assert address_hashes("C@Example.org ") == {email_hash("c@example.org")}
