@@ -1,6 +1,6 @@
 """Figures each process keeps for a while: counts that read a whole large table on every
-view (the dashboard's subscribers by status, the subscribers page's addresses that break
-the policy), computed at most once per period instead."""
+view (the dashboard's subscribers by status, the subscribers page's total and its
+addresses that break the policy), computed at most once per period instead."""
 
 from __future__ import annotations
 
