@@ -7,6 +7,7 @@ from wtforms.validators import Length, Optional
 
 from events.models import PARTICIPATIONS, Event, EventFormat, Participation
 from events.seats import PARTICIPATION_MISSING
+from kkp.forms import options
 
 
 class RegistrationForm(FlaskForm):
@@ -24,7 +25,9 @@ class RegistrationForm(FlaskForm):
     #: asked for hybrid events only (see templates/events/_participation.html)
     participation = RadioField(
         _l("How will you take part?"),
-        choices=[(Participation.ON_SITE, _l("On site")), (Participation.ONLINE, _l("Online"))],
+        choices=options(
+            [(Participation.ON_SITE, _l("On site")), (Participation.ONLINE, _l("Online"))]
+        ),
         validate_choice=False,
     )
     consent = BooleanField(_l("I agree to the processing of my data for this event."))
@@ -52,7 +55,9 @@ class OwnRegistrationForm(AnswerForm):
 
     participation = RadioField(
         _l("How will you take part?"),
-        choices=[(Participation.ON_SITE, _l("On site")), (Participation.ONLINE, _l("Online"))],
+        choices=options(
+            [(Participation.ON_SITE, _l("On site")), (Participation.ONLINE, _l("Online"))]
+        ),
         validate_choice=False,
     )
 

@@ -1,9 +1,19 @@
 """The base of every form: the refusal an operation raises (:class:`InputError`), how a
-form shows it, and the empty form that carries only the CSRF token."""
+form shows it, the empty form that carries only the CSRF token, and the options of a
+select or radio field (:func:`options`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+
+
+def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
+    """(value, label) pairs as the choices of a select, radio or multiple-select field:
+    WTForms 3.3 deprecates choices given as tuples, and 3.4 drops them."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class InputError(ValueError):

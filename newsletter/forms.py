@@ -20,9 +20,11 @@ from wtforms import (
     TimeField,
     ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from kkp.forms import options
 from kkp.markup import is_web_url
 from kkp.text import Printable
 from newsletter.models import ExistingPolicy
@@ -46,8 +48,8 @@ class EventSelectField(SelectField):
         pass
 
 
-def list_choices(lists) -> list[tuple[int, str]]:
-    return [(m.id, m.name) for m in lists]
+def list_choices(lists) -> list[SelectChoice]:
+    return options((m.id, m.name) for m in lists)
 
 
 class SubscribeForm(FlaskForm):
@@ -136,7 +138,9 @@ class ImportSetupForm(FlaskForm):
 
     columns = FieldList(SelectField(coerce=str, validate_choice=False))
     existing = RadioField(
-        _l("People already subscribed"), choices=EXISTING_CHOICES, default=ExistingPolicy.ADD_LISTS
+        _l("People already subscribed"),
+        choices=options(EXISTING_CHOICES),
+        default=ExistingPolicy.ADD_LISTS,
     )
     lists = MultiCheckboxField(_l("Lists"), coerce=int)
     consent_evidence = TextAreaField(

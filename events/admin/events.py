@@ -28,7 +28,7 @@ from events.operations import EventError, EventStateError
 from kkp.auth.access import protect
 from kkp.db import utcnow
 from kkp.extensions import db
-from kkp.forms import ConfirmForm
+from kkp.forms import ConfirmForm, options
 from kkp.markup import to_html
 from kkp.params import query_number
 from kkp.views import Confirmation, confirm_page, saving
@@ -112,11 +112,11 @@ def event_list():
 
 def _event_form(**kwargs) -> EventForm:
     form = EventForm(**kwargs)
-    form.kind_id.choices = [(0, _("Please choose"))] + [
-        (k.id, k.label(str(get_locale()))) for k in operations.kinds()
-    ]
+    form.kind_id.choices = options(
+        [(0, _("Please choose"))] + [(k.id, k.label(str(get_locale()))) for k in operations.kinds()]
+    )
     series = db.session.scalars(sa.select(EventSeries).order_by(EventSeries.title)).all()
-    form.series_id.choices = [(0, _("No series"))] + [(s.id, s.title) for s in series]
+    form.series_id.choices = options([(0, _("No series"))] + [(s.id, s.title) for s in series])
     return form
 
 

@@ -19,7 +19,7 @@ from events.feedback_summary import answers_csv, summary, withheld_reason
 from events.models import Event, EventSeries
 from events.question_models import Question, QuestionPurpose
 from events.questions import QuestionInput, delete_question, save_question
-from kkp.forms import ConfirmForm
+from kkp.forms import ConfirmForm, options
 from kkp.views import Confirmation, confirm_page, saving
 
 
@@ -58,7 +58,7 @@ def _present_only() -> bool:
 
 def _render(owner_obj, *, question_form=None, editing=None, status=200):
     form = question_form or QuestionForm(formdata=None)
-    form.shown_if.choices = [("", _("Always"))]
+    form.shown_if.choices = options([("", _("Always"))])
     return render_template(
         "admin/events/feedback.html",
         owner=owner_obj,
@@ -119,7 +119,7 @@ def feedback_question_edit(owner: str, owner_id: int, question_id: int | None = 
         form.choices.data = "\n".join(question.choices or [])
         return _render(owner_obj, question_form=form, editing=question)
     form = QuestionForm()
-    form.shown_if.choices = [("", _("Always"))]
+    form.shown_if.choices = options([("", _("Always"))])
     valid = form.validate()
     with saving(form, default="label", valid=valid) as saved:
         save_question(

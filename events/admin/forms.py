@@ -23,6 +23,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from events.models import EventFormat, Participation, RegistrationMode, RegistrationScope
 from events.operations import EventInput
+from kkp.forms import options
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
 
@@ -60,11 +61,13 @@ class EventForm(FlaskForm):
     )
     format = RadioField(
         _l("Format"),
-        choices=[
-            (EventFormat.IN_PERSON, _l("In person")),
-            (EventFormat.ONLINE, _l("Online")),
-            (EventFormat.HYBRID, _l("Hybrid (in person and online)")),
-        ],
+        choices=options(
+            [
+                (EventFormat.IN_PERSON, _l("In person")),
+                (EventFormat.ONLINE, _l("Online")),
+                (EventFormat.HYBRID, _l("Hybrid (in person and online)")),
+            ]
+        ),
         default=EventFormat.IN_PERSON,
         validate_choice=False,
     )
@@ -95,11 +98,13 @@ class EventForm(FlaskForm):
     cost_note = StringField(_l("Costs"), description=_l("For example “free of charge”."))
     registration_mode = RadioField(
         _l("Registration"),
-        choices=[
-            (RegistrationMode.OPEN, _l("Open to anyone")),
-            (RegistrationMode.INVITATION, _l("By invitation only")),
-            (RegistrationMode.NONE, _l("No registration (people just come or join)")),
-        ],
+        choices=options(
+            [
+                (RegistrationMode.OPEN, _l("Open to anyone")),
+                (RegistrationMode.INVITATION, _l("By invitation only")),
+                (RegistrationMode.NONE, _l("No registration (people just come or join)")),
+            ]
+        ),
         default=RegistrationMode.OPEN,
         validate_choice=False,
     )
@@ -205,11 +210,13 @@ class ParticipantForm(FlaskForm):
     #: hybrid events only: which seats the person takes
     participation = SelectField(
         _l("Takes part"),
-        choices=[
-            ("", _l("Please choose")),
-            (Participation.ON_SITE, _l("On site")),
-            (Participation.ONLINE, _l("Online")),
-        ],
+        choices=options(
+            [
+                ("", _l("Please choose")),
+                (Participation.ON_SITE, _l("On site")),
+                (Participation.ONLINE, _l("Online")),
+            ]
+        ),
         validate_choice=False,
     )
 
@@ -262,13 +269,15 @@ class QuestionForm(FlaskForm):
 
     kind = SelectField(
         _l("Kind of answer"),
-        choices=[
-            ("short_text", _l("Short text")),
-            ("long_text", _l("Long text")),
-            ("one_choice", _l("One choice")),
-            ("choices", _l("Several choices")),
-            ("yes_no", _l("Yes or no")),
-        ],
+        choices=options(
+            [
+                ("short_text", _l("Short text")),
+                ("long_text", _l("Long text")),
+                ("one_choice", _l("One choice")),
+                ("choices", _l("Several choices")),
+                ("yes_no", _l("Yes or no")),
+            ]
+        ),
         validate_choice=False,
     )
     label = StringField(_l("Question"), validators=[Length(max=300)])
@@ -310,14 +319,19 @@ class SeriesSettingsForm(SeriesForm):
 
     registration_scope = RadioField(
         _l("How people register"),
-        choices=[
-            (RegistrationScope.DATES, _l("Each date on its own")),
-            (RegistrationScope.COURSE, _l("The whole course at once (one booking for all dates)")),
-            (
-                RegistrationScope.ONE_OF,
-                _l("One of several dates (the same event offered more than once)"),
-            ),
-        ],
+        choices=options(
+            [
+                (RegistrationScope.DATES, _l("Each date on its own")),
+                (
+                    RegistrationScope.COURSE,
+                    _l("The whole course at once (one booking for all dates)"),
+                ),
+                (
+                    RegistrationScope.ONE_OF,
+                    _l("One of several dates (the same event offered more than once)"),
+                ),
+            ]
+        ),
         default=RegistrationScope.DATES,
         validate_choice=False,
     )

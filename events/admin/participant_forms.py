@@ -10,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from events.admin.forms import MessageForm
 from events.participant_export import ExportFormat
 from events.participant_groups import ParticipantGroup
+from kkp.forms import options
 
 GROUP_WORDS = {
     ParticipantGroup.ALL: _l(
@@ -39,7 +40,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 def _group() -> RadioField:
     return RadioField(
-        _l("Who"), choices=list(GROUP_WORDS.items()), default=ParticipantGroup.CONFIRMED
+        _l("Who"), choices=options(GROUP_WORDS.items()), default=ParticipantGroup.CONFIRMED
     )
 
 
@@ -50,7 +51,7 @@ class ExportForm(FlaskForm):
     group = _group()
     columns = MultiCheckboxField(_l("Columns"))
     export_format = RadioField(
-        _l("Format"), choices=list(FORMAT_WORDS.items()), default=ExportFormat.XLSX
+        _l("Format"), choices=options(FORMAT_WORDS.items()), default=ExportFormat.XLSX
     )
 
 

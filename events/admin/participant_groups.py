@@ -22,6 +22,7 @@ from events.participant_export import ExportFormat
 from events.participant_files import columns_of, participant_file, people_of
 from events.participant_groups import PARTICIPANT_GROUPS
 from kkp.extensions import db
+from kkp.forms import options
 from kkp.markup import to_html
 from kkp.views import Confirmation, confirm_page, saving
 
@@ -77,7 +78,7 @@ def _export(owner: Owner):
     else:
         form = ExportForm(formdata=None)
         form.columns.data = [c.key for c in columns if c.default]
-    form.columns.choices = [(c.key, c.label) for c in columns]
+    form.columns.choices = options((c.key, c.label) for c in columns)
     if request.method == "POST":
         valid = form.validate_on_submit()
         keys = form.columns.data or []
@@ -156,7 +157,7 @@ def _question(owner: Owner, form, reached: int) -> Confirmation:
     return Confirmation(
         title=_("Send a message"),
         question=_("Send the message to this group?"),
-        lead=[str(dict(form.group.choices)[form.group.data])],
+        lead=[str(next(c.label for c in form.group.choices if c.value == form.group.data))],
         touches=ngettext(
             "%(num)d person will get this message by mail.",
             "%(num)d people will get this message by mail.",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from events import moving, registrations
 from events.admin.events import bp, event_or_404
@@ -15,10 +16,11 @@ from events.dates import when
 from events.errors import EventStateError
 from events.models import Registration
 from kkp.extensions import db
+from kkp.forms import options
 from kkp.views import saving
 
 
-def _choices(registration: Registration) -> list[tuple[int, str]]:
+def _choices(registration: Registration) -> list[SelectChoice]:
     choices = []
     for event in moving.dates_to_move_to(registration, by_editor=True):
         left = registrations.seats_left(event, registration.participation or None)
@@ -29,7 +31,7 @@ def _choices(registration: Registration) -> list[tuple[int, str]]:
         else:
             note = _("fully booked")
         choices.append((event.id, f"{when(event)} ({note})"))
-    return choices
+    return options(choices)
 
 
 @bp.route("/<int:event_id>/participants/<int:registration_id>/move", methods=["GET", "POST"])

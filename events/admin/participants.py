@@ -27,7 +27,7 @@ from events.operations import EventStateError
 from events.questions import consents_of, questions_of
 from kkp.auth.operations import audit
 from kkp.extensions import db
-from kkp.forms import ConfirmForm, show_errors
+from kkp.forms import ConfirmForm, options, show_errors
 from kkp.params import query_number
 from kkp.views import Confirmation, confirm_page, saving
 from people.lists import all_lists
@@ -82,7 +82,7 @@ def extra_columns(event: Event, groups: dict[str, list[Registration]]) -> ExtraC
 
 def _invite_form(**kwargs) -> InviteForm:
     form = InviteForm(**kwargs)
-    form.list_id.choices = [(m.id, m.name) for m in all_lists()]
+    form.list_id.choices = options((m.id, m.name) for m in all_lists())
     return form
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from wtforms.fields.choices import SelectChoice
 
 from events import questions as ops
 from events.admin.events import bp
@@ -17,7 +18,7 @@ from events.models import Event, EventSeries
 from events.question_models import Answer, ConsentOffer, Question
 from events.questions import YES
 from kkp.extensions import db
-from kkp.forms import ConfirmForm
+from kkp.forms import ConfirmForm, options
 from kkp.views import Confirmation, confirm_page, saving
 
 EVENT = {"owner": "event"}
@@ -41,7 +42,7 @@ def _own(model, item_id: int, owner_obj):
     return item
 
 
-def _condition_choices(owner_obj, question: Question | None) -> list[tuple[str, str]]:
+def _condition_choices(owner_obj, question: Question | None) -> list[SelectChoice]:
     """ "Always", or after one of the earlier one-choice or yes/no questions' answers."""
     earlier = ops.questions_of(owner_obj)
     if question is not None and question in earlier:
@@ -56,7 +57,7 @@ def _condition_choices(owner_obj, question: Question | None) -> list[tuple[str, 
                     _("Only if “%(question)s” is “%(value)s”", question=source.label, value=words),
                 )
             )
-    return choices
+    return options(choices)
 
 
 def _question_form(owner_obj, question: Question | None) -> QuestionForm:

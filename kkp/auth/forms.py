@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length
 
 from kkp.auth.models import EditorRole
 from kkp.auth.operations import MIN_PASSWORD_LENGTH
+from kkp.forms import options
 from kkp.text import Printable
 
 
@@ -25,7 +26,9 @@ class EditorForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=200), Printable()])
     role = SelectField(
         _l("Role"),
-        choices=[(EditorRole.EDITOR, _l("Editor")), (EditorRole.ADMIN, _l("Administrator"))],
+        choices=options(
+            [(EditorRole.EDITOR, _l("Editor")), (EditorRole.ADMIN, _l("Administrator"))]
+        ),
     )
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500)]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import defer
 
 from kkp.errors import error_response, wants_json
 from kkp.extensions import db
-from kkp.forms import InputError
+from kkp.forms import InputError, options
 from kkp.tables import Sorting, TextFilter
 from kkp.views import saving
 from newsletter import csvfile, import_columns, import_table, importer, operations
@@ -106,11 +106,11 @@ def import_setup(job_id: int):
         form = ImportSetupForm()
     while len(form.columns) < width:  # a forged post with fewer columns
         form.columns.append_entry("")
-    choices = [(key, str(label)) for key, label in import_columns.FIELDS.items()]
+    choices = options((key, str(label)) for key, label in import_columns.FIELDS.items())
     for select in form.columns:
         select.choices = choices
     form.lists.choices = list_choices(operations.all_lists())
-    form.existing.choices = [(k, str(v)) for k, v in EXISTING_CHOICES]
+    form.existing.choices = options((k, str(v)) for k, v in EXISTING_CHOICES)
     if request.method == "GET":
         return _setup_page(form, job, preview, [])
     fields = [select.data or "" for select in form.columns]

@@ -16,12 +16,13 @@ from flask_babel import format_decimal, get_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from events.dates import short_day
 from events.models import EventStatus
 from events.operations import upcoming_events
 from kkp.extensions import db
-from kkp.forms import ConfirmForm, show_errors
+from kkp.forms import ConfirmForm, options, show_errors
 from kkp.headers import framed_mail
 from kkp.tables import Sorting, TextFilter
 from kkp.views import Confirmation, confirm_page, saving
@@ -92,7 +93,7 @@ def event_label(event, locale: str) -> str:
     return f"{short_day(event, locale)} · {event.title}"
 
 
-def _event_choices(issue: Issue | None) -> list[tuple[str, str]]:
+def _event_choices(issue: Issue | None) -> list[SelectChoice]:
     """Published events that have not ended, and those the issue's articles link already
     (cancelled or past ones among them marked), for each article's "Linked event"."""
     locale = str(get_locale() or "de")
@@ -106,7 +107,7 @@ def _event_choices(issue: Issue | None) -> list[tuple[str, str]]:
         elif event not in shown:
             label += " (" + _("past") + ")"
         choices.append((str(event.id), label))
-    return choices
+    return options(choices)
 
 
 def _form_data(issue: Issue, *, blank_article: bool) -> dict:

@@ -19,7 +19,7 @@ from kkp.auth.access import protect
 from kkp.auth.operations import audit
 from kkp.db import utcnow
 from kkp.extensions import db
-from kkp.forms import ConfirmForm, form_errors
+from kkp.forms import ConfirmForm, form_errors, options
 from kkp.i18n import BERLIN
 from kkp.mail.models import Delivery
 from kkp.params import query_number
@@ -76,8 +76,8 @@ def _filter_form(lists: list[MailingList]) -> tuple[StatusFilterForm, search.Sub
     form = StatusFilterForm(
         formdata=None, q=flt.q, list=str(flt.list_id or ""), status=flt.status or ""
     )
-    form.list.choices = [("", _("All lists"))] + [(str(m.id), m.name) for m in lists]
-    form.status.choices = [("", _("Any status")), *STATUS_WORDS.items()]
+    form.list.choices = options([("", _("All lists"))] + [(str(m.id), m.name) for m in lists])
+    form.status.choices = options([("", _("Any status")), *STATUS_WORDS.items()])
     return form, flt
 
 
