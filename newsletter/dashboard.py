@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from kkp.db import utcnow
 from kkp.extensions import db
-from kkp.kept import kept
+from kkp.kept import large_count
 from kkp.mail.models import Delivery, DeliveryStatus
 from newsletter.models import Issue, IssueStatus, MailingList
 from newsletter.sending.tally import sent_of
@@ -19,12 +19,6 @@ from people.models import Subscriber, SubscriberStatus, Suppression, Suppression
 
 #: how far back "lately" reaches: sign-ups, departures, failures (days)
 RECENT_DAYS = 7
-
-#: from this many subscribers on, each process counts them by status at most once per
-#: `FIGURES_KEPT_SECONDS` (a million take 70 ms to count on an idle server, several
-#: times that while an issue goes out); the page says when it counted
-LARGE_LIST = 100_000
-FIGURES_KEPT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -156,25 +150,26 @@ class Figures:
 
 def figures(*, clock=time.monotonic) -> Figures:
     """The subscribers by status, the lists and the suppression list. A large list's
-    counts are kept for a minute (see :data:`LARGE_LIST`); the rest is counted anew."""
-    counts, counted_at = kept(
+    counts are kept for a minute (see :func:`kkp.kept.large_count`); the rest is
+    counted anew."""
+    counts, counted_at = large_count(
         "dashboard.subscribers",
         _subscribers_by_status,
-        seconds=FIGURES_KEPT_SECONDS,
+        lambda counts: sum(counts.values()),
         clock=clock,
-        keep=lambda found: sum(found[0].values()) >= LARGE_LIST,
     )
     return Figures(
         confirmed=counts.get(SubscriberStatus.CONFIRMED, 0),
         pending=counts.get(SubscriberStatus.PENDING, 0),
         lists=db.session.scalar(sa.select(sa.func.count(MailingList.id))) or 0,
         suppressed=db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)) or 0,
-        counted_at=counted_at if sum(counts.values()) >= LARGE_LIST else None,
+        counted_at=counted_at,
     )
 
 
-def _subscribers_by_status() -> tuple[dict[str, int], datetime]:
-    counts = db.session.execute(
-        sa.select(Subscriber.status, sa.func.count()).group_by(Subscriber.status)
-    ).all()
-    return dict(counts), utcnow()
+def _subscribers_by_status() -> dict[str, int]:
+    return dict(
+        db.session.execute(
+            sa.select(Subscriber.status, sa.func.count()).group_by(Subscriber.status)
+        ).all()
+    )

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from kkp.addresses import a_label
-from kkp.db import among, contains_pattern, utcnow
+from kkp.db import among, contains_pattern
 from kkp.extensions import db
-from kkp.kept import kept
+from kkp.kept import large_count
 from kkp.params import MAX_ID
 from kkp.tables import umlaut_spellings
 from newsletter.export import ExportRow
@@ -136,26 +136,12 @@ def _as_stored(text: str) -> str | None:
         return None
 
 
-#: from this many subscribers on, the unfiltered total is counted at most once per
-#: `TOTAL_KEPT_SECONDS` in each process, as the dashboard's figures are (a million take
-#: 70 ms to count on an idle server, several times that while an issue goes out)
-LARGE_LIST = 100_000
-TOTAL_KEPT_SECONDS = 60.0
-
-
 def total(flt: SubscriberFilter, *, clock=time.monotonic) -> tuple[int, datetime | None]:
     """How many subscribers match the filter, and when they were counted if that was
-    not for this view: everyone, in a large list (see :data:`LARGE_LIST`)."""
+    not for this view: everyone, in a large list (see :func:`kkp.kept.large_count`)."""
     if flt.as_args():
         return count(flt), None
-    found, counted_at = kept(
-        "subscribers.total",
-        lambda: (count(flt), utcnow()),
-        seconds=TOTAL_KEPT_SECONDS,
-        clock=clock,
-        keep=lambda found: found[0] >= LARGE_LIST,
-    )
-    return found, counted_at if found >= LARGE_LIST else None
+    return large_count("subscribers.total", lambda: count(flt), lambda n: n, clock=clock)
 
 
 def count(flt: SubscriberFilter) -> int:

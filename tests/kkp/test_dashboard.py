@@ -228,9 +228,10 @@ def test_english(logged_in, busy_office):
 def test_a_large_lists_counts_are_kept_a_minute_and_the_page_says_so(
     app, logged_in, lists, monkeypatch
 ):
-    """From `LARGE_LIST` subscribers on, each process counts them once a minute (a
+    """From `kkp.kept.LARGE` subscribers on, each process counts them once a minute (a
     million cost several hundred milliseconds per view during a send); smaller lists are
     counted for every view."""
+    from kkp import kept as kept_module
     from newsletter import dashboard
     from people.models import Subscriber
 
@@ -240,13 +241,13 @@ def test_a_large_lists_counts_are_kept_a_minute_and_the_page_says_so(
     text = _section(logged_in.get("/admin/").get_data(as_text=True), "dash-audience")
     assert "Warten auf Bestätigung: 3" in text and "gezählt um" not in text
 
-    monkeypatch.setattr(dashboard, "LARGE_LIST", 3)
+    monkeypatch.setattr(kept_module, "LARGE", 3)
     now = [1000.0]
     with app.test_request_context():
         assert dashboard.figures(clock=lambda: now[0]).pending == 3
         db.session.add(Subscriber(email="gross3@kkp.test"))
         db.session.commit()
-        now[0] += dashboard.FIGURES_KEPT_SECONDS - 1
+        now[0] += kept_module.LARGE_SECONDS - 1
         kept = dashboard.figures(clock=lambda: now[0])
         assert kept.pending == 3 and kept.counted_at is not None
         now[0] += 2

@@ -123,9 +123,10 @@ def test_search_filter_and_paging(logged_in, lists):
 def test_a_large_lists_total_is_kept_a_minute_and_the_page_says_so(
     app, logged_in, lists, monkeypatch
 ):
-    """From `LARGE_LIST` subscribers on, each process counts everyone once a minute (the
+    """From `kkp.kept.LARGE` subscribers on, each process counts everyone once a minute (the
     page is what an editor keeps open during a send); a filter is counted for every view,
     and so is a smaller list."""
+    from kkp import kept
     from newsletter import search
 
     kkp = lists["kkp-kompakt"]
@@ -134,13 +135,13 @@ def test_a_large_lists_total_is_kept_a_minute_and_the_page_says_so(
     html = logged_in.get("/admin/subscribers").get_data(as_text=True)
     assert "3 Abonnent/innen insgesamt" in html and "Gezählt um" not in html
 
-    monkeypatch.setattr(search, "LARGE_LIST", 3)
+    monkeypatch.setattr(kept, "LARGE", 3)
     now = [1000.0]
     with app.test_request_context():
         everyone = search.SubscriberFilter()
         assert search.total(everyone, clock=lambda: now[0])[0] == 3
         add("gross3@example.org", [kkp])
-        now[0] += search.TOTAL_KEPT_SECONDS - 1
+        now[0] += kept.LARGE_SECONDS - 1
         total, counted_at = search.total(everyone, clock=lambda: now[0])
         assert total == 3 and counted_at is not None
         assert search.total(search.SubscriberFilter(list_id=kkp), clock=lambda: now[0]) == (
