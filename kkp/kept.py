@@ -58,8 +58,8 @@ def large_count(
     *,
     clock: Callable[[], float] = time.monotonic,
 ) -> tuple[T, datetime | None]:
-    """`compute()`, kept a minute when its `size` is :data:`LARGE` or more, and when it
-    was counted in that case (for the page to say so); None when counted for this call."""
+    """`compute()`, kept a minute when its `size` is :data:`LARGE` or more; with it, when
+    it was counted if it is that large (for the page to say so), else None."""
     value, counted_at = kept(
         key,
         lambda: (compute(), utcnow()),
