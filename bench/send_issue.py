@@ -537,6 +537,14 @@ class Bench:
         except (KeyError, psutil.Error):
             return []
 
+    def web_pids(self) -> list[int]:
+        import psutil
+
+        try:
+            return [p.pid for p in psutil.Process(self.procs["web"].pid).children()]
+        except (KeyError, psutil.Error):
+            return []
+
     # measuring -------------------------------------------------------------------------
 
     def cpu_seconds(self) -> dict[str, float]:
@@ -693,7 +701,7 @@ class Bench:
         return status, time.perf_counter()
 
     def profile(self, pids: list[int]) -> None:
-        """py-spy on the first worker process for `--profile` seconds, in the background."""
+        """py-spy on the first of `pids` for `--profile` seconds, in the background."""
         py_spy = VENV_BIN / "py-spy"
         if not py_spy.exists():
             print("py-spy is not installed in the venv: no profile", file=sys.stderr)
@@ -785,7 +793,7 @@ class Bench:
         time.sleep(args.baseline)  # the admin pages before the send, for comparison
         idle = {p: list(v) for p, v in timings.items() if p != "errors"}
         if args.profile:
-            self.profile(pids)
+            self.profile(self.web_pids() if args.profile_web else pids)
         cpu_before = self.cpu_seconds()
         busy_before = self.machine_busy()
         try:
@@ -1066,6 +1074,11 @@ def arguments() -> argparse.ArgumentParser:
         "--profile-gil",
         action="store_true",
         help="sample only the thread holding the GIL (CPU hot spots, not waiting)",
+    )
+    parser.add_argument(
+        "--profile-web",
+        action="store_true",
+        help="py-spy a gunicorn worker (the admin pages) instead of a dramatiq worker",
     )
     parser.add_argument("--log-level", default="INFO", help="KKP_LOG_LEVEL of the services")
     parser.add_argument(
